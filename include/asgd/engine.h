@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * asgd/engine.h — the real threaded ASGD engine (master mode).
+ *
+ * M worker threads and one master share the parameter vector. The master owns the iterate: it
+ * applies x_{k+1} = x_k − η g_k, optionally with explicit momentum, and publishes every version
+ * x_k through liburcu (memb flavour), old versions being reclaimed in batches after a grace
+ * period. A worker reads the newest published version x_v under rcu_read_lock, samples a
+ * component (or a mini-batch) γ, computes ∇f_γ(x_v), spends an injected work time, and hands
+ * (g, v) to the master through a wait-free queue. Each worker has at most one gradient in
+ * flight: it reads again only after the master has taken its gradient. The master records
+ * the staleness τ_k = k − v of every gradient it applies — exactly the τ_k of (2.1).
+ *
+ * Synchronisation (who may call what):
+ *
+ *   object              written by            read by
+ *   published x_v       master (RCU publish)  workers, under rcu_read_lock
+ *   gradient slot       its worker            master, after dequeue
+ *   slot state          worker: 0→1 (send)    master: →0 (taken), →3 (shutdown)
+ *   stop flag           anyone (e.g. SIGINT)  master
+ *
+ * Accounting: every gradient a worker computes is applied exactly once or counted as
+ * discarded at shutdown (computed = applied + discarded); asgd_engine_run() checks it and
+ * reports it in the result.
+ */
+#ifndef ASGD_ENGINE_H
+#define ASGD_ENGINE_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "asgd/problem.h"
+#include "asgd/work.h"
+
+/** The most worker threads one run may start. */
+#define ASGD_MAX_WORKERS 1024
+
+/** What one run of the engine does. Zero-initialise, then set the fields you need. */
+typedef struct asgd_engine_config {
+	const asgd_problem *problem; /**< the objective; not owned, must outlive the run */
+	unsigned workers;            /**< M, 1..ASGD_MAX_WORKERS */
+	uint64_t iters;              /**< updates the master applies, ≥ 1 */
+	double eta;                  /**< step size η > 0 */
+	double momentum;             /**< explicit momentum β ∈ [0,1) at the master, as in (2.6) */
+	unsigned batch;              /**< components per gradient, 1..n, drawn without replacement; 0 means 1 */
+	asgd_work work;              /**< injected work time per gradient */
+	uint64_t seed;               /**< with replica, fixes every worker's random stream */
+	uint64_t replica;            /**< index of this run among independent replicas */
+	const double *x0;            /**< starting point (dim values); NULL: the problem's x0 */
+	double *trajectory;          /**< NULL, or (iters + 1) * dim doubles: row k receives x_k */
+	int record_staleness;        /**< nonzero: keep τ and the worker id of every applied gradient */
+	const atomic_int *stop;      /**< NULL, or a flag that ends the run early when nonzero
+	                                  (async-signal-safe to set: a SIGINT handler may set it) */
+} asgd_engine_config;
+
+/** What one run measured. Free with asgd_engine_result_free(). */
+typedef struct asgd_engine_result {
+	uint64_t computed;   /**< gradients the workers computed */
+	uint64_t applied;    /**< gradients the master applied (= updates) */
+	uint64_t discarded;  /**< gradients computed but not applied because the run ended */
+	uint64_t *tau;       /**< applied entries, in apply order, when record_staleness; else NULL */
+	uint32_t *worker;    /**< the worker id of each applied gradient, alongside tau */
+	double wall_s;       /**< from the first read to the last update */
+	double work_mean_ns; /**< realised injected work time: mean … */
+	double work_cv;      /**< … and coefficient of variation (NAN when no work was injected) */
+	int diverged;        /**< the iterate became non-finite; the run stopped there */
+	int interrupted;     /**< the stop flag ended the run early */
+	double *x_final;     /**< the last iterate, dim values */
+} asgd_engine_result;
+
+/**
+ * asgd_engine_run() - run the engine once, on the calling thread as master.
+ *
+ * Starts cfg->workers threads, applies cfg->iters updates (fewer when stopped or diverged),
+ * joins the threads and fills *res. Worker threads block all signals, so a process-directed
+ * signal such as SIGINT is handled by the calling thread. Not reentrant with respect to the
+ * same cfg->trajectory buffer; several engines may run at once.
+ *
+ * Return: ASGD_OK (also for a diverged or interrupted run: see res->diverged, res->interrupted),
+ * ASGD_EINVAL for a bad configuration, ASGD_ENOMEM, or ASGD_ETHREAD when a thread could not be
+ * started (the threads already started are stopped and joined first).
+ */
+int asgd_engine_run(const asgd_engine_config *cfg, asgd_engine_result *res);
+
+/** asgd_engine_result_free() - release what a run allocated in *res; safe on a zeroed result. */
+void asgd_engine_result_free(asgd_engine_result *res);
+
+/**
+ * asgd_engine_check_config() - validate a configuration without running it.
+ *
+ * Return: ASGD_OK or ASGD_EINVAL; on EINVAL, err (when not NULL) receives a sentence naming
+ * the bad field, its value and what is allowed.
+ */
+int asgd_engine_check_config(const asgd_engine_config *cfg, char *err, size_t errlen);
+
+#endif /* ASGD_ENGINE_H */

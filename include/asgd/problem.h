@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * asgd/problem.h — objectives with n components, f(x) = (1/n) Σ_i f_i(x) (the paper's (2.1) setting).
+ *
+ * A problem is created once, from a preset name (the paper's Figures 4–8 and a benchmark quadratic)
+ * or from explicit quadratic data, and is immutable afterwards: every function taking a
+ * `const asgd_problem *` may be called from any number of threads at once without locking.
+ * Vectors are arrays of asgd_problem_dim() doubles; matrices are dim*dim, row-major.
+ */
+#ifndef ASGD_PROBLEM_H
+#define ASGD_PROBLEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "asgd/error.h"
+
+/** An objective with n components; opaque, immutable after creation. */
+typedef struct asgd_problem asgd_problem;
+
+/*
+ * Create a problem from a preset spec: a name, optionally followed by a colon and comma-separated
+ * key=value parameters, e.g. "fig4", "fig6:seed=7", "quadratic:d=1000,n=10,seed=3".
+ *
+ * Presets and the parameters they take (asgd_problem_describe() has one line for each):
+ *   fig4, fig5-quartic, fig5-doublewell   none
+ *   fig6, fig7                             d (dimension, default 100), seed
+ *   fig8                                   n (components, default 100)
+ *   quadratic                              d (default 10), n (default 10), seed
+ * Integers are decimal; d and n must be positive. Random coefficients come from a private
+ * generator with a fixed per-preset default seed, so a spec names the same problem in every run
+ * and on every machine.
+ *
+ * On success stores a new problem in *out (free it with asgd_problem_destroy) and returns ASGD_OK.
+ * Returns ASGD_EINVAL for a NULL argument or a malformed, unknown, repeated or out-of-range
+ * parameter, ASGD_ENOTFOUND for an unknown preset name, ASGD_ENOMEM when out of memory; *out is
+ * left untouched on failure. Thread-safe.
+ */
+int asgd_problem_create(const char *spec, asgd_problem **out);
+
+/*
+ * General n-component quadratic f_i(x) = ½ xᵀA_i x − b_iᵀx + c_i.
+ * A: n*dim*dim doubles, the A_i one after the other, each row-major; b: n*dim; c: n, or NULL for
+ * all zero. The data are copied; the caller keeps ownership of its arrays. Each A_i should be
+ * symmetric; only its symmetric part enters f_i, and the copy stores that part ((A_i + A_iᵀ)/2),
+ * so ∇f_i is right even for a matrix that is symmetric only up to rounding.
+ * Returns ASGD_OK and a new problem named "custom-quadratic" in *out, ASGD_EINVAL for NULL A, b or
+ * out, dim or n equal to 0, sizes that overflow, or a non-finite entry, ASGD_ENOMEM when out of
+ * memory. x0 is the zero vector, default η 1e-2, μ 0, 1000 iterations. Thread-safe.
+ */
+int asgd_problem_create_quadratic(size_t dim, size_t n, const double *A, const double *b,
+				  const double *c, asgd_problem **out);
+
+/** Free a problem and everything it owns; NULL is a no-op. Not to be called while others use p. */
+void asgd_problem_destroy(asgd_problem *p);
+
+/** The preset name ("fig6", "quadratic", ...) or "custom-quadratic"; owned by p, never NULL. */
+const char *asgd_problem_name(const asgd_problem *p);
+
+/*
+ * The canonical spec: the name with every parameter spelled out, e.g. "quadratic:d=10,n=10,seed=1"
+ * (just the name for presets without parameters). asgd_problem_create() of this string gives the
+ * same problem again, which is what a results file should record. Owned by p, never NULL.
+ */
+const char *asgd_problem_spec(const asgd_problem *p);
+
+/** Dimension d of x. */
+size_t asgd_problem_dim(const asgd_problem *p);
+
+/** Number n of components f_i. */
+size_t asgd_problem_components(const asgd_problem *p);
+
+/** The preset's initial point x_0: dim values owned by p, valid until asgd_problem_destroy. */
+const double *asgd_problem_x0(const asgd_problem *p);
+
+/** The step size η of the paper's figure for this preset (1e-2 where the paper has none). */
+double asgd_problem_default_eta(const asgd_problem *p);
+
+/** The first momentum/staleness μ of the paper's figure for this preset; 0 if it has none. */
+double asgd_problem_default_mu(const asgd_problem *p);
+
+/** An iteration horizon long enough to show the figure's dynamics. */
+uint64_t asgd_problem_default_iters(const asgd_problem *p);
+
+/** f(x) = (1/n) Σ_i f_i(x). No allocation; thread-safe. */
+double asgd_problem_f(const asgd_problem *p, const double *x);
+
+/** f_i(x) for a component index i < n (checked only by assert). No allocation; thread-safe. */
+double asgd_problem_fi(const asgd_problem *p, size_t i, const double *x);
+
+/*
+ * ∇f_i(x) into g (dim values; g must not alias x), for i < n (checked only by assert).
+ * The hot path of every algorithm: no allocation, no locking, O(dim) for every preset
+ * (O(dim²) for asgd_problem_create_quadratic's dense matrices). Thread-safe.
+ */
+void asgd_problem_grad_i(const asgd_problem *p, size_t i, const double *x, double *g);
+
+/** ∇f(x) = (1/n) Σ_i ∇f_i(x) into g (must not alias x). No allocation; thread-safe. */
+void asgd_problem_grad(const asgd_problem *p, const double *x, double *g);
+
+/*
+ * The component-gradient covariance at x, (1/n) Σ_i (∇f_i − ∇f)(∇f_i − ∇f)ᵀ — the Σ of SME (2.11)
+ * with zero staleness — into cov (dim*dim, row-major, exactly symmetric). Computed in two passes
+ * (mean, then centred outer products) so that a small spread around a large mean keeps its digits.
+ * Costs O(n·dim²) time and O(dim) scratch. Returns ASGD_OK, ASGD_EINVAL for a NULL argument or
+ * ASGD_ENOMEM (cov untouched then). Thread-safe.
+ */
+int asgd_problem_covariance(const asgd_problem *p, const double *x, double *cov);
+
+/*
+ * A global minimizer of f into x (dim values), where it is known in closed form or by a reliable
+ * 1-D root find: fig4 0, fig5-quartic 0, fig5-doublewell the positive one (≈ 0.957504; the two
+ * minima ±0.957504 are equally deep, and ties go to the largest), fig6 0, fig7 0, fig8 the mean of
+ * the c_i, quadratic and custom-quadratic the solution of (mean A_i) x = mean b_i.
+ * Returns ASGD_OK, ASGD_EINVAL for a NULL argument, or ASGD_ENOTFOUND where no minimizer is known
+ * (a quadratic whose mean Hessian is not positive definite); x is untouched on failure. Thread-safe.
+ */
+int asgd_problem_minimizer(const asgd_problem *p, double *x);
+
+/*
+ * All local minimizers of f, where known: writes the first min(cap, count) of them into x, one
+ * after the other (dim values each), ordered by increasing first coordinate, and their number into
+ * *count. fig5-doublewell has two (−0.957504 and 0.957504); the convex presets have one, the global
+ * minimizer. x may be NULL when cap is 0 (to ask for the count). Returns ASGD_OK, ASGD_EINVAL for
+ * a NULL p or count (or NULL x with cap > 0), ASGD_ENOTFOUND as asgd_problem_minimizer does.
+ * Thread-safe.
+ */
+int asgd_problem_local_minima(const asgd_problem *p, double *x, size_t cap, size_t *count);
+
+/*
+ * The preset names, in the order of the paper's figures, for --help and error messages.
+ * Returns a static array (never freed) and stores its length in *count (count may be NULL).
+ */
+const char *const *asgd_problem_presets(size_t *count);
+
+/*
+ * A one-line description of a preset (a bare name, without parameters), static; NULL if unknown.
+ */
+const char *asgd_problem_describe(const char *preset);
+
+#endif /* ASGD_PROBLEM_H */

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * common.c — the pieces every subcommand uses: strict flag values, the stop flag, progress,
+ * the machine description, and the staleness table and CSV shared by `run` and `fit`.
+ */
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "asgd/error.h"
+#include "asgd/parse.h"
+#include "asgd/report.h"
+#include "cli.h"
+
+void cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "asgd %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n(see 'asgd %s --help')\n", cmd);
+	exit(CLI_EXIT_USAGE);
+}
+
+double cli_double_range(const char *cmd, const char *flag, const char *s, double lo, double hi,
+			const char *allowed)
+{
+	double v;
+
+	if (asgd_parse_double(s, &v) != ASGD_OK || v < lo || v > hi)
+		cli_usage_error(cmd, "%s '%s' is not allowed: expected %s", flag, s, allowed);
+	return v;
+}
+
+double cli_double_positive(const char *cmd, const char *flag, const char *s)
+{
+	double v;
+
+	if (asgd_parse_double(s, &v) != ASGD_OK || !(v > 0))
+		cli_usage_error(cmd, "%s '%s' is not allowed: expected a finite number > 0", flag, s);
+	return v;
+}
+
+uint64_t cli_u64_range(const char *cmd, const char *flag, const char *s, uint64_t lo, uint64_t hi)
+{
+	uint64_t v;
+
+	if (asgd_parse_u64(s, &v) != ASGD_OK || v < lo || v > hi)
+		cli_usage_error(cmd, "%s '%s' is not allowed: expected an integer in %llu..%llu",
+				flag, s, (unsigned long long)lo, (unsigned long long)hi);
+	return v;
+}
+
+/* The one piece of process-wide state: a signal handler can reach nothing else. */
+static atomic_int stop_flag;
+
+atomic_int *cli_stop_flag(void)
+{
+	return &stop_flag;
+}
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	atomic_store(&stop_flag, 1);
+}
+
+void cli_catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+void cli_progress(const char *what, uint64_t done, uint64_t total)
+{
+	int tty = isatty(STDERR_FILENO);
+	uint64_t step = total >= 10 ? total / 10 : 1;
+
+	if (tty)
+		fprintf(stderr, "\r%s %llu/%llu", what, (unsigned long long)done,
+			(unsigned long long)total);
+	else if (done % step == 0 || done == total)
+		fprintf(stderr, "%s %llu/%llu\n", what, (unsigned long long)done,
+			(unsigned long long)total);
+}
+
+void cli_progress_end(void)
+{
+	if (isatty(STDERR_FILENO))
+		fprintf(stderr, "\r\033[K");
+}
+
+void cli_machine_describe(char *buf, size_t len)
+{
+	char line[512], model[256] = "unknown CPU";
+	FILE *fp = fopen("/proc/cpuinfo", "r");
+
+	if (fp) {
+		while (fgets(line, sizeof(line), fp)) {
+			char *colon = strchr(line, ':');
+
+			if (!strncmp(line, "model name", 10) && colon) {
+				snprintf(model, sizeof(model), "%s", colon + 2);
+				model[strcspn(model, "\n")] = '\0';
+				break;
+			}
+		}
+		fclose(fp);
+	}
+	snprintf(buf, len, "%ld cores, %s", sysconf(_SC_NPROCESSORS_ONLN), model);
+}
+
+cJSON *cli_machine_json(void)
+{
+	char desc[320];
+	cJSON *m = cJSON_CreateObject();
+
+	cli_machine_describe(desc, sizeof(desc));
+	cJSON_AddNumberToObject(m, "nproc", (double)sysconf(_SC_NPROCESSORS_ONLN));
+	cJSON_AddStringToObject(m, "description", desc);
+	return m;
+}
+
+static void print_worker_means(const asgd_staleness_summary *s)
+{
+	unsigned i, lo = 0, hi = 0;
+
+	if (!s->workers || !s->worker_mean)
+		return;
+	if (s->workers <= 8) {
+		printf("  per-worker mean τ:");
+		for (i = 0; i < s->workers; i++)
+			printf(" %.2f", s->worker_mean[i]);
+		printf("\n");
+		return;
+	}
+	for (i = 1; i < s->workers; i++) {
+		if (s->worker_mean[i] < s->worker_mean[lo])
+			lo = i;
+		if (s->worker_mean[i] > s->worker_mean[hi])
+			hi = i;
+	}
+	printf("  per-worker mean τ: min %.2f (worker %u), max %.2f (worker %u)\n",
+	       s->worker_mean[lo], lo, s->worker_mean[hi], hi);
+}
+
+void cli_print_staleness(const asgd_staleness_summary *s)
+{
+	size_t l;
+
+	printf("staleness  (%llu gradients)\n", (unsigned long long)s->count);
+	printf("  mean %.4f   var %.4f   max %llu\n", s->mean, s->var, (unsigned long long)s->max);
+	printf("  mu_hat %.4f  95%% [%.4f, %.4f]", s->mu_hat, s->mu_ci95[0], s->mu_ci95[1]);
+	if (!isnan(s->mu_queueing))
+		printf("   queueing 1-1/M = %.4f", s->mu_queueing);
+	printf("\n  chi2 %.1f on %u df, p = %.3g   TV distance %.4f   lag-1 autocorr ",
+	       s->chi2_stat, s->chi2_df, s->chi2_p, s->tv_distance);
+	if (isnan(s->lag1_autocorr))
+		printf("n/a\n");
+	else
+		printf("%.4f\n", s->lag1_autocorr);
+	print_worker_means(s);
+	printf("  l    pmf      geometric(mu_hat)\n");
+	for (l = 0; l < s->pmf_len && l < 8; l++)
+		printf("  %-4zu %-8.4f %.4f\n", l, s->pmf[l], asgd_geometric_pmf(s->mu_hat, l));
+}
+
+void cli_out_path(char *buf, size_t len, const char *dir, const char *name)
+{
+	if (asgd_report_path(buf, len, dir, name) != ASGD_OK)
+		cli_usage_error("out", "--out '%s' is too long", dir);
+}
+
+int cli_write_staleness_csv(const char *dir, const asgd_staleness_summary *s)
+{
+	char path[4096];
+	asgd_atomic_file af;
+	size_t l;
+	int rc;
+
+	cli_out_path(path, sizeof(path), dir, "staleness.csv");
+	rc = asgd_atomic_open(&af, path);
+	if (rc != ASGD_OK)
+		return rc;
+	fprintf(af.fp, "l,count,pmf,geometric_pmf\n");
+	for (l = 0; l < s->pmf_len; l++)
+		fprintf(af.fp, "%zu,%.0f,%.10g,%.10g\n", l, s->pmf[l] * (double)s->count, s->pmf[l],
+			asgd_geometric_pmf(s->mu_hat, l));
+	return asgd_atomic_commit(&af);
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * main.c — the `asgd` command: dispatch to one subcommand per file in src/cli/.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct subcommand {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct subcommand subcommands[] = {
+	{ "run", cli_run, "run the threaded ASGD engine on a preset and fit its staleness" },
+	{ "fit", cli_fit, "fit the geometric staleness model to staleness measured elsewhere" },
+};
+
+static void usage(FILE *fp)
+{
+	size_t i;
+
+	fprintf(fp, "usage: asgd COMMAND [OPTIONS]\n\n"
+		    "A testbed for asynchronous SGD: real worker threads, measured staleness,\n"
+		    "and the stochastic modified equations of An, Lu and Ying.\n\ncommands:\n");
+	for (i = 0; i < sizeof(subcommands) / sizeof(*subcommands); i++)
+		fprintf(fp, "  %-8s %s\n", subcommands[i].name, subcommands[i].summary);
+	fprintf(fp, "\n'asgd COMMAND --help' describes each command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return CLI_EXIT_OK;
+	}
+	for (i = 0; i < sizeof(subcommands) / sizeof(*subcommands); i++)
+		if (!strcmp(argv[1], subcommands[i].name))
+			return subcommands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "asgd: unknown command '%s'; allowed:", argv[1]);
+	for (i = 0; i < sizeof(subcommands) / sizeof(*subcommands); i++)
+		fprintf(stderr, " %s", subcommands[i].name);
+	fprintf(stderr, "\n");
+	return CLI_EXIT_USAGE;
+}

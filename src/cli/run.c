@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * run.c — `asgd run`: the threaded engine on a preset, R independent replicas.
+ *
+ * Each replica is one engine run from x0; their trajectories give the moments over replicas
+ * (moments.csv), their staleness sequences are pooled into one fit (staleness.csv and the
+ * `staleness` object of summary.json). SIGINT or SIGTERM stops the current replica; what was
+ * measured so far is written, marked "partial", and the command exits 130.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "asgd/engine.h"
+#include "asgd/error.h"
+#include "asgd/moments.h"
+#include "asgd/problem.h"
+#include "asgd/report.h"
+#include "asgd/staleness.h"
+#include "asgd/work.h"
+#include "cli.h"
+
+static const char *const CMD = "run";
+
+struct run_opts {
+	const char *preset, *out, *work_spec;
+	asgd_problem *problem;
+	asgd_engine_config cfg;
+	uint64_t replicas;
+	int quiet;
+};
+
+/* What the replicas measured together. */
+struct run_totals {
+	asgd_moments moments;
+	asgd_staleness staleness;
+	uint64_t computed, applied, discarded, replicas_done;
+	double wall_s, work_sum_ns, work_cv_sum;
+	uint64_t work_runs; /* replicas that injected work */
+	int diverged, interrupted;
+	double *traj;
+	double *x_last;
+};
+
+static void usage(void)
+{
+	size_t i, n;
+	const char *const *presets = asgd_problem_presets(&n);
+
+	printf("usage: asgd run [OPTIONS]\n\n"
+	       "Run the real threaded ASGD engine (one master, M workers, each with one gradient\n"
+	       "in flight) on a preset, measure the staleness of every applied gradient, fit the\n"
+	       "geometric model P(tau=l) = (1-mu) mu^l, and write the moments over replicas.\n\n"
+	       "options:\n"
+	       "  --preset NAME      problem (default fig4); one of:\n");
+	for (i = 0; i < n; i++)
+		printf("                       %-16s %s\n", presets[i], asgd_problem_describe(presets[i]));
+	printf("  --workers M        worker threads, 1..%d (default 4)\n"
+	       "  --iters K          updates per replica (default: the preset's)\n"
+	       "  --eta ETA          step size > 0 (default: the preset's)\n"
+	       "  --momentum BETA    explicit momentum at the master, in [0,1) (default 0)\n"
+	       "  --batch B          components per gradient, without replacement (default 1)\n"
+	       "  --work SPEC        injected work per gradient: none | fixed:DUR | exp:DUR |\n"
+	       "                     geom:P,DUR (DUR like 100us, 1.5ms; default exp:100us)\n"
+	       "  --replicas R       independent runs from x0 (default 1000)\n"
+	       "  --seed S           seed of every random stream (default 1)\n"
+	       "  --out DIR          output directory (default out/run)\n"
+	       "  --quiet            no progress, no summary on stdout\n"
+	       "  --help             this text\n\n"
+	       "outputs in DIR: summary.json, moments.csv (k,t,mean,second_moment,var,se_mean,\n"
+	       "se_second over replicas), staleness.csv (l,count,pmf,geometric_pmf).\n"
+	       "exit status: 0 done, 1 failed or diverged, 2 bad usage, 130 interrupted.\n",
+	       ASGD_MAX_WORKERS);
+}
+
+static void parse_args(int argc, char **argv, struct run_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "preset", required_argument, NULL, 'p' },  { "workers", required_argument, NULL, 'w' },
+		{ "iters", required_argument, NULL, 'k' },   { "eta", required_argument, NULL, 'e' },
+		{ "momentum", required_argument, NULL, 'm' }, { "batch", required_argument, NULL, 'b' },
+		{ "work", required_argument, NULL, 'W' },    { "replicas", required_argument, NULL, 'r' },
+		{ "seed", required_argument, NULL, 's' },    { "out", required_argument, NULL, 'o' },
+		{ "quiet", no_argument, NULL, 'q' },         { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *iters = NULL, *eta = NULL, *batch = NULL;
+	char err[256];
+	int c, rc;
+
+	o->preset = "fig4";
+	o->out = "out/run";
+	o->work_spec = "exp:100us";
+	o->replicas = 1000;
+	o->cfg.workers = 4;
+	o->cfg.seed = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p': o->preset = optarg; break;
+		case 'w': o->cfg.workers = (unsigned)cli_u64_range(CMD, "--workers", optarg, 1, ASGD_MAX_WORKERS); break;
+		case 'k': iters = optarg; break;
+		case 'e': eta = optarg; break;
+		case 'm': o->cfg.momentum = cli_double_range(CMD, "--momentum", optarg, 0, nextafter(1, 0), "a number in [0, 1)"); break;
+		case 'b': batch = optarg; break;
+		case 'W': o->work_spec = optarg; break;
+		case 'r': o->replicas = cli_u64_range(CMD, "--replicas", optarg, 1, 100000000); break;
+		case 's': o->cfg.seed = cli_u64_range(CMD, "--seed", optarg, 0, UINT64_MAX); break;
+		case 'o': o->out = optarg; break;
+		case 'q': o->quiet = 1; break;
+		case 'h': usage(); exit(CLI_EXIT_OK);
+		default:
+			cli_usage_error(CMD, "unknown option or missing value: '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+
+	rc = asgd_problem_create(o->preset, &o->problem);
+	if (rc == ASGD_ENOTFOUND)
+		cli_usage_error(CMD, "--preset '%s' is unknown; 'asgd run --help' lists the presets", o->preset);
+	if (rc != ASGD_OK)
+		cli_usage_error(CMD, "--preset '%s' is not allowed: %s", o->preset, asgd_strerror(rc));
+	o->cfg.problem = o->problem;
+	o->cfg.iters = iters ? cli_u64_range(CMD, "--iters", iters, 1, 1000000000)
+			     : asgd_problem_default_iters(o->problem);
+	o->cfg.eta = eta ? cli_double_positive(CMD, "--eta", eta) : asgd_problem_default_eta(o->problem);
+	o->cfg.batch = batch ? (unsigned)cli_u64_range(CMD, "--batch", batch, 1,
+						       asgd_problem_components(o->problem)) : 1;
+	if (asgd_work_parse(o->work_spec, &o->cfg.work, err, sizeof(err)) != ASGD_OK)
+		cli_usage_error(CMD, "--work '%s' is not allowed: %s", o->work_spec, err);
+	if (asgd_engine_check_config(&o->cfg, err, sizeof(err)) != ASGD_OK)
+		cli_usage_error(CMD, "%s", err);
+	/* Trajectories of every replica are summed into moments: keep one replica's in memory. */
+	if ((o->cfg.iters + 1) * asgd_problem_dim(o->problem) > (uint64_t)1 << 27)
+		cli_usage_error(CMD, "--iters %llu with dimension %zu needs more than 1 GiB per "
+				"trajectory; allowed: (iters+1)*dim <= 2^27",
+				(unsigned long long)o->cfg.iters, asgd_problem_dim(o->problem));
+	if (asgd_report_prepare_dir(o->out, err, sizeof(err)) != ASGD_OK)
+		cli_usage_error(CMD, "--out: %s", err);
+	o->cfg.record_staleness = 1;
+	o->cfg.stop = cli_stop_flag();
+}
+
+static int totals_init(struct run_totals *t, const struct run_opts *o)
+{
+	size_t dim = asgd_problem_dim(o->problem);
+
+	memset(t, 0, sizeof(*t));
+	t->traj = malloc((o->cfg.iters + 1) * dim * sizeof(double));
+	t->x_last = calloc(dim, sizeof(double));
+	if (!t->traj || !t->x_last)
+		return ASGD_ENOMEM;
+	if (asgd_moments_init(&t->moments, o->cfg.iters + 1, dim) != ASGD_OK)
+		return ASGD_ENOMEM;
+	return asgd_staleness_init(&t->staleness, o->cfg.workers);
+}
+
+static void totals_free(struct run_totals *t)
+{
+	asgd_moments_free(&t->moments);
+	asgd_staleness_free(&t->staleness);
+	free(t->traj);
+	free(t->x_last);
+}
+
+/* One replica; only complete, finite replicas enter the moments. */
+static int run_replica(struct run_opts *o, struct run_totals *t, uint64_t r)
+{
+	asgd_engine_result res;
+	int rc;
+
+	o->cfg.replica = r;
+	o->cfg.trajectory = t->traj;
+	rc = asgd_engine_run(&o->cfg, &res);
+	if (rc != ASGD_OK)
+		return rc;
+	t->computed += res.computed;
+	t->applied += res.applied;
+	t->discarded += res.discarded;
+	t->wall_s += res.wall_s;
+	if (!isnan(res.work_mean_ns)) {
+		t->work_sum_ns += res.work_mean_ns;
+		t->work_cv_sum += res.work_cv;
+		t->work_runs++;
+	}
+	rc = asgd_staleness_add_run(&t->staleness, res.tau, res.worker, res.applied);
+	memcpy(t->x_last, res.x_final, asgd_problem_dim(o->problem) * sizeof(double));
+	if (res.diverged)
+		t->diverged = 1;
+	else if (res.interrupted)
+		t->interrupted = 1;
+	else if (rc == ASGD_OK) {
+		rc = asgd_moments_add_path(&t->moments, t->traj);
+		t->replicas_done++;
+	}
+	asgd_engine_result_free(&res);
+	return rc;
+}
+
+static cJSON *settings_json(const struct run_opts *o)
+{
+	char work[64];
+	cJSON *j = cJSON_CreateObject();
+
+	asgd_work_format(&o->cfg.work, work, sizeof(work));
+	cJSON_AddStringToObject(j, "preset", o->preset);
+	cJSON_AddNumberToObject(j, "dim", (double)asgd_problem_dim(o->problem));
+	cJSON_AddNumberToObject(j, "workers", o->cfg.workers);
+	cJSON_AddNumberToObject(j, "iterations", (double)o->cfg.iters);
+	cJSON_AddNumberToObject(j, "eta", o->cfg.eta);
+	cJSON_AddNumberToObject(j, "momentum", o->cfg.momentum);
+	cJSON_AddNumberToObject(j, "batch", o->cfg.batch);
+	cJSON_AddStringToObject(j, "work", work);
+	cJSON_AddNumberToObject(j, "replicas_requested", (double)o->replicas);
+	cJSON_AddNumberToObject(j, "seed", (double)o->cfg.seed);
+	return j;
+}
+
+static cJSON *summary_json(const struct run_opts *o, const struct run_totals *t,
+			   const asgd_staleness_summary *sum)
+{
+	cJSON *root = settings_json(o), *acc, *thr, *work;
+
+	cJSON_AddStringToObject(root, "command", "run");
+	cJSON_AddNumberToObject(root, "replicas", (double)t->replicas_done);
+	cJSON_AddBoolToObject(root, "diverged", t->diverged);
+	cJSON_AddBoolToObject(root, "partial", t->interrupted);
+	if (sum)
+		cJSON_AddItemToObject(root, "staleness", asgd_staleness_summary_json(sum));
+	else
+		cJSON_AddNullToObject(root, "staleness");
+	acc = cJSON_AddObjectToObject(root, "accounting");
+	cJSON_AddNumberToObject(acc, "computed", (double)t->computed);
+	cJSON_AddNumberToObject(acc, "applied", (double)t->applied);
+	cJSON_AddNumberToObject(acc, "discarded", (double)t->discarded);
+	thr = cJSON_AddObjectToObject(root, "throughput");
+	cJSON_AddNumberToObject(thr, "updates_per_s", t->wall_s > 0 ? t->applied / t->wall_s : 0);
+	cJSON_AddNumberToObject(thr, "wall_s", t->wall_s);
+	work = cJSON_AddObjectToObject(root, "work_realised");
+	if (t->work_runs > 0) {
+		cJSON_AddNumberToObject(work, "mean_ns", t->work_sum_ns / (double)t->work_runs);
+		cJSON_AddNumberToObject(work, "cv", t->work_cv_sum / (double)t->work_runs);
+	}
+	cJSON_AddNumberToObject(work, "requested_mean_ns", asgd_work_mean_ns(&o->cfg.work));
+	cJSON_AddItemToObject(root, "machine", cli_machine_json());
+	return root;
+}
+
+static void print_summary(const struct run_opts *o, const struct run_totals *t,
+			  const asgd_staleness_summary *sum)
+{
+	char work[64], machine[320];
+	asgd_moment_row row;
+	size_t dim = asgd_problem_dim(o->problem);
+	uint64_t k, K = o->cfg.iters;
+
+	asgd_work_format(&o->cfg.work, work, sizeof(work));
+	cli_machine_describe(machine, sizeof(machine));
+	printf("asgd run  %s  M=%u  eta=%g  work=%s  iters=%llu  replicas=%llu%s\n", o->preset,
+	       o->cfg.workers, o->cfg.eta, work, (unsigned long long)K,
+	       (unsigned long long)t->replicas_done, t->interrupted ? "  (PARTIAL)" : "");
+	printf("machine   %s\n", machine);
+	printf("accounting  computed %llu = applied %llu + discarded %llu\n",
+	       (unsigned long long)t->computed, (unsigned long long)t->applied,
+	       (unsigned long long)t->discarded);
+	printf("throughput  %.0f updates/s over %.2f s of engine time\n",
+	       t->wall_s > 0 ? t->applied / t->wall_s : 0, t->wall_s);
+	if (sum)
+		cli_print_staleness(sum);
+	if (t->replicas_done >= 2) {
+		printf("moments over %llu replicas (coordinate 0 of %zu)\n",
+		       (unsigned long long)t->replicas_done, dim);
+		printf("  k        mean                  second moment\n");
+		for (k = 0; k <= K; k += (K >= 4 ? K / 4 : 1)) {
+			asgd_moments_get(&t->moments, k, 0, &row);
+			printf("  %-8llu %9.5f ± %-9.5f  %9.5f ± %.5f\n", (unsigned long long)k,
+			       row.mean, row.se_mean, row.second, row.se_second);
+		}
+	}
+	printf("outputs   %s/{summary.json,moments.csv,staleness.csv}\n", o->out);
+}
+
+static int write_outputs(const struct run_opts *o, const struct run_totals *t,
+			 const asgd_staleness_summary *sum)
+{
+	char path[4096];
+	cJSON *root = summary_json(o, t, sum);
+	int rc = ASGD_OK;
+
+	if (t->replicas_done >= 1) {
+		cli_out_path(path, sizeof(path), o->out, "moments.csv");
+		rc = asgd_moments_write_csv(&t->moments, path, 1.0);
+	}
+	if (rc == ASGD_OK && sum)
+		rc = cli_write_staleness_csv(o->out, sum);
+	cli_out_path(path, sizeof(path), o->out, "summary.json");
+	if (rc == ASGD_OK)
+		rc = asgd_report_write_json(path, root);
+	cJSON_Delete(root);
+	return rc;
+}
+
+static int run_all(struct run_opts *o, struct run_totals *t)
+{
+	uint64_t r;
+	int rc = ASGD_OK;
+
+	for (r = 0; r < o->replicas && !t->diverged && !t->interrupted; r++) {
+		rc = run_replica(o, t, r);
+		if (rc != ASGD_OK)
+			break;
+		if (!o->quiet)
+			cli_progress("replica", r + 1, o->replicas);
+	}
+	if (!o->quiet)
+		cli_progress_end();
+	return rc;
+}
+
+int cli_run(int argc, char **argv)
+{
+	struct run_opts o;
+	struct run_totals t;
+	asgd_staleness_summary sum;
+	int have_sum, rc, status;
+
+	memset(&o, 0, sizeof(o));
+	parse_args(argc, argv, &o);
+	cli_catch_signals();
+	rc = totals_init(&t, &o);
+	if (rc == ASGD_OK)
+		rc = run_all(&o, &t);
+	if (rc != ASGD_OK) {
+		fprintf(stderr, "asgd run: the engine failed: %s\n", asgd_strerror(rc));
+		totals_free(&t);
+		asgd_problem_destroy(o.problem);
+		return CLI_EXIT_FAIL;
+	}
+	have_sum = asgd_staleness_summarize(&t.staleness, &sum) == ASGD_OK;
+	rc = write_outputs(&o, &t, have_sum ? &sum : NULL);
+	if (!o.quiet)
+		print_summary(&o, &t, have_sum ? &sum : NULL);
+	status = CLI_EXIT_OK;
+	if (rc != ASGD_OK) {
+		fprintf(stderr, "asgd run: could not write the outputs in '%s': %s\n", o.out,
+			asgd_strerror(rc));
+		status = CLI_EXIT_FAIL;
+	} else if (t.diverged) {
+		fprintf(stderr, "asgd run: diverged: the iterate became non-finite (eta %g is too "
+				"large for %s?); summary.json says \"diverged\": true\n",
+			o.cfg.eta, o.preset);
+		status = CLI_EXIT_FAIL;
+	} else if (t.interrupted) {
+		fprintf(stderr, "asgd run: interrupted; partial results written to %s\n", o.out);
+		status = CLI_EXIT_INTERRUPTED;
+	}
+	if (have_sum)
+		asgd_staleness_summary_free(&sum);
+	totals_free(&t);
+	asgd_problem_destroy(o.problem);
+	return status;
+}

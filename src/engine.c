@@ -1,0 +1,676 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * engine.c — the real threaded ASGD engine (master mode); see asgd/engine.h for the contract.
+ *
+ * The story of one run:
+ *   1. The master publishes x_0 as snapshot version 0 and starts M workers.
+ *   2. A worker reads the newest snapshot under rcu_read_lock, computes a stochastic gradient
+ *      on it, spends its injected work time, and enqueues its gradient slot (one per worker,
+ *      so at most one gradient in flight). Then it waits until the master frees the slot.
+ *   3. The master dequeues slots in arrival order, records τ = k − v, writes x_{k+1} into a
+ *      fresh snapshot (the update itself is the copy, so publishing costs no extra pass over
+ *      x), publishes it, and frees the slot.
+ *   4. Old snapshots are retired in batches of RETIRE_BATCH with one call_rcu each; after a
+ *      grace period they return to a pool the master takes from, so the steady state
+ *      allocates nothing.
+ *   5. At the end the master marks every slot SHUTDOWN, joins the workers, and counts what is
+ *      left in the queue, and what workers computed but never sent, as discarded.
+ *
+ * Waiting is adaptive: spin briefly when every thread has a core, yield a few times, then
+ * sleep on a futex. When there are more threads than cores a spinning worker steals the core
+ * the master needs, and that too would show up as staleness, so spinning is skipped then.
+ */
+#ifndef ASGD_TSAN
+/* Inline liburcu's fast paths. The TSan build calls them in the library instead, where the
+ * sanitizer does not see their internals; the hand-offs are annotated (sync.h). */
+#define _LGPL_SOURCE
+#endif
+#include "asgd/engine.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <urcu/compiler.h>
+#include <urcu/urcu-memb.h>
+#include <urcu/wfcqueue.h>
+
+#include "asgd/error.h"
+#include "asgd/rng.h"
+#include "sync.h"
+
+enum slot_state { SLOT_FREE, SLOT_SENT, SLOT_SENT_SLEEPING, SLOT_SHUTDOWN };
+
+/* Snapshots retired per call_rcu: about 1 MiB of them, so that grace periods (each one IPIs
+ * every core through membarrier) stay rare whatever the dimension. */
+#define RETIRE_BYTES (1u << 20)
+#define RETIRE_MIN 8
+#define RETIRE_MAX 4096
+/* Measured on a 2-core VM (bench/bench_engine): pause-spinning lost to yielding at every M,
+ * because a spinner keeps its core from the thread it waits for whenever a third thread (the
+ * call_rcu thread, another worker) is runnable. So spinning is off by default; SPIN_ROUNDS
+ * applies only when every thread has a core to itself. */
+#define SPIN_ROUNDS 0
+#define YIELD_ROUNDS 200
+#define MASTER_NAP_NS 10000000L /* bounds how late the master notices the stop flag */
+
+struct engine;
+
+struct snapshot {
+	struct rcu_head rcu;
+	struct snapshot *next; /* link in the pool, a retired batch, or the returned stack */
+	struct engine *eng;
+	uint64_t version;
+	double x[];
+};
+
+struct worker {
+	struct cds_wfcq_node node;
+	atomic_uint state;
+	uint32_t id;
+	uint64_t version; /* of the snapshot the gradient in g was computed on */
+	double *g;
+	double *scratch;
+	size_t *perm;
+	asgd_rng rng;
+	uint64_t computed, discarded;
+	uint64_t work_n;
+	double work_sum, work_sumsq;
+	struct engine *eng;
+	pthread_t thread;
+} __attribute__((aligned(64)));
+
+struct engine {
+	const asgd_engine_config *cfg;
+	const asgd_problem *problem;
+	size_t dim, n;
+	unsigned batch;
+	unsigned spin_rounds, yield_rounds;
+	unsigned retire_batch;
+	struct snapshot *current;  /* published; written by the master only */
+	struct snapshot *pool;     /* master-private free snapshots */
+	struct snapshot *retired;  /* master-private batch awaiting call_rcu */
+	unsigned n_retired;
+	_Atomic(struct snapshot *) returned; /* reclaimed after a grace period */
+	atomic_uint batches_pending;         /* handed to call_rcu, callback not yet run */
+	double *velocity;          /* explicit momentum, or NULL */
+	struct worker *workers;
+	atomic_int done;
+	atomic_uint master_sleeping;
+	struct __cds_wfcq_head head __attribute__((aligned(64)));
+	struct cds_wfcq_tail tail __attribute__((aligned(64)));
+};
+
+/* ---- configuration ------------------------------------------------------------------- */
+
+int asgd_engine_check_config(const asgd_engine_config *cfg, char *err, size_t errlen)
+{
+	char dummy[8];
+
+	if (!err) {
+		err = dummy;
+		errlen = sizeof(dummy);
+	}
+	if (!cfg || !cfg->problem) {
+		snprintf(err, errlen, "no problem given");
+		return ASGD_EINVAL;
+	}
+	if (cfg->workers < 1 || cfg->workers > ASGD_MAX_WORKERS) {
+		snprintf(err, errlen, "workers %u is out of range: allowed 1..%d", cfg->workers,
+			 ASGD_MAX_WORKERS);
+		return ASGD_EINVAL;
+	}
+	if (cfg->iters < 1) {
+		snprintf(err, errlen, "iters must be at least 1");
+		return ASGD_EINVAL;
+	}
+	if (!isfinite(cfg->eta) || cfg->eta <= 0) {
+		snprintf(err, errlen, "eta %g is not allowed: it must be finite and > 0", cfg->eta);
+		return ASGD_EINVAL;
+	}
+	if (!isfinite(cfg->momentum) || cfg->momentum < 0 || cfg->momentum >= 1) {
+		snprintf(err, errlen, "momentum %g is not allowed: it must lie in [0, 1)",
+			 cfg->momentum);
+		return ASGD_EINVAL;
+	}
+	if (cfg->batch > asgd_problem_components(cfg->problem)) {
+		snprintf(err, errlen, "batch %u is larger than the %zu components of %s",
+			 cfg->batch, asgd_problem_components(cfg->problem),
+			 asgd_problem_name(cfg->problem));
+		return ASGD_EINVAL;
+	}
+	return ASGD_OK;
+}
+
+/* ---- snapshots: pool, publication, batched reclamation ------------------------------- */
+
+static struct snapshot *snapshot_get(struct engine *eng)
+{
+	struct snapshot *s;
+
+	if (!eng->pool)
+		eng->pool = atomic_exchange_explicit(&eng->returned, NULL, memory_order_acquire);
+	s = eng->pool;
+	if (s) {
+		eng->pool = s->next;
+		return s;
+	}
+	s = malloc(sizeof(*s) + eng->dim * sizeof(double));
+	if (s)
+		s->eng = eng;
+	return s;
+}
+
+/* call_rcu callback: a grace period has passed, so no worker still reads the batch. */
+static void reclaim_batch(struct rcu_head *head)
+{
+	struct snapshot *first = caa_container_of(head, struct snapshot, rcu);
+	struct engine *eng;
+	struct snapshot *last = first;
+	struct snapshot *top;
+
+	ASGD_TSAN_ACQUIRE(first);
+	eng = first->eng;
+	for (;;) {
+		ASGD_TSAN_ACQUIRE(last);
+		if (!last->next)
+			break;
+		last = last->next;
+	}
+	top = atomic_load_explicit(&eng->returned, memory_order_relaxed);
+	do {
+		last->next = top;
+	} while (!atomic_compare_exchange_weak_explicit(&eng->returned, &top, first,
+							 memory_order_release,
+							 memory_order_relaxed));
+	/* The last touch of eng: after this the master may free it. */
+	atomic_fetch_sub_explicit(&eng->batches_pending, 1, memory_order_release);
+}
+
+static void snapshot_retire(struct engine *eng, struct snapshot *old)
+{
+	old->next = eng->retired;
+	eng->retired = old;
+	if (++eng->n_retired < eng->retire_batch)
+		return;
+	atomic_fetch_add_explicit(&eng->batches_pending, 1, memory_order_relaxed);
+	ASGD_TSAN_RELEASE(eng->retired);
+	urcu_memb_call_rcu(&eng->retired->rcu, reclaim_batch);
+	eng->retired = NULL;
+	eng->n_retired = 0;
+}
+
+static void snapshot_publish(struct engine *eng, struct snapshot *s)
+{
+	struct snapshot *old = eng->current;
+
+	ASGD_TSAN_RELEASE(s);
+	rcu_assign_pointer(eng->current, s);
+	snapshot_retire(eng, old);
+}
+
+static void free_chain(struct snapshot *s)
+{
+	while (s) {
+		struct snapshot *next = s->next;
+
+		free(s);
+		s = next;
+	}
+}
+
+/* Called once no reader is left: wait for our pending callbacks, then free everything.
+ * Counting our own batches instead of calling rcu_barrier() keeps the wait to what this
+ * engine queued, and keeps liburcu's internal hand-offs, which TSan cannot see, out of it. */
+static void snapshots_free_all(struct engine *eng)
+{
+	const struct timespec nap = { 0, 50000 };
+
+	while (atomic_load_explicit(&eng->batches_pending, memory_order_acquire) > 0)
+		nanosleep(&nap, NULL);
+	free_chain(eng->retired);
+	free_chain(eng->pool);
+	free_chain(atomic_exchange(&eng->returned, NULL));
+	free(eng->current);
+}
+
+/* ---- the worker ---------------------------------------------------------------------- */
+
+/* ∇f_γ(x) for a component γ, or the mean over a mini-batch drawn without replacement
+ * (a partial Fisher–Yates shuffle of perm, which stays a permutation between draws). */
+static void sample_gradient(struct worker *w, const double *x)
+{
+	struct engine *eng = w->eng;
+	size_t b, j;
+
+	if (eng->batch <= 1) {
+		asgd_problem_grad_i(eng->problem, asgd_rng_below(&w->rng, eng->n), x, w->g);
+		return;
+	}
+	memset(w->g, 0, eng->dim * sizeof(double));
+	for (b = 0; b < eng->batch; b++) {
+		size_t r = b + asgd_rng_below(&w->rng, eng->n - b);
+		size_t i = w->perm[r];
+
+		w->perm[r] = w->perm[b];
+		w->perm[b] = i;
+		asgd_problem_grad_i(eng->problem, i, x, w->scratch);
+		for (j = 0; j < eng->dim; j++)
+			w->g[j] += w->scratch[j];
+	}
+	for (j = 0; j < eng->dim; j++)
+		w->g[j] /= eng->batch;
+}
+
+static void compute_gradient(struct worker *w)
+{
+	struct snapshot *s;
+
+	urcu_memb_read_lock();
+	s = rcu_dereference(w->eng->current);
+	ASGD_TSAN_ACQUIRE(s);
+	w->version = s->version;
+	sample_gradient(w, s->x);
+	ASGD_TSAN_RELEASE(s); /* our reads happen before the snapshot's reclamation */
+	urcu_memb_read_unlock();
+	w->computed++;
+}
+
+static void spend_work(struct worker *w)
+{
+	const asgd_work *work = &w->eng->cfg->work;
+	double ns;
+
+	if (work->kind == ASGD_WORK_NONE)
+		return;
+	ns = asgd_work_spend(asgd_work_sample_ns(work, &w->rng));
+	w->work_n++;
+	w->work_sum += ns;
+	w->work_sumsq += ns * ns;
+}
+
+static void wake_master(struct engine *eng)
+{
+	ASGD_FULL_BARRIER(&eng->master_sleeping); /* pairs with the one in master_nap() */
+	if (atomic_load_explicit(&eng->master_sleeping, memory_order_relaxed) &&
+	    atomic_exchange(&eng->master_sleeping, 0))
+		asgd__futex_wake(&eng->master_sleeping, 1);
+}
+
+/* Returns 0 when the run is over; the gradient then counts as discarded. */
+static int send_gradient(struct worker *w)
+{
+	struct engine *eng = w->eng;
+	unsigned expected = SLOT_FREE;
+
+	if (atomic_load_explicit(&eng->done, memory_order_acquire) ||
+	    !atomic_compare_exchange_strong(&w->state, &expected, SLOT_SENT)) {
+		w->discarded++;
+		return 0;
+	}
+	cds_wfcq_node_init(&w->node);
+	ASGD_TSAN_RELEASE(w);
+	cds_wfcq_enqueue(&eng->head, &eng->tail, &w->node);
+	wake_master(eng);
+	return 1;
+}
+
+/* Waits until the master took the gradient; returns 0 on shutdown. */
+static int wait_taken(struct worker *w)
+{
+	unsigned i, s;
+
+	for (i = 0; i < w->eng->spin_rounds + w->eng->yield_rounds; i++) {
+		s = atomic_load_explicit(&w->state, memory_order_acquire);
+		if (s == SLOT_FREE || s == SLOT_SHUTDOWN)
+			return s == SLOT_FREE;
+		if (i < w->eng->spin_rounds)
+			asgd__cpu_relax();
+		else
+			sched_yield();
+	}
+	for (;;) {
+		s = SLOT_SENT;
+		if (atomic_compare_exchange_strong(&w->state, &s, SLOT_SENT_SLEEPING) ||
+		    s == SLOT_SENT_SLEEPING)
+			asgd__futex_wait(&w->state, SLOT_SENT_SLEEPING, 0);
+		else
+			return s == SLOT_FREE;
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct engine *eng = w->eng;
+
+	urcu_memb_register_thread();
+	asgd_work_thread_setup();
+	while (!atomic_load_explicit(&eng->done, memory_order_acquire)) {
+		compute_gradient(w);
+		spend_work(w);
+		if (!send_gradient(w) || !wait_taken(w))
+			break;
+	}
+	urcu_memb_unregister_thread();
+	return NULL;
+}
+
+/* ---- the master ---------------------------------------------------------------------- */
+
+static void master_nap(struct engine *eng)
+{
+	atomic_store(&eng->master_sleeping, 1);
+	ASGD_FULL_BARRIER(&eng->master_sleeping);
+	if (cds_wfcq_empty(&eng->head, &eng->tail))
+		asgd__futex_wait(&eng->master_sleeping, 1, MASTER_NAP_NS);
+	atomic_store(&eng->master_sleeping, 0);
+}
+
+static int stop_requested(const struct engine *eng)
+{
+	return eng->cfg->stop && atomic_load_explicit(eng->cfg->stop, memory_order_relaxed);
+}
+
+/* The next gradient in arrival order, or NULL when the stop flag was raised. */
+static struct worker *next_gradient(struct engine *eng)
+{
+	unsigned idle = 0;
+
+	for (;;) {
+		struct cds_wfcq_node *node = __cds_wfcq_dequeue_nonblocking(&eng->head, &eng->tail);
+
+		if (node == CDS_WFCQ_WOULDBLOCK) {
+			sched_yield(); /* an enqueuer was preempted mid-append */
+			continue;
+		}
+		if (node) {
+			struct worker *w = caa_container_of(node, struct worker, node);
+
+			ASGD_TSAN_ACQUIRE(w);
+			return w;
+		}
+		if (stop_requested(eng))
+			return NULL;
+		if (idle < eng->spin_rounds)
+			asgd__cpu_relax();
+		else if (idle < eng->spin_rounds + eng->yield_rounds)
+			sched_yield();
+		else
+			master_nap(eng);
+		idle++;
+	}
+}
+
+static void release_slot(struct worker *w)
+{
+	if (atomic_exchange_explicit(&w->state, SLOT_FREE, memory_order_acq_rel) ==
+	    SLOT_SENT_SLEEPING)
+		asgd__futex_wake(&w->state, 1);
+}
+
+/* x_{k+1} = x_k − η g, or with momentum v_{k+1} = β v_k − η g, x_{k+1} = x_k + v_{k+1} (2.6),
+ * written straight into the next snapshot. Returns 0 when x_{k+1} is not finite. */
+static int apply_update(struct engine *eng, const double *x, const double *g, double *xn)
+{
+	const double eta = eng->cfg->eta, beta = eng->cfg->momentum;
+	double probe = 0; /* x·0 is NaN exactly when some x is not finite */
+	size_t j;
+
+	if (!eng->velocity) {
+		for (j = 0; j < eng->dim; j++) {
+			xn[j] = x[j] - eta * g[j];
+			probe += xn[j] * 0.0;
+		}
+	} else {
+		for (j = 0; j < eng->dim; j++) {
+			eng->velocity[j] = beta * eng->velocity[j] - eta * g[j];
+			xn[j] = x[j] + eng->velocity[j];
+			probe += xn[j] * 0.0;
+		}
+	}
+	return probe == 0.0;
+}
+
+static int master_loop(struct engine *eng, asgd_engine_result *res)
+{
+	const asgd_engine_config *cfg = eng->cfg;
+	uint64_t k = 0;
+
+	while (k < cfg->iters) {
+		struct worker *w = next_gradient(eng);
+		struct snapshot *next;
+		int finite;
+
+		if (!w) {
+			res->interrupted = 1;
+			break;
+		}
+		next = snapshot_get(eng);
+		if (!next) {
+			res->applied = k;
+			res->discarded++; /* the gradient in w, dequeued but never applied */
+			return ASGD_ENOMEM;
+		}
+		if (res->tau) {
+			res->tau[k] = k - w->version;
+			res->worker[k] = w->id;
+		}
+		next->version = k + 1;
+		finite = apply_update(eng, eng->current->x, w->g, next->x);
+		snapshot_publish(eng, next);
+		release_slot(w);
+		k++;
+		if (cfg->trajectory)
+			memcpy(cfg->trajectory + k * eng->dim, next->x, eng->dim * sizeof(double));
+		if (!finite) {
+			res->diverged = 1;
+			break;
+		}
+	}
+	res->applied = k;
+	return ASGD_OK;
+}
+
+/* ---- set-up and tear-down ------------------------------------------------------------ */
+
+static int worker_init(struct engine *eng, struct worker *w, uint32_t id)
+{
+	size_t i;
+
+	memset(w, 0, sizeof(*w));
+	w->eng = eng;
+	w->id = id;
+	atomic_init(&w->state, SLOT_FREE);
+	/* Streams split by (replica, worker): the same seed gives the same samples per worker. */
+	asgd_rng_init(&w->rng, eng->cfg->seed, (eng->cfg->replica << 11) | id);
+	w->g = malloc(eng->dim * sizeof(double));
+	w->scratch = malloc(eng->dim * sizeof(double));
+	w->perm = malloc(eng->n * sizeof(size_t));
+	if (!w->g || !w->scratch || !w->perm)
+		return ASGD_ENOMEM;
+	for (i = 0; i < eng->n; i++)
+		w->perm[i] = i;
+	return ASGD_OK;
+}
+
+static void worker_free(struct worker *w)
+{
+	free(w->g);
+	free(w->scratch);
+	free(w->perm);
+}
+
+/* Threads inherit the creator's signal mask: block everything while creating them, so
+ * signals meant for the process reach the master. */
+static int start_workers(struct engine *eng, unsigned *started)
+{
+	sigset_t all, old;
+	char name[24]; /* pthread names are cut to 15 characters */
+	int rc = ASGD_OK;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (*started = 0; *started < eng->cfg->workers; (*started)++) {
+		struct worker *w = &eng->workers[*started];
+
+		if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+			rc = ASGD_ETHREAD;
+			break;
+		}
+		snprintf(name, 16, "asgd-w%u", *started % 100000u);
+		pthread_setname_np(w->thread, name);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+static void stop_workers(struct engine *eng, unsigned started, asgd_engine_result *res)
+{
+	struct cds_wfcq_node *node;
+	unsigned i;
+
+	atomic_store(&eng->done, 1);
+	for (i = 0; i < started; i++) {
+		struct worker *w = &eng->workers[i];
+
+		if (atomic_exchange(&w->state, SLOT_SHUTDOWN) == SLOT_SENT_SLEEPING)
+			asgd__futex_wake(&w->state, 1);
+	}
+	for (i = 0; i < started; i++)
+		pthread_join(eng->workers[i].thread, NULL);
+	/* Gradients still queued were computed but never applied. */
+	while ((node = __cds_wfcq_dequeue_blocking(&eng->head, &eng->tail)) != NULL)
+		res->discarded++;
+}
+
+static void collect_worker_counts(struct engine *eng, unsigned started, asgd_engine_result *res)
+{
+	uint64_t n = 0;
+	double sum = 0, sumsq = 0;
+	unsigned i;
+
+	for (i = 0; i < started; i++) {
+		const struct worker *w = &eng->workers[i];
+
+		res->computed += w->computed;
+		res->discarded += w->discarded;
+		n += w->work_n;
+		sum += w->work_sum;
+		sumsq += w->work_sumsq;
+	}
+	res->work_mean_ns = n ? sum / n : NAN;
+	res->work_cv = n > 1 ? sqrt(fmax(sumsq / n - (sum / n) * (sum / n), 0)) / (sum / n) : NAN;
+	if (res->computed != res->applied + res->discarded) {
+		/* A broken invariant is a bug in this file, not a condition to handle. */
+		fprintf(stderr, "asgd: engine accounting broken: computed %llu != applied %llu + "
+				"discarded %llu (%s:%d)\n",
+			(unsigned long long)res->computed, (unsigned long long)res->applied,
+			(unsigned long long)res->discarded, __FILE__, __LINE__);
+		abort();
+	}
+}
+
+static int engine_init(struct engine *eng, const asgd_engine_config *cfg, asgd_engine_result *res)
+{
+	const double *x0 = cfg->x0 ? cfg->x0 : asgd_problem_x0(cfg->problem);
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned i;
+
+	memset(eng, 0, sizeof(*eng));
+	eng->cfg = cfg;
+	eng->problem = cfg->problem;
+	eng->dim = asgd_problem_dim(cfg->problem);
+	eng->n = asgd_problem_components(cfg->problem);
+	eng->batch = cfg->batch ? cfg->batch : 1;
+	eng->spin_rounds = (long)cfg->workers + 1 <= ncpu ? SPIN_ROUNDS : 0;
+	eng->yield_rounds = YIELD_ROUNDS;
+	eng->retire_batch = RETIRE_BYTES / (sizeof(struct snapshot) + eng->dim * sizeof(double));
+	eng->retire_batch = eng->retire_batch < RETIRE_MIN ? RETIRE_MIN
+			  : eng->retire_batch > RETIRE_MAX ? RETIRE_MAX : eng->retire_batch;
+	atomic_init(&eng->returned, NULL);
+	atomic_init(&eng->batches_pending, 0);
+	atomic_init(&eng->done, 0);
+	atomic_init(&eng->master_sleeping, 0);
+	__cds_wfcq_init(&eng->head, &eng->tail);
+
+	res->x_final = malloc(eng->dim * sizeof(double));
+	eng->current = snapshot_get(eng);
+	eng->workers = aligned_alloc(64, cfg->workers * sizeof(struct worker));
+	if (!res->x_final || !eng->current || !eng->workers)
+		return ASGD_ENOMEM;
+	memset(eng->workers, 0, cfg->workers * sizeof(struct worker));
+	eng->current->version = 0;
+	eng->current->next = NULL;
+	memcpy(eng->current->x, x0, eng->dim * sizeof(double));
+	if (cfg->trajectory)
+		memcpy(cfg->trajectory, x0, eng->dim * sizeof(double));
+	if (cfg->momentum > 0 && !(eng->velocity = calloc(eng->dim, sizeof(double))))
+		return ASGD_ENOMEM;
+	if (cfg->record_staleness) {
+		res->tau = malloc(cfg->iters * sizeof(uint64_t));
+		res->worker = malloc(cfg->iters * sizeof(uint32_t));
+		if (!res->tau || !res->worker)
+			return ASGD_ENOMEM;
+	}
+	for (i = 0; i < cfg->workers; i++)
+		if (worker_init(eng, &eng->workers[i], i) != ASGD_OK)
+			return ASGD_ENOMEM;
+	return ASGD_OK;
+}
+
+static void engine_free(struct engine *eng, const asgd_engine_config *cfg)
+{
+	unsigned i;
+
+	if (eng->workers)
+		for (i = 0; i < cfg->workers; i++)
+			worker_free(&eng->workers[i]);
+	free(eng->workers);
+	free(eng->velocity);
+	if (eng->current)
+		snapshots_free_all(eng);
+}
+
+int asgd_engine_run(const asgd_engine_config *cfg, asgd_engine_result *res)
+{
+	struct engine eng;
+	unsigned started = 0;
+	double t0;
+	int rc;
+
+	if (!res || asgd_engine_check_config(cfg, NULL, 0) != ASGD_OK)
+		return ASGD_EINVAL;
+	memset(res, 0, sizeof(*res));
+	urcu_memb_register_thread(); /* the master calls call_rcu, which reads RCU state */
+	rc = engine_init(&eng, cfg, res);
+	if (rc == ASGD_OK)
+		rc = start_workers(&eng, &started);
+	t0 = asgd_now_ns();
+	if (rc == ASGD_OK)
+		rc = master_loop(&eng, res);
+	res->wall_s = (asgd_now_ns() - t0) * 1e-9;
+	stop_workers(&eng, started, res);
+	collect_worker_counts(&eng, started, res);
+	if (eng.current && res->x_final)
+		memcpy(res->x_final, eng.current->x, eng.dim * sizeof(double));
+	engine_free(&eng, cfg);
+	urcu_memb_unregister_thread();
+	if (rc != ASGD_OK)
+		asgd_engine_result_free(res);
+	return rc;
+}
+
+void asgd_engine_result_free(asgd_engine_result *res)
+{
+	if (!res)
+		return;
+	free(res->tau);
+	free(res->worker);
+	free(res->x_final);
+	res->tau = NULL;
+	res->worker = NULL;
+	res->x_final = NULL;
+}

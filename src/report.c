@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * report.c — output files that are never half-written.
+ *
+ * The output contract promises "never a half-written file": scripts read results/ and a torn CSV
+ * would silently shorten a curve. So every output goes to a temporary in the same directory
+ * (rename is atomic only within one file system) and is renamed into place only after it is
+ * flushed and fsynced; any error on the way removes the temporary instead.
+ */
+#include "asgd/report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "asgd/error.h"
+
+static const char tmp_suffix[] = ".tmp.XXXXXX";
+
+/*
+ * The process umask without changing it: umask(2) can only be read by setting it, which would
+ * race with other threads creating files. Linux ≥ 4.7 shows it in /proc/self/status.
+ */
+static mode_t current_umask(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	mode_t mask = 022;
+
+	if (!f)
+		return mask;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "Umask:", 6) == 0) {
+			mask = (mode_t)strtoul(line + 6, NULL, 8) & 0777;
+			break;
+		}
+	}
+	fclose(f);
+	return mask;
+}
+
+static void release(asgd_atomic_file *af)
+{
+	free(af->path);
+	free(af->tmp_path);
+	af->fp = NULL;
+	af->path = NULL;
+	af->tmp_path = NULL;
+}
+
+int asgd_atomic_open(asgd_atomic_file *af, const char *path)
+{
+	size_t len;
+	int fd, saved;
+
+	if (!af || !path)
+		return ASGD_EINVAL;
+	af->fp = NULL;
+	len = strlen(path);
+	af->path = strdup(path);
+	af->tmp_path = malloc(len + sizeof(tmp_suffix));
+	if (!af->path || !af->tmp_path) {
+		release(af);
+		return ASGD_ENOMEM;
+	}
+	memcpy(af->tmp_path, path, len);
+	memcpy(af->tmp_path + len, tmp_suffix, sizeof(tmp_suffix));
+	fd = mkstemp(af->tmp_path);
+	if (fd < 0) {
+		saved = errno;
+		release(af);
+		errno = saved;
+		return ASGD_EIO;
+	}
+	/* mkstemp makes the file 0600; an output should look like any other file the user writes. */
+	if (fchmod(fd, 0666 & ~current_umask()) != 0 || !(af->fp = fdopen(fd, "w"))) {
+		saved = errno;
+		close(fd);
+		unlink(af->tmp_path);
+		release(af);
+		errno = saved;
+		return ASGD_EIO;
+	}
+	return ASGD_OK;
+}
+
+/* Makes the rename itself durable; failure is harmless for atomicity, so it is ignored. */
+static void sync_parent_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int fd;
+
+	if (!slash)
+		dir = strdup(".");
+	else if (slash == path)
+		dir = strdup("/");
+	else
+		dir = strndup(path, (size_t)(slash - path));
+	if (!dir)
+		return;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(dir);
+}
+
+int asgd_atomic_commit(asgd_atomic_file *af)
+{
+	int saved = 0;
+
+	if (!af || !af->fp)
+		return ASGD_EINVAL;
+	/* A write that failed long ago (ENOSPC, EIO) only shows up here, as the stream's error flag. */
+	if (fflush(af->fp) != 0 || ferror(af->fp))
+		saved = errno ? errno : EIO;
+	else if (fsync(fileno(af->fp)) != 0)
+		saved = errno;
+	if (fclose(af->fp) != 0 && !saved)
+		saved = errno;
+	af->fp = NULL;
+	if (!saved && rename(af->tmp_path, af->path) != 0)
+		saved = errno;
+	if (saved) {
+		unlink(af->tmp_path);
+		release(af);
+		errno = saved;
+		return ASGD_EIO;
+	}
+	sync_parent_dir(af->path);
+	release(af);
+	return ASGD_OK;
+}
+
+void asgd_atomic_abort(asgd_atomic_file *af)
+{
+	if (!af)
+		return;
+	if (af->fp)
+		fclose(af->fp);
+	if (af->tmp_path)
+		unlink(af->tmp_path);
+	release(af);
+}
+
+static void err_cannot_write(char *err, size_t errlen, const char *dir, int errnum)
+{
+	char msg[128];
+
+	if (err && errlen > 0)
+		snprintf(err, errlen, "cannot write to '%s': %s", dir,
+			 strerror_r(errnum, msg, sizeof(msg)));
+}
+
+/* mkdir -p: create each missing component; an existing one is fine whatever it is (checked later). */
+static int mkdir_parents(const char *dir)
+{
+	char *buf = strdup(dir);
+	int rc = 0;
+
+	if (!buf) {
+		errno = ENOMEM;
+		return -1;
+	}
+	for (char *p = buf + 1; *p && rc == 0; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+			rc = -1;
+		*p = '/';
+	}
+	if (rc == 0 && mkdir(buf, 0777) != 0 && errno != EEXIST)
+		rc = -1;
+	free(buf);
+	return rc;
+}
+
+int asgd_report_prepare_dir(const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (!dir)
+		return ASGD_EINVAL;
+	if (mkdir_parents(dir) != 0 || stat(dir, &st) != 0) {
+		err_cannot_write(err, errlen, dir, errno);
+		return ASGD_EIO;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		if (err && errlen > 0)
+			snprintf(err, errlen, "'%s' is not a directory", dir);
+		return ASGD_EIO;
+	}
+	if (access(dir, W_OK | X_OK) != 0) {
+		err_cannot_write(err, errlen, dir, errno);
+		return ASGD_EIO;
+	}
+	return ASGD_OK;
+}
+
+int asgd_report_path(char *buf, size_t len, const char *dir, const char *name)
+{
+	size_t ld, ln;
+	int slash;
+
+	if (!buf || !dir || !name)
+		return ASGD_EINVAL;
+	ld = strlen(dir);
+	ln = strlen(name);
+	slash = ld > 0 && dir[ld - 1] != '/';
+	if (ld + (size_t)slash + ln + 1 > len)
+		return ASGD_EINVAL;
+	memcpy(buf, dir, ld);
+	if (slash)
+		buf[ld] = '/';
+	memcpy(buf + ld + slash, name, ln + 1);
+	return ASGD_OK;
+}
+
+int asgd_report_write_json(const char *path, const cJSON *root)
+{
+	asgd_atomic_file af;
+	char *text;
+	int rc;
+
+	if (!path || !root)
+		return ASGD_EINVAL;
+	text = cJSON_Print(root);
+	if (!text)
+		return ASGD_ENOMEM;
+	rc = asgd_atomic_open(&af, path);
+	if (rc == ASGD_OK) {
+		fputs(text, af.fp);
+		fputc('\n', af.fp);
+		rc = asgd_atomic_commit(&af);	/* notices a failed fputs through ferror */
+	}
+	cJSON_free(text);
+	return rc;
+}

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# cli.sh — the `asgd` command end to end: bad input exits 2 with a message naming the value,
+# outputs are complete JSON/CSV, divergence is flagged, SIGINT writes a partial result and
+# exits 130, and `asgd fit` reads both input formats.
+# usage: tests/cli.sh PATH/TO/asgd
+set -uo pipefail
+asgd=${1:?usage: cli.sh PATH/TO/asgd}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+
+ok() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
+
+# expect_usage "what the message must contain" args...: exit 2 and the text on stderr.
+expect_usage() {
+  local want=$1; shift
+  "$asgd" "$@" >"$tmp/out" 2>"$tmp/err"
+  local rc=$?
+  if [ $rc -ne 2 ]; then fail "asgd $* exited $rc, expected 2"; return; fi
+  if ! grep -qF -- "$want" "$tmp/err"; then
+    fail "asgd $*: stderr lacks '$want': $(cat "$tmp/err")"; return
+  fi
+  ok
+}
+
+json_get() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval('d'+sys.argv[2]))" "$@"; }
+
+# ---- bad input: exit 2, the message names the value ------------------------------------
+expect_usage "'0' is not allowed" run --eta 0
+expect_usage "'-1' is not allowed" run --eta -1
+expect_usage "'nan' is not allowed" run --eta nan
+expect_usage "'inf' is not allowed" run --eta inf
+expect_usage "'0' is not allowed" run --workers 0
+expect_usage "'1025' is not allowed" run --workers 1025
+expect_usage "'abc' is not allowed" run --workers abc
+expect_usage "'0' is not allowed" run --iters 0
+expect_usage "'0' is not allowed" run --replicas 0
+expect_usage "'1' is not allowed" run --momentum 1
+expect_usage "'3' is not allowed" run --batch 3
+expect_usage "'exp:100' is not allowed" run --work exp:100
+expect_usage "'fast' is not allowed" run --work fast
+expect_usage "'geom:1.5,10us' is not allowed" run --work geom:1.5,10us
+expect_usage "'nosuch' is unknown" run --preset nosuch
+expect_usage "'quadratic:d=0' is not allowed" run --preset quadratic:d=0
+expect_usage "unknown option" run --bogus 1
+expect_usage "unexpected argument" run extra
+expect_usage "not a directory" run --out /etc/passwd
+expect_usage "unknown command 'walk'" walk
+expect_usage "expected exactly one FILE" fit
+expect_usage "nosuchfile" fit "$tmp/nosuchfile"
+printf '0\n1\nx\n' >"$tmp/bad.txt"
+expect_usage "bad.txt:3" fit "$tmp/bad.txt"
+printf '0,5\n1,-2\n' >"$tmp/bad.csv"
+expect_usage "bad.csv:2" fit "$tmp/bad.csv"
+
+# ---- help on every command --------------------------------------------------------------
+for c in "" run fit; do
+  if "$asgd" $c --help | grep -q "usage: asgd"; then ok; else fail "asgd $c --help"; fi
+done
+
+# ---- a small run writes complete outputs whose numbers add up ---------------------------
+out="$tmp/run"
+if "$asgd" run --workers 2 --iters 200 --replicas 20 --work none --quiet --out "$out"; then
+  ok
+  computed=$(json_get "$out/summary.json" "['accounting']['computed']")
+  sum=$(json_get "$out/summary.json" "['accounting']['applied']+d['accounting']['discarded']")
+  [ "$computed" = "$sum" ] && ok || fail "accounting: computed $computed != $sum"
+  [ "$(json_get "$out/summary.json" "['staleness']['count']")" = "4000" ] && ok || fail "staleness count"
+  [ "$(wc -l <"$out/moments.csv")" = "202" ] && ok || fail "moments.csv rows: $(wc -l <"$out/moments.csv")"
+  head -1 "$out/moments.csv" | grep -qx "k,t,mean,second_moment,var,se_mean,se_second" && ok || fail "moments header"
+  head -1 "$out/staleness.csv" | grep -qx "l,count,pmf,geometric_pmf" && ok || fail "staleness header"
+  ls "$out" | grep -q tmp && fail "temporary files left in $out" || ok
+else
+  fail "asgd run (small) failed"
+fi
+
+# ---- divergence is flagged, exit 1 -------------------------------------------------------
+"$asgd" run --preset fig5-quartic --eta 1 --iters 1000 --replicas 2 --work none --quiet \
+  --out "$tmp/div" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 1 ] && ok || fail "diverging run exited $rc, expected 1"
+grep -q "diverged" "$tmp/err" && ok || fail "no divergence message"
+[ "$(json_get "$tmp/div/summary.json" "['diverged']")" = "True" ] && ok || fail "summary lacks diverged: true"
+
+# ---- SIGINT: partial outputs, exit 130 ---------------------------------------------------
+"$asgd" run --iters 100000 --replicas 100000 --work fixed:50us --quiet --out "$tmp/int" &
+pid=$!
+sleep 1.5
+kill -INT $pid
+wait $pid
+rc=$?
+[ $rc -eq 130 ] && ok || fail "interrupted run exited $rc, expected 130"
+[ "$(json_get "$tmp/int/summary.json" "['partial']")" = "True" ] && ok || fail "summary lacks partial: true"
+c=$(json_get "$tmp/int/summary.json" "['accounting']['computed']")
+s=$(json_get "$tmp/int/summary.json" "['accounting']['applied']+d['accounting']['discarded']")
+[ "$c" = "$s" ] && ok || fail "interrupted accounting: $c != $s"
+
+# ---- fit: a sample and a histogram of the same data agree -------------------------------
+python3 - "$tmp" <<'EOF'
+import random, sys
+random.seed(5)
+mu = 0.8
+xs = []
+for _ in range(20000):
+    l = 0
+    while random.random() < mu:
+        l += 1
+    xs.append(l)
+open(sys.argv[1] + "/sample.txt", "w").write("# geometric mu=0.8\n" + "\n".join(map(str, xs)) + "\n")
+h = {}
+for x in xs:
+    h[x] = h.get(x, 0) + 1
+open(sys.argv[1] + "/hist.csv", "w").write("l,count\n" + "".join(f"{l},{c}\n" for l, c in sorted(h.items())))
+EOF
+"$asgd" fit --quiet --out "$tmp/fit1" "$tmp/sample.txt" && ok || fail "fit sample"
+"$asgd" fit --quiet --out "$tmp/fit2" "$tmp/hist.csv" && ok || fail "fit histogram"
+m1=$(json_get "$tmp/fit1/summary.json" "['staleness']['mu_hat']")
+m2=$(json_get "$tmp/fit2/summary.json" "['staleness']['mu_hat']")
+[ "$m1" = "$m2" ] && ok || fail "sample and histogram give different mu_hat: $m1 $m2"
+# mu = 0.8 must lie in the 95% interval (fails 5% of seeds; seed 5 is fixed).
+python3 -c "
+import json,sys; s=json.load(open(sys.argv[1]))['staleness']; lo,hi=s['mu_ci95']
+sys.exit(0 if lo <= 0.8 <= hi else 1)" "$tmp/fit1/summary.json" && ok || fail "mu=0.8 outside the interval"
+
+echo "cli: $passed passed, $failed failed"
+[ $failed -eq 0 ]
