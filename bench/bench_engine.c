@@ -160,7 +160,7 @@ static void describe_machine(char *buf, size_t len)
 
 int main(int argc, char **argv)
 {
-	struct row rows[16];
+	struct row rows[sizeof(dims) / sizeof(*dims) * sizeof(worker_counts) / sizeof(*worker_counts)];
 	const char *csv = NULL;
 	char spec[64], machine[320];
 	int reps = 5, quick = 0, i;
