@@ -139,25 +139,6 @@ static int write_csv(const char *path, const struct row *rows, size_t n, const c
 	return asgd_atomic_commit(&af) != ASGD_OK;
 }
 
-static void describe_machine(char *buf, size_t len)
-{
-	char line[512], model[256] = "unknown CPU";
-	FILE *fp = fopen("/proc/cpuinfo", "r");
-
-	while (fp && fgets(line, sizeof(line), fp)) {
-		char *colon = strchr(line, ':');
-
-		if (!strncmp(line, "model name", 10) && colon) {
-			snprintf(model, sizeof(model), "%s", colon + 2);
-			model[strcspn(model, "\n")] = '\0';
-			break;
-		}
-	}
-	if (fp)
-		fclose(fp);
-	snprintf(buf, len, "nproc %ld, %s", sysconf(_SC_NPROCESSORS_ONLN), model);
-}
-
 int main(int argc, char **argv)
 {
 	struct row rows[sizeof(dims) / sizeof(*dims) * sizeof(worker_counts) / sizeof(*worker_counts)];
@@ -183,7 +164,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_engine: --reps %d is not allowed: 1..%d\n", reps, MAX_REPS);
 		return 2;
 	}
-	describe_machine(machine, sizeof(machine));
+	asgd_report_machine(machine, sizeof(machine));
 	printf("bench_engine: %s; medians of %d interleaved reps, no injected work\n", machine,
 	       reps);
 	printf("%6s %4s %12s %12s %12s %7s %9s %9s\n", "d", "M", "plain/s", "engine/s",

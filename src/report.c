@@ -242,3 +242,22 @@ int asgd_report_write_json(const char *path, const cJSON *root)
 	cJSON_free(text);
 	return rc;
 }
+
+void asgd_report_machine(char *buf, size_t len)
+{
+	char line[512], model[256] = "unknown CPU";
+	FILE *fp = fopen("/proc/cpuinfo", "r");
+
+	while (fp && fgets(line, sizeof(line), fp)) {
+		char *colon = strchr(line, ':');
+
+		if (!strncmp(line, "model name", 10) && colon) {
+			snprintf(model, sizeof(model), "%s", colon + 2);
+			model[strcspn(model, "\n")] = '\0';
+			break;
+		}
+	}
+	if (fp)
+		fclose(fp);
+	snprintf(buf, len, "%ld cores, %s", sysconf(_SC_NPROCESSORS_ONLN), model);
+}

@@ -83,4 +83,11 @@ int asgd_report_path(char *buf, size_t len, const char *dir, const char *name);
  */
 int asgd_report_write_json(const char *path, const cJSON *root);
 
+/*
+ * asgd_report_machine - describe this machine for results and benchmarks: "N cores, MODEL",
+ * N from sysconf(_SC_NPROCESSORS_ONLN) and MODEL from /proc/cpuinfo ("unknown CPU" when it
+ * cannot be read). Always NUL-terminates @buf (truncating if needed). Thread-safe.
+ */
+void asgd_report_machine(char *buf, size_t len);
+
 #endif /* ASGD_REPORT_H */

@@ -45,9 +45,8 @@ void cli_catch_signals(void);
 void cli_progress(const char *what, uint64_t done, uint64_t total);
 void cli_progress_end(void);
 
-/* nproc and the CPU model, for summaries and benchmark reports. */
+/* {"nproc", "description"} of this machine (asgd_report_machine), for summaries. */
 cJSON *cli_machine_json(void);
-void cli_machine_describe(char *buf, size_t len);
 
 /* The staleness table shared by `run` and `fit`. */
 void cli_print_staleness(const asgd_staleness_summary *sum);

@@ -101,32 +101,12 @@ void cli_progress_end(void)
 		fprintf(stderr, "\r\033[K");
 }
 
-void cli_machine_describe(char *buf, size_t len)
-{
-	char line[512], model[256] = "unknown CPU";
-	FILE *fp = fopen("/proc/cpuinfo", "r");
-
-	if (fp) {
-		while (fgets(line, sizeof(line), fp)) {
-			char *colon = strchr(line, ':');
-
-			if (!strncmp(line, "model name", 10) && colon) {
-				snprintf(model, sizeof(model), "%s", colon + 2);
-				model[strcspn(model, "\n")] = '\0';
-				break;
-			}
-		}
-		fclose(fp);
-	}
-	snprintf(buf, len, "%ld cores, %s", sysconf(_SC_NPROCESSORS_ONLN), model);
-}
-
 cJSON *cli_machine_json(void)
 {
 	char desc[320];
 	cJSON *m = cJSON_CreateObject();
 
-	cli_machine_describe(desc, sizeof(desc));
+	asgd_report_machine(desc, sizeof(desc));
 	cJSON_AddNumberToObject(m, "nproc", (double)sysconf(_SC_NPROCESSORS_ONLN));
 	cJSON_AddStringToObject(m, "description", desc);
 	return m;

@@ -258,7 +258,7 @@ static void print_summary(const struct run_opts *o, const struct run_totals *t,
 	uint64_t k, K = o->cfg.iters;
 
 	asgd_work_format(&o->cfg.work, work, sizeof(work));
-	cli_machine_describe(machine, sizeof(machine));
+	asgd_report_machine(machine, sizeof(machine));
 	printf("asgd run  %s  M=%u  eta=%g  work=%s  iters=%llu  replicas=%llu%s\n", o->preset,
 	       o->cfg.workers, o->cfg.eta, work, (unsigned long long)K,
 	       (unsigned long long)t->replicas_done, t->interrupted ? "  (PARTIAL)" : "");
