@@ -8,6 +8,7 @@ reps=${1:-5}
 scripts/setup.sh build >/dev/null
 mkdir -p results/bench
 tmp=$(mktemp results/bench/.engine.txt.XXXXXX)
+trap 'rm -f "$tmp"' EXIT   # a failed run leaves no half-written result
 {
   echo "# command: scripts/bench.sh $reps  (build/bench_engine --reps $reps --csv results/bench/engine.csv)"
   echo "# machine: nproc $(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(date -u +%Y-%m-%d)"

@@ -16,6 +16,7 @@ for m in 2 4 8 16; do
     --iters 1000 --seed 1 --quiet --out "$out/M$m"
 done
 tmp=$(mktemp "$out/.table.md.XXXXXX")
+trap 'rm -f "$tmp"' EXIT   # a failed run leaves no half-written table
 python3 - "$out" "$work" "$replicas" >"$tmp" <<'PY'
 import json, subprocess, sys
 out, work, replicas = sys.argv[1:]
