@@ -11,6 +11,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "asgd/error.h"
 #include "asgd/report.h"
@@ -50,6 +51,19 @@ void asgd_moments_free(asgd_moments *m)
 	free(m->s4);
 	m->s1 = m->s2 = m->s4 = NULL;
 	m->steps = m->dim = 0;
+	m->paths = 0;
+}
+
+void asgd_moments_reset(asgd_moments *m)
+{
+	size_t n;
+
+	if (!m || !m->s1)
+		return;
+	n = m->steps * m->dim;
+	memset(m->s1, 0, n * sizeof(*m->s1));
+	memset(m->s2, 0, n * sizeof(*m->s2));
+	memset(m->s4, 0, n * sizeof(*m->s4));
 	m->paths = 0;
 }
 

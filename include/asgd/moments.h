@@ -32,6 +32,9 @@ typedef struct asgd_moments {
  */
 int asgd_moments_init(asgd_moments *m, size_t steps, size_t dim);
 
+/* asgd_moments_reset - forget every path added, keeping the shape and the arrays. NULL is a no-op. */
+void asgd_moments_reset(asgd_moments *m);
+
 /* asgd_moments_free - release the arrays; @m may be NULL, and freeing twice is harmless. */
 void asgd_moments_free(asgd_moments *m);
 

@@ -13,6 +13,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "asgd/problem.h"
 #include "asgd/staleness.h"
 
 enum cli_exit {
@@ -25,6 +26,11 @@ enum cli_exit {
 /* Each subcommand: argv[0] is the subcommand's name. */
 int cli_run(int argc, char **argv);
 int cli_fit(int argc, char **argv);
+int cli_simulate(int argc, char **argv);
+int cli_sme(int argc, char **argv);
+int cli_theory(int argc, char **argv);
+int cli_compare(int argc, char **argv);
+int cli_order(int argc, char **argv);
 
 /* Print "asgd CMD: <message>" and a hint to --help on stderr, then exit with status 2. */
 void cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -53,6 +59,18 @@ void cli_print_staleness(const asgd_staleness_summary *sum);
 
 /* staleness.csv: l,count,pmf,geometric_pmf (the fitted geometric), written atomically. */
 int cli_write_staleness_csv(const char *dir, const asgd_staleness_summary *sum);
+
+/*
+ * The problem named by a --preset spec, or a usage error (exit 2) naming it and what is allowed.
+ * Free it with asgd_problem_destroy.
+ */
+struct asgd_problem *cli_preset(const char *cmd, const char *spec);
+
+/* Create --out DIR (with parents) or exit 2 saying why it cannot be written. */
+void cli_prepare_out(const char *cmd, const char *dir);
+
+/* Print the preset list for --help: one indented line "NAME  description" each. */
+void cli_print_presets(const char *indent);
 
 /* "DIR/NAME" or a usage error when too long. */
 void cli_out_path(char *buf, size_t len, const char *dir, const char *name);

@@ -179,3 +179,33 @@ int cli_write_staleness_csv(const char *dir, const asgd_staleness_summary *s)
 			asgd_geometric_pmf(s->mu_hat, l));
 	return asgd_atomic_commit(&af);
 }
+
+asgd_problem *cli_preset(const char *cmd, const char *spec)
+{
+	asgd_problem *p = NULL;
+	int rc = asgd_problem_create(spec, &p);
+
+	if (rc == ASGD_ENOTFOUND)
+		cli_usage_error(cmd, "--preset '%s' is unknown; 'asgd %s --help' lists the presets",
+				spec, cmd);
+	if (rc != ASGD_OK)
+		cli_usage_error(cmd, "--preset '%s' is not allowed: %s", spec, asgd_strerror(rc));
+	return p;
+}
+
+void cli_prepare_out(const char *cmd, const char *dir)
+{
+	char err[512];
+
+	if (asgd_report_prepare_dir(dir, err, sizeof(err)) != ASGD_OK)
+		cli_usage_error(cmd, "--out: %s", err);
+}
+
+void cli_print_presets(const char *indent)
+{
+	size_t n;
+	const char *const *presets = asgd_problem_presets(&n);
+
+	for (size_t i = 0; i < n; i++)
+		printf("%s%-16s %s\n", indent, presets[i], asgd_problem_describe(presets[i]));
+}

@@ -16,6 +16,11 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
 	{ "run", cli_run, "run the threaded ASGD engine on a preset and fit its staleness" },
 	{ "fit", cli_fit, "fit the geometric staleness model to staleness measured elsewhere" },
+	{ "simulate", cli_simulate, "discrete reference processes: ASGD, SGD, MSGD, mini-batch ASGD" },
+	{ "sme", cli_sme, "stochastic modified equations: SME-ASGD, SME-MSGD, SME-SGD" },
+	{ "theory", cli_theory, "closed forms: stationary moments, eigenvalues, mu_opt, Proposition 1" },
+	{ "compare", cli_compare, "discrete ASGD against SME-ASGD and SME-SGD on a preset" },
+	{ "order", cli_order, "the ASGD/SME-ASGD gap as eta is halved, against Theorem 3" },
 };
 
 static void usage(FILE *fp)

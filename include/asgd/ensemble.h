@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * asgd/ensemble.h — run P independent sample paths on all cores and sum their moments,
+ * bit-identically for any number of threads.
+ *
+ * Every ensemble in asgd (the discrete reference processes of `sim`, the SDEs of `sme`) is "a
+ * function that fills one path's trajectory from its own random stream", run P times. This module
+ * owns the threads, the order of summation and the stop flag, so that the simulators only say how
+ * one path moves:
+ *   - path p draws from the stream (seed, p), whichever thread runs it;
+ *   - paths are grouped in chunks of ASGD_ENSEMBLE_CHUNK, each summed by one thread, and chunks are
+ *     merged in chunk order — so floating-point sums, hence every output, do not depend on the
+ *     thread count;
+ *   - a raised stop flag ends the run at a chunk boundary, keeping the complete chunks merged so far
+ *     (a consistent, smaller ensemble), and says so.
+ */
+#ifndef ASGD_ENSEMBLE_H
+#define ASGD_ENSEMBLE_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "asgd/moments.h"
+#include "asgd/rng.h"
+
+/* Paths summed by one thread before its sums join the total, in order. */
+#define ASGD_ENSEMBLE_CHUNK 64
+
+/* The most threads an ensemble starts. */
+#define ASGD_ENSEMBLE_MAX_THREADS 256
+
+/*
+ * asgd_path_fn - simulate one sample path.
+ * @ctx:     the caller's context (asgd_ensemble_config.ctx), shared read-only by all threads.
+ * @path:    the path index p in [0, paths).
+ * @rng:     the stream (seed, p), freshly initialised; the path's only source of randomness.
+ * @traj:    steps*dim doubles to fill, row k = the recorded state at step k.
+ * @scratch: scratch_bytes bytes private to the calling thread (uninitialised; 64-byte aligned).
+ *
+ * Must be a function of (ctx, path, rng) only. Returns 0, or an ASGD_E* code that stops the
+ * ensemble (a non-finite state is not an error: write it, and the moments say so).
+ */
+typedef int (*asgd_path_fn)(void *ctx, uint64_t path, asgd_rng *rng, double *traj,
+			    void *scratch);
+
+/* What to run. Fields not set must be zero. */
+typedef struct asgd_ensemble_config {
+	uint64_t paths;		/* P ≥ 1 */
+	unsigned threads;	/* compute threads; 0 = the online CPUs; capped at the chunk count */
+	uint64_t seed;
+	size_t steps, dim;	/* the shape of one trajectory; both ≥ 1 */
+	size_t scratch_bytes;	/* per-thread scratch for @path (0 for none) */
+	asgd_path_fn path;
+	void *ctx;
+	int keep_final;		/* nonzero: keep every path's last row in the result */
+	const atomic_int *stop;	/* optional: nonzero ends the run at the next chunk boundary */
+	/* Optional: called after each chunk is merged, from one thread at a time. */
+	void (*progress)(void *arg, uint64_t done, uint64_t total);
+	void *progress_arg;
+} asgd_ensemble_config;
+
+/* What came out. */
+typedef struct asgd_ensemble_result {
+	asgd_moments moments;	/* over the paths_done paths */
+	uint64_t paths_done;	/* paths merged: all of them, or fewer when interrupted */
+	uint64_t nonfinite;	/* of those, paths whose last row has a non-finite value */
+	double *final;		/* with keep_final: paths*dim values, path p's last row at p*dim;
+				   NAN for paths not merged. NULL otherwise. */
+	int interrupted;	/* the stop flag ended the run early */
+	unsigned threads;	/* threads actually used */
+	double wall_s;		/* wall-clock time of the run */
+} asgd_ensemble_result;
+
+/*
+ * asgd_ensemble_run - run the ensemble described by @cfg into @res.
+ *
+ * Returns 0 (also when interrupted: see res->interrupted); ASGD_EINVAL for a NULL argument, zero
+ * paths, steps or dim, a NULL path function, or sizes that overflow; ASGD_ENOMEM; ASGD_ETHREAD if
+ * no thread could be started; or the first error returned by @cfg->path. On failure @res holds
+ * nothing to free. On success free it with asgd_ensemble_result_free().
+ */
+int asgd_ensemble_run(const asgd_ensemble_config *cfg, asgd_ensemble_result *res);
+
+/* asgd_ensemble_result_free - release what a successful run allocated; NULL is a no-op. */
+void asgd_ensemble_result_free(asgd_ensemble_result *res);
+
+/* asgd_ensemble_default_threads - the number of online CPUs (at least 1). */
+unsigned asgd_ensemble_default_threads(void);
+
+#endif /* ASGD_ENSEMBLE_H */

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* order.c — placeholder, replaced by the real subcommand. */
+#include <stdio.h>
+
+#include "cli.h"
+
+int cli_order(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	fprintf(stderr, "asgd order: not built yet\n");
+	return CLI_EXIT_FAIL;
+}

@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * ensemble.c — P sample paths on T threads, summed in an order that does not depend on T.
+ *
+ * Threads claim chunks of ASGD_ENSEMBLE_CHUNK paths from an atomic counter, sum each chunk into a
+ * private accumulator, then wait for their chunk's turn and add it to the total. Turns go strictly
+ * by chunk index, so the total is the same sequence of floating-point additions for any T. A
+ * thread that finishes early waits at most for the chunks claimed before its own, each of which a
+ * running thread is working on, so the wait is short and nothing deadlocks.
+ *
+ * A stop request or a failing path "abandons" a chunk; when an abandoned chunk's turn comes, the
+ * total is cut there: that chunk and every later one are dropped, and the result is the complete
+ * chunks before the cut — still a prefix of the paths, so still independent of T.
+ */
+#include "asgd/ensemble.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "asgd/error.h"
+
+struct ensemble {
+	const asgd_ensemble_config *cfg;
+	asgd_ensemble_result *res;
+	uint64_t chunks;
+	atomic_uint_fast64_t next_claim;	/* the next chunk to hand out */
+	atomic_int abandon;			/* set by a stop or an error: claim nothing more */
+
+	pthread_mutex_t lock;			/* guards everything below */
+	pthread_cond_t turn_changed;
+	uint64_t turn;				/* the chunk whose sums join the total next */
+	bool cut;				/* a chunk was abandoned: drop it and all later ones */
+	int error;				/* the first error of a path function */
+};
+
+/* One thread's private state. */
+struct runner {
+	struct ensemble *e;
+	pthread_t thread;
+	asgd_moments sums;
+	double *traj;
+	void *scratch;
+};
+
+unsigned asgd_ensemble_default_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n >= 1 ? (unsigned)n : 1;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static bool stop_requested(const struct ensemble *e)
+{
+	return atomic_load_explicit(&e->abandon, memory_order_relaxed) ||
+	       (e->cfg->stop && atomic_load_explicit(e->cfg->stop, memory_order_relaxed));
+}
+
+static bool last_row_finite(const double *row, size_t dim)
+{
+	for (size_t c = 0; c < dim; c++)
+		if (!isfinite(row[c]))
+			return false;
+	return true;
+}
+
+/*
+ * Run chunk @chunk into r->sums. Returns true when every path of it ran, false when it was
+ * abandoned (stop flag or a path error, recorded in e->error).
+ */
+static bool run_chunk(struct runner *r, uint64_t chunk, uint64_t *nonfinite)
+{
+	struct ensemble *e = r->e;
+	const asgd_ensemble_config *cfg = e->cfg;
+	uint64_t first = chunk * ASGD_ENSEMBLE_CHUNK;
+	uint64_t end = first + ASGD_ENSEMBLE_CHUNK < cfg->paths ? first + ASGD_ENSEMBLE_CHUNK
+								 : cfg->paths;
+	const double *last = r->traj + (cfg->steps - 1) * cfg->dim;
+
+	asgd_moments_reset(&r->sums);
+	*nonfinite = 0;
+	for (uint64_t p = first; p < end; p++) {
+		asgd_rng rng;
+		int rc;
+
+		if (stop_requested(e))
+			return false;
+		asgd_rng_init(&rng, cfg->seed, p);
+		rc = cfg->path(cfg->ctx, p, &rng, r->traj, r->scratch);
+		if (rc) {
+			pthread_mutex_lock(&e->lock);
+			if (!e->error)
+				e->error = rc;
+			pthread_mutex_unlock(&e->lock);
+			atomic_store(&e->abandon, 1);
+			return false;
+		}
+		asgd_moments_add_path(&r->sums, r->traj);
+		if (!last_row_finite(last, cfg->dim))
+			(*nonfinite)++;
+		if (e->res->final)
+			memcpy(e->res->final + p * cfg->dim, last, cfg->dim * sizeof(double));
+	}
+	return true;
+}
+
+/* Wait for @chunk's turn, add its sums to the total (unless the total was cut), pass the turn. */
+static void merge_in_order(struct runner *r, uint64_t chunk, bool complete, uint64_t nonfinite)
+{
+	struct ensemble *e = r->e;
+
+	pthread_mutex_lock(&e->lock);
+	while (e->turn != chunk)
+		pthread_cond_wait(&e->turn_changed, &e->lock);
+	if (!complete)
+		e->cut = true;
+	if (!e->cut) {
+		asgd_moments_merge(&e->res->moments, &r->sums);
+		e->res->paths_done += r->sums.paths;
+		e->res->nonfinite += nonfinite;
+		if (e->cfg->progress)
+			e->cfg->progress(e->cfg->progress_arg, e->res->paths_done, e->cfg->paths);
+	}
+	e->turn++;
+	pthread_cond_broadcast(&e->turn_changed);
+	pthread_mutex_unlock(&e->lock);
+}
+
+static void *runner_main(void *arg)
+{
+	struct runner *r = arg;
+	struct ensemble *e = r->e;
+
+	for (;;) {
+		uint64_t chunk = atomic_fetch_add(&e->next_claim, 1), nonfinite;
+		bool complete;
+
+		if (chunk >= e->chunks)
+			break;
+		complete = run_chunk(r, chunk, &nonfinite);
+		if (!complete)
+			atomic_store(&e->abandon, 1);
+		merge_in_order(r, chunk, complete, nonfinite);
+	}
+	return NULL;
+}
+
+static int check_config(const asgd_ensemble_config *cfg, asgd_ensemble_result *res)
+{
+	size_t cells;
+
+	if (!cfg || !res || !cfg->path || cfg->paths == 0 || cfg->steps == 0 || cfg->dim == 0)
+		return ASGD_EINVAL;
+	if (__builtin_mul_overflow(cfg->steps, cfg->dim, &cells) ||
+	    cells > SIZE_MAX / sizeof(double) ||
+	    (cfg->keep_final && cfg->paths > SIZE_MAX / sizeof(double) / cfg->dim))
+		return ASGD_EINVAL;
+	return ASGD_OK;
+}
+
+static void runner_free(struct runner *r)
+{
+	asgd_moments_free(&r->sums);
+	free(r->traj);
+	free(r->scratch);
+}
+
+static int runner_init(struct runner *r, struct ensemble *e)
+{
+	const asgd_ensemble_config *cfg = e->cfg;
+	size_t scratch = (cfg->scratch_bytes + 63) / 64 * 64;
+
+	memset(r, 0, sizeof(*r));
+	r->e = e;
+	if (asgd_moments_init(&r->sums, cfg->steps, cfg->dim))
+		return ASGD_ENOMEM;
+	r->traj = malloc(cfg->steps * cfg->dim * sizeof(double));
+	r->scratch = scratch ? aligned_alloc(64, scratch) : NULL;
+	if (!r->traj || (scratch && !r->scratch)) {
+		runner_free(r);
+		return ASGD_ENOMEM;
+	}
+	return ASGD_OK;
+}
+
+static int result_init(const asgd_ensemble_config *cfg, asgd_ensemble_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	if (asgd_moments_init(&res->moments, cfg->steps, cfg->dim))
+		return ASGD_ENOMEM;
+	if (cfg->keep_final) {
+		size_t count = (size_t)cfg->paths * cfg->dim;
+
+		res->final = malloc(count * sizeof(double));
+		if (!res->final) {
+			asgd_moments_free(&res->moments);
+			return ASGD_ENOMEM;
+		}
+		for (size_t i = 0; i < count; i++)
+			res->final[i] = NAN;
+	}
+	return ASGD_OK;
+}
+
+static unsigned thread_count(const asgd_ensemble_config *cfg, uint64_t chunks)
+{
+	unsigned t = cfg->threads ? cfg->threads : asgd_ensemble_default_threads();
+
+	if (t > ASGD_ENSEMBLE_MAX_THREADS)
+		t = ASGD_ENSEMBLE_MAX_THREADS;
+	return (uint64_t)t > chunks ? (unsigned)chunks : t;
+}
+
+/*
+ * Start up to @want runners; returns how many started. Threads block signals so that SIGINT
+ * reaches the main thread, whose handler raises the stop flag.
+ */
+static unsigned start_runners(struct runner *rs, unsigned want)
+{
+	sigset_t all, old;
+	unsigned started = 0;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (; started < want; started++)
+		if (pthread_create(&rs[started].thread, NULL, runner_main, &rs[started]) != 0)
+			break;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return started;
+}
+
+int asgd_ensemble_run(const asgd_ensemble_config *cfg, asgd_ensemble_result *res)
+{
+	struct ensemble e = { .cfg = cfg, .res = res };
+	struct runner *rs;
+	unsigned want, ready = 0, started;
+	double t0 = now_s();
+	int rc = check_config(cfg, res);
+
+	if (rc)
+		return rc;
+	e.chunks = (cfg->paths + ASGD_ENSEMBLE_CHUNK - 1) / ASGD_ENSEMBLE_CHUNK;
+	want = thread_count(cfg, e.chunks);
+	rs = calloc(want, sizeof(*rs));
+	if (!rs || result_init(cfg, res)) {
+		free(rs);
+		return ASGD_ENOMEM;
+	}
+	while (ready < want && runner_init(&rs[ready], &e) == ASGD_OK)
+		ready++;
+	pthread_mutex_init(&e.lock, NULL);
+	pthread_cond_init(&e.turn_changed, NULL);
+	started = ready ? start_runners(rs, ready) : 0;
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(rs[i].thread, NULL);
+	for (unsigned i = 0; i < ready; i++)
+		runner_free(&rs[i]);
+	free(rs);
+	pthread_cond_destroy(&e.turn_changed);
+	pthread_mutex_destroy(&e.lock);
+
+	rc = ready == 0 ? ASGD_ENOMEM : started == 0 ? ASGD_ETHREAD : e.error;
+	if (rc) {
+		asgd_ensemble_result_free(res);
+		return rc;
+	}
+	res->threads = started;
+	res->interrupted = res->paths_done < cfg->paths;
+	if (res->final) /* paths of dropped chunks may have written their last rows */
+		for (size_t i = (size_t)res->paths_done * cfg->dim; i < cfg->paths * cfg->dim; i++)
+			res->final[i] = NAN;
+	res->wall_s = now_s() - t0;
+	return ASGD_OK;
+}
+
+void asgd_ensemble_result_free(asgd_ensemble_result *res)
+{
+	if (!res)
+		return;
+	asgd_moments_free(&res->moments);
+	free(res->final);
+	res->final = NULL;
+}
