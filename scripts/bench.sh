@@ -1,18 +1,30 @@
 #!/usr/bin/env bash
 # Regenerate results/bench/: engine throughput against the plain sequential loop
-# (bench/bench_engine.c), with the command and the machine recorded beside the numbers.
-# Usage: scripts/bench.sh [REPS]   (default 5; run on an otherwise idle machine)
+# (bench/bench_engine.c) and the ensembles' path-steps/s against hand-tuned loops
+# (bench/bench_paths.c), with the command and the machine recorded beside the numbers.
+# Usage: scripts/bench.sh [REPS] [engine|paths|all]   (default 5 all; run on an idle machine)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 reps=${1:-5}
 scripts/setup.sh build >/dev/null
 mkdir -p results/bench
-tmp=$(mktemp results/bench/.engine.txt.XXXXXX)
-trap 'rm -f "$tmp"' EXIT   # a failed run leaves no half-written result
-{
-  echo "# command: scripts/bench.sh $reps  (build/bench_engine --reps $reps --csv results/bench/engine.csv)"
-  echo "# machine: nproc $(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(date -u +%Y-%m-%d)"
-  build/bench_engine --reps "$reps" --csv results/bench/engine.csv
-} >"$tmp"
-mv "$tmp" results/bench/engine.txt
-cat results/bench/engine.txt
+# bench NAME: build/bench_NAME's report into results/bench/NAME.txt (and NAME.csv).
+bench() {
+  local name=$1 tmp
+  tmp=$(mktemp "results/bench/.$name.txt.XXXXXX")
+  trap 'rm -f "$tmp"' EXIT   # a failed run leaves no half-written result
+  {
+    echo "# command: scripts/bench.sh $reps  (build/bench_$name --reps $reps --csv results/bench/$name.csv)"
+    echo "# machine: nproc $(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(date -u +%Y-%m-%d)"
+    "build/bench_$name" --reps "$reps" --csv "results/bench/$name.csv"
+  } >"$tmp"
+  mv "$tmp" "results/bench/$name.txt"
+  trap - EXIT
+  cat "results/bench/$name.txt"
+}
+case ${2:-all} in
+  engine) bench engine ;;
+  paths) bench paths ;;
+  all) bench engine; bench paths ;;
+  *) echo "bench.sh: WHICH '${2}' is not allowed: expected engine, paths or all" >&2; exit 2 ;;
+esac

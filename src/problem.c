@@ -1137,3 +1137,45 @@ const char *asgd_problem_describe(const char *preset)
 
 	return ps ? ps->desc : NULL;
 }
+
+/* ---------------------------------------------------------------------------------------------
+ * Affine gradients, for exact moments (docs/MODELS.md §4)
+ */
+
+/* shift1d with the square profile: ∇f_i = 2w(x − c_i). */
+static void s1_parts(const asgd_problem *p, double *A, double *b)
+{
+	const struct shift1d *s = &p->u.s1;
+
+	for (size_t i = 0; i < p->n; i++) {
+		A[i] = 2 * s->w;
+		b[i] = 2 * s->w * s->center[i];
+	}
+}
+
+static void dq_parts(const asgd_problem *p, double *A, double *b)
+{
+	size_t d = p->dim;
+
+	memset(A, 0, p->n * d * d * sizeof(*A));
+	for (size_t i = 0; i < p->n; i++)
+		for (size_t j = 0; j < d; j++)
+			A[i * d * d + j * d + j] = p->u.dq.a[j];
+	memcpy(b, p->u.dq.b, p->n * d * sizeof(*b));
+}
+
+int asgd_problem_quadratic_parts(const asgd_problem *p, double *A, double *b)
+{
+	if (!p || !A || !b)
+		return ASGD_EINVAL;
+	if (p->fam == &shift1d_family && p->u.s1.prof == PROF_SQUARE)
+		s1_parts(p, A, b);
+	else if (p->fam == &diagquad_family)
+		dq_parts(p, A, b);
+	else if (p->fam == &densequad_family) {
+		memcpy(A, p->u.qd.A, p->n * p->dim * p->dim * sizeof(*A));
+		memcpy(b, p->u.qd.b, p->n * p->dim * sizeof(*b));
+	} else
+		return ASGD_ENOTFOUND;
+	return ASGD_OK;
+}

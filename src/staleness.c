@@ -472,7 +472,8 @@ static int merge_hist(asgd_staleness *s, const asgd_staleness *h)
 	return ASGD_OK;
 }
 
-enum file_format { FMT_UNKNOWN, FMT_SAMPLE, FMT_HIST };
+/* FMT_TABLE: `asgd run`'s staleness.csv, "l,count,pmf,geometric_pmf": l and count are used. */
+enum file_format { FMT_UNKNOWN, FMT_SAMPLE, FMT_HIST, FMT_TABLE };
 
 /*
  * One data line [p, end) of a file of the given format: τ = *l with *count = 1 for a sample,
@@ -490,9 +491,15 @@ static const char *parse_data_line(enum file_format fmt, const char *p, const ch
 			return "a non-negative integer staleness";
 		*count = 1;
 	} else {
+		const char *count_end;
+
 		comma = strchr(p, ',');
-		if (!comma || strchr(comma + 1, ',') || !parse_u64_field(p, comma, l) ||
-		    !parse_u64_field(comma + 1, end, count))
+		count_end = comma ? strchr(comma + 1, ',') : NULL;
+		if (fmt == FMT_HIST ? count_end != NULL : count_end == NULL)
+			return fmt == FMT_HIST ? "'l,count' with non-negative integers"
+					       : "'l,count,...' with non-negative integers";
+		if (!comma || !parse_u64_field(p, comma, l) ||
+		    !parse_u64_field(comma + 1, count_end ? count_end : end, count))
 			return "'l,count' with non-negative integers";
 	}
 	return *l > ASGD_STALENESS_TAU_MAX ? max_tau : NULL;
@@ -539,8 +546,12 @@ int asgd_staleness_read_file(asgd_staleness *s, const char *path, char *err, siz
 			continue;
 		if (fmt == FMT_UNKNOWN) {
 			fmt = strchr(p, ',') ? FMT_HIST : FMT_SAMPLE;
-			if (isalpha((unsigned char)*p))
-				continue; /* a header such as "l,count" or "tau" */
+			if (isalpha((unsigned char)*p)) {
+				/* a header such as "l,count" or "tau"; more columns: a table */
+				if (fmt == FMT_HIST && strchr(strchr(p, ',') + 1, ','))
+					fmt = FMT_TABLE;
+				continue;
+			}
 		}
 
 		expected = parse_data_line(fmt, p, end, &l, &count);

@@ -128,6 +128,16 @@ int asgd_problem_minimizer(const asgd_problem *p, double *x);
 int asgd_problem_local_minima(const asgd_problem *p, double *x, size_t cap, size_t *count);
 
 /*
+ * asgd_problem_quadratic_parts - the affine gradients of a quadratic problem: ∇f_i(x) = A_i x − b_i
+ * for every i (fig4, fig8, fig6, quadratic and custom-quadratic).
+ * @A: receives n*dim*dim doubles, the A_i one after the other, each row-major (symmetric).
+ * @b: receives n*dim doubles, the b_i one after the other.
+ * Returns ASGD_OK; ASGD_ENOTFOUND when the problem's gradients are not affine (fig5-*, fig7;
+ * A and b untouched); ASGD_EINVAL for a NULL argument. Thread-safe.
+ */
+int asgd_problem_quadratic_parts(const asgd_problem *p, double *A, double *b);
+
+/*
  * The preset names, in the order of the paper's figures, for --help and error messages.
  * Returns a static array (never freed) and stores its length in *count (count may be NULL).
  */

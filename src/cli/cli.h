@@ -51,6 +51,18 @@ void cli_catch_signals(void);
 void cli_progress(const char *what, uint64_t done, uint64_t total);
 void cli_progress_end(void);
 
+/*
+ * Progress of an ensemble, as an asgd_ensemble_config.progress callback: @arg is a
+ * struct cli_progress_state. Unlike cli_progress it notices every 10% boundary crossed, however
+ * large the steps between calls (ensembles report once per chunk of paths).
+ */
+struct cli_progress_state {
+	const char *what;
+	unsigned last_decile;
+	int quiet;
+};
+void cli_progress_cb(void *arg, uint64_t done, uint64_t total);
+
 /* {"nproc", "description"} of this machine (asgd_report_machine), for summaries. */
 cJSON *cli_machine_json(void);
 

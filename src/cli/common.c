@@ -101,6 +101,23 @@ void cli_progress_end(void)
 		fprintf(stderr, "\r\033[K");
 }
 
+void cli_progress_cb(void *arg, uint64_t done, uint64_t total)
+{
+	struct cli_progress_state *s = arg;
+	unsigned decile = total ? (unsigned)(done * 10 / total) : 10;
+
+	if (s->quiet)
+		return;
+	if (isatty(STDERR_FILENO)) {
+		fprintf(stderr, "\r%s %llu/%llu", s->what, (unsigned long long)done,
+			(unsigned long long)total);
+	} else if (decile > s->last_decile || done == total) {
+		fprintf(stderr, "%s %llu/%llu\n", s->what, (unsigned long long)done,
+			(unsigned long long)total);
+	}
+	s->last_decile = decile;
+}
+
 cJSON *cli_machine_json(void)
 {
 	char desc[320];

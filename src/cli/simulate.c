@@ -1,13 +1,507 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* simulate.c — placeholder, replaced by the real subcommand. */
+/*
+ * simulate.c — `asgd simulate`: the discrete reference processes (asgd/sim.h) as an ensemble of
+ * paths, or with --exact their exact moments (asgd/exact.h), written as moments.csv.
+ *
+ * Staleness is geometric(μ) unless --staleness gives a measured law (staleness.csv of `asgd run`,
+ * or a sample/histogram as `asgd fit` reads). SIGINT or SIGTERM ends the ensemble at a chunk
+ * boundary; the paths finished so far are written, marked "partial", and the command exits 130.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "asgd/error.h"
+#include "asgd/exact.h"
+#include "asgd/moments.h"
+#include "asgd/report.h"
+#include "asgd/sim.h"
+#include "asgd/staleness.h"
 #include "cli.h"
+
+static const char *const CMD = "simulate";
+
+struct sim_opts {
+	const char *preset, *out, *staleness_file, *schedule_file;
+	asgd_problem *problem;
+	asgd_sim_config cfg;
+	double *tau_pmf;
+	uint32_t *schedule;
+	int exact, quiet, argc;
+	char **argv;
+};
+
+static void usage(void)
+{
+	printf("usage: asgd simulate [OPTIONS]\n\n"
+	       "Simulate the discrete processes of docs/MODELS.md section 1 as an ensemble of\n"
+	       "independent paths from a constant history x_{-l} = x_0, and write their moments.\n\n"
+	       "options:\n"
+	       "  --model M            asgd | sgd | msgd | minibatch (default asgd)\n"
+	       "  --preset NAME        problem (default fig4); one of:\n");
+	cli_print_presets("                         ");
+	printf("  --eta ETA            step size > 0 (MSGD: eta'; default: the preset's)\n"
+	       "  --mu MU              staleness (asgd, minibatch) or momentum mu' (msgd), in [0,1)\n"
+	       "                       (default: the preset's; not used by sgd)\n"
+	       "  --iters K            steps per path, rows k = 0..K (default: the preset's)\n"
+	       "  --paths P            sample paths (default 5000)\n"
+	       "  --threads T          compute threads, 0 = all CPUs (default 0); the results do\n"
+	       "                       not depend on T\n"
+	       "  --seed S             seed; path p uses the stream (S, p) (default 1)\n"
+	       "  --staleness FILE     tau i.i.d. from a measured law instead of geometric(mu):\n"
+	       "                       staleness.csv of 'asgd run', or a sample / l,count histogram\n"
+	       "                       as 'asgd fit' reads (asgd, minibatch only)\n"
+	       "  --batch B            minibatch: B components per step, with replacement, 1..%u\n"
+	       "  --batch-schedule F   minibatch: B_k from a CSV of lines k,B (k = 0, 1, ...)\n"
+	       "  --exact              exact moments instead of Monte Carlo (quadratic presets)\n"
+	       "  --out DIR            output directory (default out/simulate)\n"
+	       "  --quiet              no progress, no summary on stdout\n"
+	       "  --help               this text\n\n"
+	       "outputs in DIR: moments.csv (k,t,mean,second_moment,var,se_mean,se_second; with\n"
+	       "coord after t when d > 1; t = k*dt, dt = sqrt(eta(1-mu)) for asgd/minibatch, eta\n"
+	       "for sgd, sqrt(eta) for msgd), summary.json, and final.csv (path,x: each path's x_K)\n"
+	       "when d = 1.\n"
+	       "exit status: 0 done, 1 failed or some path diverged, 2 bad usage, 130 interrupted.\n",
+	       ASGD_SIM_MAX_BATCH);
+}
+
+/* The measured law as a pmf over 0..max; its fitted mu_hat into *mu_hat. */
+static void load_staleness(struct sim_opts *o, double *mu_hat)
+{
+	asgd_staleness acc;
+	char err[512];
+
+	if (asgd_staleness_init(&acc, 0) != ASGD_OK)
+		cli_usage_error(CMD, "out of memory");
+	if (asgd_staleness_read_file(&acc, o->staleness_file, err, sizeof(err)) != ASGD_OK)
+		cli_usage_error(CMD, "--staleness '%s' is not allowed: %s", o->staleness_file, err);
+	if (acc.count == 0)
+		cli_usage_error(CMD, "--staleness '%s' is not allowed: no staleness samples",
+				o->staleness_file);
+	o->tau_pmf = malloc(acc.hist_len * sizeof(double));
+	if (!o->tau_pmf)
+		cli_usage_error(CMD, "out of memory");
+	{
+		double mean = 0;
+
+		for (size_t l = 0; l < acc.hist_len; l++) {
+			o->tau_pmf[l] = (double)acc.hist[l] / (double)acc.count;
+			mean += (double)l * o->tau_pmf[l];
+		}
+		*mu_hat = mean / (1 + mean);
+	}
+	o->cfg.tau_pmf = o->tau_pmf;
+	o->cfg.tau_len = acc.hist_len;
+	asgd_staleness_free(&acc);
+}
+
+static void load_schedule(struct sim_opts *o)
+{
+	char err[512];
+	size_t len;
+
+	if (asgd_batch_schedule_read(o->schedule_file, ASGD_SIM_MAX_BATCH, &o->schedule, &len, err,
+				     sizeof(err)) != ASGD_OK)
+		cli_usage_error(CMD, "--batch-schedule '%s' is not allowed: %s", o->schedule_file,
+				err);
+	o->cfg.batch.size = o->schedule;
+	o->cfg.batch.len = len;
+}
+
+struct raw_flags {
+	const char *model, *eta, *mu, *iters, *batch;
+};
+
+/* Defaults from the preset, then the flags; every combination checked. */
+static void resolve(struct sim_opts *o, const struct raw_flags *f)
+{
+	asgd_sim_config *c = &o->cfg;
+	double mu_hat = NAN;
+	char err[512];
+
+	if (asgd_model_parse(f->model, &c->model) != ASGD_OK || !asgd_model_is_discrete(c->model))
+		cli_usage_error(CMD, "--model '%s' is unknown: expected asgd, sgd, msgd or minibatch",
+				f->model);
+	o->problem = cli_preset(CMD, o->preset);
+	c->problem = o->problem;
+	c->eta = f->eta ? cli_double_positive(CMD, "--eta", f->eta)
+			: asgd_problem_default_eta(o->problem);
+	if (f->mu && c->model == ASGD_MODEL_SGD)
+		cli_usage_error(CMD, "--mu '%s' is not allowed with --model sgd (it has no staleness)",
+				f->mu);
+	c->mu = c->model == ASGD_MODEL_SGD ? 0 : asgd_problem_default_mu(o->problem);
+	if (f->mu)
+		c->mu = cli_double_range(CMD, "--mu", f->mu, 0, nextafter(1, 0), "a number in [0, 1)");
+	c->iters = f->iters ? cli_u64_range(CMD, "--iters", f->iters, 1, 1000000000)
+			    : asgd_problem_default_iters(o->problem);
+	if ((c->iters + 1) * asgd_problem_dim(o->problem) > (uint64_t)1 << 27)
+		cli_usage_error(CMD, "--iters %llu with dimension %zu needs more than 1 GiB per "
+				"trajectory; allowed: (iters+1)*dim <= 2^27",
+				(unsigned long long)c->iters, asgd_problem_dim(o->problem));
+	if ((f->batch || o->schedule_file) && c->model != ASGD_MODEL_MINIBATCH)
+		cli_usage_error(CMD, "%s is only allowed with --model minibatch, not %s",
+				f->batch ? "--batch" : "--batch-schedule", f->model);
+	if (f->batch && o->schedule_file)
+		cli_usage_error(CMD, "--batch and --batch-schedule '%s' exclude each other",
+				o->schedule_file);
+	if (f->batch)
+		c->batch.constant = (uint32_t)cli_u64_range(CMD, "--batch", f->batch, 1,
+							    ASGD_SIM_MAX_BATCH);
+	if (o->schedule_file)
+		load_schedule(o);
+	if (o->staleness_file) {
+		if (c->model != ASGD_MODEL_ASGD && c->model != ASGD_MODEL_MINIBATCH)
+			cli_usage_error(CMD, "--staleness '%s' is only allowed with --model asgd or "
+					"minibatch, not %s", o->staleness_file, f->model);
+		if (o->exact)
+			cli_usage_error(CMD, "--exact and --staleness '%s' exclude each other: the "
+					"exact moments assume geometric staleness", o->staleness_file);
+		load_staleness(o, &mu_hat);
+		if (!f->mu)	/* the time scale dt: the geometric fit of the measured law */
+			c->mu = mu_hat < 1 ? mu_hat : nextafter(1, 0);
+	}
+	if (asgd_sim_check_config(c, err, sizeof(err)) != ASGD_OK)
+		cli_usage_error(CMD, "%s", err);
+	cli_prepare_out(CMD, o->out);
+	c->stop = cli_stop_flag();
+}
+
+static void parse_args(int argc, char **argv, struct sim_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "model", required_argument, NULL, 'M' },  { "preset", required_argument, NULL, 'p' },
+		{ "eta", required_argument, NULL, 'e' },    { "mu", required_argument, NULL, 'm' },
+		{ "iters", required_argument, NULL, 'k' },  { "paths", required_argument, NULL, 'P' },
+		{ "threads", required_argument, NULL, 't' }, { "seed", required_argument, NULL, 's' },
+		{ "staleness", required_argument, NULL, 'S' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "batch-schedule", required_argument, NULL, 'B' },
+		{ "exact", no_argument, NULL, 'x' },        { "out", required_argument, NULL, 'o' },
+		{ "quiet", no_argument, NULL, 'q' },        { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct raw_flags f = { "asgd", NULL, NULL, NULL, NULL };
+	int c;
+
+	o->preset = "fig4";
+	o->out = "out/simulate";
+	o->cfg.paths = 5000;
+	o->cfg.seed = 1;
+	o->argc = argc;
+	o->argv = argv;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'M': f.model = optarg; break;
+		case 'p': o->preset = optarg; break;
+		case 'e': f.eta = optarg; break;
+		case 'm': f.mu = optarg; break;
+		case 'k': f.iters = optarg; break;
+		case 'P': o->cfg.paths = cli_u64_range(CMD, "--paths", optarg, 1, 100000000); break;
+		case 't': o->cfg.threads = (unsigned)cli_u64_range(CMD, "--threads", optarg, 0, ASGD_ENSEMBLE_MAX_THREADS); break;
+		case 's': o->cfg.seed = cli_u64_range(CMD, "--seed", optarg, 0, UINT64_MAX); break;
+		case 'S': o->staleness_file = optarg; break;
+		case 'b': f.batch = optarg; break;
+		case 'B': o->schedule_file = optarg; break;
+		case 'x': o->exact = 1; break;
+		case 'o': o->out = optarg; break;
+		case 'q': o->quiet = 1; break;
+		case 'h': usage(); exit(CLI_EXIT_OK);
+		default:
+			cli_usage_error(CMD, "unknown option or missing value: '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+	resolve(o, &f);
+}
+
+static cJSON *command_json(const struct sim_opts *o)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	cJSON_AddItemToArray(a, cJSON_CreateString("asgd"));
+	for (int i = 0; i < o->argc; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(o->argv[i]));
+	return a;
+}
+
+/* What both modes record: the command line and the parameters. */
+static cJSON *settings_json(const struct sim_opts *o)
+{
+	const asgd_sim_config *c = &o->cfg;
+	cJSON *j = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(j, "command", "simulate");
+	cJSON_AddItemToObject(j, "argv", command_json(o));
+	cJSON_AddStringToObject(j, "model", asgd_model_name(c->model));
+	cJSON_AddStringToObject(j, "preset", asgd_problem_spec(o->problem));
+	cJSON_AddNumberToObject(j, "dim", (double)asgd_problem_dim(o->problem));
+	cJSON_AddNumberToObject(j, "eta", c->eta);
+	cJSON_AddNumberToObject(j, "mu", c->mu);
+	cJSON_AddNumberToObject(j, "iters", (double)c->iters);
+	cJSON_AddNumberToObject(j, "dt", asgd_model_time_step(c->model, c->eta, c->mu));
+	if (c->model == ASGD_MODEL_MINIBATCH) {
+		if (o->schedule_file)
+			cJSON_AddStringToObject(j, "batch_schedule", o->schedule_file);
+		else
+			cJSON_AddNumberToObject(j, "batch", asgd_batch_at(&c->batch, 0));
+	}
+	if (o->staleness_file)
+		cJSON_AddStringToObject(j, "staleness", o->staleness_file);
+	else if (c->model == ASGD_MODEL_ASGD || c->model == ASGD_MODEL_MINIBATCH)
+		cJSON_AddStringToObject(j, "staleness", "geometric");
+	cJSON_AddBoolToObject(j, "exact", o->exact);
+	return j;
+}
+
+/* Per local minimum, the fraction of finite paths whose x_K lies nearest to it. */
+static cJSON *basins_json(const struct sim_opts *o, const asgd_sim_result *r)
+{
+	size_t dim = asgd_problem_dim(o->problem), count = 0;
+	double *minima;
+	uint64_t *hits, finite = 0;
+	cJSON *arr;
+
+	if (asgd_problem_local_minima(o->problem, NULL, 0, &count) != ASGD_OK || count < 2 ||
+	    !r->ens.final)
+		return NULL;
+	minima = malloc(count * dim * sizeof(double));
+	hits = calloc(count, sizeof(uint64_t));
+	if (!minima || !hits ||
+	    asgd_problem_local_minima(o->problem, minima, count, &count) != ASGD_OK) {
+		free(minima);
+		free(hits);
+		return NULL;
+	}
+	for (uint64_t p = 0; p < r->ens.paths_done; p++) {
+		const double *x = r->ens.final + p * dim;
+		size_t best = 0;
+		double best_d = INFINITY;
+		int ok = 1;
+
+		for (size_t c = 0; c < dim; c++)
+			ok &= isfinite(x[c]);
+		if (!ok)
+			continue;
+		for (size_t m = 0; m < count; m++) {
+			double d2 = 0;
+
+			for (size_t c = 0; c < dim; c++)
+				d2 += (x[c] - minima[m * dim + c]) * (x[c] - minima[m * dim + c]);
+			if (d2 < best_d) {
+				best_d = d2;
+				best = m;
+			}
+		}
+		hits[best]++;
+		finite++;
+	}
+	arr = cJSON_CreateArray();
+	for (size_t m = 0; m < count && finite > 0; m++) {
+		cJSON *b = cJSON_CreateObject();
+		double f = (double)hits[m] / (double)finite;
+
+		cJSON_AddItemToObject(b, "minimum", dim == 1 ? cJSON_CreateNumber(minima[m])
+							     : cJSON_CreateDoubleArray(minima + m * dim, (int)dim));
+		cJSON_AddNumberToObject(b, "paths", (double)hits[m]);
+		cJSON_AddNumberToObject(b, "fraction", f);
+		cJSON_AddNumberToObject(b, "se", sqrt(f * (1 - f) / (double)finite));
+		cJSON_AddItemToArray(arr, b);
+	}
+	free(minima);
+	free(hits);
+	return arr;
+}
+
+static cJSON *summary_json(const struct sim_opts *o, const asgd_sim_result *r)
+{
+	cJSON *j = settings_json(o), *t, *basins;
+
+	cJSON_AddNumberToObject(j, "paths", (double)o->cfg.paths);
+	cJSON_AddNumberToObject(j, "paths_done", (double)r->ens.paths_done);
+	cJSON_AddNumberToObject(j, "threads", r->ens.threads);
+	cJSON_AddNumberToObject(j, "seed", (double)o->cfg.seed);
+	cJSON_AddNumberToObject(j, "history", (double)r->history);
+	t = cJSON_AddObjectToObject(j, "truncation");
+	cJSON_AddNumberToObject(t, "prob", r->truncation_prob);
+	cJSON_AddNumberToObject(t, "truncated", (double)r->truncated);
+	cJSON_AddNumberToObject(j, "nonfinite_paths", (double)r->ens.nonfinite);
+	cJSON_AddBoolToObject(j, "diverged", r->ens.nonfinite > 0);
+	basins = basins_json(o, r);
+	if (basins)
+		cJSON_AddItemToObject(j, "basins", basins);
+	cJSON_AddNumberToObject(j, "wall_s", r->ens.wall_s);
+	cJSON_AddNumberToObject(j, "path_steps_per_s", r->path_steps_per_s);
+	cJSON_AddItemToObject(j, "machine", cli_machine_json());
+	cJSON_AddBoolToObject(j, "partial", r->ens.interrupted);
+	return j;
+}
+
+static int write_final_csv(const struct sim_opts *o, const asgd_sim_result *r)
+{
+	char path[4096];
+	asgd_atomic_file af;
+	int rc;
+
+	cli_out_path(path, sizeof(path), o->out, "final.csv");
+	rc = asgd_atomic_open(&af, path);
+	if (rc != ASGD_OK)
+		return rc;
+	fputs("path,x\n", af.fp);
+	for (uint64_t p = 0; p < r->ens.paths_done; p++)
+		fprintf(af.fp, "%llu,%.17g\n", (unsigned long long)p, r->ens.final[p]);
+	return asgd_atomic_commit(&af);
+}
+
+static int write_outputs(const struct sim_opts *o, const asgd_sim_result *r)
+{
+	char path[4096];
+	cJSON *root = summary_json(o, r);
+	int rc = ASGD_OK;
+
+	if (r->ens.paths_done > 0) {
+		cli_out_path(path, sizeof(path), o->out, "moments.csv");
+		rc = asgd_moments_write_csv(&r->ens.moments, path,
+					    asgd_model_time_step(o->cfg.model, o->cfg.eta, o->cfg.mu));
+		if (rc == ASGD_OK && asgd_problem_dim(o->problem) == 1)
+			rc = write_final_csv(o, r);
+	}
+	cli_out_path(path, sizeof(path), o->out, "summary.json");
+	if (rc == ASGD_OK)
+		rc = asgd_report_write_json(path, root);
+	cJSON_Delete(root);
+	return rc;
+}
+
+static void print_summary(const struct sim_opts *o, const asgd_sim_result *r)
+{
+	asgd_moment_row row;
+	uint64_t K = o->cfg.iters;
+
+	printf("asgd simulate  %s  %s  eta=%g  mu=%g  iters=%llu  paths=%llu%s\n",
+	       asgd_model_name(o->cfg.model), asgd_problem_spec(o->problem), o->cfg.eta, o->cfg.mu,
+	       (unsigned long long)K, (unsigned long long)r->ens.paths_done,
+	       r->ens.interrupted ? "  (PARTIAL)" : "");
+	printf("history H=%zu  truncation P(tau>=H)=%.3g, %llu draws truncated\n", r->history,
+	       r->truncation_prob, (unsigned long long)r->truncated);
+	printf("throughput %.3g path-steps/s on %u threads, %.2f s\n", r->path_steps_per_s,
+	       r->ens.threads, r->ens.wall_s);
+	if (r->ens.paths_done >= 2) {
+		printf("  k        mean                  second moment   (coordinate 0)\n");
+		for (uint64_t k = 0; k <= K; k += (K >= 4 ? K / 4 : 1)) {
+			asgd_moments_get(&r->ens.moments, k, 0, &row);
+			printf("  %-8llu %9.5f ± %-9.5f  %9.5f ± %.5f\n", (unsigned long long)k,
+			       row.mean, row.se_mean, row.second, row.se_second);
+		}
+	}
+	printf("outputs %s/{summary.json,moments.csv%s}\n", o->out,
+	       asgd_problem_dim(o->problem) == 1 ? ",final.csv" : "");
+}
+
+/* --exact: moments.csv from the exact recursion, and a summary without Monte Carlo fields. */
+static int run_exact(struct sim_opts *o)
+{
+	asgd_exact_config ec;
+	asgd_exact_moments m;
+	char path[4096];
+	cJSON *root;
+	int rc;
+
+	memset(&ec, 0, sizeof(ec));
+	ec.model = o->cfg.model;
+	ec.problem = o->problem;
+	ec.eta = o->cfg.eta;
+	ec.mu = o->cfg.mu;
+	ec.iters = o->cfg.iters;
+	ec.batch = o->cfg.batch;
+	rc = asgd_exact_run(&ec, &m);
+	if (rc == ASGD_ENOTFOUND)
+		cli_usage_error(CMD, "--exact needs a quadratic preset (affine gradients), not '%s'",
+				o->preset);
+	if (rc != ASGD_OK) {
+		fprintf(stderr, "asgd simulate: the exact moments failed: %s\n", asgd_strerror(rc));
+		return CLI_EXIT_FAIL;
+	}
+	cli_out_path(path, sizeof(path), o->out, "moments.csv");
+	rc = asgd_exact_write_csv(&m, path);
+	root = settings_json(o);
+	cJSON_AddItemToObject(root, "machine", cli_machine_json());
+	cJSON_AddBoolToObject(root, "partial", 0);
+	cli_out_path(path, sizeof(path), o->out, "summary.json");
+	if (rc == ASGD_OK)
+		rc = asgd_report_write_json(path, root);
+	cJSON_Delete(root);
+	asgd_exact_moments_free(&m);
+	if (rc != ASGD_OK) {
+		fprintf(stderr, "asgd simulate: could not write the outputs in '%s': %s\n", o->out,
+			asgd_strerror(rc));
+		return CLI_EXIT_FAIL;
+	}
+	if (!o->quiet)
+		printf("asgd simulate --exact  %s  %s: %s/{summary.json,moments.csv}\n",
+		       asgd_model_name(o->cfg.model), asgd_problem_spec(o->problem), o->out);
+	return CLI_EXIT_OK;
+}
+
+static int run_monte_carlo(struct sim_opts *o)
+{
+	asgd_sim_result r;
+	struct cli_progress_state prog = { .what = "paths", .quiet = o->quiet };
+	size_t count = 0;
+	int rc, status = CLI_EXIT_OK;
+
+	o->cfg.keep_final = asgd_problem_dim(o->problem) == 1 ||
+			    (asgd_problem_local_minima(o->problem, NULL, 0, &count) == ASGD_OK &&
+			     count > 1);
+	if (!o->quiet) {
+		o->cfg.progress = cli_progress_cb;
+		o->cfg.progress_arg = &prog;
+	}
+	cli_catch_signals();
+	rc = asgd_sim_run(&o->cfg, &r);
+	if (!o->quiet)
+		cli_progress_end();
+	if (rc != ASGD_OK) {
+		fprintf(stderr, "asgd simulate: the simulation failed: %s\n", asgd_strerror(rc));
+		return CLI_EXIT_FAIL;
+	}
+	rc = write_outputs(o, &r);
+	if (!o->quiet)
+		print_summary(o, &r);
+	if (rc != ASGD_OK) {
+		fprintf(stderr, "asgd simulate: could not write the outputs in '%s': %s\n", o->out,
+			asgd_strerror(rc));
+		status = CLI_EXIT_FAIL;
+	} else if (r.ens.interrupted) {
+		fprintf(stderr, "asgd simulate: interrupted; %llu of %llu paths written to %s\n",
+			(unsigned long long)r.ens.paths_done, (unsigned long long)o->cfg.paths,
+			o->out);
+		status = CLI_EXIT_INTERRUPTED;
+	} else if (r.ens.nonfinite > 0) {
+		fprintf(stderr, "asgd simulate: %llu paths diverged (eta %g too large for %s?); "
+				"summary.json says \"diverged\": true\n",
+			(unsigned long long)r.ens.nonfinite, o->cfg.eta, o->preset);
+		status = CLI_EXIT_FAIL;
+	}
+	asgd_sim_result_free(&r);
+	return status;
+}
 
 int cli_simulate(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "asgd simulate: not built yet\n");
-	return CLI_EXIT_FAIL;
+	struct sim_opts o;
+	int status;
+
+	memset(&o, 0, sizeof(o));
+	parse_args(argc, argv, &o);
+	status = o.exact ? run_exact(&o) : run_monte_carlo(&o);
+	free(o.tau_pmf);
+	free(o.schedule);
+	asgd_problem_destroy(o.problem);
+	return status;
 }

@@ -1,13 +1,331 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* theory.c — placeholder, replaced by the real subcommand. */
+/*
+ * theory.c — `asgd theory`: the closed forms of docs/MODELS.md §3 for a 1-D quadratic preset or
+ * explicit (a, Σ): a readable table, theory.json with every number, and theory.csv with Appendix
+ * B's moments in time at t_k = kΔt, the curve a discrete run's moments.csv is compared with.
+ *
+ * Nothing here is long-running, so there is no progress and no partial output.
+ */
+#include <float.h>
+#include <getopt.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
+#include "asgd/error.h"
+#include "asgd/problem.h"
+#include "asgd/report.h"
+#include "asgd/theory.h"
 #include "cli.h"
+
+static const char *const CMD = "theory";
+
+struct theory_opts {
+	const char *preset, *out;
+	asgd_theory_params p;
+	double x0, xstar;
+	uint64_t iters;
+	int json;
+};
+
+/* Everything the command reports. */
+struct theory_result {
+	asgd_theory_scales sc;
+	asgd_theory_eig eA[2], eB[3];
+	asgd_theory_stationary st;
+	double mu_opt, eta_opt, temp_asgd, temp_msgd, eta_m, mu_m;
+	double asgd_ex2, msgd_ex2, gap_asgd_msgd, gap_appb;
+	int asgd_stable, msgd_stable;
+};
+
+static void usage(void)
+{
+	printf("usage: asgd theory [OPTIONS]\n\n"
+	       "Closed forms for SME-ASGD on f = a x^2/2 with constant component variance Sigma\n"
+	       "(docs/MODELS.md section 3): the scales c, dt, alpha; the eigenvalues of A(mu,eta)\n"
+	       "and B(mu,eta); Appendix B's stationary E X^2, E Y^2, E XY and the read's E M^2,\n"
+	       "E P^2; mu_opt and eta_opt (5.6); the temperatures of SME-ASGD and SME-MSGD under\n"
+	       "Proposition 1 (mu' = mu, eta' = eta(1-mu)); and the exact stationary E x^2 of the\n"
+	       "discrete ASGD and MSGD with their relative gaps (ERRATA 6 and 7).\n\n"
+	       "options:\n"
+	       "  --preset NAME    a 1-D quadratic preset, fig4 (default) or fig8[:n=N]: gives\n"
+	       "                   a = f''(x*), Sigma = C(x*) at the minimizer x*, x0, eta, mu, K\n"
+	       "  --a A            curvature a > 0 (overrides the preset's)\n"
+	       "  --sigma2 S       component-gradient variance Sigma >= 0 (overrides the preset's)\n"
+	       "  --eta ETA        step size > 0 (default: the preset's)\n"
+	       "  --mu MU          staleness in [0, 1) (default: the preset's)\n"
+	       "  --x0 X           start (default: the preset's)\n"
+	       "  --iters K        rows k = 0..K of theory.csv (default: the preset's)\n"
+	       "  --out DIR        output directory (default out/theory)\n"
+	       "  --json           print theory.json on stdout instead of the table\n"
+	       "  --help           this text\n\n"
+	       "outputs in DIR: theory.json (all numbers), theory.csv (k,t,mean,second_moment:\n"
+	       "Appendix B's E X and E X^2 at t = k*dt from X_0 = x0, Y_0 = -alpha a (x0 - x*)).\n"
+	       "Coordinates are the preset's: the formulas hold for x - x*.\n"
+	       "exit status: 0 done, 1 an output could not be written, 2 bad usage.\n");
+}
+
+static void parse_args(int argc, char **argv, struct theory_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "preset", required_argument, NULL, 'p' }, { "a", required_argument, NULL, 'a' },
+		{ "sigma2", required_argument, NULL, 'S' }, { "eta", required_argument, NULL, 'e' },
+		{ "mu", required_argument, NULL, 'm' },     { "x0", required_argument, NULL, 'x' },
+		{ "iters", required_argument, NULL, 'k' },  { "out", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },         { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *a = NULL, *s2 = NULL, *eta = NULL, *mu = NULL, *x0 = NULL, *iters = NULL;
+	asgd_problem *p;
+	int c, rc;
+
+	o->preset = "fig4";
+	o->out = "out/theory";
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p': o->preset = optarg; break;
+		case 'a': a = optarg; break;
+		case 'S': s2 = optarg; break;
+		case 'e': eta = optarg; break;
+		case 'm': mu = optarg; break;
+		case 'x': x0 = optarg; break;
+		case 'k': iters = optarg; break;
+		case 'o': o->out = optarg; break;
+		case 'j': o->json = 1; break;
+		case 'h': usage(); exit(CLI_EXIT_OK);
+		default:
+			cli_usage_error(CMD, "unknown option or missing value: '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+
+	p = cli_preset(CMD, o->preset);
+	rc = asgd_theory_from_problem(p, &o->p.a, &o->p.sigma2, &o->xstar);
+	if (rc != ASGD_OK) {
+		asgd_problem_destroy(p);
+		cli_usage_error(CMD, "--preset '%s' is not allowed: theory needs a 1-D quadratic "
+				"preset: fig4 or fig8", o->preset);
+	}
+	o->p.eta = asgd_problem_default_eta(p);
+	o->p.mu = asgd_problem_default_mu(p);
+	o->x0 = asgd_problem_x0(p)[0];
+	o->iters = asgd_problem_default_iters(p);
+	asgd_problem_destroy(p);
+
+	if (a)
+		o->p.a = cli_double_positive(CMD, "--a", a);
+	if (s2)
+		o->p.sigma2 = cli_double_range(CMD, "--sigma2", s2, 0, DBL_MAX,
+					       "a finite number >= 0");
+	if (eta)
+		o->p.eta = cli_double_positive(CMD, "--eta", eta);
+	if (mu)
+		o->p.mu = cli_double_range(CMD, "--mu", mu, 0, nextafter(1, 0), "a number in [0, 1)");
+	if (x0)
+		o->x0 = cli_double_range(CMD, "--x0", x0, -DBL_MAX, DBL_MAX, "a finite number");
+	if (iters)
+		o->iters = cli_u64_range(CMD, "--iters", iters, 0, 100000000);
+	if (asgd_theory_check(&o->p) != ASGD_OK)	/* only an infinite value gets here */
+		cli_usage_error(CMD, "a = %g, sigma2 = %g, eta = %g, mu = %g are not allowed: "
+				"expected finite a > 0, sigma2 >= 0, eta > 0, mu in [0, 1)",
+				o->p.a, o->p.sigma2, o->p.eta, o->p.mu);
+	cli_prepare_out(CMD, o->out);
+}
+
+static void compute(const struct theory_opts *o, struct theory_result *r)
+{
+	asgd_theory_params m = o->p;
+
+	asgd_theory_scales_of(&o->p, &r->sc);
+	asgd_theory_eig_A(&o->p, r->eA);
+	asgd_theory_eig_B(&o->p, r->eB);
+	asgd_theory_stationary_of(&o->p, &r->st);
+	r->mu_opt = asgd_theory_mu_opt(o->p.a, o->p.eta);
+	r->eta_opt = asgd_theory_eta_opt(o->p.a, o->p.mu);
+	asgd_theory_prop1(o->p.eta, o->p.mu, &r->eta_m, &r->mu_m);
+	r->temp_asgd = asgd_theory_temp_sme_asgd(o->p.sigma2, o->p.eta);
+	r->temp_msgd = asgd_theory_temp_sme_msgd(o->p.sigma2, r->eta_m, r->mu_m);
+	r->asgd_stable = asgd_theory_discrete_asgd_ex2(&o->p, &r->asgd_ex2) == ASGD_OK;
+	m.eta = r->eta_m;
+	m.mu = r->mu_m;
+	r->msgd_stable = asgd_theory_discrete_msgd_ex2(&m, &r->msgd_ex2) == ASGD_OK;
+	/* ERRATA 6: ASGD against MSGD(μ, η(1−μ)); ERRATA 7: Appendix B against discrete ASGD */
+	r->gap_asgd_msgd = (r->asgd_ex2 - r->msgd_ex2) / r->msgd_ex2;
+	r->gap_appb = (r->st.ex2 - r->asgd_ex2) / r->asgd_ex2;
+}
+
+/* A number, or null where it is not finite (JSON has no NaN). */
+static void add_num(cJSON *j, const char *name, double v)
+{
+	if (isfinite(v))
+		cJSON_AddNumberToObject(j, name, v);
+	else
+		cJSON_AddNullToObject(j, name);
+}
+
+static cJSON *eigs_json(const asgd_theory_eig *e, int n)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	for (int i = 0; i < n; i++) {
+		cJSON *x = cJSON_CreateObject();
+
+		add_num(x, "re", e[i].re);
+		add_num(x, "im", e[i].im);
+		cJSON_AddItemToArray(arr, x);
+	}
+	return arr;
+}
+
+static cJSON *result_json(const struct theory_opts *o, const struct theory_result *r,
+			  int argc, char **argv, double wall_s)
+{
+	cJSON *root = cJSON_CreateObject(), *j, *cmd = cJSON_CreateArray();
+
+	cJSON_AddStringToObject(root, "command", "theory");
+	cJSON_AddStringToObject(root, "preset", o->preset);
+	for (int i = 0; i < argc; i++)
+		cJSON_AddItemToArray(cmd, cJSON_CreateString(argv[i]));
+	cJSON_AddItemToObject(root, "argv", cmd);
+	j = cJSON_AddObjectToObject(root, "parameters");
+	add_num(j, "a", o->p.a);
+	add_num(j, "sigma2", o->p.sigma2);
+	add_num(j, "eta", o->p.eta);
+	add_num(j, "mu", o->p.mu);
+	add_num(j, "x0", o->x0);
+	add_num(j, "xstar", o->xstar);
+	cJSON_AddNumberToObject(j, "iters", (double)o->iters);
+	j = cJSON_AddObjectToObject(root, "scales");
+	add_num(j, "c", r->sc.c);
+	add_num(j, "dt", r->sc.dt);
+	add_num(j, "alpha", r->sc.alpha);
+	add_num(j, "s2", r->sc.s2);
+	j = cJSON_AddObjectToObject(root, "eigenvalues");
+	cJSON_AddItemToObject(j, "A", eigs_json(r->eA, 2));
+	cJSON_AddItemToObject(j, "B", eigs_json(r->eB, 3));
+	j = cJSON_AddObjectToObject(root, "stationary_sme");
+	add_num(j, "EX2", r->st.ex2);
+	add_num(j, "EY2", r->st.ey2);
+	add_num(j, "EXY", r->st.exy);
+	add_num(j, "EM2", r->st.em2);
+	add_num(j, "EP2", r->st.ep2);
+	j = cJSON_AddObjectToObject(root, "optimal");
+	add_num(j, "mu_opt", r->mu_opt);
+	add_num(j, "eta_opt", r->eta_opt);
+	j = cJSON_AddObjectToObject(root, "proposition1");
+	add_num(j, "msgd_mu", r->mu_m);
+	add_num(j, "msgd_eta", r->eta_m);
+	add_num(j, "temperature_sme_asgd", r->temp_asgd);
+	add_num(j, "temperature_sme_msgd", r->temp_msgd);
+	j = cJSON_AddObjectToObject(root, "discrete");
+	add_num(j, "asgd_ex2", r->asgd_ex2);
+	cJSON_AddBoolToObject(j, "asgd_stable", r->asgd_stable);
+	add_num(j, "msgd_ex2", r->msgd_ex2);
+	cJSON_AddBoolToObject(j, "msgd_stable", r->msgd_stable);
+	add_num(j, "rel_gap_asgd_vs_msgd", r->gap_asgd_msgd);
+	add_num(j, "rel_gap_appendix_b_vs_asgd", r->gap_appb);
+	cJSON_AddNumberToObject(root, "wall_s", wall_s);
+	cJSON_AddItemToObject(root, "machine", cli_machine_json());
+	return root;
+}
+
+static void print_eig(const char *name, const asgd_theory_eig *e, int n)
+{
+	printf("  eigenvalues of %s:", name);
+	for (int i = 0; i < n; i++)
+		printf("  %.6g%+.6gi", e[i].re, e[i].im);
+	printf("\n");
+}
+
+static void print_table(const struct theory_opts *o, const struct theory_result *r)
+{
+	printf("theory  f = a x^2/2, a = %.6g, Sigma = %.6g, eta = %.6g, mu = %.6g (preset %s, x* = %.6g)\n",
+	       o->p.a, o->p.sigma2, o->p.eta, o->p.mu, o->preset, o->xstar);
+	printf("  scales: c = %.6g   dt = %.6g   alpha = %.6g   s^2 = %.6g\n", r->sc.c, r->sc.dt,
+	       r->sc.alpha, r->sc.s2);
+	print_eig("A(mu,eta)", r->eA, 2);
+	print_eig("B(mu,eta)", r->eB, 3);
+	printf("  stationary SME-ASGD (Appendix B): E X^2 = %.8g   E Y^2 = %.8g   E XY = %.8g\n",
+	       r->st.ex2, r->st.ey2, r->st.exy);
+	printf("  stationary read (2.5):            E M^2 = %.8g   E P^2 = %.8g\n", r->st.em2,
+	       r->st.ep2);
+	printf("  (5.6): mu_opt = %.6g   eta_opt = %.6g\n", r->mu_opt, r->eta_opt);
+	printf("  Proposition 1: MSGD mu' = %.6g, eta' = %.6g; temperatures SME-ASGD %.8g, "
+	       "SME-MSGD %.8g\n", r->mu_m, r->eta_m, r->temp_asgd, r->temp_msgd);
+	printf("  discrete stationary E x^2: ASGD %.8g%s   MSGD(mu, eta(1-mu)) %.8g%s\n",
+	       r->asgd_ex2, r->asgd_stable ? "" : " (unstable)", r->msgd_ex2,
+	       r->msgd_stable ? "" : " (unstable)");
+	printf("  relative gaps: ASGD vs MSGD %+.4f (ERRATA 6)   Appendix B vs ASGD %+.4f (ERRATA 7)\n",
+	       r->gap_asgd_msgd, r->gap_appb);
+}
+
+/* theory.csv: Appendix B's moments in the preset's coordinates, X = x* + X̃. */
+static int write_csv(const struct theory_opts *o, const struct theory_result *r, const char *path)
+{
+	asgd_atomic_file af;
+	asgd_theory_state s0, s;
+	double xs = o->xstar;
+	int rc = asgd_atomic_open(&af, path);
+
+	if (rc != ASGD_OK)
+		return rc;
+	asgd_theory_initial(&o->p, o->x0 - xs, &s0);
+	fputs("k,t,mean,second_moment\n", af.fp);
+	for (uint64_t k = 0; k <= o->iters; k++) {
+		double t = (double)k * r->sc.dt;
+
+		rc = asgd_theory_evolve(&o->p, &s0, t, &s);
+		if (rc != ASGD_OK) {
+			asgd_atomic_abort(&af);
+			return rc;
+		}
+		fprintf(af.fp, "%llu,%.10g,%.10g,%.10g\n", (unsigned long long)k, t, xs + s.ex,
+			xs * xs + 2 * xs * s.ex + s.ex2);
+	}
+	return asgd_atomic_commit(&af);
+}
 
 int cli_theory(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "asgd theory: not built yet\n");
-	return CLI_EXIT_FAIL;
+	struct theory_opts o;
+	struct theory_result r;
+	struct timespec t0, t1;
+	char path[4096];
+	cJSON *root;
+	char *text;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	parse_args(argc, argv, &o);
+	compute(&o, &r);
+	cli_out_path(path, sizeof(path), o.out, "theory.csv");
+	rc = write_csv(&o, &r, path);
+	if (rc != ASGD_OK) {
+		fprintf(stderr, "asgd theory: cannot write %s: %s\n", path, asgd_strerror(rc));
+		return CLI_EXIT_FAIL;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	root = result_json(&o, &r, argc, argv,
+			   (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
+	cli_out_path(path, sizeof(path), o.out, "theory.json");
+	rc = asgd_report_write_json(path, root);
+	if (rc == ASGD_OK && o.json) {
+		text = cJSON_Print(root);
+		if (text)
+			printf("%s\n", text);
+		free(text);
+	} else if (rc == ASGD_OK) {
+		print_table(&o, &r);
+	}
+	cJSON_Delete(root);
+	if (rc != ASGD_OK) {
+		fprintf(stderr, "asgd theory: cannot write %s: %s\n", path, asgd_strerror(rc));
+		return CLI_EXIT_FAIL;
+	}
+	return CLI_EXIT_OK;
 }

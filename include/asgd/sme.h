@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * asgd/sme.h — ensembles of the stochastic modified equations: SME-ASGD in its nonlinear (2.11)
+ * and linear (2.5) forms, SME-MSGD (2.7) and second-order SME-SGD (3.3), integrated by
+ * Euler–Maruyama and recorded at the discrete processes' iterations (docs/MODELS.md §2).
+ *
+ * Each path starts from the initial data of MODELS.md §2 and moves on its own random stream
+ * (seed, p); the ensemble module sums the paths bit-identically for any thread count. In 1-D the
+ * integrator is a scalar loop with the stream in registers and a ziggurat normal (asgd/normal.h),
+ * specialised for affine gradients; in d > 1 the state is vectors, and the evolving Σ(t) choices
+ * carry a d×d matrix per path that is factorised at every substep (O(d³): slow for d = 100, which
+ * is why asgd_sme_default_sigma() picks `instant` there; see asgd/sigma.h).
+ */
+#ifndef ASGD_SME_H
+#define ASGD_SME_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "asgd/ensemble.h"
+#include "asgd/model.h"
+#include "asgd/problem.h"
+
+/* What to integrate. Fields not set must be zero (except as noted). */
+typedef struct asgd_sme_config {
+	asgd_model model;          /* ASGD_MODEL_SME_ASGD, _SME_ASGD_LINEAR, _SME_MSGD, _SME_SGD */
+	asgd_sigma sigma;          /* must be allowed for the model: asgd_sme_sigma_allowed() */
+	const asgd_problem *problem;
+	double eta, mu;            /* mu: staleness for SME-ASGD*, momentum mu' for SME-MSGD (eta is
+				      then eta'); ignored by SME-SGD */
+	uint64_t iters;            /* records K+1 rows at t_k = k*dt, dt = asgd_model_time_step() */
+	unsigned substeps;         /* Euler–Maruyama substeps per recorded step, >= 1 */
+	const double *x0;          /* NULL: the preset's */
+	asgd_batch_schedule batch; /* (4.2): the noise covariance divided by B_k on [t_k, t_{k+1}) */
+	uint64_t paths;
+	unsigned threads;          /* 0: the online CPUs */
+	uint64_t seed;
+	int keep_final;            /* keep every path's X at t_K (res->ens.final) */
+	const atomic_int *stop;    /* optional: nonzero ends the run at a chunk boundary */
+	void (*progress)(void *arg, uint64_t done, uint64_t total);
+	void *progress_arg;
+	int generic;               /* nonzero: never use the 1-D scalar loop (for tests) */
+} asgd_sme_config;
+
+/* What came out. */
+typedef struct asgd_sme_result {
+	asgd_ensemble_result ens;  /* moments of X at t_k over the paths done, and the rest */
+	double dt;                 /* the recorded step, asgd_model_time_step(model, eta, mu) */
+	uint64_t sigma_clamped;    /* substeps, over the paths done, at which Σ was not positive
+				      semidefinite and its negative part was clamped to 0 */
+	double path_steps_per_s;   /* paths_done*iters*substeps / wall_s */
+} asgd_sme_result;
+
+/*
+ * asgd_sme_sigma_allowed - whether @model takes the Σ choice @s: sme-asgd all four;
+ * sme-asgd-linear evolve (its linear form of (2.5)), constant and instant; sme-msgd and sme-sgd
+ * constant and instant. Zero for a model that is not an SME.
+ */
+int asgd_sme_sigma_allowed(asgd_model model, asgd_sigma s);
+
+/*
+ * asgd_sme_default_sigma - the default Σ choice of @m on @p: continuum for sme-asgd in 1-D,
+ * evolve for sme-asgd-linear in 1-D, instant for both when d > 1 (the evolving choices cost
+ * O(d³) per substep); instant for sme-msgd and sme-sgd.
+ */
+asgd_sigma asgd_sme_default_sigma(asgd_model m, const asgd_problem *p);
+
+/*
+ * asgd_sme_check_config - validate @cfg without running it.
+ * Writes a message naming the bad field and what is allowed into @err (truncated to @errlen;
+ * @err may be NULL). Returns ASGD_OK or ASGD_EINVAL: a NULL config or problem, a model that is not
+ * an SME, a Σ choice the model does not take, η not finite and > 0, μ outside [0, 1) (μ = 0 with
+ * sme-asgd's evolve, whose (2.12) divides by μ), zero iters, substeps or paths, or a batch
+ * schedule entry of 0.
+ */
+int asgd_sme_check_config(const asgd_sme_config *cfg, char *err, size_t errlen);
+
+/*
+ * asgd_sme_run - integrate cfg->paths paths of the SME into @res.
+ * Returns ASGD_OK (also when stopped: res->ens.interrupted), ASGD_EINVAL for a config that
+ * asgd_sme_check_config() rejects or sizes that overflow, ASGD_ENOMEM, or ASGD_ETHREAD. On
+ * failure @res holds nothing to free; on success free it with asgd_sme_result_free().
+ */
+int asgd_sme_run(const asgd_sme_config *cfg, asgd_sme_result *res);
+
+/* asgd_sme_result_free - release what asgd_sme_run() allocated; NULL is a no-op. */
+void asgd_sme_result_free(asgd_sme_result *res);
+
+#endif /* ASGD_SME_H */

@@ -1,0 +1,479 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * sim.c — the discrete reference processes (docs/MODELS.md §1) as path functions of the ensemble.
+ *
+ * A path keeps no ring buffer: its own trajectory x_0..x_k, which the ensemble hands it anyway,
+ * is the history, and a read at k − τ < 0 reads x_0 (the constant history). H therefore only
+ * sets the staleness table: cells 0..H−1 carry the law and, when the horizon is longer than H, one
+ * more cell carries the tail τ ≥ H, read as H−1 and counted.
+ *
+ * One-dimensional problems (fig4, fig5-*, fig8) get their own loops: the generator copied into
+ * locals, affine gradients a_i x − b_i inlined, and the general gradient only through the
+ * problem's function otherwise. Every loop draws in the same order — τ (when there is staleness),
+ * then the components — so the 1-D and general loops give the same numbers for the same stream.
+ */
+#include "asgd/sim.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "asgd/error.h"
+#include "asgd/sampler.h"
+
+struct sim_ctx {
+	const asgd_sim_config *cfg;
+	size_t dim, n;
+	const double *x0;
+	asgd_alias tau;			/* staleness table; unused when !stale */
+	int stale;			/* draws τ at all (no: SGD, MSGD, μ = 0, a pmf of one cell) */
+	uint64_t history;		/* H */
+	double *a, *b;			/* 1-D affine gradients a_i x − b_i, or NULL */
+	atomic_uint_fast64_t truncated;
+};
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return ASGD_EINVAL;
+}
+
+static int uses_staleness(asgd_model m)
+{
+	return m == ASGD_MODEL_ASGD || m == ASGD_MODEL_MINIBATCH;
+}
+
+static int check_pmf(const asgd_sim_config *cfg, char *err, size_t errlen)
+{
+	double sum = 0;
+
+	if (!uses_staleness(cfg->model))
+		return fail(err, errlen, "a staleness pmf is only allowed for asgd and minibatch, "
+			    "not %s", asgd_model_name(cfg->model));
+	if (cfg->tau_len == 0 || cfg->tau_len > ((size_t)1 << ASGD_ALIAS_MAX_BITS))
+		return fail(err, errlen, "staleness pmf length %zu is not allowed: expected 1..%zu",
+			    cfg->tau_len, (size_t)1 << ASGD_ALIAS_MAX_BITS);
+	for (size_t l = 0; l < cfg->tau_len; l++) {
+		if (!(cfg->tau_pmf[l] >= 0) || !isfinite(cfg->tau_pmf[l]))
+			return fail(err, errlen, "staleness pmf value %g at tau=%zu is not allowed: "
+				    "expected a finite number >= 0", cfg->tau_pmf[l], l);
+		sum += cfg->tau_pmf[l];
+	}
+	if (!(sum > 0))
+		return fail(err, errlen, "staleness pmf sums to %g: expected a positive sum", sum);
+	return ASGD_OK;
+}
+
+static int check_batch(const asgd_sim_config *cfg, char *err, size_t errlen)
+{
+	const asgd_batch_schedule *b = &cfg->batch;
+
+	if (cfg->model != ASGD_MODEL_MINIBATCH) {
+		if ((b->size && b->len) || b->constant > 1)
+			return fail(err, errlen, "a batch size is only allowed for minibatch, not %s",
+				    asgd_model_name(cfg->model));
+		return ASGD_OK;
+	}
+	if (b->constant > ASGD_SIM_MAX_BATCH)
+		return fail(err, errlen, "batch %u is not allowed: expected 1..%u", b->constant,
+			    ASGD_SIM_MAX_BATCH);
+	for (size_t k = 0; b->size && k < b->len; k++)
+		if (b->size[k] < 1 || b->size[k] > ASGD_SIM_MAX_BATCH)
+			return fail(err, errlen, "batch %u at k=%zu is not allowed: expected 1..%u",
+				    b->size[k], k, ASGD_SIM_MAX_BATCH);
+	return ASGD_OK;
+}
+
+int asgd_sim_check_config(const asgd_sim_config *cfg, char *err, size_t errlen)
+{
+	size_t dim;
+
+	if (!cfg || !cfg->problem)
+		return fail(err, errlen, "no configuration or no problem");
+	if ((unsigned)cfg->model > ASGD_MODEL_MINIBATCH)
+		return fail(err, errlen, "model %d is not allowed: expected asgd, sgd, msgd or "
+			    "minibatch", (int)cfg->model);
+	if (!(cfg->eta > 0) || !isfinite(cfg->eta))
+		return fail(err, errlen, "eta %g is not allowed: expected a finite number > 0",
+			    cfg->eta);
+	if (cfg->model != ASGD_MODEL_SGD && !(cfg->mu >= 0 && cfg->mu < 1))
+		return fail(err, errlen, "mu %g is not allowed: expected a number in [0, 1)", cfg->mu);
+	dim = asgd_problem_dim(cfg->problem);
+	if (cfg->iters < 1 || cfg->iters >= ((uint64_t)1 << 31) / dim)
+		return fail(err, errlen, "iters %llu is not allowed: expected 1..%llu for dimension "
+			    "%zu", (unsigned long long)cfg->iters,
+			    (unsigned long long)(((uint64_t)1 << 31) / dim - 1), dim);
+	if (cfg->paths < 1)
+		return fail(err, errlen, "paths 0 is not allowed: expected at least 1");
+	if (cfg->tau_pmf && check_pmf(cfg, err, errlen))
+		return ASGD_EINVAL;
+	if (!cfg->tau_pmf && cfg->tau_len)
+		return fail(err, errlen, "tau_len %zu without a pmf", cfg->tau_len);
+	if (cfg->history > ((size_t)1 << ASGD_ALIAS_MAX_BITS) - 1)
+		return fail(err, errlen, "history %zu is not allowed: expected 0..%zu", cfg->history,
+			    ((size_t)1 << ASGD_ALIAS_MAX_BITS) - 1);
+	return check_batch(cfg, err, errlen);
+}
+
+static uint64_t next_pow2(uint64_t v)
+{
+	uint64_t h = 1;
+
+	while (h < v)
+		h <<= 1;
+	return h;
+}
+
+/* H for geometric staleness, and whether a tail cell beyond it is needed (H ≤ K). */
+static uint64_t geometric_history(const asgd_sim_config *cfg, int *tail)
+{
+	uint64_t h = cfg->history ? cfg->history : asgd_geom_cut(cfg->mu, ASGD_SIM_TRUNCATION_EPS);
+	uint64_t cover = next_pow2(cfg->iters + 1);
+
+	if (!cfg->history && cover < h)
+		h = cover;
+	*tail = h <= cfg->iters && cfg->mu > 0;
+	return h;
+}
+
+size_t asgd_sim_history(const asgd_sim_config *cfg, double *trunc_prob)
+{
+	uint64_t h = 1;
+	int tail = 0;
+
+	if (uses_staleness(cfg->model) && cfg->tau_pmf)
+		h = cfg->tau_len;
+	else if (uses_staleness(cfg->model))
+		h = geometric_history(cfg, &tail);
+	if (trunc_prob)
+		*trunc_prob = tail ? pow(cfg->mu, (double)h) : 0.0;
+	return (size_t)h;
+}
+
+/*
+ * The staleness table: the pmf as given, or w_l = (1−μ)μ^l for l < H with the tail μ^H either
+ * folded into cell H−1 (exact: H > K) or given its own cell H (truncated and counted).
+ */
+static int build_tau_table(struct sim_ctx *c)
+{
+	const asgd_sim_config *cfg = c->cfg;
+	uint64_t h;
+	int tail, rc;
+	double *pmf;
+
+	if (cfg->tau_pmf) {
+		c->history = cfg->tau_len;
+		c->stale = cfg->tau_len > 1;
+		return asgd_alias_init(&c->tau, cfg->tau_pmf, cfg->tau_len);
+	}
+	h = geometric_history(cfg, &tail);
+	c->history = h;
+	c->stale = cfg->mu > 0 && (h > 1 || tail);
+	pmf = malloc((h + 1) * sizeof(*pmf));
+	if (!pmf)
+		return ASGD_ENOMEM;
+	for (uint64_t l = 0; l < h; l++)
+		pmf[l] = (1 - cfg->mu) * pow(cfg->mu, (double)l);
+	if (tail)
+		pmf[h] = pow(cfg->mu, (double)h);
+	else
+		pmf[h - 1] = pow(cfg->mu, (double)(h - 1));	/* P(τ ≥ H−1): reads x_0 anyway */
+	rc = asgd_alias_init(&c->tau, pmf, tail ? h + 1 : h);
+	free(pmf);
+	return rc;
+}
+
+/* 1-D affine gradients a_i x − b_i, when the problem has them. */
+static int fetch_affine_1d(struct sim_ctx *c)
+{
+	if (c->dim != 1)
+		return ASGD_OK;
+	c->a = malloc(c->n * sizeof(double));
+	c->b = malloc(c->n * sizeof(double));
+	if (!c->a || !c->b)
+		return ASGD_ENOMEM;
+	if (asgd_problem_quadratic_parts(c->cfg->problem, c->a, c->b) != ASGD_OK) {
+		free(c->a);
+		free(c->b);
+		c->a = c->b = NULL;
+	}
+	return ASGD_OK;
+}
+
+static void ctx_free(struct sim_ctx *c)
+{
+	asgd_alias_free(&c->tau);
+	free(c->a);
+	free(c->b);
+}
+
+static int ctx_init(struct sim_ctx *c, const asgd_sim_config *cfg)
+{
+	int rc = ASGD_OK;
+
+	memset(c, 0, sizeof(*c));
+	c->cfg = cfg;
+	c->dim = asgd_problem_dim(cfg->problem);
+	c->n = asgd_problem_components(cfg->problem);
+	c->x0 = cfg->x0 ? cfg->x0 : asgd_problem_x0(cfg->problem);
+	c->history = 1;
+	atomic_init(&c->truncated, 0);
+	if (uses_staleness(cfg->model))
+		rc = build_tau_table(c);
+	if (rc == ASGD_OK)
+		rc = fetch_affine_1d(c);
+	if (rc != ASGD_OK)
+		ctx_free(c);
+	return rc;
+}
+
+/* ---- one-dimensional loops ------------------------------------------------------------- */
+
+/* ∇f_i(x) in 1-D: inlined for affine gradients, else through the problem. */
+static inline __attribute__((always_inline)) double grad_1d(const struct sim_ctx *c, int affine,
+							    uint64_t i, double x)
+{
+	double g;
+
+	if (affine)
+		return c->a[i] * x - c->b[i];
+	asgd_problem_grad_i(c->cfg->problem, (size_t)i, &x, &g);
+	return g;
+}
+
+/*
+ * ASGD (2.1) and mini-batch ASGD (4.1) in 1-D. @stale: draw τ; @batched: B_k components at the
+ * same read. Constant flags: each caller below is its own specialisation.
+ */
+static inline __attribute__((always_inline)) void walk_1d(struct sim_ctx *c, asgd_rng *rng,
+							  double *traj, int stale, int affine,
+							  int batched)
+{
+	const asgd_sim_config *cfg = c->cfg;
+	const asgd_alias tab = c->tau;
+	const uint64_t K = cfg->iters, hmax = c->history - 1, n = c->n;
+	const double eta = cfg->eta;
+	asgd_rng r = *rng;
+	uint64_t truncated = 0;
+	double x = c->x0[0];
+
+	traj[0] = x;
+	for (uint64_t k = 0; k < K; k++) {
+		double xr = x, g;
+
+		if (stale) {
+			uint64_t tau = asgd_alias_sample(&tab, &r);
+
+			truncated += tau > hmax;
+			tau = tau > hmax ? hmax : tau;
+			xr = traj[tau > k ? 0 : k - tau];
+		}
+		if (batched) {
+			uint32_t B = asgd_batch_at(&cfg->batch, k);
+
+			g = 0;
+			for (uint32_t j = 0; j < B; j++)
+				g += grad_1d(c, affine, asgd_rng_below(&r, n), xr);
+			g /= (double)B;
+		} else {
+			g = grad_1d(c, affine, asgd_rng_below(&r, n), xr);
+		}
+		x -= eta * g;
+		traj[k + 1] = x;
+	}
+	*rng = r;
+	if (truncated)
+		atomic_fetch_add_explicit(&c->truncated, truncated, memory_order_relaxed);
+}
+
+/* MSGD (2.6) in 1-D: v ← μ'v − η'∇f_γ(x), x ← x + v, v_0 = 0. */
+static inline __attribute__((always_inline)) void walk_msgd_1d(struct sim_ctx *c, asgd_rng *rng,
+							       double *traj, int affine)
+{
+	const uint64_t K = c->cfg->iters, n = c->n;
+	const double eta = c->cfg->eta, mu = c->cfg->mu;
+	asgd_rng r = *rng;
+	double x = c->x0[0], v = 0;
+
+	traj[0] = x;
+	for (uint64_t k = 0; k < K; k++) {
+		v = mu * v - eta * grad_1d(c, affine, asgd_rng_below(&r, n), x);
+		x += v;
+		traj[k + 1] = x;
+	}
+	*rng = r;
+}
+
+#define SIM_1D_PATH(name, body)                                                              \
+	static int name(void *ctx, uint64_t path, asgd_rng *rng, double *traj, void *scratch) \
+	{                                                                                    \
+		(void)path;                                                                  \
+		(void)scratch;                                                               \
+		body;                                                                        \
+		return ASGD_OK;                                                              \
+	}
+
+SIM_1D_PATH(path_1d_stale_affine, walk_1d(ctx, rng, traj, 1, 1, 0))
+SIM_1D_PATH(path_1d_stale, walk_1d(ctx, rng, traj, 1, 0, 0))
+SIM_1D_PATH(path_1d_fresh_affine, walk_1d(ctx, rng, traj, 0, 1, 0))
+SIM_1D_PATH(path_1d_fresh, walk_1d(ctx, rng, traj, 0, 0, 0))
+SIM_1D_PATH(path_1d_batch_affine, walk_1d(ctx, rng, traj, 1, 1, 1))
+SIM_1D_PATH(path_1d_batch, walk_1d(ctx, rng, traj, 1, 0, 1))
+SIM_1D_PATH(path_1d_fresh_batch_affine, walk_1d(ctx, rng, traj, 0, 1, 1))
+SIM_1D_PATH(path_1d_fresh_batch, walk_1d(ctx, rng, traj, 0, 0, 1))
+SIM_1D_PATH(path_1d_msgd_affine, walk_msgd_1d(ctx, rng, traj, 1))
+SIM_1D_PATH(path_1d_msgd, walk_msgd_1d(ctx, rng, traj, 0))
+
+static asgd_path_fn pick_1d(const struct sim_ctx *c)
+{
+	int affine = c->a != NULL;
+
+	if (c->cfg->model == ASGD_MODEL_MSGD)
+		return affine ? path_1d_msgd_affine : path_1d_msgd;
+	if (c->cfg->model == ASGD_MODEL_MINIBATCH) {
+		if (c->stale)
+			return affine ? path_1d_batch_affine : path_1d_batch;
+		return affine ? path_1d_fresh_batch_affine : path_1d_fresh_batch;
+	}
+	if (c->stale)
+		return affine ? path_1d_stale_affine : path_1d_stale;
+	return affine ? path_1d_fresh_affine : path_1d_fresh;
+}
+
+/* ---- any dimension ---------------------------------------------------------------------- */
+
+/* The average of B_k component gradients at @xr into @g; @gi is scratch. */
+static void batch_gradient(const struct sim_ctx *c, asgd_rng *r, uint32_t B, const double *xr,
+			   double *g, double *gi)
+{
+	const size_t dim = c->dim;
+
+	asgd_problem_grad_i(c->cfg->problem, (size_t)asgd_rng_below(r, c->n), xr, g);
+	for (uint32_t j = 1; j < B; j++) {
+		asgd_problem_grad_i(c->cfg->problem, (size_t)asgd_rng_below(r, c->n), xr, gi);
+		for (size_t d = 0; d < dim; d++)
+			g[d] += gi[d];
+	}
+	if (B > 1)
+		for (size_t d = 0; d < dim; d++)
+			g[d] /= (double)B;
+}
+
+/* ASGD, SGD and mini-batch ASGD in any dimension; scratch: 2·dim doubles. */
+static int path_general(void *ctx, uint64_t path, asgd_rng *rng, double *traj, void *scratch)
+{
+	struct sim_ctx *c = ctx;
+	const asgd_sim_config *cfg = c->cfg;
+	const size_t dim = c->dim;
+	const uint64_t hmax = c->history - 1;
+	double *g = scratch, *gi = g + dim;
+	uint64_t truncated = 0;
+
+	(void)path;
+	memcpy(traj, c->x0, dim * sizeof(double));
+	for (uint64_t k = 0; k < cfg->iters; k++) {
+		const double *x = traj + k * dim, *xr = x;
+		double *next = traj + (k + 1) * dim;
+		uint64_t tau = 0;
+
+		if (c->stale) {
+			tau = asgd_alias_sample(&c->tau, rng);
+			truncated += tau > hmax;
+			tau = tau > hmax ? hmax : tau;
+			xr = traj + (tau > k ? 0 : k - tau) * dim;
+		}
+		batch_gradient(c, rng, asgd_batch_at(&cfg->batch, k), xr, g, gi);
+		for (size_t d = 0; d < dim; d++)
+			next[d] = x[d] - cfg->eta * g[d];
+	}
+	if (truncated)
+		atomic_fetch_add_explicit(&c->truncated, truncated, memory_order_relaxed);
+	return ASGD_OK;
+}
+
+/* MSGD in any dimension; scratch: 2·dim doubles (gradient, velocity). */
+static int path_msgd(void *ctx, uint64_t path, asgd_rng *rng, double *traj, void *scratch)
+{
+	struct sim_ctx *c = ctx;
+	const asgd_sim_config *cfg = c->cfg;
+	const size_t dim = c->dim;
+	double *g = scratch, *v = g + dim;
+
+	(void)path;
+	memcpy(traj, c->x0, dim * sizeof(double));
+	memset(v, 0, dim * sizeof(double));
+	for (uint64_t k = 0; k < cfg->iters; k++) {
+		const double *x = traj + k * dim;
+		double *next = traj + (k + 1) * dim;
+
+		asgd_problem_grad_i(cfg->problem, (size_t)asgd_rng_below(rng, c->n), x, g);
+		for (size_t d = 0; d < dim; d++) {
+			v[d] = cfg->mu * v[d] - cfg->eta * g[d];
+			next[d] = x[d] + v[d];
+		}
+	}
+	return ASGD_OK;
+}
+
+static asgd_path_fn pick_path(const struct sim_ctx *c)
+{
+	if (c->dim == 1)
+		return pick_1d(c);
+	return c->cfg->model == ASGD_MODEL_MSGD ? path_msgd : path_general;
+}
+
+int asgd_sim_run(const asgd_sim_config *cfg, asgd_sim_result *res)
+{
+	struct sim_ctx c;
+	asgd_ensemble_config ec;
+	int rc;
+
+	if (!res || asgd_sim_check_config(cfg, NULL, 0) != ASGD_OK)
+		return ASGD_EINVAL;
+	rc = ctx_init(&c, cfg);
+	if (rc != ASGD_OK)
+		return rc;
+	memset(&ec, 0, sizeof(ec));
+	ec.paths = cfg->paths;
+	ec.threads = cfg->threads;
+	ec.seed = cfg->seed;
+	ec.steps = (size_t)cfg->iters + 1;
+	ec.dim = c.dim;
+	ec.scratch_bytes = 2 * c.dim * sizeof(double);
+	ec.path = pick_path(&c);
+	ec.ctx = &c;
+	ec.keep_final = cfg->keep_final;
+	ec.stop = cfg->stop;
+	ec.progress = cfg->progress;
+	ec.progress_arg = cfg->progress_arg;
+
+	memset(res, 0, sizeof(*res));
+	rc = asgd_ensemble_run(&ec, &res->ens);
+	if (rc == ASGD_OK) {
+		res->history = asgd_sim_history(cfg, &res->truncation_prob);
+		res->truncated = atomic_load(&c.truncated);
+		res->path_steps_per_s = res->ens.wall_s > 0
+			? (double)res->ens.paths_done * (double)cfg->iters / res->ens.wall_s : 0;
+	}
+	ctx_free(&c);
+	return rc;
+}
+
+void asgd_sim_result_free(asgd_sim_result *res)
+{
+	if (!res)
+		return;
+	asgd_ensemble_result_free(&res->ens);
+	memset(res, 0, sizeof(*res));
+}

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * test_compare.c — gaps between moment tables and basin fractions: hand-computed cases, the
+ * standard errors' formulas, and that a non-finite cell is reported rather than hidden.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+
+#include "asgd/compare.h"
+#include "asgd/error.h"
+
+/* A table of @steps rows, one coordinate, with mean k*a, second 1 + k*b and SEs se. */
+static asgd_moment_table table(size_t steps, double a, double b, double se)
+{
+	asgd_exact_moments m = { .steps = steps, .dim = 1, .dt = 0.5 };
+	asgd_moment_table t;
+	double mean[16], second[16];
+
+	cr_assert_leq(steps, 16);
+	m.mean = mean;
+	m.second = second;
+	for (size_t k = 0; k < steps; k++) {
+		mean[k] = (double)k * a;
+		second[k] = 1 + (double)k * b;
+	}
+	cr_assert_eq(asgd_table_from_exact(&m, &t), 0);
+	for (size_t k = 0; k < steps; k++)
+		t.se_mean[k] = t.se_second[k] = se;
+	return t;
+}
+
+Test(compare, largest_gaps_and_their_standard_errors)
+{
+	asgd_moment_table ref = table(5, 1.0, 1.0, 0.03), model = table(5, 1.5, 2.0, 0.04);
+	asgd_gap g;
+
+	cr_assert_eq(asgd_gap_compute(&model, &ref, &g), 0);
+	/* mean gap 0.5k, largest at k = 4: 2.0, SE hypot(0.03, 0.04) = 0.05 */
+	cr_assert_float_eq(g.mean, 2.0, 1e-12);
+	cr_assert_float_eq(g.mean_se, 0.05, 1e-12);
+	cr_assert_eq(g.mean_k, 4);
+	/* relative second gap k/(1+k), largest at k = 4: 0.8; delta-method SE:
+	 * sqrt(0.04² + (9/5)² 0.03²)/5 */
+	cr_assert_float_eq(g.second_rel, 0.8, 1e-12);
+	cr_assert_float_eq(g.second_rel_se, sqrt(0.04 * 0.04 + 3.24 * 0.03 * 0.03) / 5, 1e-12);
+	cr_assert_float_eq(g.second_abs, 4.0, 1e-12);
+	asgd_table_free(&ref);
+	asgd_table_free(&model);
+}
+
+Test(compare, step_zero_is_ignored_and_nan_is_reported)
+{
+	asgd_moment_table ref = table(4, 0.0, 0.0, 0), model = table(4, 0.0, 0.0, 0);
+	asgd_gap g;
+
+	model.mean[0] = 100;	/* the shared initial point is not a gap */
+	cr_assert_eq(asgd_gap_compute(&model, &ref, &g), 0);
+	cr_assert_float_eq(g.mean, 0, 1e-15);
+	model.mean[2] = NAN;	/* a diverged cell must not hide behind finite ones */
+	model.second[3] = INFINITY;
+	cr_assert_eq(asgd_gap_compute(&model, &ref, &g), 0);
+	cr_assert(isnan(g.mean));
+	cr_assert(!isfinite(g.second_rel));	/* inf: the largest gap is infinite */
+	asgd_table_free(&ref);
+	asgd_table_free(&model);
+}
+
+Test(compare, shapes_must_agree)
+{
+	asgd_moment_table a = table(4, 0, 0, 0), b = table(1, 0, 0, 0);
+	asgd_gap g;
+
+	cr_assert_eq(asgd_gap_compute(&a, &b, &g), ASGD_EINVAL);
+	b.dim = 2;
+	cr_assert_eq(asgd_gap_compute(&a, &b, &g), ASGD_EINVAL);
+	b.dim = 1;
+	cr_assert_eq(asgd_gap_compute(NULL, &b, &g), ASGD_EINVAL);
+	asgd_table_free(&a);
+	asgd_table_free(&b);
+}
+
+Test(compare, table_from_moments_matches_power_sums)
+{
+	asgd_moments m;
+	asgd_moment_table t;
+	double p1[2] = { 1, 3 }, p2[2] = { 3, 5 };
+
+	cr_assert_eq(asgd_moments_init(&m, 2, 1), 0);
+	asgd_moments_add_path(&m, p1);
+	asgd_moments_add_path(&m, p2);
+	cr_assert_eq(asgd_table_from_moments(&m, 0.1, &t), 0);
+	cr_assert_float_eq(t.mean[1], 4, 1e-12);
+	cr_assert_float_eq(t.second[1], 17, 1e-12);
+	cr_assert_float_eq(t.se_mean[1], 1, 1e-12);	/* sample var 2, /2 paths */
+	cr_assert_float_eq(t.dt, 0.1, 1e-15);
+	asgd_table_free(&t);
+	asgd_moments_free(&m);
+}
+
+Test(compare, basin_fractions_with_binomial_errors)
+{
+	double minima[2] = { -1, 1 }, frac[2], se[2];
+	double final[10] = { 0.9, 1.2, -0.8, 0.1, NAN, 2.0, -3.0, 0.7, 0.95, 1.01 };
+	uint64_t counted;
+
+	cr_assert_eq(asgd_basin_fractions(final, 10, 1, minima, 2, frac, se, &counted), 0);
+	cr_assert_eq(counted, 9);	/* the NaN path is not counted */
+	cr_assert_float_eq(frac[0], 2.0 / 9, 1e-12);
+	cr_assert_float_eq(frac[1], 7.0 / 9, 1e-12);
+	cr_assert_float_eq(se[1], sqrt((7.0 / 9) * (2.0 / 9) / 9), 1e-12);
+	final[0] = NAN;
+	for (int i = 0; i < 10; i++)
+		final[i] = NAN;
+	cr_assert_eq(asgd_basin_fractions(final, 10, 1, minima, 2, frac, se, NULL), ASGD_EINVAL);
+}
