@@ -15,6 +15,7 @@
  * usage: bench_paths [--reps N] [--paths P] [--csv FILE]
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,47 +49,79 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-/* The power sums of one step, as the ensemble keeps them. */
-static inline void accumulate(double *s, size_t k, double x)
+/*
+ * Add one path's trajectory to the power sums, as the ensemble keeps them (Σx, Σx², Σx⁴ per
+ * step). A separate pass over a finished trajectory, not interleaved with the recurrence: the
+ * recurrence is one long dependency chain, the sums are independent and vectorise. The
+ * trajectory itself lives on the stack: stored to a heap buffer instead, the Euler–Maruyama loop
+ * measured 35% slower in this process (2.0e8 against 3.2e8 path-steps/s; the cause was not found).
+ */
+static void accumulate(double *s1, double *s2, double *s4, const double *x, size_t n)
 {
-	double x2 = x * x;
+	for (size_t k = 0; k < n; k++) {
+		double x2 = x[k] * x[k];
 
-	s[3 * k] += x;
-	s[3 * k + 1] += x2;
-	s[3 * k + 2] += x2 * x2;
+		s1[k] += x[k];
+		s2[k] += x2;
+		s4[k] += x2 * x2;
+	}
 }
 
-/* Tuned 1-D discrete ASGD on fig4 (∇f_{1,2} = 2(x ∓ 1)), τ ~ geometric(μ): path-steps/s. */
-static double tuned_asgd(uint64_t paths, double *sink)
-{
-	enum { H = 512 };	/* μ^512 ≈ 4e-24 at μ = 0.9: no truncation in practice */
-	asgd_geom_table tab;
-	double *s = calloc(3 * (ITERS + 1), sizeof(double)), ring[H], t0, rate;
+struct sums {
+	double *s1, *s2, *s4;
+};
 
-	if (!s || asgd_geom_table_init(&tab, MU, 256) != ASGD_OK)
+static void sums_init(struct sums *s)
+{
+	s->s1 = calloc(ITERS + 1, sizeof(double));
+	s->s2 = calloc(ITERS + 1, sizeof(double));
+	s->s4 = calloc(ITERS + 1, sizeof(double));
+	if (!s->s1 || !s->s2 || !s->s4)
+		abort();
+}
+
+static double sums_free(struct sums *s)
+{
+	double last = s->s2[ITERS];
+
+	free(s->s1);
+	free(s->s2);
+	free(s->s4);
+	return last;
+}
+
+/*
+ * Tuned 1-D discrete ASGD on fig4 (∇f_{1,2} = 2(x ∓ 1)), τ ~ geometric(μ): path-steps/s.
+ * One 64-bit draw per step gives τ (alias table: top bits the cell, the rest the threshold) and
+ * the component (its lowest bit, 2^-50 of the threshold's weight); stale reads come from the
+ * trajectory itself, clamped at x_0.
+ */
+__attribute__((noinline)) static double tuned_asgd(uint64_t paths, double *sink)
+{
+	asgd_geom_table tab;
+	struct sums s;
+	double t0, rate;
+
+	sums_init(&s);
+	if (asgd_geom_table_init(&tab, MU, 512) != ASGD_OK)	/* 0.9^511: no tail in practice */
 		abort();
 	t0 = asgd_now_ns();
 	for (uint64_t p = 0; p < paths; p++) {
 		asgd_rng r;
-		double x = 1.0;
+		double x[ITERS + 1];
 
 		asgd_rng_init(&r, 7, p);
-		for (size_t l = 0; l < H; l++)
-			ring[l] = x;
-		accumulate(s, 0, x);
+		x[0] = 1.0;
 		for (uint64_t k = 0; k < ITERS; k++) {
-			uint64_t tau = asgd_geom_table_sample(&tab, &r);
-			double c = (asgd_rng_next(&r) >> 63) ? 1.0 : -1.0;
-			double stale = ring[(k - (tau < k ? tau : k)) & (H - 1)];
+			uint64_t u = asgd_rng_next(&r), tau = asgd_alias_pick(&tab.alias, u);
+			double c = (double)(int64_t)((u & 1) * 2) - 1.0;
 
-			x -= ETA * 2.0 * (stale - c);
-			ring[(k + 1) & (H - 1)] = x;
-			accumulate(s, k + 1, x);
+			x[k + 1] = x[k] - ETA * 2.0 * (x[tau < k ? k - tau : 0] - c);
 		}
+		accumulate(s.s1, s.s2, s.s4, x, ITERS + 1);
 	}
 	rate = (double)paths * ITERS / ((asgd_now_ns() - t0) * 1e-9);
-	*sink += s[3 * ITERS];
-	free(s);
+	*sink += sums_free(&s);
 	asgd_geom_table_free(&tab);
 	return rate;
 }
@@ -97,33 +130,73 @@ static double tuned_asgd(uint64_t paths, double *sink)
  * Tuned 1-D Euler–Maruyama for SME-ASGD (2.11) on fig4 with constant Σ = 4, one substep per
  * recorded step: dY = −2X dt − cY dt, dX = Y dt + s√Σ dB.
  */
-static double tuned_em(uint64_t paths, double *sink)
+__attribute__((noinline)) static double tuned_em(uint64_t paths, double *sink)
 {
 	const double dt = sqrt(ETA * (1 - MU)), c = sqrt((1 - MU) / ETA);
 	const double noise = pow(ETA, 0.75) * pow(1 - MU, -0.25) * 2.0 * sqrt(dt);
-	double *s = calloc(3 * (ITERS + 1), sizeof(double)), t0, rate;
+	const double ax = -2.0 * dt, ay = 1.0 - c * dt;
+	struct sums s;
+	double t0, rate;
 
-	if (!s)
-		abort();
+	sums_init(&s);
 	t0 = asgd_now_ns();
 	for (uint64_t p = 0; p < paths; p++) {
 		asgd_rng r;
-		double x = 1.0, y = -sqrt(ETA / (1 - MU)) * 2.0;
+		double x[ITERS + 1], xk = 1.0, y = -sqrt(ETA / (1 - MU)) * 2.0;
 
 		asgd_rng_init(&r, 7, p);
-		accumulate(s, 0, x);
+		x[0] = xk;
 		for (uint64_t k = 0; k < ITERS; k++) {
-			double xn = x + y * dt + noise * asgd_normal(&r);
+			double xn = xk + y * dt + noise * asgd_normal(&r);
 
-			y += (-2.0 * x - c * y) * dt;
-			x = xn;
-			accumulate(s, k + 1, x);
+			y = ay * y + ax * xk;
+			xk = xn;
+			x[k + 1] = xk;
 		}
+		accumulate(s.s1, s.s2, s.s4, x, ITERS + 1);
 	}
 	rate = (double)paths * ITERS / ((asgd_now_ns() - t0) * 1e-9);
-	*sink += s[3 * ITERS];
-	free(s);
+	*sink += sums_free(&s);
 	return rate;
+}
+
+/* The tuned loop on every core at once, each thread its share of the paths: the machine's ceiling. */
+struct tuned_job {
+	double (*loop)(uint64_t paths, double *sink);
+	uint64_t paths;
+	double sink;
+	pthread_t thread;
+};
+
+static void *tuned_job_main(void *arg)
+{
+	struct tuned_job *j = arg;
+
+	j->loop(j->paths, &j->sink);
+	return NULL;
+}
+
+static double tuned_all_cores(double (*loop)(uint64_t, double *), uint64_t paths, double *sink)
+{
+	unsigned n = asgd_ensemble_default_threads();
+	struct tuned_job *jobs = calloc(n, sizeof(*jobs));
+	double t0;
+
+	if (!jobs)
+		abort();
+	t0 = asgd_now_ns();
+	for (unsigned i = 0; i < n; i++) {
+		jobs[i] = (struct tuned_job){ .loop = loop, .paths = paths / n };
+		if (pthread_create(&jobs[i].thread, NULL, tuned_job_main, &jobs[i]))
+			abort();
+	}
+	for (unsigned i = 0; i < n; i++) {
+		pthread_join(jobs[i].thread, NULL);
+		*sink += jobs[i].sink;
+	}
+	t0 = (asgd_now_ns() - t0) * 1e-9;
+	free(jobs);
+	return (double)(paths / n * n) * ITERS / t0;
 }
 
 static double ensemble_asgd(const asgd_problem *fig4, uint64_t paths, unsigned threads)
@@ -156,13 +229,18 @@ static double ensemble_sme(const asgd_problem *fig4, uint64_t paths, unsigned th
 	return rate;
 }
 
-enum { COL_TUNED_ASGD, COL_ASGD_1, COL_ASGD_ALL, COL_TUNED_EM, COL_SME_1, COL_SME_ALL,
-       COL_SME_CONT_ALL, COL_COUNT };
+enum { COL_TUNED_ASGD, COL_TUNED_ASGD_ALL, COL_ASGD_1, COL_ASGD_ALL, COL_TUNED_EM,
+       COL_TUNED_EM_ALL, COL_SME_1, COL_SME_ALL, COL_SME_CONT_ALL, COL_COUNT };
 
 static const char *const col_names[COL_COUNT] = {
-	"tuned loop, discrete ASGD (1 thread)",	"sim ensemble, discrete ASGD, 1 thread",
-	"sim ensemble, discrete ASGD, all cores", "tuned loop, Euler-Maruyama (1 thread)",
-	"sme ensemble, constant Sigma, 1 thread",	"sme ensemble, constant Sigma, all cores",
+	"tuned loop, discrete ASGD, 1 thread",
+	"tuned loop, discrete ASGD, one per core",
+	"sim ensemble, discrete ASGD, 1 thread",
+	"sim ensemble, discrete ASGD, all cores",
+	"tuned loop, Euler-Maruyama, 1 thread",
+	"tuned loop, Euler-Maruyama, one per core",
+	"sme ensemble, constant Sigma, 1 thread",
+	"sme ensemble, constant Sigma, all cores",
 	"sme ensemble, continuum Sigma, all cores",
 };
 
@@ -174,9 +252,11 @@ static void measure(const asgd_problem *fig4, uint64_t paths, int reps, double m
 
 	for (int r = 0; r < reps; r++) {
 		v[COL_TUNED_ASGD][r] = tuned_asgd(paths, &sink);
+		v[COL_TUNED_ASGD_ALL][r] = tuned_all_cores(tuned_asgd, paths, &sink);
 		v[COL_ASGD_1][r] = ensemble_asgd(fig4, paths, 1);
 		v[COL_ASGD_ALL][r] = ensemble_asgd(fig4, paths, all);
 		v[COL_TUNED_EM][r] = tuned_em(paths, &sink);
+		v[COL_TUNED_EM_ALL][r] = tuned_all_cores(tuned_em, paths, &sink);
 		v[COL_SME_1][r] = ensemble_sme(fig4, paths, 1, ASGD_SIGMA_CONSTANT);
 		v[COL_SME_ALL][r] = ensemble_sme(fig4, paths, all, ASGD_SIGMA_CONSTANT);
 		v[COL_SME_CONT_ALL][r] = ensemble_sme(fig4, paths, all, ASGD_SIGMA_CONTINUUM);
@@ -245,6 +325,9 @@ int main(int argc, char **argv)
 	       med[COL_SME_ALL] / med[COL_TUNED_EM]);
 	printf("ratio ensembles, 1 thread / tuned loop: ASGD %.2f, Euler-Maruyama %.2f\n",
 	       med[COL_ASGD_1] / med[COL_TUNED_ASGD], med[COL_SME_1] / med[COL_TUNED_EM]);
+	printf("the machine's own scaling, tuned loop one per core / one thread: ASGD %.2f, "
+	       "Euler-Maruyama %.2f\n", med[COL_TUNED_ASGD_ALL] / med[COL_TUNED_ASGD],
+	       med[COL_TUNED_EM_ALL] / med[COL_TUNED_EM]);
 	if (csv && write_csv(csv, med, reps, paths) != ASGD_OK) {
 		fprintf(stderr, "bench_paths: cannot write '%s'\n", csv);
 		asgd_problem_destroy(fig4);

@@ -14,7 +14,7 @@ bench() {
   tmp=$(mktemp "results/bench/.$name.txt.XXXXXX")
   trap 'rm -f "$tmp"' EXIT   # a failed run leaves no half-written result
   {
-    echo "# command: scripts/bench.sh $reps  (build/bench_$name --reps $reps --csv results/bench/$name.csv)"
+    echo "# command: scripts/bench.sh $reps $which  (build/bench_$name --reps $reps --csv results/bench/$name.csv)"
     echo "# machine: nproc $(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(date -u +%Y-%m-%d)"
     "build/bench_$name" --reps "$reps" --csv "results/bench/$name.csv"
   } >"$tmp"
@@ -22,7 +22,8 @@ bench() {
   trap - EXIT
   cat "results/bench/$name.txt"
 }
-case ${2:-all} in
+which=${2:-all}
+case $which in
   engine) bench engine ;;
   paths) bench paths ;;
   all) bench engine; bench paths ;;

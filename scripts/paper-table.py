@@ -65,6 +65,28 @@ def gap_rows(out):
     print()
 
 
+def sigma_rows(out):
+    base = os.path.join(out, "sigma")
+    if not os.path.isdir(base):
+        return
+    print("## SME-ASGD under each choice of Σ(t) (docs/MODELS.md §2.1)\n")
+    print("Gap of SME-ASGD against discrete ASGD; exact where the preset is quadratic.\n")
+    print("| preset (μ) | Σ(t) | mean gap (MC) | E x² rel. gap (MC) | mean gap (exact) | E x² rel. gap (exact) |")
+    print("|---|---|---|---|---|---|")
+    for preset in ("fig4", "fig5-quartic", "fig5-doublewell"):
+        for sigma in ("continuum", "evolve", "constant", "instant"):
+            p = os.path.join(base, f"{preset}-{sigma}", "comparison.json")
+            if not os.path.isfile(p):
+                continue
+            d = load(p)
+            g = d["gaps"]["sme-asgd"]
+            mc, ex = g.get("monte_carlo"), g.get("exact")
+            print(f"| {preset} ({d['mu']}) | {sigma} | {fmt_gap(mc, 'mean_gap', 'mean_gap_se')} | "
+                  f"{fmt_gap(mc, 'second_rel_gap', 'second_rel_gap_se')} | {fmt_gap(ex, 'mean_gap', None)} | "
+                  f"{fmt_gap(ex, 'second_rel_gap', None)} |")
+    print()
+
+
 def basin_rows(out):
     p = os.path.join(out, "fig5-doublewell", "comparison.json")
     if not os.path.isfile(p):
@@ -135,6 +157,7 @@ def main():
           f"machine: {machine()}; took {elapsed} s\n")
     gap_rows(out)
     basin_rows(out)
+    sigma_rows(out)
     order_rows(out)
     theory_rows(out)
 

@@ -110,7 +110,8 @@ def plot_compare(args):
     for c in coords:
         if c not in data[models[0]]:
             fail(f"--coords: coordinate {c} is not in the data (0..{max(data[models[0]])})")
-    fig, axes = plt.subplots(len(coords), 2, figsize=(11, 3.6 * len(coords)), squeeze=False)
+    fig, axes = plt.subplots(len(coords), 2, figsize=(11, 3.6 * len(coords)), squeeze=False,
+                             constrained_layout=True)
     for row, c in enumerate(coords):
         for col, (key, name) in enumerate((("mean", "E x_k"), ("second", "E x_k^2"))):
             ax = axes[row][col]
@@ -120,7 +121,9 @@ def plot_compare(args):
                     e = exact[m][c]
                     ax.plot(e["k"], e[key], color=COLORS.get(m), lw=0.8, ls="--")
             coord = f" (coordinate {c})" if len(data[models[0]]) > 1 else ""
-            ax.set_title(f"{name}{coord}")
+            if key == "second":  # log: the stationary levels differ by tens of percent
+                ax.set_yscale("log")
+            ax.set_title(f"{name}{coord}" + (", log scale" if key == "second" else ""))
             ax.set_xlabel("iteration k")
             ax.grid(alpha=0.3)
             if row == 0 and col == 0:
@@ -166,7 +169,8 @@ def plot_moments(args):
         fail(f"--labels has {len(labels)} names for {len(args.csv)} files")
     coords = parse_coords(args.coords) if args.coords else [0]
     data = [read_moments(p) for p in args.csv]
-    fig, axes = plt.subplots(len(coords), 2, figsize=(11, 3.6 * len(coords)), squeeze=False)
+    fig, axes = plt.subplots(len(coords), 2, figsize=(11, 3.6 * len(coords)), squeeze=False,
+                             constrained_layout=True)
     for row, c in enumerate(coords):
         for col, key in enumerate(("mean", "second")):
             ax = axes[row][col]

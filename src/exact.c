@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * exact.c — exact moments for affine gradients: the affine data, the discrete moment recursions
- * of ASGD, SGD, mini-batch ASGD and MSGD (docs/MODELS.md §4), the split of separable problems
- * into coordinates, and moments.csv output. The SMEs' moment ODEs are in exact_sme.c.
+ * exact.c — exact moments for affine gradients: the affine data and the matrix pieces of the
+ * moment equations, the dispatch to the discrete recursions (exact_discrete.c) or the SMEs'
+ * moment ODEs (exact_sme.c), the split of separable problems into coordinates, and moments.csv
+ * output.
  *
  * Why exact: a Monte Carlo ensemble can only be checked against something without sampling noise,
  * and for quadratic objectives every model's first two moments are computable in closed form.
@@ -15,6 +16,7 @@
 
 #include "asgd/error.h"
 #include "asgd/report.h"
+#include "exact_internal.h"
 
 /* ---------------------------------------------------------------------------------------------
  * Affine data
@@ -208,6 +210,19 @@ void asgd_exact_mul_right(const asgd_exact_affine *q, const double *M, double *o
 	matmul_sym_right(M, q->Abar, out, q->dim, q->diagonal);
 }
 
+void asgd__exact_mul_vec(const asgd_exact_affine *q, const double *v, double *out)
+{
+	size_t d = q->dim;
+
+	for (size_t r = 0; r < d; r++) {
+		double s = 0;
+
+		for (size_t c = 0; c < d; c++)
+			s += q->Abar[r * d + c] * v[c];
+		out[r] = s;
+	}
+}
+
 /*
  * out = L M L − (L m) vᵀ − v (L m)ᵀ + W: the expected outer product of L x − v over the law of x,
  * up to the constant term W (v vᵀ for one component, (1/n)Σ b_i b_iᵀ for the mean of S).
@@ -276,190 +291,6 @@ void asgd_exact_covariance(const asgd_exact_affine *q, const double *M, const do
 		out[k] -= g[k];
 }
 
-/* ---------------------------------------------------------------------------------------------
- * Discrete processes
- */
-
-static void record(asgd_exact_moments *out, size_t k, const double *mean, const double *M)
-{
-	size_t d = out->dim;
-
-	for (size_t c = 0; c < d; c++) {
-		out->mean[k * d + c] = mean[c];
-		out->second[k * d + c] = M[c * d + c];
-	}
-}
-
-/* The state of docs/MODELS.md §4's ASGD recursion plus its scratch. */
-struct asgd_state {
-	double *e, *mb;			/* E x_k, m̄_k */
-	double *P, *Q, *R, *D;		/* lagged second moments */
-	double *T, *N, *F, *QA, *AR;	/* this step's pieces */
-	double *work;			/* ASGD_EXACT_WORK(d) scratch */
-	double *mem;
-};
-
-static int asgd_state_init(struct asgd_state *s, size_t d, const double *x0)
-{
-	size_t dd = d * d;
-	double *p = malloc((2 * d + 9 * dd + ASGD_EXACT_WORK(d)) * sizeof(double));
-
-	if (!p)
-		return ASGD_ENOMEM;
-	s->mem = p;
-	s->e = p;
-	s->mb = p + d;
-	p += 2 * d;
-	s->P = p; s->Q = p + dd; s->R = p + 2 * dd; s->D = p + 3 * dd;
-	s->T = p + 4 * dd; s->N = p + 5 * dd; s->F = p + 6 * dd; s->QA = p + 7 * dd;
-	s->AR = p + 8 * dd; s->work = p + 9 * dd;
-	memcpy(s->e, x0, d * sizeof(double));
-	memcpy(s->mb, x0, d * sizeof(double));
-	/* The constant history x_{−l} = x_0 makes every lagged moment x_0 x_0ᵀ at k = 0. */
-	for (size_t r = 0; r < d; r++)
-		for (size_t c = 0; c < d; c++)
-			s->P[r * d + c] = x0[r] * x0[c];
-	memcpy(s->Q, s->P, dd * sizeof(double));
-	memcpy(s->R, s->P, dd * sizeof(double));
-	memcpy(s->D, s->P, dd * sizeof(double));
-	return ASGD_OK;
-}
-
-/* One step of the ASGD moment recursion (§4), batch B. */
-static void asgd_step(struct asgd_state *s, const asgd_exact_affine *q, double eta, double mu,
-		      double B)
-{
-	size_t d = q->dim, dd = d * d;
-	const double *b = q->bbar;
-	double w0 = 1 - mu;
-
-	/* T_k = Q_k − η(A R_k − b m̄_kᵀ) */
-	asgd_exact_mul_left(q, s->R, s->AR);
-	for (size_t r = 0; r < d; r++)
-		for (size_t c = 0; c < d; c++)
-			s->T[r * d + c] = s->Q[r * d + c] - eta * (s->AR[r * d + c] - b[r] * s->mb[c]);
-	/* N_k: a batch of B draws with replacement at the same stale read (4.2) */
-	asgd_exact_second(q, s->D, s->mb, s->N, s->work);
-	if (B > 1) {
-		asgd_exact_grad_outer(q, s->D, s->mb, s->F, s->work);
-		for (size_t k = 0; k < dd; k++)
-			s->N[k] = s->N[k] / B + (1 - 1 / B) * s->F[k];
-	}
-	/* P_{k+1} = P_k − η(Q_kA − e_kbᵀ) − η(AQ_kᵀ − b e_kᵀ) + η² N_k, and AQ_kᵀ = (Q_kA)ᵀ */
-	asgd_exact_mul_right(q, s->Q, s->QA);
-	for (size_t r = 0; r < d; r++)
-		for (size_t c = 0; c < d; c++) {
-			double x = s->QA[r * d + c] - s->e[r] * b[c];
-			double y = s->QA[c * d + r] - s->e[c] * b[r];
-
-			s->P[r * d + c] += -eta * (x + y) + eta * eta * s->N[r * d + c];
-		}
-	/* e_{k+1} = e_k − η(A m̄_k − b), using F's first row as scratch for A m̄_k */
-	for (size_t r = 0; r < d; r++) {
-		double am = 0;
-
-		for (size_t c = 0; c < d; c++)
-			am += q->Abar[r * d + c] * s->mb[c];
-		s->F[r] = am;
-	}
-	for (size_t r = 0; r < d; r++) {
-		s->e[r] -= eta * (s->F[r] - b[r]);
-		s->mb[r] = w0 * s->e[r] + mu * s->mb[r];
-	}
-	for (size_t r = 0; r < d; r++)
-		for (size_t c = 0; c < d; c++) {
-			size_t k = r * d + c;
-			double P = s->P[k], T = s->T[k], Tt = s->T[c * d + r];
-
-			s->Q[k] = w0 * P + mu * T;
-			s->R[k] = w0 * w0 * P + w0 * mu * (T + Tt) + mu * mu * s->R[k];
-			s->D[k] = w0 * P + mu * s->D[k];
-		}
-}
-
-static int run_asgd(const asgd_exact_config *cfg, const asgd_exact_affine *q, const double *x0,
-		    double mu, int batched, asgd_exact_moments *out)
-{
-	struct asgd_state s;
-	int rc = asgd_state_init(&s, q->dim, x0);
-
-	if (rc)
-		return rc;
-	record(out, 0, s.e, s.P);
-	for (uint64_t k = 0; k < cfg->iters; k++) {
-		double B = batched ? (double)asgd_batch_at(&cfg->batch, k) : 1.0;
-
-		asgd_step(&s, q, cfg->eta, mu, B);
-		record(out, k + 1, s.e, s.P);
-	}
-	free(s.mem);
-	return ASGD_OK;
-}
-
-/*
- * MSGD (2.6): with g = A_γ x − b_γ, v' = μ'v − η'g and x' = x + v'. Given E_γ[g] = ∇f(x) and
- * E_γ[ggᵀ] = S(x), the moments of z = (x, v) after one step are affine in those before:
- *   E v'v'ᵀ = μ'² VV − μ'η'(E v gᵀ + E g vᵀ) + η'² E S(x),   E g vᵀ = A XV − b E vᵀ
- *   E x v'ᵀ = μ' XV − η'(XX A − E x bᵀ)
- *   XV' = E x v'ᵀ + VV',   XX' = XX + E x v'ᵀ + (E x v'ᵀ)ᵀ + VV'.
- */
-static int run_msgd(const asgd_exact_config *cfg, const asgd_exact_affine *q, const double *x0,
-		    asgd_exact_moments *out)
-{
-	size_t d = q->dim, dd = d * d;
-	double mu = cfg->mu, eta = cfg->eta;
-	double *mem = calloc(2 * d + 7 * dd + ASGD_EXACT_WORK(d), sizeof(double));
-	double *ex, *ev, *XX, *XV, *VV, *S, *AXV, *xv, *tmp, *work;
-
-	if (!mem)
-		return ASGD_ENOMEM;
-	ex = mem; ev = mem + d;
-	XX = mem + 2 * d; XV = XX + dd; VV = XV + dd; S = VV + dd; AXV = S + dd; xv = AXV + dd;
-	tmp = xv + dd;
-	work = tmp + dd;
-	memcpy(ex, x0, d * sizeof(double));
-	for (size_t r = 0; r < d; r++)
-		for (size_t c = 0; c < d; c++)
-			XX[r * d + c] = x0[r] * x0[c];
-	record(out, 0, ex, XX);
-	for (uint64_t k = 0; k < cfg->iters; k++) {
-		asgd_exact_second(q, XX, ex, S, work);
-		asgd_exact_mul_left(q, XV, AXV);	/* A XV */
-		asgd_exact_mul_right(q, XX, tmp);	/* XX A */
-		for (size_t r = 0; r < d; r++)
-			for (size_t c = 0; c < d; c++)
-				xv[r * d + c] = mu * XV[r * d + c] -
-						eta * (tmp[r * d + c] - ex[r] * q->bbar[c]);
-		for (size_t r = 0; r < d; r++)
-			for (size_t c = 0; c < d; c++) {
-				double gv = AXV[r * d + c] - q->bbar[r] * ev[c];	/* E g vᵀ */
-				double vg = AXV[c * d + r] - q->bbar[c] * ev[r];	/* E v gᵀ */
-
-				VV[r * d + c] = mu * mu * VV[r * d + c] - mu * eta * (gv + vg) +
-						eta * eta * S[r * d + c];
-			}
-		for (size_t r = 0; r < d; r++)
-			for (size_t c = 0; c < d; c++) {
-				size_t i = r * d + c;
-
-				XV[i] = xv[i] + VV[i];
-				tmp[i] = XX[i] + xv[i] + xv[c * d + r] + VV[i];
-			}
-		memcpy(XX, tmp, dd * sizeof(double));
-		for (size_t r = 0; r < d; r++) {
-			double ax = 0;
-
-			for (size_t c = 0; c < d; c++)
-				ax += q->Abar[r * d + c] * ex[c];
-			ev[r] = mu * ev[r] - eta * (ax - q->bbar[r]);
-		}
-		for (size_t r = 0; r < d; r++)
-			ex[r] += ev[r];
-		record(out, k + 1, ex, XX);
-	}
-	free(mem);
-	return ASGD_OK;
-}
 
 /* ---------------------------------------------------------------------------------------------
  * Dispatch
@@ -506,13 +337,13 @@ static int run_dense(const asgd_exact_config *cfg, const asgd_exact_affine *q, c
 {
 	switch (cfg->model) {
 	case ASGD_MODEL_ASGD:
-		return run_asgd(cfg, q, x0, cfg->mu, 0, out);
+		return asgd__exact_run_asgd(cfg, q, x0, cfg->mu, 0, out);
 	case ASGD_MODEL_SGD:
-		return run_asgd(cfg, q, x0, 0.0, 0, out);
+		return asgd__exact_run_asgd(cfg, q, x0, 0.0, 0, out);
 	case ASGD_MODEL_MINIBATCH:
-		return run_asgd(cfg, q, x0, cfg->mu, 1, out);
+		return asgd__exact_run_asgd(cfg, q, x0, cfg->mu, 1, out);
 	case ASGD_MODEL_MSGD:
-		return run_msgd(cfg, q, x0, out);
+		return asgd__exact_run_msgd(cfg, q, x0, out);
 	default:
 		return asgd_exact_sme(cfg, q, x0, out);
 	}

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "asgd/error.h"
+#include "exact_internal.h"
 
 /* Where the noise enters. */
 enum sme_form {
@@ -338,20 +339,10 @@ static void rhs_first_order(struct sme_ode *o, const struct sme_view *s, struct 
 	asgd_exact_mul_left(q, o->AUV, o->AUU);
 	for (size_t i = 0; i < d * d; i++)
 		o->AUU[i] = o->AUV[i] + h * o->AUU[i];
-	for (size_t r = 0; r < d; r++) {
-		double au = 0;
-
-		for (size_t c = 0; c < d; c++)
-			au += q->Abar[r * d + c] * s->u[c];
-		o->x[r] = au;
-	}
-	for (size_t r = 0; r < d; r++) {
-		double aau = 0;
-
-		for (size_t c = 0; c < d; c++)
-			aau += q->Abar[r * d + c] * o->x[c];
-		ds->u[r] = -(o->x[r] + h * aau) + o->bhat[r];
-	}
+	asgd__exact_mul_vec(q, s->u, o->x);	/* A u */
+	asgd__exact_mul_vec(q, o->x, ds->u);	/* A A u, then du = −Â u + b̂ in place */
+	for (size_t r = 0; r < d; r++)
+		ds->u[r] = -(o->x[r] + h * ds->u[r]) + o->bhat[r];
 	for (size_t r = 0; r < d; r++)
 		for (size_t c = 0; c < d; c++) {
 			size_t i = r * d + c, t = c * d + r;

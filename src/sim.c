@@ -31,6 +31,7 @@ struct sim_ctx {
 	int stale;			/* draws τ at all (no: SGD, MSGD, μ = 0, a pmf of one cell) */
 	uint64_t history;		/* H */
 	double *a, *b;			/* 1-D affine gradients a_i x − b_i, or NULL */
+	unsigned gamma_bits;		/* n = 2^gamma_bits: γ from the τ draw's spare bits; 0: no */
 	atomic_uint_fast64_t truncated;
 };
 
@@ -258,8 +259,9 @@ static inline __attribute__((always_inline)) double grad_1d(const struct sim_ctx
  */
 static inline __attribute__((always_inline)) void walk_1d(struct sim_ctx *c, asgd_rng *rng,
 							  double *traj, int stale, int affine,
-							  int batched)
+							  int batched, int shared)
 {
+	const uint64_t gamma_mask = ((uint64_t)1 << c->gamma_bits) - 1;
 	const asgd_sim_config *cfg = c->cfg;
 	const asgd_alias tab = c->tau;
 	const uint64_t K = cfg->iters, hmax = c->history - 1, n = c->n;
@@ -272,6 +274,17 @@ static inline __attribute__((always_inline)) void walk_1d(struct sim_ctx *c, asg
 	for (uint64_t k = 0; k < K; k++) {
 		double xr = x, g;
 
+		if (shared) {	/* one draw: τ from its high bits, γ from its low ones */
+			uint64_t u = asgd_rng_next(&r);
+			uint64_t tau = asgd_alias_pick_spare(&tab, u, c->gamma_bits);
+
+			truncated += tau > hmax;
+			tau = tau > hmax ? hmax : tau;
+			xr = traj[tau > k ? 0 : k - tau];
+			x -= eta * grad_1d(c, affine, u & gamma_mask, xr);
+			traj[k + 1] = x;
+			continue;
+		}
 		if (stale) {
 			uint64_t tau = asgd_alias_sample(&tab, &r);
 
@@ -324,14 +337,16 @@ static inline __attribute__((always_inline)) void walk_msgd_1d(struct sim_ctx *c
 		return ASGD_OK;                                                              \
 	}
 
-SIM_1D_PATH(path_1d_stale_affine, walk_1d(ctx, rng, traj, 1, 1, 0))
-SIM_1D_PATH(path_1d_stale, walk_1d(ctx, rng, traj, 1, 0, 0))
-SIM_1D_PATH(path_1d_fresh_affine, walk_1d(ctx, rng, traj, 0, 1, 0))
-SIM_1D_PATH(path_1d_fresh, walk_1d(ctx, rng, traj, 0, 0, 0))
-SIM_1D_PATH(path_1d_batch_affine, walk_1d(ctx, rng, traj, 1, 1, 1))
-SIM_1D_PATH(path_1d_batch, walk_1d(ctx, rng, traj, 1, 0, 1))
-SIM_1D_PATH(path_1d_fresh_batch_affine, walk_1d(ctx, rng, traj, 0, 1, 1))
-SIM_1D_PATH(path_1d_fresh_batch, walk_1d(ctx, rng, traj, 0, 0, 1))
+SIM_1D_PATH(path_1d_shared_affine, walk_1d(ctx, rng, traj, 1, 1, 0, 1))
+SIM_1D_PATH(path_1d_shared, walk_1d(ctx, rng, traj, 1, 0, 0, 1))
+SIM_1D_PATH(path_1d_stale_affine, walk_1d(ctx, rng, traj, 1, 1, 0, 0))
+SIM_1D_PATH(path_1d_stale, walk_1d(ctx, rng, traj, 1, 0, 0, 0))
+SIM_1D_PATH(path_1d_fresh_affine, walk_1d(ctx, rng, traj, 0, 1, 0, 0))
+SIM_1D_PATH(path_1d_fresh, walk_1d(ctx, rng, traj, 0, 0, 0, 0))
+SIM_1D_PATH(path_1d_batch_affine, walk_1d(ctx, rng, traj, 1, 1, 1, 0))
+SIM_1D_PATH(path_1d_batch, walk_1d(ctx, rng, traj, 1, 0, 1, 0))
+SIM_1D_PATH(path_1d_fresh_batch_affine, walk_1d(ctx, rng, traj, 0, 1, 1, 0))
+SIM_1D_PATH(path_1d_fresh_batch, walk_1d(ctx, rng, traj, 0, 0, 1, 0))
 SIM_1D_PATH(path_1d_msgd_affine, walk_msgd_1d(ctx, rng, traj, 1))
 SIM_1D_PATH(path_1d_msgd, walk_msgd_1d(ctx, rng, traj, 0))
 
@@ -346,9 +361,26 @@ static asgd_path_fn pick_1d(const struct sim_ctx *c)
 			return affine ? path_1d_batch_affine : path_1d_batch;
 		return affine ? path_1d_fresh_batch_affine : path_1d_fresh_batch;
 	}
+	if (c->stale && c->gamma_bits)
+		return affine ? path_1d_shared_affine : path_1d_shared;
 	if (c->stale)
 		return affine ? path_1d_stale_affine : path_1d_stale;
 	return affine ? path_1d_fresh_affine : path_1d_fresh;
+}
+
+/*
+ * log2 n when one 64-bit draw can carry both τ and γ — n a power of two, and at least 32 bits
+ * left to resolve the staleness probabilities — else 0.
+ */
+static unsigned shared_gamma_bits(const struct sim_ctx *c)
+{
+	unsigned bits = 0;
+
+	if (!c->stale || c->n == 0 || (c->n & (c->n - 1)))
+		return 0;
+	while (((size_t)1 << bits) < c->n)
+		bits++;
+	return bits >= 1 && 64 - c->tau.bits - bits >= 32 ? bits : 0;
 }
 
 /* ---- any dimension ---------------------------------------------------------------------- */
@@ -387,13 +419,23 @@ static int path_general(void *ctx, uint64_t path, asgd_rng *rng, double *traj, v
 		double *next = traj + (k + 1) * dim;
 		uint64_t tau = 0;
 
-		if (c->stale) {
-			tau = asgd_alias_sample(&c->tau, rng);
+		if (c->gamma_bits) {	/* one draw for τ and γ, exactly as the 1-D loop */
+			uint64_t u = asgd_rng_next(rng);
+
+			tau = asgd_alias_pick_spare(&c->tau, u, c->gamma_bits);
 			truncated += tau > hmax;
 			tau = tau > hmax ? hmax : tau;
 			xr = traj + (tau > k ? 0 : k - tau) * dim;
+			asgd_problem_grad_i(cfg->problem, (size_t)(u & (c->n - 1)), xr, g);
+		} else {
+			if (c->stale) {
+				tau = asgd_alias_sample(&c->tau, rng);
+				truncated += tau > hmax;
+				tau = tau > hmax ? hmax : tau;
+				xr = traj + (tau > k ? 0 : k - tau) * dim;
+			}
+			batch_gradient(c, rng, asgd_batch_at(&cfg->batch, k), xr, g, gi);
 		}
-		batch_gradient(c, rng, asgd_batch_at(&cfg->batch, k), xr, g, gi);
 		for (size_t d = 0; d < dim; d++)
 			next[d] = x[d] - cfg->eta * g[d];
 	}
@@ -444,6 +486,7 @@ int asgd_sim_run(const asgd_sim_config *cfg, asgd_sim_result *res)
 	rc = ctx_init(&c, cfg);
 	if (rc != ASGD_OK)
 		return rc;
+	c.gamma_bits = cfg->model == ASGD_MODEL_ASGD ? shared_gamma_bits(&c) : 0;
 	memset(&ec, 0, sizeof(ec));
 	ec.paths = cfg->paths;
 	ec.threads = cfg->threads;

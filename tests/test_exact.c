@@ -151,19 +151,25 @@ static void mc_compare(const struct mc *m, const asgd_exact_moments *e)
 		}
 }
 
+/* The exact moments of @c against a Monte Carlo ensemble of the same model, batch @B. */
+static void exact_vs_mc(asgd_exact_config c, unsigned B, struct mc *m)
+{
+	asgd_exact_moments e = run(c);
+
+	mc_run(c.problem, c.model, c.eta, c.mu, B, m);
+	mc_compare(m, &e);
+	asgd_exact_moments_free(&e);
+}
+
 Test(exact, asgd_matches_monte_carlo_dense_problem)
 {
 	asgd_problem *p = make_dense3();
 	struct mc *m = malloc(sizeof(*m));
-	asgd_exact_moments e;
 
 	cr_assert_not_null(m);
 	/* η large enough that the noise and the staleness both show within 30 steps; x0 = 0 */
-	e = run((asgd_exact_config){ .model = ASGD_MODEL_ASGD, .problem = p, .eta = 0.1,
-				     .mu = 0.7, .iters = MC_K });
-	mc_run(p, ASGD_MODEL_ASGD, 0.1, 0.7, 1, m);
-	mc_compare(m, &e);
-	asgd_exact_moments_free(&e);
+	exact_vs_mc((asgd_exact_config){ .model = ASGD_MODEL_ASGD, .problem = p, .eta = 0.1,
+					 .mu = 0.7, .iters = MC_K }, 1, m);
 	free(m);
 	asgd_problem_destroy(p);
 }
@@ -172,19 +178,13 @@ Test(exact, minibatch_and_msgd_match_monte_carlo)
 {
 	asgd_problem *p = make_dense3();
 	struct mc *m = malloc(sizeof(*m));
-	asgd_exact_moments e;
 
 	cr_assert_not_null(m);
-	e = run((asgd_exact_config){ .model = ASGD_MODEL_MINIBATCH, .problem = p, .eta = 0.1,
-				     .mu = 0.6, .iters = MC_K, .batch = { .constant = 3 } });
-	mc_run(p, ASGD_MODEL_MINIBATCH, 0.1, 0.6, 3, m);
-	mc_compare(m, &e);
-	asgd_exact_moments_free(&e);
-	e = run((asgd_exact_config){ .model = ASGD_MODEL_MSGD, .problem = p, .eta = 0.05,
-				     .mu = 0.8, .iters = MC_K });
-	mc_run(p, ASGD_MODEL_MSGD, 0.05, 0.8, 1, m);
-	mc_compare(m, &e);
-	asgd_exact_moments_free(&e);
+	exact_vs_mc((asgd_exact_config){ .model = ASGD_MODEL_MINIBATCH, .problem = p, .eta = 0.1,
+					 .mu = 0.6, .iters = MC_K, .batch = { .constant = 3 } },
+		    3, m);
+	exact_vs_mc((asgd_exact_config){ .model = ASGD_MODEL_MSGD, .problem = p, .eta = 0.05,
+					 .mu = 0.8, .iters = MC_K }, 1, m);
 	free(m);
 	asgd_problem_destroy(p);
 }
@@ -193,14 +193,10 @@ Test(exact, asgd_fig4_matches_monte_carlo)
 {
 	asgd_problem *p = make("fig4");
 	struct mc *m = malloc(sizeof(*m));
-	asgd_exact_moments e;
 
 	cr_assert_not_null(m);
-	e = run((asgd_exact_config){ .model = ASGD_MODEL_ASGD, .problem = p, .eta = 0.05,
-				     .mu = 0.9, .iters = MC_K });
-	mc_run(p, ASGD_MODEL_ASGD, 0.05, 0.9, 1, m);
-	mc_compare(m, &e);
-	asgd_exact_moments_free(&e);
+	exact_vs_mc((asgd_exact_config){ .model = ASGD_MODEL_ASGD, .problem = p, .eta = 0.05,
+					 .mu = 0.9, .iters = MC_K }, 1, m);
 	free(m);
 	asgd_problem_destroy(p);
 }

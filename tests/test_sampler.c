@@ -59,6 +59,39 @@ Test(sampler, alias_draws_pass_chi_square)
 	asgd_alias_free(&a);
 }
 
+/*
+ * One draw for two variables: the outcome of asgd_alias_pick_spare and the spare low bits must be
+ * independent, each with its own law: joint counts of (outcome, 2 spare bits) against the product
+ * of the two laws, a chi-square over all 24 cells.
+ */
+Test(sampler, spare_bits_are_independent_of_the_outcome)
+{
+	const double w[] = { 0.1, 0.25, 0.3, 0.05, 0.2, 0.1 };
+	const size_t n = sizeof(w) / sizeof(w[0]), N = 1200000;
+	uint64_t count[6][4] = { { 0 } };
+	double chi2 = 0;
+	asgd_alias a;
+	asgd_rng r;
+
+	cr_assert_eq(asgd_alias_init(&a, w, n), ASGD_OK);
+	asgd_rng_init(&r, 12, 0);
+	for (size_t k = 0; k < N; k++) {
+		uint64_t u = asgd_rng_next(&r), i = asgd_alias_pick_spare(&a, u, 2);
+
+		cr_assert_lt(i, n);
+		count[i][u & 3]++;
+	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < 4; j++) {
+			double e = w[i] * 0.25 * (double)N;
+
+			chi2 += (count[i][j] - e) * (count[i][j] - e) / e;
+		}
+	/* 23 df (24 cells, fixed total); P(chi2 > 52.6) = 5e-4 */
+	cr_expect_lt(chi2, 52.6, "chi2 = %g", chi2);
+	asgd_alias_free(&a);
+}
+
 Test(sampler, alias_rejects_bad_weights)
 {
 	const double neg[] = { 0.5, -0.1 }, zero[] = { 0, 0 }, nan_w[] = { 1, NAN };

@@ -61,6 +61,18 @@ static inline uint64_t asgd_alias_pick(const asgd_alias *a, uint64_t u)
 	return low < (c & ~amask) ? idx : (c & amask);
 }
 
+/*
+ * asgd_alias_pick_spare - as asgd_alias_pick, but blind to the lowest @spare bits of @u, which
+ * are then free to make a second draw exactly independent of the outcome (the 1-D simulators take
+ * the component index from them: one generator call per step instead of two). The price: the
+ * threshold comparison resolves each cell's probability to 2^−(64−bits−spare) rather than
+ * 2^−(64−bits). @spare < 64 − a->bits.
+ */
+static inline uint64_t asgd_alias_pick_spare(const asgd_alias *a, uint64_t u, unsigned spare)
+{
+	return asgd_alias_pick(a, u & ~(((uint64_t)1 << spare) - 1));
+}
+
 /* asgd_alias_sample - one outcome, from one draw of @r. */
 static inline uint64_t asgd_alias_sample(const asgd_alias *a, asgd_rng *r)
 {

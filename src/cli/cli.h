@@ -2,7 +2,8 @@
 /*
  * cli.h — what the subcommands of the `asgd` command share: exit statuses, strict flag
  * parsing that ends the process with status 2 and a message naming the bad value, the
- * SIGINT/SIGTERM stop flag, progress lines, and the machine description results carry.
+ * SIGINT/SIGTERM stop flag, progress lines, the machine description results carry, and the
+ * outputs of the ensemble commands (`simulate`, `sme`).
  */
 #ifndef ASGD_CLI_H
 #define ASGD_CLI_H
@@ -13,6 +14,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "asgd/ensemble.h"
+#include "asgd/exact.h"
 #include "asgd/problem.h"
 #include "asgd/staleness.h"
 
@@ -86,5 +89,53 @@ void cli_print_presets(const char *indent);
 
 /* "DIR/NAME" or a usage error when too long. */
 void cli_out_path(char *buf, size_t len, const char *dir, const char *name);
+
+/* ---- the ensemble commands (`simulate`, `sme`) ---- */
+
+/* ["asgd", argv[0], ...]: the command line as summary.json records it. */
+cJSON *cli_argv_json(int argc, char **argv);
+
+/* Whether to keep each path's end point: for final.csv (d = 1) or basins (> 1 local minimum). */
+int cli_keep_final(const asgd_problem *p);
+
+/*
+ * Per local minimum of @p, the paths among @paths end points @final whose nearest minimum it is:
+ * [{"minimum", "paths", "fraction", "se"}, ...] (empty when no end point is finite), or NULL when
+ * @p has fewer than 2 local minima or @final is NULL.
+ */
+cJSON *cli_basins_json(const asgd_problem *p, const double *final, uint64_t paths);
+
+/* Rows k = 0, K/4, ..., K of coordinate 0: k, mean ± SE, second moment ± SE. */
+void cli_print_moment_rows(const asgd_moments *m, uint64_t K);
+
+/*
+ * moments.csv (time step @dt) and, for a 1-D @p, final.csv when any path is done, then
+ * @summary as summary.json, in @dir. Returns 0 or the first error.
+ */
+int cli_ensemble_write(const char *dir, const asgd_ensemble_result *ens, const asgd_problem *p,
+		       double dt, const cJSON *summary);
+
+/*
+ * The exit status after an ensemble of @paths wrote its outputs with @write_rc, saying on stderr
+ * why it is not 0: a write error, an interruption, or diverged paths (@eta, @preset name them).
+ */
+int cli_ensemble_status(const char *cmd, const char *dir, int write_rc,
+			const asgd_ensemble_result *ens, uint64_t paths, double eta,
+			const char *preset);
+
+/*
+ * --exact's moments of @ec into @m: a usage error (exit 2) naming @preset when it is not
+ * quadratic; otherwise the exit status, saying on stderr what failed.
+ */
+int cli_exact_run(const char *cmd, const char *preset, const asgd_exact_config *ec,
+		  asgd_exact_moments *m);
+
+/*
+ * --exact's outputs in @dir: @m as moments.csv, and @settings, with the machine and
+ * "partial": false added, as summary.json; @settings is deleted. Unless @quiet, one line on
+ * stdout names them. Returns the exit status, saying on stderr what could not be written.
+ */
+int cli_exact_write(const char *cmd, const asgd_exact_config *ec, const char *dir,
+		    const asgd_exact_moments *m, cJSON *settings, int quiet);
 
 #endif /* ASGD_CLI_H */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * common.c — the pieces every subcommand uses: strict flag values, the stop flag, progress,
- * the machine description, and the staleness table and CSV shared by `run` and `fit`.
+ * the machine description, the staleness table and CSV shared by `run` and `fit`, and the
+ * outputs of the ensemble commands `simulate` and `sme` (final.csv, basins, exit statuses).
  */
 #include <math.h>
 #include <signal.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "asgd/compare.h"
 #include "asgd/error.h"
 #include "asgd/parse.h"
 #include "asgd/report.h"
@@ -225,4 +227,176 @@ void cli_print_presets(const char *indent)
 
 	for (size_t i = 0; i < n; i++)
 		printf("%s%-16s %s\n", indent, presets[i], asgd_problem_describe(presets[i]));
+}
+
+/* ---- what the ensemble commands (`simulate`, `sme`) share ---- */
+
+cJSON *cli_argv_json(int argc, char **argv)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	cJSON_AddItemToArray(a, cJSON_CreateString("asgd"));
+	for (int i = 0; i < argc; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(argv[i]));
+	return a;
+}
+
+int cli_keep_final(const asgd_problem *p)
+{
+	size_t count = 0;
+
+	return asgd_problem_dim(p) == 1 ||
+	       (asgd_problem_local_minima(p, NULL, 0, &count) == ASGD_OK && count > 1);
+}
+
+/* One basin's entry: its minimum, the paths ending nearest it, their fraction and its SE. */
+static cJSON *basin_json(const double *minimum, size_t dim, double frac, double se,
+			 uint64_t counted)
+{
+	cJSON *b = cJSON_CreateObject();
+
+	cJSON_AddItemToObject(b, "minimum", dim == 1 ? cJSON_CreateNumber(minimum[0])
+						     : cJSON_CreateDoubleArray(minimum, (int)dim));
+	/* frac is hits/counted, correctly rounded: rounding frac·counted gives hits back */
+	cJSON_AddNumberToObject(b, "paths", round(frac * (double)counted));
+	cJSON_AddNumberToObject(b, "fraction", frac);
+	cJSON_AddNumberToObject(b, "se", se);
+	return b;
+}
+
+cJSON *cli_basins_json(const asgd_problem *p, const double *final, uint64_t paths)
+{
+	size_t dim = asgd_problem_dim(p), count = 0;
+	double *minima, *frac, *se;
+	uint64_t counted = 0;
+	cJSON *arr = NULL;
+
+	if (asgd_problem_local_minima(p, NULL, 0, &count) != ASGD_OK || count < 2 || !final)
+		return NULL;
+	minima = malloc(count * dim * sizeof(double));
+	frac = malloc(count * sizeof(double));
+	se = malloc(count * sizeof(double));
+	if (!minima || !frac || !se ||
+	    asgd_problem_local_minima(p, minima, count, &count) != ASGD_OK)
+		goto out;
+	arr = cJSON_CreateArray();
+	/* no finite path: an empty list, not an error */
+	if (asgd_basin_fractions(final, paths, dim, minima, count, frac, se, &counted) == ASGD_OK)
+		for (size_t m = 0; m < count; m++)
+			cJSON_AddItemToArray(arr, basin_json(minima + m * dim, dim, frac[m], se[m],
+							     counted));
+out:
+	free(minima);
+	free(frac);
+	free(se);
+	return arr;
+}
+
+void cli_print_moment_rows(const asgd_moments *m, uint64_t K)
+{
+	asgd_moment_row row;
+
+	for (uint64_t k = 0; k <= K; k += (K >= 4 ? K / 4 : 1)) {
+		asgd_moments_get(m, k, 0, &row);
+		printf("  %-8llu %9.5f ± %-9.5f  %9.5f ± %.5f\n", (unsigned long long)k, row.mean,
+		       row.se_mean, row.second, row.se_second);
+	}
+}
+
+/* final.csv: path,x — each path's x_K, for a 1-D problem. */
+static int write_final_csv(const char *dir, const asgd_ensemble_result *ens)
+{
+	char path[4096];
+	asgd_atomic_file af;
+	int rc;
+
+	cli_out_path(path, sizeof(path), dir, "final.csv");
+	rc = asgd_atomic_open(&af, path);
+	if (rc != ASGD_OK)
+		return rc;
+	fputs("path,x\n", af.fp);
+	for (uint64_t p = 0; p < ens->paths_done; p++)
+		fprintf(af.fp, "%llu,%.17g\n", (unsigned long long)p, ens->final[p]);
+	return asgd_atomic_commit(&af);
+}
+
+int cli_ensemble_write(const char *dir, const asgd_ensemble_result *ens, const asgd_problem *p,
+		       double dt, const cJSON *summary)
+{
+	char path[4096];
+	int rc = ASGD_OK;
+
+	if (ens->paths_done > 0) {
+		cli_out_path(path, sizeof(path), dir, "moments.csv");
+		rc = asgd_moments_write_csv(&ens->moments, path, dt);
+		if (rc == ASGD_OK && asgd_problem_dim(p) == 1)
+			rc = write_final_csv(dir, ens);
+	}
+	cli_out_path(path, sizeof(path), dir, "summary.json");
+	if (rc == ASGD_OK)
+		rc = asgd_report_write_json(path, summary);
+	return rc;
+}
+
+int cli_ensemble_status(const char *cmd, const char *dir, int write_rc,
+			const asgd_ensemble_result *ens, uint64_t paths, double eta,
+			const char *preset)
+{
+	if (write_rc != ASGD_OK) {
+		fprintf(stderr, "asgd %s: could not write the outputs in '%s': %s\n", cmd, dir,
+			asgd_strerror(write_rc));
+		return CLI_EXIT_FAIL;
+	}
+	if (ens->interrupted) {
+		fprintf(stderr, "asgd %s: interrupted; %llu of %llu paths written to %s\n", cmd,
+			(unsigned long long)ens->paths_done, (unsigned long long)paths, dir);
+		return CLI_EXIT_INTERRUPTED;
+	}
+	if (ens->nonfinite > 0) {
+		fprintf(stderr, "asgd %s: %llu paths diverged (eta %g too large for %s?); "
+				"summary.json says \"diverged\": true\n",
+			cmd, (unsigned long long)ens->nonfinite, eta, preset);
+		return CLI_EXIT_FAIL;
+	}
+	return CLI_EXIT_OK;
+}
+
+int cli_exact_run(const char *cmd, const char *preset, const asgd_exact_config *ec,
+		  asgd_exact_moments *m)
+{
+	int rc = asgd_exact_run(ec, m);
+
+	if (rc == ASGD_ENOTFOUND)
+		cli_usage_error(cmd, "--exact needs a quadratic preset (affine gradients), not '%s'",
+				preset);
+	if (rc != ASGD_OK) {
+		fprintf(stderr, "asgd %s: the exact moments failed: %s\n", cmd, asgd_strerror(rc));
+		return CLI_EXIT_FAIL;
+	}
+	return CLI_EXIT_OK;
+}
+
+int cli_exact_write(const char *cmd, const asgd_exact_config *ec, const char *dir,
+		    const asgd_exact_moments *m, cJSON *settings, int quiet)
+{
+	char path[4096];
+	int rc;
+
+	cli_out_path(path, sizeof(path), dir, "moments.csv");
+	rc = asgd_exact_write_csv(m, path);
+	cJSON_AddItemToObject(settings, "machine", cli_machine_json());
+	cJSON_AddBoolToObject(settings, "partial", 0);
+	cli_out_path(path, sizeof(path), dir, "summary.json");
+	if (rc == ASGD_OK)
+		rc = asgd_report_write_json(path, settings);
+	cJSON_Delete(settings);
+	if (rc != ASGD_OK) {
+		fprintf(stderr, "asgd %s: could not write the outputs in '%s': %s\n", cmd, dir,
+			asgd_strerror(rc));
+		return CLI_EXIT_FAIL;
+	}
+	if (!quiet)
+		printf("asgd %s --exact  %s  %s: %s/{summary.json,moments.csv}\n", cmd,
+		       asgd_model_name(ec->model), asgd_problem_spec(ec->problem), dir);
+	return CLI_EXIT_OK;
 }

@@ -253,9 +253,8 @@ static void print_summary(const struct run_opts *o, const struct run_totals *t,
 			  const asgd_staleness_summary *sum)
 {
 	char work[64], machine[320];
-	asgd_moment_row row;
 	size_t dim = asgd_problem_dim(o->problem);
-	uint64_t k, K = o->cfg.iters;
+	uint64_t K = o->cfg.iters;
 
 	asgd_work_format(&o->cfg.work, work, sizeof(work));
 	asgd_report_machine(machine, sizeof(machine));
@@ -274,11 +273,7 @@ static void print_summary(const struct run_opts *o, const struct run_totals *t,
 		printf("moments over %llu replicas (coordinate 0 of %zu)\n",
 		       (unsigned long long)t->replicas_done, dim);
 		printf("  k        mean                  second moment\n");
-		for (k = 0; k <= K; k += (K >= 4 ? K / 4 : 1)) {
-			asgd_moments_get(&t->moments, k, 0, &row);
-			printf("  %-8llu %9.5f ± %-9.5f  %9.5f ± %.5f\n", (unsigned long long)k,
-			       row.mean, row.se_mean, row.second, row.se_second);
-		}
+		cli_print_moment_rows(&t->moments, K);
 	}
 	printf("outputs   %s/{summary.json,moments.csv,staleness.csv}\n", o->out);
 }

@@ -220,16 +220,6 @@ static void parse_args(int argc, char **argv, struct sim_opts *o)
 	resolve(o, &f);
 }
 
-static cJSON *command_json(const struct sim_opts *o)
-{
-	cJSON *a = cJSON_CreateArray();
-
-	cJSON_AddItemToArray(a, cJSON_CreateString("asgd"));
-	for (int i = 0; i < o->argc; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateString(o->argv[i]));
-	return a;
-}
-
 /* What both modes record: the command line and the parameters. */
 static cJSON *settings_json(const struct sim_opts *o)
 {
@@ -237,7 +227,7 @@ static cJSON *settings_json(const struct sim_opts *o)
 	cJSON *j = cJSON_CreateObject();
 
 	cJSON_AddStringToObject(j, "command", "simulate");
-	cJSON_AddItemToObject(j, "argv", command_json(o));
+	cJSON_AddItemToObject(j, "argv", cli_argv_json(o->argc, o->argv));
 	cJSON_AddStringToObject(j, "model", asgd_model_name(c->model));
 	cJSON_AddStringToObject(j, "preset", asgd_problem_spec(o->problem));
 	cJSON_AddNumberToObject(j, "dim", (double)asgd_problem_dim(o->problem));
@@ -259,65 +249,6 @@ static cJSON *settings_json(const struct sim_opts *o)
 	return j;
 }
 
-/* Per local minimum, the fraction of finite paths whose x_K lies nearest to it. */
-static cJSON *basins_json(const struct sim_opts *o, const asgd_sim_result *r)
-{
-	size_t dim = asgd_problem_dim(o->problem), count = 0;
-	double *minima;
-	uint64_t *hits, finite = 0;
-	cJSON *arr;
-
-	if (asgd_problem_local_minima(o->problem, NULL, 0, &count) != ASGD_OK || count < 2 ||
-	    !r->ens.final)
-		return NULL;
-	minima = malloc(count * dim * sizeof(double));
-	hits = calloc(count, sizeof(uint64_t));
-	if (!minima || !hits ||
-	    asgd_problem_local_minima(o->problem, minima, count, &count) != ASGD_OK) {
-		free(minima);
-		free(hits);
-		return NULL;
-	}
-	for (uint64_t p = 0; p < r->ens.paths_done; p++) {
-		const double *x = r->ens.final + p * dim;
-		size_t best = 0;
-		double best_d = INFINITY;
-		int ok = 1;
-
-		for (size_t c = 0; c < dim; c++)
-			ok &= isfinite(x[c]);
-		if (!ok)
-			continue;
-		for (size_t m = 0; m < count; m++) {
-			double d2 = 0;
-
-			for (size_t c = 0; c < dim; c++)
-				d2 += (x[c] - minima[m * dim + c]) * (x[c] - minima[m * dim + c]);
-			if (d2 < best_d) {
-				best_d = d2;
-				best = m;
-			}
-		}
-		hits[best]++;
-		finite++;
-	}
-	arr = cJSON_CreateArray();
-	for (size_t m = 0; m < count && finite > 0; m++) {
-		cJSON *b = cJSON_CreateObject();
-		double f = (double)hits[m] / (double)finite;
-
-		cJSON_AddItemToObject(b, "minimum", dim == 1 ? cJSON_CreateNumber(minima[m])
-							     : cJSON_CreateDoubleArray(minima + m * dim, (int)dim));
-		cJSON_AddNumberToObject(b, "paths", (double)hits[m]);
-		cJSON_AddNumberToObject(b, "fraction", f);
-		cJSON_AddNumberToObject(b, "se", sqrt(f * (1 - f) / (double)finite));
-		cJSON_AddItemToArray(arr, b);
-	}
-	free(minima);
-	free(hits);
-	return arr;
-}
-
 static cJSON *summary_json(const struct sim_opts *o, const asgd_sim_result *r)
 {
 	cJSON *j = settings_json(o), *t, *basins;
@@ -332,7 +263,7 @@ static cJSON *summary_json(const struct sim_opts *o, const asgd_sim_result *r)
 	cJSON_AddNumberToObject(t, "truncated", (double)r->truncated);
 	cJSON_AddNumberToObject(j, "nonfinite_paths", (double)r->ens.nonfinite);
 	cJSON_AddBoolToObject(j, "diverged", r->ens.nonfinite > 0);
-	basins = basins_json(o, r);
+	basins = cli_basins_json(o->problem, r->ens.final, r->ens.paths_done);
 	if (basins)
 		cJSON_AddItemToObject(j, "basins", basins);
 	cJSON_AddNumberToObject(j, "wall_s", r->ens.wall_s);
@@ -342,45 +273,18 @@ static cJSON *summary_json(const struct sim_opts *o, const asgd_sim_result *r)
 	return j;
 }
 
-static int write_final_csv(const struct sim_opts *o, const asgd_sim_result *r)
-{
-	char path[4096];
-	asgd_atomic_file af;
-	int rc;
-
-	cli_out_path(path, sizeof(path), o->out, "final.csv");
-	rc = asgd_atomic_open(&af, path);
-	if (rc != ASGD_OK)
-		return rc;
-	fputs("path,x\n", af.fp);
-	for (uint64_t p = 0; p < r->ens.paths_done; p++)
-		fprintf(af.fp, "%llu,%.17g\n", (unsigned long long)p, r->ens.final[p]);
-	return asgd_atomic_commit(&af);
-}
-
 static int write_outputs(const struct sim_opts *o, const asgd_sim_result *r)
 {
-	char path[4096];
+	const double dt = asgd_model_time_step(o->cfg.model, o->cfg.eta, o->cfg.mu);
 	cJSON *root = summary_json(o, r);
-	int rc = ASGD_OK;
+	int rc = cli_ensemble_write(o->out, &r->ens, o->problem, dt, root);
 
-	if (r->ens.paths_done > 0) {
-		cli_out_path(path, sizeof(path), o->out, "moments.csv");
-		rc = asgd_moments_write_csv(&r->ens.moments, path,
-					    asgd_model_time_step(o->cfg.model, o->cfg.eta, o->cfg.mu));
-		if (rc == ASGD_OK && asgd_problem_dim(o->problem) == 1)
-			rc = write_final_csv(o, r);
-	}
-	cli_out_path(path, sizeof(path), o->out, "summary.json");
-	if (rc == ASGD_OK)
-		rc = asgd_report_write_json(path, root);
 	cJSON_Delete(root);
 	return rc;
 }
 
 static void print_summary(const struct sim_opts *o, const asgd_sim_result *r)
 {
-	asgd_moment_row row;
 	uint64_t K = o->cfg.iters;
 
 	printf("asgd simulate  %s  %s  eta=%g  mu=%g  iters=%llu  paths=%llu%s\n",
@@ -393,11 +297,7 @@ static void print_summary(const struct sim_opts *o, const asgd_sim_result *r)
 	       r->ens.threads, r->ens.wall_s);
 	if (r->ens.paths_done >= 2) {
 		printf("  k        mean                  second moment   (coordinate 0)\n");
-		for (uint64_t k = 0; k <= K; k += (K >= 4 ? K / 4 : 1)) {
-			asgd_moments_get(&r->ens.moments, k, 0, &row);
-			printf("  %-8llu %9.5f ± %-9.5f  %9.5f ± %.5f\n", (unsigned long long)k,
-			       row.mean, row.se_mean, row.second, row.se_second);
-		}
+		cli_print_moment_rows(&r->ens.moments, K);
 	}
 	printf("outputs %s/{summary.json,moments.csv%s}\n", o->out,
 	       asgd_problem_dim(o->problem) == 1 ? ",final.csv" : "");
@@ -408,9 +308,7 @@ static int run_exact(struct sim_opts *o)
 {
 	asgd_exact_config ec;
 	asgd_exact_moments m;
-	char path[4096];
-	cJSON *root;
-	int rc;
+	int status;
 
 	memset(&ec, 0, sizeof(ec));
 	ec.model = o->cfg.model;
@@ -419,45 +317,21 @@ static int run_exact(struct sim_opts *o)
 	ec.mu = o->cfg.mu;
 	ec.iters = o->cfg.iters;
 	ec.batch = o->cfg.batch;
-	rc = asgd_exact_run(&ec, &m);
-	if (rc == ASGD_ENOTFOUND)
-		cli_usage_error(CMD, "--exact needs a quadratic preset (affine gradients), not '%s'",
-				o->preset);
-	if (rc != ASGD_OK) {
-		fprintf(stderr, "asgd simulate: the exact moments failed: %s\n", asgd_strerror(rc));
-		return CLI_EXIT_FAIL;
-	}
-	cli_out_path(path, sizeof(path), o->out, "moments.csv");
-	rc = asgd_exact_write_csv(&m, path);
-	root = settings_json(o);
-	cJSON_AddItemToObject(root, "machine", cli_machine_json());
-	cJSON_AddBoolToObject(root, "partial", 0);
-	cli_out_path(path, sizeof(path), o->out, "summary.json");
-	if (rc == ASGD_OK)
-		rc = asgd_report_write_json(path, root);
-	cJSON_Delete(root);
+	status = cli_exact_run(CMD, o->preset, &ec, &m);
+	if (status != CLI_EXIT_OK)
+		return status;
+	status = cli_exact_write(CMD, &ec, o->out, &m, settings_json(o), o->quiet);
 	asgd_exact_moments_free(&m);
-	if (rc != ASGD_OK) {
-		fprintf(stderr, "asgd simulate: could not write the outputs in '%s': %s\n", o->out,
-			asgd_strerror(rc));
-		return CLI_EXIT_FAIL;
-	}
-	if (!o->quiet)
-		printf("asgd simulate --exact  %s  %s: %s/{summary.json,moments.csv}\n",
-		       asgd_model_name(o->cfg.model), asgd_problem_spec(o->problem), o->out);
-	return CLI_EXIT_OK;
+	return status;
 }
 
 static int run_monte_carlo(struct sim_opts *o)
 {
 	asgd_sim_result r;
 	struct cli_progress_state prog = { .what = "paths", .quiet = o->quiet };
-	size_t count = 0;
-	int rc, status = CLI_EXIT_OK;
+	int rc, status;
 
-	o->cfg.keep_final = asgd_problem_dim(o->problem) == 1 ||
-			    (asgd_problem_local_minima(o->problem, NULL, 0, &count) == ASGD_OK &&
-			     count > 1);
+	o->cfg.keep_final = cli_keep_final(o->problem);
 	if (!o->quiet) {
 		o->cfg.progress = cli_progress_cb;
 		o->cfg.progress_arg = &prog;
@@ -473,21 +347,7 @@ static int run_monte_carlo(struct sim_opts *o)
 	rc = write_outputs(o, &r);
 	if (!o->quiet)
 		print_summary(o, &r);
-	if (rc != ASGD_OK) {
-		fprintf(stderr, "asgd simulate: could not write the outputs in '%s': %s\n", o->out,
-			asgd_strerror(rc));
-		status = CLI_EXIT_FAIL;
-	} else if (r.ens.interrupted) {
-		fprintf(stderr, "asgd simulate: interrupted; %llu of %llu paths written to %s\n",
-			(unsigned long long)r.ens.paths_done, (unsigned long long)o->cfg.paths,
-			o->out);
-		status = CLI_EXIT_INTERRUPTED;
-	} else if (r.ens.nonfinite > 0) {
-		fprintf(stderr, "asgd simulate: %llu paths diverged (eta %g too large for %s?); "
-				"summary.json says \"diverged\": true\n",
-			(unsigned long long)r.ens.nonfinite, o->cfg.eta, o->preset);
-		status = CLI_EXIT_FAIL;
-	}
+	status = cli_ensemble_status(CMD, o->out, rc, &r.ens, o->cfg.paths, o->cfg.eta, o->preset);
 	asgd_sim_result_free(&r);
 	return status;
 }

@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * sme_vector.c — the Euler–Maruyama loop of the SMEs (docs/MODELS.md §2) for any dimension d.
+ *
+ * One path's vectors live in the thread's scratch (struct nd_state); the evolving Σ(t) choices
+ * carry a d×d matrix, stepped and factored by asgd/sigma.h, while constant and instant Σ use the
+ * low-rank factor (∇f_i − ∇f)/√n of C and draw n normals instead of factoring. In 1-D it computes
+ * the scheme of sme_scalar.c with the same draws. Within a substep of length h every coefficient
+ * is taken at the substep's start (explicit, Itô): the noise uses Σ before Σ moves, and the state
+ * and Σ both step from the old values.
+ */
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "asgd/error.h"
+#include "asgd/normal.h"
+#include "asgd/sigma.h"
+#include "sme_internal.h"
+
+/* One path's vectors and matrices, carved from the thread's scratch. */
+struct nd_state {
+	double *x, *y;		/* (X, Y), (M, P) or (X, P) */
+	double *g, *gi, *dx, *xr, *t1, *t2, *z;
+	double *sig, *S, *L, *sv;	/* evolving Σ only: Σ or G, S(·), factor, Σ value */
+	asgd_sigma_factorizer fac;
+	uint64_t clamps;
+};
+
+static size_t nd_znormals(const struct sme_ctx *cx)
+{
+	if (cx->d == 1)
+		return 1;
+	return asgd__sme_evolving(cx->sigma) ? cx->d : cx->n;
+}
+
+size_t asgd__sme_scratch_doubles(const struct sme_ctx *cx)
+{
+	size_t d = cx->d, zn = cx->d > cx->n ? cx->d : cx->n;
+
+	return 8 * d + zn + (asgd__sme_evolving(cx->sigma) ? 4 * d * d : 0);
+}
+
+static void nd_carve(const struct sme_ctx *cx, struct nd_state *st, double *s)
+{
+	size_t d = cx->d, zn = cx->d > cx->n ? cx->d : cx->n;
+
+	st->x = s;
+	st->y = s + d;
+	st->g = s + 2 * d;
+	st->gi = s + 3 * d;
+	st->dx = s + 4 * d;
+	st->xr = s + 5 * d;
+	st->t1 = s + 6 * d;
+	st->t2 = s + 7 * d;
+	st->z = s + 8 * d;
+	st->sig = st->z + zn;
+	st->S = st->sig + d * d;
+	st->L = st->S + d * d;
+	st->sv = st->L + d * d;
+	st->clamps = 0;
+}
+
+/* C(x) (d = 1) via the same shifted sums as the scalar loop. */
+static double cov1(const struct sme_ctx *cx, double x)
+{
+	double C;
+
+	asgd__sme_grad1_general(cx, x, &C);
+	return C;
+}
+
+/* dx = amp·√Σ z for the state's Σ; @xr is where `instant` evaluates C. */
+static int nd_noise(const struct sme_ctx *cx, struct nd_state *st, double amp)
+{
+	const size_t d = cx->d, n = cx->n;
+	const double c = cx->fric;
+	int cl, rc;
+
+	if (d == 1) {
+		double s;
+
+		switch (cx->sigma) {
+		case ASGD_SIGMA_CONSTANT: s = sqrt(fmax(cx->C0, 0)); break;
+		case ASGD_SIGMA_INSTANT: s = sqrt(fmax(cov1(cx, st->xr[0]), 0)); break;
+		case ASGD_SIGMA_CONTINUUM:
+			s = asgd__sme_root_clamped(st->sig[0] - c * c * st->y[0] * st->y[0],
+						   &st->clamps);
+			break;
+		default: s = asgd__sme_root_clamped(st->sig[0], &st->clamps); break;
+		}
+		st->dx[0] = amp * s * st->z[0];
+		return ASGD_OK;
+	}
+	memset(st->dx, 0, d * sizeof(double));
+	if (cx->sigma == ASGD_SIGMA_CONSTANT) {
+		for (size_t i = 0; i < n; i++)
+			for (size_t r = 0; r < d; r++)
+				st->dx[r] += amp * st->z[i] * cx->F0[i * d + r];
+		return ASGD_OK;
+	}
+	if (cx->sigma == ASGD_SIGMA_INSTANT) {
+		/* C(x) = FFᵀ, F_i = (∇f_i − ∇f)/√n: n normals instead of a factorisation */
+		const double w = amp / sqrt((double)n);
+
+		asgd_problem_grad(cx->p, st->xr, st->t1);
+		for (size_t i = 0; i < n; i++) {
+			asgd_problem_grad_i(cx->p, i, st->xr, st->gi);
+			for (size_t r = 0; r < d; r++)
+				st->dx[r] += w * st->z[i] * (st->gi[r] - st->t1[r]);
+		}
+		return ASGD_OK;
+	}
+	if (cx->sigma == ASGD_SIGMA_CONTINUUM)
+		asgd_sigma_continuum_value(st->sv, d, st->sig, c, st->y);
+	else
+		memcpy(st->sv, st->sig, d * d * sizeof(double));
+	rc = asgd_sigma_factor(&st->fac, st->sv, st->L, &cl);
+	if (rc != ASGD_OK)
+		return rc;
+	st->clamps += (uint64_t)cl;
+	for (size_t r = 0; r < d; r++)
+		for (size_t q = 0; q < d; q++)
+			st->dx[r] += amp * st->L[r * d + q] * st->z[q];
+	return ASGD_OK;
+}
+
+/* ∇f at x into g and, for an evolving Σ, S(x) into S (1-D: S = C + g², as the scalar loop). */
+static void nd_grad(const struct sme_ctx *cx, struct nd_state *st, const double *x, double *g,
+		    double *S)
+{
+	if (cx->d == 1) {
+		double C;
+
+		g[0] = asgd__sme_grad1_general(cx, x[0], S ? &C : NULL);
+		if (S)
+			S[0] = C + g[0] * g[0];
+		return;
+	}
+	asgd_sigma_gradients(cx->p, x, g, S, st->gi);
+}
+
+/* H(x)g by a central difference of ∇f along g (3.3), into @out; t1, t2 are scratch. */
+static void nd_hess_grad(const struct sme_ctx *cx, struct nd_state *st, double *out)
+{
+	const size_t d = cx->d;
+	double gn = 0, xn = 0, delta;
+
+	for (size_t r = 0; r < d; r++) {
+		gn = fmax(gn, fabs(st->g[r]));
+		xn = fmax(xn, fabs(st->x[r]));
+	}
+	if (gn == 0) {
+		memset(out, 0, d * sizeof(double));
+		return;
+	}
+	delta = 6e-6 * (1 + xn) / gn;	/* the step along g; ≈ ε^⅓ relative to x */
+	for (size_t r = 0; r < d; r++)
+		st->xr[r] = st->x[r] + delta * st->g[r];
+	asgd_problem_grad(cx->p, st->xr, st->t1);
+	for (size_t r = 0; r < d; r++)
+		st->xr[r] = st->x[r] - delta * st->g[r];
+	asgd_problem_grad(cx->p, st->xr, st->t2);
+	for (size_t r = 0; r < d; r++)
+		out[r] = (st->t1[r] - st->t2[r]) / (2 * delta);
+}
+
+/* Initial data (MODELS.md §2) and the recorded X of the state. */
+static void nd_start(const struct sme_ctx *cx, struct nd_state *st)
+{
+	const size_t d = cx->d;
+
+	memcpy(st->x, cx->x0, d * sizeof(double));
+	memset(st->y, 0, d * sizeof(double));
+	if (cx->model == ASGD_MODEL_SME_ASGD) {
+		nd_grad(cx, st, st->x, st->g, NULL);
+		for (size_t r = 0; r < d; r++)
+			st->y[r] = -cx->alpha * st->g[r];
+	}
+	if (!asgd__sme_evolving(cx->sigma))
+		return;
+	/* Σ_0 = C(x_0) = S(x_0) − ∇f∇fᵀ; the continuum choice carries G_0 = S(x_0) */
+	nd_grad(cx, st, st->x, st->g, st->sig);
+	if (cx->sigma == ASGD_SIGMA_EVOLVE)
+		for (size_t r = 0; r < d; r++)
+			for (size_t q = 0; q < d; q++)
+				st->sig[r * d + q] -= st->g[r] * st->g[q];
+}
+
+static void nd_record(const struct sme_ctx *cx, const struct nd_state *st, double *row)
+{
+	for (size_t r = 0; r < cx->d; r++)
+		row[r] = cx->model == ASGD_MODEL_SME_ASGD_LINEAR ? st->x[r] + cx->alpha * st->y[r]
+							       : st->x[r];
+}
+
+/* ∇f at x into g (and S(x) into S unless @S is NULL), then the noise at xr = x into dx. */
+static int nd_grad_noise(const struct sme_ctx *cx, struct nd_state *st, double amp, double *S)
+{
+	nd_grad(cx, st, st->x, st->g, S);
+	memcpy(st->xr, st->x, cx->d * sizeof(double));
+	return nd_noise(cx, st, amp);
+}
+
+/* One Euler–Maruyama substep of SME-ASGD (2.11) and its Σ. */
+static int nd_step_asgd(const struct sme_ctx *cx, struct nd_state *st, double amp)
+{
+	const size_t d = cx->d;
+	const double h = cx->h, c = cx->fric;
+	int rc = nd_grad_noise(cx, st, amp, asgd__sme_evolving(cx->sigma) ? st->S : NULL);
+
+	if (rc != ASGD_OK)
+		return rc;
+	if (cx->sigma == ASGD_SIGMA_CONTINUUM)
+		asgd_sigma_continuum_step(st->sig, d, h, c, st->S);
+	else if (cx->sigma == ASGD_SIGMA_EVOLVE)
+		asgd_sigma_evolve_step(st->sig, d, h, c, cx->mu, st->S, st->g, st->y);
+	for (size_t r = 0; r < d; r++) {
+		double xn = st->x[r] + h * st->y[r] + st->dx[r];
+
+		st->y[r] += h * (-st->g[r] - c * st->y[r]);
+		st->x[r] = xn;
+	}
+	return ASGD_OK;
+}
+
+/* One substep of the linear form (2.5): x holds M, y holds P. */
+static int nd_step_linear(const struct sme_ctx *cx, struct nd_state *st, double amp)
+{
+	const size_t d = cx->d;
+	const double h = cx->h, c = cx->fric, al = cx->alpha;
+	int rc;
+
+	nd_grad(cx, st, st->x, st->g, NULL);
+	for (size_t r = 0; r < d; r++)
+		st->xr[r] = st->x[r] + al * st->y[r];
+	rc = nd_noise(cx, st, amp);
+	if (rc != ASGD_OK)
+		return rc;
+	if (cx->sigma == ASGD_SIGMA_EVOLVE) {
+		/* h = ∇f(P) − ∇f(0) into t2; S(M + μαP) into S (t1 is the gradient there) */
+		nd_grad(cx, st, st->y, st->t2, NULL);
+		for (size_t r = 0; r < d; r++) {
+			st->t2[r] -= cx->grad0[r];
+			st->xr[r] = st->x[r] + cx->mu * al * st->y[r];
+		}
+		nd_grad(cx, st, st->xr, st->t1, st->S);
+		asgd_sigma_linear_step(st->sig, d, h, c, cx->mu, cx->dt, st->S, st->g, st->t2);
+	}
+	for (size_t r = 0; r < d; r++) {
+		st->x[r] += h * st->y[r];
+		st->y[r] += h * (-st->g[r] - c * st->y[r]) + st->dx[r];
+	}
+	return ASGD_OK;
+}
+
+/* One substep of SME-MSGD (2.7): x holds X, y holds P. */
+static int nd_step_msgd(const struct sme_ctx *cx, struct nd_state *st, double amp)
+{
+	const double h = cx->h, gam = cx->fric;
+	int rc = nd_grad_noise(cx, st, amp, NULL);
+
+	if (rc != ASGD_OK)
+		return rc;
+	for (size_t r = 0; r < cx->d; r++) {
+		st->x[r] += h * st->y[r];
+		st->y[r] += h * (-st->g[r] - gam * st->y[r]) + st->dx[r];
+	}
+	return ASGD_OK;
+}
+
+/* One substep of SME-SGD (3.3). */
+static int nd_step_sgd(const struct sme_ctx *cx, struct nd_state *st, double amp)
+{
+	const double h = cx->h, half_eta = 0.5 * cx->eta;
+	int rc = nd_grad_noise(cx, st, amp, NULL);
+
+	if (rc != ASGD_OK)
+		return rc;
+	nd_hess_grad(cx, st, st->y);	/* y is free in this model */
+	for (size_t r = 0; r < cx->d; r++)
+		st->x[r] += -h * (st->g[r] + half_eta * st->y[r]) + st->dx[r];
+	return ASGD_OK;
+}
+
+static int nd_step(const struct sme_ctx *cx, struct nd_state *st, double amp)
+{
+	switch (cx->model) {
+	case ASGD_MODEL_SME_ASGD: return nd_step_asgd(cx, st, amp);
+	case ASGD_MODEL_SME_ASGD_LINEAR: return nd_step_linear(cx, st, amp);
+	case ASGD_MODEL_SME_MSGD: return nd_step_msgd(cx, st, amp);
+	default: return nd_step_sgd(cx, st, amp);
+	}
+}
+
+int asgd__sme_path_generic(void *ctx, uint64_t path, asgd_rng *rng, double *traj, void *scratch)
+{
+	const struct sme_ctx *cx = ctx;
+	const size_t d = cx->d, zn = nd_znormals(cx);
+	const double amp0 = cx->noise * sqrt(cx->h);
+	struct nd_state st;
+	int rc = ASGD_OK;
+
+	nd_carve(cx, &st, scratch);
+	memset(&st.fac, 0, sizeof(st.fac));
+	if (asgd__sme_evolving(cx->sigma) && d > 1) {
+		rc = asgd_sigma_factorizer_init(&st.fac, d);
+		if (rc != ASGD_OK)
+			return rc;
+	}
+	nd_start(cx, &st);
+	nd_record(cx, &st, traj);
+	for (uint64_t k = 0; k < cx->K && rc == ASGD_OK; k++) {
+		const double amp = amp0 * asgd__sme_batch_scale(cx, k);
+
+		for (unsigned j = 0; j < cx->S && rc == ASGD_OK; j++) {
+			for (size_t i = 0; i < zn; i++)
+				st.z[i] = asgd_normal(rng);
+			rc = nd_step(cx, &st, amp);
+		}
+		nd_record(cx, &st, traj + (k + 1) * d);
+	}
+	asgd_sigma_factorizer_free(&st.fac);
+	if (cx->clamps)
+		cx->clamps[path] = st.clamps;
+	return rc;
+}
