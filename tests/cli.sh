@@ -3,27 +3,8 @@
 # outputs are complete JSON/CSV, divergence is flagged, SIGINT writes a partial result and
 # exits 130, and `asgd fit` reads both input formats.
 # usage: tests/cli.sh PATH/TO/asgd
-set -uo pipefail
 asgd=${1:?usage: cli.sh PATH/TO/asgd}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
-
-# expect_usage "what the message must contain" args...: exit 2 and the text on stderr.
-expect_usage() {
-  local want=$1; shift
-  "$asgd" "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$?
-  if [ $rc -ne 2 ]; then fail "asgd $* exited $rc, expected 2"; return; fi
-  if ! grep -qF -- "$want" "$tmp/err"; then
-    fail "asgd $*: stderr lacks '$want': $(cat "$tmp/err")"; return
-  fi
-  ok
-}
+. "$(dirname "$0")/lib.sh"
 
 json_get() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval('d'+sys.argv[2]))" "$@"; }
 
@@ -124,5 +105,4 @@ python3 -c "
 import json,sys; s=json.load(open(sys.argv[1]))['staleness']; lo,hi=s['mu_ci95']
 sys.exit(0 if lo <= 0.8 <= hi else 1)" "$tmp/fit1/summary.json" && ok || fail "mu=0.8 outside the interval"
 
-echo "cli: $passed passed, $failed failed"
-[ $failed -eq 0 ]
+finish cli

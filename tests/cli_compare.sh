@@ -5,23 +5,8 @@
 # cannot pass by Monte Carlo luck); the double well reports basin fractions; SIGINT exits 130
 # with a partial result.
 # usage: tests/cli_compare.sh PATH/TO/asgd
-set -uo pipefail
 asgd=${1:?usage: cli_compare.sh PATH/TO/asgd}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
-
-expect_usage() {
-  local want=$1; shift
-  "$asgd" "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$?
-  if [ $rc -ne 2 ]; then fail "asgd $* exited $rc, expected 2"; return; fi
-  if ! grep -qF -- "$want" "$tmp/err"; then fail "asgd $*: stderr lacks '$want': $(cat "$tmp/err")"; return; fi
-  ok
-}
+. "$(dirname "$0")/lib.sh"
 
 "$asgd" compare --help >"$tmp/help" && grep -q "usage: asgd compare" "$tmp/help" && ok || fail "compare --help"
 
@@ -96,5 +81,4 @@ rc=$?
 python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['partial'] is True" \
   "$tmp/int/comparison.json" && ok || fail "interrupted comparison.json lacks partial: true"
 
-echo "cli_compare: $passed passed, $failed failed"
-[ $failed -eq 0 ]
+finish cli_compare

@@ -3,23 +3,8 @@
 # moments) the ASGD/SME-ASGD gap shrinks at every halving of eta with a fitted order of at
 # least Theorem 3's 1; a non-quadratic preset falls back to ensembles.
 # usage: tests/cli_order.sh PATH/TO/asgd
-set -uo pipefail
 asgd=${1:?usage: cli_order.sh PATH/TO/asgd}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
-
-expect_usage() {
-  local want=$1; shift
-  "$asgd" "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$?
-  if [ $rc -ne 2 ]; then fail "asgd $* exited $rc, expected 2"; return; fi
-  if ! grep -qF -- "$want" "$tmp/err"; then fail "asgd $*: stderr lacks '$want': $(cat "$tmp/err")"; return; fi
-  ok
-}
+. "$(dirname "$0")/lib.sh"
 
 "$asgd" order --help >"$tmp/help" && grep -q "usage: asgd order" "$tmp/help" && ok || fail "order --help"
 expect_usage "'0' is not allowed" order --halvings 0
@@ -55,5 +40,4 @@ else
   fail "fig5-quartic order run"
 fi
 
-echo "cli_order: $passed passed, $failed failed"
-[ $failed -eq 0 ]
+finish cli_order

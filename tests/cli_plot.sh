@@ -3,27 +3,13 @@
 # are whole PNG files; a directory that is not such an output, a bad coordinate and a missing
 # file exit 2 with a message naming them.
 # usage: tests/cli_plot.sh PATH/TO/asgd
-set -uo pipefail
 asgd=${1:?usage: cli_plot.sh PATH/TO/asgd}
+. "$(dirname "$0")/lib.sh"
 plot="$(cd "$(dirname "$0")/.." && pwd)/scripts/plot.py"
 py=${PYTHON:-/usr/bin/python3}
 [ -x "$py" ] || py=python3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
 is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]; }
-
-expect_usage() {
-  local want=$1; shift
-  "$py" "$plot" "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$?
-  if [ $rc -ne 2 ]; then fail "plot.py $* exited $rc, expected 2"; return; fi
-  if ! grep -qF -- "$want" "$tmp/err"; then fail "plot.py $*: stderr lacks '$want': $(cat "$tmp/err")"; return; fi
-  ok
-}
+usage_cmd=("$py" "$plot")
 
 "$asgd" compare --preset fig4 --paths 128 --iters 100 --quiet --out "$tmp/c" || fail "compare run"
 "$py" "$plot" compare "$tmp/c" >/dev/null && is_png "$tmp/c/compare.png" && ok || fail "compare figure"
@@ -45,5 +31,4 @@ printf 'a,b\n1,2\n' >"$tmp/bad.csv"
 expect_usage "is not a moments.csv" moments "$tmp/bad.csv"
 ls "$tmp"/*.tmp "$tmp"/c/*.tmp 2>/dev/null | grep -q . && fail "temporary PNG left behind" || ok
 
-echo "cli_plot: $passed passed, $failed failed"
-[ $failed -eq 0 ]
+finish cli_plot

@@ -3,26 +3,8 @@
 # writes complete moments.csv/summary.json/final.csv, the double well reports basin fractions
 # that sum to 1, and SIGINT writes a partial result and exits 130.
 # usage: tests/cli_simulate.sh PATH/TO/asgd
-set -uo pipefail
 asgd=${1:?usage: cli_simulate.sh PATH/TO/asgd}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
-
-expect_usage() {
-  local want=$1; shift
-  "$asgd" "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$?
-  if [ $rc -ne 2 ]; then fail "asgd $* exited $rc, expected 2"; return; fi
-  if ! grep -qF -- "$want" "$tmp/err"; then
-    fail "asgd $*: stderr lacks '$want': $(cat "$tmp/err")"; return
-  fi
-  ok
-}
+. "$(dirname "$0")/lib.sh"
 
 json_get() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval('d'+sys.argv[2]))" "$@"; }
 
@@ -131,5 +113,4 @@ done_=$(json_get "$tmp/int/summary.json" "['paths_done']")
 [ "$done_" -gt 0 ] && [ $((done_ % 64)) -eq 0 ] && [ "$done_" -lt 10000000 ] && ok ||
   fail "interrupted paths_done $done_: expected whole chunks of 64, fewer than asked"
 
-echo "cli_simulate: $passed passed, $failed failed"
-[ $failed -eq 0 ]
+finish cli_simulate

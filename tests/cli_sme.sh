@@ -3,26 +3,8 @@
 # complete moments.csv/summary.json/final.csv, the double well reports basin fractions, and SIGINT
 # writes a partial result and exits 130.
 # usage: tests/cli_sme.sh PATH/TO/asgd
-set -uo pipefail
 asgd=${1:?usage: cli_sme.sh PATH/TO/asgd}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
-
-expect_usage() {
-  local want=$1; shift
-  "$asgd" "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$?
-  if [ $rc -ne 2 ]; then fail "asgd $* exited $rc, expected 2"; return; fi
-  if ! grep -qF -- "$want" "$tmp/err"; then
-    fail "asgd $*: stderr lacks '$want': $(cat "$tmp/err")"; return
-  fi
-  ok
-}
+. "$(dirname "$0")/lib.sh"
 
 "$asgd" sme --help | grep -q "usage: asgd sme" && ok || fail "sme --help"
 
@@ -120,5 +102,4 @@ else
   fail "SIGINT exited $rc, expected 130"
 fi
 
-echo "cli_sme: $passed passed, $failed failed"
-[ $failed -eq 0 ]
+finish cli_sme

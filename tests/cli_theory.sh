@@ -2,26 +2,8 @@
 # cli_theory.sh — `asgd theory` end to end: --help, bad input exits 2 with a message naming the
 # value, and a good run's theory.json and theory.csv checked against the closed forms in Python.
 # usage: tests/cli_theory.sh PATH/TO/asgd
-set -uo pipefail
 asgd=${1:?usage: cli_theory.sh PATH/TO/asgd}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
-
-expect_usage() {
-  local want=$1; shift
-  "$asgd" "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$?
-  if [ $rc -ne 2 ]; then fail "asgd $* exited $rc, expected 2"; return; fi
-  if ! grep -qF -- "$want" "$tmp/err"; then
-    fail "asgd $*: stderr lacks '$want': $(cat "$tmp/err")"; return
-  fi
-  ok
-}
+. "$(dirname "$0")/lib.sh"
 
 "$asgd" theory --help | grep -q "usage: asgd theory" && ok || fail "theory --help"
 
@@ -126,5 +108,4 @@ else
   fail "asgd theory --preset fig8 failed"
 fi
 
-echo "cli_theory: $passed passed, $failed failed"
-[ $failed -eq 0 ]
+finish cli_theory

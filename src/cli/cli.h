@@ -138,4 +138,11 @@ int cli_exact_run(const char *cmd, const char *preset, const asgd_exact_config *
 int cli_exact_write(const char *cmd, const asgd_exact_config *ec, const char *dir,
 		    const asgd_exact_moments *m, cJSON *settings, int quiet);
 
+/*
+ * The end of an ensemble's stdout summary: throughput, moments at a few steps (coordinate 0) and
+ * the output files (final.csv only for dim 1).
+ */
+void cli_print_ensemble(const asgd_ensemble_result *ens, double path_steps_per_s, uint64_t iters,
+			const char *out, size_t dim);
+
 #endif /* ASGD_CLI_H */

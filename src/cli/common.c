@@ -400,3 +400,15 @@ int cli_exact_write(const char *cmd, const asgd_exact_config *ec, const char *di
 		       asgd_model_name(ec->model), asgd_problem_spec(ec->problem), dir);
 	return CLI_EXIT_OK;
 }
+
+void cli_print_ensemble(const asgd_ensemble_result *ens, double path_steps_per_s, uint64_t iters,
+			const char *out, size_t dim)
+{
+	printf("throughput %.3g path-steps/s on %u threads, %.2f s\n", path_steps_per_s,
+	       ens->threads, ens->wall_s);
+	if (ens->paths_done >= 2) {
+		printf("  k        mean                  second moment   (coordinate 0)\n");
+		cli_print_moment_rows(&ens->moments, iters);
+	}
+	printf("outputs %s/{summary.json,moments.csv%s}\n", out, dim == 1 ? ",final.csv" : "");
+}

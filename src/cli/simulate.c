@@ -293,14 +293,7 @@ static void print_summary(const struct sim_opts *o, const asgd_sim_result *r)
 	       r->ens.interrupted ? "  (PARTIAL)" : "");
 	printf("history H=%zu  truncation P(tau>=H)=%.3g, %llu draws truncated\n", r->history,
 	       r->truncation_prob, (unsigned long long)r->truncated);
-	printf("throughput %.3g path-steps/s on %u threads, %.2f s\n", r->path_steps_per_s,
-	       r->ens.threads, r->ens.wall_s);
-	if (r->ens.paths_done >= 2) {
-		printf("  k        mean                  second moment   (coordinate 0)\n");
-		cli_print_moment_rows(&r->ens.moments, K);
-	}
-	printf("outputs %s/{summary.json,moments.csv%s}\n", o->out,
-	       asgd_problem_dim(o->problem) == 1 ? ",final.csv" : "");
+	cli_print_ensemble(&r->ens, r->path_steps_per_s, K, o->out, asgd_problem_dim(o->problem));
 }
 
 /* --exact: moments.csv from the exact recursion, and a summary without Monte Carlo fields. */

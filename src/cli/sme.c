@@ -268,14 +268,7 @@ static void print_summary(const struct sme_opts *o, const asgd_sme_result *r)
 	       r->ens.interrupted ? "  (PARTIAL)" : "");
 	printf("dt %g  sigma clamped at %llu substeps\n", r->dt,
 	       (unsigned long long)r->sigma_clamped);
-	printf("throughput %.3g path-steps/s on %u threads, %.2f s\n", r->path_steps_per_s,
-	       r->ens.threads, r->ens.wall_s);
-	if (r->ens.paths_done >= 2) {
-		printf("  k        mean                  second moment   (coordinate 0)\n");
-		cli_print_moment_rows(&r->ens.moments, K);
-	}
-	printf("outputs %s/{summary.json,moments.csv%s}\n", o->out,
-	       asgd_problem_dim(o->problem) == 1 ? ",final.csv" : "");
+	cli_print_ensemble(&r->ens, r->path_steps_per_s, K, o->out, asgd_problem_dim(o->problem));
 }
 
 /* --exact: moments.csv from the exact moment ODE, and a summary without Monte Carlo fields. */
