@@ -31,6 +31,7 @@ struct sim_ctx {
 	int stale;			/* draws τ at all (no: SGD, MSGD, μ = 0, a pmf of one cell) */
 	uint64_t history;		/* H */
 	double *a, *b;			/* 1-D affine gradients a_i x − b_i, or NULL */
+	double *ea, *eb;		/* η a_i and η b_i: the ASGD step is x − (ηa_i x_r − ηb_i) */
 	unsigned gamma_bits;		/* n = 2^gamma_bits: γ from the τ draw's spare bits; 0: no */
 	atomic_uint_fast64_t truncated;
 };
@@ -208,6 +209,15 @@ static int fetch_affine_1d(struct sim_ctx *c)
 		free(c->a);
 		free(c->b);
 		c->a = c->b = NULL;
+		return ASGD_OK;
+	}
+	c->ea = malloc(c->n * sizeof(double));
+	c->eb = malloc(c->n * sizeof(double));
+	if (!c->ea || !c->eb)
+		return ASGD_ENOMEM;
+	for (size_t i = 0; i < c->n; i++) {
+		c->ea[i] = c->cfg->eta * c->a[i];
+		c->eb[i] = c->cfg->eta * c->b[i];
 	}
 	return ASGD_OK;
 }
@@ -217,6 +227,8 @@ static void ctx_free(struct sim_ctx *c)
 	asgd_alias_free(&c->tau);
 	free(c->a);
 	free(c->b);
+	free(c->ea);
+	free(c->eb);
 }
 
 static int ctx_init(struct sim_ctx *c, const asgd_sim_config *cfg)
@@ -281,7 +293,10 @@ static inline __attribute__((always_inline)) void walk_1d(struct sim_ctx *c, asg
 			truncated += tau > hmax;
 			tau = tau > hmax ? hmax : tau;
 			xr = traj[tau > k ? 0 : k - tau];
-			x -= eta * grad_1d(c, affine, u & gamma_mask, xr);
+			if (affine) /* the step pre-multiplied: one multiply-subtract on the chain */
+				x -= c->ea[u & gamma_mask] * xr - c->eb[u & gamma_mask];
+			else
+				x -= eta * grad_1d(c, affine, u & gamma_mask, xr);
 			traj[k + 1] = x;
 			continue;
 		}

@@ -87,7 +87,7 @@ static inline double grad_noise1(const struct sme_ctx *cx, const int affine, con
 
 /* SME-ASGD (2.11) with Σ per @mode; Y_0 = −α∇f(x_0), Σ_0 = C(x_0), G_0 = S(x_0). */
 static inline void asgd1(const struct sme_ctx *cx, asgd_rng *rs, double *traj, uint64_t *clamps,
-			 const int affine, const asgd_sigma mode)
+			 const int affine, const asgd_sigma mode, const int single)
 {
 	asgd_rng r = *rs;
 	const double h = cx->h, c = cx->fric, ch = c * h, mu = cx->mu, amp0 = cx->noise * sqrt(h);
@@ -105,7 +105,7 @@ static inline void asgd1(const struct sme_ctx *cx, asgd_rng *rs, double *traj, u
 	for (uint64_t k = 0; k < cx->K; k++) {
 		const double amp = amp0 * asgd__sme_batch_scale(cx, k), ampc = amp * sqc;
 
-		for (unsigned j = 0; j < cx->S; j++) {
+		for (unsigned j = 0; j < (single ? 1 : cx->S); j++) {
 			const double z = asgd_normal(&r);
 			double dx, xn;
 
@@ -144,7 +144,8 @@ static inline void asgd1(const struct sme_ctx *cx, asgd_rng *rs, double *traj, u
 
 /* SME-ASGD, linear form (2.5): M_0 = x_0, P_0 = 0, X = M + αP recorded. */
 static inline void linear1(const struct sme_ctx *cx, asgd_rng *rs, double *traj,
-			   uint64_t *clamps, const int affine, const asgd_sigma mode)
+			   uint64_t *clamps, const int affine, const asgd_sigma mode,
+			   const int single)
 {
 	asgd_rng r = *rs;
 	const double h = cx->h, c = cx->fric, mu = cx->mu, al = cx->alpha, dt = cx->dt;
@@ -157,7 +158,7 @@ static inline void linear1(const struct sme_ctx *cx, asgd_rng *rs, double *traj,
 	for (uint64_t k = 0; k < cx->K; k++) {
 		const double amp = amp0 * asgd__sme_batch_scale(cx, k), ampc = amp * sqc;
 
-		for (unsigned j = 0; j < cx->S; j++) {
+		for (unsigned j = 0; j < (single ? 1 : cx->S); j++) {
 			const double z = asgd_normal(&r);
 			double g = grad1(cx, affine, m, NULL), dp, C, hp, gr;
 
@@ -189,7 +190,7 @@ static inline void linear1(const struct sme_ctx *cx, asgd_rng *rs, double *traj,
 
 /* SME-MSGD (2.7): X_0 = x_0, P_0 = 0, friction (1−μ')/√η'. */
 static inline void msgd1(const struct sme_ctx *cx, asgd_rng *rs, double *traj, const int affine,
-			 const asgd_sigma mode)
+			 const asgd_sigma mode, const int single)
 {
 	asgd_rng r = *rs;
 	const double h = cx->h, gam = cx->fric, amp0 = cx->noise * sqrt(h);
@@ -200,7 +201,7 @@ static inline void msgd1(const struct sme_ctx *cx, asgd_rng *rs, double *traj, c
 	for (uint64_t k = 0; k < cx->K; k++) {
 		const double amp = amp0 * asgd__sme_batch_scale(cx, k), ampc = amp * sqc;
 
-		for (unsigned j = 0; j < cx->S; j++) {
+		for (unsigned j = 0; j < (single ? 1 : cx->S); j++) {
 			const double z = asgd_normal(&r);
 			double g;
 			const double dp = grad_noise1(cx, affine, mode, x, amp, ampc, z, &g);
@@ -215,7 +216,7 @@ static inline void msgd1(const struct sme_ctx *cx, asgd_rng *rs, double *traj, c
 
 /* SME-SGD (3.3): dX = −(∇f + (η/2)H∇f)dt + √(ηΣ) dB. */
 static inline void sgd1(const struct sme_ctx *cx, asgd_rng *rs, double *traj, const int affine,
-			const asgd_sigma mode)
+			const asgd_sigma mode, const int single)
 {
 	asgd_rng r = *rs;
 	const double h = cx->h, half_eta = 0.5 * cx->eta, amp0 = cx->noise * sqrt(h);
@@ -226,7 +227,7 @@ static inline void sgd1(const struct sme_ctx *cx, asgd_rng *rs, double *traj, co
 	for (uint64_t k = 0; k < cx->K; k++) {
 		const double amp = amp0 * asgd__sme_batch_scale(cx, k), ampc = amp * sqc;
 
-		for (unsigned j = 0; j < cx->S; j++) {
+		for (unsigned j = 0; j < (single ? 1 : cx->S); j++) {
 			const double z = asgd_normal(&r);
 			double g;
 			const double dx = grad_noise1(cx, affine, mode, x, amp, ampc, z, &g);
@@ -238,16 +239,26 @@ static inline void sgd1(const struct sme_ctx *cx, asgd_rng *rs, double *traj, co
 	*rs = r;
 }
 
-/* The 1-D loop of the configured (model, Σ), instantiated for affine and general gradients. */
-#define SME_DISPATCH_SIGMA(fn, aff, extra)                                                     \
-	switch (cx->sigma) {                                                                   \
-	case ASGD_SIGMA_CONSTANT: fn(cx, rng, traj, extra aff, ASGD_SIGMA_CONSTANT); break;   \
-	case ASGD_SIGMA_INSTANT: fn(cx, rng, traj, extra aff, ASGD_SIGMA_INSTANT); break;     \
-	case ASGD_SIGMA_CONTINUUM: fn(cx, rng, traj, extra aff, ASGD_SIGMA_CONTINUUM); break; \
-	default: fn(cx, rng, traj, extra aff, ASGD_SIGMA_EVOLVE); break;                      \
-	}
+/*
+ * The 1-D loop of the configured (model, Σ), instantiated for affine and general gradients, and
+ * for one substep per step apart: a substep loop of unknown count costs 13% at one substep
+ * (bench/bench_paths.c).
+ */
+#define SME_CALL(fn, mode, ...)                                                                \
+	do {                                                                                   \
+		if (cx->S == 1)                                                                \
+			fn(cx, rng, traj, __VA_ARGS__, mode, 1);                               \
+		else                                                                           \
+			fn(cx, rng, traj, __VA_ARGS__, mode, 0);                               \
+	} while (0)
 
-#define SME_COMMA ,
+#define SME_DISPATCH_SIGMA(fn, ...)                                                            \
+	switch (cx->sigma) {                                                                   \
+	case ASGD_SIGMA_CONSTANT: SME_CALL(fn, ASGD_SIGMA_CONSTANT, __VA_ARGS__); break;       \
+	case ASGD_SIGMA_INSTANT: SME_CALL(fn, ASGD_SIGMA_INSTANT, __VA_ARGS__); break;         \
+	case ASGD_SIGMA_CONTINUUM: SME_CALL(fn, ASGD_SIGMA_CONTINUUM, __VA_ARGS__); break;     \
+	default: SME_CALL(fn, ASGD_SIGMA_EVOLVE, __VA_ARGS__); break;                          \
+	}
 
 /* The path of the configured (model, Σ); @affine is a constant after inlining. */
 static inline int path_1d(const struct sme_ctx *cx, uint64_t path, asgd_rng *rng, double *traj,
@@ -256,10 +267,10 @@ static inline int path_1d(const struct sme_ctx *cx, uint64_t path, asgd_rng *rng
 	uint64_t *cl = cx->clamps ? &cx->clamps[path] : NULL;
 
 	switch (cx->model) {
-	case ASGD_MODEL_SME_ASGD: SME_DISPATCH_SIGMA(asgd1, affine, cl SME_COMMA) break;
-	case ASGD_MODEL_SME_ASGD_LINEAR: SME_DISPATCH_SIGMA(linear1, affine, cl SME_COMMA) break;
-	case ASGD_MODEL_SME_MSGD: SME_DISPATCH_SIGMA(msgd1, affine, ) break;
-	default: SME_DISPATCH_SIGMA(sgd1, affine, ) break;
+	case ASGD_MODEL_SME_ASGD: SME_DISPATCH_SIGMA(asgd1, cl, affine) break;
+	case ASGD_MODEL_SME_ASGD_LINEAR: SME_DISPATCH_SIGMA(linear1, cl, affine) break;
+	case ASGD_MODEL_SME_MSGD: SME_DISPATCH_SIGMA(msgd1, affine) break;
+	default: SME_DISPATCH_SIGMA(sgd1, affine) break;
 	}
 	return ASGD_OK;
 }

@@ -18,7 +18,7 @@ expect_usage "'1' is not allowed" compare --paths 1
 expect_usage "'abc' is not allowed" compare --paths abc
 expect_usage "'0' is not allowed" compare --substeps 0
 expect_usage "'0' is not allowed" compare --iters 0
-expect_usage "'0' is not allowed" compare --threads 0
+expect_usage "'257' is not allowed" compare --threads 257
 expect_usage "'foo' is not allowed" compare --sigma foo
 expect_usage "divides by mu" compare --sigma evolve --mu 0
 expect_usage "'nope' is unknown" compare --preset nope

@@ -44,7 +44,7 @@ static void usage(void)
 	       "  --substeps S       Euler-Maruyama substeps per step of the SMEs (default 8)\n"
 	       "  --sigma CHOICE     SME-ASGD's Sigma(t): continuum | evolve | constant | instant\n"
 	       "                     (default continuum in 1-D, instant for d > 1)\n"
-	       "  --threads T        compute threads (default: all cores)\n"
+	       "  --threads T        compute threads, 0 = all cores (default 0)\n"
 	       "  --seed S           seed (default 1)\n"
 	       "  --out DIR          output directory (default out/compare)\n"
 	       "  --quiet            no progress, no table on stdout\n"

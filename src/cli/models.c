@@ -49,7 +49,7 @@ int cli_models_option(const char *cmd, struct cli_models *o, int c, const char *
 	case 'P': o->paths = cli_u64_range(cmd, "--paths", arg, 2, 100000000); break;
 	case 'S': o->substeps = (unsigned)cli_u64_range(cmd, "--substeps", arg, 1, 100000); break;
 	case 'g': o->sigma_s = arg; break;
-	case 't': o->threads = (unsigned)cli_u64_range(cmd, "--threads", arg, 1, ASGD_ENSEMBLE_MAX_THREADS); break;
+	case 't': o->threads = (unsigned)cli_u64_range(cmd, "--threads", arg, 0, ASGD_ENSEMBLE_MAX_THREADS); break;
 	case 's': o->seed = cli_u64_range(cmd, "--seed", arg, 0, UINT64_MAX); break;
 	case 'o': o->out = arg; break;
 	case 'q': o->quiet = 1; break;
