@@ -21,6 +21,7 @@ static const char *const model_names[ASGD_MODEL_COUNT] = {
 	[ASGD_MODEL_SME_ASGD_LINEAR] = "sme-asgd-linear",
 	[ASGD_MODEL_SME_MSGD] = "sme-msgd",
 	[ASGD_MODEL_SME_SGD] = "sme-sgd",
+	[ASGD_MODEL_SME_ASGD_MIXTURE] = "sme-asgd-mixture",
 };
 
 static const char *const sigma_names[ASGD_SIGMA_COUNT] = {

@@ -23,6 +23,7 @@ typedef enum asgd_model {
 	ASGD_MODEL_SME_ASGD_LINEAR,	/* (2.5) */
 	ASGD_MODEL_SME_MSGD,		/* (2.7) */
 	ASGD_MODEL_SME_SGD,		/* (3.3) */
+	ASGD_MODEL_SME_ASGD_MIXTURE,	/* (2.11) with one auxiliary variable per geometric component */
 	ASGD_MODEL_COUNT
 } asgd_model;
 
@@ -35,7 +36,8 @@ typedef enum asgd_sigma {
 	ASGD_SIGMA_COUNT
 } asgd_sigma;
 
-/* "asgd", "sgd", "msgd", "minibatch", "sme-asgd", "sme-asgd-linear", "sme-msgd", "sme-sgd". */
+/* "asgd", "sgd", "msgd", "minibatch", "sme-asgd", "sme-asgd-linear", "sme-msgd", "sme-sgd",
+ * "sme-asgd-mixture". */
 const char *asgd_model_name(asgd_model m);
 
 /* The model named @name into *out. Returns 0 or ASGD_EINVAL (unknown name; *out untouched). */

@@ -17,6 +17,7 @@
 #include "asgd/error.h"
 #include "asgd/moments.h"
 #include "asgd/problem.h"
+#include "asgd/replicas.h"
 #include "asgd/report.h"
 #include "asgd/staleness.h"
 #include "asgd/work.h"
@@ -30,18 +31,6 @@ struct run_opts {
 	asgd_engine_config cfg;
 	uint64_t replicas;
 	int quiet;
-};
-
-/* What the replicas measured together. */
-struct run_totals {
-	asgd_moments moments;
-	asgd_staleness staleness;
-	uint64_t computed, applied, discarded, replicas_done;
-	double wall_s, work_sum_ns, work_cv_sum;
-	uint64_t work_runs; /* replicas that injected work */
-	int diverged, interrupted;
-	double *traj;
-	double *x_last;
 };
 
 static void usage(void)
@@ -144,62 +133,6 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 	o->cfg.stop = cli_stop_flag();
 }
 
-static int totals_init(struct run_totals *t, const struct run_opts *o)
-{
-	size_t dim = asgd_problem_dim(o->problem);
-
-	memset(t, 0, sizeof(*t));
-	t->traj = malloc((o->cfg.iters + 1) * dim * sizeof(double));
-	t->x_last = calloc(dim, sizeof(double));
-	if (!t->traj || !t->x_last)
-		return ASGD_ENOMEM;
-	if (asgd_moments_init(&t->moments, o->cfg.iters + 1, dim) != ASGD_OK)
-		return ASGD_ENOMEM;
-	return asgd_staleness_init(&t->staleness, o->cfg.workers);
-}
-
-static void totals_free(struct run_totals *t)
-{
-	asgd_moments_free(&t->moments);
-	asgd_staleness_free(&t->staleness);
-	free(t->traj);
-	free(t->x_last);
-}
-
-/* One replica; only complete, finite replicas enter the moments. */
-static int run_replica(struct run_opts *o, struct run_totals *t, uint64_t r)
-{
-	asgd_engine_result res;
-	int rc;
-
-	o->cfg.replica = r;
-	o->cfg.trajectory = t->traj;
-	rc = asgd_engine_run(&o->cfg, &res);
-	if (rc != ASGD_OK)
-		return rc;
-	t->computed += res.computed;
-	t->applied += res.applied;
-	t->discarded += res.discarded;
-	t->wall_s += res.wall_s;
-	if (!isnan(res.work_mean_ns)) {
-		t->work_sum_ns += res.work_mean_ns;
-		t->work_cv_sum += res.work_cv;
-		t->work_runs++;
-	}
-	rc = asgd_staleness_add_run(&t->staleness, res.tau, res.worker, res.applied);
-	memcpy(t->x_last, res.x_final, asgd_problem_dim(o->problem) * sizeof(double));
-	if (res.diverged)
-		t->diverged = 1;
-	else if (res.interrupted)
-		t->interrupted = 1;
-	else if (rc == ASGD_OK) {
-		rc = asgd_moments_add_path(&t->moments, t->traj);
-		t->replicas_done++;
-	}
-	asgd_engine_result_free(&res);
-	return rc;
-}
-
 static cJSON *settings_json(const struct run_opts *o)
 {
 	char work[64];
@@ -219,7 +152,7 @@ static cJSON *settings_json(const struct run_opts *o)
 	return j;
 }
 
-static cJSON *summary_json(const struct run_opts *o, const struct run_totals *t,
+static cJSON *summary_json(const struct run_opts *o, const asgd_replicas *t,
 			   const asgd_staleness_summary *sum)
 {
 	cJSON *root = settings_json(o), *acc, *thr, *work;
@@ -240,16 +173,16 @@ static cJSON *summary_json(const struct run_opts *o, const struct run_totals *t,
 	cJSON_AddNumberToObject(thr, "updates_per_s", t->wall_s > 0 ? t->applied / t->wall_s : 0);
 	cJSON_AddNumberToObject(thr, "wall_s", t->wall_s);
 	work = cJSON_AddObjectToObject(root, "work_realised");
-	if (t->work_runs > 0) {
-		cJSON_AddNumberToObject(work, "mean_ns", t->work_sum_ns / (double)t->work_runs);
-		cJSON_AddNumberToObject(work, "cv", t->work_cv_sum / (double)t->work_runs);
+	if (!isnan(t->work_mean_ns)) {
+		cJSON_AddNumberToObject(work, "mean_ns", t->work_mean_ns);
+		cJSON_AddNumberToObject(work, "cv", t->work_cv);
 	}
 	cJSON_AddNumberToObject(work, "requested_mean_ns", asgd_work_mean_ns(&o->cfg.work));
 	cJSON_AddItemToObject(root, "machine", cli_machine_json());
 	return root;
 }
 
-static void print_summary(const struct run_opts *o, const struct run_totals *t,
+static void print_summary(const struct run_opts *o, const asgd_replicas *t,
 			  const asgd_staleness_summary *sum)
 {
 	char work[64], machine[320];
@@ -278,7 +211,7 @@ static void print_summary(const struct run_opts *o, const struct run_totals *t,
 	printf("outputs   %s/{summary.json,moments.csv,staleness.csv}\n", o->out);
 }
 
-static int write_outputs(const struct run_opts *o, const struct run_totals *t,
+static int write_outputs(const struct run_opts *o, const asgd_replicas *t,
 			 const asgd_staleness_summary *sum)
 {
 	char path[4096];
@@ -298,39 +231,27 @@ static int write_outputs(const struct run_opts *o, const struct run_totals *t,
 	return rc;
 }
 
-static int run_all(struct run_opts *o, struct run_totals *t)
+static void replica_progress(void *arg, uint64_t done, uint64_t total)
 {
-	uint64_t r;
-	int rc = ASGD_OK;
-
-	for (r = 0; r < o->replicas && !t->diverged && !t->interrupted; r++) {
-		rc = run_replica(o, t, r);
-		if (rc != ASGD_OK)
-			break;
-		if (!o->quiet)
-			cli_progress("replica", r + 1, o->replicas);
-	}
-	if (!o->quiet)
-		cli_progress_end();
-	return rc;
+	(void)arg;
+	cli_progress("replica", done, total);
 }
 
 int cli_run(int argc, char **argv)
 {
 	struct run_opts o;
-	struct run_totals t;
+	asgd_replicas t;
 	asgd_staleness_summary sum;
 	int have_sum, rc, status;
 
 	memset(&o, 0, sizeof(o));
 	parse_args(argc, argv, &o);
 	cli_catch_signals();
-	rc = totals_init(&t, &o);
-	if (rc == ASGD_OK)
-		rc = run_all(&o, &t);
+	rc = asgd_replicas_run(&o.cfg, o.replicas, o.quiet ? NULL : replica_progress, NULL, &t);
+	if (!o.quiet)
+		cli_progress_end();
 	if (rc != ASGD_OK) {
 		fprintf(stderr, "asgd run: the engine failed: %s\n", asgd_strerror(rc));
-		totals_free(&t);
 		asgd_problem_destroy(o.problem);
 		return CLI_EXIT_FAIL;
 	}
@@ -354,7 +275,7 @@ int cli_run(int argc, char **argv)
 	}
 	if (have_sum)
 		asgd_staleness_summary_free(&sum);
-	totals_free(&t);
+	asgd_replicas_free(&t);
 	asgd_problem_destroy(o.problem);
 	return status;
 }

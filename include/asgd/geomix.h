@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * asgd/geomix.h — staleness as a mixture of geometric laws, fitted by EM, K chosen by BIC.
+ *
+ * Measured staleness is rarely one geometric law (results/staleness: chi-square p = 0). The
+ * paper's Section 2 remark allows any completely monotone kernel Σ_j c_j e^{−λ_j r}; its discrete
+ * counterpart is the mixture P(τ = l) = Σ_j w_j (1 − μ_j) μ_j^l, and each component becomes one
+ * auxiliary variable of SME-ASGD (docs/MODELS.md §5). Fits work on a histogram of τ.
+ */
+#ifndef ASGD_GEOMIX_H
+#define ASGD_GEOMIX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The most components a fit may have. */
+#define ASGD_GEOMIX_MAX 6
+
+/* P(τ = l) = Σ_j weight[j] (1 − mu[j]) mu[j]^l, components sorted by increasing mu. */
+typedef struct asgd_geomix {
+	size_t count;			/* K, 1..ASGD_GEOMIX_MAX */
+	double weight[ASGD_GEOMIX_MAX];	/* > 0, summing to 1 */
+	double mu[ASGD_GEOMIX_MAX];	/* in [0, 1) */
+	double loglik;			/* log-likelihood of the data fitted */
+	double bic;			/* −2 loglik + (2K − 1) ln n */
+	unsigned iterations;		/* EM iterations used */
+} asgd_geomix;
+
+/*
+ * asgd_geomix_fit - the maximum-likelihood mixture of @k geometrics for the histogram @hist
+ * (hist[l] = number of samples with τ = l, l < @len), by EM from a deterministic start (μ spread
+ * over the quantiles of the data), until the log-likelihood changes by less than 1e-10 relative
+ * or 10000 iterations. Returns 0; ASGD_EINVAL for NULL, k outside 1..ASGD_GEOMIX_MAX, or an empty
+ * histogram.
+ */
+int asgd_geomix_fit(const uint64_t *hist, size_t len, size_t k, asgd_geomix *out);
+
+/*
+ * asgd_geomix_select - fit K = 1..@kmax components and keep the one with the smallest BIC.
+ * @all, if not NULL, receives all @kmax fits (all[K−1]). Returns as asgd_geomix_fit.
+ */
+int asgd_geomix_select(const uint64_t *hist, size_t len, size_t kmax, asgd_geomix *best,
+		       asgd_geomix *all);
+
+/* asgd_geomix_pmf - P(τ = l) under @m. */
+double asgd_geomix_pmf(const asgd_geomix *m, uint64_t l);
+
+/* asgd_geomix_mean - E τ = Σ_j w_j μ_j/(1 − μ_j). */
+double asgd_geomix_mean(const asgd_geomix *m);
+
+/*
+ * asgd_geomix_pmf_table - the pmf on 0..L−1, L the first level where the tail P(τ ≥ L) is below
+ * @eps, with the tail added to the last cell, for the simulators' τ tables. Stores a malloc'd
+ * array in *pmf (free it) and L in *len. Returns 0, ASGD_EINVAL, or ASGD_ENOMEM.
+ */
+int asgd_geomix_pmf_table(const asgd_geomix *m, double eps, double **pmf, size_t *len);
+
+#endif /* ASGD_GEOMIX_H */

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * asgd/replicas.h — R independent runs of the real threaded engine from the same x0, pooled.
+ *
+ * One engine run is one sample path of real asynchronous SGD; its staleness is one sequence of
+ * τ_k. Everything that compares the real algorithm with a model (`asgd run`, `validate`, `sweep`)
+ * needs many such runs: their trajectories give the moments over replicas, their staleness
+ * sequences are pooled into one fit, and their counts must add up. This module runs them one
+ * after the other (each already uses every core) and keeps the totals.
+ */
+#ifndef ASGD_REPLICAS_H
+#define ASGD_REPLICAS_H
+
+#include <stdint.h>
+
+#include "asgd/engine.h"
+#include "asgd/moments.h"
+#include "asgd/staleness.h"
+
+/* What R replicas measured together. */
+typedef struct asgd_replicas {
+	asgd_moments moments;		/* over the complete, finite replicas: K+1 rows of dim */
+	asgd_staleness staleness;	/* every applied gradient's τ, one run per replica */
+	uint64_t computed, applied, discarded;
+	uint64_t replicas_done;		/* complete replicas in the moments */
+	double wall_s;			/* engine time summed over replicas */
+	double work_mean_ns, work_cv;	/* realised injected work, averaged over replicas (NAN: none) */
+	int diverged;			/* a replica's iterate became non-finite: the run stopped there */
+	int interrupted;		/* the stop flag ended a replica early: the run stopped there */
+	double *x_last;			/* the last replica's final iterate (dim values) */
+} asgd_replicas;
+
+/*
+ * asgd_replicas_run - run replicas r = 0..@replicas−1 of the engine configured by @cfg (its
+ * replica and trajectory fields are set here), stopping early at divergence or at the stop flag.
+ * @progress, if not NULL, is called after each replica with (arg, done, total).
+ * Returns 0 (see diverged/interrupted), ASGD_EINVAL for NULL or zero replicas, ASGD_ENOMEM, or an
+ * engine error. On success free @out with asgd_replicas_free(); on failure it holds nothing.
+ */
+int asgd_replicas_run(asgd_engine_config *cfg, uint64_t replicas,
+		      void (*progress)(void *arg, uint64_t done, uint64_t total), void *arg,
+		      asgd_replicas *out);
+
+/* asgd_replicas_free - release a result; NULL is a no-op. */
+void asgd_replicas_free(asgd_replicas *r);
+
+#endif /* ASGD_REPLICAS_H */

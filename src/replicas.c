@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * replicas.c — the real engine run R times from x0: moments over replicas, pooled staleness,
+ * accounting that must add up.
+ */
+#include "asgd/replicas.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "asgd/error.h"
+#include "asgd/problem.h"
+
+static int totals_init(asgd_replicas *t, const asgd_engine_config *cfg)
+{
+	size_t dim = asgd_problem_dim(cfg->problem);
+
+	memset(t, 0, sizeof(*t));
+	t->x_last = calloc(dim, sizeof(double));
+	if (!t->x_last || asgd_moments_init(&t->moments, cfg->iters + 1, dim) != ASGD_OK ||
+	    asgd_staleness_init(&t->staleness, cfg->workers) != ASGD_OK) {
+		asgd_replicas_free(t);
+		return ASGD_ENOMEM;
+	}
+	return ASGD_OK;
+}
+
+/* One replica; only complete, finite replicas enter the moments. */
+static int run_one(asgd_engine_config *cfg, asgd_replicas *t, uint64_t r, double *work_sum,
+		   double *cv_sum, uint64_t *work_runs)
+{
+	asgd_engine_result res;
+	int rc;
+
+	cfg->replica = r;
+	rc = asgd_engine_run(cfg, &res);
+	if (rc != ASGD_OK)
+		return rc;
+	t->computed += res.computed;
+	t->applied += res.applied;
+	t->discarded += res.discarded;
+	t->wall_s += res.wall_s;
+	if (!isnan(res.work_mean_ns)) {
+		*work_sum += res.work_mean_ns;
+		*cv_sum += res.work_cv;
+		(*work_runs)++;
+	}
+	rc = asgd_staleness_add_run(&t->staleness, res.tau, res.worker, res.applied);
+	memcpy(t->x_last, res.x_final, asgd_problem_dim(cfg->problem) * sizeof(double));
+	if (res.diverged)
+		t->diverged = 1;
+	else if (res.interrupted)
+		t->interrupted = 1;
+	else if (rc == ASGD_OK) {
+		rc = asgd_moments_add_path(&t->moments, cfg->trajectory);
+		t->replicas_done++;
+	}
+	asgd_engine_result_free(&res);
+	return rc;
+}
+
+int asgd_replicas_run(asgd_engine_config *cfg, uint64_t replicas,
+		      void (*progress)(void *arg, uint64_t done, uint64_t total), void *arg,
+		      asgd_replicas *out)
+{
+	double work_sum = 0, cv_sum = 0, *traj;
+	uint64_t work_runs = 0;
+	int rc;
+
+	if (!cfg || !out || !cfg->problem || replicas == 0)
+		return ASGD_EINVAL;
+	rc = totals_init(out, cfg);
+	if (rc)
+		return rc;
+	traj = malloc((cfg->iters + 1) * asgd_problem_dim(cfg->problem) * sizeof(double));
+	if (!traj) {
+		asgd_replicas_free(out);
+		return ASGD_ENOMEM;
+	}
+	cfg->trajectory = traj;
+	for (uint64_t r = 0; r < replicas && !out->diverged && !out->interrupted; r++) {
+		rc = run_one(cfg, out, r, &work_sum, &cv_sum, &work_runs);
+		if (rc != ASGD_OK)
+			break;
+		if (progress)
+			progress(arg, r + 1, replicas);
+	}
+	cfg->trajectory = NULL;
+	free(traj);
+	if (rc != ASGD_OK) {
+		asgd_replicas_free(out);
+		return rc;
+	}
+	out->work_mean_ns = work_runs ? work_sum / (double)work_runs : NAN;
+	out->work_cv = work_runs ? cv_sum / (double)work_runs : NAN;
+	return ASGD_OK;
+}
+
+void asgd_replicas_free(asgd_replicas *r)
+{
+	if (!r)
+		return;
+	asgd_moments_free(&r->moments);
+	asgd_staleness_free(&r->staleness);
+	free(r->x_last);
+	r->x_last = NULL;
+}
