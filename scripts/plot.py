@@ -11,6 +11,17 @@
       fitted slope and Theorem 3's slope 1.
   plot.py moments CSV [CSV ...] [--labels a,b] [-o FILE.png] [--coords 0]
       Any moments.csv files side by side.
+  plot.py validate DIR [-o FILE.png] [--coords 0]
+      The output of `asgd validate`: the real engine's mean and second moment over replicas with
+      a +-2 standard-error band, against each model's line (second moment on a log scale).
+  plot.py staleness DIR [-o FILE.png]
+      The staleness measured by `asgd validate` (or `asgd run`): the empirical pmf on a log
+      axis, with the fitted geometric and, from validate, the fitted mixture of geometrics.
+
+  plot.py sweep DIR [-o FILE.png]
+      The output of `asgd sweep`: the fitted mu_hat (95% interval) against M beside 1 - 1/M,
+      and the stationary E||x - x*||^2 of the real run, of Proposition 1's matched MSGD
+      (mu' = mu_hat, eta' = eta(1 - mu_hat)), Appendix B and the discrete ASGD's exact value.
 
 Each figure is written to a temporary file and renamed, so a failed run never leaves half a PNG.
 """
@@ -26,11 +37,16 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 
 COLORS = {"asgd": "black", "sme-asgd": "tab:blue", "sme-sgd": "tab:red",
           "sme-asgd-linear": "tab:cyan", "msgd": "tab:green", "sme-msgd": "tab:olive",
           "sgd": "tab:gray", "minibatch": "tab:purple"}
 LABELS = {"asgd": "ASGD (2.1)", "sme-asgd": "SME-ASGD (2.11)", "sme-sgd": "SME-SGD (3.3)"}
+# asgd validate's models: colour by family, line style by staleness law.
+VALIDATE_STYLE = {"sme-asgd": ("tab:blue", "-"), "sme-sgd": ("tab:red", "-"),
+                  "asgd-geometric": ("tab:green", "-"), "asgd-measured-pmf": ("tab:green", "--"),
+                  "asgd-mixture-pmf": ("tab:green", ":"), "sme-asgd-mixture": ("tab:blue", ":")}
 
 
 def fail(msg):
@@ -185,6 +201,216 @@ def plot_moments(args):
     save(fig, args.output or "moments.png")
 
 
+def read_json(path, what):
+    if not os.path.isfile(path):
+        fail(f"'{os.path.dirname(path) or '.'}' has no {os.path.basename(path)}: is it {what}?")
+    with open(path) as fp:
+        return json.load(fp)
+
+
+def plot_validate(args):
+    info = read_json(os.path.join(args.dir, "validation.json"), "the --out of 'asgd validate'")
+    real = read_moments(os.path.join(args.dir, "real", "moments.csv"))
+    models = [m for m in info.get("models", {})
+              if os.path.isfile(os.path.join(args.dir, m, "moments.csv"))]
+    data = {m: read_moments(os.path.join(args.dir, m, "moments.csv")) for m in models}
+    coords = parse_coords(args.coords) if args.coords else [0]
+    for c in coords:
+        if c not in real:
+            fail(f"--coords: coordinate {c} is not in the data (0..{max(real)})")
+    fig, axes = plt.subplots(len(coords), 2, figsize=(11, 3.8 * len(coords)), squeeze=False,
+                             constrained_layout=True)
+    for row, c in enumerate(coords):
+        for col, (key, name) in enumerate((("mean", "E x_k"), ("second", "E x_k^2"))):
+            ax = axes[row][col]
+            band(ax, real[c], key, "black", "real engine (+-2 SE)")
+            for m in models:
+                color, ls = VALIDATE_STYLE.get(m, (None, "-"))
+                d = data[m][c]
+                ax.plot(d["k"], d[key], color=color, ls=ls, lw=1.0, label=m)
+            coord = f" (coordinate {c})" if len(real) > 1 else ""
+            if key == "second":  # log: the transient and the stationary level both show
+                ax.set_yscale("log")
+            ax.set_title(f"{name}{coord}" + (", log scale" if key == "second" else ""))
+            ax.set_xlabel("iteration k")
+            ax.grid(alpha=0.3)
+            if row == 0 and col == 0:
+                ax.legend(fontsize=7)
+    st = info.get("staleness") or {}
+    se = info.get("settings", {})
+    mu = st.get("mu_hat")
+    fig.suptitle(f"{se.get('preset')}: M={se.get('workers')}, work={se.get('work')}, "
+                 f"eta={se.get('eta')}, {info.get('real', {}).get('replicas')} real runs, "
+                 f"mu_hat={mu:.4f}, {se.get('paths')} paths per model" if mu is not None
+                 else f"{se.get('preset')}: no staleness measured")
+    save(fig, args.output or os.path.join(args.dir, "validate.png"))
+
+
+def read_staleness_csv(path):
+    pmf = {}
+    with open(path, newline="") as fp:
+        rows = csv.DictReader(fp)
+        if rows.fieldnames is None or not {"l", "count", "pmf", "geometric_pmf"} <= set(rows.fieldnames):
+            fail(f"'{path}' is not a staleness.csv (needs columns l,count,pmf,geometric_pmf)")
+        for r in rows:
+            pmf[int(r["l"])] = (float(r["count"]), float(r["pmf"]), float(r["geometric_pmf"]))
+    if not pmf:
+        fail(f"'{path}' has no rows")
+    return pmf
+
+
+def plot_staleness(args):
+    path = next((p for p in (os.path.join(args.dir, "real", "staleness.csv"),
+                             os.path.join(args.dir, "staleness.csv")) if os.path.isfile(p)), None)
+    if path is None:
+        fail(f"'{args.dir}' has no staleness.csv or real/staleness.csv: is it the --out of "
+             "'asgd validate' or 'asgd run'?")
+    rows = read_staleness_csv(path)
+    # the fit: validate's validation.json (with the mixture), else the summary.json beside the csv
+    vpath = os.path.join(args.dir, "validation.json")
+    spath = os.path.join(os.path.dirname(path), "summary.json")
+    jpath = vpath if os.path.isfile(vpath) else spath if os.path.isfile(spath) else None
+    st = (read_json(jpath, "").get("staleness") or {}) if jpath else {}
+    mix = st.get("mixture")
+    n = sum(c for c, _, _ in rows.values())
+    ls = sorted(rows)
+    top = max(ls)
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    seen = [l for l in ls if rows[l][1] > 0]
+    p = [rows[l][1] for l in seen]
+    err = [2 * math.sqrt(q * (1 - q) / n) if n > 0 else 0 for q in p]
+    lo = [min(e, q * 0.999) for e, q in zip(err, p)]  # keep the bars above 0 on a log axis
+    ax.errorbar(seen, p, yerr=[lo, err], fmt="o", color="black", ms=3, lw=0.8,
+                label=f"measured ({int(n)} gradients, +-2 SE)")
+    ax.plot(ls, [rows[l][2] for l in ls], color="tab:blue", lw=1.2,
+            label=f"geometric, mu_hat={st['mu_hat']:.4f}" if "mu_hat" in st else "geometric")
+    if mix:
+        comps = mix.get("components", [])
+        q = [sum(c["weight"] * (1 - c["mu"]) * c["mu"] ** l for c in comps) for l in range(top + 1)]
+        desc = " + ".join(f"{c['weight']:.2f} geom({c['mu']:.3f})" for c in comps)
+        ax.plot(range(top + 1), q, color="tab:orange", lw=1.2, ls="--",
+                label=f"mixture K={mix.get('k')}: {desc}")
+    ax.set_yscale("log")
+    ax.set_xlabel("staleness l")
+    ax.set_ylabel("P(tau = l)")
+    title = "staleness"
+    if st:
+        num = lambda v, f: "n/a" if v is None else format(v, f)  # null: not defined
+        title += (f": chi2 p={num(st.get('chi2_p'), '.3g')}, TV={num(st.get('tv_distance'), '.3f')}, "
+                  f"lag-1={num(st.get('lag1_autocorr'), '.3f')}")
+    ax.set_title(title, fontsize=9)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=7)
+    save(fig, args.output or os.path.join(args.dir, "staleness.png"))
+
+
+# ---- asgd sweep ----
+
+SWEEP_NEEDED = ("workers", "mu_hat", "mu_ci95_lo", "mu_ci95_hi", "real_ex2", "real_ex2_se",
+          "msgd_ex2", "msgd_ex2_se", "msgd_exact_ex2", "appendix_b_ex2", "asgd_exact_ex2")
+
+
+def num(v):
+    """A JSON number, or NaN for null (no test, not a 1-D quadratic)."""
+    return float("nan") if v is None else float(v)
+
+
+def read_sweep(d):
+    path = os.path.join(d, "sweep.json")
+    if not os.path.isdir(d):
+        fail(f"'{d}' does not exist or is not a directory")
+    if not os.path.isfile(path):
+        fail(f"'{d}' has no sweep.json: is it the --out of 'asgd sweep'?")
+    try:
+        with open(path) as fp:
+            info = json.load(fp)
+    except (OSError, ValueError) as e:
+        fail(f"'{path}' is not readable JSON: {e}")
+    rows = info.get("rows") if isinstance(info, dict) else None
+    if not isinstance(rows, list):
+        fail(f"'{path}' has no list of rows: is it the sweep.json of 'asgd sweep'?")
+    if not rows:
+        fail(f"'{path}' has no rows (an interrupted sweep before its first M?)")
+    for i, r in enumerate(rows):
+        missing = [k for k in SWEEP_NEEDED if not isinstance(r, dict) or k not in r]
+        if missing:
+            fail(f"'{path}': row {i} lacks {', '.join(missing)}")
+        try:
+            for k in SWEEP_NEEDED:
+                num(r[k])
+        except (TypeError, ValueError):
+            fail(f"'{path}': row {i} has a value that is not a number")
+    rows = sorted(rows, key=lambda r: num(r["workers"]))
+    return info, {k: [num(r[k]) for r in rows] for k in SWEEP_NEEDED}
+
+
+def finite(xs, ys):
+    pairs = [(x, y) for x, y in zip(xs, ys) if math.isfinite(y)]
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
+def errbars(ax, m, y, se, color, label, shift):
+    """y +- 2 SE at M * shift (a small offset on the log axis keeps the bars apart)."""
+    pts = [(x * shift, a, 2 * s if math.isfinite(s) else 0.0)
+           for x, a, s in zip(m, y, se) if math.isfinite(a)]
+    if pts:
+        ax.errorbar([p[0] for p in pts], [p[1] for p in pts], yerr=[p[2] for p in pts],
+                    fmt="o", color=color, capsize=3, ms=5, label=label)
+
+
+def panel_mu(ax, d):
+    m = d["workers"]
+    lo = [max(a - b, 0) for a, b in zip(d["mu_hat"], d["mu_ci95_lo"])]
+    hi = [max(b - a, 0) for a, b in zip(d["mu_hat"], d["mu_ci95_hi"])]
+    ax.errorbar(m, d["mu_hat"], yerr=[lo, hi], fmt="o", color="black", capsize=3,
+                label="mu_hat (95% interval)")
+    top = max(m)
+    grid = [1 + i * (top - 1) / 200 for i in range(201)] if top > 1 else [1]
+    ax.plot(grid, [1 - 1 / g for g in grid], "--", color="tab:red", lw=1, label="1 - 1/M")
+    ax.set_xlabel("workers M")
+    ax.set_ylabel("staleness mu")
+    ax.set_title("fitted staleness against the queueing prediction")
+
+
+def panel_ex2(ax, d):
+    m = d["workers"]
+    errbars(ax, m, d["real_ex2"], d["real_ex2_se"], "black", "real run (+-2 SE)", 1.0)
+    errbars(ax, m, d["msgd_ex2"], d["msgd_ex2_se"], "tab:green",
+            "MSGD(mu_hat, eta(1-mu_hat)) (+-2 SE)", 1.06)
+    for key, color, ls, label in (("msgd_exact_ex2", "tab:green", "--", "MSGD exact"),
+                                  ("appendix_b_ex2", "tab:blue", "-", "Appendix B"),
+                                  ("asgd_exact_ex2", "tab:purple", ":", "discrete ASGD exact")):
+        x, y = finite(m, d[key])
+        if x:
+            ax.plot(x, y, ls, color=color, marker=".", lw=1.2, label=label)
+    ax.set_xlabel("workers M")
+    ax.set_ylabel("stationary E||x - x*||^2")
+    ax.set_title("stationary spread: ASGD and Proposition 1's MSGD")
+
+
+def plot_sweep(args):
+    info, d = read_sweep(args.dir)
+    if any(not math.isfinite(x) or x < 1 for x in d["workers"]):
+        fail(f"'{args.dir}/sweep.json': workers must be numbers >= 1")
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), constrained_layout=True)
+    panel_mu(axes[0], d)
+    panel_ex2(axes[1], d)
+    for ax in axes:
+        if max(d["workers"]) > 1:
+            ax.set_xscale("log", base=2)
+            ax.set_xticks(sorted(set(d["workers"])))
+            ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+            ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+        ax.grid(alpha=0.3, which="both")
+        ax.legend(fontsize=8)
+    fig.suptitle(f"asgd sweep {info.get('preset')}: eta={info.get('eta')}, "
+                 f"work={info.get('work')}, {info.get('replicas_requested')} replicas, "
+                 f"late-half averages from k={info.get('stationary_from_k')}"
+                 + (" (PARTIAL)" if info.get("partial") else ""), fontsize=10)
+    save(fig, args.output or os.path.join(args.dir, "sweep.png"))
+
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="what", required=True)
@@ -200,8 +426,19 @@ def main():
     m.add_argument("--labels")
     m.add_argument("--coords")
     m.add_argument("-o", "--output")
+    v = sub.add_parser("validate", help="figure from 'asgd validate' output")
+    v.add_argument("dir")
+    v.add_argument("-o", "--output")
+    v.add_argument("--coords")
+    s = sub.add_parser("staleness", help="measured staleness pmf with the fitted laws")
+    s.add_argument("dir")
+    s.add_argument("-o", "--output")
+    w = sub.add_parser("sweep", help="figure from 'asgd sweep' output")
+    w.add_argument("dir")
+    w.add_argument("-o", "--output")
     args = ap.parse_args()
-    {"compare": plot_compare, "order": plot_order, "moments": plot_moments}[args.what](args)
+    {"compare": plot_compare, "order": plot_order, "moments": plot_moments,
+     "validate": plot_validate, "staleness": plot_staleness, "sweep": plot_sweep}[args.what](args)
 
 
 if __name__ == "__main__":

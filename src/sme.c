@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * sme.c — Euler–Maruyama ensembles of the SMEs (docs/MODELS.md §2): checking a configuration,
+ * sme.c — Euler–Maruyama ensembles of the SMEs (docs/MODELS.md §2, §5): checking a configuration,
  * fixing the model's constants and the problem's noise data once, and handing one path function
  * to the ensemble module, which runs P of them on all cores.
  *
@@ -26,6 +26,8 @@ int asgd_sme_sigma_allowed(asgd_model model, asgd_sigma s)
 		return s < ASGD_SIGMA_COUNT;
 	case ASGD_MODEL_SME_ASGD_LINEAR:
 		return s == ASGD_SIGMA_EVOLVE || s == ASGD_SIGMA_CONSTANT || s == ASGD_SIGMA_INSTANT;
+	case ASGD_MODEL_SME_ASGD_MIXTURE:
+		return s != ASGD_SIGMA_EVOLVE && s < ASGD_SIGMA_COUNT;
 	case ASGD_MODEL_SME_MSGD:
 	case ASGD_MODEL_SME_SGD:
 		return s == ASGD_SIGMA_CONSTANT || s == ASGD_SIGMA_INSTANT;
@@ -38,7 +40,7 @@ asgd_sigma asgd_sme_default_sigma(asgd_model m, const asgd_problem *p)
 {
 	int one_d = p && asgd_problem_dim(p) == 1;
 
-	if (m == ASGD_MODEL_SME_ASGD && one_d)
+	if ((m == ASGD_MODEL_SME_ASGD || m == ASGD_MODEL_SME_ASGD_MIXTURE) && one_d)
 		return ASGD_SIGMA_CONTINUUM;
 	if (m == ASGD_MODEL_SME_ASGD_LINEAR && one_d)
 		return ASGD_SIGMA_EVOLVE;
@@ -50,6 +52,30 @@ static int fail(char *err, size_t errlen, const char *msg)
 	if (err && errlen)
 		snprintf(err, errlen, "%s", msg);
 	return ASGD_EINVAL;
+}
+
+/* sme-asgd-mixture needs a valid mixture, and μ = μ̄ so that Δt = √(η(1 − μ̄)) (MODELS.md §5). */
+static int check_mixture(const asgd_sme_config *cfg, char *err, size_t errlen)
+{
+	double mu_bar;
+
+	if (cfg->model != ASGD_MODEL_SME_ASGD_MIXTURE)
+		return cfg->mixture ? fail(err, errlen, "a staleness mixture is only for "
+						   "sme-asgd-mixture") : ASGD_OK;
+	if (!cfg->mixture)
+		return fail(err, errlen, "sme-asgd-mixture needs a staleness mixture");
+	if (asgd_geomix_check(cfg->mixture) != ASGD_OK)
+		return fail(err, errlen, "the staleness mixture must have 1..6 components, weights "
+					 "> 0 summing to 1 (within 1e-9) and every mu in [0, 1)");
+	mu_bar = asgd_geomix_mu_bar(cfg->mixture);
+	if (!(fabs(cfg->mu - mu_bar) <= 1e-9)) {
+		if (err && errlen)
+			snprintf(err, errlen, "mu %.17g is not allowed for sme-asgd-mixture: "
+				 "expected the mixture's mu_bar = m/(1+m) = %.17g (within 1e-9), m "
+				 "its mean staleness", cfg->mu, mu_bar);
+		return ASGD_EINVAL;
+	}
+	return ASGD_OK;
 }
 
 static int check_batch(const asgd_batch_schedule *b)
@@ -66,12 +92,15 @@ int asgd_sme_check_config(const asgd_sme_config *cfg, char *err, size_t errlen)
 {
 	if (!cfg || !cfg->problem)
 		return fail(err, errlen, "no config or no problem");
-	if (cfg->model < ASGD_MODEL_SME_ASGD || cfg->model > ASGD_MODEL_SME_SGD)
-		return fail(err, errlen, "the model must be sme-asgd, sme-asgd-linear, sme-msgd or "
-					 "sme-sgd");
+	if (asgd_model_is_discrete(cfg->model) || cfg->model >= ASGD_MODEL_COUNT)
+		return fail(err, errlen, "the model must be sme-asgd, sme-asgd-linear, sme-msgd, "
+					 "sme-sgd or sme-asgd-mixture");
 	if (!asgd_sme_sigma_allowed(cfg->model, cfg->sigma))
 		return fail(err, errlen, cfg->model == ASGD_MODEL_SME_ASGD_LINEAR
 				 ? "sigma for sme-asgd-linear must be evolve, constant or instant"
+				 : cfg->model == ASGD_MODEL_SME_ASGD_MIXTURE
+				 ? "sigma for sme-asgd-mixture must be continuum, constant or "
+				   "instant"
 				 : "sigma for sme-msgd and sme-sgd must be constant or instant");
 	if (!(cfg->eta > 0) || !isfinite(cfg->eta))
 		return fail(err, errlen, "eta must be a finite number > 0");
@@ -84,7 +113,7 @@ int asgd_sme_check_config(const asgd_sme_config *cfg, char *err, size_t errlen)
 		return fail(err, errlen, "iters, substeps and paths must be >= 1");
 	if (check_batch(&cfg->batch) != ASGD_OK)
 		return fail(err, errlen, "batch sizes must be >= 1");
-	return ASGD_OK;
+	return check_mixture(cfg, err, errlen);
 }
 
 /* ---- setting up and running ---- */
@@ -188,6 +217,7 @@ static void ctx_constants(struct sme_ctx *cx, const asgd_sme_config *cfg)
 	cx->alpha = sqrt(eta / (1 - mu));
 	switch (cx->model) {
 	case ASGD_MODEL_SME_ASGD:
+	case ASGD_MODEL_SME_ASGD_MIXTURE:	/* α = η/Δt, s = η/√Δt with μ = μ̄ (§5) */
 		cx->fric = sqrt((1 - mu) / eta);
 		cx->noise = pow(eta, 0.75) * pow(1 - mu, -0.25);	/* s, s²Δt = η² */
 		break;
@@ -206,6 +236,16 @@ static void ctx_constants(struct sme_ctx *cx, const asgd_sme_config *cfg)
 	}
 }
 
+/* The mixture's weights and rates c_j = (1 − μ_j)/Δt of dȳ_j = c_j(∇f − ȳ_j)dt (MODELS.md §5). */
+static void ctx_mixture(struct sme_ctx *cx, const asgd_geomix *m)
+{
+	cx->mix_k = m->count;
+	for (size_t j = 0; j < m->count; j++) {
+		cx->mix_w[j] = m->weight[j];
+		cx->mix_c[j] = (1 - m->mu[j]) / cx->dt;
+	}
+}
+
 static int ctx_init(struct sme_ctx *cx, const asgd_sme_config *cfg)
 {
 	int rc;
@@ -220,6 +260,8 @@ static int ctx_init(struct sme_ctx *cx, const asgd_sme_config *cfg)
 	cx->S = cfg->substeps;
 	cx->x0 = cfg->x0 ? cfg->x0 : asgd_problem_x0(cfg->problem);
 	ctx_constants(cx, cfg);
+	if (cfg->mixture)
+		ctx_mixture(cx, cfg->mixture);
 	if (cx->K + 1 == 0 || (cx->K + 1) > SIZE_MAX / cx->d / sizeof(double))
 		return ASGD_EINVAL;
 	rc = ctx_affine(cx);

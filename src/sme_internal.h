@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "asgd/geomix.h"
 #include "asgd/model.h"
 #include "asgd/problem.h"
 #include "asgd/rng.h"
@@ -36,6 +37,9 @@ struct sme_ctx {
 	double C0;		/* 1-D: C(x_0) */
 	double *F0;		/* d > 1: n*d, the low-rank factor of C(x_0), rows (∇f_i − ∇f)/√n */
 	double *grad0;		/* ∇f(0), for the linear form's h = ∇f(P) − ∇f(0) */
+	/* sme-asgd-mixture (MODELS.md §5): weights π_j and rates c_j = (1 − μ_j)/Δt */
+	size_t mix_k;
+	double mix_w[ASGD_GEOMIX_MAX], mix_c[ASGD_GEOMIX_MAX];
 };
 
 /* The Σ choices that carry a state of their own (G or Σ) along each path. */

@@ -142,6 +142,58 @@ static inline void asgd1(const struct sme_ctx *cx, asgd_rng *rs, double *traj, u
 		*clamps = ncl;
 }
 
+/*
+ * SME-ASGD for mixture staleness (MODELS.md §5): K ≤ ASGD_GEOMIX_MAX gradient averages ȳ_j and,
+ * for the continuum Σ, G_j; X moves by −αḡ with ḡ = Σ_j π_j ȳ_j. ȳ_j(0) = ∇f(x_0), G_j(0) = S(x_0).
+ */
+static inline void mixture1(const struct sme_ctx *cx, asgd_rng *rs, double *traj,
+			    uint64_t *clamps, const int affine, const asgd_sigma mode,
+			    const int single)
+{
+	asgd_rng r = *rs;
+	const size_t K = cx->mix_k;
+	const double h = cx->h, ha = h * cx->alpha, amp0 = cx->noise * sqrt(h);
+	const double sqc = sqrt(fmax(cx->C0, 0));
+	double x = cx->x0[0], C, g = grad1(cx, affine, x, &C);
+	double yb[ASGD_GEOMIX_MAX], G[ASGD_GEOMIX_MAX], ch[ASGD_GEOMIX_MAX];
+	uint64_t ncl = 0;
+
+	for (size_t j = 0; j < K; j++) {
+		yb[j] = g;
+		G[j] = C + g * g;
+		ch[j] = cx->mix_c[j] * h;
+	}
+	traj[0] = x;
+	for (uint64_t k = 0; k < cx->K; k++) {
+		const double amp = amp0 * asgd__sme_batch_scale(cx, k), ampc = amp * sqc;
+
+		for (unsigned s = 0; s < (single ? 1 : cx->S); s++) {
+			const double z = asgd_normal(&r);
+			double dx, gb = 0, Gb = 0;
+
+			for (size_t j = 0; j < K; j++)
+				gb += cx->mix_w[j] * yb[j];
+			if (mode == ASGD_SIGMA_CONTINUUM) {
+				g = grad1(cx, affine, x, &C);
+				for (size_t j = 0; j < K; j++) {
+					Gb += cx->mix_w[j] * G[j];
+					G[j] += ch[j] * (C + g * g - G[j]);
+				}
+				dx = amp * asgd__sme_root_clamped(Gb - gb * gb, &ncl) * z;
+			} else {
+				dx = grad_noise1(cx, affine, mode, x, amp, ampc, z, &g);
+			}
+			for (size_t j = 0; j < K; j++)
+				yb[j] += ch[j] * (g - yb[j]);
+			x += dx - ha * gb;
+		}
+		traj[k + 1] = x;
+	}
+	*rs = r;
+	if (clamps)
+		*clamps = ncl;
+}
+
 /* SME-ASGD, linear form (2.5): M_0 = x_0, P_0 = 0, X = M + αP recorded. */
 static inline void linear1(const struct sme_ctx *cx, asgd_rng *rs, double *traj,
 			   uint64_t *clamps, const int affine, const asgd_sigma mode,
@@ -270,6 +322,7 @@ static inline int path_1d(const struct sme_ctx *cx, uint64_t path, asgd_rng *rng
 	case ASGD_MODEL_SME_ASGD: SME_DISPATCH_SIGMA(asgd1, cl, affine) break;
 	case ASGD_MODEL_SME_ASGD_LINEAR: SME_DISPATCH_SIGMA(linear1, cl, affine) break;
 	case ASGD_MODEL_SME_MSGD: SME_DISPATCH_SIGMA(msgd1, affine) break;
+	case ASGD_MODEL_SME_ASGD_MIXTURE: SME_DISPATCH_SIGMA(mixture1, cl, affine) break;
 	default: SME_DISPATCH_SIGMA(sgd1, affine) break;
 	}
 	return ASGD_OK;

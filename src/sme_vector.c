@@ -4,7 +4,9 @@
  *
  * One path's vectors live in the thread's scratch (struct nd_state); the evolving Σ(t) choices
  * carry a d×d matrix, stepped and factored by asgd/sigma.h, while constant and instant Σ use the
- * low-rank factor (∇f_i − ∇f)/√n of C and draw n normals instead of factoring. In 1-D it computes
+ * low-rank factor (∇f_i − ∇f)/√n of C and draw n normals instead of factoring. SME-ASGD for mixture
+ * staleness carries K gradient averages ȳ_j and, for the continuum Σ, K matrices G_j (MODELS.md
+ * §5). In 1-D it computes
  * the scheme of sme_scalar.c with the same draws. Within a substep of length h every coefficient
  * is taken at the substep's start (explicit, Itô): the noise uses Σ before Σ moves, and the state
  * and Σ both step from the old values.
@@ -24,6 +26,7 @@ struct nd_state {
 	double *x, *y;		/* (X, Y), (M, P) or (X, P) */
 	double *g, *gi, *dx, *xr, *t1, *t2, *z;
 	double *sig, *S, *L, *sv;	/* evolving Σ only: Σ or G, S(·), factor, Σ value */
+	double *yb, *Gm;	/* mixture: ȳ_j (K·d), and G_j (K·d·d) for the continuum Σ */
 	asgd_sigma_factorizer fac;
 	uint64_t clamps;
 };
@@ -35,11 +38,20 @@ static size_t nd_znormals(const struct sme_ctx *cx)
 	return asgd__sme_evolving(cx->sigma) ? cx->d : cx->n;
 }
 
+/* The doubles of the mixture's ȳ_j and G_j. */
+static size_t nd_mixture_doubles(const struct sme_ctx *cx)
+{
+	if (cx->model != ASGD_MODEL_SME_ASGD_MIXTURE)
+		return 0;
+	return cx->mix_k * cx->d * (1 + (asgd__sme_evolving(cx->sigma) ? cx->d : 0));
+}
+
 size_t asgd__sme_scratch_doubles(const struct sme_ctx *cx)
 {
 	size_t d = cx->d, zn = cx->d > cx->n ? cx->d : cx->n;
 
-	return 8 * d + zn + (asgd__sme_evolving(cx->sigma) ? 4 * d * d : 0);
+	return 8 * d + zn + (asgd__sme_evolving(cx->sigma) ? 4 * d * d : 0) +
+	       nd_mixture_doubles(cx);
 }
 
 static void nd_carve(const struct sme_ctx *cx, struct nd_state *st, double *s)
@@ -59,6 +71,8 @@ static void nd_carve(const struct sme_ctx *cx, struct nd_state *st, double *s)
 	st->S = st->sig + d * d;
 	st->L = st->S + d * d;
 	st->sv = st->L + d * d;
+	st->yb = st->sig + (asgd__sme_evolving(cx->sigma) ? 4 * d * d : 0);
+	st->Gm = st->yb + cx->mix_k * d;
 	st->clamps = 0;
 }
 
@@ -72,12 +86,29 @@ static double cov1(const struct sme_ctx *cx, double x)
 }
 
 /* dx = amp·√Σ z for the state's Σ; @xr is where `instant` evaluates C. */
+/* The mixture's Σ = Σ_j π_j G_j − ḡḡᵀ into sv, with ḡ = Σ_j π_j ȳ_j in y (MODELS.md §5). */
+static void nd_mixture_sigma(const struct sme_ctx *cx, struct nd_state *st)
+{
+	const size_t d = cx->d;
+
+	for (size_t i = 0; i < d * d; i++) {
+		double gb = 0;
+
+		for (size_t j = 0; j < cx->mix_k; j++)
+			gb += cx->mix_w[j] * st->Gm[j * d * d + i];
+		st->sv[i] = gb - st->y[i / d] * st->y[i % d];
+	}
+}
+
 static int nd_noise(const struct sme_ctx *cx, struct nd_state *st, double amp)
 {
 	const size_t d = cx->d, n = cx->n;
 	const double c = cx->fric;
+	const int mixture = cx->model == ASGD_MODEL_SME_ASGD_MIXTURE;
 	int cl, rc;
 
+	if (mixture && cx->sigma == ASGD_SIGMA_CONTINUUM)
+		nd_mixture_sigma(cx, st);
 	if (d == 1) {
 		double s;
 
@@ -85,7 +116,8 @@ static int nd_noise(const struct sme_ctx *cx, struct nd_state *st, double amp)
 		case ASGD_SIGMA_CONSTANT: s = sqrt(fmax(cx->C0, 0)); break;
 		case ASGD_SIGMA_INSTANT: s = sqrt(fmax(cov1(cx, st->xr[0]), 0)); break;
 		case ASGD_SIGMA_CONTINUUM:
-			s = asgd__sme_root_clamped(st->sig[0] - c * c * st->y[0] * st->y[0],
+			s = asgd__sme_root_clamped(mixture ? st->sv[0]
+						   : st->sig[0] - c * c * st->y[0] * st->y[0],
 						   &st->clamps);
 			break;
 		default: s = asgd__sme_root_clamped(st->sig[0], &st->clamps); break;
@@ -112,7 +144,9 @@ static int nd_noise(const struct sme_ctx *cx, struct nd_state *st, double amp)
 		}
 		return ASGD_OK;
 	}
-	if (cx->sigma == ASGD_SIGMA_CONTINUUM)
+	if (mixture)
+		;	/* nd_mixture_sigma above */
+	else if (cx->sigma == ASGD_SIGMA_CONTINUUM)
 		asgd_sigma_continuum_value(st->sv, d, st->sig, c, st->y);
 	else
 		memcpy(st->sv, st->sig, d * d * sizeof(double));
@@ -166,6 +200,20 @@ static void nd_hess_grad(const struct sme_ctx *cx, struct nd_state *st, double *
 		out[r] = (st->t1[r] - st->t2[r]) / (2 * delta);
 }
 
+/* ȳ_j(0) = ∇f(x_0) and, for the continuum Σ, G_j(0) = S(x_0) (MODELS.md §5). */
+static void nd_start_mixture(const struct sme_ctx *cx, struct nd_state *st)
+{
+	const size_t d = cx->d;
+	const int cont = cx->sigma == ASGD_SIGMA_CONTINUUM;
+
+	nd_grad(cx, st, st->x, st->g, cont ? st->S : NULL);
+	for (size_t j = 0; j < cx->mix_k; j++) {
+		memcpy(st->yb + j * d, st->g, d * sizeof(double));
+		if (cont)
+			memcpy(st->Gm + j * d * d, st->S, d * d * sizeof(double));
+	}
+}
+
 /* Initial data (MODELS.md §2) and the recorded X of the state. */
 static void nd_start(const struct sme_ctx *cx, struct nd_state *st)
 {
@@ -177,6 +225,10 @@ static void nd_start(const struct sme_ctx *cx, struct nd_state *st)
 		nd_grad(cx, st, st->x, st->g, NULL);
 		for (size_t r = 0; r < d; r++)
 			st->y[r] = -cx->alpha * st->g[r];
+	}
+	if (cx->model == ASGD_MODEL_SME_ASGD_MIXTURE) {
+		nd_start_mixture(cx, st);
+		return;
 	}
 	if (!asgd__sme_evolving(cx->sigma))
 		return;
@@ -222,6 +274,40 @@ static int nd_step_asgd(const struct sme_ctx *cx, struct nd_state *st, double am
 		st->y[r] += h * (-st->g[r] - c * st->y[r]);
 		st->x[r] = xn;
 	}
+	return ASGD_OK;
+}
+
+/*
+ * One substep of SME-ASGD for mixture staleness (MODELS.md §5): y holds ḡ = Σ_j π_j ȳ_j;
+ * dX = −αḡ dt + s√Σ dB, dȳ_j = c_j(∇f − ȳ_j)dt, dG_j = c_j(S − G_j)dt.
+ */
+static int nd_step_mixture(const struct sme_ctx *cx, struct nd_state *st, double amp)
+{
+	const size_t d = cx->d, K = cx->mix_k;
+	const int cont = cx->sigma == ASGD_SIGMA_CONTINUUM;
+	const double h = cx->h, al = cx->alpha;
+	int rc;
+
+	nd_grad(cx, st, st->x, st->g, cont ? st->S : NULL);
+	for (size_t r = 0; r < d; r++) {
+		st->y[r] = 0;
+		for (size_t j = 0; j < K; j++)
+			st->y[r] += cx->mix_w[j] * st->yb[j * d + r];
+	}
+	memcpy(st->xr, st->x, d * sizeof(double));
+	rc = nd_noise(cx, st, amp);
+	if (rc != ASGD_OK)
+		return rc;
+	for (size_t j = 0; j < K; j++) {
+		double *yb = st->yb + j * d, ch = cx->mix_c[j] * h;
+
+		if (cont)
+			asgd_sigma_continuum_step(st->Gm + j * d * d, d, h, cx->mix_c[j], st->S);
+		for (size_t r = 0; r < d; r++)
+			yb[r] += ch * (st->g[r] - yb[r]);
+	}
+	for (size_t r = 0; r < d; r++)
+		st->x[r] += st->dx[r] - h * al * st->y[r];
 	return ASGD_OK;
 }
 
@@ -290,6 +376,7 @@ static int nd_step(const struct sme_ctx *cx, struct nd_state *st, double amp)
 	case ASGD_MODEL_SME_ASGD: return nd_step_asgd(cx, st, amp);
 	case ASGD_MODEL_SME_ASGD_LINEAR: return nd_step_linear(cx, st, amp);
 	case ASGD_MODEL_SME_MSGD: return nd_step_msgd(cx, st, amp);
+	case ASGD_MODEL_SME_ASGD_MIXTURE: return nd_step_mixture(cx, st, amp);
 	default: return nd_step_sgd(cx, st, amp);
 	}
 }

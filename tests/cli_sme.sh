@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # cli_sme.sh — `asgd sme` end to end: bad input exits 2 naming the value, a small run writes
-# complete moments.csv/summary.json/final.csv, the double well reports basin fractions, and SIGINT
-# writes a partial result and exits 130.
+# complete moments.csv/summary.json/final.csv, so does sme-asgd-mixture (with its mixture and the
+# derived mu), the double well reports basin fractions, and SIGINT writes a partial result and
+# exits 130.
 # usage: tests/cli_sme.sh PATH/TO/asgd
 asgd=${1:?usage: cli_sme.sh PATH/TO/asgd}
 . "$(dirname "$0")/lib.sh"
@@ -65,6 +66,39 @@ assert abs(mean - float(rows[100]["mean"])) < 1e-9, (mean, rows[100])
 PY
 else
   fail "small run exited $?"
+fi
+
+# ---- sme-asgd-mixture: --mixture required there and only there, mu derived from it -------
+x=(--model sme-asgd-mixture)
+expect_usage "needs --mixture" sme "${x[@]}" "${o[@]}"
+expect_usage "the weights sum to 0.90000000000000002" sme "${x[@]}" --mixture 0.5:0.3,0.4:0.9 "${o[@]}"
+expect_usage "mu 1 of component 2 '0.5:1'" sme "${x[@]}" --mixture 0.5:0.3,0.5:1 "${o[@]}"
+expect_usage "component 1 '0.5-0.3' is not W:MU" sme "${x[@]}" --mixture 0.5-0.3,0.5:0.9 "${o[@]}"
+expect_usage "m/(1+m) = 0.90909090909090906" sme "${x[@]}" --mixture 0.5:0.5,0.5:0.95 --mu 0.9 "${o[@]}"
+expect_usage "only allowed with --model sme-asgd-mixture" sme "${m[@]}" --mixture 1:0.5 "${o[@]}"
+expect_usage "allowed continuum, constant, instant" sme "${x[@]}" --mixture 1:0.5 --sigma evolve "${o[@]}"
+expect_usage "--exact is not available for sme-asgd-mixture" sme "${x[@]}" --mixture 1:0.5 --exact "${o[@]}"
+
+out="$tmp/mix"
+if "$asgd" sme "${x[@]}" --mixture 0.5:0.95,0.5:0.5 --preset fig4 --paths 300 --iters 100 \
+    --substeps 4 --threads 2 --quiet --out "$out"; then
+  ok
+  python3 - "$out" <<'PY' && ok || fail "mixture run outputs"
+import csv, json, math, sys
+d = sys.argv[1]
+s = json.load(open(d + "/summary.json"))
+assert s["model"] == "sme-asgd-mixture" and s["sigma"] == "continuum", s
+mx = s["mixture"]
+assert mx["count"] == 2 and mx["weights"] == [0.5, 0.5] and mx["mu"] == [0.5, 0.95], mx
+assert abs(mx["mean"] - 10) < 1e-12 and abs(s["mu"] - 10 / 11) < 1e-15, s
+assert abs(s["dt"] - math.sqrt(0.01 / 11)) < 1e-15, s
+rows = list(csv.DictReader(open(d + "/moments.csv")))
+assert len(rows) == 101 and float(rows[0]["mean"]) == 1.0, len(rows)
+assert all(math.isfinite(float(r["second_moment"])) for r in rows)
+assert 0 < float(rows[100]["mean"]) < 0.5, rows[100]
+PY
+else
+  fail "mixture run exited $?"
 fi
 
 # ---- the double well: basin fractions sum to 1 -------------------------------------------

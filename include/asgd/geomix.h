@@ -30,8 +30,10 @@ typedef struct asgd_geomix {
  * asgd_geomix_fit - the maximum-likelihood mixture of @k geometrics for the histogram @hist
  * (hist[l] = number of samples with τ = l, l < @len), by EM from a deterministic start (μ spread
  * over the quantiles of the data), until the log-likelihood changes by less than 1e-10 relative
- * or 10000 iterations. Returns 0; ASGD_EINVAL for NULL, k outside 1..ASGD_GEOMIX_MAX, or an empty
- * histogram.
+ * or 10000 iterations. The result may have fewer than @k components: one whose weight falls below
+ * 1e-12 is dropped, two whose μ differ by less than 1e-9 are merged, and a histogram with every
+ * τ = 0 gives the single component μ = 0. BIC counts the components kept. Returns 0; ASGD_EINVAL
+ * for NULL, k outside 1..ASGD_GEOMIX_MAX, or an empty histogram.
  */
 int asgd_geomix_fit(const uint64_t *hist, size_t len, size_t k, asgd_geomix *out);
 
@@ -42,11 +44,35 @@ int asgd_geomix_fit(const uint64_t *hist, size_t len, size_t k, asgd_geomix *out
 int asgd_geomix_select(const uint64_t *hist, size_t len, size_t kmax, asgd_geomix *best,
 		       asgd_geomix *all);
 
+/*
+ * asgd_geomix_check - whether @m is a valid mixture: count in 1..ASGD_GEOMIX_MAX, every weight in
+ * (0, 1], the weights summing to 1 within 1e-9, every μ in [0, 1).
+ * Returns 0 or ASGD_EINVAL (also for NULL).
+ */
+int asgd_geomix_check(const asgd_geomix *m);
+
+/*
+ * asgd_geomix_parse - a mixture from text "W1:MU1,W2:MU2,..." (as `asgd sme --mixture` takes it):
+ * 1..ASGD_GEOMIX_MAX components, each a weight > 0 and a μ in [0, 1), the weights summing to 1
+ * within 1e-9 (they are not normalised: a sum off by more is a mistake to report). Components are
+ * stored sorted by μ, two with μ within 1e-9 merged into one; loglik, bic and iterations are 0.
+ * @err: receives a message naming the bad part and what is allowed (may be NULL); @errlen its size.
+ * Returns 0; ASGD_EPARSE for malformed or disallowed text; ASGD_EINVAL for NULL @s or @out.
+ */
+int asgd_geomix_parse(const char *s, asgd_geomix *out, char *err, size_t errlen);
+
 /* asgd_geomix_pmf - P(τ = l) under @m. */
 double asgd_geomix_pmf(const asgd_geomix *m, uint64_t l);
 
 /* asgd_geomix_mean - E τ = Σ_j w_j μ_j/(1 − μ_j). */
 double asgd_geomix_mean(const asgd_geomix *m);
+
+/*
+ * asgd_geomix_mu_bar - μ̄ = m/(1 + m) with m = asgd_geomix_mean(@m): the μ of the geometric law
+ * with the same mean, which sets the SME time step Δt = √(η(1 − μ̄)) of sme-asgd-mixture
+ * (docs/MODELS.md §5).
+ */
+double asgd_geomix_mu_bar(const asgd_geomix *m);
 
 /*
  * asgd_geomix_pmf_table - the pmf on 0..L−1, L the first level where the tail P(τ ≥ L) is below

@@ -19,16 +19,21 @@
 #include <stdint.h>
 
 #include "asgd/ensemble.h"
+#include "asgd/geomix.h"
 #include "asgd/model.h"
 #include "asgd/problem.h"
 
 /* What to integrate. Fields not set must be zero (except as noted). */
 typedef struct asgd_sme_config {
-	asgd_model model;          /* ASGD_MODEL_SME_ASGD, _SME_ASGD_LINEAR, _SME_MSGD, _SME_SGD */
+	asgd_model model;          /* ASGD_MODEL_SME_ASGD, _SME_ASGD_LINEAR, _SME_MSGD, _SME_SGD,
+				      _SME_ASGD_MIXTURE */
 	asgd_sigma sigma;          /* must be allowed for the model: asgd_sme_sigma_allowed() */
 	const asgd_problem *problem;
 	double eta, mu;            /* mu: staleness for SME-ASGD*, momentum mu' for SME-MSGD (eta is
-				      then eta'); ignored by SME-SGD */
+				      then eta'); ignored by SME-SGD; for SME-ASGD-mixture it
+				      must be asgd_geomix_mu_bar(mixture), which sets dt */
+	const asgd_geomix *mixture; /* the staleness law of sme-asgd-mixture (required there, NULL
+				      for every other model) */
 	uint64_t iters;            /* records K+1 rows at t_k = k*dt, dt = asgd_model_time_step() */
 	unsigned substeps;         /* Euler–Maruyama substeps per recorded step, >= 1 */
 	const double *x0;          /* NULL: the preset's */
@@ -54,15 +59,16 @@ typedef struct asgd_sme_result {
 
 /*
  * asgd_sme_sigma_allowed - whether @model takes the Σ choice @s: sme-asgd all four;
- * sme-asgd-linear evolve (its linear form of (2.5)), constant and instant; sme-msgd and sme-sgd
- * constant and instant. Zero for a model that is not an SME.
+ * sme-asgd-linear evolve (its linear form of (2.5)), constant and instant; sme-asgd-mixture
+ * continuum, constant and instant; sme-msgd and sme-sgd constant and instant. Zero for a model
+ * that is not an SME.
  */
 int asgd_sme_sigma_allowed(asgd_model model, asgd_sigma s);
 
 /*
- * asgd_sme_default_sigma - the default Σ choice of @m on @p: continuum for sme-asgd in 1-D,
- * evolve for sme-asgd-linear in 1-D, instant for both when d > 1 (the evolving choices cost
- * O(d³) per substep); instant for sme-msgd and sme-sgd.
+ * asgd_sme_default_sigma - the default Σ choice of @m on @p: continuum for sme-asgd and
+ * sme-asgd-mixture in 1-D, evolve for sme-asgd-linear in 1-D, instant for all three when d > 1
+ * (the evolving choices cost O(d³) per substep); instant for sme-msgd and sme-sgd.
  */
 asgd_sigma asgd_sme_default_sigma(asgd_model m, const asgd_problem *p);
 
@@ -71,8 +77,10 @@ asgd_sigma asgd_sme_default_sigma(asgd_model m, const asgd_problem *p);
  * Writes a message naming the bad field and what is allowed into @err (truncated to @errlen;
  * @err may be NULL). Returns ASGD_OK or ASGD_EINVAL: a NULL config or problem, a model that is not
  * an SME, a Σ choice the model does not take, η not finite and > 0, μ outside [0, 1) (μ = 0 with
- * sme-asgd's evolve, whose (2.12) divides by μ), zero iters, substeps or paths, or a batch
- * schedule entry of 0.
+ * sme-asgd's evolve, whose (2.12) divides by μ), zero iters, substeps or paths, a batch
+ * schedule entry of 0; for sme-asgd-mixture a missing or invalid mixture (asgd_geomix_check) or a
+ * μ that differs from asgd_geomix_mu_bar(mixture) by more than 1e-9; a mixture given to another
+ * model.
  */
 int asgd_sme_check_config(const asgd_sme_config *cfg, char *err, size_t errlen);
 

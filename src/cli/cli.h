@@ -17,6 +17,7 @@
 #include "asgd/ensemble.h"
 #include "asgd/exact.h"
 #include "asgd/problem.h"
+#include "asgd/replicas.h"
 #include "asgd/staleness.h"
 
 enum cli_exit {
@@ -34,6 +35,8 @@ int cli_sme(int argc, char **argv);
 int cli_theory(int argc, char **argv);
 int cli_compare(int argc, char **argv);
 int cli_order(int argc, char **argv);
+int cli_validate(int argc, char **argv);
+int cli_sweep(int argc, char **argv);
 
 /* Print "asgd CMD: <message>" and a hint to --help on stderr, then exit with status 2. */
 void cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -74,6 +77,30 @@ void cli_print_staleness(const asgd_staleness_summary *sum);
 
 /* staleness.csv: l,count,pmf,geometric_pmf (the fitted geometric), written atomically. */
 int cli_write_staleness_csv(const char *dir, const asgd_staleness_summary *sum);
+
+/* ---- the real engine's outputs (`run`, `validate`) ---- */
+
+/*
+ * The summary.json of replicas @t of the engine @cfg on preset @preset, as `asgd @cmd` ran them
+ * (@argc, @argv: its command line, argv[0] the subcommand, recorded as "argv" as `simulate`
+ * does): settings, replicas done, "diverged", "partial", the `staleness` object (null when @sum
+ * is NULL), accounting, throughput, realised work and the machine. The caller owns the result
+ * (cJSON_Delete).
+ */
+cJSON *cli_replicas_summary_json(const char *cmd, int argc, char **argv, const char *preset,
+				 const asgd_engine_config *cfg, uint64_t requested,
+				 const asgd_replicas *t, const asgd_staleness_summary *sum);
+
+/*
+ * The real run's files in @dir: moments.csv over the complete replicas (row k at t = k·@dt),
+ * staleness.csv when @sum is not NULL, and @summary as summary.json, each atomically.
+ * Returns 0 or the first error.
+ */
+int cli_replicas_write(const char *dir, const asgd_replicas *t, const asgd_staleness_summary *sum,
+		       double dt, const cJSON *summary);
+
+/* Progress after each replica, as the asgd_replicas_run() callback (@arg unused). */
+void cli_replica_progress(void *arg, uint64_t done, uint64_t total);
 
 /*
  * The problem named by a --preset spec, or a usage error (exit 2) naming it and what is allowed.

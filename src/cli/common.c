@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * common.c — the pieces every subcommand uses: strict flag values, the stop flag, progress,
- * the machine description, the staleness table and CSV shared by `run` and `fit`, and the
- * outputs of the ensemble commands `simulate` and `sme` (final.csv, basins, exit statuses).
+ * the machine description, the staleness table and CSV shared by `run` and `fit`, the real
+ * engine's summary and files shared by `run` and `validate`, and the outputs of the ensemble
+ * commands `simulate` and `sme` (final.csv, basins, exit statuses).
  */
 #include <math.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include "asgd/error.h"
 #include "asgd/parse.h"
 #include "asgd/report.h"
+#include "asgd/work.h"
 #include "cli.h"
 
 void cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -197,6 +199,91 @@ int cli_write_staleness_csv(const char *dir, const asgd_staleness_summary *s)
 		fprintf(af.fp, "%zu,%.0f,%.10g,%.10g\n", l, s->pmf[l] * (double)s->count, s->pmf[l],
 			asgd_geometric_pmf(s->mu_hat, l));
 	return asgd_atomic_commit(&af);
+}
+
+/* ---- the real engine's outputs (`run`, `validate`) ---- */
+
+static void add_engine_settings(cJSON *j, const char *preset, const asgd_engine_config *cfg,
+				uint64_t requested)
+{
+	char work[64];
+
+	asgd_work_format(&cfg->work, work, sizeof(work));
+	cJSON_AddStringToObject(j, "preset", preset);
+	cJSON_AddNumberToObject(j, "dim", (double)asgd_problem_dim(cfg->problem));
+	cJSON_AddNumberToObject(j, "workers", cfg->workers);
+	cJSON_AddNumberToObject(j, "iterations", (double)cfg->iters);
+	cJSON_AddNumberToObject(j, "eta", cfg->eta);
+	cJSON_AddNumberToObject(j, "momentum", cfg->momentum);
+	cJSON_AddNumberToObject(j, "batch", cfg->batch ? cfg->batch : 1);
+	cJSON_AddStringToObject(j, "work", work);
+	cJSON_AddNumberToObject(j, "replicas_requested", (double)requested);
+	cJSON_AddNumberToObject(j, "seed", (double)cfg->seed);
+}
+
+static void add_engine_measures(cJSON *root, const asgd_engine_config *cfg,
+				const asgd_replicas *t)
+{
+	cJSON *acc, *thr, *work;
+
+	acc = cJSON_AddObjectToObject(root, "accounting");
+	cJSON_AddNumberToObject(acc, "computed", (double)t->computed);
+	cJSON_AddNumberToObject(acc, "applied", (double)t->applied);
+	cJSON_AddNumberToObject(acc, "discarded", (double)t->discarded);
+	thr = cJSON_AddObjectToObject(root, "throughput");
+	cJSON_AddNumberToObject(thr, "updates_per_s", t->wall_s > 0 ? t->applied / t->wall_s : 0);
+	cJSON_AddNumberToObject(thr, "wall_s", t->wall_s);
+	work = cJSON_AddObjectToObject(root, "work_realised");
+	if (!isnan(t->work_mean_ns)) {
+		cJSON_AddNumberToObject(work, "mean_ns", t->work_mean_ns);
+		cJSON_AddNumberToObject(work, "cv", t->work_cv);
+	}
+	cJSON_AddNumberToObject(work, "requested_mean_ns", asgd_work_mean_ns(&cfg->work));
+}
+
+cJSON *cli_replicas_summary_json(const char *cmd, int argc, char **argv, const char *preset,
+				 const asgd_engine_config *cfg, uint64_t requested,
+				 const asgd_replicas *t, const asgd_staleness_summary *sum)
+{
+	cJSON *root = cJSON_CreateObject();
+
+	add_engine_settings(root, preset, cfg, requested);
+	cJSON_AddStringToObject(root, "command", cmd);
+	cJSON_AddItemToObject(root, "argv", cli_argv_json(argc, argv));
+	cJSON_AddNumberToObject(root, "replicas", (double)t->replicas_done);
+	cJSON_AddBoolToObject(root, "diverged", t->diverged);
+	cJSON_AddBoolToObject(root, "partial", t->interrupted);
+	if (sum)
+		cJSON_AddItemToObject(root, "staleness", asgd_staleness_summary_json(sum));
+	else
+		cJSON_AddNullToObject(root, "staleness");
+	add_engine_measures(root, cfg, t);
+	cJSON_AddItemToObject(root, "machine", cli_machine_json());
+	return root;
+}
+
+int cli_replicas_write(const char *dir, const asgd_replicas *t, const asgd_staleness_summary *sum,
+		       double dt, const cJSON *summary)
+{
+	char path[4096];
+	int rc = ASGD_OK;
+
+	if (t->replicas_done >= 1) {
+		cli_out_path(path, sizeof(path), dir, "moments.csv");
+		rc = asgd_moments_write_csv(&t->moments, path, dt);
+	}
+	if (rc == ASGD_OK && sum)
+		rc = cli_write_staleness_csv(dir, sum);
+	cli_out_path(path, sizeof(path), dir, "summary.json");
+	if (rc == ASGD_OK)
+		rc = asgd_report_write_json(path, summary);
+	return rc;
+}
+
+void cli_replica_progress(void *arg, uint64_t done, uint64_t total)
+{
+	(void)arg;
+	cli_progress("replica", done, total);
 }
 
 asgd_problem *cli_preset(const char *cmd, const char *spec)

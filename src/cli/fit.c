@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fit.c — `asgd fit FILE`: the staleness analytics of `asgd run` for staleness measured
- * elsewhere, so users can test the geometric model on their own system's logs.
+ * elsewhere, so users can test the geometric model on their own system's logs, and the mixture
+ * of geometrics (K by BIC, asgd/geomix.h) that sme-asgd-mixture takes when one geometric does not
+ * fit.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -10,6 +12,7 @@
 
 #include "asgd/engine.h"
 #include "asgd/error.h"
+#include "asgd/geomix.h"
 #include "asgd/report.h"
 #include "asgd/staleness.h"
 #include "cli.h"
@@ -24,23 +27,66 @@ static void usage(void)
 	       "integer tau per line in the order the gradients were applied, or a histogram,\n"
 	       "'l,count' lines (an optional header line). Blank lines and '#' comments are skipped.\n\n"
 	       "options:\n"
-	       "  --workers M   number of workers, to print the queueing prediction 1-1/M\n"
-	       "  --out DIR     output directory (default out/fit)\n"
-	       "  --quiet       write the outputs, print nothing\n"
-	       "  --help        this text\n\n"
-	       "outputs in DIR: summary.json (the 'staleness' fields of asgd run), staleness.csv.\n");
+	       "  --workers M        number of workers, to print the queueing prediction 1-1/M\n"
+	       "  --mixture-max K    also fit mixtures of 1..K geometrics by EM and keep the one\n"
+	       "                     with the smallest BIC, 1..%d (default 4)\n"
+	       "  --out DIR          output directory (default out/fit)\n"
+	       "  --quiet            write the outputs, print nothing\n"
+	       "  --help             this text\n\n"
+	       "outputs in DIR: summary.json (the 'staleness' fields of asgd run, and 'mixture':\n"
+	       "count, weights, mu, mean, mu_bar, loglik, bic of the chosen fit, and bic_per_k,\n"
+	       "count_per_k for K = 1..kmax), staleness.csv. The chosen mixture runs as\n"
+	       "asgd sme --model sme-asgd-mixture --mixture W1:MU1,...\n", ASGD_GEOMIX_MAX);
+}
+
+/* The chosen mixture and the BIC of every K tried. */
+static cJSON *mixture_json(const asgd_geomix *best, const asgd_geomix *all, size_t kmax)
+{
+	cJSON *j = cJSON_CreateObject(), *bic = cJSON_CreateArray(), *cnt = cJSON_CreateArray();
+	const int k = (int)best->count;
+
+	cJSON_AddNumberToObject(j, "count", k);
+	cJSON_AddItemToObject(j, "weights", cJSON_CreateDoubleArray(best->weight, k));
+	cJSON_AddItemToObject(j, "mu", cJSON_CreateDoubleArray(best->mu, k));
+	cJSON_AddNumberToObject(j, "mean", asgd_geomix_mean(best));
+	cJSON_AddNumberToObject(j, "mu_bar", asgd_geomix_mu_bar(best));
+	cJSON_AddNumberToObject(j, "loglik", best->loglik);
+	cJSON_AddNumberToObject(j, "bic", best->bic);
+	cJSON_AddNumberToObject(j, "kmax", (double)kmax);
+	for (size_t i = 0; i < kmax; i++) {
+		cJSON_AddItemToArray(bic, cJSON_CreateNumber(all[i].bic));
+		cJSON_AddItemToArray(cnt, cJSON_CreateNumber((double)all[i].count));
+	}
+	cJSON_AddItemToObject(j, "bic_per_k", bic);
+	cJSON_AddItemToObject(j, "count_per_k", cnt);
+	return j;
+}
+
+static void print_mixture(const asgd_geomix *best, const asgd_geomix *all, size_t kmax)
+{
+	printf("mixture   K=%zu by BIC (weight:mu) ", best->count);
+	for (size_t j = 0; j < best->count; j++)
+		printf("%s%.6g:%.6g", j ? "," : "", best->weight[j], best->mu[j]);
+	printf("  mean %.6g  mu_bar %.6g\n          BIC", asgd_geomix_mean(best),
+	       asgd_geomix_mu_bar(best));
+	for (size_t k = 0; k < kmax; k++)
+		printf("  K=%zu %.6g", k + 1, all[k].bic);
+	printf("\n");
 }
 
 int cli_fit(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "workers", required_argument, NULL, 'w' }, { "out", required_argument, NULL, 'o' },
+		{ "mixture-max", required_argument, NULL, 'x' },
 		{ "quiet", no_argument, NULL, 'q' },         { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out = "out/fit", *file;
 	unsigned workers = 0;
+	size_t kmax = 4;
 	int c, quiet = 0, rc;
+	asgd_geomix best, all[ASGD_GEOMIX_MAX];
 	char err[512], path[4096];
 	asgd_staleness acc;
 	asgd_staleness_summary sum;
@@ -51,6 +97,7 @@ int cli_fit(int argc, char **argv)
 		switch (c) {
 		case 'w': workers = (unsigned)cli_u64_range(CMD, "--workers", optarg, 1, ASGD_MAX_WORKERS); break;
 		case 'o': out = optarg; break;
+		case 'x': kmax = (size_t)cli_u64_range(CMD, "--mixture-max", optarg, 1, ASGD_GEOMIX_MAX); break;
 		case 'q': quiet = 1; break;
 		case 'h': usage(); return CLI_EXIT_OK;
 		default: cli_usage_error(CMD, "unknown option or missing value: '%s'", argv[optind - 1]);
@@ -66,6 +113,9 @@ int cli_fit(int argc, char **argv)
 	rc = asgd_staleness_read_file(&acc, file, err, sizeof(err));
 	if (rc == ASGD_OK)
 		rc = asgd_staleness_summarize(&acc, &sum);
+	if (rc == ASGD_OK &&
+	    asgd_geomix_select(acc.hist, acc.hist_len, kmax, &best, all) != ASGD_OK)
+		rc = ASGD_EINVAL;	/* an empty histogram: summarize said so already */
 	asgd_staleness_free(&acc);
 	if (rc != ASGD_OK)
 		cli_usage_error(CMD, "%s", rc == ASGD_EINVAL ? "no staleness samples" : err);
@@ -74,6 +124,7 @@ int cli_fit(int argc, char **argv)
 	cJSON_AddStringToObject(root, "command", "fit");
 	cJSON_AddStringToObject(root, "source", file);
 	cJSON_AddItemToObject(root, "staleness", asgd_staleness_summary_json(&sum));
+	cJSON_AddItemToObject(root, "mixture", mixture_json(&best, all, kmax));
 	cli_out_path(path, sizeof(path), out, "summary.json");
 	rc = cli_write_staleness_csv(out, &sum);
 	if (rc == ASGD_OK)
@@ -82,6 +133,7 @@ int cli_fit(int argc, char **argv)
 	if (!quiet) {
 		printf("asgd fit  %s\n", file);
 		cli_print_staleness(&sum);
+		print_mixture(&best, all, kmax);
 		printf("outputs   %s/{summary.json,staleness.csv}\n", out);
 	}
 	asgd_staleness_summary_free(&sum);

@@ -21,6 +21,8 @@ static const struct subcommand subcommands[] = {
 	{ "theory", cli_theory, "closed forms: stationary moments, eigenvalues, mu_opt, Proposition 1" },
 	{ "compare", cli_compare, "discrete ASGD against SME-ASGD and SME-SGD on a preset" },
 	{ "order", cli_order, "the ASGD/SME-ASGD gap as eta is halved, against Theorem 3" },
+	{ "validate", cli_validate, "the real engine against every model fitted to its staleness" },
+	{ "sweep", cli_sweep, "the real engine over worker counts M: mu_hat, stationary spread, time to target" },
 };
 
 static void usage(FILE *fp)

@@ -133,55 +133,6 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 	o->cfg.stop = cli_stop_flag();
 }
 
-static cJSON *settings_json(const struct run_opts *o)
-{
-	char work[64];
-	cJSON *j = cJSON_CreateObject();
-
-	asgd_work_format(&o->cfg.work, work, sizeof(work));
-	cJSON_AddStringToObject(j, "preset", o->preset);
-	cJSON_AddNumberToObject(j, "dim", (double)asgd_problem_dim(o->problem));
-	cJSON_AddNumberToObject(j, "workers", o->cfg.workers);
-	cJSON_AddNumberToObject(j, "iterations", (double)o->cfg.iters);
-	cJSON_AddNumberToObject(j, "eta", o->cfg.eta);
-	cJSON_AddNumberToObject(j, "momentum", o->cfg.momentum);
-	cJSON_AddNumberToObject(j, "batch", o->cfg.batch);
-	cJSON_AddStringToObject(j, "work", work);
-	cJSON_AddNumberToObject(j, "replicas_requested", (double)o->replicas);
-	cJSON_AddNumberToObject(j, "seed", (double)o->cfg.seed);
-	return j;
-}
-
-static cJSON *summary_json(const struct run_opts *o, const asgd_replicas *t,
-			   const asgd_staleness_summary *sum)
-{
-	cJSON *root = settings_json(o), *acc, *thr, *work;
-
-	cJSON_AddStringToObject(root, "command", "run");
-	cJSON_AddNumberToObject(root, "replicas", (double)t->replicas_done);
-	cJSON_AddBoolToObject(root, "diverged", t->diverged);
-	cJSON_AddBoolToObject(root, "partial", t->interrupted);
-	if (sum)
-		cJSON_AddItemToObject(root, "staleness", asgd_staleness_summary_json(sum));
-	else
-		cJSON_AddNullToObject(root, "staleness");
-	acc = cJSON_AddObjectToObject(root, "accounting");
-	cJSON_AddNumberToObject(acc, "computed", (double)t->computed);
-	cJSON_AddNumberToObject(acc, "applied", (double)t->applied);
-	cJSON_AddNumberToObject(acc, "discarded", (double)t->discarded);
-	thr = cJSON_AddObjectToObject(root, "throughput");
-	cJSON_AddNumberToObject(thr, "updates_per_s", t->wall_s > 0 ? t->applied / t->wall_s : 0);
-	cJSON_AddNumberToObject(thr, "wall_s", t->wall_s);
-	work = cJSON_AddObjectToObject(root, "work_realised");
-	if (!isnan(t->work_mean_ns)) {
-		cJSON_AddNumberToObject(work, "mean_ns", t->work_mean_ns);
-		cJSON_AddNumberToObject(work, "cv", t->work_cv);
-	}
-	cJSON_AddNumberToObject(work, "requested_mean_ns", asgd_work_mean_ns(&o->cfg.work));
-	cJSON_AddItemToObject(root, "machine", cli_machine_json());
-	return root;
-}
-
 static void print_summary(const struct run_opts *o, const asgd_replicas *t,
 			  const asgd_staleness_summary *sum)
 {
@@ -211,30 +162,16 @@ static void print_summary(const struct run_opts *o, const asgd_replicas *t,
 	printf("outputs   %s/{summary.json,moments.csv,staleness.csv}\n", o->out);
 }
 
-static int write_outputs(const struct run_opts *o, const asgd_replicas *t,
+static int write_outputs(const struct run_opts *o, int argc, char **argv, const asgd_replicas *t,
 			 const asgd_staleness_summary *sum)
 {
-	char path[4096];
-	cJSON *root = summary_json(o, t, sum);
-	int rc = ASGD_OK;
+	cJSON *root = cli_replicas_summary_json(CMD, argc, argv, o->preset, &o->cfg, o->replicas, t,
+						sum);
+	/* rows at t = k: the engine has no SME clock of its own */
+	int rc = cli_replicas_write(o->out, t, sum, 1.0, root);
 
-	if (t->replicas_done >= 1) {
-		cli_out_path(path, sizeof(path), o->out, "moments.csv");
-		rc = asgd_moments_write_csv(&t->moments, path, 1.0);
-	}
-	if (rc == ASGD_OK && sum)
-		rc = cli_write_staleness_csv(o->out, sum);
-	cli_out_path(path, sizeof(path), o->out, "summary.json");
-	if (rc == ASGD_OK)
-		rc = asgd_report_write_json(path, root);
 	cJSON_Delete(root);
 	return rc;
-}
-
-static void replica_progress(void *arg, uint64_t done, uint64_t total)
-{
-	(void)arg;
-	cli_progress("replica", done, total);
 }
 
 int cli_run(int argc, char **argv)
@@ -247,7 +184,8 @@ int cli_run(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	parse_args(argc, argv, &o);
 	cli_catch_signals();
-	rc = asgd_replicas_run(&o.cfg, o.replicas, o.quiet ? NULL : replica_progress, NULL, &t);
+	rc = asgd_replicas_run(&o.cfg, o.replicas, o.quiet ? NULL : cli_replica_progress, NULL,
+			       &t);
 	if (!o.quiet)
 		cli_progress_end();
 	if (rc != ASGD_OK) {
@@ -256,7 +194,7 @@ int cli_run(int argc, char **argv)
 		return CLI_EXIT_FAIL;
 	}
 	have_sum = asgd_staleness_summarize(&t.staleness, &sum) == ASGD_OK;
-	rc = write_outputs(&o, &t, have_sum ? &sum : NULL);
+	rc = write_outputs(&o, argc, argv, &t, have_sum ? &sum : NULL);
 	if (!o.quiet)
 		print_summary(&o, &t, have_sum ? &sum : NULL);
 	status = CLI_EXIT_OK;

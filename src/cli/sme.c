@@ -14,6 +14,7 @@
 
 #include "asgd/error.h"
 #include "asgd/exact.h"
+#include "asgd/geomix.h"
 #include "asgd/moments.h"
 #include "asgd/report.h"
 #include "asgd/sme.h"
@@ -25,6 +26,7 @@ struct sme_opts {
 	const char *preset, *out, *schedule_file;
 	asgd_problem *problem;
 	asgd_sme_config cfg;
+	asgd_geomix mixture;
 	uint32_t *schedule;
 	int exact, quiet, argc;
 	char **argv;
@@ -37,10 +39,15 @@ static void usage(void)
 	       "Euler-Maruyama for an ensemble of paths, and write the moments of X at the\n"
 	       "discrete process's iterations t_k = k*dt.\n\n"
 	       "options:\n"
-	       "  --model M            sme-asgd | sme-asgd-linear | sme-msgd | sme-sgd (required)\n"
+	       "  --model M            sme-asgd | sme-asgd-linear | sme-msgd | sme-sgd |\n"
+	       "                       sme-asgd-mixture (required)\n"
+	       "  --mixture W:MU,...   sme-asgd-mixture's staleness law (required there, and\n"
+	       "                       only there): P(tau = l) = sum_j W_j (1-MU_j) MU_j^l,\n"
+	       "                       1..6 components, W_j > 0 summing to 1 (within 1e-9),\n"
+	       "                       MU_j in [0,1). mu is then m/(1+m), m = E tau (it sets dt)\n"
 	       "  --sigma S            the noise covariance Sigma(t):\n"
-	       "                       continuum  G - c^2 YY^T, dG = c(S(X) - G)dt (sme-asgd only;\n"
-	       "                                  its default in 1-D)\n"
+	       "                       continuum  G - c^2 YY^T, dG = c(S(X) - G)dt (sme-asgd and\n"
+	       "                                  sme-asgd-mixture; their default in 1-D)\n"
 	       "                       evolve     (2.12) as printed (sme-asgd, mu > 0), or the\n"
 	       "                                  linear form's evolution (sme-asgd-linear; its\n"
 	       "                                  default in 1-D)\n"
@@ -50,7 +57,8 @@ static void usage(void)
 	cli_print_presets("                         ");
 	printf("  --eta ETA            step size > 0 (sme-msgd: eta'; default: the preset's)\n"
 	       "  --mu MU              staleness (sme-asgd*) or momentum mu' (sme-msgd), in [0,1)\n"
-	       "                       (default: the preset's; not used by sme-sgd)\n"
+	       "                       (default: the preset's; not used by sme-sgd; for\n"
+	       "                       sme-asgd-mixture it must equal the mixture's m/(1+m))\n"
 	       "  --iters K            recorded steps, rows k = 0..K (default: the preset's)\n"
 	       "  --substeps S         Euler-Maruyama substeps per recorded step (default 8)\n"
 	       "  --paths P            sample paths (default 5000)\n"
@@ -59,7 +67,8 @@ static void usage(void)
 	       "  --seed S             seed; path p uses the stream (S, p) (default 1)\n"
 	       "  --batch B            (4.2): the noise covariance divided by B, 1..1000000\n"
 	       "  --batch-schedule F   the same with B_k from a CSV of lines k,B (k = 0, 1, ...)\n"
-	       "  --exact              exact moments instead of Monte Carlo (quadratic presets)\n"
+	       "  --exact              exact moments instead of Monte Carlo (quadratic presets;\n"
+	       "                       not for sme-asgd-mixture)\n"
 	       "  --out DIR            output directory (default out/sme)\n"
 	       "  --quiet              no progress, no summary on stdout\n"
 	       "  --help               this text\n\n"
@@ -84,8 +93,18 @@ static void load_schedule(struct sme_opts *o)
 }
 
 struct raw_flags {
-	const char *model, *sigma, *eta, *mu, *iters, *batch;
+	const char *model, *sigma, *eta, *mu, *iters, *batch, *mixture;
 };
+
+/* The Σ choices @m takes, for messages. */
+static const char *sigmas_allowed(asgd_model m)
+{
+	switch (m) {
+	case ASGD_MODEL_SME_ASGD_LINEAR: return "evolve, constant, instant";
+	case ASGD_MODEL_SME_ASGD_MIXTURE: return "continuum, constant, instant";
+	default: return "constant, instant";
+	}
+}
 
 static void resolve_sigma(struct sme_opts *o, const struct raw_flags *f)
 {
@@ -100,9 +119,42 @@ static void resolve_sigma(struct sme_opts *o, const struct raw_flags *f)
 				"or instant", f->sigma);
 	if (!asgd_sme_sigma_allowed(c->model, c->sigma))
 		cli_usage_error(CMD, "--sigma '%s' is not allowed with --model %s: allowed %s",
-				f->sigma, f->model,
-				c->model == ASGD_MODEL_SME_ASGD_LINEAR ? "evolve, constant, instant"
-								      : "constant, instant");
+				f->sigma, f->model, sigmas_allowed(c->model));
+}
+
+/*
+ * --mixture for sme-asgd-mixture (and only there), and μ = μ̄ = m/(1+m) from it: an explicit --mu
+ * must agree within 1e-9, since Δt = √(η(1 − μ̄)) (MODELS.md §5).
+ */
+static void resolve_mixture(struct sme_opts *o, const struct raw_flags *f)
+{
+	asgd_sme_config *c = &o->cfg;
+	char err[256];
+	double mu_bar, mu;
+
+	if (c->model != ASGD_MODEL_SME_ASGD_MIXTURE) {
+		if (f->mixture)
+			cli_usage_error(CMD, "--mixture '%s' is only allowed with --model "
+					"sme-asgd-mixture, not %s", f->mixture, f->model);
+		return;
+	}
+	if (!f->mixture)
+		cli_usage_error(CMD, "--model sme-asgd-mixture needs --mixture W1:MU1,W2:MU2,...");
+	if (asgd_geomix_parse(f->mixture, &o->mixture, err, sizeof(err)) != ASGD_OK)
+		cli_usage_error(CMD, "--mixture '%s' is not allowed: %s", f->mixture, err);
+	if (o->exact)
+		cli_usage_error(CMD, "--exact is not available for sme-asgd-mixture (no exact "
+				"moments for it yet)");
+	mu_bar = asgd_geomix_mu_bar(&o->mixture);
+	if (f->mu) {
+		mu = cli_double_range(CMD, "--mu", f->mu, 0, nextafter(1, 0), "a number in [0, 1)");
+		if (!(fabs(mu - mu_bar) <= 1e-9))
+			cli_usage_error(CMD, "--mu '%s' is not allowed with --mixture '%s': mu is "
+					"the mixture's m/(1+m) = %.17g (leave --mu out)", f->mu,
+					f->mixture, mu_bar);
+	}
+	c->mu = mu_bar;
+	c->mixture = &o->mixture;
 }
 
 /* Defaults from the preset, then the flags; every combination checked. */
@@ -112,11 +164,11 @@ static void resolve(struct sme_opts *o, const struct raw_flags *f)
 	char err[512];
 
 	if (!f->model)
-		cli_usage_error(CMD, "--model is required: sme-asgd, sme-asgd-linear, sme-msgd or "
-				"sme-sgd");
+		cli_usage_error(CMD, "--model is required: sme-asgd, sme-asgd-linear, sme-msgd, "
+				"sme-sgd or sme-asgd-mixture");
 	if (asgd_model_parse(f->model, &c->model) != ASGD_OK || asgd_model_is_discrete(c->model))
 		cli_usage_error(CMD, "--model '%s' is unknown: expected sme-asgd, sme-asgd-linear, "
-				"sme-msgd or sme-sgd", f->model);
+				"sme-msgd, sme-sgd or sme-asgd-mixture", f->model);
 	o->problem = cli_preset(CMD, o->preset);
 	c->problem = o->problem;
 	resolve_sigma(o, f);
@@ -128,6 +180,7 @@ static void resolve(struct sme_opts *o, const struct raw_flags *f)
 	c->mu = c->model == ASGD_MODEL_SME_SGD ? 0 : asgd_problem_default_mu(o->problem);
 	if (f->mu)
 		c->mu = cli_double_range(CMD, "--mu", f->mu, 0, nextafter(1, 0), "a number in [0, 1)");
+	resolve_mixture(o, f);
 	if (c->model == ASGD_MODEL_SME_ASGD && c->sigma == ASGD_SIGMA_EVOLVE && c->mu == 0)
 		cli_usage_error(CMD, "--mu 0 is not allowed with --sigma evolve: (2.12) divides by "
 				"mu; use --sigma continuum, its mu -> 0 limit");
@@ -161,10 +214,11 @@ static void parse_args(int argc, char **argv, struct sme_opts *o)
 		{ "seed", required_argument, NULL, 's' },   { "batch", required_argument, NULL, 'b' },
 		{ "batch-schedule", required_argument, NULL, 'B' },
 		{ "exact", no_argument, NULL, 'x' },        { "out", required_argument, NULL, 'o' },
+		{ "mixture", required_argument, NULL, 'X' },
 		{ "quiet", no_argument, NULL, 'q' },        { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct raw_flags f = { NULL, NULL, NULL, NULL, NULL, NULL };
+	struct raw_flags f = { NULL, NULL, NULL, NULL, NULL, NULL, NULL };
 	int c;
 
 	o->preset = "fig4";
@@ -188,6 +242,7 @@ static void parse_args(int argc, char **argv, struct sme_opts *o)
 		case 't': o->cfg.threads = (unsigned)cli_u64_range(CMD, "--threads", optarg, 0, ASGD_ENSEMBLE_MAX_THREADS); break;
 		case 's': o->cfg.seed = cli_u64_range(CMD, "--seed", optarg, 0, UINT64_MAX); break;
 		case 'b': f.batch = optarg; break;
+		case 'X': f.mixture = optarg; break;
 		case 'B': o->schedule_file = optarg; break;
 		case 'x': o->exact = 1; break;
 		case 'o': o->out = optarg; break;
@@ -200,6 +255,19 @@ static void parse_args(int argc, char **argv, struct sme_opts *o)
 	if (optind < argc)
 		cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
 	resolve(o, &f);
+}
+
+/* The staleness mixture of sme-asgd-mixture: components, E τ and μ̄. */
+static cJSON *mixture_json(const asgd_geomix *m)
+{
+	cJSON *j = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(j, "count", (double)m->count);
+	cJSON_AddItemToObject(j, "weights", cJSON_CreateDoubleArray(m->weight, (int)m->count));
+	cJSON_AddItemToObject(j, "mu", cJSON_CreateDoubleArray(m->mu, (int)m->count));
+	cJSON_AddNumberToObject(j, "mean", asgd_geomix_mean(m));
+	cJSON_AddNumberToObject(j, "mu_bar", asgd_geomix_mu_bar(m));
+	return j;
 }
 
 /* What both modes record: the command line and the parameters. */
@@ -216,6 +284,8 @@ static cJSON *settings_json(const struct sme_opts *o)
 	cJSON_AddNumberToObject(j, "dim", (double)asgd_problem_dim(o->problem));
 	cJSON_AddNumberToObject(j, "eta", c->eta);
 	cJSON_AddNumberToObject(j, "mu", c->mu);
+	if (c->mixture)
+		cJSON_AddItemToObject(j, "mixture", mixture_json(c->mixture));
 	cJSON_AddNumberToObject(j, "dt", asgd_model_time_step(c->model, c->eta, c->mu));
 	cJSON_AddNumberToObject(j, "iters", (double)c->iters);
 	cJSON_AddNumberToObject(j, "substeps", c->substeps);
@@ -266,6 +336,10 @@ static void print_summary(const struct sme_opts *o, const asgd_sme_result *r)
 	       asgd_problem_spec(o->problem), o->cfg.eta, o->cfg.mu, (unsigned long long)K,
 	       o->cfg.substeps, (unsigned long long)r->ens.paths_done,
 	       r->ens.interrupted ? "  (PARTIAL)" : "");
+	for (size_t j = 0; o->cfg.mixture && j < o->cfg.mixture->count; j++)
+		printf("%s%g:%g%s", j ? "," : "staleness mixture (weight:mu) ",
+		       o->cfg.mixture->weight[j], o->cfg.mixture->mu[j],
+		       j + 1 == o->cfg.mixture->count ? "\n" : "");
 	printf("dt %g  sigma clamped at %llu substeps\n", r->dt,
 	       (unsigned long long)r->sigma_clamped);
 	cli_print_ensemble(&r->ens, r->path_steps_per_s, K, o->out, asgd_problem_dim(o->problem));

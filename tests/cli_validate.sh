@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# cli_validate.sh — `asgd validate` end to end: bad input exits 2 naming the value; a small fig4
+# run writes the real run's files, every model's moments and a validation.json whose numbers
+# hang together (fitted staleness, gaps and band fractions per model, the best model, the shape
+# and correlation effects); --mixture-max 1 leaves the mixture models out; plot.py draws the
+# validate and staleness figures from it; SIGINT exits 130 with a partial result.
+# usage: tests/cli_validate.sh PATH/TO/asgd
+asgd=${1:?usage: cli_validate.sh PATH/TO/asgd}
+. "$(dirname "$0")/lib.sh"
+plot="$(cd "$(dirname "$0")/.." && pwd)/scripts/plot.py"
+py=${PYTHON:-/usr/bin/python3}
+[ -x "$py" ] || py=python3
+is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]; }
+
+"$asgd" validate --help >"$tmp/help" && grep -q "usage: asgd validate" "$tmp/help" && ok || fail "validate --help"
+
+expect_usage "--workers '0' is not allowed" validate --workers 0
+expect_usage "--workers '2000' is not allowed" validate --workers 2000
+expect_usage "--work 'bogus' is not allowed" validate --work bogus
+expect_usage "--work 'exp:-5us' is not allowed" validate --work exp:-5us
+expect_usage "--replicas '1' is not allowed" validate --replicas 1
+expect_usage "--replicas 'abc' is not allowed" validate --replicas abc
+expect_usage "--mixture-max '0' is not allowed" validate --mixture-max 0
+expect_usage "--mixture-max '7' is not allowed" validate --mixture-max 7
+expect_usage "--paths '1' is not allowed" validate --paths 1
+expect_usage "--eta '0' is not allowed" validate --eta 0
+expect_usage "--eta 'nan' is not allowed" validate --eta nan
+expect_usage "--iters '0' is not allowed" validate --iters 0
+expect_usage "--substeps '0' is not allowed" validate --substeps 0
+expect_usage "--threads '257' is not allowed" validate --threads 257
+expect_usage "--seed '-1' is not allowed" validate --seed -1
+expect_usage "'nope' is unknown" validate --preset nope
+expect_usage "unknown option or missing value: '--mu'" validate --mu 0.5
+expect_usage "unexpected argument 'extra'" validate extra
+touch "$tmp/afile"
+expect_usage "Not a directory" validate --out "$tmp/afile/sub"
+
+# ---- a small fig4 run: files and a validation.json that hangs together ----------------------
+small=(--preset fig4 --workers 2 --work exp:20us --replicas 40 --iters 200 --paths 512 --quiet)
+if "$asgd" validate "${small[@]}" --out "$tmp/v"; then
+  ok
+  for f in real/summary.json real/moments.csv real/staleness.csv validation.json; do
+    [ -s "$tmp/v/$f" ] && ok || fail "missing $f"
+  done
+  for m in real sme-asgd sme-sgd asgd-geometric asgd-measured-pmf asgd-mixture-pmf sme-asgd-mixture; do
+    [ "$(wc -l <"$tmp/v/$m/moments.csv")" -eq 202 ] && ok || fail "$m/moments.csv: not 201 rows"
+  done
+  python3 - "$tmp/v" <<'PY' && ok || fail "validation.json"
+import json, math, sys
+d = json.load(open(sys.argv[1] + "/validation.json"))
+real = json.load(open(sys.argv[1] + "/real/summary.json"))
+six = ["sme-asgd", "sme-sgd", "asgd-geometric", "asgd-measured-pmf", "asgd-mixture-pmf",
+       "sme-asgd-mixture"]
+assert d["partial"] is False and d["command"] == "validate", d
+assert d["settings"]["workers"] == 2 and d["settings"]["paths"] == 512
+assert real["command"] == "validate" and real["replicas"] == 40 and real["partial"] is False
+acc = real["accounting"]
+assert acc["computed"] == acc["applied"] + acc["discarded"] and acc["applied"] == 40 * 200
+st = d["staleness"]
+mu = st["mu_hat"]
+assert 0 < mu < 1 and st["count"] == 40 * 200, st
+assert abs(sum(st["pmf"]) - 1) < 1e-9
+# rows of every table sit at the SME clock of mu_hat
+assert abs(d["real"]["dt"] - math.sqrt(0.01 * (1 - mu))) < 1e-15
+mix = st["mixture"]
+assert 1 <= mix["k"] <= 4 and len(mix["components"]) == mix["k"]
+assert abs(sum(c["weight"] for c in mix["components"]) - 1) < 1e-9
+# EM's M-step keeps the sample mean exactly (the r-weighted means average to the data's)
+assert abs(mix["mean"] - st["mean"]) < 1e-6 * (1 + st["mean"]), (mix["mean"], st["mean"])
+assert mix["bic"] == min(mix["bic_by_k"])
+assert 0 <= mix["tv_distance"] <= 1
+models = d["models"]
+assert sorted(models) == sorted(six), sorted(models)
+for name in six:
+    m = models[name]
+    for key in ("mean_gap", "mean_gap_se", "second_rel_gap", "second_rel_gap_se",
+                "mean_inside_fraction", "second_inside_fraction"):
+        assert math.isfinite(m[key]) and m[key] >= 0, (name, key, m[key])
+    assert m["paths_done"] == 512 and m["nonfinite_paths"] == 0, (name, m)
+    assert 1 <= m["mean_gap_k"] <= 200 and 1 <= m["second_gap_k"] <= 200, (name, m)
+    assert m["mean_inside_fraction"] <= 1 and m["second_inside_fraction"] <= 1
+    need = d["inside_fraction_required"]
+    assert m["inside_band"] == (m["mean_inside_fraction"] >= need and
+                                m["second_inside_fraction"] >= need), (name, m)
+for name in ("sme-asgd", "asgd-geometric", "asgd-measured-pmf"):
+    assert models[name]["mu"] == mu, name
+assert abs(models["sme-asgd-mixture"]["mu"] - mix["mu_bar"]) < 1e-15
+best = d["best_model"]
+assert best["by_mean"] == min(six, key=lambda n: models[n]["mean_gap"]), best
+assert best["by_second_moment"] == min(six, key=lambda n: models[n]["second_rel_gap"]), best
+eff = d["effects"]
+g, p = models["asgd-geometric"], models["asgd-measured-pmf"]
+assert abs(eff["shape"]["mean"] - (g["mean_gap"] - p["mean_gap"])) < 1e-15
+assert abs(eff["shape"]["second_rel"] - (g["second_rel_gap"] - p["second_rel_gap"])) < 1e-15
+assert eff["shape"]["mean_se"] > 0 and eff["shape"]["direct"]["mean_se"] > 0
+assert eff["correlation"]["mean"] == p["mean_gap"]
+assert eff["correlation"]["second_rel_se"] == p["second_rel_gap_se"]
+PY
+  "$py" "$plot" validate "$tmp/v" >/dev/null && is_png "$tmp/v/validate.png" && ok ||
+    fail "plot.py validate"
+  "$py" "$plot" staleness "$tmp/v" -o "$tmp/st.png" >/dev/null && is_png "$tmp/st.png" && ok ||
+    fail "plot.py staleness"
+else
+  fail "small validate run"
+fi
+
+# ---- --mixture-max 1: no mixture, four models -----------------------------------------------
+if "$asgd" validate "${small[@]}" --replicas 10 --mixture-max 1 --out "$tmp/nomix"; then
+  python3 - "$tmp/nomix/validation.json" <<'PY' && ok || fail "--mixture-max 1"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["staleness"]["mixture"] is None
+assert sorted(d["models"]) == ["asgd-geometric", "asgd-measured-pmf", "sme-asgd", "sme-sgd"]
+PY
+else
+  fail "validate --mixture-max 1 run"
+fi
+
+usage_cmd=("$py" "$plot")
+expect_usage "has no validation.json" validate "$tmp/afile"
+expect_usage "has no staleness.csv" staleness "$tmp"
+
+# ---- SIGINT: partial, exit 130 --------------------------------------------------------------
+"$asgd" validate --workers 2 --work exp:20us --replicas 100000000 --quiet --out "$tmp/int" &
+pid=$!
+sleep 1.5
+kill -INT $pid
+wait $pid
+rc=$?
+[ $rc -eq 130 ] && ok || fail "interrupted validate exited $rc, expected 130"
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['partial'] is True and d['real']['partial'] is True" \
+  "$tmp/int/validation.json" && ok || fail "interrupted validation.json lacks partial: true"
+
+finish cli_validate
