@@ -27,8 +27,13 @@ static int totals_init(asgd_replicas *t, const asgd_engine_config *cfg)
 }
 
 /* One replica; only complete, finite replicas enter the moments. */
+struct each {
+	void (*fn)(void *arg, const double *traj, size_t steps, size_t dim);
+	void *arg;
+};
+
 static int run_one(asgd_engine_config *cfg, asgd_replicas *t, uint64_t r, double *work_sum,
-		   double *cv_sum, uint64_t *work_runs)
+		   double *cv_sum, uint64_t *work_runs, const struct each *each)
 {
 	asgd_engine_result res;
 	int rc;
@@ -55,6 +60,9 @@ static int run_one(asgd_engine_config *cfg, asgd_replicas *t, uint64_t r, double
 	else if (rc == ASGD_OK) {
 		rc = asgd_moments_add_path(&t->moments, cfg->trajectory);
 		t->replicas_done++;
+		if (each->fn)
+			each->fn(each->arg, cfg->trajectory, cfg->iters + 1,
+				 asgd_problem_dim(cfg->problem));
 	}
 	asgd_engine_result_free(&res);
 	return rc;
@@ -64,6 +72,15 @@ int asgd_replicas_run(asgd_engine_config *cfg, uint64_t replicas,
 		      void (*progress)(void *arg, uint64_t done, uint64_t total), void *arg,
 		      asgd_replicas *out)
 {
+	return asgd_replicas_run_each(cfg, replicas, progress, arg, NULL, NULL, out);
+}
+
+int asgd_replicas_run_each(asgd_engine_config *cfg, uint64_t replicas,
+			   void (*progress)(void *arg, uint64_t done, uint64_t total), void *arg,
+			   void (*each_fn)(void *arg, const double *traj, size_t steps, size_t dim),
+			   void *each_arg, asgd_replicas *out)
+{
+	const struct each each = { each_fn, each_arg };
 	double work_sum = 0, cv_sum = 0, *traj;
 	uint64_t work_runs = 0;
 	int rc;
@@ -80,7 +97,7 @@ int asgd_replicas_run(asgd_engine_config *cfg, uint64_t replicas,
 	}
 	cfg->trajectory = traj;
 	for (uint64_t r = 0; r < replicas && !out->diverged && !out->interrupted; r++) {
-		rc = run_one(cfg, out, r, &work_sum, &cv_sum, &work_runs);
+		rc = run_one(cfg, out, r, &work_sum, &cv_sum, &work_runs, &each);
 		if (rc != ASGD_OK)
 			break;
 		if (progress)

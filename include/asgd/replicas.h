@@ -11,6 +11,7 @@
 #ifndef ASGD_REPLICAS_H
 #define ASGD_REPLICAS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "asgd/engine.h"
@@ -40,6 +41,17 @@ typedef struct asgd_replicas {
 int asgd_replicas_run(asgd_engine_config *cfg, uint64_t replicas,
 		      void (*progress)(void *arg, uint64_t done, uint64_t total), void *arg,
 		      asgd_replicas *out);
+
+/*
+ * asgd_replicas_run_each - as asgd_replicas_run, and @each (if not NULL) is called with every
+ * complete, finite replica's trajectory (@steps rows of @dim values) as soon as it is done — for
+ * statistics the pooled moments cannot give, such as the spread across replicas of a time
+ * average.
+ */
+int asgd_replicas_run_each(asgd_engine_config *cfg, uint64_t replicas,
+			   void (*progress)(void *arg, uint64_t done, uint64_t total), void *arg,
+			   void (*each)(void *arg, const double *traj, size_t steps, size_t dim),
+			   void *each_arg, asgd_replicas *out);
 
 /* asgd_replicas_free - release a result; NULL is a no-op. */
 void asgd_replicas_free(asgd_replicas *r);

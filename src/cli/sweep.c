@@ -67,8 +67,9 @@ static void usage(void)
 	       "outputs in DIR: sweep.csv (one row per M), sweep.json (settings, rows, machine,\n"
 	       "command line), and per M in DIR/M<m>/ the real run's moments.csv, staleness.csv,\n"
 	       "summary.json and the MSGD ensemble's msgd_moments.csv.\n"
-	       "The SE reported for a late-half average is the largest SE of one step: the steps\n"
-	       "share their paths, and that bound holds whatever their correlation.\n"
+	       "Stationary values are averages over k = K/2..K. The real run's SE is that of each\n"
+	       "replica's own average across the (independent) replicas; the MSGD ensemble's is\n"
+	       "bounded by the largest SE of one step (its paths are not kept).\n"
 	       "exit status: 0 done, 1 failed or diverged, 2 bad usage, 130 interrupted.\n");
 }
 
@@ -223,6 +224,44 @@ static void late_half(const asgd_moments *m, const double *xstar, double *avg, d
 	*se = isfinite(*avg) ? worst : NAN;
 }
 
+/*
+ * The real run's stationary E‖x − x*‖² with an honest SE: each replica's own average over
+ * k = K/2..K, then the mean and standard error across replicas, which are independent. (The
+ * pooled moments alone only bound the SE by that of one step, several times too wide.)
+ */
+struct replica_avg {
+	const double *xstar;
+	double sum, sum2;
+	uint64_t n;
+};
+
+static void add_replica_average(void *arg, const double *traj, size_t steps, size_t dim)
+{
+	struct replica_avg *ra = arg;
+	size_t K = steps - 1, k0 = K / 2;
+	double v = 0;
+
+	for (size_t k = k0; k <= K; k++)
+		for (size_t c = 0; c < dim; c++) {
+			double d = traj[k * dim + c] - ra->xstar[c];
+
+			v += d * d;
+		}
+	v /= (double)(K - k0 + 1);
+	ra->sum += v;
+	ra->sum2 += v * v;
+	ra->n++;
+}
+
+static void replica_average(const struct replica_avg *ra, double *avg, double *se)
+{
+	double m = ra->n ? ra->sum / (double)ra->n : NAN;
+
+	*avg = m;
+	*se = ra->n >= 2 ? sqrt(fmax(ra->sum2 / (double)ra->n - m * m, 0) * (double)ra->n /
+				(double)(ra->n - 1) / (double)ra->n) : NAN;
+}
+
 /* The first k with E‖x_k − x*‖² ≤ @target, or NAN when none. */
 static double first_k_below(const asgd_moments *m, const double *xstar, double target)
 {
@@ -237,7 +276,8 @@ static double first_k_below(const asgd_moments *m, const double *xstar, double t
 }
 
 static void fill_real(const struct sweep_opts *o, const asgd_replicas *t,
-		      const asgd_staleness_summary *sum, struct sweep_row *row)
+		      const asgd_staleness_summary *sum, const struct replica_avg *ra,
+		      struct sweep_row *row)
 {
 	row->replicas = (double)t->replicas_done;
 	row->diverged = t->diverged;
@@ -251,7 +291,7 @@ static void fill_real(const struct sweep_opts *o, const asgd_replicas *t,
 	row->chi2_p = sum ? sum->chi2_p : NAN;
 	row->tv = sum ? sum->tv_distance : NAN;
 	row->lag1 = sum ? sum->lag1_autocorr : NAN;
-	late_half(&t->moments, o->xstar, &row->real_ex2, &row->real_se);
+	replica_average(ra, &row->real_ex2, &row->real_se);
 	row->k_target = first_k_below(&t->moments, o->xstar, o->target);
 	row->t_target_s = row->k_target / row->updates_per_s;
 }
@@ -327,6 +367,7 @@ static int sweep_one(const struct sweep_opts *o, size_t i, struct sweep_row *row
 	char name[32], dir[4096];
 	cJSON *summary;
 	int rc, have_sum, interrupted = 0;
+	struct replica_avg ra = { .xstar = o->xstar };
 
 	*done = 0;
 	memset(row, 0, sizeof(*row));
@@ -337,7 +378,8 @@ static int sweep_one(const struct sweep_opts *o, size_t i, struct sweep_row *row
 	cli_prepare_out(CMD, dir);
 	if (!o->quiet)
 		fprintf(stderr, "sweep: M = %u (%zu of %zu)\n", cfg.workers, i + 1, o->nworkers);
-	rc = asgd_replicas_run(&cfg, o->replicas, o->quiet ? NULL : cli_replica_progress, NULL, &t);
+	rc = asgd_replicas_run_each(&cfg, o->replicas, o->quiet ? NULL : cli_replica_progress, NULL,
+				    add_replica_average, &ra, &t);
 	if (!o->quiet)
 		cli_progress_end();
 	if (rc != ASGD_OK) {
@@ -351,7 +393,7 @@ static int sweep_one(const struct sweep_opts *o, size_t i, struct sweep_row *row
 	/* rows at t = k: the engine has no SME clock of its own */
 	rc = cli_replicas_write(dir, &t, have_sum ? &sum : NULL, 1.0, summary);
 	cJSON_Delete(summary);
-	fill_real(o, &t, have_sum ? &sum : NULL, row);
+	fill_real(o, &t, have_sum ? &sum : NULL, &ra, row);
 	row->msgd_mu = row->msgd_eta = row->msgd_ex2 = row->msgd_se = NAN;
 	/* without a single applied gradient there is no μ̂ to match */
 	if (rc == ASGD_OK && !t.interrupted && have_sum)

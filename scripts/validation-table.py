@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Collect results/validation/ into one markdown table (called by scripts/validation-results.sh).
+
+usage: validation-table.py OUT_DIR ELAPSED_S
+"""
+import json
+import os
+import subprocess
+import sys
+
+RUNS = ["fig4-M4", "fig4-M8", "fig5-doublewell-M4"]
+
+
+def load(path):
+    with open(path) as fp:
+        return json.load(fp)
+
+
+def machine():
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
+                if l.startswith("model name")), "unknown CPU")
+    nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
+    return f"nproc {nproc}, {cpu}"
+
+
+def validate_section(out, run):
+    p = os.path.join(out, run, "validation.json")
+    if not os.path.isfile(p):
+        return
+    d = load(p)
+    s, st = d["settings"], d["staleness"]
+    mix = st.get("mixture") or {}
+    comps = ", ".join(f"{c['weight']:.4g}×geom({c['mu']:.4f})" for c in mix.get("components", []))
+    print(f"## validate {run}: {s.get('preset')}, M = {s.get('workers')}, work {s.get('work')}, "
+          f"{s.get('replicas')} replicas × {s.get('iters')} updates\n")
+    print(f"command: `{d['command_line']}`\n")
+    lo, hi = st["mu_ci95"]
+    p_chi = "0" if not st["chi2_p"] else f"{st['chi2_p']:.3g}"
+    print(f"staleness: μ̂ = {st['mu_hat']:.4f} [{lo:.4f}, {hi:.4f}] vs 1 − 1/M = {st['mu_queueing']:.4f}; "
+          f"χ² p = {p_chi}, TV = {st['tv_distance']:.4f}, lag-1 = {st['lag1_autocorr']:+.3f}; "
+          f"mixture by BIC: K = {mix.get('k')} ({comps})\n")
+    print(f"| model | max \\|mean gap\\| ± SE | max rel. E x² gap ± SE | cells within 2 SE (mean, E x²) | inside band (≥ {d['inside_fraction_required']:.0%}) |")
+    print("|---|---|---|---|---|")
+    for name, m in d["models"].items():
+        print(f"| {name} | {m['mean_gap']:.2e} ± {m['mean_gap_se']:.1e} | "
+              f"{m['second_rel_gap']:.3f} ± {m['second_rel_gap_se']:.3f} | "
+              f"{100 * m['mean_inside_fraction']:.1f}%, {100 * m['second_inside_fraction']:.1f}% | "
+              f"{'yes' if m['inside_band'] else '**no**'} |")
+    b, e = d["best_model"], d["effects"]
+    sh, co = e["shape"], e["correlation"]
+    print(f"\nbest: {b['by_mean']} (mean), {b['by_second_moment']} (E x²). Shape of the staleness "
+          f"law (gap of the geometric replay minus that of the measured-pmf replay): mean "
+          f"{sh['mean']:+.2e} ± {sh['mean_se']:.1e}, E x² {sh['second_rel']:+.3f} ± {sh['second_rel_se']:.3f}; "
+          f"correlated staleness and the rest (gap of the measured-pmf replay): mean "
+          f"{co['mean']:.2e} ± {co['mean_se']:.1e}, E x² {co['second_rel']:.3f} ± {co['second_rel_se']:.3f}.\n")
+
+
+def sweep_section(out):
+    p = os.path.join(out, "sweep-fig4", "sweep.json")
+    if not os.path.isfile(p):
+        return
+    d = load(p)
+    print(f"## sweep fig4: work {d.get('work')}, {d.get('replicas_requested')} replicas per M\n")
+    cl = d.get("command_line")
+    print(f"command: `{' '.join(cl) if isinstance(cl, list) else cl}`\n")
+    print("| M | μ̂ | 95% CI | 1 − 1/M | χ² p | TV | updates/s | E(x−x*)² real ± SE | MSGD(μ̂, η(1−μ̂)) sim | MSGD exact | App. B (μ̂) | ASGD exact (μ̂) | k to target | time to target |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+
+    def f(v, fmt):
+        return "–" if v is None else format(v, fmt)
+    for r in d["rows"]:
+        print(f"| {r['workers']} | {r['mu_hat']:.4f} | [{r['mu_ci95_lo']:.4f}, {r['mu_ci95_hi']:.4f}] | "
+              f"{r['mu_queueing']:.4f} | {f(r.get('chi2_p'), '.2g')} | {f(r.get('tv_distance'), '.4f')} | "
+              f"{r['updates_per_s']:.0f} | {r['real_ex2']:.5f} ± {r['real_ex2_se']:.5f} | "
+              f"{f(r.get('msgd_ex2'), '.5f')} | {f(r.get('msgd_exact_ex2'), '.5f')} | "
+              f"{f(r.get('appendix_b_ex2'), '.5f')} | {f(r.get('asgd_exact_ex2'), '.5f')} | "
+              f"{f(r.get('iters_to_target'), '.0f')} | {f(r.get('time_to_target_s'), '.3g')} s |")
+    print()
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    out, elapsed = sys.argv[1:]
+    print("# Real runs against the models: `asgd validate` and `asgd sweep`\n")
+    print(f"command: `scripts/validation-results.sh`; machine: {machine()}; took {elapsed} s\n")
+    for run in RUNS:
+        validate_section(out, run)
+    sweep_section(out)
+
+
+if __name__ == "__main__":
+    main()
