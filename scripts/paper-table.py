@@ -4,18 +4,13 @@
 
 usage: paper-table.py OUT_DIR PATHS ELAPSED_S
 """
-import json
 import os
-import subprocess
 import sys
+
+from results_common import load, machine
 
 PAPER_BASINS = {"asgd": 90.34, "sme-asgd": 90.50, "sme-sgd": 88.54}
 RUNS = ["fig4-mu0.9", "fig4-mu0.95", "fig4-mu0.97", "fig5-quartic", "fig5-doublewell", "fig6", "fig7"]
-
-
-def load(path):
-    with open(path) as fp:
-        return json.load(fp)
 
 
 def fmt_gap(g, key, se_key):
@@ -25,13 +20,6 @@ def fmt_gap(g, key, se_key):
     if v is None:
         return "–"
     return f"{v:.2e} ± {se:.1e}" if se else f"{v:.2e}"
-
-
-def machine():
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
-                if l.startswith("model name")), "unknown CPU")
-    nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
-    return f"nproc {nproc}, {cpu}"
 
 
 def gap_rows(out):

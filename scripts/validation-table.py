@@ -4,24 +4,12 @@
 
 usage: validation-table.py OUT_DIR ELAPSED_S
 """
-import json
 import os
-import subprocess
 import sys
 
+from results_common import load, machine
+
 RUNS = ["fig4-M4", "fig4-M8", "fig5-doublewell-M4"]
-
-
-def load(path):
-    with open(path) as fp:
-        return json.load(fp)
-
-
-def machine():
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
-                if l.startswith("model name")), "unknown CPU")
-    nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
-    return f"nproc {nproc}, {cpu}"
 
 
 def validate_section(out, run):

@@ -82,13 +82,7 @@ static cJSON *gap_json(const asgd_gap *g)
 {
 	cJSON *j = cJSON_CreateObject();
 
-	cJSON_AddNumberToObject(j, "mean_gap", g->mean);
-	cJSON_AddNumberToObject(j, "mean_gap_se", g->mean_se);
-	cJSON_AddNumberToObject(j, "mean_gap_k", (double)g->mean_k);
-	cJSON_AddNumberToObject(j, "second_rel_gap", g->second_rel);
-	cJSON_AddNumberToObject(j, "second_rel_gap_se", g->second_rel_se);
-	cJSON_AddNumberToObject(j, "second_abs_gap", g->second_abs);
-	cJSON_AddNumberToObject(j, "second_gap_k", (double)g->second_k);
+	cli_add_gap_json(j, g);
 	return j;
 }
 

@@ -22,6 +22,7 @@
 #include "asgd/sim.h"
 #include "asgd/sme.h"
 #include "cli.h"
+#include "models.h"
 
 void validate_models_init(struct validate_model *m, double mu_hat, const double *pmf,
 			  size_t pmf_len, const asgd_geomix *mix, const double *mix_pmf,
@@ -197,17 +198,6 @@ int validate_score_compute(const asgd_moment_table *model, const asgd_moment_tab
 	return ASGD_OK;
 }
 
-static void add_gap(cJSON *j, const asgd_gap *g)
-{
-	cJSON_AddNumberToObject(j, "mean_gap", g->mean);
-	cJSON_AddNumberToObject(j, "mean_gap_se", g->mean_se);
-	cJSON_AddNumberToObject(j, "mean_gap_k", (double)g->mean_k);
-	cJSON_AddNumberToObject(j, "second_rel_gap", g->second_rel);
-	cJSON_AddNumberToObject(j, "second_rel_gap_se", g->second_rel_se);
-	cJSON_AddNumberToObject(j, "second_abs_gap", g->second_abs);
-	cJSON_AddNumberToObject(j, "second_gap_k", (double)g->second_k);
-}
-
 cJSON *validate_model_json(const struct validate_model *m)
 {
 	cJSON *j = cJSON_CreateObject();
@@ -225,7 +215,7 @@ cJSON *validate_model_json(const struct validate_model *m)
 	cJSON_AddNumberToObject(j, "nonfinite_paths", (double)m->nonfinite);
 	cJSON_AddNumberToObject(j, "wall_s", m->wall_s);
 	if (m->have_score) {
-		add_gap(j, &m->score.gap);
+		cli_add_gap_json(j, &m->score.gap);
 		cJSON_AddNumberToObject(j, "mean_inside_fraction", m->score.inside_mean);
 		cJSON_AddNumberToObject(j, "second_inside_fraction", m->score.inside_second);
 		cJSON_AddBoolToObject(j, "inside_band", m->score.inside_band);
