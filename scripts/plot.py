@@ -22,6 +22,11 @@
       The output of `asgd sweep`: the fitted mu_hat (95% interval) against M beside 1 - 1/M,
       and the stationary E||x - x*||^2 of the real run, of Proposition 1's matched MSGD
       (mu' = mu_hat, eta' = eta(1 - mu_hat)), Appendix B and the discrete ASGD's exact value.
+  plot.py batch DIR [-o FILE.png]
+      The output of `asgd batch`, like the paper's Figure 8: E|x_k - x*|^2 against k (log
+      scale) for the optimal, the constant and the equal-total schedules -- the simulator with
+      a +-2 standard-error band, the real engine dashed with markers, the control model (4.5)
+      dotted -- and below it the batch size B_k of each, with the transition k*.
 
 Each figure is written to a temporary file and renamed, so a failed run never leaves half a PNG.
 """
@@ -410,6 +415,96 @@ def plot_sweep(args):
     save(fig, args.output or os.path.join(args.dir, "sweep.png"))
 
 
+# ---- asgd batch ----
+
+BATCH_COLUMNS = ("schedule", "k", "batch", "model", "sim_msd", "sim_se", "engine_msd", "engine_se")
+BATCH_STYLE = {"optimal": "tab:red", "constant": "tab:blue", "equal-total": "tab:green"}
+
+
+def read_batch(d):
+    """(batch.json as a dict, {schedule: {column: [values]}}) from the --out of `asgd batch`."""
+    if not os.path.isdir(d):
+        fail(f"'{d}' does not exist or is not a directory")
+    path = os.path.join(d, "batch.json")
+    if not os.path.isfile(path):
+        fail(f"'{d}' has no batch.json: is it the --out of 'asgd batch'?")
+    try:
+        with open(path) as fp:
+            info = json.load(fp)
+    except (OSError, ValueError) as e:
+        fail(f"'{path}' is not readable JSON: {e}")
+    if not isinstance(info, dict) or not isinstance(info.get("schedules"), list):
+        fail(f"'{d}/batch.json' has no list of schedules: is it the --out of 'asgd batch'?")
+    path = os.path.join(d, "curves.csv")
+    if not os.path.isfile(path):
+        fail(f"'{d}' has no curves.csv: is it the --out of 'asgd batch'?")
+    curves = {}
+    with open(path, newline="") as fp:
+        rows = csv.DictReader(fp)
+        if rows.fieldnames is None or not set(BATCH_COLUMNS) <= set(rows.fieldnames):
+            fail(f"'{path}' is not a curves.csv (needs columns {', '.join(BATCH_COLUMNS)})")
+        for i, r in enumerate(rows):
+            c = curves.setdefault(r["schedule"], {k: [] for k in BATCH_COLUMNS[1:]})
+            try:
+                for k in BATCH_COLUMNS[1:]:
+                    c[k].append(float(r[k]))
+            except (TypeError, ValueError):
+                fail(f"'{path}': row {i + 2} has a value that is not a number")
+    if not curves:
+        fail(f"'{path}' has no rows")
+    return info, curves
+
+
+def batch_panel_msd(ax, curves):
+    for name, c in curves.items():
+        color = BATCH_STYLE.get(name, "black")
+        pts = [(k, y, s if math.isfinite(s) else 0.0)
+               for k, y, s in zip(c["k"], c["sim_msd"], c["sim_se"]) if math.isfinite(y)]
+        if pts:
+            k = [p[0] for p in pts]
+            ax.plot(k, [p[1] for p in pts], color=color, lw=1.3, label=f"{name}: simulator")
+            # +-2 SE, the lower edge kept positive for the log axis
+            ax.fill_between(k, [max(p[1] - 2 * p[2], p[1] / 10) for p in pts],
+                            [p[1] + 2 * p[2] for p in pts], color=color, alpha=0.2, lw=0)
+        x, y = finite(c["k"], c["engine_msd"])
+        if x:
+            every = max(len(x) // 25, 1)
+            ax.plot(x, y, "--", color=color, lw=0.9, marker="o", ms=3, markevery=every,
+                    label=f"{name}: engine")
+        x, y = finite(c["k"], c["model"])
+        if x:
+            ax.plot(x, y, ":", color=color, lw=1, label=f"{name}: model (4.5)")
+    ax.set_yscale("log")
+    ax.set_ylabel("E|x_k - x*|^2")
+
+
+def batch_panel_size(ax, curves, kstar):
+    for name, c in curves.items():
+        ax.step(c["k"], c["batch"], where="post", color=BATCH_STYLE.get(name, "black"), lw=1.2,
+                label=name)
+    if kstar is not None and math.isfinite(num(kstar)) and num(kstar) > 0:
+        ax.axvline(num(kstar), color="gray", ls="--", lw=0.8, label=f"k* = {num(kstar):.0f}")
+    ax.set_yscale("log")
+    ax.set_xlabel("iteration k")
+    ax.set_ylabel("batch size B_k")
+
+
+def plot_batch(args):
+    info, curves = read_batch(args.dir)
+    ctl = info.get("control") if isinstance(info.get("control"), dict) else {}
+    fig, axes = plt.subplots(2, 1, figsize=(9, 8), sharex=True, constrained_layout=True,
+                             gridspec_kw={"height_ratios": [3, 1.3]})
+    batch_panel_msd(axes[0], curves)
+    batch_panel_size(axes[1], curves, ctl.get("k_star"))
+    for ax in axes:
+        ax.grid(alpha=0.3, which="both")
+        ax.legend(fontsize=7, ncol=3 if ax is axes[0] else 4)
+    fig.suptitle(f"asgd batch {info.get('preset')}: eta={info.get('eta')}, mu={info.get('mu')}, "
+                 f"gamma={num(info.get('gamma')):.3g} (gamma*={num(ctl.get('gamma_star')):.3g}), "
+                 f"K={info.get('horizon')}, {info.get('workers')} engine workers"
+                 + (" (PARTIAL)" if info.get("partial") else ""), fontsize=10)
+    save(fig, args.output or os.path.join(args.dir, "batch.png"))
+
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -436,9 +531,13 @@ def main():
     w = sub.add_parser("sweep", help="figure from 'asgd sweep' output")
     w.add_argument("dir")
     w.add_argument("-o", "--output")
+    b = sub.add_parser("batch", help="figure from 'asgd batch' output (like Figure 8)")
+    b.add_argument("dir")
+    b.add_argument("-o", "--output")
     args = ap.parse_args()
     {"compare": plot_compare, "order": plot_order, "moments": plot_moments,
-     "validate": plot_validate, "staleness": plot_staleness, "sweep": plot_sweep}[args.what](args)
+     "validate": plot_validate, "staleness": plot_staleness, "sweep": plot_sweep,
+     "batch": plot_batch}[args.what](args)
 
 
 if __name__ == "__main__":

@@ -105,6 +105,24 @@ struct engine {
 
 /* ---- configuration ------------------------------------------------------------------- */
 
+/* Entries above n are allowed (they are capped), zeros are not: asgd_batch_at() returns them. */
+static int check_schedule(const asgd_batch_schedule *s, char *err, size_t errlen)
+{
+	if (!s->size)
+		return ASGD_OK;
+	if (s->len == 0) {
+		snprintf(err, errlen, "the batch schedule has no entries");
+		return ASGD_EINVAL;
+	}
+	for (size_t k = 0; k < s->len; k++)
+		if (s->size[k] == 0) {
+			snprintf(err, errlen, "batch 0 at k=%zu of the schedule is not allowed: "
+					      "each entry must be >= 1", k);
+			return ASGD_EINVAL;
+		}
+	return ASGD_OK;
+}
+
 int asgd_engine_check_config(const asgd_engine_config *cfg, char *err, size_t errlen)
 {
 	char dummy[8];
@@ -130,8 +148,8 @@ int asgd_engine_check_config(const asgd_engine_config *cfg, char *err, size_t er
 		snprintf(err, errlen, "eta %g is not allowed: it must be finite and > 0", cfg->eta);
 		return ASGD_EINVAL;
 	}
-	if (!isfinite(cfg->momentum) || cfg->momentum < 0 || cfg->momentum >= 1) {
-		snprintf(err, errlen, "momentum %g is not allowed: it must lie in [0, 1)",
+	if (!isfinite(cfg->momentum) || cfg->momentum <= -1 || cfg->momentum >= 1) {
+		snprintf(err, errlen, "momentum %g is not allowed: it must lie in (-1, 1)",
 			 cfg->momentum);
 		return ASGD_EINVAL;
 	}
@@ -141,7 +159,7 @@ int asgd_engine_check_config(const asgd_engine_config *cfg, char *err, size_t er
 			 asgd_problem_name(cfg->problem));
 		return ASGD_EINVAL;
 	}
-	return ASGD_OK;
+	return check_schedule(&cfg->schedule, err, errlen);
 }
 
 /* ---- snapshots: pool, publication, batched reclamation ------------------------------- */
@@ -238,19 +256,31 @@ static void snapshots_free_all(struct engine *eng)
 
 /* ---- the worker ---------------------------------------------------------------------- */
 
+/* The batch of a gradient computed on version @v: the schedule's B_v capped at n (the draws are
+ * without replacement), or the constant batch. */
+static unsigned batch_for(const struct engine *eng, uint64_t v)
+{
+	uint32_t b;
+
+	if (!eng->cfg->schedule.size)
+		return eng->batch;
+	b = asgd_batch_at(&eng->cfg->schedule, v);
+	return b < eng->n ? (unsigned)b : (unsigned)eng->n;
+}
+
 /* ∇f_γ(x) for a component γ, or the mean over a mini-batch drawn without replacement
  * (a partial Fisher–Yates shuffle of perm, which stays a permutation between draws). */
-static void sample_gradient(struct worker *w, const double *x)
+static void sample_gradient(struct worker *w, const double *x, unsigned batch)
 {
 	struct engine *eng = w->eng;
 	size_t b, j;
 
-	if (eng->batch <= 1) {
+	if (batch <= 1) {
 		asgd_problem_grad_i(eng->problem, asgd_rng_below(&w->rng, eng->n), x, w->g);
 		return;
 	}
 	memset(w->g, 0, eng->dim * sizeof(double));
-	for (b = 0; b < eng->batch; b++) {
+	for (b = 0; b < batch; b++) {
 		size_t r = b + asgd_rng_below(&w->rng, eng->n - b);
 		size_t i = w->perm[r];
 
@@ -261,7 +291,7 @@ static void sample_gradient(struct worker *w, const double *x)
 			w->g[j] += w->scratch[j];
 	}
 	for (j = 0; j < eng->dim; j++)
-		w->g[j] /= eng->batch;
+		w->g[j] /= batch;
 }
 
 static void compute_gradient(struct worker *w)
@@ -272,7 +302,7 @@ static void compute_gradient(struct worker *w)
 	s = rcu_dereference(w->eng->current);
 	ASGD_TSAN_ACQUIRE(s);
 	w->version = s->version;
-	sample_gradient(w, s->x);
+	sample_gradient(w, s->x, batch_for(w->eng, w->version));
 	ASGD_TSAN_RELEASE(s); /* our reads happen before the snapshot's reclamation */
 	urcu_memb_read_unlock();
 	w->computed++;
@@ -458,6 +488,7 @@ static int master_loop(struct engine *eng, asgd_engine_result *res)
 			res->tau[k] = k - w->version;
 			res->worker[k] = w->id;
 		}
+		res->evaluations += batch_for(eng, w->version);
 		next->version = k + 1;
 		finite = apply_update(eng, eng->current->x, w->g, next->x);
 		snapshot_publish(eng, next);
@@ -607,7 +638,7 @@ static int engine_init(struct engine *eng, const asgd_engine_config *cfg, asgd_e
 	memcpy(eng->current->x, x0, eng->dim * sizeof(double));
 	if (cfg->trajectory)
 		memcpy(cfg->trajectory, x0, eng->dim * sizeof(double));
-	if (cfg->momentum > 0 && !(eng->velocity = calloc(eng->dim, sizeof(double))))
+	if (cfg->momentum != 0 && !(eng->velocity = calloc(eng->dim, sizeof(double))))
 		return ASGD_ENOMEM;
 	if (cfg->record_staleness) {
 		res->tau = malloc(cfg->iters * sizeof(uint64_t));

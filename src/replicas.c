@@ -45,6 +45,7 @@ static int run_one(asgd_engine_config *cfg, asgd_replicas *t, uint64_t r, double
 	t->computed += res.computed;
 	t->applied += res.applied;
 	t->discarded += res.discarded;
+	t->evaluations += res.evaluations;
 	t->wall_s += res.wall_s;
 	if (!isnan(res.work_mean_ns)) {
 		*work_sum += res.work_mean_ns;

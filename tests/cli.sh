@@ -19,6 +19,8 @@ expect_usage "'abc' is not allowed" run --workers abc
 expect_usage "'0' is not allowed" run --iters 0
 expect_usage "'0' is not allowed" run --replicas 0
 expect_usage "'1' is not allowed" run --momentum 1
+expect_usage "'-1' is not allowed" run --momentum -1
+expect_usage "expected a number in (-1, 1)" run --momentum -1.5
 expect_usage "'3' is not allowed" run --batch 3
 expect_usage "'exp:100' is not allowed" run --work exp:100
 expect_usage "'fast' is not allowed" run --work fast

@@ -181,6 +181,79 @@ Test(engine, full_batch_is_gradient_descent)
 	asgd_problem_destroy(p);
 }
 
+/* A batch schedule with one worker: every τ is 0, so the gradient of update k is the mean of
+ * min(B_k, n) components drawn without replacement (a partial Fisher–Yates shuffle of a
+ * permutation kept between draws, batch 1 a plain draw) — the sequential loop below, bit for
+ * bit. The schedule is shorter than the run (its last value is held) and reaches past n = 100
+ * (capped). */
+Test(engine, one_worker_follows_a_batch_schedule)
+{
+	enum { K = 400, LEN = 300, N = 100 };
+	asgd_problem *p = make("fig8");
+	asgd_engine_config cfg = config(p, 1, K);
+	asgd_engine_result res;
+	uint32_t sched[LEN];
+	size_t perm[N];
+	double *traj = malloc((K + 1) * sizeof(double));
+	double x = asgd_problem_x0(p)[0], g, gi;
+	uint64_t evals = 0;
+	asgd_rng rng;
+
+	cr_assert_eq(asgd_problem_components(p), N);
+	for (size_t k = 0; k < LEN; k++)
+		sched[k] = k < 250 ? 1 + (uint32_t)(k % 7) * (uint32_t)(k % 3) : 150;
+	for (size_t i = 0; i < N; i++)
+		perm[i] = i;
+	cfg.schedule = (asgd_batch_schedule){ .size = sched, .len = LEN };
+	cfg.batch = 3; /* ignored with a schedule */
+	cfg.trajectory = traj;
+	cr_assert_eq(asgd_engine_run(&cfg, &res), ASGD_OK);
+	assert_accounting(&res);
+	asgd_rng_init(&rng, 42, 0);
+	for (uint64_t k = 0; k < K; k++) {
+		uint32_t B = asgd_batch_at(&cfg.schedule, k);
+
+		B = B < N ? B : N;
+		cr_assert_eq(res.tau[k], 0);
+		if (B == 1) {
+			asgd_problem_grad_i(p, asgd_rng_below(&rng, N), &x, &g);
+		} else {
+			g = 0;
+			for (size_t b = 0; b < B; b++) {
+				size_t r = b + asgd_rng_below(&rng, N - b), i = perm[r];
+
+				perm[r] = perm[b];
+				perm[b] = i;
+				asgd_problem_grad_i(p, i, &x, &gi);
+				g += gi;
+			}
+			g /= B;
+		}
+		x -= cfg.eta * g;
+		evals += B;
+		cr_assert_eq(traj[k + 1], x, "x_%llu (batch %u): engine %.17g, sequential %.17g",
+			     (unsigned long long)(k + 1), B, traj[k + 1], x);
+	}
+	cr_assert_eq(res.evaluations, evals, "evaluations %llu, schedule %llu",
+		     (unsigned long long)res.evaluations, (unsigned long long)evals);
+	asgd_engine_result_free(&res);
+
+	/* Without a schedule the constant batch counts. */
+	cfg.schedule = (asgd_batch_schedule){ 0 };
+	cr_assert_eq(asgd_engine_run(&cfg, &res), ASGD_OK);
+	cr_assert_eq(res.evaluations, 3 * res.applied);
+	asgd_engine_result_free(&res);
+
+	/* A zero entry or an empty array is refused. */
+	sched[17] = 0;
+	cfg.schedule = (asgd_batch_schedule){ .size = sched, .len = LEN };
+	cr_assert_eq(asgd_engine_check_config(&cfg, NULL, 0), ASGD_EINVAL);
+	cfg.schedule.len = 0;
+	cr_assert_eq(asgd_engine_check_config(&cfg, NULL, 0), ASGD_EINVAL);
+	free(traj);
+	asgd_problem_destroy(p);
+}
+
 /* The queueing model: M workers with exponential work long against the engine's own
  * overheads give geometric staleness with μ = 1 − 1/M (by memorylessness, each of the
  * other M − 1 workers finishes before a given one with probability (M−1)/M). With 4 workers

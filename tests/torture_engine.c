@@ -31,18 +31,32 @@ struct tcase {
 	double eta;     /* 0: the preset's */
 	long stop_ms;   /* > 0: raise the stop flag after this long */
 	int diverge;    /* expect divergence */
+	int scheduled;  /* a batch schedule (see schedule_fill) indexed by the version read */
 };
 
+/* Entries of the test schedule: shorter than the runs, so its last value is held after it. */
+#define SCHEDULE_LEN 4096
+
+/* Batches 1..130 scattered over the versions, so that indexing by anything but the version a
+ * worker read would miscount; fig8's n = 100 caps the larger ones. */
+static void schedule_fill(uint32_t *s)
+{
+	for (uint32_t v = 0; v < SCHEDULE_LEN; v++)
+		s[v] = 1 + (v * 7919u) % 130u;
+}
+
 static const struct tcase cases[] = {
-	{ "1 worker, no work", "fig4", 1, 20000, ASGD_WORK_NONE, 0, 0, 0, 0, 0 },
-	{ "2 workers, no work", "fig4", 2, 50000, ASGD_WORK_NONE, 0, 0, 0, 0, 0 },
-	{ "4 workers, d=100, no work", "fig6", 4, 20000, ASGD_WORK_NONE, 0, 0, 0, 0, 0 },
-	{ "8 workers, exponential work", "fig4", 8, 10000, ASGD_WORK_EXP, 20000, 0, 0, 0, 0 },
-	{ "32 workers on 2 cores, exp work", "fig6", 32, 20000, ASGD_WORK_EXP, 20000, 0, 0, 0, 0 },
-	{ "32 workers on 2 cores, no work", "fig4", 32, 50000, ASGD_WORK_NONE, 0, 0, 0, 0, 0 },
-	{ "16 workers, geometric trials", "fig8", 16, 10000, ASGD_WORK_GEOM, 5000, 0.8, 0, 0, 0 },
-	{ "4 workers, stopped mid-run", "fig4", 4, 1000000000, ASGD_WORK_FIXED, 50000, 0, 0, 40, 0 },
-	{ "2 workers, diverging", "fig5-quartic", 2, 100000, ASGD_WORK_NONE, 0, 0, 1.0, 0, 1 },
+	{ "1 worker, no work", "fig4", 1, 20000, ASGD_WORK_NONE, 0, 0, 0, 0, 0, 0 },
+	{ "2 workers, no work", "fig4", 2, 50000, ASGD_WORK_NONE, 0, 0, 0, 0, 0, 0 },
+	{ "4 workers, d=100, no work", "fig6", 4, 20000, ASGD_WORK_NONE, 0, 0, 0, 0, 0, 0 },
+	{ "8 workers, exponential work", "fig4", 8, 10000, ASGD_WORK_EXP, 20000, 0, 0, 0, 0, 0 },
+	{ "32 workers on 2 cores, exp work", "fig6", 32, 20000, ASGD_WORK_EXP, 20000, 0, 0, 0, 0, 0 },
+	{ "32 workers on 2 cores, no work", "fig4", 32, 50000, ASGD_WORK_NONE, 0, 0, 0, 0, 0, 0 },
+	{ "16 workers, geometric trials", "fig8", 16, 10000, ASGD_WORK_GEOM, 5000, 0.8, 0, 0, 0, 0 },
+	{ "4 workers, stopped mid-run", "fig4", 4, 1000000000, ASGD_WORK_FIXED, 50000, 0, 0, 40, 0, 0 },
+	{ "2 workers, diverging", "fig5-quartic", 2, 100000, ASGD_WORK_NONE, 0, 0, 1.0, 0, 1, 0 },
+	{ "8 workers, batch schedule, exp work", "fig8", 8, 10000, ASGD_WORK_EXP, 20000, 0, 0, 0, 0,
+	  1 },
 };
 
 struct stopper {
@@ -70,10 +84,20 @@ static void *raise_stop(void *arg)
 		}                                                                          \
 	} while (0)
 
+/* The batch of a gradient computed on version @v, as the engine must have drawn it. */
+static uint64_t batch_of(const asgd_engine_config *cfg, const asgd_problem *p, uint64_t v)
+{
+	uint64_t b = cfg->schedule.size ? asgd_batch_at(&cfg->schedule, v)
+					: (cfg->batch ? cfg->batch : 1);
+	uint64_t n = asgd_problem_components(p);
+
+	return b < n ? b : n;
+}
+
 static int check_result(const struct tcase *c, const asgd_engine_config *cfg,
 			const asgd_engine_result *res)
 {
-	uint64_t k;
+	uint64_t k, evals = 0;
 
 	CHECK(res->computed == res->applied + res->discarded,
 	      "computed %llu != applied %llu + discarded %llu", (unsigned long long)res->computed,
@@ -95,7 +119,12 @@ static int check_result(const struct tcase *c, const asgd_engine_config *cfg,
 		if (cfg->workers == 1)
 			CHECK(res->tau[k] == 0, "tau[%llu] = %llu with one worker",
 			      (unsigned long long)k, (unsigned long long)res->tau[k]);
+		evals += batch_of(cfg, cfg->problem, k - res->tau[k]);
 	}
+	/* Each applied gradient's batch is that of the version it read, k − τ_k. */
+	if (res->tau)
+		CHECK(res->evaluations == evals, "evaluations %llu, but the versions read say %llu",
+		      (unsigned long long)res->evaluations, (unsigned long long)evals);
 	return 0;
 }
 
@@ -106,6 +135,7 @@ static int run_case(const struct tcase *c, uint64_t scale)
 	asgd_engine_result res;
 	atomic_int flag = 0;
 	struct stopper s = { &flag, c->stop_ms };
+	uint32_t sched[SCHEDULE_LEN];
 	pthread_t t;
 	int rc, failed;
 
@@ -124,6 +154,10 @@ static int run_case(const struct tcase *c, uint64_t scale)
 	cfg.seed = 2026;
 	cfg.record_staleness = c->stop_ms == 0; /* a stopped run's iters is huge: no τ arrays */
 	cfg.stop = &flag;
+	if (c->scheduled) {
+		schedule_fill(sched);
+		cfg.schedule = (asgd_batch_schedule){ .size = sched, .len = SCHEDULE_LEN };
+	}
 	if (c->stop_ms > 0)
 		pthread_create(&t, NULL, raise_stop, &s);
 	rc = asgd_engine_run(&cfg, &res);

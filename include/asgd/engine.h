@@ -22,6 +22,15 @@
  * Accounting: every gradient a worker computes is applied exactly once or counted as
  * discarded at shutdown (computed = applied + discarded); asgd_engine_run() checks it and
  * reports it in the result.
+ *
+ * Mini-batches: a gradient is the mean over B components drawn WITHOUT replacement, B = batch or,
+ * with a schedule, B_v for the version v the worker read (a worker does not know which update its
+ * gradient will become; with staleness τ the update k uses B_{k−τ_k}). The simulator's
+ * mini-batch ASGD (4.1) draws WITH replacement, as the paper's variance computation assumes.
+ * Without replacement the mean's variance is smaller by the finite-population factor
+ * (n − B)/(n − 1): 0.96 at B = 5 of n = 100, 0.5 at B = 51, and 0 at B = n (the full gradient).
+ * The injected work is per gradient, whatever B, so a batch changes no clock and no staleness —
+ * the paper's assumption under (4.1).
  */
 #ifndef ASGD_ENGINE_H
 #define ASGD_ENGINE_H
@@ -30,6 +39,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "asgd/model.h"
 #include "asgd/problem.h"
 #include "asgd/work.h"
 
@@ -42,8 +52,16 @@ typedef struct asgd_engine_config {
 	unsigned workers;            /**< M, 1..ASGD_MAX_WORKERS */
 	uint64_t iters;              /**< updates the master applies, ≥ 1 */
 	double eta;                  /**< step size η > 0 */
-	double momentum;             /**< explicit momentum β ∈ [0,1) at the master, as in (2.6) */
+	double momentum;             /**< explicit momentum β ∈ (−1,1) at the master, as in (2.6).
+	                                  Negative β is allowed on purpose: asynchrony already
+	                                  adds momentum (about 1 − 1/M, Mitliagkas et al.), and
+	                                  when that exceeds the best total a negative explicit
+	                                  momentum cancels the excess (`asgd advise`) */
 	unsigned batch;              /**< components per gradient, 1..n, drawn without replacement; 0 means 1 */
+	asgd_batch_schedule schedule; /**< when schedule.size is not NULL, a worker that read
+	                                  version v draws asgd_batch_at(&schedule, v) components
+	                                  instead of batch, capped at n (each entry ≥ 1; see
+	                                  "Mini-batches" above) */
 	asgd_work work;              /**< injected work time per gradient */
 	uint64_t seed;               /**< with replica, fixes every worker's random stream */
 	uint64_t replica;            /**< index of this run among independent replicas */
@@ -59,6 +77,8 @@ typedef struct asgd_engine_result {
 	uint64_t computed;   /**< gradients the workers computed */
 	uint64_t applied;    /**< gradients the master applied (= updates) */
 	uint64_t discarded;  /**< gradients computed but not applied because the run ended */
+	uint64_t evaluations; /**< component gradients in the applied updates: the sum of their
+	                           batch sizes */
 	uint64_t *tau;       /**< applied entries, in apply order, when record_staleness; else NULL */
 	uint32_t *worker;    /**< the worker id of each applied gradient, alongside tau */
 	double wall_s;       /**< from the first read to the last update */

@@ -23,6 +23,7 @@ typedef struct asgd_replicas {
 	asgd_moments moments;		/* over the complete, finite replicas: K+1 rows of dim */
 	asgd_staleness staleness;	/* every applied gradient's τ, one run per replica */
 	uint64_t computed, applied, discarded;
+	uint64_t evaluations;		/* component gradients in the applied updates (batch sizes) */
 	uint64_t replicas_done;		/* complete replicas in the moments */
 	double wall_s;			/* engine time summed over replicas */
 	double work_mean_ns, work_cv;	/* realised injected work, averaged over replicas (NAN: none) */

@@ -37,6 +37,8 @@ int cli_compare(int argc, char **argv);
 int cli_order(int argc, char **argv);
 int cli_validate(int argc, char **argv);
 int cli_sweep(int argc, char **argv);
+int cli_advise(int argc, char **argv);
+int cli_batch(int argc, char **argv);
 
 /* Print "asgd CMD: <message>" and a hint to --help on stderr, then exit with status 2. */
 void cli_usage_error(const char *cmd, const char *fmt, ...)

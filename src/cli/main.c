@@ -23,6 +23,8 @@ static const struct subcommand subcommands[] = {
 	{ "order", cli_order, "the ASGD/SME-ASGD gap as eta is halved, against Theorem 3" },
 	{ "validate", cli_validate, "the real engine against every model fitted to its staleness" },
 	{ "sweep", cli_sweep, "the real engine over worker counts M: mu_hat, stationary spread, time to target" },
+	{ "advise", cli_advise, "recommend momentum (or eta) for M workers and test it in the real engine" },
+	{ "batch", cli_batch, "the optimal mini-batch schedule of Section 4 against constant batches" },
 };
 
 static void usage(FILE *fp)

@@ -49,7 +49,9 @@ static void usage(void)
 	printf("  --workers M        worker threads, 1..%d (default 4)\n"
 	       "  --iters K          updates per replica (default: the preset's)\n"
 	       "  --eta ETA          step size > 0 (default: the preset's)\n"
-	       "  --momentum BETA    explicit momentum at the master, in [0,1) (default 0)\n"
+	       "  --momentum BETA    explicit momentum at the master, in (-1,1) (default 0); a\n"
+	       "                     negative BETA cancels some of the momentum that asynchrony\n"
+	       "                     adds (Mitliagkas et al.; see 'asgd advise')\n"
 	       "  --batch B          components per gradient, without replacement (default 1)\n"
 	       "  --work SPEC        injected work per gradient: none | fixed:DUR | exp:DUR |\n"
 	       "                     geom:P,DUR (DUR like 100us, 1.5ms; default exp:100us)\n"
@@ -92,7 +94,7 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 		case 'w': o->cfg.workers = (unsigned)cli_u64_range(CMD, "--workers", optarg, 1, ASGD_MAX_WORKERS); break;
 		case 'k': iters = optarg; break;
 		case 'e': eta = optarg; break;
-		case 'm': o->cfg.momentum = cli_double_range(CMD, "--momentum", optarg, 0, nextafter(1, 0), "a number in [0, 1)"); break;
+		case 'm': o->cfg.momentum = cli_double_range(CMD, "--momentum", optarg, nextafter(-1, 0), nextafter(1, 0), "a number in (-1, 1)"); break;
 		case 'b': batch = optarg; break;
 		case 'W': o->work_spec = optarg; break;
 		case 'r': o->replicas = cli_u64_range(CMD, "--replicas", optarg, 1, 100000000); break;

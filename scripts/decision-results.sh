@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Regenerate results/batch/ and results/advise/: `asgd batch` on fig8 with its defaults (the
+# optimal mini-batch schedule of Section 4 against constant batches, in the simulator and the real
+# engine) and `asgd advise` on fig4 with 8 workers (the recommendation run against the current
+# setting), each with its figure and the command and machine recorded in a README.md beside it.
+# Usage: scripts/decision-results.sh   (about 30 s on 2 cores)
+# Environment: ASGD_BUILD_DIR (default build); ASGD_NO_BUILD=1 uses the binary already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${ASGD_BUILD_DIR:-build}
+[ "${ASGD_NO_BUILD:-0}" = 1 ] || scripts/setup.sh "$build" >/dev/null
+asgd=$build/asgd
+py=${PYTHON:-/usr/bin/python3}   # Debian's matplotlib belongs to Debian's python3
+[ -x "$py" ] || py=python3
+machine="nproc $(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
+
+# run NAME PLOT-COMMAND... -- ASGD-ARGS...: one command into results/NAME with its report.
+run() {
+  local name=$1 out=results/$1 tmp
+  shift
+  rm -rf "$out"
+  mkdir -p "$out"
+  tmp=$(mktemp "$out/.README.md.XXXXXX")
+  trap 'rm -f "$tmp"' EXIT   # a failed run leaves no half-written report
+  {
+    echo "# asgd $*"
+    echo
+    echo "command: \`scripts/decision-results.sh\` (\`asgd $* --seed 1 --out $out\`); machine: $machine; $(date -u +%Y-%m-%d)"
+    echo
+    echo '```'
+    "$asgd" "$@" --seed 1 --out "$out"
+    echo '```'
+  } >"$tmp"
+  mv "$tmp" "$out/README.md"
+  trap - EXIT
+}
+
+run batch batch --preset fig8
+"$py" scripts/plot.py batch results/batch >/dev/null
+run advise advise --preset fig4 --workers 8
+"$py" scripts/plot_advise.py results/advise >/dev/null
+cat results/batch/README.md results/advise/README.md

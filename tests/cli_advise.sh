@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# cli_advise.sh — `asgd advise` end to end: --help, bad input exits 2 naming the value, a small
+# run writes advise.json/advise.csv/current/recommended whose numbers follow the formulas and
+# agree with each other and with msd.csv, scripts/plot_advise.py draws it (and refuses bad
+# input), and SIGINT writes a partial result and exits 130.
+# usage: tests/cli_advise.sh PATH/TO/asgd
+asgd=${1:?usage: cli_advise.sh PATH/TO/asgd}
+. "$(dirname "$0")/lib.sh"
+plot="$(cd "$(dirname "$0")/.." && pwd)/scripts/plot_advise.py"
+py=${PYTHON:-/usr/bin/python3}
+[ -x "$py" ] || py=python3
+is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]; }
+
+# ---- --help ------------------------------------------------------------------------------
+"$asgd" advise --help >"$tmp/help" 2>&1 && grep -q "usage: asgd advise" "$tmp/help" &&
+  grep -q -- "--probe-replicas P" "$tmp/help" && grep -q -- "--momentum BETA" "$tmp/help" &&
+  ok || fail "advise --help"
+"$asgd" --help | grep -q "advise" && ok || fail "asgd --help lists advise"
+
+# ---- bad input: exit 2, the message names the value --------------------------------------
+expect_usage "--preset 'nosuch' is unknown" advise --preset nosuch
+expect_usage "--workers '0' is not allowed" advise --workers 0
+expect_usage "--workers '1025' is not allowed" advise --workers 1025
+expect_usage "--work 'exp:fast' is not allowed" advise --work exp:fast
+expect_usage "--eta '0' is not allowed" advise --eta 0
+expect_usage "--eta 'nan' is not allowed" advise --eta nan
+expect_usage "--momentum '1' is not allowed" advise --momentum 1
+expect_usage "--momentum '-1' is not allowed" advise --momentum -1
+expect_usage "--momentum 'abc' is not allowed" advise --momentum abc
+expect_usage "--probe-replicas '0' is not allowed" advise --probe-replicas 0
+expect_usage "--replicas '1' is not allowed" advise --replicas 1
+expect_usage "--iters '0' is not allowed" advise --iters 0
+expect_usage "--target '0' is not allowed" advise --target 0
+expect_usage "--target '-1' is not allowed" advise --target -1
+expect_usage "--seed '-1' is not allowed" advise --seed -1
+expect_usage "not a directory" advise --out /etc/passwd
+expect_usage "unexpected argument 'extra'" advise extra
+expect_usage "unknown option" advise --bogus
+
+# ---- a small run ---------------------------------------------------------------------------
+out="$tmp/a"
+if "$asgd" advise --workers 4 --work exp:20us --probe-replicas 10 --replicas 20 --iters 300 \
+     --seed 3 --out "$out" >"$tmp/report" 2>"$tmp/err"; then
+  ok
+  grep -q "^verdict    the recommendation" "$tmp/report" && ok || fail "report lacks the verdict"
+  python3 - "$out" <<'PY' && ok || fail "advise outputs"
+import csv, json, math, sys
+d = sys.argv[1]
+j = json.load(open(d + "/advise.json"))
+assert j["partial"] is False, j["partial"]
+assert j["command_line"][:2] == ["asgd", "advise"], j["command_line"]
+s, m, r = j["settings"], j["measurements"], j["recommendation"]
+assert s["workers"] == 4 and s["iterations"] == 300 and s["eta"] == 0.01 and s["momentum"] == 0
+assert s["seed"] == 3 and s["probe_seed"] == 4 and s["target"] == 0.02
+# (a) the probe: 10 runs of 300 updates, mu_hat in (0, 1) inside its interval
+assert m["probe"]["replicas"] == 10 and m["probe"]["applied"] == 3000, m["probe"]
+mu = m["mu_hat"]
+assert 0 < mu < 1 and m["mu_ci95"][0] <= mu <= m["mu_ci95"][1], m
+assert m["staleness"]["count"] == 3000
+# (b) fig4: f = x^2, a = 2, Sigma = C(0) = 4
+assert abs(m["a"] - 2) <= 1e-6 and abs(m["sigma2"] - 4) <= 1e-6, m
+# (c) the formulas, at eta = 0.01, beta = 0
+a, eta, beta = m["a"], 0.01, 0.0
+mu_tot = 1 - (1 - mu) * (1 - beta)
+mu_opt = max(1 - 4 * a * eta, 0)
+assert math.isclose(r["total_momentum_current"], mu_tot, rel_tol=1e-12)
+assert math.isclose(r["mu_opt"], mu_opt, rel_tol=1e-9)
+assert math.isclose(r["eta_opt"], (1 - mu_tot) / (4 * a), rel_tol=1e-9)
+assert math.isclose(r["momentum_closed_form"], 1 - (1 - mu_opt) / (1 - mu), rel_tol=1e-9)
+if r["rule"] == "closed-form":
+    assert r["momentum"] == r["momentum_closed_form"]
+    assert math.isclose(r["total_momentum_recommended"], mu_opt, rel_tol=1e-9)
+else:
+    assert r["rule"] == "model-optimum" and r["momentum"] == r["model"]["best_momentum"]
+assert -1 < r["momentum"] < 1 and r["workers"] == 4 and r["eta"] == eta
+# the noise floor Sigma eta / (2a(1 - beta))
+assert math.isclose(r["noise_floor_current"], 4 * eta / (2 * a), rel_tol=1e-9)
+assert math.isclose(r["noise_floor_recommended"], 4 * eta / (2 * a * (1 - r["momentum"])), rel_tol=1e-9)
+assert r["model"]["rho_best"] <= min(r["model"]["rho_current"], r["model"]["rho_recommended"]) + 1e-12
+# (d) both settings: the CSV and the JSON say the same, and msd.csv is where the finals come from
+o = j["outcomes"]
+rows = {x["setting"]: x for x in csv.DictReader(open(d + "/advise.csv"))}
+assert list(rows) == ["current", "recommended"], list(rows)
+assert o["current"]["momentum"] == 0 and o["recommended"]["momentum"] == r["momentum"]
+for name in ("current", "recommended"):
+    oj, oc = o[name], rows[name]
+    for k, v in oj.items():
+        if v is None:
+            assert oc[k] == "nan", (name, k, oc[k])
+        else:
+            assert math.isclose(float(oc[k]), v, rel_tol=1e-9, abs_tol=1e-300), (name, k, oc[k], v)
+    assert oj["replicas"] == 20 and oj["diverged"] == 0
+    assert math.isclose(oj["total_momentum"], 1 - (1 - mu) * (1 - oj["momentum"]), rel_tol=1e-12)
+    msd = list(csv.DictReader(open(f"{d}/{name}/msd.csv")))
+    assert len(msd) == 301 and float(msd[0]["msd"]) == 1.0    # x0 = 1, x* = 0
+    assert math.isclose(oj["final_msd"], float(msd[-1]["msd"]), rel_tol=1e-9)
+    assert math.isclose(oj["final_msd_se"], float(msd[-1]["se"]), rel_tol=1e-9)
+    below = [int(x["k"]) for x in msd if float(x["msd"]) <= 0.02]
+    assert (oj["iters_to_target"] is None and not below) or oj["iters_to_target"] == below[0]
+    # x* = 0 in 1-D: E|x_k - x*|^2 is moments.csv's second moment
+    mom = list(csv.DictReader(open(f"{d}/{name}/moments.csv")))
+    assert all(math.isclose(float(a["second_moment"]), float(b["msd"]), rel_tol=1e-9, abs_tol=1e-15)
+               for a, b in zip(mom, msd))
+    sm = json.load(open(f"{d}/{name}/summary.json"))
+    assert sm["momentum"] == oj["momentum"] and sm["replicas"] == 20
+# the verdict follows from the numbers: helped iff lower by more than 2 SE of the difference
+v = j["verdict"]
+c, rr = o["current"], o["recommended"]
+diff = rr["final_msd"] - c["final_msd"]
+se = math.hypot(rr["final_msd_se"], c["final_msd_se"])
+assert math.isclose(v["difference"]["final_msd"], diff, rel_tol=1e-9, abs_tol=1e-15)
+assert math.isclose(v["difference"]["se"], se, rel_tol=1e-9)
+assert v["helped"] == (diff < -2 * se), (v, diff, se)
+want = "the recommendation helped" if v["helped"] else "the recommendation did not help"
+assert v["text"].startswith(want), v["text"]
+# early: both curves at the first k where either reaches the target
+ks = [x["iters_to_target"] for x in (c, rr) if x["iters_to_target"] is not None]
+e = v["early"]
+if ks:
+    k = min(ks)
+    cur = list(csv.DictReader(open(d + "/current/msd.csv")))[k]
+    rec = list(csv.DictReader(open(d + "/recommended/msd.csv")))[k]
+    assert e["k"] == k and math.isclose(e["msd"], float(rec["msd"]) - float(cur["msd"]),
+                                        rel_tol=1e-9, abs_tol=1e-15), (e, cur, rec)
+    assert f"early, at k = {k} " in v["text"], v["text"]
+else:
+    assert e["k"] is None and "early" not in v["text"]
+PY
+  [ -z "$(find "$out" -name '*.tmp*')" ] && ok || fail "temporary files left in $out"
+  "$py" "$plot" "$out" >/dev/null && is_png "$out/advise.png" && ok || fail "plot_advise.py figure"
+  "$py" "$plot" "$out" -o "$tmp/fig/a.png" >/dev/null && is_png "$tmp/fig/a.png" && ok ||
+    fail "plot_advise.py -o"
+else
+  fail "asgd advise (small) failed: $(tail -3 "$tmp/err")"
+fi
+
+# ---- plot_advise.py: bad input exits 2 -----------------------------------------------------
+usage_cmd=("$py" "$plot")
+expect_usage "does not exist" "$tmp/nope"
+expect_usage "has no advise.json" "$out/current"
+mkdir -p "$tmp/bad" && echo '{' >"$tmp/bad/advise.json"
+expect_usage "is not readable JSON" "$tmp/bad"
+echo '{"settings": {}}' >"$tmp/bad/advise.json"
+expect_usage "has no current/msd.csv" "$tmp/bad"
+mkdir -p "$tmp/bad/current" && printf 'k,x\n0,1\n' >"$tmp/bad/current/msd.csv"
+expect_usage "is not an msd.csv" "$tmp/bad"
+printf 'k,msd,se\n0,abc,1\n' >"$tmp/bad/current/msd.csv"
+expect_usage "row 1 is not k,msd,se numbers" "$tmp/bad"
+[ -z "$(find "$tmp/bad" -name '*.tmp*')" ] && ok || fail "temporary PNG left behind"
+usage_cmd=("$asgd")
+
+# ---- SIGINT: partial outputs, exit 130 ---------------------------------------------------
+"$asgd" advise --workers 2 --iters 100000 --probe-replicas 2 --replicas 100000 \
+  --work fixed:50us --quiet --out "$tmp/int" &
+pid=$!
+sleep 2
+kill -INT $pid
+wait $pid
+rc=$?
+[ $rc -eq 130 ] && ok || fail "interrupted advise exited $rc, expected 130"
+python3 - "$tmp/int" <<'PY' && ok || fail "interrupted advise outputs"
+import json, sys
+j = json.load(open(sys.argv[1] + "/advise.json"))
+assert j["partial"] is True and j["verdict"]["helped"] is None, j["verdict"]
+assert j["verdict"]["text"].startswith("no verdict"), j["verdict"]
+PY
+
+finish cli_advise
