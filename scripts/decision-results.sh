@@ -3,7 +3,7 @@
 # optimal mini-batch schedule of Section 4 against constant batches, in the simulator and the real
 # engine) and `asgd advise` on fig4 with 8 workers (the recommendation run against the current
 # setting), each with its figure and the command and machine recorded in a README.md beside it.
-# Usage: scripts/decision-results.sh   (about 30 s on 2 cores)
+# Usage: scripts/decision-results.sh [batch|advise|all]   (default all; about 30 s on 2 cores)
 # Environment: ASGD_BUILD_DIR (default build); ASGD_NO_BUILD=1 uses the binary already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +25,7 @@ run() {
   {
     echo "# asgd $*"
     echo
-    echo "command: \`scripts/decision-results.sh\` (\`asgd $* --seed 1 --out $out\`); machine: $machine; $(date -u +%Y-%m-%d)"
+    echo "command: \`scripts/decision-results.sh $which\` (\`asgd $* --seed 1 --out $out\`); machine: $machine; $(date -u +%Y-%m-%d)"
     echo
     echo '```'
     "$asgd" "$@" --seed 1 --out "$out"
@@ -35,8 +35,17 @@ run() {
   trap - EXIT
 }
 
-run batch batch --preset fig8
-"$py" scripts/plot.py batch results/batch >/dev/null
-run advise advise --preset fig4 --workers 8
-"$py" scripts/plot_advise.py results/advise >/dev/null
-cat results/batch/README.md results/advise/README.md
+which=${1:-all}
+case $which in batch|advise|all) ;; *)
+  echo "decision-results.sh: '$which' is not allowed: expected batch, advise or all" >&2; exit 2;;
+esac
+if [ "$which" != advise ]; then
+  run batch batch --preset fig8
+  "$py" scripts/plot.py batch results/batch >/dev/null
+  cat results/batch/README.md
+fi
+if [ "$which" != batch ]; then
+  run advise advise --preset fig4 --workers 8
+  "$py" scripts/plot_advise.py results/advise >/dev/null
+  cat results/advise/README.md
+fi

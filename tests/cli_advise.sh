@@ -73,6 +73,16 @@ if r["rule"] == "closed-form":
 else:
     assert r["rule"] == "model-optimum" and r["momentum"] == r["model"]["best_momentum"]
 assert -1 < r["momentum"] < 1 and r["workers"] == 4 and r["eta"] == eta
+# the batch schedule: Section 4 at the recommended total momentum (x0 = 1, x* = 0), gamma*/1000
+bs = r["batch_schedule"]
+mt = r["total_momentum_recommended"]
+c = math.sqrt((1 - mt) / eta)
+rr = c - math.sqrt(c * c - 4 * a) if c * c >= 4 * a else c
+kappa = m["sigma2"] * eta / 2 * (eta / (1 - mt) + 1 / a)
+assert math.isclose(bs["gamma_star"], rr * kappa * eta, rel_tol=1e-9), (bs, rr * kappa * eta)
+dt = math.sqrt(eta * (1 - mt))
+assert math.isclose(bs["k_star"], (300 * dt - math.log(1000) / rr) / dt, rel_tol=1e-9), bs
+assert bs["final_batch"] >= 1 and 300 <= bs["gradient_evaluations"] <= 300 * bs["final_batch"]
 # the noise floor Sigma eta / (2a(1 - beta))
 assert math.isclose(r["noise_floor_current"], 4 * eta / (2 * a), rel_tol=1e-9)
 assert math.isclose(r["noise_floor_recommended"], 4 * eta / (2 * a * (1 - r["momentum"])), rel_tol=1e-9)

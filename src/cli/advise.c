@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "asgd/advise.h"
+#include "asgd/batchctl.h"
 #include "asgd/engine.h"
 #include "asgd/error.h"
 #include "asgd/replicas.h"
@@ -207,6 +208,33 @@ static int run_probe(const struct advise_opts *o, struct advise_result *r)
 
 /* ---- (c) the recommendation ---- */
 
+/* Section 4's schedule at the recommended total momentum (docs/MODELS.md §6), summarised. */
+static void recommend_batch(const struct advise_opts *o, struct advise_result *r)
+{
+	const double mu = asgd_advise_total_momentum(r->probe.mu_hat, r->rec.beta_rec);
+	const double x0 = asgd_problem_x0(o->problem)[0] - o->xstar[0];
+	asgd_batchctl_params p = { .a = r->local.a, .sigma2 = r->local.sigma2, .eta = o->cfg.eta,
+				   .mu = mu, .gamma = 1, .T = 1, .z0 = x0 * x0 };
+	asgd_batchctl s;
+
+	r->have_batch = 0;
+	if (!(mu >= 0 && mu < 1))
+		return;
+	p.T = (double)o->cfg.iters * sqrt(o->cfg.eta * (1 - mu));
+	if (asgd_batchctl_solve(&p, &s) != ASGD_OK)	/* for γ*, then again at γ = γ*·10⁻³ */
+		return;
+	p.gamma = s.gamma_star / 1000;
+	if (asgd_batchctl_solve(&p, &s) != ASGD_OK)
+		return;
+	r->batch_gamma_star = s.gamma_star;
+	r->batch_k_star = s.k_star;
+	r->batch_evaluations = 0;
+	for (uint64_t k = 0; k < o->cfg.iters; k++)
+		r->batch_evaluations += asgd_batchctl_batch(&s, k);
+	r->batch_final = asgd_batchctl_batch(&s, o->cfg.iters - 1);
+	r->have_batch = 1;
+}
+
 static int recommend(const struct advise_opts *o, struct advise_result *r)
 {
 	const asgd_advise_local *l = &r->local;
@@ -219,6 +247,7 @@ static int recommend(const struct advise_opts *o, struct advise_result *r)
 	if (asgd_problem_dim(o->problem) == 1) {
 		r->floor_current = asgd_advise_noise_floor(l->a, l->sigma2, o->cfg.eta, o->cfg.momentum);
 		r->floor_rec = asgd_advise_noise_floor(l->a, l->sigma2, o->cfg.eta, r->rec.beta_rec);
+		recommend_batch(o, r);
 	}
 	return ASGD_OK;
 }

@@ -60,6 +60,15 @@ struct advise_result {
 	int have_rec;
 	asgd_advise_rec rec;
 	double floor_current, floor_rec;	/* 1-D: Ση/(2a(1 − β)); NAN for d > 1 */
+	/*
+	 * The batch schedule for the recommended setting (1-D): Section 4's optimal control at the
+	 * recommended total momentum, γ = γ*·10⁻³ as `asgd batch` uses by default, over the run's
+	 * K iterations. Reported, not run: `asgd batch` runs and tests schedules.
+	 */
+	int have_batch;
+	double batch_k_star, batch_gamma_star;
+	unsigned batch_final;
+	double batch_evaluations;		/* Σ_k B_k over the K iterations */
 	/* (d) both settings and the verdict */
 	struct advise_outcome cur, recd;
 	double diff, diff_se;			/* recommended − current final, √(se² + se²) */

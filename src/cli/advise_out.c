@@ -249,9 +249,20 @@ static cJSON *recommendation_json(const struct advise_opts *o, const struct advi
 	cJSON_AddNumberToObject(m, "rho_best", c->rho_best);
 	add_number(j, "noise_floor_current", r->floor_current);
 	add_number(j, "noise_floor_recommended", r->floor_rec);
-	cJSON_AddStringToObject(j, "batch_schedule",
-				"a growing mini-batch lowers the noise floor late in a run: "
-				"'asgd batch' computes the optimal schedule (docs/MODELS.md section 6)");
+	if (r->have_batch) {
+		cJSON *b = cJSON_AddObjectToObject(j, "batch_schedule");
+
+		cJSON_AddStringToObject(b, "meaning", "Section 4's optimal control at the recommended "
+						      "total momentum, gamma = gamma*/1000, over the "
+						      "run's iterations (docs/MODELS.md section 6); "
+						      "reported, not run: 'asgd batch' runs schedules");
+		cJSON_AddNumberToObject(b, "gamma_star", r->batch_gamma_star);
+		cJSON_AddNumberToObject(b, "k_star", r->batch_k_star);
+		cJSON_AddNumberToObject(b, "final_batch", r->batch_final);
+		cJSON_AddNumberToObject(b, "gradient_evaluations", r->batch_evaluations);
+	} else {
+		cJSON_AddNullToObject(j, "batch_schedule");
+	}
 	return j;
 }
 
@@ -384,8 +395,15 @@ static void print_recommendation(const struct advise_opts *o, const struct advis
 	if (isfinite(r->floor_current))
 		printf("           noise floor Sigma eta/(2a(1-beta)): %.4g now, %.4g advised\n",
 		       r->floor_current, r->floor_rec);
-	printf("batch      to lower the floor late in a run: 'asgd batch' (docs/MODELS.md "
-	       "section 6)\n");
+	if (r->have_batch)
+		printf("batch      to lower the floor late in the run: batch 1 until k* = %.0f, then "
+		       "growing to %u at k = K-1\n           (%.0f gradient evaluations for %llu "
+		       "iterations; Section 4 at gamma = gamma*/1000, run it with 'asgd batch')\n",
+		       r->batch_k_star, r->batch_final, r->batch_evaluations,
+		       (unsigned long long)o->cfg.iters);
+	else
+		printf("batch      to lower the floor late in a run: 'asgd batch' (docs/MODELS.md "
+		       "section 6)\n");
 }
 
 static void print_outcome(const struct advise_outcome *s)
