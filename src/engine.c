@@ -71,6 +71,7 @@ struct worker {
 	atomic_uint state;
 	uint32_t id;
 	uint64_t version; /* of the snapshot the gradient in g was computed on */
+	unsigned batch;   /* components averaged into g: handed to the master with it */
 	double *g;
 	double *scratch;
 	size_t *perm;
@@ -302,7 +303,8 @@ static void compute_gradient(struct worker *w)
 	s = rcu_dereference(w->eng->current);
 	ASGD_TSAN_ACQUIRE(s);
 	w->version = s->version;
-	sample_gradient(w, s->x, batch_for(w->eng, w->version));
+	w->batch = batch_for(w->eng, w->version);
+	sample_gradient(w, s->x, w->batch);
 	ASGD_TSAN_RELEASE(s); /* our reads happen before the snapshot's reclamation */
 	urcu_memb_read_unlock();
 	w->computed++;
@@ -488,7 +490,7 @@ static int master_loop(struct engine *eng, asgd_engine_result *res)
 			res->tau[k] = k - w->version;
 			res->worker[k] = w->id;
 		}
-		res->evaluations += batch_for(eng, w->version);
+		res->evaluations += w->batch;
 		next->version = k + 1;
 		finite = apply_update(eng, eng->current->x, w->g, next->x);
 		snapshot_publish(eng, next);

@@ -130,21 +130,15 @@ static uint64_t model_seed(const struct cli_models *o, asgd_model m)
 	return o->seed + 0x9E3779B97F4A7C15ull * ((uint64_t)m + 1);
 }
 
-static int keep_final(struct cli_model_run *r, const asgd_ensemble_result *ens, size_t dim)
+/* The run's counts, and its end points, which the run takes over from @ens (no copy). */
+static void keep_final(struct cli_model_run *r, asgd_ensemble_result *ens)
 {
-	size_t n = (size_t)ens->paths_done * dim;
-
 	r->paths_done = ens->paths_done;
 	r->nonfinite = ens->nonfinite;
 	r->interrupted = ens->interrupted;
 	r->wall_s = ens->wall_s;
-	if (!ens->final || n == 0)
-		return ASGD_OK;
-	r->final = malloc(n * sizeof(double));
-	if (!r->final)
-		return ASGD_ENOMEM;
-	memcpy(r->final, ens->final, n * sizeof(double));
-	return ASGD_OK;
+	r->final = ens->final;
+	ens->final = NULL;
 }
 
 /* DIR/moments.csv of an ensemble; nothing when @dir is NULL. */
@@ -183,8 +177,8 @@ static int run_sim(const struct cli_models *o, const struct cli_model_params *p,
 	cJSON_AddNumberToObject(r->extra, "truncation_prob", res.truncation_prob);
 	cJSON_AddNumberToObject(r->extra, "truncated", (double)res.truncated);
 	r->path_steps_per_s = res.path_steps_per_s;
-	rc = keep_final(r, &res.ens, asgd_problem_dim(o->problem));
-	if (rc == ASGD_OK && res.ens.paths_done >= 2) {
+	keep_final(r, &res.ens);
+	if (res.ens.paths_done >= 2) {
 		rc = asgd_table_from_moments(&res.ens.moments, dt, &r->mc);
 		r->have_mc = rc == ASGD_OK;
 	}
@@ -223,8 +217,8 @@ static int run_sme(const struct cli_models *o, const struct cli_model_params *p,
 	cJSON_AddStringToObject(r->extra, "sigma", asgd_sigma_name(cfg.sigma));
 	cJSON_AddNumberToObject(r->extra, "sigma_clamped", (double)res.sigma_clamped);
 	r->path_steps_per_s = res.path_steps_per_s;
-	rc = keep_final(r, &res.ens, asgd_problem_dim(o->problem));
-	if (rc == ASGD_OK && res.ens.paths_done >= 2) {
+	keep_final(r, &res.ens);
+	if (res.ens.paths_done >= 2) {
 		rc = asgd_table_from_moments(&res.ens.moments, res.dt, &r->mc);
 		r->have_mc = rc == ASGD_OK;
 	}
