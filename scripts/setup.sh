@@ -7,7 +7,8 @@ build=${1:-build}
 shift || true
 
 pkgs=(build-essential cmake pkg-config liburcu-dev libjemalloc-dev libcriterion-dev
-      libcjson-dev libgsl-dev python3 python3-matplotlib python3-numpy)
+      libcjson-dev libgsl-dev zlib1g-dev python3 python3-matplotlib python3-numpy
+      liblinear-tools python3-sklearn)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

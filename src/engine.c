@@ -39,6 +39,7 @@
 
 #include "asgd/error.h"
 #include "asgd/rng.h"
+#include "engine_internal.h"
 #include "sync.h"
 
 enum slot_state { SLOT_FREE, SLOT_SENT, SLOT_SENT_SLEEPING, SLOT_SHUTDOWN };
@@ -72,13 +73,13 @@ struct worker {
 	uint32_t id;
 	uint64_t version; /* of the snapshot the gradient in g was computed on */
 	unsigned batch;   /* components averaged into g: handed to the master with it */
+	struct asgd__sparse_grad sg; /* in-place mode: the gradient, sparse */
 	double *g;
 	double *scratch;
 	size_t *perm;
 	asgd_rng rng;
 	uint64_t computed, discarded;
-	uint64_t work_n;
-	double work_sum, work_sumsq;
+	struct asgd__work_tally work;
 	struct engine *eng;
 	pthread_t thread;
 } __attribute__((aligned(64)));
@@ -97,6 +98,8 @@ struct engine {
 	_Atomic(struct snapshot *) returned; /* reclaimed after a grace period */
 	atomic_uint batches_pending;         /* handed to call_rcu, callback not yet run */
 	double *velocity;          /* explicit momentum, or NULL */
+	_Atomic double *live;      /* in-place mode: the one shared vector; NULL otherwise */
+	_Atomic uint64_t live_version; /* in-place mode: updates applied to live */
 	struct worker *workers;
 	atomic_int done;
 	atomic_uint master_sleeping;
@@ -154,6 +157,22 @@ int asgd_engine_check_config(const asgd_engine_config *cfg, char *err, size_t er
 			 cfg->momentum);
 		return ASGD_EINVAL;
 	}
+	if (cfg->record_every > cfg->iters) {
+		snprintf(err, errlen, "record_every %llu is larger than iters %llu",
+			 (unsigned long long)cfg->record_every, (unsigned long long)cfg->iters);
+		return ASGD_EINVAL;
+	}
+	if (!asgd_engine_mode_name(cfg->mode)) {
+		snprintf(err, errlen, "mode %d is unknown: allowed master, master-inplace, hogwild",
+			 (int)cfg->mode);
+		return ASGD_EINVAL;
+	}
+	if (cfg->mode != ASGD_ENGINE_MASTER && cfg->momentum != 0) {
+		snprintf(err, errlen, "momentum %g is not allowed in %s mode, which has no dense "
+				      "velocity: use master mode for explicit momentum",
+			 cfg->momentum, asgd_engine_mode_name(cfg->mode));
+		return ASGD_EINVAL;
+	}
 	if (cfg->batch > asgd_problem_components(cfg->problem)) {
 		snprintf(err, errlen, "batch %u is larger than the %zu components of %s",
 			 cfg->batch, asgd_problem_components(cfg->problem),
@@ -161,6 +180,26 @@ int asgd_engine_check_config(const asgd_engine_config *cfg, char *err, size_t er
 		return ASGD_EINVAL;
 	}
 	return check_schedule(&cfg->schedule, err, errlen);
+}
+
+static const char *const mode_names[] = { "master", "master-inplace", "hogwild" };
+
+const char *asgd_engine_mode_name(asgd_engine_mode mode)
+{
+	return (unsigned)mode < sizeof(mode_names) / sizeof(mode_names[0]) ? mode_names[mode]
+									    : NULL;
+}
+
+int asgd_engine_mode_parse(const char *name, asgd_engine_mode *out)
+{
+	if (!name || !out)
+		return ASGD_EINVAL;
+	for (unsigned m = 0; m < sizeof(mode_names) / sizeof(mode_names[0]); m++)
+		if (strcmp(name, mode_names[m]) == 0) {
+			*out = (asgd_engine_mode)m;
+			return ASGD_OK;
+		}
+	return ASGD_ENOTFOUND;
 }
 
 /* ---- snapshots: pool, publication, batched reclamation ------------------------------- */
@@ -257,18 +296,6 @@ static void snapshots_free_all(struct engine *eng)
 
 /* ---- the worker ---------------------------------------------------------------------- */
 
-/* The batch of a gradient computed on version @v: the schedule's B_v capped at n (the draws are
- * without replacement), or the constant batch. */
-static unsigned batch_for(const struct engine *eng, uint64_t v)
-{
-	uint32_t b;
-
-	if (!eng->cfg->schedule.size)
-		return eng->batch;
-	b = asgd_batch_at(&eng->cfg->schedule, v);
-	return b < eng->n ? (unsigned)b : (unsigned)eng->n;
-}
-
 /* ∇f_γ(x) for a component γ, or the mean over a mini-batch drawn without replacement
  * (a partial Fisher–Yates shuffle of perm, which stays a permutation between draws). */
 static void sample_gradient(struct worker *w, const double *x, unsigned batch)
@@ -295,32 +322,34 @@ static void sample_gradient(struct worker *w, const double *x, unsigned batch)
 		w->g[j] /= batch;
 }
 
+/* In-place mode: v first (acquire), then the live coordinates — every update before v is seen. */
+static void compute_gradient_live(struct worker *w)
+{
+	struct engine *eng = w->eng;
+
+	w->version = atomic_load_explicit(&eng->live_version, memory_order_acquire);
+	w->batch = asgd__engine_batch_for(eng->cfg, w->version);
+	asgd__sparse_grad_compute(&w->sg, eng->problem, eng->live, w->batch, &w->rng);
+	w->computed++;
+}
+
 static void compute_gradient(struct worker *w)
 {
 	struct snapshot *s;
 
+	if (w->eng->live) {
+		compute_gradient_live(w);
+		return;
+	}
 	urcu_memb_read_lock();
 	s = rcu_dereference(w->eng->current);
 	ASGD_TSAN_ACQUIRE(s);
 	w->version = s->version;
-	w->batch = batch_for(w->eng, w->version);
+	w->batch = asgd__engine_batch_for(w->eng->cfg, w->version);
 	sample_gradient(w, s->x, w->batch);
 	ASGD_TSAN_RELEASE(s); /* our reads happen before the snapshot's reclamation */
 	urcu_memb_read_unlock();
 	w->computed++;
-}
-
-static void spend_work(struct worker *w)
-{
-	const asgd_work *work = &w->eng->cfg->work;
-	double ns;
-
-	if (work->kind == ASGD_WORK_NONE)
-		return;
-	ns = asgd_work_spend(asgd_work_sample_ns(work, &w->rng));
-	w->work_n++;
-	w->work_sum += ns;
-	w->work_sumsq += ns * ns;
 }
 
 static void wake_master(struct engine *eng)
@@ -382,7 +411,7 @@ static void *worker_main(void *arg)
 	asgd_work_thread_setup();
 	while (!atomic_load_explicit(&eng->done, memory_order_acquire)) {
 		compute_gradient(w);
-		spend_work(w);
+		asgd__work_tally_spend(&w->work, &eng->cfg->work, &w->rng);
 		if (!send_gradient(w) || !wait_taken(w))
 			break;
 	}
@@ -466,6 +495,58 @@ static int apply_update(struct engine *eng, const double *x, const double *g, do
 	return probe == 0.0;
 }
 
+/* In-place mode: the master is the only writer, so a relaxed load and store per coordinate
+ * suffice; the release store of the version publishes the whole update. */
+static int apply_update_live(struct engine *eng, const struct asgd__sparse_grad *sg, uint64_t k)
+{
+	const double eta = eng->cfg->eta;
+	double probe = 0;
+
+	for (size_t e = 0; e < sg->nnz; e++) {
+		_Atomic double *xj = &eng->live[sg->idx[e]];
+		double v = atomic_load_explicit(xj, memory_order_relaxed) - eta * sg->val[e];
+
+		atomic_store_explicit(xj, v, memory_order_relaxed);
+		probe += v * 0.0;
+	}
+	atomic_store_explicit(&eng->live_version, k + 1, memory_order_release);
+	return probe == 0.0;
+}
+
+static int master_loop_live(struct engine *eng, asgd_engine_result *res)
+{
+	const asgd_engine_config *cfg = eng->cfg;
+	uint64_t k = 0;
+
+	while (k < cfg->iters) {
+		struct worker *w = next_gradient(eng);
+		int finite;
+
+		if (!w) {
+			res->interrupted = 1;
+			break;
+		}
+		if (res->tau) {
+			res->tau[k] = k - w->version;
+			res->worker[k] = w->id;
+		}
+		res->evaluations += w->batch;
+		res->coords_written += w->sg.nnz;
+		finite = apply_update_live(eng, &w->sg, k);
+		release_slot(w);
+		k++;
+		if (cfg->trajectory && k % asgd__engine_stride(cfg) == 0)
+			asgd__live_copy(cfg->trajectory + k / asgd__engine_stride(cfg) * eng->dim,
+					eng->live, eng->dim);
+		if (!finite) {
+			res->diverged = 1;
+			break;
+		}
+	}
+	res->applied = k;
+	return ASGD_OK;
+}
+
 static int master_loop(struct engine *eng, asgd_engine_result *res)
 {
 	const asgd_engine_config *cfg = eng->cfg;
@@ -491,13 +572,15 @@ static int master_loop(struct engine *eng, asgd_engine_result *res)
 			res->worker[k] = w->id;
 		}
 		res->evaluations += w->batch;
+		res->coords_written += eng->dim;
 		next->version = k + 1;
 		finite = apply_update(eng, eng->current->x, w->g, next->x);
 		snapshot_publish(eng, next);
 		release_slot(w);
 		k++;
-		if (cfg->trajectory)
-			memcpy(cfg->trajectory + k * eng->dim, next->x, eng->dim * sizeof(double));
+		if (cfg->trajectory && k % asgd__engine_stride(cfg) == 0)
+			memcpy(cfg->trajectory + k / asgd__engine_stride(cfg) * eng->dim, next->x,
+			       eng->dim * sizeof(double));
 		if (!finite) {
 			res->diverged = 1;
 			break;
@@ -519,6 +602,8 @@ static int worker_init(struct engine *eng, struct worker *w, uint32_t id)
 	atomic_init(&w->state, SLOT_FREE);
 	/* Streams split by (replica, worker): the same seed gives the same samples per worker. */
 	asgd_rng_init(&w->rng, eng->cfg->seed, (eng->cfg->replica << 11) | id);
+	if (eng->live)
+		return asgd__sparse_grad_init(&w->sg, eng->problem, asgd__engine_max_batch(eng->cfg));
 	w->g = malloc(eng->dim * sizeof(double));
 	w->scratch = malloc(eng->dim * sizeof(double));
 	w->perm = malloc(eng->n * sizeof(size_t));
@@ -531,33 +616,22 @@ static int worker_init(struct engine *eng, struct worker *w, uint32_t id)
 
 static void worker_free(struct worker *w)
 {
+	asgd__sparse_grad_free(&w->sg);
 	free(w->g);
 	free(w->scratch);
 	free(w->perm);
 }
 
-/* Threads inherit the creator's signal mask: block everything while creating them, so
- * signals meant for the process reach the master. */
+/* Worker threads block every signal, so that signals meant for the process reach the master. */
 static int start_workers(struct engine *eng, unsigned *started)
 {
-	sigset_t all, old;
-	char name[24]; /* pthread names are cut to 15 characters */
-	int rc = ASGD_OK;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
 	for (*started = 0; *started < eng->cfg->workers; (*started)++) {
 		struct worker *w = &eng->workers[*started];
 
-		if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
-			rc = ASGD_ETHREAD;
-			break;
-		}
-		snprintf(name, 16, "asgd-w%u", *started % 100000u);
-		pthread_setname_np(w->thread, name);
+		if (asgd__start_thread(&w->thread, worker_main, w, "asgd-w", *started) != ASGD_OK)
+			return ASGD_ETHREAD;
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return rc;
+	return ASGD_OK;
 }
 
 static void stop_workers(struct engine *eng, unsigned started, asgd_engine_result *res)
@@ -581,29 +655,38 @@ static void stop_workers(struct engine *eng, unsigned started, asgd_engine_resul
 
 static void collect_worker_counts(struct engine *eng, unsigned started, asgd_engine_result *res)
 {
-	uint64_t n = 0;
-	double sum = 0, sumsq = 0;
-	unsigned i;
+	struct asgd__work_tally work = { 0 };
 
-	for (i = 0; i < started; i++) {
+	for (unsigned i = 0; i < started; i++) {
 		const struct worker *w = &eng->workers[i];
 
 		res->computed += w->computed;
 		res->discarded += w->discarded;
-		n += w->work_n;
-		sum += w->work_sum;
-		sumsq += w->work_sumsq;
+		asgd__work_tally_add(&work, &w->work);
 	}
-	res->work_mean_ns = n ? sum / n : NAN;
-	res->work_cv = n > 1 ? sqrt(fmax(sumsq / n - (sum / n) * (sum / n), 0)) / (sum / n) : NAN;
-	if (res->computed != res->applied + res->discarded) {
-		/* A broken invariant is a bug in this file, not a condition to handle. */
-		fprintf(stderr, "asgd: engine accounting broken: computed %llu != applied %llu + "
-				"discarded %llu (%s:%d)\n",
-			(unsigned long long)res->computed, (unsigned long long)res->applied,
-			(unsigned long long)res->discarded, __FILE__, __LINE__);
-		abort();
+	asgd__work_tally_finish(&work, res);
+	asgd__check_accounting(res, "engine");
+}
+
+/* x_0 as snapshot version 0, or as the live vector in in-place mode. */
+static int start_vector(struct engine *eng, const double *x0)
+{
+	if (eng->cfg->mode == ASGD_ENGINE_MASTER_INPLACE) {
+		eng->live = aligned_alloc(64, ((eng->dim * sizeof(double) + 63) / 64) * 64);
+		if (!eng->live)
+			return ASGD_ENOMEM;
+		for (size_t j = 0; j < eng->dim; j++)
+			atomic_init(&eng->live[j], x0[j]);
+		atomic_init(&eng->live_version, 0);
+		return ASGD_OK;
 	}
+	eng->current = snapshot_get(eng);
+	if (!eng->current)
+		return ASGD_ENOMEM;
+	eng->current->version = 0;
+	eng->current->next = NULL;
+	memcpy(eng->current->x, x0, eng->dim * sizeof(double));
+	return ASGD_OK;
 }
 
 static int engine_init(struct engine *eng, const asgd_engine_config *cfg, asgd_engine_result *res)
@@ -630,14 +713,10 @@ static int engine_init(struct engine *eng, const asgd_engine_config *cfg, asgd_e
 	__cds_wfcq_init(&eng->head, &eng->tail);
 
 	res->x_final = malloc(eng->dim * sizeof(double));
-	eng->current = snapshot_get(eng);
 	eng->workers = aligned_alloc(64, cfg->workers * sizeof(struct worker));
-	if (!res->x_final || !eng->current || !eng->workers)
+	if (!res->x_final || !eng->workers || start_vector(eng, x0) != ASGD_OK)
 		return ASGD_ENOMEM;
 	memset(eng->workers, 0, cfg->workers * sizeof(struct worker));
-	eng->current->version = 0;
-	eng->current->next = NULL;
-	memcpy(eng->current->x, x0, eng->dim * sizeof(double));
 	if (cfg->trajectory)
 		memcpy(cfg->trajectory, x0, eng->dim * sizeof(double));
 	if (cfg->momentum != 0 && !(eng->velocity = calloc(eng->dim, sizeof(double))))
@@ -663,6 +742,7 @@ static void engine_free(struct engine *eng, const asgd_engine_config *cfg)
 			worker_free(&eng->workers[i]);
 	free(eng->workers);
 	free(eng->velocity);
+	free(eng->live);
 	if (eng->current)
 		snapshots_free_all(eng);
 }
@@ -676,6 +756,8 @@ int asgd_engine_run(const asgd_engine_config *cfg, asgd_engine_result *res)
 
 	if (!res || asgd_engine_check_config(cfg, NULL, 0) != ASGD_OK)
 		return ASGD_EINVAL;
+	if (cfg->mode == ASGD_ENGINE_HOGWILD)
+		return asgd__hogwild_run(cfg, res);
 	memset(res, 0, sizeof(*res));
 	urcu_memb_register_thread(); /* the master calls call_rcu, which reads RCU state */
 	rc = engine_init(&eng, cfg, res);
@@ -683,12 +765,14 @@ int asgd_engine_run(const asgd_engine_config *cfg, asgd_engine_result *res)
 		rc = start_workers(&eng, &started);
 	t0 = asgd_now_ns();
 	if (rc == ASGD_OK)
-		rc = master_loop(&eng, res);
+		rc = eng.live ? master_loop_live(&eng, res) : master_loop(&eng, res);
 	res->wall_s = (asgd_now_ns() - t0) * 1e-9;
 	stop_workers(&eng, started, res);
 	collect_worker_counts(&eng, started, res);
 	if (eng.current && res->x_final)
 		memcpy(res->x_final, eng.current->x, eng.dim * sizeof(double));
+	if (eng.live && res->x_final)
+		asgd__live_copy(res->x_final, eng.live, eng.dim);
 	engine_free(&eng, cfg);
 	urcu_memb_unregister_thread();
 	if (rc != ASGD_OK)

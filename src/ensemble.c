@@ -121,11 +121,13 @@ static bool run_chunk(struct runner *r, uint64_t chunk, uint64_t *nonfinite)
 			atomic_store(&e->abandon, 1);
 			return false;
 		}
-		asgd_moments_add_path(&r->sums, r->traj);
 		if (!last_row_finite(last, cfg->dim))
 			(*nonfinite)++;
 		if (e->res->final)
 			memcpy(e->res->final + p * cfg->dim, last, cfg->dim * sizeof(double));
+		if (cfg->observe) /* in place: the raw rows are not needed any more */
+			asgd_observable_rows(cfg->observe, r->traj, cfg->steps, r->traj);
+		asgd_moments_add_path(&r->sums, r->traj);
 	}
 	return true;
 }
@@ -226,6 +228,12 @@ static void runner_free(struct runner *r)
 	free(r->scratch);
 }
 
+/* The moments are of the observable when there is one, else of the recorded state. */
+static size_t moment_dim(const asgd_ensemble_config *cfg)
+{
+	return cfg->observe ? asgd_observable_dim(cfg->observe) : cfg->dim;
+}
+
 static int runner_init(struct runner *r, struct ensemble *e)
 {
 	const asgd_ensemble_config *cfg = e->cfg;
@@ -233,7 +241,7 @@ static int runner_init(struct runner *r, struct ensemble *e)
 
 	memset(r, 0, sizeof(*r));
 	r->e = e;
-	if (asgd_moments_init(&r->sums, cfg->steps, cfg->dim))
+	if (asgd_moments_init(&r->sums, cfg->steps, moment_dim(cfg)))
 		return ASGD_ENOMEM;
 	r->traj = malloc(cfg->steps * cfg->dim * sizeof(double));
 	r->scratch = scratch ? aligned_alloc(64, scratch) : NULL;
@@ -247,7 +255,7 @@ static int runner_init(struct runner *r, struct ensemble *e)
 static int result_init(const asgd_ensemble_config *cfg, asgd_ensemble_result *res)
 {
 	memset(res, 0, sizeof(*res));
-	if (asgd_moments_init(&res->moments, cfg->steps, cfg->dim))
+	if (asgd_moments_init(&res->moments, cfg->steps, moment_dim(cfg)))
 		return ASGD_ENOMEM;
 	if (cfg->keep_final) {
 		size_t count = (size_t)cfg->paths * cfg->dim;
@@ -273,7 +281,7 @@ static int slots_init(struct ensemble *e, unsigned threads)
 	if (!e->slots)
 		return ASGD_ENOMEM;
 	for (unsigned i = 0; i < e->window; i++)
-		if (asgd_moments_init(&e->slots[i].sums, cfg->steps, cfg->dim))
+		if (asgd_moments_init(&e->slots[i].sums, cfg->steps, moment_dim(cfg)))
 			return ASGD_ENOMEM;	/* slots_free copes with a partial set */
 	return ASGD_OK;
 }

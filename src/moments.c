@@ -35,6 +35,7 @@ int asgd_moments_init(asgd_moments *m, size_t steps, size_t dim)
 	}
 	m->steps = steps;
 	m->dim = dim;
+	m->stride = 1;
 	m->paths = 0;
 	m->s1 = s1;
 	m->s2 = s2;
@@ -160,8 +161,8 @@ int asgd_moments_write_csv(const asgd_moments *m, const char *path, double dt)
 			asgd_moment_row r;
 
 			asgd_moments_get(m, k, c, &r);
-			fprintf(af.fp, "%zu", k);
-			put_num(af.fp, (double)k * dt);
+			fprintf(af.fp, "%llu", (unsigned long long)(k * m->stride));
+			put_num(af.fp, (double)(k * m->stride) * dt);
 			if (m->dim > 1)
 				fprintf(af.fp, ",%zu", c);
 			put_num(af.fp, r.mean);

@@ -19,81 +19,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "asgd/rng.h"
+#include "problem_internal.h"
+
 /* ---------------------------------------------------------------------------------------------
  * The problem object
  */
 
-/* The 1-D profiles φ of f_i(x) = w·φ(x − c_i) + k. */
-enum profile {
-	PROF_SQUARE,	/* u² */
-	PROF_QUARTIC,	/* u⁴ */
-	PROF_WELL,	/* −e^{−u²} */
-};
-
-struct family {
-	double (*fi)(const asgd_problem *p, size_t i, const double *x);
-	void (*grad_i)(const asgd_problem *p, size_t i, const double *x, double *g);
-	void (*grad)(const asgd_problem *p, const double *x, double *g);
-	/* Writes x only on success; ASGD_ENOTFOUND when no minimizer is known. */
-	int (*minimizer)(const asgd_problem *p, double *x);
-	/* NULL where f is convex, so that the minimizer is the only local minimum. */
-	int (*local_minima)(const asgd_problem *p, double *x, size_t cap, size_t *count);
-};
-
-/* d = 1, f_i(x) = w·φ(x − center_i) + k: Figures 4, 5 and 8. */
-struct shift1d {
-	enum profile prof;
-	double w, k;
-	const double *center;	/* n */
-};
-
-/* f_i(x) = Σ_j (½ a_j x_j² − b_ij x_j) + c_i: Figure 6 and the benchmark quadratic. */
-struct diagquad {
-	const double *a;	/* dim */
-	const double *b;	/* n*dim */
-	const double *c;	/* n */
-	const double *bbar;	/* dim, mean of the b_i: makes ∇f O(dim) */
-};
-
-/* f_i(x) = Σ_j coef_j (x_j − s_i)⁴/2 − s_i: Figure 7. */
-struct sepquartic {
-	const double *coef;	/* dim */
-	const double *s;	/* n */
-};
-
-/* f_i(x) = ½ xᵀA_i x − b_iᵀx + c_i with dense symmetric A_i. */
-struct densequad {
-	const double *A;	/* n*dim*dim */
-	const double *b;	/* n*dim */
-	const double *c;	/* n */
-	const double *Abar;	/* dim*dim */
-	const double *bbar;	/* dim */
-};
-
-struct asgd_problem {
-	const struct family *fam;
-	size_t dim, n;
-	double eta, mu;
-	uint64_t iters;
-	double *x0;
-	char name[24];
-	char spec[96];
-	union {
-		struct shift1d s1;
-		struct diagquad dq;
-		struct sepquartic sq;
-		struct densequad qd;
-	} u;
-	double mem[];	/* x0, then the family's arrays */
-};
-
-/* A running count of the doubles a problem needs; ok turns false on overflow. */
-struct layout {
-	size_t count;
-	bool ok;
-};
-
-static void need(struct layout *l, size_t a, size_t b)
+void asgd__problem_need(struct layout *l, size_t a, size_t b)
 {
 	size_t ab;
 
@@ -101,7 +34,7 @@ static void need(struct layout *l, size_t a, size_t b)
 		l->ok = false;
 }
 
-static double *take(double **cursor, size_t count)
+double *asgd__problem_take(double **cursor, size_t count)
 {
 	double *r = *cursor;
 
@@ -113,13 +46,13 @@ static double *take(double **cursor, size_t count)
  * One allocation for the struct, x0 (dim doubles, counted here) and l->count more doubles;
  * *cursor points at the first of those. ASGD_EINVAL when the sizes overflow.
  */
-static int alloc_problem(const struct family *fam, size_t dim, size_t n, struct layout l,
-			 asgd_problem **out, double **cursor)
+int asgd__problem_alloc(const struct family *fam, size_t dim, size_t n, struct layout l,
+			asgd_problem **out, double **cursor)
 {
 	asgd_problem *p;
 	size_t bytes;
 
-	need(&l, 1, dim);
+	asgd__problem_need(&l, 1, dim);
 	if (!l.ok || __builtin_mul_overflow(l.count, sizeof(double), &bytes) ||
 	    __builtin_add_overflow(bytes, sizeof(*p), &bytes))
 		return ASGD_EINVAL;
@@ -130,7 +63,7 @@ static int alloc_problem(const struct family *fam, size_t dim, size_t n, struct 
 	p->dim = dim;
 	p->n = n;
 	*cursor = p->mem;
-	p->x0 = take(cursor, dim);
+	p->x0 = asgd__problem_take(cursor, dim);
 	*out = p;
 	return ASGD_OK;
 }
@@ -589,7 +522,7 @@ struct preset {
 static int alloc_preset(const struct preset *ps, const struct family *fam, size_t dim, size_t n,
 			struct layout l, asgd_problem **out, double **cursor)
 {
-	int rc = alloc_problem(fam, dim, n, l, out, cursor);
+	int rc = asgd__problem_alloc(fam, dim, n, l, out, cursor);
 
 	if (rc)
 		return rc;
@@ -610,11 +543,11 @@ static int build_pair1d(const struct preset *ps, const struct params *pa, asgd_p
 	int rc;
 
 	(void)pa;	/* these presets take no parameters */
-	need(&l, 2, 1);
+	asgd__problem_need(&l, 2, 1);
 	rc = alloc_preset(ps, &shift1d_family, 1, 2, l, &p, &cur);
 	if (rc)
 		return rc;
-	center = take(&cur, 2);
+	center = asgd__problem_take(&cur, 2);
 	center[0] = 1;
 	center[1] = -1;
 	p->u.s1 = (struct shift1d){ .prof = ps->prof, .w = ps->w, .k = ps->k, .center = center };
@@ -631,11 +564,11 @@ static int build_fig8(const struct preset *ps, const struct params *pa, asgd_pro
 	size_t n = pa->n;
 	int rc;
 
-	need(&l, n, 1);
+	asgd__problem_need(&l, n, 1);
 	rc = alloc_preset(ps, &shift1d_family, 1, n, l, &p, &cur);
 	if (rc)
 		return rc;
-	center = take(&cur, n);
+	center = asgd__problem_take(&cur, n);
 	for (size_t i = 0; i < n; i++)
 		center[i] = -0.5 + (double)(i + 1) / (2.0 * (double)n);
 	p->u.s1 = (struct shift1d){ .prof = ps->prof, .w = ps->w, .k = ps->k, .center = center };
@@ -651,16 +584,16 @@ static int alloc_diagquad(const struct preset *ps, size_t d, size_t n, asgd_prob
 	double *cur;
 	int rc;
 
-	need(&l, 2, d);		/* a, bbar */
-	need(&l, n, d);		/* b */
-	need(&l, n, 1);		/* c */
+	asgd__problem_need(&l, 2, d);		/* a, bbar */
+	asgd__problem_need(&l, n, d);		/* b */
+	asgd__problem_need(&l, n, 1);		/* c */
 	rc = alloc_preset(ps, &diagquad_family, d, n, l, &p, &cur);
 	if (rc)
 		return rc;
-	p->u.dq.a = take(&cur, d);
-	p->u.dq.bbar = take(&cur, d);
-	p->u.dq.b = take(&cur, n * d);
-	p->u.dq.c = take(&cur, n);	/* zero, from calloc */
+	p->u.dq.a = asgd__problem_take(&cur, d);
+	p->u.dq.bbar = asgd__problem_take(&cur, d);
+	p->u.dq.b = asgd__problem_take(&cur, n * d);
+	p->u.dq.c = asgd__problem_take(&cur, n);	/* zero, from calloc */
 	*out = p;
 	return ASGD_OK;
 }
@@ -734,13 +667,13 @@ static int build_fig7(const struct preset *ps, const struct params *pa, asgd_pro
 	double *cur, *coef, *s;
 	int rc;
 
-	need(&l, 1, d);
-	need(&l, 2, 1);
+	asgd__problem_need(&l, 1, d);
+	asgd__problem_need(&l, 2, 1);
 	rc = alloc_preset(ps, &sepquartic_family, d, 2, l, &p, &cur);
 	if (rc)
 		return rc;
-	coef = take(&cur, d);
-	s = take(&cur, 2);
+	coef = asgd__problem_take(&cur, d);
+	s = asgd__problem_take(&cur, 2);
 	for (size_t j = 0; j < d; j++)
 		coef[j] = 5 * uniform(&state);
 	s[0] = 1;
@@ -957,19 +890,19 @@ int asgd_problem_create_quadratic(size_t dim, size_t n, const double *A, const d
 
 	if (!A || !b || !out || dim == 0 || n == 0 || __builtin_mul_overflow(dim, dim, &dd))
 		return ASGD_EINVAL;
-	need(&l, n, dd);	/* A */
-	need(&l, n, dim);	/* b */
-	need(&l, n, 1);		/* c */
-	need(&l, 1, dd);	/* Abar */
-	need(&l, 1, dim);	/* bbar */
-	rc = alloc_problem(&densequad_family, dim, n, l, &p, &cur);
+	asgd__problem_need(&l, n, dd);	/* A */
+	asgd__problem_need(&l, n, dim);	/* b */
+	asgd__problem_need(&l, n, 1);		/* c */
+	asgd__problem_need(&l, 1, dd);	/* Abar */
+	asgd__problem_need(&l, 1, dim);	/* bbar */
+	rc = asgd__problem_alloc(&densequad_family, dim, n, l, &p, &cur);
 	if (rc)
 		return rc;
-	Ac = take(&cur, n * dd);
-	bc = take(&cur, n * dim);
-	cc = take(&cur, n);
-	Abar = take(&cur, dd);
-	bbar = take(&cur, dim);
+	Ac = asgd__problem_take(&cur, n * dd);
+	bc = asgd__problem_take(&cur, n * dim);
+	cc = asgd__problem_take(&cur, n);
+	Abar = asgd__problem_take(&cur, dd);
+	bbar = asgd__problem_take(&cur, dim);
 	if (!copy_sym(Ac, A, n, dim) || !copy_finite(bc, b, n * dim) ||
 	    (c && !copy_finite(cc, c, n))) {
 		free(p);
@@ -1059,33 +992,114 @@ void asgd_problem_grad(const asgd_problem *p, const double *x, double *g)
 	p->fam->grad(p, x, g);
 }
 
+/* cov += dev·devᵀ, upper triangle only. */
+static void add_outer_upper(double *cov, const double *dev, size_t d)
+{
+	for (size_t r = 0; r < d; r++)
+		for (size_t c = r; c < d; c++)
+			cov[r * d + c] += dev[r] * dev[c];
+}
+
+/* Divide the upper triangle by @divisor and mirror it: exactly symmetric. */
+static void finish_symmetric(double *cov, size_t d, double divisor)
+{
+	for (size_t r = 0; r < d; r++)
+		for (size_t c = r; c < d; c++)
+			cov[c * d + r] = cov[r * d + c] /= divisor;
+}
+
+/* The centred outer products of the component gradients @pick[0..m) (all of 0..n when pick is
+ * NULL) around @gbar, over @divisor, into cov; @dev is d scratch values. */
+static void centred_products(const asgd_problem *p, const double *x, const size_t *pick,
+			     size_t m, const double *gbar, double *dev, double divisor, double *cov)
+{
+	size_t d = p->dim;
+
+	memset(cov, 0, d * d * sizeof(*cov));
+	for (size_t s = 0; s < m; s++) {
+		p->fam->grad_i(p, pick ? pick[s] : s, x, dev);
+		for (size_t r = 0; r < d; r++)
+			dev[r] -= gbar[r];
+		add_outer_upper(cov, dev, d);
+	}
+	finish_symmetric(cov, d, divisor);
+}
+
 int asgd_problem_covariance(const asgd_problem *p, const double *x, double *cov)
 {
-	size_t d;
-	double *gbar, *dev;
+	double *gbar;
 
 	if (!p || !x || !cov)
 		return ASGD_EINVAL;
-	d = p->dim;
-	gbar = malloc(2 * d * sizeof(*gbar));
+	gbar = malloc(2 * p->dim * sizeof(*gbar));
 	if (!gbar)
 		return ASGD_ENOMEM;
-	dev = gbar + d;
 	p->fam->grad(p, x, gbar);
-	memset(cov, 0, d * d * sizeof(*cov));
-	for (size_t i = 0; i < p->n; i++) {
-		p->fam->grad_i(p, i, x, dev);
-		for (size_t r = 0; r < d; r++)
-			dev[r] -= gbar[r];
-		for (size_t r = 0; r < d; r++)
-			for (size_t c = r; c < d; c++)
-				cov[r * d + c] += dev[r] * dev[c];
-	}
-	for (size_t r = 0; r < d; r++)
-		for (size_t c = r; c < d; c++)
-			cov[c * d + r] = cov[r * d + c] /= (double)p->n;
+	centred_products(p, x, NULL, p->n, gbar, gbar + p->dim, (double)p->n, cov);
 	free(gbar);
 	return ASGD_OK;
+}
+
+int asgd_problem_covariance_sample(const asgd_problem *p, const double *x, size_t m,
+				   uint64_t seed, double *cov)
+{
+	size_t d, *pick;
+	double *gbar, *dev;
+	asgd_rng rng;
+
+	if (!p || !x || !cov || m < 2)
+		return ASGD_EINVAL;
+	d = p->dim;
+	gbar = malloc(2 * d * sizeof(*gbar));
+	pick = malloc(m * sizeof(*pick));
+	if (!gbar || !pick) {
+		free(gbar);
+		free(pick);
+		return ASGD_ENOMEM;
+	}
+	dev = gbar + d;
+	asgd_rng_init(&rng, seed, 0);
+	memset(gbar, 0, d * sizeof(*gbar));
+	for (size_t s = 0; s < m; s++) {
+		pick[s] = (size_t)asgd_rng_below(&rng, p->n);
+		p->fam->grad_i(p, pick[s], x, dev);
+		for (size_t r = 0; r < d; r++)
+			gbar[r] += dev[r];
+	}
+	for (size_t r = 0; r < d; r++)
+		gbar[r] /= (double)m;
+	centred_products(p, x, pick, m, gbar, dev, (double)(m - 1), cov);
+	free(gbar);
+	free(pick);
+	return ASGD_OK;
+}
+
+size_t asgd_problem_support(const asgd_problem *p, size_t i, const uint32_t **idx)
+{
+	assert(i < p->n);
+	if (p->fam->support)
+		return p->fam->support(p, i, idx);
+	*idx = NULL;
+	return p->dim;
+}
+
+size_t asgd_problem_max_support(const asgd_problem *p)
+{
+	return p->fam->support ? p->u.dm.max_support : p->dim;
+}
+
+int asgd_problem_is_sparse(const asgd_problem *p)
+{
+	return asgd_problem_max_support(p) < p->dim;
+}
+
+void asgd_problem_grad_support(const asgd_problem *p, size_t i, const double *xs, double *gs)
+{
+	assert(i < p->n);
+	if (p->fam->grad_support)
+		p->fam->grad_support(p, i, xs, gs);
+	else
+		p->fam->grad_i(p, i, xs, gs);
 }
 
 int asgd_problem_minimizer(const asgd_problem *p, double *x)

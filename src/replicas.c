@@ -12,13 +12,21 @@
 #include "asgd/error.h"
 #include "asgd/problem.h"
 
-static int totals_init(asgd_replicas *t, const asgd_engine_config *cfg)
+/* Trajectory rows: x_0 and every record_every-th iterate after it. */
+static size_t rows(const asgd_engine_config *cfg)
+{
+	return (size_t)(cfg->iters / (cfg->record_every ? cfg->record_every : 1)) + 1;
+}
+
+static int totals_init(asgd_replicas *t, const asgd_engine_config *cfg,
+		       const asgd_observable *obs)
 {
 	size_t dim = asgd_problem_dim(cfg->problem);
 
 	memset(t, 0, sizeof(*t));
 	t->x_last = calloc(dim, sizeof(double));
-	if (!t->x_last || asgd_moments_init(&t->moments, cfg->iters + 1, dim) != ASGD_OK ||
+	if (!t->x_last ||
+	    asgd_moments_init(&t->moments, rows(cfg), obs ? asgd_observable_dim(obs) : dim) ||
 	    asgd_staleness_init(&t->staleness, cfg->workers) != ASGD_OK) {
 		asgd_replicas_free(t);
 		return ASGD_ENOMEM;
@@ -30,6 +38,7 @@ static int totals_init(asgd_replicas *t, const asgd_engine_config *cfg)
 struct each {
 	void (*fn)(void *arg, const double *traj, size_t steps, size_t dim);
 	void *arg;
+	const asgd_observable *obs;
 };
 
 static int run_one(asgd_engine_config *cfg, asgd_replicas *t, uint64_t r, double *work_sum,
@@ -59,11 +68,12 @@ static int run_one(asgd_engine_config *cfg, asgd_replicas *t, uint64_t r, double
 	else if (res.interrupted)
 		t->interrupted = 1;
 	else if (rc == ASGD_OK) {
+		if (each->obs)
+			asgd_observable_rows(each->obs, cfg->trajectory, rows(cfg), cfg->trajectory);
 		rc = asgd_moments_add_path(&t->moments, cfg->trajectory);
 		t->replicas_done++;
 		if (each->fn)
-			each->fn(each->arg, cfg->trajectory, cfg->iters + 1,
-				 asgd_problem_dim(cfg->problem));
+			each->fn(each->arg, cfg->trajectory, rows(cfg), t->moments.dim);
 	}
 	asgd_engine_result_free(&res);
 	return rc;
@@ -81,17 +91,30 @@ int asgd_replicas_run_each(asgd_engine_config *cfg, uint64_t replicas,
 			   void (*each_fn)(void *arg, const double *traj, size_t steps, size_t dim),
 			   void *each_arg, asgd_replicas *out)
 {
-	const struct each each = { each_fn, each_arg };
+	return asgd_replicas_run_observed(cfg, replicas, NULL, progress, arg, each_fn, each_arg,
+					  out);
+}
+
+int asgd_replicas_run_observed(asgd_engine_config *cfg, uint64_t replicas,
+			       const asgd_observable *obs,
+			       void (*progress)(void *arg, uint64_t done, uint64_t total),
+			       void *arg,
+			       void (*each_fn)(void *arg, const double *traj, size_t steps,
+					       size_t dim),
+			       void *each_arg, asgd_replicas *out)
+{
+	const struct each each = { each_fn, each_arg, obs };
 	double work_sum = 0, cv_sum = 0, *traj;
 	uint64_t work_runs = 0;
 	int rc;
 
 	if (!cfg || !out || !cfg->problem || replicas == 0)
 		return ASGD_EINVAL;
-	rc = totals_init(out, cfg);
+	rc = totals_init(out, cfg, obs);
 	if (rc)
 		return rc;
-	traj = malloc((cfg->iters + 1) * asgd_problem_dim(cfg->problem) * sizeof(double));
+	out->moments.stride = cfg->record_every ? cfg->record_every : 1;
+	traj = malloc(rows(cfg) * asgd_problem_dim(cfg->problem) * sizeof(double));
 	if (!traj) {
 		asgd_replicas_free(out);
 		return ASGD_ENOMEM;

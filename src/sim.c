@@ -512,6 +512,7 @@ int asgd_sim_run(const asgd_sim_config *cfg, asgd_sim_result *res)
 	ec.path = pick_path(&c);
 	ec.ctx = &c;
 	ec.keep_final = cfg->keep_final;
+	ec.observe = cfg->observe;
 	ec.stop = cfg->stop;
 	ec.progress = cfg->progress;
 	ec.progress_arg = cfg->progress_arg;

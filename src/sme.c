@@ -299,6 +299,7 @@ int asgd_sme_run(const asgd_sme_config *cfg, asgd_sme_result *res)
 	ec.dim = cx.d;
 	ec.ctx = &cx;
 	ec.keep_final = cfg->keep_final;
+	ec.observe = cfg->observe;
 	ec.stop = cfg->stop;
 	ec.progress = cfg->progress;
 	ec.progress_arg = cfg->progress_arg;

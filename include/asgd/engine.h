@@ -43,12 +43,48 @@
 #include "asgd/problem.h"
 #include "asgd/work.h"
 
+/*
+ * Modes: how workers and updates meet.
+ *
+ * ASGD_ENGINE_MASTER (the default) is the contract above: consistent snapshots, so a gradient
+ * computed on version v saw exactly x_v, and τ = k − v is exact.
+ *
+ * ASGD_ENGINE_MASTER_INPLACE keeps the master as the only writer but drops the snapshots: the
+ * master applies each gradient in place to one shared vector of relaxed atomic doubles, touching
+ * only the gradient's support, then advances a version counter (release). A worker reads the
+ * counter (acquire) as v and then the coordinates its components need. Every update before v
+ * is visible to it; updates applied while it reads may be partly visible too, so τ = k − v
+ * bounds from above the staleness of each coordinate read. For sparse data models this costs
+ * O(nnz) per update instead of O(d). Explicit momentum needs a dense velocity and is refused.
+ *
+ * ASGD_ENGINE_HOGWILD has no master (Niu et al. 2011): each worker adds −η g to the shared
+ * vector itself, coordinate by coordinate, with relaxed atomic compare-and-swap adds (no update
+ * is lost, but none is atomic as a whole). A global counter of completed updates is read before
+ * the read (v) and incremented after the write (k, the update's index): τ = k − v counts the
+ * updates that completed in between. A worker reserves its slot among the iters updates before
+ * writing, so exactly iters are applied and the rest are counted discarded. Trajectory row k+1
+ * is copied by the worker that completed update k, right after it, with relaxed loads: it may
+ * include parts of updates that were in progress. Momentum is refused.
+ */
+typedef enum asgd_engine_mode {
+	ASGD_ENGINE_MASTER = 0,
+	ASGD_ENGINE_MASTER_INPLACE,
+	ASGD_ENGINE_HOGWILD,
+} asgd_engine_mode;
+
+/** asgd_engine_mode_name - "master", "master-inplace", "hogwild"; NULL for an unknown mode. */
+const char *asgd_engine_mode_name(asgd_engine_mode mode);
+
+/** asgd_engine_mode_parse - the mode named @name: ASGD_OK, ASGD_ENOTFOUND or ASGD_EINVAL (NULL). */
+int asgd_engine_mode_parse(const char *name, asgd_engine_mode *out);
+
 /** The most worker threads one run may start. */
 #define ASGD_MAX_WORKERS 1024
 
 /** What one run of the engine does. Zero-initialise, then set the fields you need. */
 typedef struct asgd_engine_config {
 	const asgd_problem *problem; /**< the objective; not owned, must outlive the run */
+	asgd_engine_mode mode;       /**< see "Modes" above; zero is ASGD_ENGINE_MASTER */
 	unsigned workers;            /**< M, 1..ASGD_MAX_WORKERS */
 	uint64_t iters;              /**< updates the master applies, ≥ 1 */
 	double eta;                  /**< step size η > 0 */
@@ -66,7 +102,11 @@ typedef struct asgd_engine_config {
 	uint64_t seed;               /**< with replica, fixes every worker's random stream */
 	uint64_t replica;            /**< index of this run among independent replicas */
 	const double *x0;            /**< starting point (dim values); NULL: the problem's x0 */
-	double *trajectory;          /**< NULL, or (iters + 1) * dim doubles: row k receives x_k */
+	double *trajectory;          /**< NULL, or (iters/S + 1) * dim doubles: row r receives
+	                                  x_{rS}, with S = record_every */
+	uint64_t record_every;       /**< S, updates between trajectory rows, 1..iters; 0 means 1
+	                                  (a row per update). Large problems record sparsely: a
+	                                  row costs a copy of x */
 	int record_staleness;        /**< nonzero: keep τ and the worker id of every applied gradient */
 	const atomic_int *stop;      /**< NULL, or a flag that ends the run early when nonzero
 	                                  (async-signal-safe to set: a SIGINT handler may set it) */
@@ -77,6 +117,8 @@ typedef struct asgd_engine_result {
 	uint64_t computed;   /**< gradients the workers computed */
 	uint64_t applied;    /**< gradients the master applied (= updates) */
 	uint64_t discarded;  /**< gradients computed but not applied because the run ended */
+	uint64_t coords_written; /**< coordinates written by the updates: dim per update in
+	                              snapshot mode, the gradients' support sizes otherwise */
 	uint64_t evaluations; /**< component gradients in the applied updates: the sum of their
 	                           batch sizes */
 	uint64_t *tau;       /**< applied entries, in apply order, when record_staleness; else NULL */

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "asgd/moments.h"
+#include "asgd/observe.h"
 #include "asgd/rng.h"
 
 /* Paths summed by one thread before its sums join the total, in order. */
@@ -54,6 +55,9 @@ typedef struct asgd_ensemble_config {
 	asgd_path_fn path;
 	void *ctx;
 	int keep_final;		/* nonzero: keep every path's last row in the result */
+	const asgd_observable *observe; /* optional: the moments are of this observable of each
+				   row (dim must then be the problem's), not of the row itself;
+				   final rows are still the state */
 	const atomic_int *stop;	/* optional: nonzero ends the run at the next chunk boundary */
 	/* Optional: called after each chunk is merged, from one thread at a time. */
 	void (*progress)(void *arg, uint64_t done, uint64_t total);

@@ -21,6 +21,8 @@
  */
 typedef struct asgd_moments {
 	size_t steps, dim;
+	uint64_t stride;	/* iterations between rows: row r is k = r·stride (1 after init;
+				   set it when recording sparsely) */
 	uint64_t paths;
 	double *s1, *s2, *s4;	/* Σx, Σx², Σx⁴ */
 } asgd_moments;
@@ -70,7 +72,7 @@ int asgd_moments_get(const asgd_moments *m, size_t k, size_t coord, asgd_moment_
 
 /*
  * asgd_moments_write_csv - write the moments to @path, atomically (asgd_atomic_open).
- * Header `k,t,mean,second_moment,var,se_mean,se_second` with t = k·@dt; for dim > 1 the header is
+ * Header `k,t,mean,second_moment,var,se_mean,se_second` with k = row·stride and t = k·@dt; for dim > 1 the header is
  * `k,t,coord,mean,second_moment,var,se_mean,se_second` with one row per (k, coord), coord fastest.
  * Numbers are printed with %.10g; undefined values as "nan".
  * Returns 0, ASGD_EINVAL (NULL argument or no paths), ASGD_ENOMEM or ASGD_EIO (an old file at

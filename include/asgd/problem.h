@@ -54,7 +54,8 @@ int asgd_problem_create_quadratic(size_t dim, size_t n, const double *A, const d
 /** Free a problem and everything it owns; NULL is a no-op. Not to be called while others use p. */
 void asgd_problem_destroy(asgd_problem *p);
 
-/** The preset name ("fig6", "quadratic", ...) or "custom-quadratic"; owned by p, never NULL. */
+/** The preset name ("fig6", "quadratic", ...), "custom-quadratic", or a data model's loss name
+ * ("logistic", ...); owned by p, never NULL. */
 const char *asgd_problem_name(const asgd_problem *p);
 
 /*
@@ -106,6 +107,43 @@ void asgd_problem_grad(const asgd_problem *p, const double *x, double *g);
  * ASGD_ENOMEM (cov untouched then). Thread-safe.
  */
 int asgd_problem_covariance(const asgd_problem *p, const double *x, double *cov);
+
+/*
+ * asgd_problem_covariance_sample - the covariance of asgd_problem_covariance() estimated on @m
+ * components drawn uniformly with replacement from the stream (@seed, 0): the mean and the
+ * centred outer products are both taken over the sample (divisor m − 1), an unbiased estimate.
+ * For data sets too large to sweep at every x. @m ≥ 2; m ≥ n is still a sample, not the sweep.
+ * Returns ASGD_OK, ASGD_EINVAL (NULL argument, m < 2) or ASGD_ENOMEM. Thread-safe.
+ */
+int asgd_problem_covariance_sample(const asgd_problem *p, const double *x, size_t m,
+				   uint64_t seed, double *cov);
+
+/*
+ * Sparse gradients. A data model's ∇f_i is non-zero only on the features row i stores; the
+ * engine's in-place and Hogwild modes read and write just those coordinates. Every problem
+ * answers these functions: a dense one has every coordinate as its support.
+ */
+
+/*
+ * asgd_problem_support - the coordinates where ∇f_i may be non-zero: returns their number and
+ * stores in *idx their indices, strictly increasing and owned by p — or NULL, meaning all of
+ * 0..dim−1 in order (dense problems). i < n (checked only by assert). Thread-safe.
+ */
+size_t asgd_problem_support(const asgd_problem *p, size_t i, const uint32_t **idx);
+
+/** The largest asgd_problem_support() over all i: the size a gather buffer needs. */
+size_t asgd_problem_max_support(const asgd_problem *p);
+
+/** Nonzero when some component's support is smaller than dim (a data model on sparse rows). */
+int asgd_problem_is_sparse(const asgd_problem *p);
+
+/*
+ * asgd_problem_grad_support - ∇f_i on its support, from x on its support: with (s, idx) from
+ * asgd_problem_support, xs[e] = x[idx[e]] for e < s (x itself when idx is NULL), and gs[e]
+ * receives ∂f_i/∂x_{idx[e]}. It reads nothing but xs, so a caller may gather xs however it must
+ * (relaxed atomic loads, in Hogwild). gs must not alias xs. No allocation; thread-safe.
+ */
+void asgd_problem_grad_support(const asgd_problem *p, size_t i, const double *xs, double *gs);
 
 /*
  * A global minimizer of f into x (dim values), where it is known in closed form or by a reliable

@@ -16,11 +16,13 @@
 
 #include "asgd/engine.h"
 #include "asgd/moments.h"
+#include "asgd/observe.h"
 #include "asgd/staleness.h"
 
 /* What R replicas measured together. */
 typedef struct asgd_replicas {
-	asgd_moments moments;		/* over the complete, finite replicas: K+1 rows of dim */
+	asgd_moments moments;		/* over the complete, finite replicas: K+1 rows of dim (or
+					   of the observable's dimension) */
 	asgd_staleness staleness;	/* every applied gradient's τ, one run per replica */
 	uint64_t computed, applied, discarded;
 	uint64_t evaluations;		/* component gradients in the applied updates (batch sizes) */
@@ -53,6 +55,18 @@ int asgd_replicas_run_each(asgd_engine_config *cfg, uint64_t replicas,
 			   void (*progress)(void *arg, uint64_t done, uint64_t total), void *arg,
 			   void (*each)(void *arg, const double *traj, size_t steps, size_t dim),
 			   void *each_arg, asgd_replicas *out);
+
+/*
+ * asgd_replicas_run_observed - as asgd_replicas_run_each, with the moments (and the rows given
+ * to @each) of the observable @obs of every recorded x_k instead of x_k itself (NULL: of x_k).
+ */
+int asgd_replicas_run_observed(asgd_engine_config *cfg, uint64_t replicas,
+			       const asgd_observable *obs,
+			       void (*progress)(void *arg, uint64_t done, uint64_t total),
+			       void *arg,
+			       void (*each_fn)(void *arg, const double *traj, size_t steps,
+					       size_t dim),
+			       void *each_arg, asgd_replicas *out);
 
 /* asgd_replicas_free - release a result; NULL is a no-op. */
 void asgd_replicas_free(asgd_replicas *r);

@@ -41,6 +41,7 @@ typedef struct asgd_sim_config {
 	unsigned threads;          /* 0 = all online CPUs */
 	uint64_t seed;
 	int keep_final;            /* keep each path's x_K (basin fractions) */
+	const asgd_observable *observe; /* optional: moments of this observable of x_k, not of x_k */
 	const atomic_int *stop;
 	void (*progress)(void *arg, uint64_t done, uint64_t total);
 	void *progress_arg;

@@ -42,6 +42,7 @@ typedef struct asgd_sme_config {
 	unsigned threads;          /* 0: the online CPUs */
 	uint64_t seed;
 	int keep_final;            /* keep every path's X at t_K (res->ens.final) */
+	const asgd_observable *observe; /* optional: moments of this observable of X, not of X */
 	const atomic_int *stop;    /* optional: nonzero ends the run at a chunk boundary */
 	void (*progress)(void *arg, uint64_t done, uint64_t total);
 	void *progress_arg;

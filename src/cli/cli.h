@@ -110,6 +110,51 @@ void cli_replica_progress(void *arg, uint64_t done, uint64_t total);
  */
 struct asgd_problem *cli_preset(const char *cmd, const char *spec);
 
+/* ---- the problem of a command: a preset, or a model on data (problem_opts.c) ---- */
+
+/* The getopt codes of the data-model options; keep them apart from every command's own. */
+enum {
+	CLI_OPT_MODEL = 0x1000, CLI_OPT_DATA, CLI_OPT_LAMBDA, CLI_OPT_C, CLI_OPT_POSITIVE,
+	CLI_OPT_INDEX_BASE, CLI_OPT_LABEL_COLUMN, CLI_OPT_OBSERVE, CLI_OPT_MODE,
+};
+
+/* The long options behind those codes, to splice into a command's option table. */
+#define CLI_PROBLEM_LONGOPTS                                                                   \
+	{ "model", required_argument, NULL, CLI_OPT_MODEL },                                   \
+	{ "data", required_argument, NULL, CLI_OPT_DATA },                                     \
+	{ "lambda", required_argument, NULL, CLI_OPT_LAMBDA },                                 \
+	{ "C", required_argument, NULL, CLI_OPT_C },                                           \
+	{ "positive", required_argument, NULL, CLI_OPT_POSITIVE },                             \
+	{ "index-base", required_argument, NULL, CLI_OPT_INDEX_BASE },                         \
+	{ "label-column", required_argument, NULL, CLI_OPT_LABEL_COLUMN },                     \
+	{ "observe", required_argument, NULL, CLI_OPT_OBSERVE },                               \
+	{ "mode", required_argument, NULL, CLI_OPT_MODE }
+
+/* What the user asked for, and what was built from it. */
+struct cli_problem {
+	const char *preset, *model, *data, *lambda, *C, *positive, *base, *label_column;
+	const char *observe, *mode;
+	struct asgd_dataset *ds;
+	struct asgd_problem *problem;
+	asgd_observable obs;     /* valid after cli_problem_create */
+	asgd_engine_mode engine_mode;
+	char label[160];         /* "fig4", or "logistic on heart_scale" */
+};
+
+/* Takes option @c if it is one of CLI_PROBLEM_LONGOPTS' (or --preset, code 'p'); returns 1
+ * when it was, 0 otherwise. */
+int cli_problem_option(struct cli_problem *cp, int c, const char *arg);
+
+/* Builds the dataset, the problem, the observable and the engine mode, or exits 2 naming the
+ * bad value. @default_observe: "x" for presets; data models default to "loss". @momentum: the
+ * command's explicit momentum, which decides the default mode. */
+void cli_problem_create(const char *cmd, struct cli_problem *cp, double momentum);
+
+void cli_problem_free(struct cli_problem *cp);
+
+/* The --help lines of the data-model options. */
+void cli_problem_usage(void);
+
 /* Create --out DIR (with parents) or exit 2 saying why it cannot be written. */
 void cli_prepare_out(const char *cmd, const char *dir);
 

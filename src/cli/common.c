@@ -210,6 +210,8 @@ static void add_engine_settings(cJSON *j, const char *preset, const asgd_engine_
 
 	asgd_work_format(&cfg->work, work, sizeof(work));
 	cJSON_AddStringToObject(j, "preset", preset);
+	cJSON_AddStringToObject(j, "problem", asgd_problem_spec(cfg->problem));
+	cJSON_AddStringToObject(j, "mode", asgd_engine_mode_name(cfg->mode));
 	cJSON_AddNumberToObject(j, "dim", (double)asgd_problem_dim(cfg->problem));
 	cJSON_AddNumberToObject(j, "workers", cfg->workers);
 	cJSON_AddNumberToObject(j, "iterations", (double)cfg->iters);
@@ -382,11 +384,14 @@ out:
 void cli_print_moment_rows(const asgd_moments *m, uint64_t K)
 {
 	asgd_moment_row row;
+	uint64_t last = m->steps - 1; /* = K when every iterate is a row */
 
-	for (uint64_t k = 0; k <= K; k += (K >= 4 ? K / 4 : 1)) {
-		asgd_moments_get(m, k, 0, &row);
-		printf("  %-8llu %9.5f ± %-9.5f  %9.5f ± %.5f\n", (unsigned long long)k, row.mean,
-		       row.se_mean, row.second, row.se_second);
+	(void)K;
+	for (uint64_t r = 0; r <= last; r += (last >= 4 ? last / 4 : 1)) {
+		asgd_moments_get(m, r, 0, &row);
+		printf("  %-8llu %9.5f ± %-9.5f  %9.5f ± %.5f\n",
+		       (unsigned long long)(r * m->stride), row.mean, row.se_mean, row.second,
+		       row.se_second);
 	}
 }
 

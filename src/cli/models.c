@@ -68,7 +68,10 @@ static void record_cmdline(struct cli_models *o, int argc, char **argv)
 
 void cli_models_finish(const char *cmd, struct cli_models *o, int argc, char **argv)
 {
-	o->problem = cli_preset(cmd, o->spec);
+	if (o->problem)
+		o->problem_borrowed = 1;
+	else
+		o->problem = cli_preset(cmd, o->spec);
 	o->eta = o->eta_s ? cli_double_positive(cmd, "--eta", o->eta_s)
 			  : asgd_problem_default_eta(o->problem);
 	o->mu = o->mu_s ? cli_double_range(cmd, "--mu", o->mu_s, 0, nextafter(1, 0),
@@ -93,7 +96,8 @@ void cli_models_finish(const char *cmd, struct cli_models *o, int argc, char **a
 
 void cli_models_free(struct cli_models *o)
 {
-	asgd_problem_destroy(o->problem);
+	if (!o->problem_borrowed)
+		asgd_problem_destroy(o->problem);
 	o->problem = NULL;
 }
 

@@ -25,6 +25,7 @@ struct cli_models {
 	unsigned substeps, threads;
 	asgd_sigma sigma;	/* SME-ASGD's Σ choice */
 	int quiet;
+	int problem_borrowed;	/* problem was set by the caller before _finish: not ours to free */
 	double t0;		/* start time, for wall_s */
 	char cmdline[1024];
 };

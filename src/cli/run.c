@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "asgd/datamodel.h"
+#include "asgd/dataset.h"
 #include "asgd/engine.h"
 #include "asgd/error.h"
 #include "asgd/moments.h"
@@ -27,6 +29,7 @@ static const char *const CMD = "run";
 
 struct run_opts {
 	const char *preset, *out, *work_spec;
+	struct cli_problem cp;
 	asgd_problem *problem;
 	asgd_engine_config cfg;
 	uint64_t replicas;
@@ -46,6 +49,7 @@ static void usage(void)
 	       "  --preset NAME      problem (default fig4); one of:\n");
 	for (i = 0; i < n; i++)
 		printf("                       %-16s %s\n", presets[i], asgd_problem_describe(presets[i]));
+	cli_problem_usage();
 	printf("  --workers M        worker threads, 1..%d (default 4)\n"
 	       "  --iters K          updates per replica (default: the preset's)\n"
 	       "  --eta ETA          step size > 0 (default: the preset's)\n"
@@ -57,13 +61,38 @@ static void usage(void)
 	       "                     geom:P,DUR (DUR like 100us, 1.5ms; default exp:100us)\n"
 	       "  --replicas R       independent runs from x0 (default 1000)\n"
 	       "  --seed S           seed of every random stream (default 1)\n"
+	       "  --record-every S   moments at every S-th update (default 1, or the smallest\n"
+	       "                     power of 2 that keeps a trajectory within 128 MiB)\n"
 	       "  --out DIR          output directory (default out/run)\n"
 	       "  --quiet            no progress, no summary on stdout\n"
 	       "  --help             this text\n\n"
 	       "outputs in DIR: summary.json, moments.csv (k,t,mean,second_moment,var,se_mean,\n"
-	       "se_second over replicas), staleness.csv (l,count,pmf,geometric_pmf).\n"
+	       "se_second over replicas, of the --observe quantity), staleness.csv\n"
+	       "(l,count,pmf,geometric_pmf).\n"
 	       "exit status: 0 done, 1 failed or diverged, 2 bad usage, 130 interrupted.\n",
 	       ASGD_MAX_WORKERS);
+}
+
+/* Trajectories of every replica are summed into moments, one replica's rows in memory at a time:
+ * by default a row per update while that fits in TRAJ_BUDGET doubles, else evenly fewer. */
+#define TRAJ_BUDGET ((uint64_t)1 << 24)
+
+static void record_stride(struct run_opts *o, const char *every)
+{
+	uint64_t dim = asgd_problem_dim(o->problem), K = o->cfg.iters, S;
+
+	if (every) {
+		S = cli_u64_range(CMD, "--record-every", every, 1, K);
+	} else {
+		for (S = 1; (K / S + 1) * dim > TRAJ_BUDGET && S < K; S *= 2)
+			;
+	}
+	if ((K / S + 1) * dim > (uint64_t)1 << 27)
+		cli_usage_error(CMD, "--record-every %llu with --iters %llu and dimension %llu needs "
+				"more than 1 GiB per trajectory; allowed: (iters/S+1)*dim <= 2^27",
+				(unsigned long long)S, (unsigned long long)K,
+				(unsigned long long)dim);
+	o->cfg.record_every = S;
 }
 
 static void parse_args(int argc, char **argv, struct run_opts *o)
@@ -74,14 +103,14 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 		{ "momentum", required_argument, NULL, 'm' }, { "batch", required_argument, NULL, 'b' },
 		{ "work", required_argument, NULL, 'W' },    { "replicas", required_argument, NULL, 'r' },
 		{ "seed", required_argument, NULL, 's' },    { "out", required_argument, NULL, 'o' },
+		{ "record-every", required_argument, NULL, 'R' },
 		{ "quiet", no_argument, NULL, 'q' },         { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CLI_PROBLEM_LONGOPTS,                        { NULL, 0, NULL, 0 },
 	};
-	const char *iters = NULL, *eta = NULL, *batch = NULL;
+	const char *iters = NULL, *eta = NULL, *batch = NULL, *every = NULL;
 	char err[256];
-	int c, rc;
+	int c;
 
-	o->preset = "fig4";
 	o->out = "out/run";
 	o->work_spec = "exp:100us";
 	o->replicas = 1000;
@@ -89,8 +118,9 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 	o->cfg.seed = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (cli_problem_option(&o->cp, c, optarg))
+			continue;
 		switch (c) {
-		case 'p': o->preset = optarg; break;
 		case 'w': o->cfg.workers = (unsigned)cli_u64_range(CMD, "--workers", optarg, 1, ASGD_MAX_WORKERS); break;
 		case 'k': iters = optarg; break;
 		case 'e': eta = optarg; break;
@@ -100,6 +130,7 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 		case 'r': o->replicas = cli_u64_range(CMD, "--replicas", optarg, 1, 100000000); break;
 		case 's': o->cfg.seed = cli_u64_range(CMD, "--seed", optarg, 0, UINT64_MAX); break;
 		case 'o': o->out = optarg; break;
+		case 'R': every = optarg; break;
 		case 'q': o->quiet = 1; break;
 		case 'h': usage(); exit(CLI_EXIT_OK);
 		default:
@@ -109,11 +140,10 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 	if (optind < argc)
 		cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
 
-	rc = asgd_problem_create(o->preset, &o->problem);
-	if (rc == ASGD_ENOTFOUND)
-		cli_usage_error(CMD, "--preset '%s' is unknown; 'asgd run --help' lists the presets", o->preset);
-	if (rc != ASGD_OK)
-		cli_usage_error(CMD, "--preset '%s' is not allowed: %s", o->preset, asgd_strerror(rc));
+	cli_problem_create(CMD, &o->cp, o->cfg.momentum);
+	o->problem = o->cp.problem;
+	o->preset = o->cp.label;
+	o->cfg.mode = o->cp.engine_mode;
 	o->cfg.problem = o->problem;
 	o->cfg.iters = iters ? cli_u64_range(CMD, "--iters", iters, 1, 1000000000)
 			     : asgd_problem_default_iters(o->problem);
@@ -124,11 +154,7 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 		cli_usage_error(CMD, "--work '%s' is not allowed: %s", o->work_spec, err);
 	if (asgd_engine_check_config(&o->cfg, err, sizeof(err)) != ASGD_OK)
 		cli_usage_error(CMD, "%s", err);
-	/* Trajectories of every replica are summed into moments: keep one replica's in memory. */
-	if ((o->cfg.iters + 1) * asgd_problem_dim(o->problem) > (uint64_t)1 << 27)
-		cli_usage_error(CMD, "--iters %llu with dimension %zu needs more than 1 GiB per "
-				"trajectory; allowed: (iters+1)*dim <= 2^27",
-				(unsigned long long)o->cfg.iters, asgd_problem_dim(o->problem));
+	record_stride(o, every);
 	if (asgd_report_prepare_dir(o->out, err, sizeof(err)) != ASGD_OK)
 		cli_usage_error(CMD, "--out: %s", err);
 	o->cfg.record_staleness = 1;
@@ -144,8 +170,8 @@ static void print_summary(const struct run_opts *o, const asgd_replicas *t,
 
 	asgd_work_format(&o->cfg.work, work, sizeof(work));
 	asgd_report_machine(machine, sizeof(machine));
-	printf("asgd run  %s  M=%u  eta=%g  work=%s  iters=%llu  replicas=%llu%s\n", o->preset,
-	       o->cfg.workers, o->cfg.eta, work, (unsigned long long)K,
+	printf("asgd run  %s  mode=%s  M=%u  eta=%g  work=%s  iters=%llu  replicas=%llu%s\n",
+	       o->preset, asgd_engine_mode_name(o->cfg.mode), o->cfg.workers, o->cfg.eta, work, (unsigned long long)K,
 	       (unsigned long long)t->replicas_done, t->interrupted ? "  (PARTIAL)" : "");
 	printf("machine   %s\n", machine);
 	printf("accounting  computed %llu = applied %llu + discarded %llu\n",
@@ -156,12 +182,44 @@ static void print_summary(const struct run_opts *o, const asgd_replicas *t,
 	if (sum)
 		cli_print_staleness(sum);
 	if (t->replicas_done >= 2) {
-		printf("moments over %llu replicas (coordinate 0 of %zu)\n",
-		       (unsigned long long)t->replicas_done, dim);
+		printf("moments over %llu replicas (of %s%s)\n", (unsigned long long)t->replicas_done,
+		       o->cp.obs.spec, o->cp.obs.kind == ASGD_OBSERVE_X && dim > 1 ? ", coordinate 0"
+											: "");
 		printf("  k        mean                  second moment\n");
 		cli_print_moment_rows(&t->moments, K);
 	}
+	if (asgd_problem_dataset(o->problem)) {
+		printf("data      final loss %.10g", asgd_problem_f(o->problem, t->x_last));
+		if (!isnan(asgd_problem_accuracy(o->problem, t->x_last)))
+			printf("   accuracy %.4f", asgd_problem_accuracy(o->problem, t->x_last));
+		printf("   (last replica; summary.json has the optimum where known)\n");
+	}
 	printf("outputs   %s/{summary.json,moments.csv,staleness.csv}\n", o->out);
+}
+
+/* A data model's fit: the last replica's final loss and accuracy, beside the optimum when the
+ * problem knows it (Newton or the normal equations, computed independently of any SGD). */
+static cJSON *data_json(const struct run_opts *o, const asgd_replicas *t)
+{
+	const asgd_dataset *ds = asgd_problem_dataset(o->problem);
+	size_t d = asgd_problem_dim(o->problem);
+	double *xs = malloc(d * sizeof(double));
+	cJSON *j = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(j, "source", ds->source);
+	cJSON_AddNumberToObject(j, "rows", (double)ds->rows);
+	cJSON_AddNumberToObject(j, "features", (double)ds->cols);
+	cJSON_AddNumberToObject(j, "nnz", (double)ds->nnz);
+	cJSON_AddNumberToObject(j, "final_loss", asgd_problem_f(o->problem, t->x_last));
+	if (!isnan(asgd_problem_accuracy(o->problem, t->x_last)))
+		cJSON_AddNumberToObject(j, "final_accuracy",
+					asgd_problem_accuracy(o->problem, t->x_last));
+	if (xs && asgd_problem_minimizer(o->problem, xs) == ASGD_OK)
+		cJSON_AddNumberToObject(j, "optimum_loss", asgd_problem_f(o->problem, xs));
+	else
+		cJSON_AddNullToObject(j, "optimum_loss");
+	free(xs);
+	return j;
 }
 
 static int write_outputs(const struct run_opts *o, int argc, char **argv, const asgd_replicas *t,
@@ -169,6 +227,10 @@ static int write_outputs(const struct run_opts *o, int argc, char **argv, const 
 {
 	cJSON *root = cli_replicas_summary_json(CMD, argc, argv, o->preset, &o->cfg, o->replicas, t,
 						sum);
+
+	cJSON_AddStringToObject(root, "observe", o->cp.obs.spec);
+	if (asgd_problem_dataset(o->problem))
+		cJSON_AddItemToObject(root, "data", data_json(o, t));
 	/* rows at t = k: the engine has no SME clock of its own */
 	int rc = cli_replicas_write(o->out, t, sum, 1.0, root);
 
@@ -186,13 +248,13 @@ int cli_run(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	parse_args(argc, argv, &o);
 	cli_catch_signals();
-	rc = asgd_replicas_run(&o.cfg, o.replicas, o.quiet ? NULL : cli_replica_progress, NULL,
-			       &t);
+	rc = asgd_replicas_run_observed(&o.cfg, o.replicas, &o.cp.obs,
+					o.quiet ? NULL : cli_replica_progress, NULL, NULL, NULL, &t);
 	if (!o.quiet)
 		cli_progress_end();
 	if (rc != ASGD_OK) {
 		fprintf(stderr, "asgd run: the engine failed: %s\n", asgd_strerror(rc));
-		asgd_problem_destroy(o.problem);
+		cli_problem_free(&o.cp);
 		return CLI_EXIT_FAIL;
 	}
 	have_sum = asgd_staleness_summarize(&t.staleness, &sum) == ASGD_OK;
@@ -216,6 +278,6 @@ int cli_run(int argc, char **argv)
 	if (have_sum)
 		asgd_staleness_summary_free(&sum);
 	asgd_replicas_free(&t);
-	asgd_problem_destroy(o.problem);
+	cli_problem_free(&o.cp);
 	return status;
 }

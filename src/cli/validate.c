@@ -33,6 +33,7 @@ static const char *const CMD = "validate";
 
 struct validate_opts {
 	struct cli_models m;		/* preset, eta, iters, paths, substeps, threads, seed, out */
+	struct cli_problem cp;		/* the problem (preset or data model), observable, mode */
 	const char *work_spec;
 	asgd_engine_config cfg;
 	uint64_t replicas;
@@ -63,6 +64,7 @@ static void usage(void)
 	       "options:\n"
 	       "  --preset NAME      problem (default fig4); one of:\n");
 	cli_print_presets("                       ");
+	cli_problem_usage();
 	printf("  --workers M        worker threads of the real engine, 1..%d (default 4)\n"
 	       "  --work SPEC        injected work per gradient: none | fixed:DUR | exp:DUR |\n"
 	       "                     geom:P,DUR (default exp:100us)\n"
@@ -95,7 +97,8 @@ static void parse_args(int argc, char **argv, struct validate_opts *o)
 		{ "quiet", no_argument, NULL, 'q' },          { "workers", required_argument, NULL, 'w' },
 		{ "work", required_argument, NULL, 'W' },     { "replicas", required_argument, NULL, 'r' },
 		{ "mixture-max", required_argument, NULL, 'x' },
-		{ "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
+		{ "help", no_argument, NULL, 'h' },           CLI_PROBLEM_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
 	};
 	char err[256];
 	int c;
@@ -107,6 +110,8 @@ static void parse_args(int argc, char **argv, struct validate_opts *o)
 	o->cfg.workers = 4;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (cli_problem_option(&o->cp, c, optarg))
+			continue;
 		switch (c) {
 		case 'w': o->cfg.workers = (unsigned)cli_u64_range(CMD, "--workers", optarg, 1, ASGD_MAX_WORKERS); break;
 		case 'W': o->work_spec = optarg; break;
@@ -123,8 +128,11 @@ static void parse_args(int argc, char **argv, struct validate_opts *o)
 		cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
 	if (asgd_work_parse(o->work_spec, &o->cfg.work, err, sizeof(err)) != ASGD_OK)
 		cli_usage_error(CMD, "--work '%s' is not allowed: %s", o->work_spec, err);
+	cli_problem_create(CMD, &o->cp, 0);
+	o->m.problem = o->cp.problem;
 	cli_models_finish(CMD, &o->m, argc, argv);
 	o->cfg.problem = o->m.problem;
+	o->cfg.mode = o->cp.engine_mode;
 	o->cfg.iters = o->m.iters;
 	o->cfg.eta = o->m.eta;
 	o->cfg.seed = o->m.seed;
@@ -322,8 +330,9 @@ static int run_real(struct validate_opts *o, int argc, char **argv, asgd_replica
 	cJSON *summary;
 	int rc;
 
-	rc = asgd_replicas_run(&o->cfg, o->replicas, o->m.quiet ? NULL : cli_replica_progress,
-			       NULL, t);
+	rc = asgd_replicas_run_observed(&o->cfg, o->replicas, &o->cp.obs,
+					o->m.quiet ? NULL : cli_replica_progress, NULL, NULL, NULL,
+					t);
 	if (!o->m.quiet)
 		cli_progress_end();
 	if (rc) {
@@ -351,7 +360,7 @@ static int run_models(const struct validate_opts *o, const struct validate_fit *
 		      const asgd_moment_table *real, struct validate_model *m)
 {
 	struct validate_ctx c = {
-		.problem = o->m.problem, .eta = o->m.eta, .iters = o->m.iters,
+		.problem = o->m.problem, .observe = &o->cp.obs, .eta = o->m.eta, .iters = o->m.iters,
 		.paths = o->m.paths, .seed = o->m.seed, .substeps = o->m.substeps,
 		.threads = o->m.threads, .quiet = o->m.quiet,
 	};
@@ -425,5 +434,6 @@ int cli_validate(int argc, char **argv)
 	fit_free(&f);
 	asgd_replicas_free(&t);
 	cli_models_free(&o.m);
+	cli_problem_free(&o.cp);
 	return status;
 }

@@ -15,6 +15,7 @@
 #include "asgd/compare.h"
 #include "asgd/geomix.h"
 #include "asgd/model.h"
+#include "asgd/observe.h"
 #include "asgd/problem.h"
 
 /* The models validate puts beside the real run, in the order they run and print. */
@@ -48,6 +49,7 @@ struct validate_score {
 /* What every model shares: the problem, η, the horizon, the ensemble's size. */
 struct validate_ctx {
 	const asgd_problem *problem;
+	const asgd_observable *observe;	/* what the moments are of */
 	double eta;
 	uint64_t iters, paths, seed;
 	unsigned substeps, threads;

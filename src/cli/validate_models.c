@@ -90,7 +90,8 @@ static int run_sim(const struct validate_ctx *c, unsigned index, struct validate
 		   const char *dir, struct cli_progress_state *prog)
 {
 	asgd_sim_config cfg = {
-		.model = m->model, .problem = c->problem, .eta = c->eta, .mu = m->mu,
+		.model = m->model, .problem = c->problem, .observe = c->observe, .eta = c->eta,
+		.mu = m->mu,
 		.iters = c->iters, .tau_pmf = m->tau_pmf, .tau_len = m->tau_len,
 		.paths = c->paths, .threads = c->threads, .seed = model_seed(c, index),
 		.stop = cli_stop_flag(), .progress = cli_progress_cb, .progress_arg = prog,
@@ -119,7 +120,8 @@ static int run_sme(const struct validate_ctx *c, unsigned index, struct validate
 {
 	asgd_sme_config cfg = {
 		.model = m->model, .sigma = asgd_sme_default_sigma(m->model, c->problem),
-		.problem = c->problem, .eta = c->eta, .mu = m->mu, .mixture = m->mixture,
+		.problem = c->problem, .observe = c->observe, .eta = c->eta, .mu = m->mu,
+		.mixture = m->mixture,
 		.iters = c->iters, .substeps = c->substeps, .paths = c->paths,
 		.threads = c->threads, .seed = model_seed(c, index), .stop = cli_stop_flag(),
 		.progress = cli_progress_cb, .progress_arg = prog,

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * asgd/datamodel.h — problems over data: least squares, L2-regularised logistic regression and
+ * the L2-regularised hinge-loss SVM, on an asgd_dataset (asgd/dataset.h).
+ *
+ * A data model is an asgd_problem like the paper's presets, so every algorithm, simulator and SME
+ * of asgd runs on it unchanged. Component i is example i:
+ *
+ *     f_i(x) = ℓ(a_i·x, y_i) + (λ/2) Σ_{j ∈ supp a_i} (n / c_j) x_j²
+ *
+ * with c_j the number of rows that store feature j. The regulariser is split over the examples
+ * that touch each feature — Hogwild's decomposition (Niu et al. 2011) — so that ∇f_i is as sparse
+ * as a_i, while the mean is still the usual objective:
+ *
+ *     f(x) = (1/n) Σ_i ℓ(a_i·x, y_i) + (λ/2) Σ_{j : c_j > 0} x_j²,
+ *
+ * equal to (1/n)·(liblinear's objective ½‖x‖² + C Σ ℓ) at λ = 1/(nC) for every x that is zero on
+ * the features no row stores (x_0 = 0 is, and no gradient ever moves those coordinates).
+ * The price of sparsity is variance: the split regulariser adds noise where c_j ≪ n.
+ *
+ *     loss       ℓ(m, y)                  ∇ wrt m             y
+ *     squares    ½ (m − y)²               m − y               the label as read
+ *     logistic   log(1 + e^{−y m})        −y σ(−y m)          ±1
+ *     hinge      max(0, 1 − y m)          −y if y m < 1, 0    ±1 (a subgradient)
+ *
+ * Classification labels map to ±1: the class @positive to +1, every other class to −1.
+ */
+#ifndef ASGD_DATAMODEL_H
+#define ASGD_DATAMODEL_H
+
+#include <stddef.h>
+
+#include "asgd/dataset.h"
+#include "asgd/problem.h"
+
+/** The per-example loss ℓ. */
+typedef enum asgd_loss {
+	ASGD_LOSS_SQUARES,  /**< least squares (regression) */
+	ASGD_LOSS_LOGISTIC, /**< logistic regression */
+	ASGD_LOSS_HINGE,    /**< linear SVM */
+} asgd_loss;
+
+/** What to build on a dataset. */
+typedef struct asgd_data_model {
+	asgd_loss loss;
+	double lambda;   /**< λ ≥ 0, finite */
+	double positive; /**< classification: the label value mapped to +1; NAN picks the largest
+	                      label value (1 of ±1 and of 0/1, the last class of a multi-class set) */
+} asgd_data_model;
+
+/*
+ * asgd_problem_create_data - the model @m on @ds. The dataset is NOT copied: it must outlive the
+ * problem. The problem's name is the loss name; its spec "LOSS:data=SOURCE,lambda=L[,positive=P]".
+ * Defaults: x_0 = 0; η = 1/(s · max_i ‖a_i‖²) with s = 1 (squares, hinge) or ¼ (logistic), the
+ * inverse of the largest component smoothness without the regulariser, capped at 1; μ = 0;
+ * 10·n iterations (at most 10⁷).
+ * Returns ASGD_OK; ASGD_EINVAL (a sentence in @err) for a NULL argument, λ negative or not finite,
+ * a classification loss on a dataset with fewer than two classes, or a @positive label that no
+ * row has; ASGD_ENOMEM.
+ */
+int asgd_problem_create_data(const asgd_dataset *ds, const asgd_data_model *m,
+			     asgd_problem **out, char *err, size_t errlen);
+
+/** The dataset of a data model; NULL for every other problem. */
+const asgd_dataset *asgd_problem_dataset(const asgd_problem *p);
+
+/*
+ * asgd_problem_accuracy - the fraction of rows with sign(a_i·x) = y_i (a margin of 0 counts as
+ * wrong) for a classification model; NAN for least squares and for non-data problems.
+ */
+double asgd_problem_accuracy(const asgd_problem *p, const double *x);
+
+/** asgd_loss_name - "squares", "logistic", "hinge"; NULL for an unknown value. */
+const char *asgd_loss_name(asgd_loss loss);
+
+/** asgd_loss_parse - the loss named @name (also "least-squares", "svm"): ASGD_OK or ASGD_ENOTFOUND. */
+int asgd_loss_parse(const char *name, asgd_loss *out);
+
+#endif /* ASGD_DATAMODEL_H */

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * asgd/dataset.h — labelled examples for the data-backed models: readers and generators.
+ *
+ * A dataset is n rows (examples) of d features, stored sparse (CSR) whether it came from a sparse
+ * LIBSVM file or a dense CSV table, with one label per row. The models of asgd/problem.h read it
+ * on every gradient from every thread, so it is immutable after creation and its fields are
+ * public for the hot path: read them, never write them.
+ *
+ * Where the data come from (asgd_dataset_load() takes any of these specs):
+ *   heart_scale            Debian's liblinear-tools example (LIBSVM, 270 rows, 13 features)
+ *   breast-cancer          python3-sklearn's breast_cancer.csv (569 rows, 30 features, 0/1)
+ *   digits                 python3-sklearn's digits.csv.gz (1797 rows, 64 features, 10 classes)
+ *   PATH                   a file: *.csv or *.csv.gz (any case) is read as CSV, anything else
+ *                          as LIBSVM
+ *   csv:PATH, libsvm:PATH  a file in the format named, whatever its name
+ *   regression:n=..,d=..,noise=..,seed=..
+ *                          dense linear regression y = a·w* + noise·ε, a ~ N(0, I), ε ~ N(0, 1),
+ *                          w* ~ N(0, I/d)
+ *   rcv1:n=..,d=..,nnz=..,seed=..
+ *                          sparse RCV1-like classification: words j drawn with probability
+ *                          p_j ∝ (j+1)^(-1) (power law) until the row has k distinct ones, k
+ *                          about nnz (nnz·exp(σZ − σ²/2), σ = 0.5, rounded at random, clamped to
+ *                          [1, d]); value log(1 + count)·log(1 + 1/p_j), each row scaled to unit
+ *                          norm; labels ±1 = sign(a·w*) for a planted w* with ~10% of its entries
+ *                          N(0, 1) and the rest 0, then 5% of them flipped
+ * A generator's keys may come in any order and any may be left out (the defaults of
+ * asgd_dataset_generate); "regression" or "rcv1" alone takes every default. Integers may be written
+ * "2e5" (asgd_parse_u64). Files may be gzip-compressed (read through zlib).
+ *
+ * Generators are deterministic: row i draws only from the stream (seed, i + 1) of asgd/rng.h and
+ * w* from (seed, 0): the same spec gives the same data (bit for bit under one C library), and a
+ * smaller n gives a prefix of the rows.
+ *
+ * Errors: a reader never skips what it cannot read. The first malformed token stops it, and the
+ * error message has the form "FILE:LINE:COLUMN: found 'TOKEN', expected WHAT", with LINE and
+ * COLUMN counted from 1 and COLUMN in bytes (the token's first byte); control and non-ASCII
+ * bytes of TOKEN are written \xHH. Only blank lines, comments and a CSV header are skipped.
+ */
+#ifndef ASGD_DATASET_H
+#define ASGD_DATASET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/** Feature ids in a LIBSVM file: detected from the data, or fixed. */
+typedef enum asgd_index_base {
+	ASGD_INDEX_AUTO = 0, /**< 0-based if any row has feature id 0, else 1-based */
+	ASGD_INDEX_ZERO,     /**< ids start at 0 */
+	ASGD_INDEX_ONE,      /**< ids start at 1 (id 0 is then an error) */
+} asgd_index_base;
+
+/** Reader options. Zero-initialise for the defaults. */
+typedef struct asgd_dataset_options {
+	asgd_index_base base;    /**< LIBSVM: how feature ids map to columns */
+	int label_column;        /**< CSV: the label's column counted from 1, or from the end when
+	                              negative (−1 is the last); 0, the default, means the last */
+	size_t min_features;     /**< d is at least this (a test file may lack the last feature) */
+} asgd_dataset_options;
+
+/** n labelled rows in CSR form. Immutable; read the fields, never write them. */
+typedef struct asgd_dataset {
+	size_t rows;         /**< n */
+	size_t cols;         /**< d: one more than the largest 0-based feature id (LIBSVM), the
+	                          fields of a row less the label (CSV), d (generators); at least
+	                          options.min_features. 0 only for a LIBSVM file without a
+	                          single feature */
+	size_t nnz;          /**< stored entries (explicit zeros of a LIBSVM file are kept) */
+	size_t *row_ptr;     /**< rows + 1 offsets: row i is entries row_ptr[i] .. row_ptr[i+1]−1 */
+	uint32_t *col;       /**< nnz 0-based feature ids, strictly increasing within a row */
+	double *val;         /**< nnz values, all finite */
+	double *label;       /**< rows labels as read (±1, 0/1, class ids, real targets), finite */
+	size_t *col_count;   /**< cols counts: the rows in which each feature is stored */
+	size_t classes;      /**< distinct label values (a regression target has many) */
+	char *source;        /**< where it came from: a generator's canonical spec, every key
+	                          spelled out ("rcv1:n=200000,d=47236,nnz=70,seed=1"), else the
+	                          path of the file read (also for a named data set) */
+} asgd_dataset;
+
+/*
+ * asgd_dataset_read_libsvm - read a LIBSVM / svmlight file ("LABEL [qid:Q] ID:VALUE ... [# ...]").
+ * @path: the file (gzip or plain); @opt: options, or NULL for the defaults.
+ * Tokens are separated by spaces or tabs; a line may end in "\r\n"; '#' starts a comment that
+ * runs to the end of the line. Blank lines and lines that are only a comment are skipped; qid:Q
+ * (Q a non-negative integer) is allowed right after the label and ignored. Labels and values are
+ * finite decimal numbers as asgd_parse_double reads them (no nan, inf or hex); ids are decimal
+ * digits up to UINT32_MAX and must increase strictly within a row; with ASGD_INDEX_ONE an id 0 is
+ * an error. Explicit zero values are kept. The last line needs no newline.
+ * @err: receives "FILE:LINE:COLUMN: ..." on ASGD_EPARSE, a sentence otherwise (may be NULL).
+ * Returns ASGD_OK and a new dataset in *out; ASGD_EINVAL for NULL arguments or an unknown base,
+ * ASGD_EIO when the file cannot be opened or read (a directory, a truncated or corrupt gzip
+ * stream included), ASGD_EPARSE for malformed content or a file without rows, ASGD_ENOMEM.
+ * *out is written only on success.
+ */
+int asgd_dataset_read_libsvm(const char *path, const asgd_dataset_options *opt,
+			     asgd_dataset **out, char *err, size_t errlen);
+
+/*
+ * asgd_dataset_read_csv - read a dense comma-separated table, one example a row.
+ * The first non-blank line is a header, and skipped, when any of its fields is not a number
+ * (sklearn's files begin "569,30,malignant,benign"). Every other non-blank line is a row; all rows
+ * must have the number of fields of the first (at least 2), each a finite decimal number with
+ * optional spaces or tabs around it (an empty field is an error); zeros are not stored. The label
+ * is the field @opt->label_column (1-based; negative from the end; default the last); the others
+ * are the features, in order. Lines may end in "\r\n".
+ * Returns and reports as asgd_dataset_read_libsvm; a ragged row's message reads
+ * "FILE:LINE:COLUMN: found F fields, expected E as on line L". A label column outside the table
+ * gives ASGD_EINVAL.
+ */
+int asgd_dataset_read_csv(const char *path, const asgd_dataset_options *opt, asgd_dataset **out,
+			  char *err, size_t errlen);
+
+/*
+ * asgd_dataset_generate - a synthetic dataset from a spec "regression:k=v,..." or "rcv1:k=v,..."
+ * (header comment). Defaults: regression n=10000, d=100, noise=0.1, seed=1; rcv1 n=200000,
+ * d=47236, nnz=70, seed=1. Returns ASGD_OK; ASGD_EINVAL (with a sentence in err) for an unknown
+ * generator or key, a key given twice, a malformed or out-of-range value (n ≥ 1; regression
+ * 1 ≤ d ≤ UINT32_MAX and noise ≥ 0; rcv1 1 ≤ d ≤ 2^24 and 1 ≤ nnz ≤ d); ASGD_ENOMEM.
+ */
+int asgd_dataset_generate(const char *spec, asgd_dataset **out, char *err, size_t errlen);
+
+/*
+ * asgd_dataset_load - any spec of the header comment: a Debian data set by name, a generator, or
+ * a file. @opt applies to the reader (base, label_column) and min_features to generators too.
+ * A named data set that is not installed gives ASGD_ENOTFOUND and a sentence naming the Debian
+ * package to install; otherwise returns and reports as the reader or generator it dispatches to
+ * (a missing file is ASGD_EIO).
+ */
+int asgd_dataset_load(const char *spec, const asgd_dataset_options *opt, asgd_dataset **out,
+		      char *err, size_t errlen);
+
+/*
+ * asgd_dataset_locate - the installed path of a named Debian data set ("heart_scale",
+ * "breast-cancer", "digits") into @path: /usr/share/doc/liblinear-tools/examples/heart_scale and
+ * /usr/lib/python3/dist-packages/sklearn/datasets/data/{breast_cancer.csv,digits.csv.gz}.
+ * Returns ASGD_OK, ASGD_ENOTFOUND (not installed or not readable, or an unknown name),
+ * ASGD_EINVAL (NULL, or @len too small).
+ */
+int asgd_dataset_locate(const char *name, char *path, size_t len);
+
+/** asgd_dataset_destroy - free a dataset; NULL is a no-op. */
+void asgd_dataset_destroy(asgd_dataset *ds);
+
+/*
+ * asgd_dataset_label_values - the distinct label values in increasing order: the first
+ * min(cap, count) into @values, their number into *count (−0 and +0 count as one). @values may
+ * be NULL when @cap is 0. Returns ASGD_OK, ASGD_EINVAL or ASGD_ENOMEM.
+ */
+int asgd_dataset_label_values(const asgd_dataset *ds, double *values, size_t cap, size_t *count);
+
+#endif /* ASGD_DATASET_H */

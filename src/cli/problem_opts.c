@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * problem_opts.c — the problem a command runs on: --preset SPEC, or --model LOSS --data SPEC
+ * with the model's options, plus what is observed (--observe) and how the engine runs (--mode).
+ *
+ * Shared by `run` and `validate`, so that a flag means the same in both and a bad value gets
+ * the same message. Defaults follow the problem: a preset's moments are of x and its engine
+ * keeps snapshots; a data model's moments are of the loss, and its engine works in place when
+ * the gradients are sparse (a snapshot per update would copy every feature).
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "asgd/datamodel.h"
+#include "asgd/dataset.h"
+#include "asgd/error.h"
+#include "asgd/parse.h"
+#include "cli.h"
+
+int cli_problem_option(struct cli_problem *cp, int c, const char *arg)
+{
+	switch (c) {
+	case 'p': cp->preset = arg; return 1;
+	case CLI_OPT_MODEL: cp->model = arg; return 1;
+	case CLI_OPT_DATA: cp->data = arg; return 1;
+	case CLI_OPT_LAMBDA: cp->lambda = arg; return 1;
+	case CLI_OPT_C: cp->C = arg; return 1;
+	case CLI_OPT_POSITIVE: cp->positive = arg; return 1;
+	case CLI_OPT_INDEX_BASE: cp->base = arg; return 1;
+	case CLI_OPT_LABEL_COLUMN: cp->label_column = arg; return 1;
+	case CLI_OPT_OBSERVE: cp->observe = arg; return 1;
+	case CLI_OPT_MODE: cp->mode = arg; return 1;
+	default: return 0;
+	}
+}
+
+void cli_problem_usage(void)
+{
+	printf("  --model LOSS       a model on data instead of a preset: squares, logistic or\n"
+	       "                     hinge (L2-regularised; needs --data)\n"
+	       "  --data SPEC        heart_scale | breast-cancer | digits (Debian's copies),\n"
+	       "                     FILE (LIBSVM, or CSV when named *.csv[.gz]), csv:FILE,\n"
+	       "                     libsvm:FILE, regression:n=,d=,noise=,seed= or\n"
+	       "                     rcv1:n=,d=,nnz=,seed= (synthetic)\n"
+	       "  --lambda L         L2 weight >= 0 (default 1/n, liblinear's C = 1)\n"
+	       "  --C C              liblinear's C > 0 instead: lambda = 1/(n C)\n"
+	       "  --positive LABEL   the class mapped to +1 (default the largest label)\n"
+	       "  --index-base B     LIBSVM feature ids: auto, 0 or 1 (default auto)\n"
+	       "  --label-column J   CSV label column from 1, negative from the end (default -1)\n"
+	       "  --observe WHAT     moments of: x | loss | coord:J | proj[:SEED] (default x for\n"
+	       "                     presets, loss for data models)\n"
+	       "  --mode MODE        master | master-inplace | hogwild (default master-inplace\n"
+	       "                     for sparse data models without momentum, else master)\n");
+}
+
+static void data_options(const char *cmd, const struct cli_problem *cp, asgd_dataset_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	if (cp->base) {
+		if (strcmp(cp->base, "auto") == 0)
+			o->base = ASGD_INDEX_AUTO;
+		else if (strcmp(cp->base, "0") == 0)
+			o->base = ASGD_INDEX_ZERO;
+		else if (strcmp(cp->base, "1") == 0)
+			o->base = ASGD_INDEX_ONE;
+		else
+			cli_usage_error(cmd, "--index-base '%s' is not allowed: auto, 0 or 1", cp->base);
+	}
+	if (cp->label_column) {
+		double j = cli_double_range(cmd, "--label-column", cp->label_column, -1e6, 1e6,
+					    "a non-zero integer");
+
+		if (j == 0 || j != floor(j))
+			cli_usage_error(cmd, "--label-column '%s' is not allowed: a non-zero integer "
+					"(1 is the first column, -1 the last)", cp->label_column);
+		o->label_column = (int)j;
+	}
+}
+
+static double model_lambda(const char *cmd, const struct cli_problem *cp, size_t n)
+{
+	if (cp->lambda && cp->C)
+		cli_usage_error(cmd, "--lambda and --C both given: choose one (lambda = 1/(n C))");
+	if (cp->lambda)
+		return cli_double_range(cmd, "--lambda", cp->lambda, 0, 1e300, "a number >= 0");
+	if (cp->C)
+		return 1.0 / ((double)n * cli_double_positive(cmd, "--C", cp->C));
+	return 1.0 / (double)n;
+}
+
+static void create_data_model(const char *cmd, struct cli_problem *cp)
+{
+	asgd_dataset_options dopt;
+	asgd_data_model m = { .positive = NAN };
+	char err[1024];
+	int rc;
+
+	if (!cp->data)
+		cli_usage_error(cmd, "--model %s needs --data: a data set, a file or a generator",
+				cp->model);
+	if (asgd_loss_parse(cp->model, &m.loss) != ASGD_OK)
+		cli_usage_error(cmd, "--model '%s' is unknown: allowed squares, logistic, hinge",
+				cp->model);
+	data_options(cmd, cp, &dopt);
+	rc = asgd_dataset_load(cp->data, &dopt, &cp->ds, err, sizeof(err));
+	if (rc != ASGD_OK)
+		cli_usage_error(cmd, "--data '%s': %s", cp->data, err);
+	m.lambda = model_lambda(cmd, cp, cp->ds->rows);
+	if (cp->positive && asgd_parse_double(cp->positive, &m.positive) != ASGD_OK)
+		cli_usage_error(cmd, "--positive '%s' is not allowed: a label value, a number",
+				cp->positive);
+	if (asgd_problem_create_data(cp->ds, &m, &cp->problem, err, sizeof(err)) != ASGD_OK)
+		cli_usage_error(cmd, "--model %s --data %s: %s", cp->model, cp->data, err);
+	snprintf(cp->label, sizeof(cp->label), "%s on %s", asgd_loss_name(m.loss), cp->data);
+}
+
+static void pick_mode(const char *cmd, struct cli_problem *cp, double momentum)
+{
+	if (!cp->mode) {
+		cp->engine_mode = asgd_problem_is_sparse(cp->problem) && momentum == 0
+					  ? ASGD_ENGINE_MASTER_INPLACE
+					  : ASGD_ENGINE_MASTER;
+		return;
+	}
+	if (asgd_engine_mode_parse(cp->mode, &cp->engine_mode) != ASGD_OK)
+		cli_usage_error(cmd, "--mode '%s' is unknown: allowed master, master-inplace, "
+				"hogwild", cp->mode);
+}
+
+void cli_problem_create(const char *cmd, struct cli_problem *cp, double momentum)
+{
+	char err[256];
+
+	if (cp->model && cp->preset)
+		cli_usage_error(cmd, "--preset and --model both given: a preset or a model on data");
+	if (!cp->model && (cp->data || cp->lambda || cp->C || cp->positive))
+		cli_usage_error(cmd, "--data, --lambda, --C and --positive need --model");
+	if (cp->model) {
+		create_data_model(cmd, cp);
+	} else {
+		cp->problem = cli_preset(cmd, cp->preset ? cp->preset : "fig4");
+		snprintf(cp->label, sizeof(cp->label), "%s", cp->preset ? cp->preset : "fig4");
+	}
+	if (asgd_observable_init(&cp->obs, cp->observe ? cp->observe : cp->model ? "loss" : "x",
+				 cp->problem, err, sizeof(err)) != ASGD_OK)
+		cli_usage_error(cmd, "--observe: %s", err);
+	pick_mode(cmd, cp, momentum);
+}
+
+void cli_problem_free(struct cli_problem *cp)
+{
+	asgd_observable_free(&cp->obs);
+	asgd_problem_destroy(cp->problem);
+	asgd_dataset_destroy(cp->ds);
+	cp->problem = NULL;
+	cp->ds = NULL;
+}

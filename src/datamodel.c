@@ -1,0 +1,445 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * datamodel.c — least squares, logistic regression and the hinge-loss SVM over a dataset, as an
+ * asgd_problem family (asgd/datamodel.h has the objective and why the regulariser is split).
+ *
+ * Every function of the family works on one row's support: the margin a_i·x needs x only where
+ * row i stores a feature, and the gradient is non-zero only there. The dense entry points
+ * (grad_i, fi) gather x onto the support and call the same code, so the sparse path the engine
+ * uses and the dense path the simulators use cannot disagree.
+ *
+ * The minimizer is computed here, independently of any SGD: the normal equations for least
+ * squares, Newton's method with backtracking for logistic regression (both by Cholesky, so for
+ * d up to NEWTON_MAX_DIM). The hinge loss is not smooth and has no minimizer here.
+ */
+#include "asgd/datamodel.h"
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "asgd/error.h"
+#include "problem_internal.h"
+
+/* Cholesky in d² doubles: beyond this the minimizer is not offered. */
+#define NEWTON_MAX_DIM 4096
+#define NEWTON_MAX_ITERS 100
+#define DEFAULT_ITERS_CAP 10000000ull
+
+static const char *const loss_names[] = { "squares", "logistic", "hinge" };
+
+/* ---- one example ------------------------------------------------------------------------- */
+
+/* ℓ(m, y) and ∂ℓ/∂m. */
+static double loss_value(asgd_loss loss, double m, double y)
+{
+	double z = y * m;
+
+	switch (loss) {
+	case ASGD_LOSS_SQUARES:
+		return 0.5 * (m - y) * (m - y);
+	case ASGD_LOSS_LOGISTIC: /* log(1 + e^{−z}) without overflow for either sign of z */
+		return z > 0 ? log1p(exp(-z)) : -z + log1p(exp(z));
+	case ASGD_LOSS_HINGE:
+		return z < 1 ? 1 - z : 0;
+	}
+	return NAN;
+}
+
+static double loss_slope(asgd_loss loss, double m, double y)
+{
+	double z = y * m;
+
+	switch (loss) {
+	case ASGD_LOSS_SQUARES:
+		return m - y;
+	case ASGD_LOSS_LOGISTIC: /* −y σ(−z), σ(−z) = 1/(1 + e^{z}) */
+		return z > 0 ? -y * exp(-z) / (1 + exp(-z)) : -y / (1 + exp(z));
+	case ASGD_LOSS_HINGE:
+		return z < 1 ? -y : 0;
+	}
+	return NAN;
+}
+
+static size_t row_start(const struct datamodel *dm, size_t i)
+{
+	return dm->ds->row_ptr[i];
+}
+
+static size_t row_len(const struct datamodel *dm, size_t i)
+{
+	return dm->ds->row_ptr[i + 1] - dm->ds->row_ptr[i];
+}
+
+static double margin_support(const struct datamodel *dm, size_t i, const double *xs)
+{
+	const double *a = dm->ds->val + row_start(dm, i);
+	size_t s = row_len(dm, i);
+	double m = 0;
+
+	for (size_t e = 0; e < s; e++)
+		m += a[e] * xs[e];
+	return m;
+}
+
+static double margin_dense(const struct datamodel *dm, size_t i, const double *x)
+{
+	const double *a = dm->ds->val + row_start(dm, i);
+	const uint32_t *col = dm->ds->col + row_start(dm, i);
+	size_t s = row_len(dm, i);
+	double m = 0;
+
+	for (size_t e = 0; e < s; e++)
+		m += a[e] * x[col[e]];
+	return m;
+}
+
+/* ---- the family -------------------------------------------------------------------------- */
+
+static size_t dm_support(const asgd_problem *p, size_t i, const uint32_t **idx)
+{
+	const struct datamodel *dm = &p->u.dm;
+
+	*idx = dm->ds->col + row_start(dm, i);
+	return row_len(dm, i);
+}
+
+static void dm_grad_support(const asgd_problem *p, size_t i, const double *xs, double *gs)
+{
+	const struct datamodel *dm = &p->u.dm;
+	const double *a = dm->ds->val + row_start(dm, i);
+	const uint32_t *col = dm->ds->col + row_start(dm, i);
+	size_t s = row_len(dm, i);
+	double slope = loss_slope(dm->loss, margin_support(dm, i, xs), dm->y[i]);
+
+	for (size_t e = 0; e < s; e++)
+		gs[e] = slope * a[e] + dm->reg[col[e]] * xs[e];
+}
+
+static double dm_fi(const asgd_problem *p, size_t i, const double *x)
+{
+	const struct datamodel *dm = &p->u.dm;
+	const uint32_t *col = dm->ds->col + row_start(dm, i);
+	size_t s = row_len(dm, i);
+	double r = 0;
+
+	for (size_t e = 0; e < s; e++)
+		r += dm->reg[col[e]] * x[col[e]] * x[col[e]];
+	return loss_value(dm->loss, margin_dense(dm, i, x), dm->y[i]) + 0.5 * r;
+}
+
+static void dm_grad_i(const asgd_problem *p, size_t i, const double *x, double *g)
+{
+	const struct datamodel *dm = &p->u.dm;
+	const double *a = dm->ds->val + row_start(dm, i);
+	const uint32_t *col = dm->ds->col + row_start(dm, i);
+	size_t s = row_len(dm, i);
+	double slope = loss_slope(dm->loss, margin_dense(dm, i, x), dm->y[i]);
+
+	memset(g, 0, p->dim * sizeof(*g));
+	for (size_t e = 0; e < s; e++)
+		g[col[e]] = slope * a[e] + dm->reg[col[e]] * x[col[e]];
+}
+
+/* ∇f = (1/n) Σ_i ℓ'(a_i·x) a_i + λ x on the stored features (the split regulariser summed). */
+static void dm_grad(const asgd_problem *p, const double *x, double *g)
+{
+	const struct datamodel *dm = &p->u.dm;
+
+	memset(g, 0, p->dim * sizeof(*g));
+	for (size_t i = 0; i < p->n; i++) {
+		const double *a = dm->ds->val + row_start(dm, i);
+		const uint32_t *col = dm->ds->col + row_start(dm, i);
+		size_t s = row_len(dm, i);
+		double slope = loss_slope(dm->loss, margin_dense(dm, i, x), dm->y[i]);
+
+		for (size_t e = 0; e < s; e++)
+			g[col[e]] += slope * a[e];
+	}
+	for (size_t j = 0; j < p->dim; j++)
+		g[j] = g[j] / (double)p->n + (dm->ds->col_count[j] ? dm->lambda * x[j] : 0);
+}
+
+/* ---- the minimizer, independently of SGD ------------------------------------------------- */
+
+/* The Hessian of f (or the normal matrix for least squares) at x into H (dim²), with a unit
+ * diagonal on features no row stores, which stay at 0. */
+static void dm_hessian(const asgd_problem *p, const double *x, double *H)
+{
+	const struct datamodel *dm = &p->u.dm;
+	size_t d = p->dim;
+
+	memset(H, 0, d * d * sizeof(*H));
+	for (size_t i = 0; i < p->n; i++) {
+		const double *a = dm->ds->val + row_start(dm, i);
+		const uint32_t *col = dm->ds->col + row_start(dm, i);
+		size_t s = row_len(dm, i);
+		double w = 1;
+
+		if (dm->loss == ASGD_LOSS_LOGISTIC) {
+			double sg = 1 / (1 + exp(-dm->y[i] * margin_dense(dm, i, x)));
+
+			w = sg * (1 - sg);
+		}
+		for (size_t e = 0; e < s; e++)
+			for (size_t f = 0; f < s; f++)
+				H[col[e] * d + col[f]] += w * a[e] * a[f];
+	}
+	for (size_t r = 0; r < d * d; r++)
+		H[r] /= (double)p->n;
+	for (size_t j = 0; j < d; j++)
+		H[j * d + j] += dm->ds->col_count[j] ? dm->lambda : 1;
+}
+
+/* Solves H step = g in place of g; false when H is not positive definite. */
+static bool cholesky_solve(double *H, double *g, size_t d)
+{
+	gsl_matrix_view Hv = gsl_matrix_view_array(H, d, d);
+	gsl_vector_view gv = gsl_vector_view_array(g, d);
+	gsl_error_handler_t *old = gsl_set_error_handler_off();
+	int rc = gsl_linalg_cholesky_decomp1(&Hv.matrix);
+
+	if (rc == GSL_SUCCESS)
+		rc = gsl_linalg_cholesky_svx(&Hv.matrix, &gv.vector);
+	gsl_set_error_handler(old);
+	return rc == GSL_SUCCESS;
+}
+
+static double dot(const double *u, const double *v, size_t d)
+{
+	double s = 0;
+
+	for (size_t j = 0; j < d; j++)
+		s += u[j] * v[j];
+	return s;
+}
+
+/* One damped Newton step from x (least squares: the exact solution in one step). */
+static int newton_step(const asgd_problem *p, double *x, double *H, double *g, double *trial,
+		       double *decrement)
+{
+	size_t d = p->dim;
+	double f0 = asgd_problem_f(p, x), t = 1;
+
+	dm_grad(p, x, g);
+	dm_hessian(p, x, H);
+	for (size_t j = 0; j < d; j++)
+		if (!p->u.dm.ds->col_count[j])
+			g[j] = 0;
+	if (!cholesky_solve(H, g, d))
+		return ASGD_ENOTFOUND;
+	*decrement = dot(g, g, d);
+	/* Near the minimum f is flat to rounding and cannot judge a step: take it whole. */
+	if (*decrement < 1e-12 * (1 + dot(x, x, d))) {
+		for (size_t j = 0; j < d; j++)
+			x[j] -= g[j];
+		return ASGD_OK;
+	}
+	for (int halvings = 0; halvings < 60; halvings++, t /= 2) {
+		for (size_t j = 0; j < d; j++)
+			trial[j] = x[j] - t * g[j];
+		if (asgd_problem_f(p, trial) <= f0)
+			break;
+	}
+	memcpy(x, trial, d * sizeof(*x));
+	return ASGD_OK;
+}
+
+static int dm_minimizer(const asgd_problem *p, double *out)
+{
+	size_t d = p->dim;
+	double *H, *g, *trial, *x, dec = INFINITY;
+	int rc = ASGD_ENOTFOUND, it;
+
+	if (p->u.dm.loss == ASGD_LOSS_HINGE || d > NEWTON_MAX_DIM)
+		return ASGD_ENOTFOUND;
+	H = malloc((d * d + 3 * d) * sizeof(*H));
+	if (!H)
+		return ASGD_ENOMEM;
+	g = H + d * d;
+	trial = g + d;
+	x = trial + d;
+	memset(x, 0, d * sizeof(*x));
+	for (it = 0; it < NEWTON_MAX_ITERS; it++) {
+		if (newton_step(p, x, H, g, trial, &dec) != ASGD_OK)
+			break;
+		if (p->u.dm.loss == ASGD_LOSS_SQUARES || dec < 1e-24 * (1 + dot(x, x, d))) {
+			rc = ASGD_OK;
+			break;
+		}
+	}
+	if (rc == ASGD_OK)
+		memcpy(out, x, d * sizeof(*out));
+	free(H);
+	return rc;
+}
+
+static const struct family data_family = {
+	.fi = dm_fi,
+	.grad_i = dm_grad_i,
+	.grad = dm_grad,
+	.minimizer = dm_minimizer,
+	.local_minima = NULL, /* every loss here is convex */
+	.support = dm_support,
+	.grad_support = dm_grad_support,
+};
+
+/* ---- creation ---------------------------------------------------------------------------- */
+
+static bool is_classification(asgd_loss loss)
+{
+	return loss != ASGD_LOSS_SQUARES;
+}
+
+/* The label mapped to +1: the one asked for, which some row must have, or the largest. */
+static int pick_positive(const asgd_dataset *ds, const asgd_data_model *m, double *positive,
+			 char *err, size_t errlen)
+{
+	bool found = false;
+	double largest = -INFINITY;
+
+	for (size_t i = 0; i < ds->rows; i++) {
+		found |= ds->label[i] == m->positive;
+		largest = fmax(largest, ds->label[i]);
+	}
+	if (ds->classes < 2) {
+		snprintf(err, errlen, "%s needs at least two classes, and %s has %zu label value",
+			 asgd_loss_name(m->loss), ds->source, ds->classes);
+		return ASGD_EINVAL;
+	}
+	if (!isnan(m->positive) && !found) {
+		snprintf(err, errlen, "positive class %g is not a label of %s", m->positive,
+			 ds->source);
+		return ASGD_EINVAL;
+	}
+	*positive = isnan(m->positive) ? largest : m->positive;
+	return ASGD_OK;
+}
+
+/* Per-feature weights λ n / c_j, the default η and the largest support. */
+static void fill_model(asgd_problem *p, double *y, double *reg)
+{
+	struct datamodel *dm = &p->u.dm;
+	const asgd_dataset *ds = dm->ds;
+	double smooth = dm->loss == ASGD_LOSS_LOGISTIC ? 0.25 : 1, lmax = 0;
+
+	for (size_t j = 0; j < p->dim; j++)
+		reg[j] = ds->col_count[j] ? dm->lambda * (double)p->n / (double)ds->col_count[j] : 0;
+	for (size_t i = 0; i < p->n; i++) {
+		const double *a = ds->val + row_start(dm, i);
+		double norm2 = 0;
+
+		y[i] = !is_classification(dm->loss) ? ds->label[i]
+		       : ds->label[i] == dm->positive ? 1 : -1;
+		for (size_t e = 0; e < row_len(dm, i); e++)
+			norm2 += a[e] * a[e];
+		lmax = fmax(lmax, smooth * norm2);
+		if (row_len(dm, i) > dm->max_support)
+			dm->max_support = row_len(dm, i);
+	}
+	p->eta = lmax > 1 ? 1 / lmax : 1;
+	p->mu = 0;
+	p->iters = 10 * (uint64_t)p->n < DEFAULT_ITERS_CAP ? 10 * (uint64_t)p->n
+							   : DEFAULT_ITERS_CAP;
+}
+
+static void write_data_spec(asgd_problem *p)
+{
+	const struct datamodel *dm = &p->u.dm;
+	int len;
+
+	snprintf(p->name, sizeof(p->name), "%s", asgd_loss_name(dm->loss));
+	len = snprintf(p->spec, sizeof(p->spec), "%s:data=%s,lambda=%.17g",
+		       asgd_loss_name(dm->loss), dm->ds->source, dm->lambda);
+	if (is_classification(dm->loss) && len > 0 && (size_t)len < sizeof(p->spec))
+		snprintf(p->spec + len, sizeof(p->spec) - (size_t)len, ",positive=%.17g",
+			 dm->positive);
+}
+
+int asgd_problem_create_data(const asgd_dataset *ds, const asgd_data_model *m,
+			     asgd_problem **out, char *err, size_t errlen)
+{
+	struct layout l = { 0, true };
+	double positive = 0, *cur, *y, *reg;
+	asgd_problem *p;
+	char dummy[8];
+	int rc;
+
+	if (!err) {
+		err = dummy;
+		errlen = sizeof(dummy);
+	}
+	if (!ds || !m || !out || !asgd_loss_name(m->loss)) {
+		snprintf(err, errlen, "no dataset, model or output given");
+		return ASGD_EINVAL;
+	}
+	if (!isfinite(m->lambda) || m->lambda < 0) {
+		snprintf(err, errlen, "lambda %g is not allowed: it must be finite and >= 0",
+			 m->lambda);
+		return ASGD_EINVAL;
+	}
+	if (is_classification(m->loss) &&
+	    (rc = pick_positive(ds, m, &positive, err, errlen)) != ASGD_OK)
+		return rc;
+	asgd__problem_need(&l, ds->rows, 1);	/* y */
+	asgd__problem_need(&l, ds->cols, 1);	/* reg */
+	rc = asgd__problem_alloc(&data_family, ds->cols, ds->rows, l, &p, &cur);
+	if (rc) {
+		snprintf(err, errlen, "%s", rc == ASGD_ENOMEM ? "out of memory" : "too large");
+		return rc;
+	}
+	y = asgd__problem_take(&cur, ds->rows);
+	reg = asgd__problem_take(&cur, ds->cols);
+	p->u.dm = (struct datamodel){ .ds = ds, .loss = m->loss, .lambda = m->lambda,
+				      .positive = positive, .y = y, .reg = reg };
+	fill_model(p, y, reg);
+	write_data_spec(p);
+	*out = p;
+	return ASGD_OK;
+}
+
+const asgd_dataset *asgd_problem_dataset(const asgd_problem *p)
+{
+	return p && p->fam == &data_family ? p->u.dm.ds : NULL;
+}
+
+double asgd_problem_accuracy(const asgd_problem *p, const double *x)
+{
+	size_t right = 0;
+
+	if (!asgd_problem_dataset(p) || !is_classification(p->u.dm.loss))
+		return NAN;
+	for (size_t i = 0; i < p->n; i++)
+		right += margin_dense(&p->u.dm, i, x) * p->u.dm.y[i] > 0;
+	return (double)right / (double)p->n;
+}
+
+const char *asgd_loss_name(asgd_loss loss)
+{
+	return (unsigned)loss < sizeof(loss_names) / sizeof(loss_names[0]) ? loss_names[loss]
+									    : NULL;
+}
+
+int asgd_loss_parse(const char *name, asgd_loss *out)
+{
+	static const struct {
+		const char *name;
+		asgd_loss loss;
+	} aliases[] = {
+		{ "squares", ASGD_LOSS_SQUARES },   { "least-squares", ASGD_LOSS_SQUARES },
+		{ "logistic", ASGD_LOSS_LOGISTIC }, { "hinge", ASGD_LOSS_HINGE },
+		{ "svm", ASGD_LOSS_HINGE },
+	};
+
+	if (!name || !out)
+		return ASGD_EINVAL;
+	for (size_t k = 0; k < sizeof(aliases) / sizeof(aliases[0]); k++)
+		if (strcmp(name, aliases[k].name) == 0) {
+			*out = aliases[k].loss;
+			return ASGD_OK;
+		}
+	return ASGD_ENOTFOUND;
+}

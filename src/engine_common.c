@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * engine_common.c — what every engine mode's workers share: injected work, thread start, the
+ * accounting check; and a worker's stochastic gradient on a live vector, touching only the
+ * coordinates its components need (engine_internal.h says why the vector is atomic).
+ *
+ * For a data model on sparse rows a component reads and writes ~nnz coordinates of a vector of
+ * tens of thousands; copying the vector per update, as the snapshot mode does, would cost more
+ * than the gradient. Here a worker gathers x on the support, computes ∇f_i there
+ * (asgd_problem_grad_support), and hands the master (or, in Hogwild, the vector itself) just
+ * those (index, value) pairs.
+ */
+#include "engine_internal.h"
+
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+unsigned asgd__engine_max_batch(const asgd_engine_config *cfg)
+{
+	size_t n = asgd_problem_components(cfg->problem);
+	uint32_t most = cfg->batch ? cfg->batch : 1;
+
+	if (cfg->schedule.size)
+		for (size_t k = 0; k < cfg->schedule.len; k++)
+			if (cfg->schedule.size[k] > most)
+				most = cfg->schedule.size[k];
+	return most < n ? most : (unsigned)n;
+}
+
+unsigned asgd__engine_batch_for(const asgd_engine_config *cfg, uint64_t v)
+{
+	size_t n = asgd_problem_components(cfg->problem);
+	uint32_t b;
+
+	if (!cfg->schedule.size)
+		return cfg->batch ? cfg->batch : 1;
+	b = asgd_batch_at(&cfg->schedule, v);
+	return b < n ? b : (unsigned)n;
+}
+
+int asgd__sparse_grad_init(struct asgd__sparse_grad *sg, const asgd_problem *p,
+			   unsigned max_batch)
+{
+	size_t s = asgd_problem_max_support(p), n = asgd_problem_components(p);
+
+	memset(sg, 0, sizeof(*sg));
+	sg->cap = (size_t)max_batch * s;
+	sg->idx = malloc(sg->cap * sizeof(*sg->idx));
+	sg->val = malloc(sg->cap * sizeof(*sg->val));
+	sg->xs = malloc(s * sizeof(*sg->xs));
+	sg->perm = malloc(n * sizeof(*sg->perm));
+	if (!sg->idx || !sg->val || !sg->xs || !sg->perm)
+		return ASGD_ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		sg->perm[i] = i;
+	return ASGD_OK;
+}
+
+void asgd__sparse_grad_free(struct asgd__sparse_grad *sg)
+{
+	free(sg->idx);
+	free(sg->val);
+	free(sg->xs);
+	free(sg->perm);
+	memset(sg, 0, sizeof(*sg));
+}
+
+/* Appends ∇f_i on its support to sg, scaled by @scale. */
+static void add_component(struct asgd__sparse_grad *sg, const asgd_problem *p, size_t i,
+			  _Atomic double *live, double scale)
+{
+	const uint32_t *idx;
+	size_t s = asgd_problem_support(p, i, &idx);
+	uint32_t *out_idx = sg->idx + sg->nnz;
+	double *out_val = sg->val + sg->nnz;
+
+	for (size_t e = 0; e < s; e++) {
+		uint32_t j = idx ? idx[e] : (uint32_t)e;
+
+		out_idx[e] = j;
+		sg->xs[e] = atomic_load_explicit(&live[j], memory_order_relaxed);
+	}
+	asgd_problem_grad_support(p, i, sg->xs, out_val);
+	if (scale != 1)
+		for (size_t e = 0; e < s; e++)
+			out_val[e] *= scale;
+	sg->nnz += s;
+}
+
+void asgd__sparse_grad_compute(struct asgd__sparse_grad *sg, const asgd_problem *p,
+			       _Atomic double *live, unsigned batch, asgd_rng *rng)
+{
+	size_t n = asgd_problem_components(p);
+
+	sg->nnz = 0;
+	if (batch <= 1) {
+		add_component(sg, p, (size_t)asgd_rng_below(rng, n), live, 1);
+		return;
+	}
+	/* A partial Fisher–Yates shuffle: perm stays a permutation between draws. */
+	for (size_t b = 0; b < batch; b++) {
+		size_t r = b + (size_t)asgd_rng_below(rng, n - b);
+		size_t i = sg->perm[r];
+
+		sg->perm[r] = sg->perm[b];
+		sg->perm[b] = i;
+		add_component(sg, p, i, live, 1.0 / batch);
+	}
+}
+
+void asgd__live_copy(double *x, _Atomic double *live, size_t dim)
+{
+	for (size_t j = 0; j < dim; j++)
+		x[j] = atomic_load_explicit(&live[j], memory_order_relaxed);
+}
+
+void asgd__work_tally_spend(struct asgd__work_tally *t, const asgd_work *work, asgd_rng *rng)
+{
+	double ns;
+
+	if (work->kind == ASGD_WORK_NONE)
+		return;
+	ns = asgd_work_spend(asgd_work_sample_ns(work, rng));
+	t->n++;
+	t->sum += ns;
+	t->sumsq += ns * ns;
+}
+
+void asgd__work_tally_add(struct asgd__work_tally *total, const struct asgd__work_tally *t)
+{
+	total->n += t->n;
+	total->sum += t->sum;
+	total->sumsq += t->sumsq;
+}
+
+void asgd__work_tally_finish(const struct asgd__work_tally *total, asgd_engine_result *res)
+{
+	double n = (double)total->n, mean = n > 0 ? total->sum / n : NAN;
+
+	res->work_mean_ns = mean;
+	res->work_cv = n > 1 ? sqrt(fmax(total->sumsq / n - mean * mean, 0)) / mean : NAN;
+}
+
+int asgd__start_thread(pthread_t *thread, void *(*fn)(void *), void *arg, const char *prefix,
+		       unsigned id)
+{
+	sigset_t all, old;
+	char name[16]; /* pthread names are cut to 15 characters */
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old); /* threads inherit the creator's mask */
+	rc = pthread_create(thread, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0)
+		return ASGD_ETHREAD;
+	snprintf(name, sizeof(name), "%s%u", prefix, id % 100000u);
+	pthread_setname_np(*thread, name);
+	return ASGD_OK;
+}
+
+void asgd__check_accounting(const asgd_engine_result *res, const char *who)
+{
+	if (res->computed == res->applied + res->discarded)
+		return;
+	fprintf(stderr, "asgd: %s accounting broken: computed %llu != applied %llu + discarded "
+			"%llu\n", who, (unsigned long long)res->computed,
+		(unsigned long long)res->applied, (unsigned long long)res->discarded);
+	abort();
+}

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * engine_hogwild.c — the engine without a master (Niu, Recht, Ré, Wright 2011): every worker
+ * reads the shared vector, computes a sparse gradient and writes it back itself, in place.
+ *
+ * The story of one update, from one worker's side:
+ *   1. v = completed updates so far (acquire): everything before v is visible to the read.
+ *   2. Gather x on the components' supports with relaxed loads; compute the gradient.
+ *   3. Spend the injected work time.
+ *   4. Reserve a slot: r = reserved++; when r ≥ iters the run is full, and the gradient is
+ *      counted discarded, never written.
+ *   5. Add −η g coordinate by coordinate with relaxed compare-and-swap, so that two workers
+ *      adding to one coordinate lose neither update (Hogwild's atomic component-wise add).
+ *   6. k = completed++ (release): this update's index; record τ_k = k − v.
+ * Step 4 before 5 is what makes exactly iters updates land; step 6 after 5 is what makes v in
+ * step 1 a promise (every update with index < v is whole in memory).
+ *
+ * Why relaxed atomics and not plain doubles: engine_internal.h.
+ */
+#include "engine_internal.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "asgd/error.h"
+#include "asgd/work.h"
+
+struct hogwild;
+
+struct hw_worker {
+	struct hogwild *hw;
+	uint32_t id;
+	asgd_rng rng;
+	struct asgd__sparse_grad sg;
+	uint64_t computed, applied, discarded, evaluations, coords;
+	struct asgd__work_tally work;
+	pthread_t thread;
+} __attribute__((aligned(64)));
+
+struct hogwild {
+	const asgd_engine_config *cfg;
+	asgd_engine_result *res;
+	size_t dim;
+	_Atomic double *x;
+	_Atomic uint64_t reserved __attribute__((aligned(64)));
+	_Atomic uint64_t completed __attribute__((aligned(64)));
+	atomic_int done __attribute__((aligned(64)));
+	atomic_int diverged;
+	struct hw_worker *workers;
+};
+
+/* x_j += delta, atomically for this coordinate only. Returns the new value. */
+static double atomic_add_double(_Atomic double *xj, double delta)
+{
+	double old = atomic_load_explicit(xj, memory_order_relaxed), next;
+
+	do {
+		next = old + delta;
+	} while (!atomic_compare_exchange_weak_explicit(xj, &old, next, memory_order_relaxed,
+							memory_order_relaxed));
+	return next;
+}
+
+static int write_gradient(struct hogwild *hw, const struct asgd__sparse_grad *sg)
+{
+	const double eta = hw->cfg->eta;
+	double probe = 0;
+
+	for (size_t e = 0; e < sg->nnz; e++)
+		probe += atomic_add_double(&hw->x[sg->idx[e]], -eta * sg->val[e]) * 0.0;
+	return probe == 0.0;
+}
+
+static int should_stop(const struct hogwild *hw)
+{
+	return atomic_load_explicit(&hw->done, memory_order_relaxed) ||
+	       (hw->cfg->stop && atomic_load_explicit(hw->cfg->stop, memory_order_relaxed));
+}
+
+/* Steps 4–6 for a computed gradient; returns 0 when the worker should leave. */
+static int land_update(struct hw_worker *w, uint64_t v, unsigned batch)
+{
+	struct hogwild *hw = w->hw;
+	const asgd_engine_config *cfg = hw->cfg;
+	uint64_t k;
+	int finite;
+
+	if (should_stop(hw) ||
+	    atomic_fetch_add_explicit(&hw->reserved, 1, memory_order_relaxed) >= cfg->iters) {
+		w->discarded++;
+		atomic_store_explicit(&hw->done, 1, memory_order_relaxed);
+		return 0;
+	}
+	finite = write_gradient(hw, &w->sg);
+	k = atomic_fetch_add_explicit(&hw->completed, 1, memory_order_acq_rel);
+	w->applied++;
+	w->evaluations += batch;
+	w->coords += w->sg.nnz;
+	if (hw->res->tau) {
+		hw->res->tau[k] = k - v;
+		hw->res->worker[k] = w->id;
+	}
+	if (cfg->trajectory && (k + 1) % asgd__engine_stride(cfg) == 0)
+		asgd__live_copy(cfg->trajectory + (k + 1) / asgd__engine_stride(cfg) * hw->dim,
+				hw->x, hw->dim);
+	if (!finite) {
+		atomic_store_explicit(&hw->diverged, 1, memory_order_relaxed);
+		atomic_store_explicit(&hw->done, 1, memory_order_relaxed);
+		return 0;
+	}
+	return k + 1 < cfg->iters;
+}
+
+static void *hw_worker_main(void *arg)
+{
+	struct hw_worker *w = arg;
+	struct hogwild *hw = w->hw;
+
+	asgd_work_thread_setup();
+	while (!should_stop(hw)) {
+		uint64_t v = atomic_load_explicit(&hw->completed, memory_order_acquire);
+		unsigned batch = asgd__engine_batch_for(hw->cfg, v);
+
+		asgd__sparse_grad_compute(&w->sg, hw->cfg->problem, hw->x, batch, &w->rng);
+		w->computed++;
+		asgd__work_tally_spend(&w->work, &hw->cfg->work, &w->rng);
+		if (!land_update(w, v, batch))
+			break;
+	}
+	return NULL;
+}
+
+/* ---- set-up, run, tear-down -------------------------------------------------------------- */
+
+static int hogwild_init(struct hogwild *hw, const asgd_engine_config *cfg, asgd_engine_result *res)
+{
+	const double *x0 = cfg->x0 ? cfg->x0 : asgd_problem_x0(cfg->problem);
+	unsigned max_batch = asgd__engine_max_batch(cfg);
+
+	memset(hw, 0, sizeof(*hw));
+	hw->cfg = cfg;
+	hw->res = res;
+	hw->dim = asgd_problem_dim(cfg->problem);
+	atomic_init(&hw->reserved, 0);
+	atomic_init(&hw->completed, 0);
+	atomic_init(&hw->done, 0);
+	atomic_init(&hw->diverged, 0);
+	hw->x = aligned_alloc(64, ((hw->dim * sizeof(double) + 63) / 64) * 64);
+	hw->workers = aligned_alloc(64, cfg->workers * sizeof(struct hw_worker));
+	res->x_final = malloc(hw->dim * sizeof(double));
+	if (!hw->x || !hw->workers || !res->x_final)
+		return ASGD_ENOMEM;
+	memset(hw->workers, 0, cfg->workers * sizeof(struct hw_worker));
+	for (size_t j = 0; j < hw->dim; j++)
+		atomic_init(&hw->x[j], x0[j]);
+	if (cfg->trajectory)
+		memcpy(cfg->trajectory, x0, hw->dim * sizeof(double));
+	if (cfg->record_staleness) {
+		res->tau = malloc(cfg->iters * sizeof(uint64_t));
+		res->worker = malloc(cfg->iters * sizeof(uint32_t));
+		if (!res->tau || !res->worker)
+			return ASGD_ENOMEM;
+	}
+	for (unsigned i = 0; i < cfg->workers; i++) {
+		struct hw_worker *w = &hw->workers[i];
+
+		w->hw = hw;
+		w->id = i;
+		/* The same streams as master mode: (replica, worker). */
+		asgd_rng_init(&w->rng, cfg->seed, (cfg->replica << 11) | i);
+		if (asgd__sparse_grad_init(&w->sg, cfg->problem, max_batch) != ASGD_OK)
+			return ASGD_ENOMEM;
+	}
+	return ASGD_OK;
+}
+
+static int start_threads(struct hogwild *hw, unsigned *started)
+{
+	for (*started = 0; *started < hw->cfg->workers; (*started)++) {
+		struct hw_worker *w = &hw->workers[*started];
+
+		if (asgd__start_thread(&w->thread, hw_worker_main, w, "asgd-h", *started)) {
+			atomic_store(&hw->done, 1);
+			return ASGD_ETHREAD;
+		}
+	}
+	return ASGD_OK;
+}
+
+static void collect(struct hogwild *hw, unsigned started, asgd_engine_result *res)
+{
+	struct asgd__work_tally work = { 0 };
+
+	for (unsigned i = 0; i < started; i++) {
+		const struct hw_worker *w = &hw->workers[i];
+
+		res->computed += w->computed;
+		res->applied += w->applied;
+		res->discarded += w->discarded;
+		res->evaluations += w->evaluations;
+		res->coords_written += w->coords;
+		asgd__work_tally_add(&work, &w->work);
+	}
+	asgd__work_tally_finish(&work, res);
+	res->diverged = atomic_load(&hw->diverged);
+	res->interrupted = !res->diverged && res->applied < hw->cfg->iters;
+	asgd__check_accounting(res, "hogwild");
+	asgd__live_copy(res->x_final, hw->x, hw->dim);
+}
+
+static void hogwild_free(struct hogwild *hw)
+{
+	if (hw->workers)
+		for (unsigned i = 0; i < hw->cfg->workers; i++)
+			asgd__sparse_grad_free(&hw->workers[i].sg);
+	free(hw->workers);
+	free(hw->x);
+}
+
+int asgd__hogwild_run(const asgd_engine_config *cfg, asgd_engine_result *res)
+{
+	struct hogwild hw;
+	unsigned started = 0;
+	double t0;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	rc = hogwild_init(&hw, cfg, res);
+	t0 = asgd_now_ns();
+	if (rc == ASGD_OK)
+		rc = start_threads(&hw, &started);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(hw.workers[i].thread, NULL);
+	res->wall_s = (asgd_now_ns() - t0) * 1e-9;
+	if (rc == ASGD_OK || started > 0)
+		collect(&hw, started, res);
+	hogwild_free(&hw);
+	if (rc != ASGD_OK)
+		asgd_engine_result_free(res);
+	return rc;
+}

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * engine_internal.h — what the engine's modes share (engine_common.c): the sparse gradient of a
+ * worker that reads a live, concurrently written vector (the in-place master mode of engine.c
+ * and the Hogwild mode of engine_hogwild.c), the tally of injected work, starting a worker
+ * thread, the accounting check, and the Hogwild entry point.
+ *
+ * Why the live vector is _Atomic double: in those modes one thread writes a coordinate while
+ * another reads it. With a plain double that is a data race, undefined behaviour in C11
+ * (5.1.2.4p25), which the compiler may exploit (tearing, re-reading, hoisting a load out of a
+ * loop) and ThreadSanitizer rightly reports. A relaxed atomic load or store of an aligned double
+ * costs the same single mov on x86-64 and AArch64, and says exactly what Hogwild means: no order,
+ * but no torn or invented values.
+ */
+#ifndef ASGD_ENGINE_INTERNAL_H
+#define ASGD_ENGINE_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "asgd/engine.h"
+#include "asgd/problem.h"
+#include "asgd/rng.h"
+#include "asgd/work.h"
+
+#include <pthread.h>
+
+/* A worker's sparse gradient: nnz (index, value) pairs, indices possibly repeated (a mini-batch
+ * concatenates its components' supports; updates add, so repeats are harmless). */
+struct asgd__sparse_grad {
+	uint32_t *idx;
+	double *val;
+	double *xs;    /* one component's gathered x */
+	size_t *perm;  /* for drawing a mini-batch without replacement */
+	size_t nnz, cap;
+};
+
+/* Buffers for batches of up to @max_batch components of @p. ASGD_OK or ASGD_ENOMEM. */
+int asgd__sparse_grad_init(struct asgd__sparse_grad *sg, const asgd_problem *p,
+			   unsigned max_batch);
+void asgd__sparse_grad_free(struct asgd__sparse_grad *sg);
+
+/* The mean gradient of @batch components drawn without replacement, each on x gathered from
+ * @live with relaxed loads. */
+void asgd__sparse_grad_compute(struct asgd__sparse_grad *sg, const asgd_problem *p,
+			       _Atomic double *live, unsigned batch, asgd_rng *rng);
+
+/* The largest batch a run can draw: the constant batch, or the schedule's largest entry, at
+ * most n. */
+unsigned asgd__engine_max_batch(const asgd_engine_config *cfg);
+
+/* The batch of a gradient computed on version @v. */
+unsigned asgd__engine_batch_for(const asgd_engine_config *cfg, uint64_t v);
+
+/* Updates between trajectory rows: record_every, where 0 means 1. */
+static inline uint64_t asgd__engine_stride(const asgd_engine_config *cfg)
+{
+	return cfg->record_every ? cfg->record_every : 1;
+}
+
+/* Copy @live (dim values) into @x with relaxed loads. */
+void asgd__live_copy(double *x, _Atomic double *live, size_t dim);
+
+/* The injected work one worker spent: count, sum and sum of squares of its times. */
+struct asgd__work_tally {
+	uint64_t n;
+	double sum, sumsq;
+};
+
+/* Spend one work time drawn from @work with @rng (nothing for ASGD_WORK_NONE), and tally it. */
+void asgd__work_tally_spend(struct asgd__work_tally *t, const asgd_work *work, asgd_rng *rng);
+
+/* Add @t into @total. */
+void asgd__work_tally_add(struct asgd__work_tally *total, const struct asgd__work_tally *t);
+
+/* The realised mean and coefficient of variation into res (NAN when nothing was spent). */
+void asgd__work_tally_finish(const struct asgd__work_tally *total, asgd_engine_result *res);
+
+/* Start @fn(@arg) as a thread named PREFIX<id>, with every signal blocked in it, so that
+ * process-directed signals reach the caller. ASGD_OK or ASGD_ETHREAD. */
+int asgd__start_thread(pthread_t *thread, void *(*fn)(void *), void *arg, const char *prefix,
+		       unsigned id);
+
+/* computed = applied + discarded, or abort naming @who: a broken invariant is a bug in the
+ * engine, not a condition to handle. */
+void asgd__check_accounting(const asgd_engine_result *res, const char *who);
+
+/* asgd_engine_run() for ASGD_ENGINE_HOGWILD, after the configuration was checked. */
+int asgd__hogwild_run(const asgd_engine_config *cfg, asgd_engine_result *res);
+
+#endif /* ASGD_ENGINE_INTERNAL_H */
