@@ -302,6 +302,12 @@ static int pick_positive(const asgd_dataset *ds, const asgd_data_model *m, doubl
 	double largest = -INFINITY;
 
 	for (size_t i = 0; i < ds->rows; i++) {
+		if (ds->label[i] != floor(ds->label[i])) {
+			snprintf(err, errlen, "%s needs class labels, and row %zu of %s has label %g "
+					      "(for real targets use squares)", asgd_loss_name(m->loss),
+				 i + 1, ds->source, ds->label[i]);
+			return ASGD_EINVAL;
+		}
 		found |= ds->label[i] == m->positive;
 		largest = fmax(largest, ds->label[i]);
 	}

@@ -16,10 +16,6 @@
 #include "asgd/error.h"
 #include "dataset_internal.h"
 
-/* Entries and rows a builder starts with when the caller gives no hint. */
-#define DEFAULT_ROWS 1024
-#define DEFAULT_NNZ 16384
-
 /* The data sets Debian ships, and the package that ships each. */
 enum ds_format { FORMAT_LIBSVM, FORMAT_CSV };
 
@@ -54,8 +50,8 @@ int asgd__ds_fail(char *err, size_t errlen, int code, const char *fmt, ...)
 int asgd__ds_builder_init(asgd__ds_builder *b, size_t rows_hint, size_t nnz_hint)
 {
 	memset(b, 0, sizeof(*b));
-	b->rows_cap = rows_hint ? rows_hint : DEFAULT_ROWS;
-	b->nnz_cap = nnz_hint ? nnz_hint : DEFAULT_NNZ;
+	b->rows_cap = rows_hint ? rows_hint : ASGD__DS_DEFAULT_ROWS;
+	b->nnz_cap = nnz_hint ? nnz_hint : ASGD__DS_DEFAULT_NNZ;
 	if (b->rows_cap >= SIZE_MAX / sizeof(size_t) - 1 || b->nnz_cap > SIZE_MAX / sizeof(double))
 		return ASGD_ENOMEM;
 	b->row_ptr = malloc((b->rows_cap + 1) * sizeof(*b->row_ptr));

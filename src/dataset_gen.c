@@ -103,12 +103,15 @@ static int parse_item(struct generator *g, const char *spec, const char *item, s
 		return asgd__ds_fail(err, errlen, ASGD_EINVAL, "key %s is given twice in '%s'",
 				     p->key, spec);
 	vlen = len - (size_t)(eq - item) - 1;
-	if (vlen >= sizeof(value))
-		vlen = sizeof(value) - 1;	/* too long to be a valid number anyway */
+	/* A value too long for the copy is refused whole: cutting it could turn junk into a
+	 * number ("0.5000...0junk" would read as 0.5). */
+	ok = vlen < sizeof(value);
+	if (!ok)
+		vlen = sizeof(value) - 1;	/* what the message quotes */
 	memcpy(value, eq + 1, vlen);
 	value[vlen] = '\0';
-	ok = p->real ? asgd_parse_double(value, &p->x) == ASGD_OK
-		     : asgd_parse_u64(value, &p->u) == ASGD_OK;
+	ok = ok && (p->real ? asgd_parse_double(value, &p->x) == ASGD_OK
+			    : asgd_parse_u64(value, &p->u) == ASGD_OK);
 	if (!ok)
 		return asgd__ds_fail(err, errlen, ASGD_EINVAL,
 				     "%s=%s in '%s' is not %s", p->key, value, spec,

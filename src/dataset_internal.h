@@ -28,6 +28,10 @@ typedef struct asgd__ds_builder {
 	double *label;
 } asgd__ds_builder;
 
+/* Rows and entries a builder starts with when the caller gives no hint. */
+#define ASGD__DS_DEFAULT_ROWS 1024
+#define ASGD__DS_DEFAULT_NNZ 16384
+
 /* Start empty, with room for about @rows_hint rows and @nnz_hint entries (0: a small default). */
 int asgd__ds_builder_init(asgd__ds_builder *b, size_t rows_hint, size_t nnz_hint);
 
@@ -65,10 +69,12 @@ int asgd__ds_finish(asgd__ds_builder *b, size_t cols, const char *source, asgd_d
 int asgd__ds_generate(const char *spec, size_t min_features, asgd_dataset **out, char *err,
 		      size_t errlen);
 
-/* A text file read line by line (dataset_lines.c). */
+/* A text file, or a buffer in memory, read line by line (dataset_lines.c). */
 typedef struct asgd__line_reader {
-	gzFile gz;
-	const char *path;
+	gzFile gz;		/* the file; NULL when reading from memory */
+	const char *mem;	/* the buffer: mem[mem_pos .. mem_len) is not read yet */
+	size_t mem_len, mem_pos;
+	const char *path;	/* the file, or the buffer's name, for messages */
 	char *buf;
 	size_t cap;	/* bytes of buf; one is always kept for a terminating NUL */
 	size_t pos;	/* the unread data is buf[pos .. len) */
@@ -80,6 +86,12 @@ typedef struct asgd__line_reader {
 
 /* Open @path, gzip or plain (@path must outlive @lr). ASGD_EIO for a directory or an open error. */
 int asgd__lines_open(asgd__line_reader *lr, const char *path, char *err, size_t errlen);
+
+/*
+ * Read the @len bytes at @mem as if they were a plain file named @name (both must outlive @lr):
+ * the same buffering, line splitting and messages, only the bytes come from memory.
+ */
+int asgd__lines_open_mem(asgd__line_reader *lr, const char *name, const void *mem, size_t len);
 
 /* Close and free; a zeroed reader is a no-op. */
 void asgd__lines_close(asgd__line_reader *lr);

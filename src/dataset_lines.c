@@ -2,10 +2,12 @@
 /*
  * dataset_lines.c — the line reader under the LIBSVM and CSV readers, and their error messages.
  *
- * zlib reads gzip and plain files alike. The buffer grows until the longest line fits (an rcv1
- * row has hundreds of tokens; a corrupt file may have no newline at all), and each line is handed
- * out NUL-terminated and in place, so that the readers convert numbers where they lie. A
- * truncated or corrupt gzip stream is an I/O error, never a silently shorter file.
+ * zlib reads gzip and plain files alike; a buffer in memory (the asgd_dataset_parse_* entries)
+ * is copied into the same line buffer a slice at a time, so that both take one code path. The
+ * buffer grows until the longest line fits (an rcv1 row has hundreds of tokens; a corrupt file
+ * may have no newline at all), and each line is handed out NUL-terminated and in place, so that
+ * the readers convert numbers where they lie. A truncated or corrupt gzip stream is an I/O
+ * error, never a silently shorter file.
  *
  * Syntax errors name the byte where the bad token starts, "FILE:LINE:COLUMN" with both counted
  * from 1 and columns in bytes, and quote the token with control and non-ASCII bytes escaped
@@ -59,6 +61,19 @@ int asgd__lines_open(asgd__line_reader *lr, const char *path, char *err, size_t 
 	return ASGD_OK;
 }
 
+int asgd__lines_open_mem(asgd__line_reader *lr, const char *name, const void *mem, size_t len)
+{
+	memset(lr, 0, sizeof(*lr));
+	lr->path = name;
+	lr->mem = mem;
+	lr->mem_len = len;
+	/* No bigger than a file's first buffer, nor much bigger than the text: fuzzers call this
+	 * for many tiny inputs. */
+	lr->cap = len < LINE_BUF_START ? (len < 64 ? 64 : len + 1) : LINE_BUF_START;
+	lr->buf = malloc(lr->cap);
+	return lr->buf ? ASGD_OK : ASGD_ENOMEM;
+}
+
 void asgd__lines_close(asgd__line_reader *lr)
 {
 	if (lr->gz)
@@ -85,6 +100,23 @@ static int gz_status(asgd__line_reader *lr, char *err, size_t errlen)
 			     zerr == Z_BUF_ERROR ? " (the gzip file is truncated)" : "");
 }
 
+/* reader_fill for a buffer in memory: copy up to @room more bytes of it. */
+static int mem_fill(asgd__line_reader *lr, size_t room)
+{
+	size_t got = lr->mem_len - lr->mem_pos;
+
+	if (got > room)
+		got = room;
+	if (got == 0) {
+		lr->eof = true;
+		return ASGD_OK;
+	}
+	memcpy(lr->buf + lr->len, lr->mem + lr->mem_pos, got);
+	lr->mem_pos += got;
+	lr->len += got;
+	return ASGD_OK;
+}
+
 /* Append more of the file to the buffer, growing it when most of it is one unfinished line. */
 static int reader_fill(asgd__line_reader *lr, char *err, size_t errlen)
 {
@@ -109,6 +141,8 @@ static int reader_fill(asgd__line_reader *lr, char *err, size_t errlen)
 		lr->cap *= 2;
 	}
 	room = lr->cap - lr->len - 1;
+	if (!lr->gz)
+		return mem_fill(lr, room);
 	got = gzread(lr->gz, lr->buf + lr->len, (unsigned)(room < READ_MAX ? room : READ_MAX));
 	if (got < 0) {
 		int rc = gz_status(lr, err, errlen);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * dataset_read.c — the LIBSVM and CSV readers, gzip or plain (through dataset_lines.c).
+ * dataset_read.c — the LIBSVM and CSV readers, of files gzip or plain and of buffers in memory
+ * (both through dataset_lines.c, so a buffer reads exactly as a plain file of the same bytes).
  *
  * Lines come NUL-terminated and in place from the line reader, and tokens are cut in place too:
  * the blank or comma after a token is overwritten by a NUL, which is safe because the scan has
@@ -10,6 +11,7 @@
  */
 #include "asgd/dataset.h"
 
+#include <inttypes.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,6 +20,9 @@
 
 #include "asgd/error.h"
 #include "dataset_internal.h"
+
+/* What messages and the dataset's source call a buffer given no name. */
+#define BUFFER_NAME "(buffer)"
 
 static bool is_digit(char c)
 {
@@ -49,6 +54,7 @@ struct libsvm_state {
 	asgd_index_base base;
 	bool saw_zero;		/* some feature id is 0 */
 	uint32_t max_id;	/* the largest feature id read, as written */
+	uint32_t max_feature_id; /* from the options; 0: no limit */
 	char *err;
 	size_t errlen;
 };
@@ -83,6 +89,11 @@ static int libsvm_feature(struct libsvm_state *st, char *line, size_t at, size_t
 	if (id == 0 && st->base == ASGD_INDEX_ONE)
 		return asgd__lines_syntax_error(&st->lr, at, tok, n, st->err, st->errlen,
 						"a feature id of at least 1 (ids are read as 1-based)");
+	if (st->max_feature_id && id > st->max_feature_id) {
+		snprintf(what, sizeof(what), "a feature id of at most %" PRIu32
+			 " (the reader's limit)", st->max_feature_id);
+		return asgd__lines_syntax_error(&st->lr, at, tok, n, st->err, st->errlen, what);
+	}
 	if ((int64_t)id <= *prev) {
 		snprintf(what, sizeof(what),
 			 "a feature id above %lld (ids increase in a row)", (long long)*prev);
@@ -153,36 +164,92 @@ static size_t libsvm_columns(struct libsvm_state *st, size_t min_features)
 
 static const asgd_dataset_options default_options;
 
-int asgd_dataset_read_libsvm(const char *path, const asgd_dataset_options *opt,
-			     asgd_dataset **out, char *err, size_t errlen)
+/*
+ * The builder's first size for @def (rows or entries) when reading @lr: the default for a file,
+ * but no more than a buffer can hold (a row or an entry takes at least two bytes), so that many
+ * small buffers (a fuzzer's) do not each allocate room for thousands of rows.
+ */
+static size_t size_hint(const asgd__line_reader *lr, size_t def)
 {
-	struct libsvm_state st = { .err = err, .errlen = errlen };
+	return lr->gz || lr->mem_len / 2 + 1 > def ? def : lr->mem_len / 2 + 1;
+}
+
+/* The file or buffer @name for a reader, or why there is none; @opt NULL means the defaults. */
+static int check_args(const char *name, asgd_dataset **out, const asgd_dataset_options **opt,
+		      char *err, size_t errlen)
+{
+	if (!name || !out)
+		return asgd__ds_fail(err, errlen, ASGD_EINVAL, "no file or no output given");
+	if (!*opt)
+		*opt = &default_options;
+	return ASGD_OK;
+}
+
+/* check_args and a known index base: what the LIBSVM reader needs before it opens anything. */
+static int libsvm_check_args(const char *name, asgd_dataset **out,
+			     const asgd_dataset_options **opt, char *err, size_t errlen)
+{
+	int rc = check_args(name, out, opt, err, errlen);
+
+	if (rc == ASGD_OK && (*opt)->base != ASGD_INDEX_AUTO && (*opt)->base != ASGD_INDEX_ZERO &&
+	    (*opt)->base != ASGD_INDEX_ONE)
+		rc = asgd__ds_fail(err, errlen, ASGD_EINVAL, "unknown index base %d",
+				   (int)(*opt)->base);
+	return rc;
+}
+
+/* The LIBSVM reader proper, over st->lr (open, a file or a buffer), which it closes. */
+static int libsvm_read(struct libsvm_state *st, const asgd_dataset_options *opt,
+		       asgd_dataset **out)
+{
 	char *line;
 	size_t n;
 	int rc;
 
-	if (!path || !out)
-		return asgd__ds_fail(err, errlen, ASGD_EINVAL, "no file or no output given");
-	if (!opt)
-		opt = &default_options;
-	if (opt->base != ASGD_INDEX_AUTO && opt->base != ASGD_INDEX_ZERO &&
-	    opt->base != ASGD_INDEX_ONE)
-		return asgd__ds_fail(err, errlen, ASGD_EINVAL, "unknown index base %d",
-				     (int)opt->base);
-	st.base = opt->base;
-	rc = asgd__lines_open(&st.lr, path, err, errlen);
-	if (rc)
-		return rc;
-	rc = asgd__ds_builder_init(&st.b, 0, 0);
-	while (rc == ASGD_OK && (rc = asgd__lines_next(&st.lr, &line, &n, err, errlen)) == 1)
-		rc = libsvm_line(&st, line, n);
-	if (rc == ASGD_OK && st.b.rows == 0)
-		rc = asgd__lines_no_rows(&st.lr, err, errlen, "a row 'LABEL ID:VALUE ...'");
+	st->base = opt->base;
+	st->max_feature_id = opt->max_feature_id;
+	rc = asgd__ds_builder_init(&st->b, size_hint(&st->lr, ASGD__DS_DEFAULT_ROWS),
+				   size_hint(&st->lr, ASGD__DS_DEFAULT_NNZ));
+	while (rc == ASGD_OK &&
+	       (rc = asgd__lines_next(&st->lr, &line, &n, st->err, st->errlen)) == 1)
+		rc = libsvm_line(st, line, n);
+	if (rc == ASGD_OK && st->b.rows == 0)
+		rc = asgd__lines_no_rows(&st->lr, st->err, st->errlen,
+					 "a row 'LABEL ID:VALUE ...'");
 	if (rc == ASGD_OK)
-		rc = asgd__ds_finish(&st.b, libsvm_columns(&st, opt->min_features), path, out);
-	asgd__ds_builder_free(&st.b);
-	asgd__lines_close(&st.lr);
+		rc = asgd__ds_finish(&st->b, libsvm_columns(st, opt->min_features), st->lr.path,
+				     out);
+	asgd__ds_builder_free(&st->b);
+	asgd__lines_close(&st->lr);
 	return rc;
+}
+
+int asgd_dataset_read_libsvm(const char *path, const asgd_dataset_options *opt,
+			     asgd_dataset **out, char *err, size_t errlen)
+{
+	struct libsvm_state st = { .err = err, .errlen = errlen };
+	int rc = libsvm_check_args(path, out, &opt, err, errlen);
+
+	if (rc == ASGD_OK)
+		rc = asgd__lines_open(&st.lr, path, err, errlen);
+	return rc ? rc : libsvm_read(&st, opt, out);
+}
+
+int asgd_dataset_parse_libsvm(const char *name, const void *buf, size_t len,
+			      const asgd_dataset_options *opt, asgd_dataset **out, char *err,
+			      size_t errlen)
+{
+	struct libsvm_state st = { .err = err, .errlen = errlen };
+	int rc;
+
+	if (!name)
+		name = BUFFER_NAME;
+	if (!buf && len)
+		return asgd__ds_fail(err, errlen, ASGD_EINVAL, "no buffer given");
+	rc = libsvm_check_args(name, out, &opt, err, errlen);
+	if (rc == ASGD_OK)
+		rc = asgd__lines_open_mem(&st.lr, name, buf, len);
+	return rc ? rc : libsvm_read(&st, opt, out);
 }
 
 /* What the CSV reader carries from row to row. */
@@ -212,7 +279,8 @@ static int csv_label_field(struct csv_state *st, size_t fields)
 	if (c < 1 || c > (long long)fields)
 		return asgd__ds_fail(st->err, st->errlen, ASGD_EINVAL,
 				     "label column %d is out of range for %s, whose rows have %zu "
-				     "fields: allowed 1..%zu, -1..-%zu, or 0 for the last",
+				     "fields: allowed 1..%zu (from the first) or -1..-%zu (from the "
+				     "last)",
 				     st->label_column, st->lr.path, fields, fields, fields);
 	st->label = (size_t)(c - 1);
 	return ASGD_OK;
@@ -330,34 +398,57 @@ static int csv_line(struct csv_state *st, char *line, size_t n)
 	return asgd__ds_end_row(&st->b, st->vals[st->label]);
 }
 
-int asgd_dataset_read_csv(const char *path, const asgd_dataset_options *opt, asgd_dataset **out,
-			  char *err, size_t errlen)
+/* The CSV reader proper, over st->lr (open, a file or a buffer), which it closes. */
+static int csv_read(struct csv_state *st, const asgd_dataset_options *opt, asgd_dataset **out)
 {
-	struct csv_state st = { .first = true, .err = err, .errlen = errlen };
 	char *line;
 	size_t n, cols;
 	int rc;
 
-	if (!path || !out)
-		return asgd__ds_fail(err, errlen, ASGD_EINVAL, "no file or no output given");
-	if (!opt)
-		opt = &default_options;
-	st.label_column = opt->label_column;
-	rc = asgd__lines_open(&st.lr, path, err, errlen);
-	if (rc)
-		return rc;
-	rc = asgd__ds_builder_init(&st.b, 0, 0);
-	while (rc == ASGD_OK && (rc = asgd__lines_next(&st.lr, &line, &n, err, errlen)) == 1)
-		rc = csv_line(&st, line, n);
-	if (rc == ASGD_OK && st.b.rows == 0)
-		rc = asgd__lines_no_rows(&st.lr, err, errlen, "a row of comma-separated numbers");
+	st->label_column = opt->label_column;
+	rc = asgd__ds_builder_init(&st->b, size_hint(&st->lr, ASGD__DS_DEFAULT_ROWS),
+				   size_hint(&st->lr, ASGD__DS_DEFAULT_NNZ));
+	while (rc == ASGD_OK &&
+	       (rc = asgd__lines_next(&st->lr, &line, &n, st->err, st->errlen)) == 1)
+		rc = csv_line(st, line, n);
+	if (rc == ASGD_OK && st->b.rows == 0)
+		rc = asgd__lines_no_rows(&st->lr, st->err, st->errlen,
+					 "a row of comma-separated numbers");
 	if (rc == ASGD_OK) {
-		cols = st.fields - 1;
-		rc = asgd__ds_finish(&st.b, cols > opt->min_features ? cols : opt->min_features,
-				     path, out);
+		cols = st->fields - 1;
+		rc = asgd__ds_finish(&st->b, cols > opt->min_features ? cols : opt->min_features,
+				     st->lr.path, out);
 	}
-	free(st.vals);
-	asgd__ds_builder_free(&st.b);
-	asgd__lines_close(&st.lr);
+	free(st->vals);
+	asgd__ds_builder_free(&st->b);
+	asgd__lines_close(&st->lr);
 	return rc;
+}
+
+int asgd_dataset_read_csv(const char *path, const asgd_dataset_options *opt, asgd_dataset **out,
+			  char *err, size_t errlen)
+{
+	struct csv_state st = { .first = true, .err = err, .errlen = errlen };
+	int rc = check_args(path, out, &opt, err, errlen);
+
+	if (rc == ASGD_OK)
+		rc = asgd__lines_open(&st.lr, path, err, errlen);
+	return rc ? rc : csv_read(&st, opt, out);
+}
+
+int asgd_dataset_parse_csv(const char *name, const void *buf, size_t len,
+			   const asgd_dataset_options *opt, asgd_dataset **out, char *err,
+			   size_t errlen)
+{
+	struct csv_state st = { .first = true, .err = err, .errlen = errlen };
+	int rc;
+
+	if (!name)
+		name = BUFFER_NAME;
+	if (!buf && len)
+		return asgd__ds_fail(err, errlen, ASGD_EINVAL, "no buffer given");
+	rc = check_args(name, out, &opt, err, errlen);
+	if (rc == ASGD_OK)
+		rc = asgd__lines_open_mem(&st.lr, name, buf, len);
+	return rc ? rc : csv_read(&st, opt, out);
 }

@@ -102,6 +102,8 @@ struct engine {
 	_Atomic uint64_t live_version; /* in-place mode: updates applied to live */
 	struct worker *workers;
 	atomic_int done;
+	atomic_uint live_workers;  /* workers still in their loop: 0 means no gradient can come */
+	atomic_uint left;          /* workers that left early (an injected fault) */
 	atomic_uint master_sleeping;
 	struct __cds_wfcq_head head __attribute__((aligned(64)));
 	struct cds_wfcq_tail tail __attribute__((aligned(64)));
@@ -155,6 +157,11 @@ int asgd_engine_check_config(const asgd_engine_config *cfg, char *err, size_t er
 	if (!isfinite(cfg->momentum) || cfg->momentum <= -1 || cfg->momentum >= 1) {
 		snprintf(err, errlen, "momentum %g is not allowed: it must lie in (-1, 1)",
 			 cfg->momentum);
+		return ASGD_EINVAL;
+	}
+	if (cfg->fault.kind != ASGD_FAULT_NONE && cfg->fault.worker >= cfg->workers) {
+		snprintf(err, errlen, "the fault strikes worker %u, but there are only %u (ids "
+				      "0..%u)", cfg->fault.worker, cfg->workers, cfg->workers - 1);
 		return ASGD_EINVAL;
 	}
 	if (cfg->record_every > cfg->iters) {
@@ -412,20 +419,34 @@ static void *worker_main(void *arg)
 	while (!atomic_load_explicit(&eng->done, memory_order_acquire)) {
 		compute_gradient(w);
 		asgd__work_tally_spend(&w->work, &eng->cfg->work, &w->rng);
+		if (asgd__fault_strike(eng->cfg, w->id, w->computed) == ASGD_FAULT_LEAVE) {
+			w->discarded++; /* computed, never sent */
+			atomic_fetch_add(&eng->left, 1);
+			break;
+		}
 		if (!send_gradient(w) || !wait_taken(w))
 			break;
 	}
+	/* The last worker out wakes the master, which then stops waiting for gradients. */
+	if (atomic_fetch_sub_explicit(&eng->live_workers, 1, memory_order_acq_rel) == 1)
+		wake_master(eng);
 	urcu_memb_unregister_thread();
 	return NULL;
 }
 
 /* ---- the master ---------------------------------------------------------------------- */
 
+/* No worker is left to send anything (each one that left had no gradient in flight). */
+static int starved(struct engine *eng)
+{
+	return atomic_load_explicit(&eng->live_workers, memory_order_acquire) == 0;
+}
+
 static void master_nap(struct engine *eng)
 {
 	atomic_store(&eng->master_sleeping, 1);
 	ASGD_FULL_BARRIER(&eng->master_sleeping);
-	if (cds_wfcq_empty(&eng->head, &eng->tail))
+	if (cds_wfcq_empty(&eng->head, &eng->tail) && !starved(eng))
 		asgd__futex_wait(&eng->master_sleeping, 1, MASTER_NAP_NS);
 	atomic_store(&eng->master_sleeping, 0);
 }
@@ -435,7 +456,8 @@ static int stop_requested(const struct engine *eng)
 	return eng->cfg->stop && atomic_load_explicit(eng->cfg->stop, memory_order_relaxed);
 }
 
-/* The next gradient in arrival order, or NULL when the stop flag was raised. */
+/* The next gradient in arrival order, or NULL when the stop flag was raised or every worker
+ * left. */
 static struct worker *next_gradient(struct engine *eng)
 {
 	unsigned idle = 0;
@@ -453,7 +475,7 @@ static struct worker *next_gradient(struct engine *eng)
 			ASGD_TSAN_ACQUIRE(w);
 			return w;
 		}
-		if (stop_requested(eng))
+		if (stop_requested(eng) || starved(eng))
 			return NULL;
 		if (idle < eng->spin_rounds)
 			asgd__cpu_relax();
@@ -495,6 +517,16 @@ static int apply_update(struct engine *eng, const double *x, const double *g, do
 	return probe == 0.0;
 }
 
+/* Why next_gradient() came back empty: the stop flag, or no worker left (checked after the
+ * queue was found empty, so every gradient sent before the last worker left was applied). */
+static void no_gradient(struct engine *eng, asgd_engine_result *res)
+{
+	if (starved(eng) && !stop_requested(eng))
+		res->starved = 1;
+	else
+		res->interrupted = 1;
+}
+
 /* In-place mode: the master is the only writer, so a relaxed load and store per coordinate
  * suffice; the release store of the version publishes the whole update. */
 static int apply_update_live(struct engine *eng, const struct asgd__sparse_grad *sg, uint64_t k)
@@ -523,7 +555,7 @@ static int master_loop_live(struct engine *eng, asgd_engine_result *res)
 		int finite;
 
 		if (!w) {
-			res->interrupted = 1;
+			no_gradient(eng, res);
 			break;
 		}
 		if (res->tau) {
@@ -558,7 +590,7 @@ static int master_loop(struct engine *eng, asgd_engine_result *res)
 		int finite;
 
 		if (!w) {
-			res->interrupted = 1;
+			no_gradient(eng, res);
 			break;
 		}
 		next = snapshot_get(eng);
@@ -664,6 +696,7 @@ static void collect_worker_counts(struct engine *eng, unsigned started, asgd_eng
 		res->discarded += w->discarded;
 		asgd__work_tally_add(&work, &w->work);
 	}
+	res->workers_left = atomic_load(&eng->left);
 	asgd__work_tally_finish(&work, res);
 	asgd__check_accounting(res, "engine");
 }
@@ -709,6 +742,8 @@ static int engine_init(struct engine *eng, const asgd_engine_config *cfg, asgd_e
 	atomic_init(&eng->returned, NULL);
 	atomic_init(&eng->batches_pending, 0);
 	atomic_init(&eng->done, 0);
+	atomic_init(&eng->live_workers, cfg->workers);
+	atomic_init(&eng->left, 0);
 	atomic_init(&eng->master_sleeping, 0);
 	__cds_wfcq_init(&eng->head, &eng->tail);
 

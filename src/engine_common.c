@@ -12,6 +12,8 @@
  */
 #include "engine_internal.h"
 
+#include "asgd/parse.h"
+
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -170,4 +172,53 @@ void asgd__check_accounting(const asgd_engine_result *res, const char *who)
 			"%llu\n", who, (unsigned long long)res->computed,
 		(unsigned long long)res->applied, (unsigned long long)res->discarded);
 	abort();
+}
+
+asgd_fault_kind asgd__fault_strike(const asgd_engine_config *cfg, unsigned id, uint64_t computed)
+{
+	const asgd_engine_fault *f = &cfg->fault;
+
+	if (f->kind == ASGD_FAULT_NONE || f->worker != id || f->after != computed)
+		return ASGD_FAULT_NONE;
+	if (f->kind == ASGD_FAULT_STALL)
+		asgd_work_spend(f->stall_ns);
+	return f->kind;
+}
+
+int asgd_engine_fault_parse(const char *spec, asgd_engine_fault *out, char *err, size_t errlen)
+{
+	char buf[128], *save = NULL, *kind, *w, *n, *dur;
+	uint64_t worker, after;
+	asgd_engine_fault f = { 0 };
+	double ns = 0;
+
+	if (!spec || !out || strlen(spec) >= sizeof(buf)) {
+		snprintf(err, errlen, "fault spec missing or too long");
+		return ASGD_EINVAL;
+	}
+	if (strcmp(spec, "none") == 0) {
+		*out = f;
+		return ASGD_OK;
+	}
+	strcpy(buf, spec);
+	kind = strtok_r(buf, ":", &save);
+	w = strtok_r(NULL, ":", &save);
+	n = strtok_r(NULL, ":", &save);
+	dur = strtok_r(NULL, ":", &save);
+	f.kind = kind && strcmp(kind, "stall") == 0 ? ASGD_FAULT_STALL
+		 : kind && strcmp(kind, "leave") == 0 ? ASGD_FAULT_LEAVE
+						       : ASGD_FAULT_NONE;
+	if (f.kind == ASGD_FAULT_NONE || !w || !n || asgd_parse_u64(w, &worker) != ASGD_OK ||
+	    asgd_parse_u64(n, &after) != ASGD_OK || after == 0 || worker >= ASGD_MAX_WORKERS ||
+	    (f.kind == ASGD_FAULT_STALL) != (dur != NULL) || strtok_r(NULL, ":", &save) ||
+	    (dur && asgd_parse_duration_ns(dur, &ns) != ASGD_OK)) {
+		snprintf(err, errlen, "fault '%s' is not allowed: none, stall:WORKER:N:DURATION or "
+				      "leave:WORKER:N (N >= 1 gradients, e.g. stall:0:100:1s)", spec);
+		return ASGD_EINVAL;
+	}
+	f.worker = (unsigned)worker;
+	f.after = after;
+	f.stall_ns = ns;
+	*out = f;
+	return ASGD_OK;
 }

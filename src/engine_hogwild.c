@@ -50,6 +50,7 @@ struct hogwild {
 	_Atomic uint64_t completed __attribute__((aligned(64)));
 	atomic_int done __attribute__((aligned(64)));
 	atomic_int diverged;
+	atomic_uint left; /* workers that left early (an injected fault) */
 	struct hw_worker *workers;
 };
 
@@ -128,6 +129,11 @@ static void *hw_worker_main(void *arg)
 		asgd__sparse_grad_compute(&w->sg, hw->cfg->problem, hw->x, batch, &w->rng);
 		w->computed++;
 		asgd__work_tally_spend(&w->work, &hw->cfg->work, &w->rng);
+		if (asgd__fault_strike(hw->cfg, w->id, w->computed) == ASGD_FAULT_LEAVE) {
+			w->discarded++; /* computed, never written */
+			atomic_fetch_add(&hw->left, 1);
+			break;
+		}
 		if (!land_update(w, v, batch))
 			break;
 	}
@@ -149,6 +155,7 @@ static int hogwild_init(struct hogwild *hw, const asgd_engine_config *cfg, asgd_
 	atomic_init(&hw->completed, 0);
 	atomic_init(&hw->done, 0);
 	atomic_init(&hw->diverged, 0);
+	atomic_init(&hw->left, 0);
 	hw->x = aligned_alloc(64, ((hw->dim * sizeof(double) + 63) / 64) * 64);
 	hw->workers = aligned_alloc(64, cfg->workers * sizeof(struct hw_worker));
 	res->x_final = malloc(hw->dim * sizeof(double));
@@ -207,7 +214,10 @@ static void collect(struct hogwild *hw, unsigned started, asgd_engine_result *re
 	}
 	asgd__work_tally_finish(&work, res);
 	res->diverged = atomic_load(&hw->diverged);
-	res->interrupted = !res->diverged && res->applied < hw->cfg->iters;
+	res->workers_left = atomic_load(&hw->left);
+	res->starved = !res->diverged && res->applied < hw->cfg->iters &&
+		       res->workers_left == started;
+	res->interrupted = !res->diverged && !res->starved && res->applied < hw->cfg->iters;
 	asgd__check_accounting(res, "hogwild");
 	asgd__live_copy(res->x_final, hw->x, hw->dim);
 }

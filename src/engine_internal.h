@@ -82,6 +82,11 @@ void asgd__work_tally_finish(const struct asgd__work_tally *total, asgd_engine_r
 int asgd__start_thread(pthread_t *thread, void *(*fn)(void *), void *arg, const char *prefix,
 		       unsigned id);
 
+/* What the fault of @cfg does to a worker with id @id that has just computed its @computed-th
+ * gradient: ASGD_FAULT_NONE (carry on), ASGD_FAULT_STALL (after having slept) or
+ * ASGD_FAULT_LEAVE (the caller must count the gradient discarded and leave). */
+asgd_fault_kind asgd__fault_strike(const asgd_engine_config *cfg, unsigned id, uint64_t computed);
+
 /* computed = applied + discarded, or abort naming @who: a broken invariant is a bug in the
  * engine, not a condition to handle. */
 void asgd__check_accounting(const asgd_engine_result *res, const char *who);

@@ -422,12 +422,18 @@ int asgd_geomix_parse(const char *s, asgd_geomix *out, char *err, size_t errlen)
 	if (!(fabs(sum - 1) <= CHECK_SUM))
 		return parse_fail(err, errlen, "the weights sum to %.17g: expected 1 (within 1e-9)",
 				  sum);
+	/* Weights within 1e-9 of summing to 1 are accepted and made to sum to 1, so that no weight
+	 * (a lone "1.0000000005:0.5", or two merged components) exceeds 1 and the result passes
+	 * asgd_geomix_check, which the SME applies. Found by fuzz/fuzz_parse.c. */
+	for (j = 0; j < m.count; j++)
+		m.weight[j] /= sum;
 	e.k = m.count;
 	memcpy(e.w, m.weight, sizeof(e.w));
 	memcpy(e.mu, m.mu, sizeof(e.mu));
 	em_sort_merge(&e);
 	m.count = e.k;
-	memcpy(m.weight, e.w, sizeof(e.w));
+	for (j = 0; j < ASGD_GEOMIX_MAX; j++)
+		m.weight[j] = j < m.count ? fmin(e.w[j], 1.0) : 0;
 	memcpy(m.mu, e.mu, sizeof(e.mu));
 	*out = m;
 	return ASGD_OK;

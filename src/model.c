@@ -80,7 +80,8 @@ double asgd_model_time_step(asgd_model m, double eta, double mu)
 	}
 }
 
-/* Parse "K,B" strictly: two decimal integers, nothing else but surrounding blanks. */
+/* Parse "K,B" strictly: two decimal integers, then blanks, or a comma and further columns that
+ * are ignored (`asgd batch` writes schedule.csv as k,batch,u,t). */
 static int parse_row(const char *line, unsigned long long *k, unsigned long long *b)
 {
 	char *end;
@@ -94,8 +95,26 @@ static int parse_row(const char *line, unsigned long long *k, unsigned long long
 	*b = strtoull(end + 1, &end, 10);
 	if (errno)
 		return -1;
+	if (*end == ',')
+		return 0;
 	end += strspn(end, " \t\r\n");
 	return *end ? -1 : 0;
+}
+
+/* @line for a message: at most 40 characters, non-printable bytes as \xNN, no newline. */
+static void quote_row(const char *line, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; line[i] && line[i] != '\n' && i < 40 && o + 5 < len; i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		if (c >= 0x20 && c < 0x7f)
+			out[o++] = (char)c;
+		else
+			o += (size_t)snprintf(out + o, len - o, "\\x%02x", c);
+	}
+	out[o] = '\0';
 }
 
 static int grow(uint32_t **size, size_t *cap)
@@ -140,8 +159,11 @@ int asgd_batch_schedule_read(const char *path, uint32_t max_batch, uint32_t **si
 			rc = ASGD_EPARSE;
 		} else if (parse_row(s, &k, &b) || k != n || b < 1 || b > UINT32_MAX ||
 			   (max_batch && b > max_batch)) {
-			snprintf(err, errlen, "%s:%zu: expected 'k,B' with k = %zu and an integer "
-				 "batch 1 <= B <= %u", path, lineno, n,
+			char got[200];
+
+			quote_row(s, got, sizeof(got));
+			snprintf(err, errlen, "%s:%zu: found '%s', expected 'k,B' with k = %zu and an "
+				 "integer batch 1 <= B <= %u", path, lineno, got, n,
 				 max_batch ? max_batch : UINT32_MAX);
 			rc = ASGD_EPARSE;
 		} else if (n == cap && (rc = grow(&v, &cap)) == ASGD_OK) {

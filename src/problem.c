@@ -760,7 +760,7 @@ static int parse_param(const struct preset *ps, const char *s, const char *end,
 			continue;
 		if (!(ps->keys & bit) || (*seen & bit) || !parse_u64(eq + 1, end, v))
 			return ASGD_EINVAL;
-		if (bit != KEY_SEED && (*v == 0 || *v > SIZE_MAX))
+		if (bit != KEY_SEED && (*v == 0 || *v > ASGD_PROBLEM_MAX_SIZE))
 			return ASGD_EINVAL;
 		*seen |= bit;
 		return ASGD_OK;

@@ -63,10 +63,13 @@ static int run_one(asgd_engine_config *cfg, asgd_replicas *t, uint64_t r, double
 	}
 	rc = asgd_staleness_add_run(&t->staleness, res.tau, res.worker, res.applied);
 	memcpy(t->x_last, res.x_final, asgd_problem_dim(cfg->problem) * sizeof(double));
+	t->workers_left += res.workers_left;
 	if (res.diverged)
 		t->diverged = 1;
 	else if (res.interrupted)
 		t->interrupted = 1;
+	else if (res.starved)
+		t->starved = 1;
 	else if (rc == ASGD_OK) {
 		if (each->obs)
 			asgd_observable_rows(each->obs, cfg->trajectory, rows(cfg), cfg->trajectory);
@@ -120,7 +123,8 @@ int asgd_replicas_run_observed(asgd_engine_config *cfg, uint64_t replicas,
 		return ASGD_ENOMEM;
 	}
 	cfg->trajectory = traj;
-	for (uint64_t r = 0; r < replicas && !out->diverged && !out->interrupted; r++) {
+	for (uint64_t r = 0; r < replicas && !out->diverged && !out->interrupted && !out->starved;
+	     r++) {
 		rc = run_one(cfg, out, r, &work_sum, &cv_sum, &work_runs, &each);
 		if (rc != ASGD_OK)
 			break;

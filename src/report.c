@@ -187,6 +187,11 @@ int asgd_report_prepare_dir(const char *dir, char *err, size_t errlen)
 
 	if (!dir)
 		return ASGD_EINVAL;
+	if (!*dir) { /* mkdir_parents starts past the first character (found by ASan) */
+		if (err && errlen > 0)
+			snprintf(err, errlen, "an empty directory name is not allowed");
+		return ASGD_EINVAL;
+	}
 	if (mkdir_parents(dir) != 0 || stat(dir, &st) != 0) {
 		err_cannot_write(err, errlen, dir, errno);
 		return ASGD_EIO;

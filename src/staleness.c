@@ -424,13 +424,25 @@ static bool parse_u64_field(const char *b, const char *e, uint64_t *out)
 }
 
 /* The offending text for an error message, cut short so that a binary file gives one line. */
+/* @line for a message, in @buf: non-printable bytes as \xNN (a binary file must not put
+ * control characters on the terminal), cut with "..." to fit. */
 static const char *shown(const char *line, char *buf, size_t len)
 {
-	size_t n = strlen(line);
+	size_t o = 0;
 
-	if (n < len)
-		return line;
-	snprintf(buf, len, "%.*s...", (int)(len - 4), line);
+	for (size_t i = 0; line[i]; i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		if (o + 8 >= len) {
+			snprintf(buf + o, len - o, "...");
+			return buf;
+		}
+		if (c >= 0x20 && c < 0x7f)
+			buf[o++] = (char)c;
+		else
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+	}
+	buf[o] = '\0';
 	return buf;
 }
 

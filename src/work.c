@@ -75,6 +75,8 @@ int asgd_work_parse(const char *s, asgd_work *out, char *err, size_t errlen)
 		w.kind = ASGD_WORK_EXP;
 	} else if (klen == 4 && strncmp(s, "geom", 4) == 0) {
 		w.kind = ASGD_WORK_GEOM;
+	} else if (klen == 4 && strncmp(s, "none", 4) == 0) {
+		return fail(err, errlen, "no parameters allowed after 'none' in work", s, WORK_ALLOWED);
 	} else {
 		char kind[32];
 

@@ -855,3 +855,130 @@ Test(dataset, generator_specs_and_errors)
 		asgd_dataset_destroy(ds);
 	}
 }
+
+/* Read @path as a file and its bytes as a buffer named @path: same code, same answer. */
+static void check_buffer_reads_like_file(const char *path, bool csv,
+					 const asgd_dataset_options *opt)
+{
+	char err_file[ERRLEN], err_mem[ERRLEN];
+	asgd_dataset *a = NULL, *b = NULL;
+	size_t n;
+	char *text = slurp(path, &n);
+	int rc_file, rc_mem;
+
+	err_file[0] = err_mem[0] = '\0';
+	rc_file = csv ? asgd_dataset_read_csv(path, opt, &a, err_file, sizeof(err_file))
+		      : asgd_dataset_read_libsvm(path, opt, &a, err_file, sizeof(err_file));
+	rc_mem = csv ? asgd_dataset_parse_csv(path, text, n, opt, &b, err_mem, sizeof(err_mem))
+		     : asgd_dataset_parse_libsvm(path, text, n, opt, &b, err_mem, sizeof(err_mem));
+	cr_assert_eq(rc_mem, rc_file, "%s: buffer %d, file %d", path, rc_mem, rc_file);
+	if (rc_file != ASGD_OK) {
+		cr_assert_str_eq(err_mem, err_file);
+		cr_assert_null(b);
+	} else {
+		check_invariants(b);
+		cr_assert(same_data(a, b, a->rows), "%s: buffer and file data differ", path);
+		cr_assert_eq(a->cols, b->cols);
+		cr_assert_eq(a->classes, b->classes);
+		cr_assert_str_eq(a->source, b->source);
+	}
+	asgd_dataset_destroy(a);
+	asgd_dataset_destroy(b);
+	free(text);
+}
+
+Test(dataset, buffer_readers_agree_with_file_readers)
+{
+	static const char *const svm[] = { "dataset_small.svm", "dataset_zero_based.svm",
+					   "dataset_binary.svm" };
+	static const char *const csv[] = { "dataset_header.csv", "dataset_noheader.csv",
+					   "dataset_ragged.csv" };
+	const asgd_dataset_options one = { .base = ASGD_INDEX_ONE },
+				   label1 = { .label_column = 1, .min_features = 9 };
+	char path[1024];
+
+	for (size_t i = 0; i < sizeof(svm) / sizeof(svm[0]); i++) {
+		fixture(svm[i], path, sizeof(path));
+		check_buffer_reads_like_file(path, false, NULL);
+		check_buffer_reads_like_file(path, false, &one);	/* 0-based: an error */
+	}
+	for (size_t i = 0; i < sizeof(csv) / sizeof(csv[0]); i++) {
+		fixture(csv[i], path, sizeof(path));
+		check_buffer_reads_like_file(path, true, NULL);
+		check_buffer_reads_like_file(path, true, &label1);
+	}
+}
+
+Test(dataset, buffer_readers_long_lines_names_and_limits)
+{
+	/* 40 rows of 30000 tokens (~8 MB): lines longer than the first line buffer. */
+	const size_t rows = 40, per = 30000;
+	size_t cap = rows * per * 16 + rows * 8, len = 0;
+	char *text = malloc(cap), err[ERRLEN];
+	asgd_dataset *ds = NULL;
+	asgd_dataset_options opt = { 0 };
+
+	cr_assert_not_null(text);
+	for (size_t i = 0; i < rows; i++) {
+		len += (size_t)snprintf(text + len, cap - len, "%d", (int)(i % 2));
+		for (size_t t = 0; t < per; t++)
+			len += (size_t)snprintf(text + len, cap - len, " %zu:%zu", t + 1, t % 5);
+		text[len++] = '\n';
+	}
+	cr_assert_eq(asgd_dataset_parse_libsvm(NULL, text, len, NULL, &ds, err, sizeof(err)),
+		     ASGD_OK, "%s", err);
+	cr_assert_eq(ds->rows, rows);
+	cr_assert_eq(ds->nnz, rows * per);
+	cr_assert_eq(ds->cols, per);
+	cr_assert_str_eq(ds->source, "(buffer)");
+	check_invariants(ds);
+	asgd_dataset_destroy(ds);
+
+	/* The buffer is not modified (the reader cuts tokens in its own copy). */
+	cr_assert_eq(text[len - 1], '\n');
+	cr_assert_eq(memchr(text, '\0', len), NULL);
+
+	/* max_feature_id bounds the ids as written, so a tiny file cannot ask for a huge d. */
+	ds = NULL;
+	opt.max_feature_id = 29999;
+	cr_assert_eq(asgd_dataset_parse_libsvm("t", text, len, &opt, &ds, err, sizeof(err)),
+		     ASGD_EPARSE);
+	cr_assert(strstr(err, "t:1:") && strstr(err, "30000:") && strstr(err, "at most 29999"),
+		  "%s", err);
+	cr_assert_null(ds);
+	free(text);
+	opt.max_feature_id = 4;
+	cr_assert_eq(asgd_dataset_parse_libsvm("z", "1 4:1\n", 6, &opt, &ds, err, sizeof(err)),
+		     ASGD_OK, "%s", err);
+	cr_assert_eq(ds->cols, 4);
+	asgd_dataset_destroy(ds);
+	ds = NULL;
+	cr_assert_eq(asgd_dataset_parse_libsvm("z", "1 4294967295:1", 14, &opt, &ds, err,
+					       sizeof(err)), ASGD_EPARSE);
+
+	/* Empty, NULL, unterminated and NUL-holding buffers. */
+	cr_assert_eq(asgd_dataset_parse_csv("e", NULL, 0, NULL, &ds, err, sizeof(err)),
+		     ASGD_EPARSE);
+	cr_assert_str_eq(err, "e:1:1: found the end of the file, expected a row of "
+			      "comma-separated numbers");
+	cr_assert_eq(asgd_dataset_parse_csv("e", NULL, 3, NULL, &ds, err, sizeof(err)),
+		     ASGD_EINVAL);
+	cr_assert_eq(asgd_dataset_parse_libsvm("e", "1 1:1", 3, NULL, &ds, err, sizeof(err)),
+		     ASGD_EPARSE, "the length, not a NUL, ends the buffer");
+	cr_assert_eq(asgd_dataset_parse_csv("n", "1,2\n3,\0", 7, NULL, &ds, err, sizeof(err)),
+		     ASGD_EPARSE);
+	cr_assert(strstr(err, "n:2:3: found '\\x00'"), "%s", err);
+	cr_assert_null(ds);
+}
+
+Test(dataset, generator_refuses_overlong_values_whole)
+{
+	/* A value longer than the parser's copy once read as its first 63 bytes: "0.5000…" */
+	char spec[160], err[ERRLEN];
+	asgd_dataset *ds = NULL;
+
+	snprintf(spec, sizeof(spec), "regression:n=5,d=3,noise=0.5%070dx", 0);
+	cr_assert_eq(asgd_dataset_generate(spec, &ds, err, sizeof(err)), ASGD_EINVAL);
+	cr_assert(strstr(err, "noise="), "%s", err);
+	cr_assert_null(ds);
+}

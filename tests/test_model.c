@@ -92,6 +92,21 @@ Test(model, batch_schedule_good_file)
 	unlink(path);
 }
 
+/* `asgd batch` writes schedule.csv as k,batch,u,t: the columns after B are ignored on reading. */
+Test(model, batch_schedule_reads_batch_output)
+{
+	char path[] = "/tmp/test_model_XXXXXX", err[256] = "";
+	uint32_t *size = NULL;
+	size_t len = 0;
+
+	write_file(path, "k,batch,u,t\n0,1,0,0\n1,3,2.5,0.1\n");
+	cr_assert_eq(asgd_batch_schedule_read(path, 0, &size, &len, err, sizeof(err)), ASGD_OK,
+		     "%s", err);
+	cr_assert(len == 2 && size[0] == 1 && size[1] == 3);
+	free(size);
+	unlink(path);
+}
+
 /* Each malformed file: ASGD_EPARSE, and the message names the file and the bad line. */
 Test(model, batch_schedule_malformed)
 {
@@ -103,7 +118,7 @@ Test(model, batch_schedule_malformed)
 		{ "0,1\n1,0\n", 0, ":2:" },		/* B = 0 */
 		{ "0,1\n2,3\n", 0, ":2:" },		/* k skips */
 		{ "k,batch\n0,2\nx,3\n", 0, ":3:" },	/* not a number */
-		{ "0,2,5\n", 0, ":1:" },		/* extra field */
+		{ "0,2;5\n", 0, ":1:" },		/* junk after B */
 		{ "0,-2\n", 0, ":1:" },
 		{ "0,9\n", 8, ":1:" },			/* above max_batch */
 		{ "0,1.5\n", 0, ":1:" },

@@ -10,8 +10,9 @@
  *
  * Each case checks: applied = iters (or fewer when stopped), computed = applied + discarded,
  * every τ_k ≤ k, worker ids in range, coordinates written = Σ supports, and the final
- * distance to w* (with room for a parked worker's late write, see run_case). With one worker nothing is stale: τ = 0 everywhere, and all three modes must
- * produce bit-identical trajectories from the same seed.
+ * distance to w* (with room for a parked worker's late write, see run_case). With one worker
+ * nothing is stale: τ = 0 everywhere, and all three modes must produce bit-identical
+ * trajectories from the same seed. Injected faults: a worker that leaves, in every mode.
  *
  * usage: torture_hogwild [SCALE]   (SCALE multiplies the iteration counts; default 1)
  */
@@ -225,6 +226,44 @@ static void check_modes_agree(const asgd_problem *p)
 		free(traj[m]);
 }
 
+/* Faults in every mode: one of four workers leaving leaves the run whole; the only worker
+ * leaving ends it as starved, with exactly the updates before the leave applied. */
+static void check_faults(const asgd_problem *p)
+{
+	for (int mode = 0; mode < 3; mode++) {
+		for (unsigned workers = 1; workers <= 4; workers += 3) {
+			asgd_engine_config cfg = { 0 };
+			asgd_engine_result res;
+			char name[64];
+
+			snprintf(name, sizeof(name), "%s, %u workers, one leaves",
+				 asgd_engine_mode_name((asgd_engine_mode)mode), workers);
+			cfg.problem = p;
+			cfg.mode = (asgd_engine_mode)mode;
+			cfg.workers = workers;
+			cfg.iters = 5000;
+			cfg.eta = 0.3;
+			cfg.seed = 3;
+			cfg.fault = (asgd_engine_fault){ .kind = ASGD_FAULT_LEAVE, .worker = 0,
+							 .after = 100 };
+			if (asgd_engine_run(&cfg, &res) != ASGD_OK) {
+				check(0, "run returns ASGD_OK", name);
+				continue;
+			}
+			check(res.computed == res.applied + res.discarded,
+			      "computed = applied + discarded", name);
+			check(res.workers_left == 1, "one worker left", name);
+			if (workers == 1)
+				check(res.starved && res.applied == 99 && !res.interrupted,
+				      "starved after the 99 updates before the leave", name);
+			else
+				check(!res.starved && res.applied == cfg.iters,
+				      "the other workers complete the run", name);
+			asgd_engine_result_free(&res);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const struct tcase cases[] = {
@@ -259,6 +298,7 @@ int main(int argc, char **argv)
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++)
 		run_case(&cases[c], p, wstar, scale > 0 ? scale : 1);
 	check_modes_agree(p);
+	check_faults(p);
 	asgd_problem_destroy(p);
 	testdata_free(&ds);
 	printf("%d passed, %d failed\n", passes, failures);

@@ -55,8 +55,8 @@ typedef struct asgd_data_model {
  * inverse of the largest component smoothness without the regulariser, capped at 1; μ = 0;
  * 10·n iterations (at most 10⁷).
  * Returns ASGD_OK; ASGD_EINVAL (a sentence in @err) for a NULL argument, λ negative or not finite,
- * a classification loss on a dataset with fewer than two classes, or a @positive label that no
- * row has; ASGD_ENOMEM.
+ * a classification loss on a dataset with fewer than two classes or a label that is not an
+ * integer, or a @positive label that no row has; ASGD_ENOMEM.
  */
 int asgd_problem_create_data(const asgd_dataset *ds, const asgd_data_model *m,
 			     asgd_problem **out, char *err, size_t errlen);

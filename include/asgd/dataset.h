@@ -56,6 +56,10 @@ typedef struct asgd_dataset_options {
 	int label_column;        /**< CSV: the label's column counted from 1, or from the end when
 	                              negative (−1 is the last); 0, the default, means the last */
 	size_t min_features;     /**< d is at least this (a test file may lack the last feature) */
+	uint32_t max_feature_id; /**< LIBSVM: a feature id above this (as written) is an error;
+	                              0, the default, allows ids up to UINT32_MAX. It bounds the
+	                              memory a small file can make the reader take: d is then
+	                              at most this + 1, or min_features */
 } asgd_dataset_options;
 
 /** n labelled rows in CSR form. Immutable; read the fields, never write them. */
@@ -84,8 +88,9 @@ typedef struct asgd_dataset {
  * runs to the end of the line. Blank lines and lines that are only a comment are skipped; qid:Q
  * (Q a non-negative integer) is allowed right after the label and ignored. Labels and values are
  * finite decimal numbers as asgd_parse_double reads them (no nan, inf or hex); ids are decimal
- * digits up to UINT32_MAX and must increase strictly within a row; with ASGD_INDEX_ONE an id 0 is
- * an error. Explicit zero values are kept. The last line needs no newline.
+ * digits up to UINT32_MAX (or @opt->max_feature_id) and must increase strictly within a row;
+ * with ASGD_INDEX_ONE an id 0 is an error. Explicit zero values are kept. The last line needs no
+ * newline.
  * @err: receives "FILE:LINE:COLUMN: ..." on ASGD_EPARSE, a sentence otherwise (may be NULL).
  * Returns ASGD_OK and a new dataset in *out; ASGD_EINVAL for NULL arguments or an unknown base,
  * ASGD_EIO when the file cannot be opened or read (a directory, a truncated or corrupt gzip
@@ -109,6 +114,29 @@ int asgd_dataset_read_libsvm(const char *path, const asgd_dataset_options *opt,
  */
 int asgd_dataset_read_csv(const char *path, const asgd_dataset_options *opt, asgd_dataset **out,
 			  char *err, size_t errlen);
+
+/*
+ * asgd_dataset_parse_libsvm - read LIBSVM text from memory: the @len bytes at @buf, as
+ * asgd_dataset_read_libsvm reads a plain (not gzip) file holding exactly these bytes. The same
+ * code reads both, so the results and messages agree, with @name (NULL: "(buffer)") where the
+ * file's path would be, in messages and in the dataset's source. @buf need not be NUL-terminated
+ * and may hold NUL bytes (an error where a token is expected); it is not modified, and may be
+ * NULL when @len is 0 (no rows: ASGD_EPARSE).
+ * Returns as asgd_dataset_read_libsvm (never ASGD_EIO); ASGD_EINVAL also for NULL @buf with
+ * @len > 0.
+ */
+int asgd_dataset_parse_libsvm(const char *name, const void *buf, size_t len,
+			      const asgd_dataset_options *opt, asgd_dataset **out, char *err,
+			      size_t errlen);
+
+/*
+ * asgd_dataset_parse_csv - read CSV text from memory: the @len bytes at @buf, exactly as
+ * asgd_dataset_read_csv reads a plain file holding them (see asgd_dataset_parse_libsvm for @name
+ * and @buf). Returns as asgd_dataset_read_csv (never ASGD_EIO).
+ */
+int asgd_dataset_parse_csv(const char *name, const void *buf, size_t len,
+			   const asgd_dataset_options *opt, asgd_dataset **out, char *err,
+			   size_t errlen);
 
 /*
  * asgd_dataset_generate - a synthetic dataset from a spec "regression:k=v,..." or "rcv1:k=v,..."

@@ -78,6 +78,33 @@ const char *asgd_engine_mode_name(asgd_engine_mode mode);
 /** asgd_engine_mode_parse - the mode named @name: ASGD_OK, ASGD_ENOTFOUND or ASGD_EINVAL (NULL). */
 int asgd_engine_mode_parse(const char *name, asgd_engine_mode *out);
 
+/*
+ * Injected faults, to test that a run survives them (`asgd run --fault`): a worker that stalls
+ * once for a while before sending its gradient, or one that fails and leaves the run for good
+ * with its last gradient unsent (counted discarded). The master notices when every worker has
+ * left and ends the run early instead of waiting for gradients that will never come.
+ */
+typedef enum asgd_fault_kind {
+	ASGD_FAULT_NONE = 0,
+	ASGD_FAULT_STALL, /**< the worker sleeps stall_ns once, gradient in hand */
+	ASGD_FAULT_LEAVE, /**< the worker exits; if all do, the run ends (res->starved) */
+} asgd_fault_kind;
+
+/** Where and when a fault strikes. Zero-initialised: none. */
+typedef struct asgd_engine_fault {
+	asgd_fault_kind kind;
+	unsigned worker;  /**< the worker it strikes, < workers */
+	uint64_t after;   /**< when that worker has computed this many gradients (≥ 1) */
+	double stall_ns;  /**< ASGD_FAULT_STALL: how long */
+} asgd_engine_fault;
+
+/**
+ * asgd_engine_fault_parse() - read "none", "stall:W:N:DUR" (worker W stalls DUR, e.g. 1s, after
+ * computing N gradients) or "leave:W:N" (worker W leaves after computing N gradients).
+ * Return: ASGD_OK, or ASGD_EINVAL with a sentence in @err naming what is wrong.
+ */
+int asgd_engine_fault_parse(const char *spec, asgd_engine_fault *out, char *err, size_t errlen);
+
 /** The most worker threads one run may start. */
 #define ASGD_MAX_WORKERS 1024
 
@@ -110,6 +137,7 @@ typedef struct asgd_engine_config {
 	int record_staleness;        /**< nonzero: keep τ and the worker id of every applied gradient */
 	const atomic_int *stop;      /**< NULL, or a flag that ends the run early when nonzero
 	                                  (async-signal-safe to set: a SIGINT handler may set it) */
+	asgd_engine_fault fault;     /**< an injected fault; zero: none */
 } asgd_engine_config;
 
 /** What one run measured. Free with asgd_engine_result_free(). */
@@ -128,6 +156,8 @@ typedef struct asgd_engine_result {
 	double work_cv;      /**< … and coefficient of variation (NAN when no work was injected) */
 	int diverged;        /**< the iterate became non-finite; the run stopped there */
 	int interrupted;     /**< the stop flag ended the run early */
+	unsigned workers_left; /**< workers that left early (ASGD_FAULT_LEAVE) */
+	int starved;         /**< every worker left: the run ended with fewer than iters updates */
 	double *x_final;     /**< the last iterate, dim values */
 } asgd_engine_result;
 

@@ -81,11 +81,13 @@ static inline uint32_t asgd_batch_at(const asgd_batch_schedule *s, uint64_t k)
 
 /*
  * asgd_batch_schedule_read - read a schedule from a CSV file: an optional header line
- * "k,batch", then lines "k,B" with k = 0, 1, 2, ... consecutive from 0 and integers B ≥ 1
- * (B ≤ @max_batch when @max_batch > 0). Blank lines and lines starting with '#' are skipped.
+ * "k,batch...", then lines "k,B" with k = 0, 1, 2, ... consecutive from 0 and integers B ≥ 1
+ * (B ≤ @max_batch when @max_batch > 0); further columns after B are ignored, so `asgd batch`'s
+ * schedule.csv (k,batch,u,t) reads back. Blank lines and lines starting with '#' are skipped.
  * On success stores a malloc'd array in *size (free it) and its length in *len.
  * Returns 0; ASGD_EINVAL for NULL arguments; ASGD_EIO if the file cannot be read; ASGD_EPARSE
- * for malformed content, with "FILE:LINE: what was expected" in @err (truncated to @errlen).
+ * for malformed content, with "FILE:LINE: found '...', what was expected" in @err (the row
+ * quoted, non-printable bytes as \xNN; truncated to @errlen).
  */
 int asgd_batch_schedule_read(const char *path, uint32_t max_batch, uint32_t **size, size_t *len,
 			     char *err, size_t errlen);

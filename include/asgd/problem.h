@@ -15,6 +15,10 @@
 
 #include "asgd/error.h"
 
+/** The largest d or n a preset spec may ask for: beyond it every output per coordinate (a moment
+ * table has d columns a row) is gigabytes, and a typo in a spec should not be a night's run. */
+#define ASGD_PROBLEM_MAX_SIZE (1u << 20)
+
 /** An objective with n components; opaque, immutable after creation. */
 typedef struct asgd_problem asgd_problem;
 
@@ -27,9 +31,9 @@ typedef struct asgd_problem asgd_problem;
  *   fig6, fig7                             d (dimension, default 100), seed
  *   fig8                                   n (components, default 100)
  *   quadratic                              d (default 10), n (default 10), seed
- * Integers are decimal; d and n must be positive. Random coefficients come from a private
- * generator with a fixed per-preset default seed, so a spec names the same problem in every run
- * and on every machine.
+ * Integers are decimal; d and n must lie in 1..ASGD_PROBLEM_MAX_SIZE. Random coefficients come
+ * from a private generator with a fixed per-preset default seed, so a spec names the same
+ * problem in every run and on every machine.
  *
  * On success stores a new problem in *out (free it with asgd_problem_destroy) and returns ASGD_OK.
  * Returns ASGD_EINVAL for a NULL argument or a malformed, unknown, repeated or out-of-range

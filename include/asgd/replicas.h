@@ -31,6 +31,9 @@ typedef struct asgd_replicas {
 	double work_mean_ns, work_cv;	/* realised injected work, averaged over replicas (NAN: none) */
 	int diverged;			/* a replica's iterate became non-finite: the run stopped there */
 	int interrupted;		/* the stop flag ended a replica early: the run stopped there */
+	int starved;			/* every worker of a replica left (an injected fault): the run
+					   stopped there */
+	uint64_t workers_left;		/* workers that left early, summed over replicas */
 	double *x_last;			/* the last replica's final iterate (dim values) */
 } asgd_replicas;
 

@@ -63,8 +63,8 @@ void asgd_atomic_abort(asgd_atomic_file *af);
  * @errlen: size of @err.
  *
  * Writability is checked with access(W_OK|X_OK), which root always passes; a read-only file
- * system still shows up when the first output is written. Returns 0, ASGD_EINVAL if @dir is NULL,
- * or ASGD_EIO.
+ * system still shows up when the first output is written. Returns 0, ASGD_EINVAL if @dir is
+ * NULL or empty, or ASGD_EIO.
  */
 int asgd_report_prepare_dir(const char *dir, char *err, size_t errlen);
 

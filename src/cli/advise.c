@@ -86,7 +86,7 @@ static void find_local(struct advise_opts *o, struct advise_result *r)
 
 	o->xstar = malloc(asgd_problem_dim(o->problem) * sizeof(double));
 	if (!o->xstar)
-		cli_usage_error(CMD, "out of memory");
+		cli_out_of_memory(CMD);
 	if (asgd_problem_minimizer(o->problem, o->xstar) != ASGD_OK)
 		cli_usage_error(CMD, "--preset '%s' is not allowed: its minimizer is not known, and "
 				     "the advice is about the curvature there", o->preset);
@@ -201,7 +201,7 @@ static int run_probe(const struct advise_opts *o, struct advise_result *r)
 	r->probe_applied = t.applied;
 	r->probe_wall_s = t.wall_s;
 	/* a diverged or interrupted probe still measured staleness up to where it stopped */
-	r->have_probe = asgd_staleness_summarize(&t.staleness, &r->probe) == ASGD_OK;
+	r->have_probe = cli_summarize(CMD, &t.staleness, &r->probe);
 	asgd_replicas_free(&t);
 	return ASGD_OK;
 }
@@ -354,7 +354,7 @@ static int run_setting(const struct advise_opts *o, double beta, struct advise_o
 	out->applied = t.applied;
 	out->wall_s = t.wall_s;
 	out->updates_per_s = t.wall_s > 0 ? (double)t.applied / t.wall_s : NAN;
-	have_sum = asgd_staleness_summarize(&t.staleness, &sum) == ASGD_OK;
+	have_sum = cli_summarize(CMD, &t.staleness, &sum);
 	out->mu_hat = have_sum ? sum.mu_hat : NAN;
 	summarise_outcome(o, &s, out);
 	rc = write_run_files(o, &cfg, &t, have_sum ? &sum : NULL, out->name);

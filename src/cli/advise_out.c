@@ -325,7 +325,7 @@ static int write_json(const struct advise_opts *o, const struct advise_result *r
 	cJSON_AddNumberToObject(root, "wall_s", r->wall_s);
 	cJSON_AddItemToObject(root, "machine", cli_machine_json());
 	cli_out_path(path, sizeof(path), o->out, "advise.json");
-	rc = asgd_report_write_json(path, root);
+	rc = cli_write_json(path, root);
 	cJSON_Delete(root);
 	return rc;
 }

@@ -120,7 +120,7 @@ int batch_write_control(const struct batch_opts *o, const struct batch_result *o
 
 	cJSON_AddItemToObject(root, "control", control_json(o, opt));
 	cli_out_path(path, sizeof(path), o->out, "control.json");
-	rc = asgd_report_write_json(path, root);
+	rc = cli_write_json(path, root);
 	cJSON_Delete(root);
 	return rc == ASGD_OK ? write_schedule_csv(o, opt) : rc;
 }
@@ -236,7 +236,7 @@ static int write_batch_json(const struct batch_opts *o, const struct batch_resul
 	}
 	cJSON_AddItemToObject(root, "machine", cli_machine_json());
 	cli_out_path(path, sizeof(path), o->out, "batch.json");
-	rc = asgd_report_write_json(path, root);
+	rc = cli_write_json(path, root);
 	cJSON_Delete(root);
 	return rc;
 }

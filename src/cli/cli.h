@@ -101,6 +101,20 @@ cJSON *cli_replicas_summary_json(const char *cmd, int argc, char **argv, const c
 int cli_replicas_write(const char *dir, const asgd_replicas *t, const asgd_staleness_summary *sum,
 		       double dt, const cJSON *summary);
 
+/* asgd_staleness_summarize: 1 with *sum filled, 0 when nothing was measured; out of memory
+ * exits 1 rather than writing a summary that silently lacks its staleness. */
+int cli_summarize(const char *cmd, const asgd_staleness *st, asgd_staleness_summary *sum);
+
+/* Out of memory is not bad usage: say so and exit 1. */
+void cli_out_of_memory(const char *cmd) __attribute__((noreturn));
+
+/* Route cJSON's allocations through a failure detector (main() calls this first). */
+void cli_json_init(void);
+
+/* asgd_report_write_json, unless @root is NULL or some cJSON allocation of this process failed
+ * (then the document may silently lack keys): ASGD_ENOMEM, and nothing is written. */
+int cli_write_json(const char *path, const cJSON *root);
+
 /* Progress after each replica, as the asgd_replicas_run() callback (@arg unused). */
 void cli_replica_progress(void *arg, uint64_t done, uint64_t total);
 

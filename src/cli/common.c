@@ -5,6 +5,7 @@
  * engine's summary and files shared by `run` and `validate`, and the outputs of the ensemble
  * commands `simulate` and `sme` (final.csv, basins, exit statuses).
  */
+#include <errno.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -254,7 +255,9 @@ cJSON *cli_replicas_summary_json(const char *cmd, int argc, char **argv, const c
 	cJSON_AddItemToObject(root, "argv", cli_argv_json(argc, argv));
 	cJSON_AddNumberToObject(root, "replicas", (double)t->replicas_done);
 	cJSON_AddBoolToObject(root, "diverged", t->diverged);
-	cJSON_AddBoolToObject(root, "partial", t->interrupted);
+	cJSON_AddBoolToObject(root, "partial", t->interrupted || t->starved);
+	cJSON_AddBoolToObject(root, "starved", t->starved);
+	cJSON_AddNumberToObject(root, "workers_left", (double)t->workers_left);
 	if (sum)
 		cJSON_AddItemToObject(root, "staleness", asgd_staleness_summary_json(sum));
 	else
@@ -278,8 +281,53 @@ int cli_replicas_write(const char *dir, const asgd_replicas *t, const asgd_stale
 		rc = cli_write_staleness_csv(dir, sum);
 	cli_out_path(path, sizeof(path), dir, "summary.json");
 	if (rc == ASGD_OK)
-		rc = asgd_report_write_json(path, summary);
+		rc = cli_write_json(path, summary);
 	return rc;
+}
+
+int cli_summarize(const char *cmd, const asgd_staleness *st, asgd_staleness_summary *sum)
+{
+	int rc = asgd_staleness_summarize(st, sum);
+
+	if (rc == ASGD_ENOMEM)
+		cli_out_of_memory(cmd);
+	return rc == ASGD_OK;
+}
+
+void cli_out_of_memory(const char *cmd)
+{
+	fprintf(stderr, "asgd %s: out of memory\n", cmd);
+	exit(CLI_EXIT_FAIL);
+}
+
+/* ---- JSON that is whole or not written ----------------------------------------------------
+ * cJSON_Add* returns NULL when an allocation fails and the object silently lacks the key. The
+ * process's cJSON allocations therefore go through json_malloc, which remembers a failure, and
+ * cli_write_json refuses to write a document built after one. Like the signal flag, this is
+ * process state, kept in the command (the library has none). */
+static atomic_int json_alloc_failed;
+
+static void *json_malloc(size_t n)
+{
+	void *p = malloc(n);
+
+	if (!p)
+		atomic_store(&json_alloc_failed, 1);
+	return p;
+}
+
+void cli_json_init(void)
+{
+	cJSON_Hooks hooks = { json_malloc, free };
+
+	cJSON_InitHooks(&hooks);
+}
+
+int cli_write_json(const char *path, const cJSON *root)
+{
+	if (!root || atomic_load(&json_alloc_failed))
+		return ASGD_ENOMEM;
+	return asgd_report_write_json(path, root);
 }
 
 void cli_replica_progress(void *arg, uint64_t done, uint64_t total)
@@ -293,11 +341,22 @@ asgd_problem *cli_preset(const char *cmd, const char *spec)
 	asgd_problem *p = NULL;
 	int rc = asgd_problem_create(spec, &p);
 
+	if (rc == ASGD_ENOMEM)
+		cli_out_of_memory(cmd);
 	if (rc == ASGD_ENOTFOUND)
 		cli_usage_error(cmd, "--preset '%s' is unknown; 'asgd %s --help' lists the presets",
 				spec, cmd);
-	if (rc != ASGD_OK)
-		cli_usage_error(cmd, "--preset '%s' is not allowed: %s", spec, asgd_strerror(rc));
+	if (rc != ASGD_OK) {
+		char name[32];
+		const char *desc;
+
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(spec, ":"), spec);
+		desc = asgd_problem_describe(name);
+		cli_usage_error(cmd, "--preset '%s' is not allowed: expected NAME or NAME:KEY=VALUE,... "
+				"with each key at most once, d and n integers in 1..%u, seed an "
+				"integer; %s: %s", spec, ASGD_PROBLEM_MAX_SIZE, name,
+				desc ? desc : "unknown");
+	}
 	return p;
 }
 
@@ -305,8 +364,11 @@ void cli_prepare_out(const char *cmd, const char *dir)
 {
 	char err[512];
 
-	if (asgd_report_prepare_dir(dir, err, sizeof(err)) != ASGD_OK)
+	if (asgd_report_prepare_dir(dir, err, sizeof(err)) != ASGD_OK) {
+		if (errno == ENOMEM)
+			cli_out_of_memory(cmd);
 		cli_usage_error(cmd, "--out: %s", err);
+	}
 }
 
 void cli_print_presets(const char *indent)
@@ -426,7 +488,7 @@ int cli_ensemble_write(const char *dir, const asgd_ensemble_result *ens, const a
 	}
 	cli_out_path(path, sizeof(path), dir, "summary.json");
 	if (rc == ASGD_OK)
-		rc = asgd_report_write_json(path, summary);
+		rc = cli_write_json(path, summary);
 	return rc;
 }
 
@@ -480,7 +542,7 @@ int cli_exact_write(const char *cmd, const asgd_exact_config *ec, const char *di
 	cJSON_AddBoolToObject(settings, "partial", 0);
 	cli_out_path(path, sizeof(path), dir, "summary.json");
 	if (rc == ASGD_OK)
-		rc = asgd_report_write_json(path, settings);
+		rc = cli_write_json(path, settings);
 	cJSON_Delete(settings);
 	if (rc != ASGD_OK) {
 		fprintf(stderr, "asgd %s: could not write the outputs in '%s': %s\n", cmd, dir,

@@ -173,7 +173,7 @@ int cli_compare(int argc, char **argv)
 	cJSON_AddBoolToObject(root, "partial", cli_stopped() || rc != ASGD_OK);
 	cJSON_AddNumberToObject(root, "wall_s", cli_elapsed_s(&o));
 	cli_out_path(path, sizeof(path), o.out, "comparison.json");
-	if (asgd_report_write_json(path, root) != ASGD_OK && rc == ASGD_OK)
+	if (cli_write_json(path, root) != ASGD_OK && rc == ASGD_OK)
 		rc = ASGD_EIO;
 	if (rc == ASGD_OK && !o.quiet)
 		print_table(&o, runs);

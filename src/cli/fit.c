@@ -128,7 +128,7 @@ int cli_fit(int argc, char **argv)
 	cli_out_path(path, sizeof(path), out, "summary.json");
 	rc = cli_write_staleness_csv(out, &sum);
 	if (rc == ASGD_OK)
-		rc = asgd_report_write_json(path, root);
+		rc = cli_write_json(path, root);
 	cJSON_Delete(root);
 	if (!quiet) {
 		printf("asgd fit  %s\n", file);

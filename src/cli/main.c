@@ -43,6 +43,7 @@ int main(int argc, char **argv)
 {
 	size_t i;
 
+	cli_json_init();
 	if (argc < 2) {
 		usage(stderr);
 		return CLI_EXIT_USAGE;

@@ -287,7 +287,7 @@ int cli_order(int argc, char **argv)
 	cJSON_AddBoolToObject(root, "partial", cli_stopped() || rc != ASGD_OK);
 	cJSON_AddNumberToObject(root, "wall_s", cli_elapsed_s(&o.m));
 	cli_out_path(path, sizeof(path), o.m.out, "order.json");
-	if (asgd_report_write_json(path, root) != ASGD_OK && rc == ASGD_OK)
+	if (cli_write_json(path, root) != ASGD_OK && rc == ASGD_OK)
 		rc = ASGD_EIO;
 	if (rc == ASGD_OK)
 		rc = write_csv(&o, r, n);

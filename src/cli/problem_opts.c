@@ -48,7 +48,8 @@ void cli_problem_usage(void)
 	       "  --lambda L         L2 weight >= 0 (default 1/n, liblinear's C = 1)\n"
 	       "  --C C              liblinear's C > 0 instead: lambda = 1/(n C)\n"
 	       "  --positive LABEL   the class mapped to +1 (default the largest label)\n"
-	       "  --index-base B     LIBSVM feature ids: auto, 0 or 1 (default auto)\n"
+	       "  --index-base B     LIBSVM feature ids: auto, 0 or 1 (default auto); ids up to\n"
+	       "                     16777215\n"
 	       "  --label-column J   CSV label column from 1, negative from the end (default -1)\n"
 	       "  --observe WHAT     moments of: x | loss | coord:J | proj[:SEED] (default x for\n"
 	       "                     presets, loss for data models)\n"
@@ -56,9 +57,14 @@ void cli_problem_usage(void)
 	       "                     for sparse data models without momentum, else master)\n");
 }
 
+/* LIBSVM feature ids the command accepts: a stray huge id would otherwise ask for a vector of
+ * billions of coordinates (and the memory for them) before anything else could complain. */
+#define CLI_MAX_FEATURE_ID ((1u << 24) - 1)
+
 static void data_options(const char *cmd, const struct cli_problem *cp, asgd_dataset_options *o)
 {
 	memset(o, 0, sizeof(*o));
+	o->max_feature_id = CLI_MAX_FEATURE_ID;
 	if (cp->base) {
 		if (strcmp(cp->base, "auto") == 0)
 			o->base = ASGD_INDEX_AUTO;
@@ -106,13 +112,18 @@ static void create_data_model(const char *cmd, struct cli_problem *cp)
 				cp->model);
 	data_options(cmd, cp, &dopt);
 	rc = asgd_dataset_load(cp->data, &dopt, &cp->ds, err, sizeof(err));
+	if (rc == ASGD_ENOMEM)
+		cli_out_of_memory(cmd);
 	if (rc != ASGD_OK)
 		cli_usage_error(cmd, "--data '%s': %s", cp->data, err);
 	m.lambda = model_lambda(cmd, cp, cp->ds->rows);
 	if (cp->positive && asgd_parse_double(cp->positive, &m.positive) != ASGD_OK)
 		cli_usage_error(cmd, "--positive '%s' is not allowed: a label value, a number",
 				cp->positive);
-	if (asgd_problem_create_data(cp->ds, &m, &cp->problem, err, sizeof(err)) != ASGD_OK)
+	rc = asgd_problem_create_data(cp->ds, &m, &cp->problem, err, sizeof(err));
+	if (rc == ASGD_ENOMEM)
+		cli_out_of_memory(cmd);
+	if (rc != ASGD_OK)
 		cli_usage_error(cmd, "--model %s --data %s: %s", cp->model, cp->data, err);
 	snprintf(cp->label, sizeof(cp->label), "%s on %s", asgd_loss_name(m.loss), cp->data);
 }
@@ -133,6 +144,7 @@ static void pick_mode(const char *cmd, struct cli_problem *cp, double momentum)
 void cli_problem_create(const char *cmd, struct cli_problem *cp, double momentum)
 {
 	char err[256];
+	int rc;
 
 	if (cp->model && cp->preset)
 		cli_usage_error(cmd, "--preset and --model both given: a preset or a model on data");
@@ -144,8 +156,11 @@ void cli_problem_create(const char *cmd, struct cli_problem *cp, double momentum
 		cp->problem = cli_preset(cmd, cp->preset ? cp->preset : "fig4");
 		snprintf(cp->label, sizeof(cp->label), "%s", cp->preset ? cp->preset : "fig4");
 	}
-	if (asgd_observable_init(&cp->obs, cp->observe ? cp->observe : cp->model ? "loss" : "x",
-				 cp->problem, err, sizeof(err)) != ASGD_OK)
+	rc = asgd_observable_init(&cp->obs, cp->observe ? cp->observe : cp->model ? "loss" : "x",
+				  cp->problem, err, sizeof(err));
+	if (rc == ASGD_ENOMEM)
+		cli_out_of_memory(cmd);
+	if (rc != ASGD_OK)
 		cli_usage_error(cmd, "--observe: %s", err);
 	pick_mode(cmd, cp, momentum);
 }

@@ -28,7 +28,7 @@
 static const char *const CMD = "run";
 
 struct run_opts {
-	const char *preset, *out, *work_spec;
+	const char *preset, *out, *work_spec, *fault_spec;
 	struct cli_problem cp;
 	asgd_problem *problem;
 	asgd_engine_config cfg;
@@ -61,6 +61,9 @@ static void usage(void)
 	       "                     geom:P,DUR (DUR like 100us, 1.5ms; default exp:100us)\n"
 	       "  --replicas R       independent runs from x0 (default 1000)\n"
 	       "  --seed S           seed of every random stream (default 1)\n"
+	       "  --fault SPEC       inject a fault in every replica: stall:W:N:DUR (worker W\n"
+	       "                     sleeps DUR after computing N gradients) or leave:W:N (it\n"
+	       "                     fails and leaves); when all leave the run ends, partial\n"
 	       "  --record-every S   moments at every S-th update (default 1, or the smallest\n"
 	       "                     power of 2 that keeps a trajectory within 128 MiB)\n"
 	       "  --out DIR          output directory (default out/run)\n"
@@ -86,12 +89,14 @@ static void record_stride(struct run_opts *o, const char *every)
 	} else {
 		for (S = 1; (K / S + 1) * dim > TRAJ_BUDGET && S < K; S *= 2)
 			;
+		S = S < K ? S : K; /* x_0 and x_K: the fewest rows there are */
 	}
 	if ((K / S + 1) * dim > (uint64_t)1 << 27)
-		cli_usage_error(CMD, "--record-every %llu with --iters %llu and dimension %llu needs "
-				"more than 1 GiB per trajectory; allowed: (iters/S+1)*dim <= 2^27",
-				(unsigned long long)S, (unsigned long long)K,
-				(unsigned long long)dim);
+		cli_usage_error(CMD, "dimension %llu is too large to record: with --iters %llu and "
+				"--record-every %llu a trajectory needs %llu values; allowed: "
+				"(iters/S+1)*dim <= 2^27", (unsigned long long)dim,
+				(unsigned long long)K, (unsigned long long)S,
+				(unsigned long long)((K / S + 1) * dim));
 	o->cfg.record_every = S;
 }
 
@@ -104,6 +109,7 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 		{ "work", required_argument, NULL, 'W' },    { "replicas", required_argument, NULL, 'r' },
 		{ "seed", required_argument, NULL, 's' },    { "out", required_argument, NULL, 'o' },
 		{ "record-every", required_argument, NULL, 'R' },
+		{ "fault", required_argument, NULL, 'F' },
 		{ "quiet", no_argument, NULL, 'q' },         { "help", no_argument, NULL, 'h' },
 		CLI_PROBLEM_LONGOPTS,                        { NULL, 0, NULL, 0 },
 	};
@@ -131,6 +137,11 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 		case 's': o->cfg.seed = cli_u64_range(CMD, "--seed", optarg, 0, UINT64_MAX); break;
 		case 'o': o->out = optarg; break;
 		case 'R': every = optarg; break;
+		case 'F':
+			if (asgd_engine_fault_parse(optarg, &o->cfg.fault, err, sizeof(err)))
+				cli_usage_error(CMD, "--fault: %s", err);
+			o->fault_spec = optarg;
+			break;
 		case 'q': o->quiet = 1; break;
 		case 'h': usage(); exit(CLI_EXIT_OK);
 		default:
@@ -152,11 +163,10 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 						       asgd_problem_components(o->problem)) : 1;
 	if (asgd_work_parse(o->work_spec, &o->cfg.work, err, sizeof(err)) != ASGD_OK)
 		cli_usage_error(CMD, "--work '%s' is not allowed: %s", o->work_spec, err);
+	record_stride(o, every);
 	if (asgd_engine_check_config(&o->cfg, err, sizeof(err)) != ASGD_OK)
 		cli_usage_error(CMD, "%s", err);
-	record_stride(o, every);
-	if (asgd_report_prepare_dir(o->out, err, sizeof(err)) != ASGD_OK)
-		cli_usage_error(CMD, "--out: %s", err);
+	cli_prepare_out(CMD, o->out);
 	o->cfg.record_staleness = 1;
 	o->cfg.stop = cli_stop_flag();
 }
@@ -229,6 +239,7 @@ static int write_outputs(const struct run_opts *o, int argc, char **argv, const 
 						sum);
 
 	cJSON_AddStringToObject(root, "observe", o->cp.obs.spec);
+	cJSON_AddStringToObject(root, "fault", o->fault_spec ? o->fault_spec : "none");
 	if (asgd_problem_dataset(o->problem))
 		cJSON_AddItemToObject(root, "data", data_json(o, t));
 	/* rows at t = k: the engine has no SME clock of its own */
@@ -257,7 +268,7 @@ int cli_run(int argc, char **argv)
 		cli_problem_free(&o.cp);
 		return CLI_EXIT_FAIL;
 	}
-	have_sum = asgd_staleness_summarize(&t.staleness, &sum) == ASGD_OK;
+	have_sum = cli_summarize(CMD, &t.staleness, &sum);
 	rc = write_outputs(&o, argc, argv, &t, have_sum ? &sum : NULL);
 	if (!o.quiet)
 		print_summary(&o, &t, have_sum ? &sum : NULL);
@@ -270,6 +281,11 @@ int cli_run(int argc, char **argv)
 		fprintf(stderr, "asgd run: diverged: the iterate became non-finite (eta %g is too "
 				"large for %s?); summary.json says \"diverged\": true\n",
 			o.cfg.eta, o.preset);
+		status = CLI_EXIT_FAIL;
+	} else if (t.starved) {
+		fprintf(stderr, "asgd run: every worker left (--fault %s); the run stopped after %llu "
+				"updates, partial results written to %s\n", o.fault_spec,
+			(unsigned long long)t.applied, o.out);
 		status = CLI_EXIT_FAIL;
 	} else if (t.interrupted) {
 		fprintf(stderr, "asgd run: interrupted; partial results written to %s\n", o.out);

@@ -76,7 +76,7 @@ static void load_staleness(struct sim_opts *o, double *mu_hat)
 	char err[512];
 
 	if (asgd_staleness_init(&acc, 0) != ASGD_OK)
-		cli_usage_error(CMD, "out of memory");
+		cli_out_of_memory(CMD);
 	if (asgd_staleness_read_file(&acc, o->staleness_file, err, sizeof(err)) != ASGD_OK)
 		cli_usage_error(CMD, "--staleness '%s' is not allowed: %s", o->staleness_file, err);
 	if (acc.count == 0)
@@ -84,7 +84,7 @@ static void load_staleness(struct sim_opts *o, double *mu_hat)
 				o->staleness_file);
 	o->tau_pmf = malloc(acc.hist_len * sizeof(double));
 	if (!o->tau_pmf)
-		cli_usage_error(CMD, "out of memory");
+		cli_out_of_memory(CMD);
 	{
 		double mean = 0;
 

@@ -98,7 +98,7 @@ static void find_minimizer(struct sweep_opts *o)
 
 	o->xstar = malloc(asgd_problem_dim(o->problem) * sizeof(double));
 	if (!o->xstar)
-		cli_usage_error(CMD, "out of memory");
+		cli_out_of_memory(CMD);
 	if (asgd_problem_minimizer(o->problem, o->xstar) != ASGD_OK)
 		cli_usage_error(CMD, "--preset '%s' is not allowed: its minimizer is not known, "
 				     "and the sweep measures the spread about it", o->preset);
@@ -387,7 +387,7 @@ static int sweep_one(const struct sweep_opts *o, size_t i, struct sweep_row *row
 			asgd_strerror(rc));
 		return rc;
 	}
-	have_sum = asgd_staleness_summarize(&t.staleness, &sum) == ASGD_OK;
+	have_sum = cli_summarize(CMD, &t.staleness, &sum);
 	summary = cli_replicas_summary_json(CMD, o->argc, o->argv, asgd_problem_spec(o->problem),
 					    &cfg, o->replicas, &t, have_sum ? &sum : NULL);
 	/* rows at t = k: the engine has no SME clock of its own */

@@ -134,7 +134,7 @@ int sweep_write_json(const struct sweep_opts *o, const struct sweep_row *rows, s
 	}
 	cJSON_AddItemToObject(root, "machine", cli_machine_json());
 	cli_out_path(path, sizeof(path), o->out, "sweep.json");
-	rc = asgd_report_write_json(path, root);
+	rc = cli_write_json(path, root);
 	cJSON_Delete(root);
 	return rc;
 }

@@ -129,9 +129,12 @@ static void parse_args(int argc, char **argv, struct theory_opts *o)
 		o->x0 = cli_double_range(CMD, "--x0", x0, -DBL_MAX, DBL_MAX, "a finite number");
 	if (iters)
 		o->iters = cli_u64_range(CMD, "--iters", iters, 0, 100000000);
-	if (asgd_theory_check(&o->p) != ASGD_OK)	/* only an infinite value gets here */
+	/* Each value may be finite and their products not: a·η and Ση² enter every closed form. */
+	if (asgd_theory_check(&o->p) != ASGD_OK || !isfinite(o->p.a * o->p.eta) ||
+	    !isfinite(o->p.sigma2 * o->p.eta * o->p.eta) || !isfinite(o->p.a * o->x0 * o->x0))
 		cli_usage_error(CMD, "a = %g, sigma2 = %g, eta = %g, mu = %g are not allowed: "
-				"expected finite a > 0, sigma2 >= 0, eta > 0, mu in [0, 1)",
+				"expected finite a > 0, sigma2 >= 0, eta > 0, mu in [0, 1), with "
+				"a*eta, sigma2*eta^2 and a*x0^2 finite",
 				o->p.a, o->p.sigma2, o->p.eta, o->p.mu);
 	cli_prepare_out(CMD, o->out);
 }
@@ -313,7 +316,7 @@ int cli_theory(int argc, char **argv)
 	root = result_json(&o, &r, argc, argv,
 			   (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
 	cli_out_path(path, sizeof(path), o.out, "theory.json");
-	rc = asgd_report_write_json(path, root);
+	rc = cli_write_json(path, root);
 	if (rc == ASGD_OK && o.json) {
 		text = cJSON_Print(root);
 		if (text)

@@ -164,7 +164,7 @@ static int fit_staleness(const struct validate_opts *o, const asgd_replicas *t,
 	int rc;
 
 	memset(f, 0, sizeof(*f));
-	f->have_sum = asgd_staleness_summarize(st, &f->sum) == ASGD_OK;
+	f->have_sum = cli_summarize(CMD, st, &f->sum);
 	if (!f->have_sum || o->mixture_max < 2)
 		return ASGD_OK;
 	rc = asgd_geomix_select(st->hist, st->hist_len, o->mixture_max, &f->mix, f->all);
@@ -287,7 +287,7 @@ static int write_validation(const struct validate_opts *o, const asgd_replicas *
 	cJSON_AddBoolToObject(root, "partial", partial);
 	cJSON_AddNumberToObject(root, "wall_s", cli_elapsed_s(&o->m));
 	cli_out_path(path, sizeof(path), o->m.out, "validation.json");
-	rc = asgd_report_write_json(path, root);
+	rc = cli_write_json(path, root);
 	cJSON_Delete(root);
 	return rc;
 }
