@@ -8,7 +8,7 @@ shift || true
 
 pkgs=(build-essential cmake pkg-config liburcu-dev libjemalloc-dev libcriterion-dev
       libcjson-dev libgsl-dev zlib1g-dev python3 python3-matplotlib python3-numpy
-      liblinear-tools python3-sklearn)
+      liblinear-tools python3-sklearn openmpi-bin libopenmpi-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

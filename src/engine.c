@@ -170,11 +170,12 @@ int asgd_engine_check_config(const asgd_engine_config *cfg, char *err, size_t er
 		return ASGD_EINVAL;
 	}
 	if (!asgd_engine_mode_name(cfg->mode)) {
-		snprintf(err, errlen, "mode %d is unknown: allowed master, master-inplace, hogwild",
+		snprintf(err, errlen, "mode %d is unknown: allowed master, master-inplace, hogwild, mpi",
 			 (int)cfg->mode);
 		return ASGD_EINVAL;
 	}
-	if (cfg->mode != ASGD_ENGINE_MASTER && cfg->momentum != 0) {
+	if ((cfg->mode == ASGD_ENGINE_MASTER_INPLACE || cfg->mode == ASGD_ENGINE_HOGWILD) &&
+	    cfg->momentum != 0) {
 		snprintf(err, errlen, "momentum %g is not allowed in %s mode, which has no dense "
 				      "velocity: use master mode for explicit momentum",
 			 cfg->momentum, asgd_engine_mode_name(cfg->mode));
@@ -189,7 +190,7 @@ int asgd_engine_check_config(const asgd_engine_config *cfg, char *err, size_t er
 	return check_schedule(&cfg->schedule, err, errlen);
 }
 
-static const char *const mode_names[] = { "master", "master-inplace", "hogwild" };
+static const char *const mode_names[] = { "master", "master-inplace", "hogwild", "mpi" };
 
 const char *asgd_engine_mode_name(asgd_engine_mode mode)
 {
@@ -303,30 +304,10 @@ static void snapshots_free_all(struct engine *eng)
 
 /* ---- the worker ---------------------------------------------------------------------- */
 
-/* ∇f_γ(x) for a component γ, or the mean over a mini-batch drawn without replacement
- * (a partial Fisher–Yates shuffle of perm, which stays a permutation between draws). */
+/* ∇f_γ(x), or the mean over a mini-batch drawn without replacement (engine_common.c). */
 static void sample_gradient(struct worker *w, const double *x, unsigned batch)
 {
-	struct engine *eng = w->eng;
-	size_t b, j;
-
-	if (batch <= 1) {
-		asgd_problem_grad_i(eng->problem, asgd_rng_below(&w->rng, eng->n), x, w->g);
-		return;
-	}
-	memset(w->g, 0, eng->dim * sizeof(double));
-	for (b = 0; b < batch; b++) {
-		size_t r = b + asgd_rng_below(&w->rng, eng->n - b);
-		size_t i = w->perm[r];
-
-		w->perm[r] = w->perm[b];
-		w->perm[b] = i;
-		asgd_problem_grad_i(eng->problem, i, x, w->scratch);
-		for (j = 0; j < eng->dim; j++)
-			w->g[j] += w->scratch[j];
-	}
-	for (j = 0; j < eng->dim; j++)
-		w->g[j] /= batch;
+	asgd__dense_grad(w->eng->problem, x, batch, &w->rng, w->perm, w->g, w->scratch);
 }
 
 /* In-place mode: v first (acquire), then the live coordinates — every update before v is seen. */
@@ -756,12 +737,8 @@ static int engine_init(struct engine *eng, const asgd_engine_config *cfg, asgd_e
 		memcpy(cfg->trajectory, x0, eng->dim * sizeof(double));
 	if (cfg->momentum != 0 && !(eng->velocity = calloc(eng->dim, sizeof(double))))
 		return ASGD_ENOMEM;
-	if (cfg->record_staleness) {
-		res->tau = malloc(cfg->iters * sizeof(uint64_t));
-		res->worker = malloc(cfg->iters * sizeof(uint32_t));
-		if (!res->tau || !res->worker)
-			return ASGD_ENOMEM;
-	}
+	if (asgd__staleness_alloc(cfg, res) != ASGD_OK)
+		return ASGD_ENOMEM;
 	for (i = 0; i < cfg->workers; i++)
 		if (worker_init(eng, &eng->workers[i], i) != ASGD_OK)
 			return ASGD_ENOMEM;
@@ -793,6 +770,8 @@ int asgd_engine_run(const asgd_engine_config *cfg, asgd_engine_result *res)
 		return ASGD_EINVAL;
 	if (cfg->mode == ASGD_ENGINE_HOGWILD)
 		return asgd__hogwild_run(cfg, res);
+	if (cfg->mode == ASGD_ENGINE_MPI)
+		return asgd__mpi_master_run(cfg, res);
 	memset(res, 0, sizeof(*res));
 	urcu_memb_register_thread(); /* the master calls call_rcu, which reads RCU state */
 	rc = engine_init(&eng, cfg, res);

@@ -113,6 +113,30 @@ void asgd__sparse_grad_compute(struct asgd__sparse_grad *sg, const asgd_problem 
 	}
 }
 
+void asgd__dense_grad(const asgd_problem *p, const double *x, unsigned batch, asgd_rng *rng,
+		      size_t *perm, double *g, double *scratch)
+{
+	size_t n = asgd_problem_components(p), dim = asgd_problem_dim(p);
+
+	if (batch <= 1) {
+		asgd_problem_grad_i(p, (size_t)asgd_rng_below(rng, n), x, g);
+		return;
+	}
+	memset(g, 0, dim * sizeof(double));
+	for (size_t b = 0; b < batch; b++) {
+		size_t r = b + (size_t)asgd_rng_below(rng, n - b);
+		size_t i = perm[r];
+
+		perm[r] = perm[b];
+		perm[b] = i;
+		asgd_problem_grad_i(p, i, x, scratch);
+		for (size_t j = 0; j < dim; j++)
+			g[j] += scratch[j];
+	}
+	for (size_t j = 0; j < dim; j++)
+		g[j] /= batch;
+}
+
 void asgd__live_copy(double *x, _Atomic double *live, size_t dim)
 {
 	for (size_t j = 0; j < dim; j++)
@@ -162,6 +186,15 @@ int asgd__start_thread(pthread_t *thread, void *(*fn)(void *), void *arg, const 
 	snprintf(name, sizeof(name), "%s%u", prefix, id % 100000u);
 	pthread_setname_np(*thread, name);
 	return ASGD_OK;
+}
+
+int asgd__staleness_alloc(const asgd_engine_config *cfg, asgd_engine_result *res)
+{
+	if (!cfg->record_staleness)
+		return ASGD_OK;
+	res->tau = malloc(cfg->iters * sizeof(uint64_t));
+	res->worker = malloc(cfg->iters * sizeof(uint32_t));
+	return res->tau && res->worker ? ASGD_OK : ASGD_ENOMEM;
 }
 
 void asgd__check_accounting(const asgd_engine_result *res, const char *who)

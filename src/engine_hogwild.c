@@ -166,12 +166,8 @@ static int hogwild_init(struct hogwild *hw, const asgd_engine_config *cfg, asgd_
 		atomic_init(&hw->x[j], x0[j]);
 	if (cfg->trajectory)
 		memcpy(cfg->trajectory, x0, hw->dim * sizeof(double));
-	if (cfg->record_staleness) {
-		res->tau = malloc(cfg->iters * sizeof(uint64_t));
-		res->worker = malloc(cfg->iters * sizeof(uint32_t));
-		if (!res->tau || !res->worker)
-			return ASGD_ENOMEM;
-	}
+	if (asgd__staleness_alloc(cfg, res) != ASGD_OK)
+		return ASGD_ENOMEM;
 	for (unsigned i = 0; i < cfg->workers; i++) {
 		struct hw_worker *w = &hw->workers[i];
 

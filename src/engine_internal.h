@@ -46,6 +46,13 @@ void asgd__sparse_grad_free(struct asgd__sparse_grad *sg);
 void asgd__sparse_grad_compute(struct asgd__sparse_grad *sg, const asgd_problem *p,
 			       _Atomic double *live, unsigned batch, asgd_rng *rng);
 
+/* ∇f_γ(x) into g for one component γ, or the mean over @batch components drawn without
+ * replacement (a partial Fisher–Yates shuffle of @perm, n entries, which stays a permutation
+ * between draws); @scratch has dim values. Used by master mode and by MPI workers, so that
+ * both draw the same samples from the same stream. */
+void asgd__dense_grad(const asgd_problem *p, const double *x, unsigned batch, asgd_rng *rng,
+		      size_t *perm, double *g, double *scratch);
+
 /* The largest batch a run can draw: the constant batch, or the schedule's largest entry, at
  * most n. */
 unsigned asgd__engine_max_batch(const asgd_engine_config *cfg);
@@ -87,9 +94,16 @@ int asgd__start_thread(pthread_t *thread, void *(*fn)(void *), void *arg, const 
  * ASGD_FAULT_LEAVE (the caller must count the gradient discarded and leave). */
 asgd_fault_kind asgd__fault_strike(const asgd_engine_config *cfg, unsigned id, uint64_t computed);
 
+/* With cfg->record_staleness, room in res for the τ and the worker of every update:
+ * ASGD_OK or ASGD_ENOMEM (what was allocated is freed by asgd_engine_result_free). */
+int asgd__staleness_alloc(const asgd_engine_config *cfg, asgd_engine_result *res);
+
 /* computed = applied + discarded, or abort naming @who: a broken invariant is a bug in the
  * engine, not a condition to handle. */
 void asgd__check_accounting(const asgd_engine_result *res, const char *who);
+
+/* asgd_engine_run() for ASGD_ENGINE_MPI, on rank 0 (mpi.c). */
+int asgd__mpi_master_run(const asgd_engine_config *cfg, asgd_engine_result *res);
 
 /* asgd_engine_run() for ASGD_ENGINE_HOGWILD, after the configuration was checked. */
 int asgd__hogwild_run(const asgd_engine_config *cfg, asgd_engine_result *res);

@@ -64,6 +64,7 @@ static int run_one(asgd_engine_config *cfg, asgd_replicas *t, uint64_t r, double
 	rc = asgd_staleness_add_run(&t->staleness, res.tau, res.worker, res.applied);
 	memcpy(t->x_last, res.x_final, asgd_problem_dim(cfg->problem) * sizeof(double));
 	t->workers_left += res.workers_left;
+	t->workers_lost += res.workers_lost;
 	if (res.diverged)
 		t->diverged = 1;
 	else if (res.interrupted)

@@ -29,22 +29,11 @@
 #include "asgd/error.h"
 #include "asgd/rng.h"
 #include "testdata.h"
+#include "torture.h"
 
 #define ROWS 2000
 #define COLS 300
 #define PER_ROW 6
-
-static int failures, passes;
-
-static void check(int ok, const char *what, const char *name)
-{
-	if (ok) {
-		passes++;
-	} else {
-		failures++;
-		printf("FAIL [%s] %s\n", name, what);
-	}
-}
 
 /* Rows of up to PER_ROW distinct features (ids base + 37t + jitter, base stepping through every
  * column), values ±1/sqrt(PER_ROW), y = a·w*: every feature is stored in many rows, so w* is
@@ -301,6 +290,5 @@ int main(int argc, char **argv)
 	check_faults(p);
 	asgd_problem_destroy(p);
 	testdata_free(&ds);
-	printf("%d passed, %d failed\n", passes, failures);
-	return failures != 0;
+	return torture_finish();
 }

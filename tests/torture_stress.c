@@ -21,24 +21,13 @@
 #include "asgd/engine.h"
 #include "asgd/error.h"
 #include "asgd/problem.h"
+#include "torture.h"
 
 #define WORKERS 256
 
 /* Staleness is measured in versions of type uint64_t end to end. */
 _Static_assert(sizeof(((asgd_engine_result *)0)->tau[0]) == 8, "tau is 64-bit");
 _Static_assert(sizeof(((asgd_engine_result *)0)->applied) == 8, "update counts are 64-bit");
-
-static int failures, passes;
-
-static void check(int ok, const char *what, const char *name)
-{
-	if (ok) {
-		passes++;
-	} else {
-		failures++;
-		printf("FAIL [%s] %s\n", name, what);
-	}
-}
 
 static void stress(const char *name, asgd_engine_mode mode, const asgd_problem *p, uint64_t iters)
 {
@@ -99,6 +88,5 @@ int main(int argc, char **argv)
 	stress("master, 256 workers", ASGD_ENGINE_MASTER, p, iters);
 	stress("hogwild, 256 workers", ASGD_ENGINE_HOGWILD, p, iters);
 	asgd_problem_destroy(p);
-	printf("%d passed, %d failed\n", passes, failures);
-	return failures != 0;
+	return torture_finish();
 }

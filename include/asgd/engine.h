@@ -70,9 +70,10 @@ typedef enum asgd_engine_mode {
 	ASGD_ENGINE_MASTER = 0,
 	ASGD_ENGINE_MASTER_INPLACE,
 	ASGD_ENGINE_HOGWILD,
+	ASGD_ENGINE_MPI, /**< the parameter server on MPI ranks: asgd/mpi.h */
 } asgd_engine_mode;
 
-/** asgd_engine_mode_name - "master", "master-inplace", "hogwild"; NULL for an unknown mode. */
+/** asgd_engine_mode_name - "master", "master-inplace", "hogwild", "mpi"; NULL if unknown. */
 const char *asgd_engine_mode_name(asgd_engine_mode mode);
 
 /** asgd_engine_mode_parse - the mode named @name: ASGD_OK, ASGD_ENOTFOUND or ASGD_EINVAL (NULL). */
@@ -138,6 +139,12 @@ typedef struct asgd_engine_config {
 	const atomic_int *stop;      /**< NULL, or a flag that ends the run early when nonzero
 	                                  (async-signal-safe to set: a SIGINT handler may set it) */
 	asgd_engine_fault fault;     /**< an injected fault; zero: none */
+	/* ASGD_ENGINE_MPI only (asgd/mpi.h): */
+	asgd_work net_delay;         /**< injected delay per gradient message, on the worker side */
+	int slow_worker;             /**< a worker (0-based) with its own delay; −1 or 0 with
+	                                  slow_delay.kind none: none */
+	asgd_work slow_delay;        /**< that worker's delay instead of net_delay */
+	double mpi_timeout_s;        /**< a worker silent this long is lost (0: 30 s) */
 } asgd_engine_config;
 
 /** What one run measured. Free with asgd_engine_result_free(). */
@@ -158,6 +165,7 @@ typedef struct asgd_engine_result {
 	int interrupted;     /**< the stop flag ended the run early */
 	unsigned workers_left; /**< workers that left early (ASGD_FAULT_LEAVE) */
 	int starved;         /**< every worker left: the run ended with fewer than iters updates */
+	unsigned workers_lost; /**< MPI: worker ranks that fell silent past the timeout (died) */
 	double *x_final;     /**< the last iterate, dim values */
 } asgd_engine_result;
 

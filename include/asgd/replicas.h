@@ -34,6 +34,8 @@ typedef struct asgd_replicas {
 	int starved;			/* every worker of a replica left (an injected fault): the run
 					   stopped there */
 	uint64_t workers_left;		/* workers that left early, summed over replicas */
+	uint64_t workers_lost;		/* MPI worker ranks given up on (silent past the timeout),
+					   summed over replicas */
 	double *x_last;			/* the last replica's final iterate (dim values) */
 } asgd_replicas;
 

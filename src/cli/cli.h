@@ -124,6 +124,29 @@ void cli_replica_progress(void *arg, uint64_t done, uint64_t total);
  */
 struct asgd_problem *cli_preset(const char *cmd, const char *spec);
 
+/* ---- `--mode mpi`: the same command on every rank (mpi_cli.c) ---- */
+
+struct cli_mpi {
+	int on;          /* MPI was started (the command line says --mode mpi) */
+	int rank, size;
+};
+
+/* Start MPI when the command line says --mode mpi (exits 2 when MPI is not built or there is
+ * no worker rank). Call first thing: MPI_Init may rewrite argv. Returns whether MPI is on. */
+int cli_mpi_start(const char *cmd, int *argc, char ***argv, struct cli_mpi *m);
+
+/* The workers are the ranks 1..N−1: set cfg->workers, or exit 2 when --workers (if given,
+ * @workers_flag not NULL) says otherwise. */
+void cli_mpi_workers(const char *cmd, struct cli_mpi *m, asgd_engine_config *cfg,
+		     const char *workers_flag);
+
+/* On a worker rank: serve cfg's problem until rank 0 says FINISH, then exit. On rank 0, or
+ * without MPI: return at once. */
+void cli_mpi_serve(const char *cmd, struct cli_mpi *m, const asgd_engine_config *cfg);
+
+/* On rank 0: release the worker ranks and finalize MPI (after the outputs are written). */
+void cli_mpi_end(struct cli_mpi *m);
+
 /* ---- the problem of a command: a preset, or a model on data (problem_opts.c) ---- */
 
 /* The getopt codes of the data-model options; keep them apart from every command's own. */

@@ -258,6 +258,7 @@ cJSON *cli_replicas_summary_json(const char *cmd, int argc, char **argv, const c
 	cJSON_AddBoolToObject(root, "partial", t->interrupted || t->starved);
 	cJSON_AddBoolToObject(root, "starved", t->starved);
 	cJSON_AddNumberToObject(root, "workers_left", (double)t->workers_left);
+	cJSON_AddNumberToObject(root, "workers_lost", (double)t->workers_lost);
 	if (sum)
 		cJSON_AddItemToObject(root, "staleness", asgd_staleness_summary_json(sum));
 	else

@@ -18,6 +18,7 @@
 #include "asgd/engine.h"
 #include "asgd/error.h"
 #include "asgd/moments.h"
+#include "asgd/parse.h"
 #include "asgd/problem.h"
 #include "asgd/replicas.h"
 #include "asgd/report.h"
@@ -28,7 +29,8 @@
 static const char *const CMD = "run";
 
 struct run_opts {
-	const char *preset, *out, *work_spec, *fault_spec;
+	const char *preset, *out, *work_spec, *fault_spec, *workers_flag;
+	struct cli_mpi mpi;
 	struct cli_problem cp;
 	asgd_problem *problem;
 	asgd_engine_config cfg;
@@ -64,6 +66,11 @@ static void usage(void)
 	       "  --fault SPEC       inject a fault in every replica: stall:W:N:DUR (worker W\n"
 	       "                     sleeps DUR after computing N gradients) or leave:W:N (it\n"
 	       "                     fails and leaves); when all leave the run ends, partial\n"
+	       "  --mode mpi         under 'mpirun -np N': rank 0 is the master, ranks 1..N-1 the\n"
+	       "                     workers (--workers is N-1); see also:\n"
+	       "  --net-delay SPEC   MPI: delay per gradient message, as --work (default none)\n"
+	       "  --straggler W:SPEC MPI: worker W's messages are delayed by SPEC instead\n"
+	       "  --mpi-timeout DUR  MPI: a worker silent this long is lost (default 30s)\n"
 	       "  --record-every S   moments at every S-th update (default 1, or the smallest\n"
 	       "                     power of 2 that keeps a trajectory within 128 MiB)\n"
 	       "  --out DIR          output directory (default out/run)\n"
@@ -100,6 +107,42 @@ static void record_stride(struct run_opts *o, const char *every)
 	o->cfg.record_every = S;
 }
 
+/* --mpi-timeout DUR, positive. */
+static double mpi_timeout(const char *arg)
+{
+	double ns;
+
+	if (asgd_parse_duration_ns(arg, &ns) != ASGD_OK || ns <= 0)
+		cli_usage_error(CMD, "--mpi-timeout '%s' is not allowed: a positive duration such "
+				"as 10s or 500ms", arg);
+	return ns * 1e-9;
+}
+
+/* A per-message delay in the syntax of --work. */
+static void parse_delay(asgd_work *w, const char *flag, const char *spec)
+{
+	char err[256];
+
+	if (asgd_work_parse(spec, w, err, sizeof(err)) != ASGD_OK)
+		cli_usage_error(CMD, "%s '%s' is not allowed: %s", flag, spec, err);
+}
+
+/* --straggler W:SPEC: worker W's messages are delayed by SPEC instead of --net-delay. */
+static void parse_straggler(struct run_opts *o, const char *arg)
+{
+	const char *colon = strchr(arg, ':');
+	char id[32];
+	uint64_t w;
+
+	if (!colon || (size_t)(colon - arg) >= sizeof(id))
+		cli_usage_error(CMD, "--straggler '%s' is not allowed: WORKER:DELAY, e.g. "
+				"0:exp:1ms", arg);
+	snprintf(id, sizeof(id), "%.*s", (int)(colon - arg), arg);
+	w = cli_u64_range(CMD, "--straggler", id, 0, ASGD_MAX_WORKERS - 1);
+	o->cfg.slow_worker = (int)w;
+	parse_delay(&o->cfg.slow_delay, "--straggler", colon + 1);
+}
+
 static void parse_args(int argc, char **argv, struct run_opts *o)
 {
 	static const struct option longopts[] = {
@@ -110,6 +153,9 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 		{ "seed", required_argument, NULL, 's' },    { "out", required_argument, NULL, 'o' },
 		{ "record-every", required_argument, NULL, 'R' },
 		{ "fault", required_argument, NULL, 'F' },
+		{ "net-delay", required_argument, NULL, 'D' },
+		{ "straggler", required_argument, NULL, 'S' },
+		{ "mpi-timeout", required_argument, NULL, 'T' },
 		{ "quiet", no_argument, NULL, 'q' },         { "help", no_argument, NULL, 'h' },
 		CLI_PROBLEM_LONGOPTS,                        { NULL, 0, NULL, 0 },
 	};
@@ -127,7 +173,13 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 		if (cli_problem_option(&o->cp, c, optarg))
 			continue;
 		switch (c) {
-		case 'w': o->cfg.workers = (unsigned)cli_u64_range(CMD, "--workers", optarg, 1, ASGD_MAX_WORKERS); break;
+		case 'w':
+			o->workers_flag = optarg;
+			o->cfg.workers = (unsigned)cli_u64_range(CMD, "--workers", optarg, 1, ASGD_MAX_WORKERS);
+			break;
+		case 'D': parse_delay(&o->cfg.net_delay, "--net-delay", optarg); break;
+		case 'S': parse_straggler(o, optarg); break;
+		case 'T': o->cfg.mpi_timeout_s = mpi_timeout(optarg); break;
 		case 'k': iters = optarg; break;
 		case 'e': eta = optarg; break;
 		case 'm': o->cfg.momentum = cli_double_range(CMD, "--momentum", optarg, nextafter(-1, 0), nextafter(1, 0), "a number in (-1, 1)"); break;
@@ -155,6 +207,14 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 	o->problem = o->cp.problem;
 	o->preset = o->cp.label;
 	o->cfg.mode = o->cp.engine_mode;
+	if (o->cfg.mode == ASGD_ENGINE_MPI && !o->mpi.on)
+		cli_usage_error(CMD, "--mode mpi runs under mpirun: 'mpirun -np N asgd run --mode mpi "
+				"...' (N−1 worker ranks)");
+	if (o->cfg.mode != ASGD_ENGINE_MPI &&
+	    (o->cfg.net_delay.kind != ASGD_WORK_NONE || o->cfg.slow_delay.kind != ASGD_WORK_NONE))
+		cli_usage_error(CMD, "--net-delay and --straggler delay MPI messages: they need "
+				"--mode mpi");
+	cli_mpi_workers(CMD, &o->mpi, &o->cfg, o->workers_flag);
 	o->cfg.problem = o->problem;
 	o->cfg.iters = iters ? cli_u64_range(CMD, "--iters", iters, 1, 1000000000)
 			     : asgd_problem_default_iters(o->problem);
@@ -166,7 +226,8 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 	record_stride(o, every);
 	if (asgd_engine_check_config(&o->cfg, err, sizeof(err)) != ASGD_OK)
 		cli_usage_error(CMD, "%s", err);
-	cli_prepare_out(CMD, o->out);
+	if (o->mpi.rank == 0) /* only rank 0 writes */
+		cli_prepare_out(CMD, o->out);
 	o->cfg.record_staleness = 1;
 	o->cfg.stop = cli_stop_flag();
 }
@@ -187,6 +248,9 @@ static void print_summary(const struct run_opts *o, const asgd_replicas *t,
 	printf("accounting  computed %llu = applied %llu + discarded %llu\n",
 	       (unsigned long long)t->computed, (unsigned long long)t->applied,
 	       (unsigned long long)t->discarded);
+	if (t->workers_lost)
+		printf("faults      %llu worker rank(s) fell silent past the MPI timeout and were "
+		       "given up on (summed over replicas)\n", (unsigned long long)t->workers_lost);
 	printf("throughput  %.0f updates/s over %.2f s of engine time\n",
 	       t->wall_s > 0 ? t->applied / t->wall_s : 0, t->wall_s);
 	if (sum)
@@ -205,6 +269,25 @@ static void print_summary(const struct run_opts *o, const asgd_replicas *t,
 		printf("   (last replica; summary.json has the optimum where known)\n");
 	}
 	printf("outputs   %s/{summary.json,moments.csv,staleness.csv}\n", o->out);
+}
+
+/* How the MPI run was set up: ranks, delays. */
+static cJSON *mpi_json(const struct run_opts *o)
+{
+	cJSON *j = cJSON_CreateObject();
+	char buf[64];
+
+	cJSON_AddNumberToObject(j, "ranks", o->mpi.size);
+	asgd_work_format(&o->cfg.net_delay, buf, sizeof(buf));
+	cJSON_AddStringToObject(j, "net_delay", buf);
+	if (o->cfg.slow_delay.kind != ASGD_WORK_NONE) {
+		cJSON_AddNumberToObject(j, "straggler", o->cfg.slow_worker);
+		asgd_work_format(&o->cfg.slow_delay, buf, sizeof(buf));
+		cJSON_AddStringToObject(j, "straggler_delay", buf);
+	}
+	cJSON_AddNumberToObject(j, "timeout_s",
+				o->cfg.mpi_timeout_s > 0 ? o->cfg.mpi_timeout_s : 30.0);
+	return j;
 }
 
 /* A data model's fit: the last replica's final loss and accuracy, beside the optimum when the
@@ -240,6 +323,8 @@ static int write_outputs(const struct run_opts *o, int argc, char **argv, const 
 
 	cJSON_AddStringToObject(root, "observe", o->cp.obs.spec);
 	cJSON_AddStringToObject(root, "fault", o->fault_spec ? o->fault_spec : "none");
+	if (o->mpi.on)
+		cJSON_AddItemToObject(root, "mpi", mpi_json(o));
 	if (asgd_problem_dataset(o->problem))
 		cJSON_AddItemToObject(root, "data", data_json(o, t));
 	/* rows at t = k: the engine has no SME clock of its own */
@@ -249,15 +334,32 @@ static int write_outputs(const struct run_opts *o, int argc, char **argv, const 
 	return rc;
 }
 
+static int run_master(struct run_opts *op, int argc, char **argv);
+
 int cli_run(int argc, char **argv)
 {
 	struct run_opts o;
+	int status;
+
+	memset(&o, 0, sizeof(o));
+	o.cfg.slow_worker = -1;
+	cli_mpi_start(CMD, &argc, &argv, &o.mpi);
+	parse_args(argc, argv, &o);
+	cli_mpi_serve(CMD, &o.mpi, &o.cfg); /* worker ranks stay there, and exit */
+	status = run_master(&o, argc, argv);
+	cli_mpi_end(&o.mpi);
+	cli_problem_free(&o.cp);
+	return status;
+}
+
+/* The run itself, on the only process or on MPI rank 0. */
+static int run_master(struct run_opts *op, int argc, char **argv)
+{
+	struct run_opts o = *op;
 	asgd_replicas t;
 	asgd_staleness_summary sum;
 	int have_sum, rc, status;
 
-	memset(&o, 0, sizeof(o));
-	parse_args(argc, argv, &o);
 	cli_catch_signals();
 	rc = asgd_replicas_run_observed(&o.cfg, o.replicas, &o.cp.obs,
 					o.quiet ? NULL : cli_replica_progress, NULL, NULL, NULL, &t);
@@ -265,7 +367,6 @@ int cli_run(int argc, char **argv)
 		cli_progress_end();
 	if (rc != ASGD_OK) {
 		fprintf(stderr, "asgd run: the engine failed: %s\n", asgd_strerror(rc));
-		cli_problem_free(&o.cp);
 		return CLI_EXIT_FAIL;
 	}
 	have_sum = cli_summarize(CMD, &t.staleness, &sum);
@@ -283,9 +384,9 @@ int cli_run(int argc, char **argv)
 			o.cfg.eta, o.preset);
 		status = CLI_EXIT_FAIL;
 	} else if (t.starved) {
-		fprintf(stderr, "asgd run: every worker left (--fault %s); the run stopped after %llu "
-				"updates, partial results written to %s\n", o.fault_spec,
-			(unsigned long long)t.applied, o.out);
+		fprintf(stderr, "asgd run: every worker left or was lost (--fault %s); the run "
+				"stopped after %llu updates, partial results written to %s\n",
+			o.fault_spec ? o.fault_spec : "none", (unsigned long long)t.applied, o.out);
 		status = CLI_EXIT_FAIL;
 	} else if (t.interrupted) {
 		fprintf(stderr, "asgd run: interrupted; partial results written to %s\n", o.out);
@@ -294,6 +395,5 @@ int cli_run(int argc, char **argv)
 	if (have_sum)
 		asgd_staleness_summary_free(&sum);
 	asgd_replicas_free(&t);
-	cli_problem_free(&o.cp);
 	return status;
 }

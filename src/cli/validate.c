@@ -34,6 +34,8 @@ static const char *const CMD = "validate";
 struct validate_opts {
 	struct cli_models m;		/* preset, eta, iters, paths, substeps, threads, seed, out */
 	struct cli_problem cp;		/* the problem (preset or data model), observable, mode */
+	struct cli_mpi mpi;		/* --mode mpi: this rank */
+	const char *workers_flag;
 	const char *work_spec;
 	asgd_engine_config cfg;
 	uint64_t replicas;
@@ -113,7 +115,10 @@ static void parse_args(int argc, char **argv, struct validate_opts *o)
 		if (cli_problem_option(&o->cp, c, optarg))
 			continue;
 		switch (c) {
-		case 'w': o->cfg.workers = (unsigned)cli_u64_range(CMD, "--workers", optarg, 1, ASGD_MAX_WORKERS); break;
+		case 'w':
+			o->workers_flag = optarg;
+			o->cfg.workers = (unsigned)cli_u64_range(CMD, "--workers", optarg, 1, ASGD_MAX_WORKERS);
+			break;
 		case 'W': o->work_spec = optarg; break;
 		case 'r': o->replicas = cli_u64_range(CMD, "--replicas", optarg, 2, 100000000); break;
 		case 'x': o->mixture_max = (unsigned)cli_u64_range(CMD, "--mixture-max", optarg, 1, ASGD_GEOMIX_MAX); break;
@@ -133,6 +138,10 @@ static void parse_args(int argc, char **argv, struct validate_opts *o)
 	cli_models_finish(CMD, &o->m, argc, argv);
 	o->cfg.problem = o->m.problem;
 	o->cfg.mode = o->cp.engine_mode;
+	if (o->cfg.mode == ASGD_ENGINE_MPI && !o->mpi.on)
+		cli_usage_error(CMD, "--mode mpi runs under mpirun: 'mpirun -np N asgd validate "
+				"--mode mpi ...' (N−1 worker ranks)");
+	cli_mpi_workers(CMD, &o->mpi, &o->cfg, o->workers_flag);
 	o->cfg.iters = o->m.iters;
 	o->cfg.eta = o->m.eta;
 	o->cfg.seed = o->m.seed;
@@ -411,7 +420,9 @@ int cli_validate(int argc, char **argv)
 	memset(&real, 0, sizeof(real));
 	memset(&f, 0, sizeof(f));
 	memset(m, 0, sizeof(m));
+	cli_mpi_start(CMD, &argc, &argv, &o.mpi);
 	parse_args(argc, argv, &o);
+	cli_mpi_serve(CMD, &o.mpi, &o.cfg); /* worker ranks stay there, and exit */
 	cli_catch_signals();
 	memset(&t, 0, sizeof(t));
 	rc = run_real(&o, argc, argv, &t, &f, &real, &dt);
@@ -435,5 +446,6 @@ int cli_validate(int argc, char **argv)
 	asgd_replicas_free(&t);
 	cli_models_free(&o.m);
 	cli_problem_free(&o.cp);
+	cli_mpi_end(&o.mpi);
 	return status;
 }

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * asgd/mpi.h — the parameter-server mode on MPI: the engine's semantics across processes.
+ *
+ * Launched as `mpirun -np N asgd run --mode mpi ...`: rank 0 is the master (the parameter
+ * server), ranks 1..N−1 are the workers 0..N−2. Two-sided messages only:
+ *
+ *   master → worker   PARAMS (replica, version v, x_v)  |  STOP (replica over)  |  FINISH
+ *   worker → master   GRAD (v, batch, gradients computed so far, g)
+ *
+ * A worker holds one gradient in flight: it computes on the x_v it was sent, spends its work and
+ * its injected network delay, sends (g, v), and waits for the next parameters. The master takes
+ * gradients in arrival order, applies x_{k+1} = x_k − ηg (with momentum if asked), records
+ * τ_k = k − v exactly as master mode does, and answers the sender with x_{k+1}. Each worker
+ * draws from the stream (seed, replica·2^11 + worker) — the same as a thread of master mode — so
+ * the same seed gives the same gradient samples per worker, and with one worker an MPI run is
+ * bit for bit the threaded run.
+ *
+ * Why not one-sided reads (a passive-target window, MPI_Get without the master): it would give
+ * Hogwild-like inconsistent reads, but MPI leaves a Get concurrent with a Put to the same bytes
+ * undefined unless both go through MPI_Accumulate/MPI_Get_accumulate, which on one machine cost
+ * more than the message they replace; and the paper's model, and validate, are about the
+ * consistent-read parameter server. The threaded Hogwild mode measures inconsistent reads.
+ *
+ * Faults: a worker rank that dies is noticed by the master as silence: when a worker with a
+ * gradient due has not been heard from for cfg.mpi_timeout_s, it is counted lost and no longer
+ * waited for; when every worker is lost or has left, the run ends `starved`, flagged partial.
+ * Open MPI's mpirun kills the whole job when one rank exits with an error unless it is started
+ * with `--mca orte_abort_on_non_zero_status 0` (or OMPI_MCA_orte_abort_on_non_zero_status=0);
+ * the commands set nothing for you.
+ *
+ * Built only when CMake finds MPI (ASGD_HAVE_MPI); otherwise every function here returns
+ * ASGD_ENOTFOUND, and the threaded modes are unaffected.
+ */
+#ifndef ASGD_MPI_H
+#define ASGD_MPI_H
+
+#include "asgd/engine.h"
+
+/** asgd_mpi_available - 1 when this build has MPI, 0 otherwise. */
+int asgd_mpi_available(void);
+
+/**
+ * asgd_mpi_init() - MPI_Init (funneled threads), errors returned rather than fatal.
+ * @rank, @size: this process's rank and the number of ranks.
+ * Return: ASGD_OK; ASGD_ENOTFOUND without MPI; ASGD_EINVAL when MPI could not start.
+ */
+int asgd_mpi_init(int *argc, char ***argv, int *rank, int *size);
+
+/** asgd_mpi_finalize() - MPI_Finalize; a no-op without MPI or before asgd_mpi_init(). */
+void asgd_mpi_finalize(void);
+
+/**
+ * asgd_mpi_serve() - a worker rank's whole life: answer PARAMS with gradients of cfg->problem
+ * (cfg's seed, batch, schedule, work, delays and fault apply; its mode, workers and iters do
+ * not) until the master says FINISH. A worker whose fault says leave exits the process (a rank
+ * that dies), with status 3.
+ * Return: ASGD_OK after FINISH; ASGD_EIO when the master is gone; ASGD_ENOMEM; ASGD_ENOTFOUND
+ * without MPI.
+ */
+int asgd_mpi_serve(const asgd_engine_config *cfg);
+
+/**
+ * asgd_mpi_finish() - rank 0: tell every worker rank to return from asgd_mpi_serve().
+ * Return: ASGD_OK, or ASGD_ENOTFOUND without MPI.
+ */
+int asgd_mpi_finish(void);
+
+#endif /* ASGD_MPI_H */

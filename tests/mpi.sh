@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# mpi.sh — the parameter-server mode on MPI, with 4 ranks on one machine (--oversubscribe):
+# accounting across ranks, outputs written by rank 0 only, the same seed giving the same
+# gradient samples per worker (one worker under MPI is bit for bit one thread), a straggler that
+# shows in the per-worker staleness table, a worker rank that dies (noticed by the timeout, the
+# run goes on; all dead: stopped and flagged partial, no hang), validate under mpirun, SIGTERM,
+# and the usage errors.
+# usage: tests/mpi.sh PATH/TO/asgd PATH/TO/mpirun
+asgd=${1:?usage: mpi.sh PATH/TO/asgd PATH/TO/mpirun}
+mpirun=${2:?usage: mpi.sh PATH/TO/asgd PATH/TO/mpirun}
+. "$(dirname "$0")/lib.sh"
+py=${PYTHON:-/usr/bin/python3}
+[ -x "$py" ] || py=python3
+# CI runs as root, which Open MPI refuses without these; a rank that dies must not take the
+# others down with it (mpirun's default), or there would be nothing to notice.
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_orte_abort_on_non_zero_status=0 OMPI_MCA_rmaps_base_oversubscribe=1
+mpi() { timeout 120 "$mpirun" --oversubscribe -np "$@"; }
+
+# ---- 4 ranks: accounting, rank 0's outputs, the run's shape -----------------------------------
+if mpi 4 "$asgd" run --mode mpi --preset fig4 --replicas 20 --iters 500 --work exp:50us \
+     --quiet --out "$tmp/m4"; then
+  s="$tmp/m4/summary.json"
+  $py - "$s" <<'PY' && ok || fail "4 ranks: summary"
+import json, sys
+d = json.load(open(sys.argv[1]))
+a = d["accounting"]
+assert d["mode"] == "mpi" and d["workers"] == 3 and d["mpi"]["ranks"] == 4, d
+assert a["computed"] == a["applied"] + a["discarded"] and a["applied"] == 20 * 500, a
+assert a["discarded"] <= 3 * 20, a                       # at most one per worker per replica
+st = d["staleness"]
+assert len(st["workers"]) == 3 and all(w["count"] > 0 for w in st["workers"]), st["workers"]
+assert 0 < st["mu_hat"] < 1 and d["replicas"] == 20 and not d["partial"], d
+PY
+  [ "$(wc -l <"$tmp/m4/moments.csv")" -eq 502 ] && ok || fail "4 ranks: moments.csv rows"
+  [ -s "$tmp/m4/staleness.csv" ] && ok || fail "4 ranks: staleness.csv"
+else
+  fail "4 ranks: exit $?"
+fi
+
+# ---- the same seed, the same samples: one MPI worker is one thread, bit for bit --------------
+mpi 2 "$asgd" run --mode mpi --preset fig6 --replicas 4 --iters 300 --work none --seed 9 \
+  --quiet --out "$tmp/one-mpi" && \
+  "$asgd" run --preset fig6 --workers 1 --replicas 4 --iters 300 --work none --seed 9 \
+  --quiet --out "$tmp/one-thread" && cmp -s "$tmp/one-mpi/moments.csv" "$tmp/one-thread/moments.csv" \
+  && ok || fail "one MPI worker and one thread differ"
+
+# ---- a straggler shows in the per-worker staleness -------------------------------------------
+if mpi 4 "$asgd" run --mode mpi --preset fig4 --replicas 5 --iters 600 --work exp:50us \
+     --straggler 1:fixed:2ms --quiet --out "$tmp/slow"; then
+  $py - "$tmp/slow/summary.json" <<'PY' && ok || fail "straggler: per-worker staleness"
+import json, sys
+d = json.load(open(sys.argv[1]))
+w = {x["worker"]: x for x in d["staleness"]["workers"]}
+assert d["mpi"]["straggler"] == 1, d["mpi"]
+# the slow worker applies far fewer gradients, each far staler
+assert w[1]["count"] * 5 < min(w[0]["count"], w[2]["count"]), w
+assert w[1]["mean"] > 5 * max(w[0]["mean"], w[2]["mean"]), w
+PY
+else
+  fail "straggler: exit $?"
+fi
+
+# ---- a worker rank dies: noticed, the others carry on; all dead: partial, no hang -------------
+if mpi 4 "$asgd" run --mode mpi --preset fig4 --replicas 2 --iters 1500 --work exp:50us \
+     --fault leave:1:40 --mpi-timeout 1s --quiet --out "$tmp/dead1"; then
+  $py - "$tmp/dead1/summary.json" <<'PY' && ok || fail "one rank dies: summary"
+import json, sys
+d = json.load(open(sys.argv[1]))
+a = d["accounting"]
+assert a["computed"] == a["applied"] + a["discarded"] and a["applied"] == 3000, a
+assert d["workers_lost"] >= 1 and not d["partial"], d
+PY
+else
+  fail "one rank dies: exit $?"
+fi
+mpi 2 "$asgd" run --mode mpi --preset fig4 --replicas 3 --iters 1000 --work exp:50us \
+  --fault leave:0:40 --mpi-timeout 1s --quiet --out "$tmp/dead-all" 2>"$tmp/err"
+rc=$?
+# (with orte_abort_on_non_zero_status=0 mpirun's own status does not carry rank 0's exit 1)
+[ $rc -ne 124 ] && ok || fail "all ranks die: a hang"
+grep -q "every worker left or was lost" "$tmp/err" && ok || fail "all ranks die: message: $(cat "$tmp/err")"
+if [ -s "$tmp/dead-all/summary.json" ]; then
+  $py - "$tmp/dead-all/summary.json" <<'PY' && ok || fail "all ranks die: summary"
+import json, sys
+d = json.load(open(sys.argv[1]))
+a = d["accounting"]
+assert d["partial"] and d["starved"] and a["applied"] == 39, d
+assert a["computed"] == a["applied"] + a["discarded"], a
+PY
+else
+  fail "all ranks die: no summary.json"
+fi
+
+# ---- validate under mpirun ---------------------------------------------------------------------
+if mpi 3 "$asgd" validate --mode mpi --preset fig4 --replicas 40 --iters 200 --paths 256 \
+     --work exp:50us --quiet --out "$tmp/v"; then
+  [ "$($py -c "import json,sys; print(json.load(open(sys.argv[1]))['settings']['workers'])" "$tmp/v/validation.json" 2>/dev/null)" = "2" ] \
+    && ok || fail "validate: workers in validation.json"
+  [ -s "$tmp/v/real/moments.csv" ] && [ -s "$tmp/v/sme-asgd/moments.csv" ] && ok || fail "validate: files"
+else
+  fail "validate under mpirun: exit $?"
+fi
+
+# ---- SIGTERM to mpirun: rank 0 writes a partial result, everyone exits ------------------------
+"$mpirun" --oversubscribe -np 3 "$asgd" run --mode mpi --preset fig4 --replicas 100000 \
+  --iters 1000 --work exp:200us --quiet --out "$tmp/term" 2>/dev/null &
+pid=$!
+sleep 2
+kill -TERM $pid
+t0=$SECONDS
+wait $pid
+rc=$?
+[ $((SECONDS - t0)) -le 30 ] && ok || fail "SIGTERM: took $((SECONDS - t0)) s"
+if [ -s "$tmp/term/summary.json" ]; then
+  [ "$(json_get "$tmp/term/summary.json" "['partial']")" = "True" ] && ok || fail "SIGTERM: not partial (exit $rc)"
+else
+  echo "mpi: mpirun ended the job on SIGTERM before rank 0 wrote (exit $rc); Open MPI's choice" >&2
+fi
+
+# ---- usage -------------------------------------------------------------------------------------
+expect_usage "--mode mpi needs a master and at least one worker rank" run --mode mpi
+expect_usage "--net-delay and --straggler delay MPI messages" run --net-delay exp:1ms
+expect_usage "--mpi-timeout '0s' is not allowed" run --mpi-timeout 0s
+"$mpirun" --oversubscribe -np 1 "$asgd" run --mode mpi --quiet --out "$tmp/np1" 2>"$tmp/err"
+grep -q "needs a master and at least one worker" "$tmp/err" && ok || fail "np 1: $(cat "$tmp/err")"
+mpi 3 "$asgd" run --mode mpi --workers 5 --quiet --out "$tmp/w5" 2>"$tmp/err"
+grep -q "does not match the 2 worker ranks" "$tmp/err" && ok || fail "--workers mismatch: $(head -3 "$tmp/err")"
+
+finish mpi
