@@ -40,7 +40,7 @@ expect_usage "bad.csv:2" fit "$tmp/bad.csv"
 
 # ---- help on every command --------------------------------------------------------------
 for c in "" run fit; do
-  if "$asgd" $c --help | grep -q "usage: asgd"; then ok; else fail "asgd $c --help"; fi
+  if grep -q "usage: asgd" <<<"$("$asgd" $c --help)"; then ok; else fail "asgd $c --help"; fi
 done
 
 # ---- a small run writes complete outputs whose numbers add up ---------------------------

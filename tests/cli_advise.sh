@@ -15,7 +15,7 @@ is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a
 "$asgd" advise --help >"$tmp/help" 2>&1 && grep -q "usage: asgd advise" "$tmp/help" &&
   grep -q -- "--probe-replicas P" "$tmp/help" && grep -q -- "--momentum BETA" "$tmp/help" &&
   ok || fail "advise --help"
-"$asgd" --help | grep -q "advise" && ok || fail "asgd --help lists advise"
+grep -q "advise" <<<"$("$asgd" --help)" && ok || fail "asgd --help lists advise"
 
 # ---- bad input: exit 2, the message names the value --------------------------------------
 expect_usage "--preset 'nosuch' is unknown" advise --preset nosuch

@@ -15,7 +15,7 @@ is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a
 "$asgd" batch --help >"$tmp/help" 2>&1 && grep -q -- "--gamma G" "$tmp/help" &&
   grep -q -- "--constant-batch B" "$tmp/help" && grep -q -- "--horizon K" "$tmp/help" && ok ||
   fail "batch --help"
-"$asgd" --help | grep -q "^  batch " && ok || fail "asgd --help lists batch"
+grep -q "^  batch " <<<"$("$asgd" --help)" && ok || fail "asgd --help lists batch"
 
 # ---- bad input: exit 2, the message names the value --------------------------------------
 expect_usage "--gamma '0' is not allowed" batch --gamma 0

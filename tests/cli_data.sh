@@ -34,8 +34,8 @@ expect_usage "ragged.csv:2" run --model squares --data "$tmp/ragged.csv"
 head -c 300 /dev/urandom >"$tmp/binary.svm"
 expect_usage "binary.svm:" run --model logistic --data "$tmp/binary.svm"
 expect_usage "rcv1" run --model hinge --data rcv1:n=0
-"$asgd" run --help | grep -q -- "--model LOSS" && ok || fail "run --help lists --model"
-"$asgd" validate --help | grep -q -- "--observe WHAT" && ok || fail "validate --help lists --observe"
+grep -q -- "--model LOSS" <<<"$("$asgd" run --help)" && ok || fail "run --help lists --model"
+grep -q -- "--observe WHAT" <<<"$("$asgd" validate --help)" && ok || fail "validate --help lists --observe"
 
 # ---- every mode on a synthetic sparse set: accounting and a falling loss ----------------------
 for mode in master master-inplace hogwild; do

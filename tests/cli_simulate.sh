@@ -9,7 +9,7 @@ asgd=${1:?usage: cli_simulate.sh PATH/TO/asgd}
 json_get() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval('d'+sys.argv[2]))" "$@"; }
 
 # ---- help --------------------------------------------------------------------------------
-"$asgd" simulate --help | grep -q "usage: asgd simulate" && ok || fail "simulate --help"
+grep -q "usage: asgd simulate" <<<"$("$asgd" simulate --help)" && ok || fail "simulate --help"
 
 # ---- bad input: exit 2, the message names the value ------------------------------------
 o=(--out "$tmp/bad" --quiet)

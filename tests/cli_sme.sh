@@ -7,7 +7,7 @@
 asgd=${1:?usage: cli_sme.sh PATH/TO/asgd}
 . "$(dirname "$0")/lib.sh"
 
-"$asgd" sme --help | grep -q "usage: asgd sme" && ok || fail "sme --help"
+grep -q "usage: asgd sme" <<<"$("$asgd" sme --help)" && ok || fail "sme --help"
 
 o=(--out "$tmp/bad" --quiet)
 m=(--model sme-asgd)

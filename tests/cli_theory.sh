@@ -5,7 +5,7 @@
 asgd=${1:?usage: cli_theory.sh PATH/TO/asgd}
 . "$(dirname "$0")/lib.sh"
 
-"$asgd" theory --help | grep -q "usage: asgd theory" && ok || fail "theory --help"
+grep -q "usage: asgd theory" <<<"$("$asgd" theory --help)" && ok || fail "theory --help"
 
 expect_usage "--a '0' is not allowed" theory --a 0 --out "$tmp/x"
 expect_usage "--a '-2' is not allowed" theory --a -2 --out "$tmp/x"
