@@ -76,8 +76,11 @@ hs=$(dirname "$(readlink -f /usr/share/doc/liblinear-tools/examples/heart_scale 
 if command -v liblinear-train >/dev/null && [ -r "$hs" ]; then
   liblinear-train -s 0 -c 1 -e 1e-8 -q "$hs" "$tmp/hs.model" >/dev/null
   f_lib=$($py "$root/scripts/liblinear_objective.py" "$hs" "$tmp/hs.model" 1)
+  # The final iterate of constant-step SGD sits above the optimum by a noise floor ∝ η/B: with
+  # B = 1 it is 0.1–1.1% here (one CI run gave 1.11%), with B = 16 0.01–0.08% over six seeds,
+  # so the 1% check below has room to spare and still fails for a wrong objective or gradient.
   if "$asgd" run --model logistic --data heart_scale --C 1 --workers 4 --work none \
-       --replicas 1 --iters 200000 --eta 0.01 --seed 3 --quiet --out "$tmp/hs"; then
+       --replicas 1 --iters 200000 --eta 0.01 --batch 16 --seed 3 --quiet --out "$tmp/hs"; then
     f_asgd=$(json_get "$tmp/hs/summary.json" "['data']['final_loss']")
     f_opt=$(json_get "$tmp/hs/summary.json" "['data']['optimum_loss']")
     $py -c "import sys; a,l=float(sys.argv[1]),float(sys.argv[2]); sys.exit(0 if abs(a-l)/l < 0.01 else 1)" \
