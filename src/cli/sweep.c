@@ -61,6 +61,8 @@ static void usage(void)
 	       "  --paths P          MSGD paths per M (default 5000)\n"
 	       "  --threads T        MSGD compute threads, 0 = all CPUs (default 0)\n"
 	       "  --seed S           seed of the engine and MSGD streams (default 1)\n"
+	       "  (--mode mpi is not taken: each M needs its own mpirun -np M+1; see\n"
+	       "   scripts/mpi-compare.sh)\n"
 	       "  --out DIR          output directory (default out/sweep)\n"
 	       "  --quiet            no progress, no table on stdout\n"
 	       "  --help             this text\n\n"
@@ -129,7 +131,8 @@ static void parse_args(int argc, char **argv, struct sweep_opts *o)
 		{ "target", required_argument, NULL, 'T' },  { "paths", required_argument, NULL, 'P' },
 		{ "threads", required_argument, NULL, 't' }, { "seed", required_argument, NULL, 's' },
 		{ "out", required_argument, NULL, 'o' },     { "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
+		{ "help", no_argument, NULL, 'h' },          { "mode", required_argument, NULL, 'M' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *iters = NULL, *eta = NULL, *workers = "1,2,4,8,16";
 	char err[256];
@@ -147,6 +150,12 @@ static void parse_args(int argc, char **argv, struct sweep_opts *o)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'M':
+			/* One process cannot be several mpirun jobs: each M needs -np M+1 of its own. */
+			cli_usage_error(CMD, "--mode '%s' is not supported by sweep, which runs the "
+					"threaded master mode at every M; for MPI ranks run 'mpirun -np "
+					"M+1 asgd run --mode mpi' per M, as scripts/mpi-compare.sh does",
+					optarg);
 		case 'w': workers = optarg; break;
 		case 'p': o->preset = optarg; break;
 		case 'W': o->work_spec = optarg; break;
