@@ -343,8 +343,8 @@ static void fill_model(asgd_problem *p, double *y, double *reg)
 		for (size_t e = 0; e < row_len(dm, i); e++)
 			norm2 += a[e] * a[e];
 		lmax = fmax(lmax, smooth * norm2);
-		if (row_len(dm, i) > dm->max_support)
-			dm->max_support = row_len(dm, i);
+		if (i == 0 || row_len(dm, i) > p->max_support)
+			p->max_support = row_len(dm, i);
 	}
 	p->eta = lmax > 1 ? 1 / lmax : 1;
 	p->mu = 0;

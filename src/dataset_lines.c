@@ -189,32 +189,12 @@ int asgd__lines_next(asgd__line_reader *lr, char **line, size_t *n, char *err, s
 	}
 }
 
-/* @tok[0..n) as it may be quoted in a message: printable ASCII kept, other bytes as \xHH. */
-static void quote_token(const char *tok, size_t n, char *q, size_t qlen)
-{
-	size_t k = 0;
-
-	for (size_t i = 0; i < n && i < QUOTE_MAX && k + 5 < qlen; i++) {
-		unsigned char c = (unsigned char)tok[i];
-
-		if (c >= 0x20 && c < 0x7f && c != '\'' && c != '\\')
-			q[k++] = (char)c;
-		else
-			k += (size_t)snprintf(q + k, qlen - k, "\\x%02x", c);
-	}
-	if (n > QUOTE_MAX && k + 4 < qlen) {
-		memcpy(q + k, "...", 3);
-		k += 3;
-	}
-	q[k] = '\0';
-}
-
 int asgd__lines_syntax_error(const asgd__line_reader *lr, size_t col, const char *tok, size_t n,
 			      char *err, size_t errlen, const char *what)
 {
 	char q[QUOTE_MAX * 4 + 8];
 
-	quote_token(tok, n, q, sizeof(q));
+	asgd_quote(tok, n, QUOTE_MAX, q, sizeof(q));
 	return asgd__ds_fail(err, errlen, ASGD_EPARSE, "%s:%zu:%zu: found '%s', expected %s",
 			     lr->path, lr->lineno, col + 1, q, what);
 }

@@ -88,7 +88,6 @@ struct engine {
 	const asgd_engine_config *cfg;
 	const asgd_problem *problem;
 	size_t dim, n;
-	unsigned batch;
 	unsigned spin_rounds, yield_rounds;
 	unsigned retire_batch;
 	struct snapshot *current;  /* published; written by the master only */
@@ -526,56 +525,48 @@ static int apply_update_live(struct engine *eng, const struct asgd__sparse_grad 
 	return probe == 0.0;
 }
 
-static int master_loop_live(struct engine *eng, asgd_engine_result *res)
+/* Snapshot mode: x_{k+1} written straight into a fresh snapshot, then published. Returns 1, 0
+ * when x_{k+1} is not finite, or ASGD_ENOMEM when no snapshot could be had (nothing applied). */
+static int apply_snapshot(struct engine *eng, const struct worker *w, uint64_t k)
 {
-	const asgd_engine_config *cfg = eng->cfg;
-	uint64_t k = 0;
+	struct snapshot *next = snapshot_get(eng);
+	int finite;
 
-	while (k < cfg->iters) {
-		struct worker *w = next_gradient(eng);
-		int finite;
+	if (!next)
+		return ASGD_ENOMEM;
+	next->version = k + 1;
+	finite = apply_update(eng, eng->current->x, w->g, next->x);
+	snapshot_publish(eng, next);
+	return finite;
+}
 
-		if (!w) {
-			no_gradient(eng, res);
-			break;
-		}
-		if (res->tau) {
-			res->tau[k] = k - w->version;
-			res->worker[k] = w->id;
-		}
-		res->evaluations += w->batch;
-		res->coords_written += w->sg.nnz;
-		finite = apply_update_live(eng, &w->sg, k);
-		release_slot(w);
-		k++;
-		if (cfg->trajectory && k % asgd__engine_stride(cfg) == 0)
-			asgd__live_copy(cfg->trajectory + k / asgd__engine_stride(cfg) * eng->dim,
-					eng->live, eng->dim);
-		if (!finite) {
-			res->diverged = 1;
-			break;
-		}
-	}
-	res->applied = k;
-	return ASGD_OK;
+/* x_k into its trajectory row, when it has one. */
+static void record_row(struct engine *eng, uint64_t k)
+{
+	double *row = asgd__trajectory_row(eng->cfg, k, eng->dim);
+
+	if (!row)
+		return;
+	if (eng->live)
+		asgd__live_copy(row, eng->live, eng->dim);
+	else
+		memcpy(row, eng->current->x, eng->dim * sizeof(double));
 }
 
 static int master_loop(struct engine *eng, asgd_engine_result *res)
 {
-	const asgd_engine_config *cfg = eng->cfg;
 	uint64_t k = 0;
 
-	while (k < cfg->iters) {
+	while (k < eng->cfg->iters) {
 		struct worker *w = next_gradient(eng);
-		struct snapshot *next;
 		int finite;
 
 		if (!w) {
 			no_gradient(eng, res);
 			break;
 		}
-		next = snapshot_get(eng);
-		if (!next) {
+		finite = eng->live ? apply_update_live(eng, &w->sg, k) : apply_snapshot(eng, w, k);
+		if (finite < 0) {
 			res->applied = k;
 			res->discarded++; /* the gradient in w, dequeued but never applied */
 			return ASGD_ENOMEM;
@@ -585,15 +576,9 @@ static int master_loop(struct engine *eng, asgd_engine_result *res)
 			res->worker[k] = w->id;
 		}
 		res->evaluations += w->batch;
-		res->coords_written += eng->dim;
-		next->version = k + 1;
-		finite = apply_update(eng, eng->current->x, w->g, next->x);
-		snapshot_publish(eng, next);
+		res->coords_written += eng->live ? w->sg.nnz : eng->dim;
 		release_slot(w);
-		k++;
-		if (cfg->trajectory && k % asgd__engine_stride(cfg) == 0)
-			memcpy(cfg->trajectory + k / asgd__engine_stride(cfg) * eng->dim, next->x,
-			       eng->dim * sizeof(double));
+		record_row(eng, ++k);
 		if (!finite) {
 			res->diverged = 1;
 			break;
@@ -714,7 +699,6 @@ static int engine_init(struct engine *eng, const asgd_engine_config *cfg, asgd_e
 	eng->problem = cfg->problem;
 	eng->dim = asgd_problem_dim(cfg->problem);
 	eng->n = asgd_problem_components(cfg->problem);
-	eng->batch = cfg->batch ? cfg->batch : 1;
 	eng->spin_rounds = (long)cfg->workers + 1 <= ncpu ? SPIN_ROUNDS : 0;
 	eng->yield_rounds = YIELD_ROUNDS;
 	eng->retire_batch = RETIRE_BYTES / (sizeof(struct snapshot) + eng->dim * sizeof(double));
@@ -779,7 +763,7 @@ int asgd_engine_run(const asgd_engine_config *cfg, asgd_engine_result *res)
 		rc = start_workers(&eng, &started);
 	t0 = asgd_now_ns();
 	if (rc == ASGD_OK)
-		rc = eng.live ? master_loop_live(&eng, res) : master_loop(&eng, res);
+		rc = master_loop(&eng, res);
 	res->wall_s = (asgd_now_ns() - t0) * 1e-9;
 	stop_workers(&eng, started, res);
 	collect_worker_counts(&eng, started, res);

@@ -207,11 +207,12 @@ void asgd__check_accounting(const asgd_engine_result *res, const char *who)
 	abort();
 }
 
-asgd_fault_kind asgd__fault_strike(const asgd_engine_config *cfg, unsigned id, uint64_t computed)
+asgd_fault_kind asgd__fault_strike_slow(const asgd_engine_config *cfg, unsigned id,
+					uint64_t computed)
 {
 	const asgd_engine_fault *f = &cfg->fault;
 
-	if (f->kind == ASGD_FAULT_NONE || f->worker != id || f->after != computed)
+	if (f->worker != id || f->after != computed)
 		return ASGD_FAULT_NONE;
 	if (f->kind == ASGD_FAULT_STALL)
 		asgd_work_spend(f->stall_ns);

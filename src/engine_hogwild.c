@@ -87,6 +87,7 @@ static int land_update(struct hw_worker *w, uint64_t v, unsigned batch)
 {
 	struct hogwild *hw = w->hw;
 	const asgd_engine_config *cfg = hw->cfg;
+	double *row;
 	uint64_t k;
 	int finite;
 
@@ -105,9 +106,8 @@ static int land_update(struct hw_worker *w, uint64_t v, unsigned batch)
 		hw->res->tau[k] = k - v;
 		hw->res->worker[k] = w->id;
 	}
-	if (cfg->trajectory && (k + 1) % asgd__engine_stride(cfg) == 0)
-		asgd__live_copy(cfg->trajectory + (k + 1) / asgd__engine_stride(cfg) * hw->dim,
-				hw->x, hw->dim);
+	if ((row = asgd__trajectory_row(cfg, k + 1, hw->dim)) != NULL)
+		asgd__live_copy(row, hw->x, hw->dim);
 	if (!finite) {
 		atomic_store_explicit(&hw->diverged, 1, memory_order_relaxed);
 		atomic_store_explicit(&hw->done, 1, memory_order_relaxed);

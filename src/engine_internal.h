@@ -60,10 +60,15 @@ unsigned asgd__engine_max_batch(const asgd_engine_config *cfg);
 /* The batch of a gradient computed on version @v. */
 unsigned asgd__engine_batch_for(const asgd_engine_config *cfg, uint64_t v);
 
-/* Updates between trajectory rows: record_every, where 0 means 1. */
-static inline uint64_t asgd__engine_stride(const asgd_engine_config *cfg)
+/* The trajectory row that receives x_k: NULL when no trajectory is kept or k is not a multiple
+ * of record_every (0 meaning 1). */
+static inline double *asgd__trajectory_row(const asgd_engine_config *cfg, uint64_t k, size_t dim)
 {
-	return cfg->record_every ? cfg->record_every : 1;
+	uint64_t stride = cfg->record_every ? cfg->record_every : 1;
+
+	if (!cfg->trajectory || k % stride != 0)
+		return NULL;
+	return cfg->trajectory + k / stride * dim;
 }
 
 /* Copy @live (dim values) into @x with relaxed loads. */
@@ -92,7 +97,17 @@ int asgd__start_thread(pthread_t *thread, void *(*fn)(void *), void *arg, const 
 /* What the fault of @cfg does to a worker with id @id that has just computed its @computed-th
  * gradient: ASGD_FAULT_NONE (carry on), ASGD_FAULT_STALL (after having slept) or
  * ASGD_FAULT_LEAVE (the caller must count the gradient discarded and leave). */
-asgd_fault_kind asgd__fault_strike(const asgd_engine_config *cfg, unsigned id, uint64_t computed);
+asgd_fault_kind asgd__fault_strike_slow(const asgd_engine_config *cfg, unsigned id,
+					uint64_t computed);
+
+static inline asgd_fault_kind asgd__fault_strike(const asgd_engine_config *cfg, unsigned id,
+						 uint64_t computed)
+{
+	/* Per gradient, on every worker: the common case (no fault) costs one compare. */
+	if (cfg->fault.kind == ASGD_FAULT_NONE)
+		return ASGD_FAULT_NONE;
+	return asgd__fault_strike_slow(cfg, id, computed);
+}
 
 /* With cfg->record_staleness, room in res for the τ and the worker of every update:
  * ASGD_OK or ASGD_ENOMEM (what was allocated is freed by asgd_engine_result_free). */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "asgd/error.h"
+#include "asgd/parse.h"
 
 static const char *const model_names[ASGD_MODEL_COUNT] = {
 	[ASGD_MODEL_ASGD] = "asgd",
@@ -101,22 +102,6 @@ static int parse_row(const char *line, unsigned long long *k, unsigned long long
 	return *end ? -1 : 0;
 }
 
-/* @line for a message: at most 40 characters, non-printable bytes as \xNN, no newline. */
-static void quote_row(const char *line, char *out, size_t len)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; line[i] && line[i] != '\n' && i < 40 && o + 5 < len; i++) {
-		unsigned char c = (unsigned char)line[i];
-
-		if (c >= 0x20 && c < 0x7f)
-			out[o++] = (char)c;
-		else
-			o += (size_t)snprintf(out + o, len - o, "\\x%02x", c);
-	}
-	out[o] = '\0';
-}
-
 static int grow(uint32_t **size, size_t *cap)
 {
 	size_t ncap = *cap ? 2 * *cap : 256;
@@ -161,7 +146,7 @@ int asgd_batch_schedule_read(const char *path, uint32_t max_batch, uint32_t **si
 			   (max_batch && b > max_batch)) {
 			char got[200];
 
-			quote_row(s, got, sizeof(got));
+			asgd_quote(s, strcspn(s, "\r\n"), 40, got, sizeof(got));
 			snprintf(err, errlen, "%s:%zu: found '%s', expected 'k,B' with k = %zu and an "
 				 "integer batch 1 <= B <= %u", path, lineno, got, n,
 				 max_batch ? max_batch : UINT32_MAX);

@@ -385,8 +385,7 @@ static int apply(struct master *m, const double *g)
 
 static void record(struct master *m, uint64_t k, unsigned w)
 {
-	const asgd_engine_config *cfg = m->cfg;
-	uint64_t S = asgd__engine_stride(cfg);
+	double *row = asgd__trajectory_row(m->cfg, k + 1, m->dim);
 
 	if (m->res->tau) {
 		m->res->tau[k] = k - (uint64_t)m->in[G_VERSION];
@@ -394,8 +393,8 @@ static void record(struct master *m, uint64_t k, unsigned w)
 	}
 	m->res->evaluations += (uint64_t)m->in[G_BATCH];
 	m->res->coords_written += m->dim;
-	if (cfg->trajectory && (k + 1) % S == 0)
-		memcpy(cfg->trajectory + (k + 1) / S * m->dim, m->x, m->dim * sizeof(double));
+	if (row)
+		memcpy(row, m->x, m->dim * sizeof(double));
 }
 
 static void master_loop(struct master *m)

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -254,4 +255,24 @@ int asgd_parse_u64_list(const char *s, uint64_t *out, size_t cap, size_t *n)
 	}
 	*n = count;
 	return ASGD_OK;
+}
+
+char *asgd_quote(const char *s, size_t n, size_t max, char *out, size_t len)
+{
+	size_t k = 0, i;
+
+	for (i = 0; i < n && i < max && k + 5 < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\'' && c != '\\')
+			out[k++] = (char)c;
+		else
+			k += (size_t)snprintf(out + k, len - k, "\\x%02x", c);
+	}
+	if (i < n && k + 4 < len) {
+		memcpy(out + k, "...", 3);
+		k += 3;
+	}
+	out[k] = '\0';
+	return out;
 }

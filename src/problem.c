@@ -62,6 +62,7 @@ int asgd__problem_alloc(const struct family *fam, size_t dim, size_t n, struct l
 	p->fam = fam;
 	p->dim = dim;
 	p->n = n;
+	p->max_support = dim;
 	*cursor = p->mem;
 	p->x0 = asgd__problem_take(cursor, dim);
 	*out = p;
@@ -1085,7 +1086,7 @@ size_t asgd_problem_support(const asgd_problem *p, size_t i, const uint32_t **id
 
 size_t asgd_problem_max_support(const asgd_problem *p)
 {
-	return p->fam->support ? p->u.dm.max_support : p->dim;
+	return p->max_support;
 }
 
 int asgd_problem_is_sparse(const asgd_problem *p)

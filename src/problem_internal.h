@@ -72,12 +72,12 @@ struct datamodel {
 	double positive;	/* the class mapped to +1 (classification) */
 	const double *y;	/* n targets: ±1 for classification */
 	const double *reg;	/* dim: λ n / c_j, 0 for features never stored */
-	size_t max_support;	/* the most features stored in one row */
 };
 
 struct asgd_problem {
 	const struct family *fam;
 	size_t dim, n;
+	size_t max_support;	/* the largest support of a ∇f_i: dim, or less for sparse data */
 	double eta, mu;
 	uint64_t iters;
 	double *x0;

@@ -20,6 +20,7 @@
 #include <gsl/gsl_cdf.h>
 
 #include "asgd/error.h"
+#include "asgd/parse.h"
 #include "asgd/staleness.h"
 
 /* Two-sided 95% normal quantile, Φ⁻¹(0.975). */
@@ -424,26 +425,9 @@ static bool parse_u64_field(const char *b, const char *e, uint64_t *out)
 }
 
 /* The offending text for an error message, cut short so that a binary file gives one line. */
-/* @line for a message, in @buf: non-printable bytes as \xNN (a binary file must not put
- * control characters on the terminal), cut with "..." to fit. */
 static const char *shown(const char *line, char *buf, size_t len)
 {
-	size_t o = 0;
-
-	for (size_t i = 0; line[i]; i++) {
-		unsigned char c = (unsigned char)line[i];
-
-		if (o + 8 >= len) {
-			snprintf(buf + o, len - o, "...");
-			return buf;
-		}
-		if (c >= 0x20 && c < 0x7f)
-			buf[o++] = (char)c;
-		else
-			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
-	}
-	buf[o] = '\0';
-	return buf;
+	return asgd_quote(line, strlen(line), len - 8, buf, len);
 }
 
 struct tau_vec {

@@ -60,4 +60,12 @@ int asgd_parse_duration_ns(const char *s, double *ns);
  */
 int asgd_parse_u64_list(const char *s, uint64_t *out, size_t cap, size_t *n);
 
+/*
+ * asgd_quote - the text @s[0..n) as an error message may quote it, into @out (@len bytes).
+ * Printable ASCII is kept, except ' and \ (which would make the quoting ambiguous); every other
+ * byte is written \xHH, so that a binary file puts no control character on the terminal. At most
+ * @max input bytes are shown, then "..."; @out is always NUL-terminated (@len ≥ 8). Returns @out.
+ */
+char *asgd_quote(const char *s, size_t n, size_t max, char *out, size_t len);
+
 #endif /* ASGD_PARSE_H */

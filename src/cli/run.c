@@ -334,7 +334,7 @@ static int write_outputs(const struct run_opts *o, int argc, char **argv, const 
 	return rc;
 }
 
-static int run_master(struct run_opts *op, int argc, char **argv);
+static int run_master(struct run_opts *o, int argc, char **argv);
 
 int cli_run(int argc, char **argv)
 {
@@ -353,43 +353,42 @@ int cli_run(int argc, char **argv)
 }
 
 /* The run itself, on the only process or on MPI rank 0. */
-static int run_master(struct run_opts *op, int argc, char **argv)
+static int run_master(struct run_opts *o, int argc, char **argv)
 {
-	struct run_opts o = *op;
 	asgd_replicas t;
 	asgd_staleness_summary sum;
 	int have_sum, rc, status;
 
 	cli_catch_signals();
-	rc = asgd_replicas_run_observed(&o.cfg, o.replicas, &o.cp.obs,
-					o.quiet ? NULL : cli_replica_progress, NULL, NULL, NULL, &t);
-	if (!o.quiet)
+	rc = asgd_replicas_run_observed(&o->cfg, o->replicas, &o->cp.obs,
+					o->quiet ? NULL : cli_replica_progress, NULL, NULL, NULL, &t);
+	if (!o->quiet)
 		cli_progress_end();
 	if (rc != ASGD_OK) {
 		fprintf(stderr, "asgd run: the engine failed: %s\n", asgd_strerror(rc));
 		return CLI_EXIT_FAIL;
 	}
 	have_sum = cli_summarize(CMD, &t.staleness, &sum);
-	rc = write_outputs(&o, argc, argv, &t, have_sum ? &sum : NULL);
-	if (!o.quiet)
-		print_summary(&o, &t, have_sum ? &sum : NULL);
+	rc = write_outputs(o, argc, argv, &t, have_sum ? &sum : NULL);
+	if (!o->quiet)
+		print_summary(o, &t, have_sum ? &sum : NULL);
 	status = CLI_EXIT_OK;
 	if (rc != ASGD_OK) {
-		fprintf(stderr, "asgd run: could not write the outputs in '%s': %s\n", o.out,
+		fprintf(stderr, "asgd run: could not write the outputs in '%s': %s\n", o->out,
 			asgd_strerror(rc));
 		status = CLI_EXIT_FAIL;
 	} else if (t.diverged) {
 		fprintf(stderr, "asgd run: diverged: the iterate became non-finite (eta %g is too "
 				"large for %s?); summary.json says \"diverged\": true\n",
-			o.cfg.eta, o.preset);
+			o->cfg.eta, o->preset);
 		status = CLI_EXIT_FAIL;
 	} else if (t.starved) {
 		fprintf(stderr, "asgd run: every worker left or was lost (--fault %s); the run "
 				"stopped after %llu updates, partial results written to %s\n",
-			o.fault_spec ? o.fault_spec : "none", (unsigned long long)t.applied, o.out);
+			o->fault_spec ? o->fault_spec : "none", (unsigned long long)t.applied, o->out);
 		status = CLI_EXIT_FAIL;
 	} else if (t.interrupted) {
-		fprintf(stderr, "asgd run: interrupted; partial results written to %s\n", o.out);
+		fprintf(stderr, "asgd run: interrupted; partial results written to %s\n", o->out);
 		status = CLI_EXIT_INTERRUPTED;
 	}
 	if (have_sum)
