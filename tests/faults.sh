@@ -42,7 +42,7 @@ fi
 
 # ---- 2. workers that leave -------------------------------------------------------------------
 if timeout 60 "$asgd" run --preset fig4 --workers 2 --work none --replicas 2 --iters 2000 \
-     --fault leave:1:50 --quiet --out "$tmp/leave1"; then
+     --fault leave:1:5 --quiet --out "$tmp/leave1"; then
   s="$tmp/leave1/summary.json"
   accounting "$tmp/leave1" && ok || fail "leave one: accounting"
   [ "$(json_get "$s" "['workers_left']")" = "2" ] && ok || fail "leave one: workers_left $(json_get "$s" "['workers_left']"), expected 1 per replica"

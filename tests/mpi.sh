@@ -63,7 +63,7 @@ fi
 
 # ---- a worker rank dies: noticed, the others carry on; all dead: partial, no hang -------------
 if mpi 4 "$asgd" run --mode mpi --preset fig4 --replicas 2 --iters 1500 --work exp:50us \
-     --fault leave:1:40 --mpi-timeout 1s --quiet --out "$tmp/dead1"; then
+     --fault leave:1:5 --mpi-timeout 1s --quiet --out "$tmp/dead1"; then
   $py - "$tmp/dead1/summary.json" <<'PY' && ok || fail "one rank dies: summary"
 import json, sys
 d = json.load(open(sys.argv[1]))
