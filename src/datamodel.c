@@ -10,19 +10,22 @@
  *
  * The minimizer is computed here, independently of any SGD: the normal equations for least
  * squares, Newton's method with backtracking for logistic regression (both by Cholesky, so for
- * d up to NEWTON_MAX_DIM). The hinge loss is not smooth and has no minimizer here.
+ * d up to NEWTON_MAX_DIM). The hinge loss is not smooth and has no minimizer here. A Newton step
+ * at d = 4096 takes seconds (the Hessian is O(Σ_i s_i²) for rows of s_i entries, its
+ * factorisation O(d³)), so every pass looks at the caller's stop flag: the Hessian by rows, the
+ * factorisation by tiles (linalg.c), the line search at each evaluation of f.
  */
 #include "asgd/datamodel.h"
 
-#include <gsl/gsl_errno.h>
-#include <gsl/gsl_linalg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "asgd/error.h"
+#include "linalg_internal.h"
 #include "problem_internal.h"
+#include "stop_internal.h"
 
 /* Cholesky in d² doubles: beyond this the minimizer is not offered. */
 #define NEWTON_MAX_DIM 4096
@@ -166,8 +169,8 @@ static void dm_grad(const asgd_problem *p, const double *x, double *g)
 /* ---- the minimizer, independently of SGD ------------------------------------------------- */
 
 /* The Hessian of f (or the normal matrix for least squares) at x into H (dim²), with a unit
- * diagonal on features no row stores, which stay at 0. */
-static void dm_hessian(const asgd_problem *p, const double *x, double *H)
+ * diagonal on features no row stores, which stay at 0. ASGD_EINTR when @poll sees the flag. */
+static int dm_hessian(const asgd_problem *p, const double *x, double *H, asgd__stop_poll *poll)
 {
 	const struct datamodel *dm = &p->u.dm;
 	size_t d = p->dim;
@@ -187,25 +190,32 @@ static void dm_hessian(const asgd_problem *p, const double *x, double *H)
 		for (size_t e = 0; e < s; e++)
 			for (size_t f = 0; f < s; f++)
 				H[col[e] * d + col[f]] += w * a[e] * a[f];
+		if (asgd__stop_after(poll, s * s + s))
+			return ASGD_EINTR;
 	}
 	for (size_t r = 0; r < d * d; r++)
 		H[r] /= (double)p->n;
 	for (size_t j = 0; j < d; j++)
 		H[j * d + j] += dm->ds->col_count[j] ? dm->lambda : 1;
+	return ASGD_OK;
 }
 
-/* Solves H step = g in place of g; false when H is not positive definite. */
-static bool cholesky_solve(double *H, double *g, size_t d)
+/* Solves H step = g in place of g: ASGD_OK; ASGD_ENOTFOUND when H is not positive definite;
+ * ASGD_EINTR; ASGD_ENOMEM. */
+static int cholesky_solve(double *H, double *g, size_t d, const atomic_int *stop)
 {
-	gsl_matrix_view Hv = gsl_matrix_view_array(H, d, d);
-	gsl_vector_view gv = gsl_vector_view_array(g, d);
-	gsl_error_handler_t *old = gsl_set_error_handler_off();
-	int rc = gsl_linalg_cholesky_decomp1(&Hv.matrix);
+	int rc = asgd__cholesky(H, d, stop);
 
-	if (rc == GSL_SUCCESS)
-		rc = gsl_linalg_cholesky_svx(&Hv.matrix, &gv.vector);
-	gsl_set_error_handler(old);
-	return rc == GSL_SUCCESS;
+	if (rc == ASGD_OK)
+		asgd__cholesky_solve(H, d, g);
+	return rc;
+}
+
+/* f(x), after which the flag is looked at (one f is a pass over every stored entry). */
+static int f_or_stop(const asgd_problem *p, const double *x, asgd__stop_poll *poll, double *f)
+{
+	*f = asgd_problem_f(p, x);
+	return asgd__stop_after(poll, p->u.dm.ds->nnz + p->dim) ? ASGD_EINTR : ASGD_OK;
 }
 
 static double dot(const double *u, const double *v, size_t d)
@@ -219,18 +229,24 @@ static double dot(const double *u, const double *v, size_t d)
 
 /* One damped Newton step from x (least squares: the exact solution in one step). */
 static int newton_step(const asgd_problem *p, double *x, double *H, double *g, double *trial,
-		       double *decrement)
+		       double *decrement, asgd__stop_poll *poll)
 {
 	size_t d = p->dim;
-	double f0 = asgd_problem_f(p, x), t = 1;
+	double f0, ft, t = 1;
+	int rc = f_or_stop(p, x, poll, &f0);
 
+	if (rc)
+		return rc;
 	dm_grad(p, x, g);
-	dm_hessian(p, x, H);
+	rc = dm_hessian(p, x, H, poll);
+	if (rc)
+		return rc;
 	for (size_t j = 0; j < d; j++)
 		if (!p->u.dm.ds->col_count[j])
 			g[j] = 0;
-	if (!cholesky_solve(H, g, d))
-		return ASGD_ENOTFOUND;
+	rc = cholesky_solve(H, g, d, poll->flag);
+	if (rc)
+		return rc;
 	*decrement = dot(g, g, d);
 	/* Near the minimum f is flat to rounding and cannot judge a step: take it whole. */
 	if (*decrement < 1e-12 * (1 + dot(x, x, d))) {
@@ -241,21 +257,27 @@ static int newton_step(const asgd_problem *p, double *x, double *H, double *g, d
 	for (int halvings = 0; halvings < 60; halvings++, t /= 2) {
 		for (size_t j = 0; j < d; j++)
 			trial[j] = x[j] - t * g[j];
-		if (asgd_problem_f(p, trial) <= f0)
+		rc = f_or_stop(p, trial, poll, &ft);
+		if (rc)
+			return rc;
+		if (ft <= f0)
 			break;
 	}
 	memcpy(x, trial, d * sizeof(*x));
 	return ASGD_OK;
 }
 
-static int dm_minimizer(const asgd_problem *p, double *out)
+static int dm_minimizer(const asgd_problem *p, double *out, const atomic_int *stop)
 {
+	asgd__stop_poll poll = asgd__stop_poll_init(stop);
 	size_t d = p->dim;
 	double *H, *g, *trial, *x, dec = INFINITY;
-	int rc = ASGD_ENOTFOUND, it;
+	int rc = ASGD_ENOTFOUND, step, it;
 
 	if (p->u.dm.loss == ASGD_LOSS_HINGE || d > NEWTON_MAX_DIM)
 		return ASGD_ENOTFOUND;
+	if (asgd__stop_raised(stop))
+		return ASGD_EINTR;
 	H = malloc((d * d + 3 * d) * sizeof(*H));
 	if (!H)
 		return ASGD_ENOMEM;
@@ -264,7 +286,10 @@ static int dm_minimizer(const asgd_problem *p, double *out)
 	x = trial + d;
 	memset(x, 0, d * sizeof(*x));
 	for (it = 0; it < NEWTON_MAX_ITERS; it++) {
-		if (newton_step(p, x, H, g, trial, &dec) != ASGD_OK)
+		step = newton_step(p, x, H, g, trial, &dec, &poll);
+		if (step == ASGD_EINTR || step == ASGD_ENOMEM)
+			rc = step;
+		if (step != ASGD_OK)
 			break;
 		if (p->u.dm.loss == ASGD_LOSS_SQUARES || dec < 1e-24 * (1 + dot(x, x, d))) {
 			rc = ASGD_OK;

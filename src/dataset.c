@@ -47,6 +47,11 @@ int asgd__ds_fail(char *err, size_t errlen, int code, const char *fmt, ...)
 	return code;
 }
 
+int asgd__ds_interrupted(char *err, size_t errlen)
+{
+	return asgd__ds_fail(err, errlen, ASGD_EINTR, "interrupted");
+}
+
 int asgd__ds_builder_init(asgd__ds_builder *b, size_t rows_hint, size_t nnz_hint)
 {
 	memset(b, 0, sizeof(*b));
@@ -160,25 +165,39 @@ static void shrink_to_fit(asgd__ds_builder *b)
 		b->rows_cap = rows;
 }
 
-int asgd__ds_finish(asgd__ds_builder *b, size_t cols, const char *source, asgd_dataset **out)
+int asgd__ds_finish(asgd__ds_builder *b, size_t cols, const char *source, asgd_dataset **out,
+		    const atomic_int *stop)
 {
-	asgd_dataset *ds = calloc(1, sizeof(*ds));
+	asgd_dataset *ds;
 	double *distinct;
 	size_t classes;
+	int rc = ASGD_ENOMEM;
 
+	/* Each pass below is over all rows or entries (14 M of them for the default rcv1, tens of
+	 * milliseconds): the flag is looked at between them. */
+	if (asgd__stop_raised(stop)) {
+		asgd__ds_builder_free(b);
+		return ASGD_EINTR;
+	}
+	ds = calloc(1, sizeof(*ds));
 	if (!ds)
-		goto nomem;
+		goto fail;
 	shrink_to_fit(b);
 	ds->col_count = calloc(cols ? cols : 1, sizeof(*ds->col_count));
 	ds->source = strdup(source ? source : "");
 	distinct = sorted_distinct(b->label, b->rows, &classes);
 	if (!ds->col_count || !ds->source || !distinct) {
 		free(distinct);
-		goto nomem;
+		goto fail;
 	}
 	free(distinct);
+	rc = ASGD_EINTR;
+	if (asgd__stop_raised(stop))
+		goto fail;
 	for (size_t k = 0; k < b->nnz; k++)
 		ds->col_count[b->col[k]]++;
+	if (asgd__stop_raised(stop))
+		goto fail;
 	ds->rows = b->rows;
 	ds->cols = cols;
 	ds->nnz = b->nnz;
@@ -190,10 +209,10 @@ int asgd__ds_finish(asgd__ds_builder *b, size_t cols, const char *source, asgd_d
 	memset(b, 0, sizeof(*b));	/* the arrays now belong to ds */
 	*out = ds;
 	return ASGD_OK;
-nomem:
+fail:
 	asgd_dataset_destroy(ds);
 	asgd__ds_builder_free(b);
-	return ASGD_ENOMEM;
+	return rc;
 }
 
 void asgd_dataset_destroy(asgd_dataset *ds)
@@ -301,7 +320,8 @@ int asgd_dataset_load(const char *spec, const asgd_dataset_options *opt, asgd_da
 	if (named)
 		return load_named(named, opt, out, err, errlen);
 	if (is_generator_spec(spec))
-		return asgd__ds_generate(spec, opt ? opt->min_features : 0, out, err, errlen);
+		return asgd__ds_generate(spec, opt ? opt->min_features : 0, opt ? opt->stop : NULL,
+					 out, err, errlen);
 	if (strncmp(spec, "csv:", 4) == 0)
 		return asgd_dataset_read_csv(spec + 4, opt, out, err, errlen);
 	if (strncmp(spec, "libsvm:", 7) == 0)

@@ -4,7 +4,8 @@
  * classification, deterministic in their seed.
  *
  * Row i draws only from the stream (seed, i + 1) and the planted w* from (seed, 0), so a row
- * does not depend on how many rows come before it: "n=1000" is a prefix of "n=2000".
+ * does not depend on how many rows come before it: "n=1000" is a prefix of "n=2000". A raised
+ * stop flag ends a generator with ASGD_EINTR (looked at every ~0.1 ms of rows, stop_internal.h).
  *
  * The rcv1 generator imitates the shape of the real RCV1 (Lewis et al. 2004: 47 236 tf-idf
  * features, ~75 non-zeros a row, rows of unit norm) closely enough to exercise sparse code paths:
@@ -182,9 +183,10 @@ static void canonical_spec(const struct generator *g, char *buf, size_t len)
 }
 
 /* y = a·w* + noise·ε with a, ε ~ N(0, 1) and w* ~ N(0, I/d). */
-static int gen_regression(const struct generator *g, size_t min_features, asgd_dataset **out,
-			  char *err, size_t errlen)
+static int gen_regression(const struct generator *g, size_t min_features,
+			  const atomic_int *stop, asgd_dataset **out, char *err, size_t errlen)
 {
+	asgd__stop_poll poll = asgd__stop_poll_init(stop);
 	const uint64_t n = g->params[0].u, d = g->params[1].u, seed = g->params[3].u;
 	const double noise = g->params[2].x;
 	asgd__ds_builder b;
@@ -220,13 +222,15 @@ static int gen_regression(const struct generator *g, size_t min_features, asgd_d
 		}
 		if (rc == ASGD_OK)
 			rc = asgd__ds_end_row(&b, y + noise * asgd_rng_normal(&r));
+		if (rc == ASGD_OK && asgd__stop_after(&poll, 16 * d))	/* a normal: ~16 units */
+			rc = ASGD_EINTR;
 	}
 	free(w);
 	canonical_spec(g, spec, sizeof(spec));
 	if (rc == ASGD_OK)
-		rc = asgd__ds_finish(&b, d > min_features ? d : min_features, spec, out);
+		rc = asgd__ds_finish(&b, d > min_features ? d : min_features, spec, out, stop);
 	asgd__ds_builder_free(&b);
-	return rc;
+	return rc == ASGD_EINTR ? asgd__ds_interrupted(err, errlen) : rc;
 }
 
 /* What the rcv1 generator shares between rows. */
@@ -253,7 +257,8 @@ static void rcv1_free(struct rcv1 *g)
 	free(g->val);
 }
 
-static int rcv1_init(struct rcv1 *g, uint64_t d, uint64_t nnz, uint64_t seed)
+static int rcv1_init(struct rcv1 *g, uint64_t d, uint64_t nnz, uint64_t seed,
+		     const atomic_int *stop)
 {
 	double *pmf = malloc(d * sizeof(*pmf)), h = 0;
 	asgd_rng r;
@@ -269,17 +274,28 @@ static int rcv1_init(struct rcv1 *g, uint64_t d, uint64_t nnz, uint64_t seed)
 		free(pmf);
 		return ASGD_ENOMEM;
 	}
+	/* Each pass is O(d), ~0.1–0.4 s at the largest d (2^24): the flag is looked at within. */
 	for (uint64_t j = 0; j < d; j++) {
 		pmf[j] = 1.0 / (double)(j + 1);
 		h += pmf[j];
 	}
-	for (uint64_t j = 0; j < d; j++)
+	for (uint64_t j = 0; j < d; j++) {
 		g->idf[j] = log1p(h * (double)(j + 1));	/* log(1 + 1/p_j) */
-	rc = asgd_alias_init(&g->zipf, pmf, d);
+		if ((j & 0xffff) == 0xffff && asgd__stop_raised(stop)) {
+			free(pmf);
+			return ASGD_EINTR;
+		}
+	}
+	rc = asgd_alias_init_stop(&g->zipf, pmf, d, stop);
 	free(pmf);
+	if (rc)
+		return rc;
 	asgd_rng_init(&r, seed, 0);
-	for (uint64_t j = 0; j < d; j++)
+	for (uint64_t j = 0; j < d; j++) {
 		g->w[j] = asgd_rng_uniform(&r) < RCV1_PLANTED ? asgd_rng_normal(&r) : 0.0;
+		if ((j & 0xffff) == 0xffff && asgd__stop_raised(stop))
+			return ASGD_EINTR;
+	}
 	return rc;
 }
 
@@ -351,8 +367,9 @@ static int cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Draw row @i into the builder. */
-static int rcv1_row(struct rcv1 *g, uint64_t seed, uint64_t i, asgd__ds_builder *b)
+/* Draw row @i into the builder; its work counts on @poll (ASGD_EINTR when the flag is up). */
+static int rcv1_row(struct rcv1 *g, uint64_t seed, uint64_t i, asgd__ds_builder *b,
+		    asgd__stop_poll *poll)
 {
 	asgd_rng r;
 	size_t k, m = 0, draws = 0;
@@ -377,6 +394,9 @@ static int rcv1_row(struct rcv1 *g, uint64_t seed, uint64_t i, asgd__ds_builder 
 	}
 	if (m < k && (rc = rcv1_fill_uniform(g, &r, m, k)))
 		return rc;
+	/* ~200 ns an entry (alias draws, sorting, logarithms), and O(d) to fill uniformly */
+	if (asgd__stop_after(poll, 64 * k + (m < k ? g->d : 0)))
+		return ASGD_EINTR;
 	qsort(g->word, k, sizeof(*g->word), cmp_u32);
 	for (size_t t = 0; t < k; t++) {
 		uint32_t j = g->word[t];
@@ -396,9 +416,10 @@ static int rcv1_row(struct rcv1 *g, uint64_t seed, uint64_t i, asgd__ds_builder 
 	return rc ? rc : asgd__ds_end_row(b, label);
 }
 
-static int gen_rcv1(const struct generator *spec, size_t min_features, asgd_dataset **out,
-		    char *err, size_t errlen)
+static int gen_rcv1(const struct generator *spec, size_t min_features, const atomic_int *stop,
+		    asgd_dataset **out, char *err, size_t errlen)
 {
+	asgd__stop_poll poll = asgd__stop_poll_init(stop);
 	const uint64_t n = spec->params[0].u, d = spec->params[1].u, nnz = spec->params[2].u;
 	const uint64_t seed = spec->params[3].u;
 	const uint64_t dmax = (uint64_t)1 << ASGD_ALIAS_MAX_BITS;
@@ -415,23 +436,23 @@ static int gen_rcv1(const struct generator *spec, size_t min_features, asgd_data
 	if (n > SIZE_MAX / 32 / nnz)
 		return asgd__ds_fail(err, errlen, ASGD_ENOMEM, "rcv1 with n=%" PRIu64
 				     " and nnz=%" PRIu64 " has too many entries", n, nnz);
-	rc = rcv1_init(&g, d, nnz, seed);
+	rc = rcv1_init(&g, d, nnz, seed, stop);
 	if (rc == ASGD_OK)
 		rc = asgd__ds_builder_init(&b, n, n * nnz + n * nnz / 8);
 	else
 		memset(&b, 0, sizeof(b));
 	for (uint64_t i = 0; i < n && rc == ASGD_OK; i++)
-		rc = rcv1_row(&g, seed, i, &b);
+		rc = rcv1_row(&g, seed, i, &b, &poll);
 	rcv1_free(&g);
 	canonical_spec(spec, canon, sizeof(canon));
 	if (rc == ASGD_OK)
-		rc = asgd__ds_finish(&b, d > min_features ? d : min_features, canon, out);
+		rc = asgd__ds_finish(&b, d > min_features ? d : min_features, canon, out, stop);
 	asgd__ds_builder_free(&b);
-	return rc;
+	return rc == ASGD_EINTR ? asgd__ds_interrupted(err, errlen) : rc;
 }
 
-int asgd__ds_generate(const char *spec, size_t min_features, asgd_dataset **out, char *err,
-		      size_t errlen)
+int asgd__ds_generate(const char *spec, size_t min_features, const atomic_int *stop,
+		      asgd_dataset **out, char *err, size_t errlen)
 {
 	struct generator g;
 	int rc;
@@ -441,11 +462,12 @@ int asgd__ds_generate(const char *spec, size_t min_features, asgd_dataset **out,
 	rc = parse_spec(spec, &g, err, errlen);
 	if (rc)
 		return rc;
-	return strcmp(g.name, "rcv1") == 0 ? gen_rcv1(&g, min_features, out, err, errlen)
-					   : gen_regression(&g, min_features, out, err, errlen);
+	return strcmp(g.name, "rcv1") == 0
+		       ? gen_rcv1(&g, min_features, stop, out, err, errlen)
+		       : gen_regression(&g, min_features, stop, out, err, errlen);
 }
 
 int asgd_dataset_generate(const char *spec, asgd_dataset **out, char *err, size_t errlen)
 {
-	return asgd__ds_generate(spec, 0, out, err, errlen);
+	return asgd__ds_generate(spec, 0, NULL, out, err, errlen);
 }

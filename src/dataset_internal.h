@@ -14,6 +14,7 @@
 
 #include "asgd/dataset.h"
 #include "asgd/error.h"
+#include "stop_internal.h"
 
 /*
  * Rows under construction: entries are appended to the current row, asgd__ds_end_row() closes it
@@ -61,13 +62,21 @@ int asgd__ds_end_row(asgd__ds_builder *b, double label);
 
 /*
  * Turn @b into a dataset of @cols columns (the caller has checked that every col < @cols): fills
- * col_count, classes and a copy of @source. @b is emptied whatever happens (success or ENOMEM).
+ * col_count, classes and a copy of @source. @b is emptied whatever happens (success, ENOMEM, or
+ * EINTR when @stop, looked at between its passes over the data, is raised).
  */
-int asgd__ds_finish(asgd__ds_builder *b, size_t cols, const char *source, asgd_dataset **out);
+int asgd__ds_finish(asgd__ds_builder *b, size_t cols, const char *source, asgd_dataset **out,
+		    const atomic_int *stop);
 
-/* asgd_dataset_generate with d raised to at least @min_features (asgd_dataset_load's options). */
-int asgd__ds_generate(const char *spec, size_t min_features, asgd_dataset **out, char *err,
-		      size_t errlen);
+/* ASGD_EINTR with "interrupted" in @err. */
+int asgd__ds_interrupted(char *err, size_t errlen);
+
+/*
+ * asgd_dataset_generate with d raised to at least @min_features and the stop flag @stop
+ * (asgd_dataset_load's options).
+ */
+int asgd__ds_generate(const char *spec, size_t min_features, const atomic_int *stop,
+		      asgd_dataset **out, char *err, size_t errlen);
 
 /* A text file, or a buffer in memory, read line by line (dataset_lines.c). */
 typedef struct asgd__line_reader {
@@ -82,9 +91,13 @@ typedef struct asgd__line_reader {
 	size_t scan;	/* buf[pos .. scan) is known to hold no newline */
 	bool eof;
 	size_t lineno;	/* of the line handed out last, from 1 */
+	const atomic_int *stop;	/* looked at before each read of at most READ_MAX bytes */
 } asgd__line_reader;
 
-/* Open @path, gzip or plain (@path must outlive @lr). ASGD_EIO for a directory or an open error. */
+/*
+ * Open @path, gzip or plain (@path must outlive @lr). ASGD_EIO for a directory or an open error.
+ * Set lr->stop after opening to make asgd__lines_next() return ASGD_EINTR once it is raised.
+ */
 int asgd__lines_open(asgd__line_reader *lr, const char *path, char *err, size_t errlen);
 
 /*
@@ -99,7 +112,8 @@ void asgd__lines_close(asgd__line_reader *lr);
 /*
  * The next line, without its "\n" or "\r\n", NUL-terminated in place, into @line and @n (it may
  * contain NUL bytes of its own: @n is its length). Returns 1, 0 at the end of the file, or an
- * ASGD error (EIO for a read error or a truncated gzip stream). The last line needs no newline.
+ * ASGD error (EIO for a read error or a truncated gzip stream, EINTR when lr->stop was raised
+ * before a read). The last line needs no newline.
  */
 int asgd__lines_next(asgd__line_reader *lr, char **line, size_t *n, char *err, size_t errlen);
 

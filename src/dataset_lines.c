@@ -9,6 +9,9 @@
  * the readers convert numbers where they lie. A truncated or corrupt gzip stream is an I/O
  * error, never a silently shorter file.
  *
+ * A stop flag (lr->stop) is looked at before every read, so a reader sees a stop within one
+ * read of at most READ_MAX bytes and the parsing of what it brought.
+ *
  * Syntax errors name the byte where the bad token starts, "FILE:LINE:COLUMN" with both counted
  * from 1 and columns in bytes, and quote the token with control and non-ASCII bytes escaped
  * (binary junk must not garble a terminal) and long tokens cut.
@@ -25,9 +28,10 @@
 #include "asgd/parse.h"
 #include "dataset_internal.h"
 
-/* The line buffer's first size, and the most one read asks zlib for. */
+/* The line buffer's first size, and the most one read asks zlib for: a read is also the work
+ * between two looks at the stop flag (4 MiB, ~10 ms of inflating). */
 #define LINE_BUF_START (256 * 1024)
-#define READ_MAX (1 << 30)
+#define READ_MAX (1 << 22)
 /* zlib's own input buffer: larger than the 8 KiB default, fewer system calls. */
 #define GZ_BUFFER (128 * 1024)
 /* Bytes of a bad token quoted in an error message. */
@@ -123,6 +127,8 @@ static int reader_fill(asgd__line_reader *lr, char *err, size_t errlen)
 	size_t room;
 	int got;
 
+	if (asgd__stop_raised(lr->stop))
+		return asgd__ds_interrupted(err, errlen);
 	if (lr->pos > 0) {
 		memmove(lr->buf, lr->buf + lr->pos, lr->len - lr->pos);
 		lr->len -= lr->pos;
@@ -141,9 +147,11 @@ static int reader_fill(asgd__line_reader *lr, char *err, size_t errlen)
 		lr->cap *= 2;
 	}
 	room = lr->cap - lr->len - 1;
+	if (room > READ_MAX)
+		room = READ_MAX;
 	if (!lr->gz)
 		return mem_fill(lr, room);
-	got = gzread(lr->gz, lr->buf + lr->len, (unsigned)(room < READ_MAX ? room : READ_MAX));
+	got = gzread(lr->gz, lr->buf + lr->len, (unsigned)room);
 	if (got < 0) {
 		int rc = gz_status(lr, err, errlen);
 

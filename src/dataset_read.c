@@ -7,7 +7,9 @@
  * the blank or comma after a token is overwritten by a NUL, which is safe because the scan has
  * already moved past it, so numbers are converted where they lie without copying. The first bad
  * token stops a reader with "FILE:LINE:COLUMN: found 'TOKEN', expected WHAT"; nothing is skipped
- * but blank lines, comments and a CSV header.
+ * but blank lines, comments and a CSV header. A raised stop flag (the options') ends a reader with
+ * ASGD_EINTR: the line reader looks at it before every read, the parsers every 4096 tokens of a
+ * line.
  */
 #include "asgd/dataset.h"
 
@@ -23,6 +25,9 @@
 
 /* What messages and the dataset's source call a buffer given no name. */
 #define BUFFER_NAME "(buffer)"
+/* Within one line, the stop flag is looked at every 4096 tokens or fields (the line reader looks
+ * before every read; only a very long line needs more). */
+#define LINE_STOP_MASK 4095u
 
 static bool is_digit(char c)
 {
@@ -143,6 +148,9 @@ static int libsvm_line(struct libsvm_state *st, char *line, size_t n)
 		tokens++;
 		if (i < n)
 			i++;
+		/* A line may be megabytes long (a corrupt file, no newline): look at the flag. */
+		if ((tokens & LINE_STOP_MASK) == 0 && asgd__stop_raised(st->lr.stop))
+			return asgd__ds_interrupted(st->err, st->errlen);
 	}
 	return tokens ? asgd__ds_end_row(&st->b, label) : ASGD_OK;
 }
@@ -208,6 +216,7 @@ static int libsvm_read(struct libsvm_state *st, const asgd_dataset_options *opt,
 
 	st->base = opt->base;
 	st->max_feature_id = opt->max_feature_id;
+	st->lr.stop = opt->stop;
 	rc = asgd__ds_builder_init(&st->b, size_hint(&st->lr, ASGD__DS_DEFAULT_ROWS),
 				   size_hint(&st->lr, ASGD__DS_DEFAULT_NNZ));
 	while (rc == ASGD_OK &&
@@ -218,7 +227,9 @@ static int libsvm_read(struct libsvm_state *st, const asgd_dataset_options *opt,
 					 "a row 'LABEL ID:VALUE ...'");
 	if (rc == ASGD_OK)
 		rc = asgd__ds_finish(&st->b, libsvm_columns(st, opt->min_features), st->lr.path,
-				     out);
+				     out, opt->stop);
+	if (rc == ASGD_EINTR)
+		asgd__ds_interrupted(st->err, st->errlen);
 	asgd__ds_builder_free(&st->b);
 	asgd__lines_close(&st->lr);
 	return rc;
@@ -355,6 +366,8 @@ static int csv_fields(struct csv_state *st, char *line, size_t n, bool header_ok
 		if (!comma)
 			break;
 		i = end + 1;
+		if ((k & LINE_STOP_MASK) == LINE_STOP_MASK && asgd__stop_raised(st->lr.stop))
+			return asgd__ds_interrupted(st->err, st->errlen);
 	}
 	*count = k + 1;
 	return ASGD_OK;
@@ -406,6 +419,7 @@ static int csv_read(struct csv_state *st, const asgd_dataset_options *opt, asgd_
 	int rc;
 
 	st->label_column = opt->label_column;
+	st->lr.stop = opt->stop;
 	rc = asgd__ds_builder_init(&st->b, size_hint(&st->lr, ASGD__DS_DEFAULT_ROWS),
 				   size_hint(&st->lr, ASGD__DS_DEFAULT_NNZ));
 	while (rc == ASGD_OK &&
@@ -417,8 +431,10 @@ static int csv_read(struct csv_state *st, const asgd_dataset_options *opt, asgd_
 	if (rc == ASGD_OK) {
 		cols = st->fields - 1;
 		rc = asgd__ds_finish(&st->b, cols > opt->min_features ? cols : opt->min_features,
-				     st->lr.path, out);
+				     st->lr.path, out, opt->stop);
 	}
+	if (rc == ASGD_EINTR)
+		asgd__ds_interrupted(st->err, st->errlen);
 	free(st->vals);
 	asgd__ds_builder_free(&st->b);
 	asgd__lines_close(&st->lr);

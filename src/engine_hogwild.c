@@ -156,12 +156,16 @@ static int hogwild_init(struct hogwild *hw, const asgd_engine_config *cfg, asgd_
 	atomic_init(&hw->done, 0);
 	atomic_init(&hw->diverged, 0);
 	atomic_init(&hw->left, 0);
-	hw->x = aligned_alloc(64, ((hw->dim * sizeof(double) + 63) / 64) * 64);
+	/* Zeroed the moment it exists: hogwild_free() frees every worker's buffers, whichever
+	 * allocation below fails first, and must never see uninitialised pointers. */
 	hw->workers = aligned_alloc(64, cfg->workers * sizeof(struct hw_worker));
-	res->x_final = malloc(hw->dim * sizeof(double));
-	if (!hw->x || !hw->workers || !res->x_final)
+	if (!hw->workers)
 		return ASGD_ENOMEM;
 	memset(hw->workers, 0, cfg->workers * sizeof(struct hw_worker));
+	hw->x = aligned_alloc(64, ((hw->dim * sizeof(double) + 63) / 64) * 64);
+	res->x_final = malloc(hw->dim * sizeof(double));
+	if (!hw->x || !res->x_final)
+		return ASGD_ENOMEM;
 	for (size_t j = 0; j < hw->dim; j++)
 		atomic_init(&hw->x[j], x0[j]);
 	if (cfg->trajectory)

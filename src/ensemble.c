@@ -14,7 +14,10 @@
  *
  * A stop request or a failing path "abandons" a chunk; when an abandoned chunk's turn comes, the
  * total is cut there: that chunk and every later one are dropped, and the result is the complete
- * chunks before the cut — still a prefix of the paths, so still independent of T.
+ * chunks before the cut — still a prefix of the paths, so still independent of T. The flag is
+ * looked at before every path, and inside a path by the path function itself (sim.c, sme*.c:
+ * every ~0.1 ms of steps, returning ASGD_EINTR) and by the observable's scoring of its rows, so
+ * that neither a long path nor a chunk of them delays a stop.
  */
 #include "asgd/ensemble.h"
 
@@ -113,6 +116,8 @@ static bool run_chunk(struct runner *r, uint64_t chunk, uint64_t *nonfinite)
 			return false;
 		asgd_rng_init(&rng, cfg->seed, p);
 		rc = cfg->path(cfg->ctx, p, &rng, r->traj, r->scratch);
+		if (rc == ASGD_EINTR)	/* the path saw the stop flag: a stop, not an error */
+			return false;
 		if (rc) {
 			pthread_mutex_lock(&e->lock);
 			if (!e->error)
@@ -125,8 +130,10 @@ static bool run_chunk(struct runner *r, uint64_t chunk, uint64_t *nonfinite)
 			(*nonfinite)++;
 		if (e->res->final)
 			memcpy(e->res->final + p * cfg->dim, last, cfg->dim * sizeof(double));
-		if (cfg->observe) /* in place: the raw rows are not needed any more */
-			asgd_observable_rows(cfg->observe, r->traj, cfg->steps, r->traj);
+		/* in place: the raw rows are not needed any more; a loss row is a pass over the data */
+		if (cfg->observe && asgd_observable_rows_stop(cfg->observe, r->traj, cfg->steps,
+							      r->traj, cfg->stop, NULL))
+			return false;
 		asgd_moments_add_path(&r->sums, r->traj);
 	}
 	return true;

@@ -364,6 +364,10 @@ static int run_separable(const asgd_exact_config *cfg, const asgd_exact_affine *
 		asgd_exact_affine qj;
 		asgd_exact_moments mj = { 0 };
 
+		if (asgd__stop_raised(cfg->stop)) {	/* each coordinate is a run of K steps */
+			rc = ASGD_EINTR;
+			break;
+		}
 		rc = asgd_exact_affine_coordinate(q, j, &qj);
 		if (rc)
 			break;

@@ -107,6 +107,8 @@ int asgd__exact_run_asgd(const asgd_exact_config *cfg, const asgd_exact_affine *
 			 const double *x0, double mu, int batched, asgd_exact_moments *out)
 {
 	struct asgd_state s;
+	const uint64_t every = asgd__stop_every(asgd__exact_step_cost(q));
+	uint64_t look = every;
 	int rc = asgd_state_init(&s, q->dim, x0);
 
 	if (rc)
@@ -115,11 +117,18 @@ int asgd__exact_run_asgd(const asgd_exact_config *cfg, const asgd_exact_affine *
 	for (uint64_t k = 0; k < cfg->iters; k++) {
 		double B = batched ? (double)asgd_batch_at(&cfg->batch, k) : 1.0;
 
+		if (k == look) {
+			look += every;
+			if (asgd__stop_raised(cfg->stop)) {
+				rc = ASGD_EINTR;
+				break;
+			}
+		}
 		asgd_step(&s, q, cfg->eta, mu, B);
 		record(out, k + 1, s.e, s.P);
 	}
 	free(s.mem);
-	return ASGD_OK;
+	return rc;
 }
 
 /*
@@ -136,6 +145,9 @@ int asgd__exact_run_msgd(const asgd_exact_config *cfg, const asgd_exact_affine *
 	double mu = cfg->mu, eta = cfg->eta;
 	double *mem = calloc(2 * d + 7 * dd + ASGD_EXACT_WORK(d), sizeof(double));
 	double *ex, *ev, *XX, *XV, *VV, *S, *AXV, *xv, *tmp, *work;
+	const uint64_t every = asgd__stop_every(asgd__exact_step_cost(q));
+	uint64_t look = every;
+	int rc = ASGD_OK;
 
 	if (!mem)
 		return ASGD_ENOMEM;
@@ -149,6 +161,13 @@ int asgd__exact_run_msgd(const asgd_exact_config *cfg, const asgd_exact_affine *
 			XX[r * d + c] = x0[r] * x0[c];
 	record(out, 0, ex, XX);
 	for (uint64_t k = 0; k < cfg->iters; k++) {
+		if (k == look) {
+			look += every;
+			if (asgd__stop_raised(cfg->stop)) {
+				rc = ASGD_EINTR;
+				break;
+			}
+		}
 		asgd_exact_second(q, XX, ex, S, work);
 		asgd_exact_mul_left(q, XV, AXV);	/* A XV */
 		asgd_exact_mul_right(q, XX, tmp);	/* XX A */
@@ -180,5 +199,5 @@ int asgd__exact_run_msgd(const asgd_exact_config *cfg, const asgd_exact_affine *
 		record(out, k + 1, ex, XX);
 	}
 	free(mem);
-	return ASGD_OK;
+	return rc;
 }

@@ -408,6 +408,7 @@ int asgd_exact_sme(const asgd_exact_config *cfg, const asgd_exact_affine *q, con
 	struct sme_ode o;
 	unsigned sub = cfg->substeps ? cfg->substeps : ASGD_EXACT_SUBSTEPS;
 	int batched = cfg->model == ASGD_MODEL_SME_ASGD || cfg->model == ASGD_MODEL_SME_ASGD_LINEAR;
+	uint64_t every, look;
 	double *y;
 	int rc;
 
@@ -423,7 +424,17 @@ int asgd_exact_sme(const asgd_exact_config *cfg, const asgd_exact_affine *q, con
 	}
 	initial_state(&o, x0, y);
 	record(&o, y, out, 0);
+	/* four right-hand sides a substep */
+	every = asgd__stop_every(4 * (uint64_t)sub * asgd__exact_step_cost(q));
+	look = every;
 	for (uint64_t k = 0; k < cfg->iters; k++) {
+		if (k == look) {
+			look += every;
+			if (asgd__stop_raised(cfg->stop)) {
+				rc = ASGD_EINTR;
+				break;
+			}
+		}
 		/* B(t) = B_k on [t_k, t_{k+1}) (4.2) */
 		o.inv_batch = batched ? 1.0 / (double)asgd_batch_at(&cfg->batch, k) : 1.0;
 		for (unsigned j = 0; j < sub; j++)
@@ -432,5 +443,5 @@ int asgd_exact_sme(const asgd_exact_config *cfg, const asgd_exact_affine *q, con
 	}
 	free(y);
 	sme_ode_free(&o);
-	return ASGD_OK;
+	return rc;
 }

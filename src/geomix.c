@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "asgd/error.h"
+#include "stop_internal.h"
 
 #define EM_TOL 1e-10		/* relative change of the log-likelihood that ends EM */
 #define EM_MAX_ITER 10000u
@@ -208,13 +209,22 @@ static void em_store(const struct em *e, double ll, double n, unsigned iter, asg
 	out->iterations = iter;
 }
 
-/* EM from the start in @e to convergence; returns the log-likelihood, @e sorted and merged. */
-static double em_run(struct em *e, const uint64_t *hist, size_t len, double n, unsigned *iter)
+/*
+ * EM from the start in @e to convergence; returns the log-likelihood, @e sorted and merged. When
+ * @poll sees the stop flag (an iteration is len·k logarithms and exponentials), *@stopped is set
+ * and the value means nothing.
+ */
+static double em_run(struct em *e, const uint64_t *hist, size_t len, double n, unsigned *iter,
+		     asgd__stop_poll *poll, int *stopped)
 {
 	double ll, prev = -INFINITY;
 
 	*iter = 0;
 	while (*iter < EM_MAX_ITER) {
+		if (asgd__stop_after(poll, 64 * (uint64_t)len * e->k)) {
+			*stopped = 1;
+			return NAN;
+		}
 		ll = em_step(e, hist, len, n);
 		(*iter)++;
 		em_drop_empty(e);
@@ -257,9 +267,21 @@ static int tail_start(struct em *e, const asgd_geomix *prev, const uint64_t *his
 	return 1;
 }
 
+static int fit(const uint64_t *hist, size_t len, size_t k, asgd_geomix *out,
+	       asgd__stop_poll *poll);
+
 int asgd_geomix_fit(const uint64_t *hist, size_t len, size_t k, asgd_geomix *out)
 {
+	asgd__stop_poll poll = asgd__stop_poll_init(NULL);
+
+	return fit(hist, len, k, out, &poll);
+}
+
+static int fit(const uint64_t *hist, size_t len, size_t k, asgd_geomix *out,
+	       asgd__stop_poll *poll)
+{
 	static const double tail_quantiles[] = { 0.9, 0.99, 0.999 };
+	int stopped = 0;
 	struct em e, best;
 	double n = 0, ll, best_ll;
 	unsigned iter, best_iter;
@@ -281,15 +303,20 @@ int asgd_geomix_fit(const uint64_t *hist, size_t len, size_t k, asgd_geomix *out
 		return ASGD_OK;
 	}
 	em_start(&best, hist, len, n, k);
-	best_ll = em_run(&best, hist, len, n, &best_iter);
+	best_ll = em_run(&best, hist, len, n, &best_iter, poll, &stopped);
+	if (stopped)
+		return ASGD_EINTR;
 	if (k >= 2) {	/* EM finds local maxima: also try the K−1 fit plus a tail component */
 		asgd_geomix prev;
 
-		asgd_geomix_fit(hist, len, k - 1, &prev);
+		if (fit(hist, len, k - 1, &prev, poll) == ASGD_EINTR)
+			return ASGD_EINTR;
 		for (size_t i = 0; i < sizeof(tail_quantiles) / sizeof(*tail_quantiles); i++) {
 			if (!tail_start(&e, &prev, hist, len, n, tail_quantiles[i]))
 				continue;
-			ll = em_run(&e, hist, len, n, &iter);
+			ll = em_run(&e, hist, len, n, &iter, poll, &stopped);
+			if (stopped)
+				return ASGD_EINTR;
 			if (ll > best_ll + 1e-9 * fabs(best_ll)) {
 				best = e;
 				best_ll = ll;
@@ -304,22 +331,30 @@ int asgd_geomix_fit(const uint64_t *hist, size_t len, size_t k, asgd_geomix *out
 int asgd_geomix_select(const uint64_t *hist, size_t len, size_t kmax, asgd_geomix *best,
 		       asgd_geomix *all)
 {
-	asgd_geomix fit;
+	return asgd_geomix_select_stop(hist, len, kmax, best, all, NULL);
+}
+
+int asgd_geomix_select_stop(const uint64_t *hist, size_t len, size_t kmax, asgd_geomix *best,
+			    asgd_geomix *all, const atomic_int *stop)
+{
+	asgd__stop_poll poll = asgd__stop_poll_init(stop);
+	asgd_geomix one, pick;
 	size_t k;
 	int rc;
 
 	if (!best || kmax < 1 || kmax > ASGD_GEOMIX_MAX)
 		return ASGD_EINVAL;
 	for (k = 1; k <= kmax; k++) {
-		rc = asgd_geomix_fit(hist, len, k, &fit);
+		rc = fit(hist, len, k, &one, &poll);
 		if (rc)
 			return rc;
 		if (all)
-			all[k - 1] = fit;
+			all[k - 1] = one;
 		/* strict: on a tie the fewer components win */
-		if (k == 1 || fit.bic < best->bic)
-			*best = fit;
+		if (k == 1 || one.bic < pick.bic)
+			pick = one;
 	}
+	*best = pick;
 	return ASGD_OK;
 }
 

@@ -403,7 +403,10 @@ static void master_loop(struct master *m)
 	uint64_t k = 0;
 	unsigned w;
 
-	while (k < cfg->iters && next_gradient(m, &w)) {
+	/* The flag is checked per update, not only between naps: gradients that keep arriving
+	 * would otherwise keep a busy master from ever seeing it. */
+	while (k < cfg->iters && !(cfg->stop && atomic_load_explicit(cfg->stop, memory_order_relaxed)) &&
+	       next_gradient(m, &w)) {
 		int finite = apply(m, m->in + HDR);
 
 		record(m, k, w);

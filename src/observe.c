@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "asgd/datamodel.h"
 #include "asgd/error.h"
 #include "asgd/parse.h"
 #include "asgd/rng.h"
+#include "stop_internal.h"
 
 static int init_proj(asgd_observable *o, const char *arg, size_t dim, char *err, size_t errlen)
 {
@@ -127,14 +129,51 @@ static double observe_row(const asgd_observable *o, const double *x)
 void asgd_observable_rows(const asgd_observable *o, const double *traj, size_t steps,
 			  double *out)
 {
-	size_t d = asgd_problem_dim(o->problem);
+	asgd_observable_rows_stop(o, traj, steps, out, NULL, NULL);
+}
+
+/* The work of one row, in the units of stop_internal.h. */
+static uint64_t row_cost(const asgd_observable *o)
+{
+	const asgd_dataset *ds = asgd_problem_dataset(o->problem);
+	uint64_t d = asgd_problem_dim(o->problem);
+
+	switch (o->kind) {
+	case ASGD_OBSERVE_LOSS:
+		return ds ? (uint64_t)ds->nnz + ds->rows + d
+			  : (uint64_t)asgd_problem_components(o->problem) * d;
+	case ASGD_OBSERVE_PROJ:
+		return d;
+	default:
+		return 1;
+	}
+}
+
+int asgd_observable_rows_stop(const asgd_observable *o, const double *traj, size_t steps,
+			      double *out, const atomic_int *stop, size_t *done)
+{
+	size_t d = asgd_problem_dim(o->problem), k = 0;
+	const uint64_t every = asgd__stop_every(row_cost(o));
+	uint64_t left = every;
+	int rc = ASGD_OK;
 
 	if (o->kind == ASGD_OBSERVE_X) {
 		if (out != traj)
 			memcpy(out, traj, steps * d * sizeof(*out));
-		return;
+		k = steps;
 	}
 	/* out[k] is written after row k is read, and out[k] ≤ traj[k·d]: in place is safe. */
-	for (size_t k = 0; k < steps; k++)
+	for (; k < steps; k++) {
+		if (--left == 0) {
+			left = every;
+			if (asgd__stop_raised(stop)) {
+				rc = ASGD_EINTR;
+				break;
+			}
+		}
 		out[k] = observe_row(o, traj + k * d);
+	}
+	if (done)
+		*done = k;
+	return rc;
 }

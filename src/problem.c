@@ -21,6 +21,7 @@
 
 #include "asgd/rng.h"
 #include "problem_internal.h"
+#include "stop_internal.h"
 
 /* ---------------------------------------------------------------------------------------------
  * The problem object
@@ -209,8 +210,9 @@ static size_t s1_scan(const asgd_problem *p, double *xs, size_t cap, double *bes
 	return count;
 }
 
-static int s1_minimizer(const asgd_problem *p, double *x)
+static int s1_minimizer(const asgd_problem *p, double *x, const atomic_int *stop)
 {
+	(void)stop;
 	if (p->u.s1.prof == PROF_SQUARE)
 		x[0] = mean(p->u.s1.center, p->n);
 	else
@@ -224,7 +226,7 @@ static int s1_local_minima(const asgd_problem *p, double *x, size_t cap, size_t 
 
 	if (p->u.s1.prof == PROF_SQUARE) {
 		if (cap > 0)
-			s1_minimizer(p, x);
+			s1_minimizer(p, x, NULL);
 		*count = 1;
 	} else {
 		*count = s1_scan(p, x, cap, &best);
@@ -272,10 +274,11 @@ static void dq_grad(const asgd_problem *p, const double *x, double *g)
 		g[j] = q->a[j] * x[j] - q->bbar[j];
 }
 
-static int dq_minimizer(const asgd_problem *p, double *x)
+static int dq_minimizer(const asgd_problem *p, double *x, const atomic_int *stop)
 {
 	const struct diagquad *q = &p->u.dq;
 
+	(void)stop;
 	for (size_t j = 0; j < p->dim; j++)
 		if (!(q->a[j] > 0))
 			return ASGD_ENOTFOUND;
@@ -340,10 +343,11 @@ static void sq_grad(const asgd_problem *p, const double *x, double *g)
 }
 
 /* f is separable and every coordinate's derivative has the same increasing root. */
-static int sq_minimizer(const asgd_problem *p, double *x)
+static int sq_minimizer(const asgd_problem *p, double *x, const atomic_int *stop)
 {
 	double lo, hi, r;
 
+	(void)stop;
 	for (size_t j = 0; j < p->dim; j++)
 		if (!(p->u.sq.coef[j] > 0))
 			return ASGD_ENOTFOUND;
@@ -411,18 +415,20 @@ static void qd_grad(const asgd_problem *p, const double *x, double *g)
  * Solves S y = x in place (x holds the right-hand side on entry, y on return) for a symmetric
  * positive definite S by Cholesky, overwriting L (a copy of S). Written out because GSL's
  * default error handler aborts the process on a matrix that is not positive definite, and
- * switching it off is process-wide state that a library must not touch. Returns false if S is
- * not positive definite.
+ * switching it off is process-wide state that a library must not touch. Returns ASGD_OK,
+ * ASGD_ENOTFOUND if S is not positive definite, or ASGD_EINTR when @stop was raised.
  */
-static bool cholesky_solve(double *L, size_t d, double *x)
+static int cholesky_solve(double *L, size_t d, double *x, const atomic_int *stop)
 {
 	for (size_t j = 0; j < d; j++) {
 		double s = L[j * d + j];
 
+		if (asgd__stop_raised(stop))	/* a column is O(d²) work at most */
+			return ASGD_EINTR;
 		for (size_t k = 0; k < j; k++)
 			s -= L[j * d + k] * L[j * d + k];
 		if (!(s > 0))
-			return false;
+			return ASGD_ENOTFOUND;
 		L[j * d + j] = sqrt(s);
 		for (size_t i = j + 1; i < d; i++) {
 			double t = L[i * d + j];
@@ -442,23 +448,22 @@ static bool cholesky_solve(double *L, size_t d, double *x)
 			x[i] -= L[k * d + i] * x[k];
 		x[i] /= L[i * d + i];
 	}
-	return true;
+	return ASGD_OK;
 }
 
-static int qd_minimizer(const asgd_problem *p, double *x)
+static int qd_minimizer(const asgd_problem *p, double *x, const atomic_int *stop)
 {
 	size_t d = p->dim;
 	double *L = malloc((d * d + d) * sizeof(*L)), *sol = L + d * d;
-	int rc = ASGD_ENOTFOUND;
+	int rc;
 
 	if (!L)
 		return ASGD_ENOMEM;
 	memcpy(L, p->u.qd.Abar, d * d * sizeof(*L));
 	memcpy(sol, p->u.qd.bbar, d * sizeof(*sol));
-	if (cholesky_solve(L, d, sol)) {
+	rc = cholesky_solve(L, d, sol, stop);
+	if (rc == ASGD_OK)
 		memcpy(x, sol, d * sizeof(*x));
-		rc = ASGD_OK;
-	}
 	free(L);
 	return rc;
 }
@@ -1105,9 +1110,14 @@ void asgd_problem_grad_support(const asgd_problem *p, size_t i, const double *xs
 
 int asgd_problem_minimizer(const asgd_problem *p, double *x)
 {
+	return asgd_problem_minimizer_stop(p, x, NULL);
+}
+
+int asgd_problem_minimizer_stop(const asgd_problem *p, double *x, const atomic_int *stop)
+{
 	if (!p || !x)
 		return ASGD_EINVAL;
-	return p->fam->minimizer(p, x);
+	return p->fam->minimizer(p, x, stop);
 }
 
 int asgd_problem_local_minima(const asgd_problem *p, double *x, size_t cap, size_t *count)
@@ -1121,12 +1131,12 @@ int asgd_problem_local_minima(const asgd_problem *p, double *x, size_t cap, size
 		return p->fam->local_minima(p, x, cap, count);
 	/* Convex: the minimizer is the one local minimum, if it is known. */
 	if (cap > 0) {
-		rc = p->fam->minimizer(p, x);
+		rc = p->fam->minimizer(p, x, NULL);
 	} else {
 		tmp = malloc(p->dim * sizeof(*tmp));
 		if (!tmp)
 			return ASGD_ENOMEM;
-		rc = p->fam->minimizer(p, tmp);
+		rc = p->fam->minimizer(p, tmp, NULL);
 		free(tmp);
 	}
 	if (rc == ASGD_OK)

@@ -6,6 +6,7 @@
 #ifndef ASGD_PROBLEM_INTERNAL_H
 #define ASGD_PROBLEM_INTERNAL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,8 +26,9 @@ struct family {
 	double (*fi)(const asgd_problem *p, size_t i, const double *x);
 	void (*grad_i)(const asgd_problem *p, size_t i, const double *x, double *g);
 	void (*grad)(const asgd_problem *p, const double *x, double *g);
-	/* Writes x only on success; ASGD_ENOTFOUND when no minimizer is known. */
-	int (*minimizer)(const asgd_problem *p, double *x);
+	/* Writes x only on success; ASGD_ENOTFOUND when no minimizer is known; ASGD_EINTR when
+	 * @stop (may be NULL) was raised during a long solve (docs/DESIGN.md, "Stopping"). */
+	int (*minimizer)(const asgd_problem *p, double *x, const atomic_int *stop);
 	/* NULL where f is convex, so that the minimizer is the only local minimum. */
 	int (*local_minima)(const asgd_problem *p, double *x, size_t cap, size_t *count);
 	/* Sparse gradients (NULL for dense families: the support is every coordinate). */

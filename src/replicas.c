@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * replicas.c — the real engine run R times from x0: moments over replicas, pooled staleness,
- * accounting that must add up.
+ * accounting that must add up. A stop is seen by the engine, between replicas, and while a
+ * finished replica's rows are scored (asgd_observable_rows_stop).
  */
 #include "asgd/replicas.h"
 
@@ -11,6 +12,7 @@
 
 #include "asgd/error.h"
 #include "asgd/problem.h"
+#include "stop_internal.h"
 
 /* Trajectory rows: x_0 and every record_every-th iterate after it. */
 static size_t rows(const asgd_engine_config *cfg)
@@ -71,9 +73,12 @@ static int run_one(asgd_engine_config *cfg, asgd_replicas *t, uint64_t r, double
 		t->interrupted = 1;
 	else if (res.starved)
 		t->starved = 1;
-	else if (rc == ASGD_OK) {
-		if (each->obs)
-			asgd_observable_rows(each->obs, cfg->trajectory, rows(cfg), cfg->trajectory);
+	else if (rc == ASGD_OK && each->obs &&
+		 asgd_observable_rows_stop(each->obs, cfg->trajectory, rows(cfg), cfg->trajectory,
+					   cfg->stop, NULL) == ASGD_EINTR) {
+		t->interrupted = 1;	/* scored in part: not a replica of the moments */
+		t->scoring_interrupted = 1;
+	} else if (rc == ASGD_OK) {
 		rc = asgd_moments_add_path(&t->moments, cfg->trajectory);
 		t->replicas_done++;
 		if (each->fn)
@@ -126,6 +131,10 @@ int asgd_replicas_run_observed(asgd_engine_config *cfg, uint64_t replicas,
 	cfg->trajectory = traj;
 	for (uint64_t r = 0; r < replicas && !out->diverged && !out->interrupted && !out->starved;
 	     r++) {
+		if (r > 0 && asgd__stop_raised(cfg->stop)) {	/* the first one says it itself */
+			out->interrupted = 1;
+			break;
+		}
 		rc = run_one(cfg, out, r, &work_sum, &cv_sum, &work_runs, &each);
 		if (rc != ASGD_OK)
 			break;

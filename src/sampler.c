@@ -10,9 +10,11 @@
 #include "asgd/sampler.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "asgd/error.h"
+#include "stop_internal.h"
 
 static unsigned bits_for(size_t len)
 {
@@ -23,8 +25,17 @@ static unsigned bits_for(size_t len)
 	return t;
 }
 
+/* Every STOP_MASK + 1 cells, a look at the stop flag. */
+#define STOP_MASK 0xffffu
+
+static bool stopped_at(size_t i, const atomic_int *stop)
+{
+	return (i & STOP_MASK) == STOP_MASK && asgd__stop_raised(stop);
+}
+
 /* Normalised, scaled shares q[i] = T·p[i]; returns ASGD_EINVAL for bad weights. */
-static int scaled_shares(const double *pmf, size_t len, size_t cells, double *q)
+static int scaled_shares(const double *pmf, size_t len, size_t cells, double *q,
+			 const atomic_int *stop)
 {
 	double sum = 0;
 
@@ -32,6 +43,8 @@ static int scaled_shares(const double *pmf, size_t len, size_t cells, double *q)
 		if (!(pmf[i] >= 0) || !isfinite(pmf[i]))
 			return ASGD_EINVAL;
 		sum += pmf[i];
+		if (stopped_at(i, stop))
+			return ASGD_EINTR;
 	}
 	if (!(sum > 0) || !isfinite(sum))
 		return ASGD_EINVAL;
@@ -52,10 +65,10 @@ static uint64_t pack(unsigned t, uint64_t i, double q, uint64_t alias)
 }
 
 /* Vose's pairing of small and large cells; @q is consumed, @a->cell filled. */
-static void vose(asgd_alias *a, double *q, size_t cells, size_t *small, size_t *large,
-		 const double *pmf)
+static int vose(asgd_alias *a, double *q, size_t cells, size_t *small, size_t *large,
+		const double *pmf, const atomic_int *stop)
 {
-	size_t ns = 0, nl = 0, any_positive = 0;
+	size_t ns = 0, nl = 0, any_positive = 0, pairs = 0;
 
 	for (size_t i = 0; i < cells; i++) {
 		if (q[i] < 1.0)
@@ -68,6 +81,8 @@ static void vose(asgd_alias *a, double *q, size_t cells, size_t *small, size_t *
 	while (ns > 0 && nl > 0) {
 		size_t s = small[--ns], l = large[nl - 1];
 
+		if (stopped_at(pairs++, stop))
+			return ASGD_EINTR;
 		a->cell[s] = pack(a->bits, s, q[s], l);
 		q[l] -= 1.0 - q[s];
 		if (q[l] < 1.0) {
@@ -87,9 +102,15 @@ static void vose(asgd_alias *a, double *q, size_t cells, size_t *small, size_t *
 
 		a->cell[s] = zero ? pack(a->bits, s, 0.0, any_positive) : s;
 	}
+	return ASGD_OK;
 }
 
 int asgd_alias_init(asgd_alias *a, const double *pmf, size_t len)
+{
+	return asgd_alias_init_stop(a, pmf, len, NULL);
+}
+
+int asgd_alias_init_stop(asgd_alias *a, const double *pmf, size_t len, const atomic_int *stop)
 {
 	size_t cells, *small, *large;
 	double *q;
@@ -104,9 +125,10 @@ int asgd_alias_init(asgd_alias *a, const double *pmf, size_t len)
 	q = malloc(cells * sizeof(*q));
 	small = malloc(cells * sizeof(*small));
 	large = malloc(cells * sizeof(*large));
-	rc = a->cell && q && small && large ? scaled_shares(pmf, len, cells, q) : ASGD_ENOMEM;
+	rc = a->cell && q && small && large ? scaled_shares(pmf, len, cells, q, stop)
+					     : ASGD_ENOMEM;
 	if (rc == ASGD_OK)
-		vose(a, q, cells, small, large, pmf);
+		rc = vose(a, q, cells, small, large, pmf, stop);
 	free(q);
 	free(small);
 	free(large);

@@ -11,6 +11,10 @@
  * locals, affine gradients a_i x − b_i inlined, and the general gradient only through the
  * problem's function otherwise. Every loop draws in the same order — τ (when there is staleness),
  * then the components — so the 1-D and general loops give the same numbers for the same stream.
+ *
+ * A path may be long (K up to 2^31): every loop looks at the stop flag once per stop_every steps
+ * (~0.1 ms of work, one compare a step otherwise) and returns ASGD_EINTR, which the ensemble takes
+ * as a stop.
  */
 #include "asgd/sim.h"
 
@@ -20,8 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "asgd/datamodel.h"
 #include "asgd/error.h"
 #include "asgd/sampler.h"
+#include "stop_internal.h"
 
 struct sim_ctx {
 	const asgd_sim_config *cfg;
@@ -33,6 +39,7 @@ struct sim_ctx {
 	double *a, *b;			/* 1-D affine gradients a_i x − b_i, or NULL */
 	double *ea, *eb;		/* η a_i and η b_i: the ASGD step is x − (ηa_i x_r − ηb_i) */
 	unsigned gamma_bits;		/* n = 2^gamma_bits: γ from the τ draw's spare bits; 0: no */
+	uint64_t stop_every;		/* steps between two looks at cfg->stop (stop_internal.h) */
 	atomic_uint_fast64_t truncated;
 };
 
@@ -222,6 +229,23 @@ static int fetch_affine_1d(struct sim_ctx *c)
 	return ASGD_OK;
 }
 
+/*
+ * The work of one step: B component gradients, each O(dim) for a data model (it clears dim) and
+ * up to O(dim²) for a dense quadratic (counted so for every preset: an overestimate only makes
+ * the looks more frequent).
+ */
+static uint64_t step_cost(const struct sim_ctx *c)
+{
+	const asgd_batch_schedule *b = &c->cfg->batch;
+	const uint64_t d = c->dim;
+	uint64_t batch = asgd_batch_at(b, 0);
+
+	for (size_t k = 0; b->size && k < b->len; k++)
+		if (b->size[k] > batch)
+			batch = b->size[k];
+	return batch * (asgd_problem_dataset(c->cfg->problem) ? 2 * d + 4 : d * d + 4);
+}
+
 static void ctx_free(struct sim_ctx *c)
 {
 	asgd_alias_free(&c->tau);
@@ -246,6 +270,7 @@ static int ctx_init(struct sim_ctx *c, const asgd_sim_config *cfg)
 		rc = build_tau_table(c);
 	if (rc == ASGD_OK)
 		rc = fetch_affine_1d(c);
+	c->stop_every = asgd__stop_every(step_cost(c));
 	if (rc != ASGD_OK)
 		ctx_free(c);
 	return rc;
@@ -269,22 +294,33 @@ static inline __attribute__((always_inline)) double grad_1d(const struct sim_ctx
  * ASGD (2.1) and mini-batch ASGD (4.1) in 1-D. @stale: draw τ; @batched: B_k components at the
  * same read. Constant flags: each caller below is its own specialisation.
  */
-static inline __attribute__((always_inline)) void walk_1d(struct sim_ctx *c, asgd_rng *rng,
-							  double *traj, int stale, int affine,
-							  int batched, int shared)
+static inline __attribute__((always_inline)) int walk_1d(struct sim_ctx *c, asgd_rng *rng,
+							 double *traj, int stale, int affine,
+							 int batched, int shared)
 {
 	const uint64_t gamma_mask = ((uint64_t)1 << c->gamma_bits) - 1;
 	const asgd_sim_config *cfg = c->cfg;
 	const asgd_alias tab = c->tau;
 	const uint64_t K = cfg->iters, hmax = c->history - 1, n = c->n;
 	const double eta = cfg->eta;
+	const atomic_int *stop = cfg->stop;
+	const uint64_t every = c->stop_every;
 	asgd_rng r = *rng;
-	uint64_t truncated = 0;
+	uint64_t truncated = 0, look = every;
 	double x = c->x0[0];
+	int rc = ASGD_OK;
 
 	traj[0] = x;
 	for (uint64_t k = 0; k < K; k++) {
 		double xr = x, g;
+
+		if (k == look) {
+			look += every;
+			if (asgd__stop_raised(stop)) {
+				rc = ASGD_EINTR;
+				break;
+			}
+		}
 
 		if (shared) {	/* one draw: τ from its high bits, γ from its low ones */
 			uint64_t u = asgd_rng_next(&r);
@@ -323,24 +359,35 @@ static inline __attribute__((always_inline)) void walk_1d(struct sim_ctx *c, asg
 	*rng = r;
 	if (truncated)
 		atomic_fetch_add_explicit(&c->truncated, truncated, memory_order_relaxed);
+	return rc;
 }
 
 /* MSGD (2.6) in 1-D: v ← μ'v − η'∇f_γ(x), x ← x + v, v_0 = 0. */
-static inline __attribute__((always_inline)) void walk_msgd_1d(struct sim_ctx *c, asgd_rng *rng,
-							       double *traj, int affine)
+static inline __attribute__((always_inline)) int walk_msgd_1d(struct sim_ctx *c, asgd_rng *rng,
+							      double *traj, int affine)
 {
-	const uint64_t K = c->cfg->iters, n = c->n;
+	const uint64_t K = c->cfg->iters, n = c->n, every = c->stop_every;
 	const double eta = c->cfg->eta, mu = c->cfg->mu;
 	asgd_rng r = *rng;
 	double x = c->x0[0], v = 0;
+	uint64_t look = every;
+	int rc = ASGD_OK;
 
 	traj[0] = x;
 	for (uint64_t k = 0; k < K; k++) {
+		if (k == look) {
+			look += every;
+			if (asgd__stop_raised(c->cfg->stop)) {
+				rc = ASGD_EINTR;
+				break;
+			}
+		}
 		v = mu * v - eta * grad_1d(c, affine, asgd_rng_below(&r, n), x);
 		x += v;
 		traj[k + 1] = x;
 	}
 	*rng = r;
+	return rc;
 }
 
 #define SIM_1D_PATH(name, body)                                                              \
@@ -348,8 +395,7 @@ static inline __attribute__((always_inline)) void walk_msgd_1d(struct sim_ctx *c
 	{                                                                                    \
 		(void)path;                                                                  \
 		(void)scratch;                                                               \
-		body;                                                                        \
-		return ASGD_OK;                                                              \
+		return body;                                                                 \
 	}
 
 SIM_1D_PATH(path_1d_shared_affine, walk_1d(ctx, rng, traj, 1, 1, 0, 1))
@@ -425,7 +471,8 @@ static int path_general(void *ctx, uint64_t path, asgd_rng *rng, double *traj, v
 	const size_t dim = c->dim;
 	const uint64_t hmax = c->history - 1;
 	double *g = scratch, *gi = g + dim;
-	uint64_t truncated = 0;
+	uint64_t truncated = 0, look = c->stop_every;
+	int rc = ASGD_OK;
 
 	(void)path;
 	memcpy(traj, c->x0, dim * sizeof(double));
@@ -433,6 +480,14 @@ static int path_general(void *ctx, uint64_t path, asgd_rng *rng, double *traj, v
 		const double *x = traj + k * dim, *xr = x;
 		double *next = traj + (k + 1) * dim;
 		uint64_t tau = 0;
+
+		if (k == look) {
+			look += c->stop_every;
+			if (asgd__stop_raised(cfg->stop)) {
+				rc = ASGD_EINTR;
+				break;
+			}
+		}
 
 		if (c->gamma_bits) {	/* one draw for τ and γ, exactly as the 1-D loop */
 			uint64_t u = asgd_rng_next(rng);
@@ -456,7 +511,7 @@ static int path_general(void *ctx, uint64_t path, asgd_rng *rng, double *traj, v
 	}
 	if (truncated)
 		atomic_fetch_add_explicit(&c->truncated, truncated, memory_order_relaxed);
-	return ASGD_OK;
+	return rc;
 }
 
 /* MSGD in any dimension; scratch: 2·dim doubles (gradient, velocity). */
@@ -466,6 +521,7 @@ static int path_msgd(void *ctx, uint64_t path, asgd_rng *rng, double *traj, void
 	const asgd_sim_config *cfg = c->cfg;
 	const size_t dim = c->dim;
 	double *g = scratch, *v = g + dim;
+	uint64_t look = c->stop_every;
 
 	(void)path;
 	memcpy(traj, c->x0, dim * sizeof(double));
@@ -473,6 +529,12 @@ static int path_msgd(void *ctx, uint64_t path, asgd_rng *rng, double *traj, void
 	for (uint64_t k = 0; k < cfg->iters; k++) {
 		const double *x = traj + k * dim;
 		double *next = traj + (k + 1) * dim;
+
+		if (k == look) {
+			look += c->stop_every;
+			if (asgd__stop_raised(cfg->stop))
+				return ASGD_EINTR;
+		}
 
 		asgd_problem_grad_i(cfg->problem, (size_t)asgd_rng_below(rng, c->n), x, g);
 		for (size_t d = 0; d < dim; d++) {

@@ -18,6 +18,7 @@
 
 #include "asgd/error.h"
 #include "sme_internal.h"
+#include "stop_internal.h"
 
 int asgd_sme_sigma_allowed(asgd_model model, asgd_sigma s)
 {
@@ -246,6 +247,25 @@ static void ctx_mixture(struct sme_ctx *cx, const asgd_geomix *m)
 	}
 }
 
+/*
+ * The stop flag and the work between two looks at it: a substep costs a few units with affine
+ * 1-D gradients, O(n) with general ones (C(x) sums every component); in d > 1 up to O(n·d²) (a
+ * component gradient of a dense quadratic is O(d²): an overestimate elsewhere only makes the
+ * looks more frequent) and O(d³) more with an evolving Σ (its factorisation).
+ */
+static void ctx_stop(struct sme_ctx *cx, const asgd_sme_config *cfg)
+{
+	const uint64_t d = cx->d, n = cx->n;
+
+	cx->stop = cfg->stop;
+	if (d == 1 && !cfg->generic)
+		cx->substep_cost = cx->affine ? 8 : 8 * n + 8;
+	else
+		cx->substep_cost = 8 * (d + n) + 4 * d * d * (n + 1) +
+				   (asgd__sme_evolving(cx->sigma) ? d * d * d : 0);
+	cx->stop_every = asgd__stop_every(cx->substep_cost * cx->S);
+}
+
 static int ctx_init(struct sme_ctx *cx, const asgd_sme_config *cfg)
 {
 	int rc;
@@ -274,6 +294,7 @@ static int ctx_init(struct sme_ctx *cx, const asgd_sme_config *cfg)
 		if (!cx->clamps)
 			rc = ASGD_ENOMEM;
 	}
+	ctx_stop(cx, cfg);
 	return rc;
 }
 

@@ -8,6 +8,7 @@
 #define ASGD_SME_INTERNAL_H
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +41,11 @@ struct sme_ctx {
 	/* sme-asgd-mixture (MODELS.md §5): weights π_j and rates c_j = (1 − μ_j)/Δt */
 	size_t mix_k;
 	double mix_w[ASGD_GEOMIX_MAX], mix_c[ASGD_GEOMIX_MAX];
+	/* the caller's stop flag (NULL: never), looked at every ~0.1 ms of work (stop_internal.h):
+	 * every stop_every recorded steps by the 1-D loops, by substep_cost per substep by the
+	 * vector loop */
+	const atomic_int *stop;
+	uint64_t stop_every, substep_cost;
 };
 
 /* The Σ choices that carry a state of their own (G or Σ) along each path. */

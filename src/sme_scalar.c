@@ -8,6 +8,8 @@
  * Σ choice, affine?) gets its own compiled loop. They draw one normal per substep, as the vector
  * loop of sme_vector.c does in 1-D, so for the same seed both give the same paths up to rounding
  * (tests/test_sme.c checks it). Coefficients are taken at each substep's start (explicit, Itô).
+ * Every loop looks at the stop flag once per cx->stop_every recorded steps (~0.1 ms of work) and
+ * returns ASGD_EINTR when it is raised.
  */
 #include <math.h>
 #include <stddef.h>
@@ -16,6 +18,7 @@
 #include "asgd/error.h"
 #include "asgd/normal.h"
 #include "sme_internal.h"
+#include "stop_internal.h"
 
 /* ---- gradients and covariances in 1-D ---- */
 
@@ -83,13 +86,26 @@ static inline double grad_noise1(const struct sme_ctx *cx, const int affine, con
 	return amp * sqrt(fmax(C, 0)) * z;
 }
 
+/* At the top of recorded step k: leave the loop with ASGD_EINTR in rc when the flag is raised,
+ * looked at once per cx->stop_every steps (one compare a step otherwise). */
+#define SME_STOP_POINT(k, look, rc)                                                            \
+	if ((k) == (look)) {                                                                   \
+		(look) += cx->stop_every;                                                      \
+		if (asgd__stop_raised(cx->stop)) {                                             \
+			(rc) = ASGD_EINTR;                                                     \
+			break;                                                                 \
+		}                                                                              \
+	}
+
 /* ---- 1-D scalar loops: one per model, specialised on (affine, Σ choice) ---- */
 
 /* SME-ASGD (2.11) with Σ per @mode; Y_0 = −α∇f(x_0), Σ_0 = C(x_0), G_0 = S(x_0). */
-static inline void asgd1(const struct sme_ctx *cx, asgd_rng *rs, double *traj, uint64_t *clamps,
-			 const int affine, const asgd_sigma mode, const int single)
+static inline int asgd1(const struct sme_ctx *cx, asgd_rng *rs, double *traj, uint64_t *clamps,
+			const int affine, const asgd_sigma mode, const int single)
 {
 	asgd_rng r = *rs;
+	uint64_t look = cx->stop_every;
+	int rc = ASGD_OK;
 	const double h = cx->h, c = cx->fric, ch = c * h, mu = cx->mu, amp0 = cx->noise * sqrt(h);
 	/* y ← (1 − hc)y − h∇f(x), with ∇f = ax − b distributed: the y chain is one multiply-add. */
 	const double ay = 1 - ch, hna = -h * cx->a, hb = h * cx->b;
@@ -103,6 +119,7 @@ static inline void asgd1(const struct sme_ctx *cx, asgd_rng *rs, double *traj, u
 
 	traj[0] = x;
 	for (uint64_t k = 0; k < cx->K; k++) {
+		SME_STOP_POINT(k, look, rc)
 		const double amp = amp0 * asgd__sme_batch_scale(cx, k), ampc = amp * sqc;
 
 		for (unsigned j = 0; j < (single ? 1 : cx->S); j++) {
@@ -140,17 +157,20 @@ static inline void asgd1(const struct sme_ctx *cx, asgd_rng *rs, double *traj, u
 	*rs = r;
 	if (clamps)
 		*clamps = ncl;
+	return rc;
 }
 
 /*
  * SME-ASGD for mixture staleness (MODELS.md §5): K ≤ ASGD_GEOMIX_MAX gradient averages ȳ_j and,
  * for the continuum Σ, G_j; X moves by −αḡ with ḡ = Σ_j π_j ȳ_j. ȳ_j(0) = ∇f(x_0), G_j(0) = S(x_0).
  */
-static inline void mixture1(const struct sme_ctx *cx, asgd_rng *rs, double *traj,
-			    uint64_t *clamps, const int affine, const asgd_sigma mode,
-			    const int single)
+static inline int mixture1(const struct sme_ctx *cx, asgd_rng *rs, double *traj,
+			   uint64_t *clamps, const int affine, const asgd_sigma mode,
+			   const int single)
 {
 	asgd_rng r = *rs;
+	uint64_t look = cx->stop_every;
+	int rc = ASGD_OK;
 	const size_t K = cx->mix_k;
 	const double h = cx->h, ha = h * cx->alpha, amp0 = cx->noise * sqrt(h);
 	const double sqc = sqrt(fmax(cx->C0, 0));
@@ -165,6 +185,7 @@ static inline void mixture1(const struct sme_ctx *cx, asgd_rng *rs, double *traj
 	}
 	traj[0] = x;
 	for (uint64_t k = 0; k < cx->K; k++) {
+		SME_STOP_POINT(k, look, rc)
 		const double amp = amp0 * asgd__sme_batch_scale(cx, k), ampc = amp * sqc;
 
 		for (unsigned s = 0; s < (single ? 1 : cx->S); s++) {
@@ -192,14 +213,17 @@ static inline void mixture1(const struct sme_ctx *cx, asgd_rng *rs, double *traj
 	*rs = r;
 	if (clamps)
 		*clamps = ncl;
+	return rc;
 }
 
 /* SME-ASGD, linear form (2.5): M_0 = x_0, P_0 = 0, X = M + αP recorded. */
-static inline void linear1(const struct sme_ctx *cx, asgd_rng *rs, double *traj,
-			   uint64_t *clamps, const int affine, const asgd_sigma mode,
-			   const int single)
+static inline int linear1(const struct sme_ctx *cx, asgd_rng *rs, double *traj,
+			  uint64_t *clamps, const int affine, const asgd_sigma mode,
+			  const int single)
 {
 	asgd_rng r = *rs;
+	uint64_t look = cx->stop_every;
+	int rc = ASGD_OK;
 	const double h = cx->h, c = cx->fric, mu = cx->mu, al = cx->alpha, dt = cx->dt;
 	const double amp0 = cx->noise * sqrt(h), g00 = affine ? 0 : cx->grad0[0];
 	const double sqc = sqrt(fmax(cx->C0, 0));
@@ -208,6 +232,7 @@ static inline void linear1(const struct sme_ctx *cx, asgd_rng *rs, double *traj,
 
 	traj[0] = m;
 	for (uint64_t k = 0; k < cx->K; k++) {
+		SME_STOP_POINT(k, look, rc)
 		const double amp = amp0 * asgd__sme_batch_scale(cx, k), ampc = amp * sqc;
 
 		for (unsigned j = 0; j < (single ? 1 : cx->S); j++) {
@@ -238,19 +263,23 @@ static inline void linear1(const struct sme_ctx *cx, asgd_rng *rs, double *traj,
 	*rs = r;
 	if (clamps)
 		*clamps = ncl;
+	return rc;
 }
 
 /* SME-MSGD (2.7): X_0 = x_0, P_0 = 0, friction (1−μ')/√η'. */
-static inline void msgd1(const struct sme_ctx *cx, asgd_rng *rs, double *traj, const int affine,
-			 const asgd_sigma mode, const int single)
+static inline int msgd1(const struct sme_ctx *cx, asgd_rng *rs, double *traj, const int affine,
+			const asgd_sigma mode, const int single)
 {
 	asgd_rng r = *rs;
+	uint64_t look = cx->stop_every;
+	int rc = ASGD_OK;
 	const double h = cx->h, gam = cx->fric, amp0 = cx->noise * sqrt(h);
 	const double sqc = sqrt(fmax(cx->C0, 0));
 	double x = cx->x0[0], pv = 0;
 
 	traj[0] = x;
 	for (uint64_t k = 0; k < cx->K; k++) {
+		SME_STOP_POINT(k, look, rc)
 		const double amp = amp0 * asgd__sme_batch_scale(cx, k), ampc = amp * sqc;
 
 		for (unsigned j = 0; j < (single ? 1 : cx->S); j++) {
@@ -264,19 +293,23 @@ static inline void msgd1(const struct sme_ctx *cx, asgd_rng *rs, double *traj, c
 		traj[k + 1] = x;
 	}
 	*rs = r;
+	return rc;
 }
 
 /* SME-SGD (3.3): dX = −(∇f + (η/2)H∇f)dt + √(ηΣ) dB. */
-static inline void sgd1(const struct sme_ctx *cx, asgd_rng *rs, double *traj, const int affine,
+static inline int sgd1(const struct sme_ctx *cx, asgd_rng *rs, double *traj, const int affine,
 			const asgd_sigma mode, const int single)
 {
 	asgd_rng r = *rs;
+	uint64_t look = cx->stop_every;
+	int rc = ASGD_OK;
 	const double h = cx->h, half_eta = 0.5 * cx->eta, amp0 = cx->noise * sqrt(h);
 	const double sqc = sqrt(fmax(cx->C0, 0));
 	double x = cx->x0[0];
 
 	traj[0] = x;
 	for (uint64_t k = 0; k < cx->K; k++) {
+		SME_STOP_POINT(k, look, rc)
 		const double amp = amp0 * asgd__sme_batch_scale(cx, k), ampc = amp * sqc;
 
 		for (unsigned j = 0; j < (single ? 1 : cx->S); j++) {
@@ -289,6 +322,7 @@ static inline void sgd1(const struct sme_ctx *cx, asgd_rng *rs, double *traj, co
 		traj[k + 1] = x;
 	}
 	*rs = r;
+	return rc;
 }
 
 /*
@@ -299,9 +333,9 @@ static inline void sgd1(const struct sme_ctx *cx, asgd_rng *rs, double *traj, co
 #define SME_CALL(fn, mode, ...)                                                                \
 	do {                                                                                   \
 		if (cx->S == 1)                                                                \
-			fn(cx, rng, traj, __VA_ARGS__, mode, 1);                               \
+			rc = fn(cx, rng, traj, __VA_ARGS__, mode, 1);                          \
 		else                                                                           \
-			fn(cx, rng, traj, __VA_ARGS__, mode, 0);                               \
+			rc = fn(cx, rng, traj, __VA_ARGS__, mode, 0);                          \
 	} while (0)
 
 #define SME_DISPATCH_SIGMA(fn, ...)                                                            \
@@ -317,6 +351,7 @@ static inline int path_1d(const struct sme_ctx *cx, uint64_t path, asgd_rng *rng
 			  const int affine)
 {
 	uint64_t *cl = cx->clamps ? &cx->clamps[path] : NULL;
+	int rc;
 
 	switch (cx->model) {
 	case ASGD_MODEL_SME_ASGD: SME_DISPATCH_SIGMA(asgd1, cl, affine) break;
@@ -325,7 +360,7 @@ static inline int path_1d(const struct sme_ctx *cx, uint64_t path, asgd_rng *rng
 	case ASGD_MODEL_SME_ASGD_MIXTURE: SME_DISPATCH_SIGMA(mixture1, cl, affine) break;
 	default: SME_DISPATCH_SIGMA(sgd1, affine) break;
 	}
-	return ASGD_OK;
+	return rc;
 }
 
 int asgd__sme_path_1d_affine(void *ctx, uint64_t path, asgd_rng *rng, double *traj, void *scratch)

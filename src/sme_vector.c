@@ -9,7 +9,7 @@
  * §5). In 1-D it computes
  * the scheme of sme_scalar.c with the same draws. Within a substep of length h every coefficient
  * is taken at the substep's start (explicit, Itô): the noise uses Σ before Σ moves, and the state
- * and Σ both step from the old values.
+ * and Σ both step from the old values. The stop flag is looked at every ~0.1 ms of substeps.
  */
 #include <math.h>
 #include <stddef.h>
@@ -20,6 +20,7 @@
 #include "asgd/normal.h"
 #include "asgd/sigma.h"
 #include "sme_internal.h"
+#include "stop_internal.h"
 
 /* One path's vectors and matrices, carved from the thread's scratch. */
 struct nd_state {
@@ -386,6 +387,7 @@ int asgd__sme_path_generic(void *ctx, uint64_t path, asgd_rng *rng, double *traj
 	const struct sme_ctx *cx = ctx;
 	const size_t d = cx->d, zn = nd_znormals(cx);
 	const double amp0 = cx->noise * sqrt(cx->h);
+	asgd__stop_poll poll = asgd__stop_poll_init(cx->stop);
 	struct nd_state st;
 	int rc = ASGD_OK;
 
@@ -405,6 +407,8 @@ int asgd__sme_path_generic(void *ctx, uint64_t path, asgd_rng *rng, double *traj
 			for (size_t i = 0; i < zn; i++)
 				st.z[i] = asgd_normal(rng);
 			rc = nd_step(cx, &st, amp);
+			if (rc == ASGD_OK && asgd__stop_after(&poll, cx->substep_cost))
+				rc = ASGD_EINTR;
 		}
 		nd_record(cx, &st, traj + (k + 1) * d);
 	}

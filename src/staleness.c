@@ -22,6 +22,7 @@
 #include "asgd/error.h"
 #include "asgd/parse.h"
 #include "asgd/staleness.h"
+#include "stop_internal.h"
 
 /* Two-sided 95% normal quantile, Φ⁻¹(0.975). */
 #define Z95 1.959963984540054
@@ -503,6 +504,13 @@ static const char *parse_data_line(enum file_format fmt, const char *p, const ch
 
 int asgd_staleness_read_file(asgd_staleness *s, const char *path, char *err, size_t errlen)
 {
+	return asgd_staleness_read_file_stop(s, path, NULL, err, errlen);
+}
+
+int asgd_staleness_read_file_stop(asgd_staleness *s, const char *path, const atomic_int *stop,
+				  char *err, size_t errlen)
+{
+	asgd__stop_poll poll = asgd__stop_poll_init(stop);
 	enum file_format fmt = FMT_UNKNOWN;
 	struct tau_vec taus = { 0 };
 	asgd_staleness hist = { 0 }; /* histogram lines, merged into s only at the end */
@@ -528,6 +536,11 @@ int asgd_staleness_read_file(asgd_staleness *s, const char *path, char *err, siz
 		char *p = line, *end = line + len;
 
 		lineno++;
+		if (asgd__stop_after(&poll, (uint64_t)len + 16)) {
+			set_err(err, errlen, "%s: interrupted", path);
+			rc = ASGD_EINTR;
+			goto out;
+		}
 		if (memchr(line, '\0', (size_t)len)) {
 			set_err(err, errlen, "%s:%lu: expected text, got a NUL byte", path, lineno);
 			rc = ASGD_EPARSE;

@@ -3,10 +3,14 @@
  * sync.h — private helpers for the threaded modules: futex waits on C11 atomics, a polite
  * spin, and the ThreadSanitizer hand-off annotations.
  *
- * liburcu 0.13's barriers and queues are assembly that ThreadSanitizer cannot see, so each
- * hand-off through them is annotated: ASGD_TSAN_RELEASE(obj) just before publishing or
- * enqueueing obj, ASGD_TSAN_ACQUIRE(obj) just after dereferencing or dequeueing it. The macros
- * are empty outside the TSan build.
+ * liburcu 0.13's barriers and queues are assembly that ThreadSanitizer cannot see. The
+ * engine's publication of a snapshot and its gradient hand-off therefore do not rely on them
+ * for ordering: each is a C11 release/acquire pair (engine.c) that TSan checks like any other,
+ * so a broken one is reported (scripts/mutants.sh weakens each and expects a report). Only RCU
+ * reclamation, which has no C11 equivalent, is annotated: ASGD_TSAN_RELEASE(obj) when a reader
+ * is done with obj, ASGD_TSAN_ACQUIRE(obj) in the callback that recycles it after a grace
+ * period. An annotation asserts an ordering instead of checking it, which is why it is kept to
+ * that one place. The macros are empty outside the TSan build.
  */
 #ifndef ASGD_SYNC_H
 #define ASGD_SYNC_H

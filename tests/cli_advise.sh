@@ -162,10 +162,15 @@ expect_usage "row 1 is not k,msd,se numbers" "$tmp/bad"
 usage_cmd=("$asgd")
 
 # ---- SIGINT: partial outputs, exit 130 ---------------------------------------------------
-"$asgd" advise --workers 2 --iters 100000 --probe-replicas 2 --replicas 100000 \
-  --work fixed:50us --quiet --out "$tmp/int" &
+# Interrupted once the probe's first run is in (its progress line), so in the probe's second run
+# or, if that were over already, in the 100000 runs of the current setting: either way before
+# both settings ran to the end, so there is no verdict. Runs of 10000 iterations (0.2 s here)
+# keep the wait short on a loaded machine, where the engine slows down the most.
+"$asgd" advise --workers 2 --iters 10000 --probe-replicas 2 --replicas 100000 \
+  --work fixed:50us --out "$tmp/int" >"$tmp/int.out" 2>"$tmp/int.err" &
 pid=$!
-sleep 2
+wait_for_progress $pid "$tmp/int.err" '^replica 1/2$' ||
+  fail "advise printed no progress line to interrupt at"
 kill -INT $pid
 wait $pid
 rc=$?

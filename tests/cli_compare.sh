@@ -71,9 +71,12 @@ else
 fi
 
 # ---- SIGINT: partial, exit 130 --------------------------------------------------------------
-"$asgd" compare --paths 10000000 --threads 1 --quiet --out "$tmp/int" &
+# Interrupted at its first progress line, "asgd D/10000000" (each 10% of the first model's
+# paths): the signal handler is in and the run is far from done.
+"$asgd" compare --paths 10000000 --threads 1 --out "$tmp/int" >"$tmp/int.out" 2>"$tmp/int.err" &
 pid=$!
-sleep 1.5
+wait_for_progress $pid "$tmp/int.err" '^asgd [1-9][0-9]*/10000000$' ||
+  fail "compare printed no progress line to interrupt at"
 kill -INT $pid
 wait $pid
 rc=$?

@@ -101,9 +101,13 @@ else
 fi
 
 # ---- SIGINT: partial outputs, exit 130 ---------------------------------------------------
-"$asgd" simulate --paths 10000000 --iters 1000 --threads 1 --quiet --out "$tmp/int" &
+# Interrupted at its first progress line: off a terminal, "paths D/10000000" comes at each 10%
+# of the paths, so it says at least 1000000 paths (whole chunks) are in — paths_done > 0 below.
+"$asgd" simulate --paths 10000000 --iters 1000 --threads 1 --out "$tmp/int" \
+  >"$tmp/int.out" 2>"$tmp/int.err" &
 pid=$!
-sleep 1.5
+wait_for_progress $pid "$tmp/int.err" '^paths [1-9][0-9]*/10000000$' ||
+  fail "simulate printed no progress line to interrupt at"
 kill -INT $pid
 wait $pid
 rc=$?

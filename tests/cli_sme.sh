@@ -117,11 +117,15 @@ else
 fi
 
 # ---- SIGINT: partial outputs, exit 130 --------------------------------------------------
+# Interrupted at its first progress line, "paths D/2000000": off a terminal it comes at each 10%
+# of the paths, so at least 200000 are in — paths_done > 0 below. 20 iterations (not the
+# preset's) bring that line in about a second; at 2000 it took a minute.
 out="$tmp/int"
 "$asgd" sme --model sme-asgd --sigma evolve --preset fig5-quartic --paths 2000000 \
-  --iters 2000 --threads 2 --quiet --out "$out" &
+  --iters 20 --threads 2 --out "$out" >"$tmp/int.out" 2>"$tmp/int.err" &
 pid=$!
-sleep 1
+wait_for_progress $pid "$tmp/int.err" '^paths [1-9][0-9]*/2000000$' ||
+  fail "sme printed no progress line to interrupt at"
 kill -INT $pid
 wait $pid
 rc=$?

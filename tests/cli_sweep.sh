@@ -119,10 +119,14 @@ expect_usage "row 0 lacks" "$tmp/bad"
 usage_cmd=("$asgd")
 
 # ---- SIGINT: partial outputs, exit 130 ---------------------------------------------------
-"$asgd" sweep --workers 1,2 --iters 100000 --replicas 100000 --work fixed:50us --quiet \
-  --out "$tmp/int" &
+# Interrupted at "sweep: M = 1 (1 of 2)", printed (after the signal handler is in and M1/ is
+# made) as M = 1's replicas start: they are then cut short, so M1/summary.json is partial and no
+# row is complete. The engine says nothing more before 10% of its 100000 replicas.
+"$asgd" sweep --workers 1,2 --iters 100000 --replicas 100000 --work fixed:50us \
+  --out "$tmp/int" >"$tmp/int.out" 2>"$tmp/int.err" &
 pid=$!
-sleep 1.5
+wait_for_progress $pid "$tmp/int.err" '^sweep: M = 1 \(1 of 2\)$' ||
+  fail "sweep printed no progress line to interrupt at"
 kill -INT $pid
 wait $pid
 rc=$?

@@ -121,9 +121,15 @@ expect_usage "has no validation.json" validate "$tmp/afile"
 expect_usage "has no staleness.csv" staleness "$tmp"
 
 # ---- SIGINT: partial, exit 130 --------------------------------------------------------------
-"$asgd" validate --workers 2 --work exp:20us --replicas 100000000 --quiet --out "$tmp/int" &
+# Interrupted during the real run once gradients were applied (validation.json is written only
+# then): off a terminal "replica D/N" comes at each 10% of the replicas, so with 100 (each some
+# 30 ms here) "replica 10/100" comes after about 0.3 s, and the other 90 give the signal nine
+# times as long to land before the real run ends.
+"$asgd" validate --workers 2 --work exp:20us --replicas 100 --out "$tmp/int" \
+  >"$tmp/int.out" 2>"$tmp/int.err" &
 pid=$!
-sleep 1.5
+wait_for_progress $pid "$tmp/int.err" '^replica [1-9][0-9]*/100$' ||
+  fail "validate printed no progress line to interrupt at"
 kill -INT $pid
 wait $pid
 rc=$?

@@ -1,6 +1,7 @@
 # lib.sh — what the end-to-end scripts tests/cli*.sh share: a scratch directory removed on exit,
-# pass/fail counts, expect_usage and json_get. Source it after setting $asgd (the binary under
-# test); end the script with `finish NAME`, which prints the counts and sets the exit status.
+# pass/fail counts, expect_usage, json_get and wait_for_progress. Source it after setting $asgd
+# (the binary under test); end the script with `finish NAME`, which prints the counts and sets
+# the exit status.
 # Bash only (sourced, not run).
 set -uo pipefail
 tmp=$(mktemp -d)
@@ -23,6 +24,48 @@ expect_usage() {
     fail "${usage_cmd[*]##*/} $*: stderr lacks '$want': $(cat "$tmp/err")"; return
   fi
   ok
+}
+
+# running PID: the process exists and has not exited (a zombie not yet waited for counts as
+# exited). Reads /proc directly: this is polled every 20 ms.
+running() {
+  kill -0 "$1" 2>/dev/null || return 1
+  local key state
+  while read -r key state _; do
+    if [ "$key" = State: ]; then [ "$state" != Z ]; return; fi
+  done <"/proc/$1/status" 2>/dev/null
+  return 0
+}
+
+# wait_for_progress PID FILE PATTERN [TIMEOUT_S]: before interrupting the background command PID,
+# wait until FILE (its redirected stderr) has a line matching PATTERN (grep -E) — a progress line
+# it prints only once it has got as far as the test's checks need (its signal handler in, and
+# the work they look at done or under way). A fixed sleep instead fails on a loaded machine (the
+# run has not got that far yet) and, worse, a SIGINT that arrives before the command has
+# installed its handler is lost: a background job of a non-interactive shell starts with SIGINT
+# ignored, and the run would go on to its end. Polls every 20 ms. Returns 0 on the line; 1,
+# saying why on stderr, when PID exited first or TIMEOUT_S (default 300: sanitizer builds on a
+# loaded machine are slow) passed — then it also kills PID (SIGKILL), so that the caller's
+# `wait $pid` cannot hang on a run that ignores SIGINT.
+wait_for_progress() {
+  local pid=$1 file=$2 pattern=$3 timeout=${4:-300} start=$SECONDS
+  while :; do
+    grep -qE -- "$pattern" "$file" 2>/dev/null && return 0
+    if ! running "$pid"; then
+      # it may have printed the line just before exiting
+      grep -qE -- "$pattern" "$file" 2>/dev/null && return 0
+      echo "wait_for_progress: pid $pid exited before '$pattern' appeared in $file;" \
+        "its last lines: $(tail -3 "$file" 2>/dev/null)" >&2
+      return 1
+    fi
+    if [ $((SECONDS - start)) -ge "$timeout" ]; then
+      echo "wait_for_progress: no '$pattern' in $file after ${timeout} s; killing pid $pid;" \
+        "its last lines: $(tail -3 "$file" 2>/dev/null)" >&2
+      kill -KILL "$pid" 2>/dev/null
+      return 1
+    fi
+    sleep 0.02
+  done
 }
 
 # json_get FILE "['key'][0]": one value of a JSON file, as Python prints it.

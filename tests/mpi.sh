@@ -103,10 +103,12 @@ else
 fi
 
 # ---- SIGTERM to mpirun: rank 0 writes a partial result, everyone exits ------------------------
+# Signalled once rank 0 reports its first replica done (not on a timer: a loaded machine is slow
+# to start ranks, and a signal before the handlers are in would be lost).
 "$mpirun" --oversubscribe -np 3 "$asgd" run --mode mpi --preset fig4 --replicas 100000 \
-  --iters 1000 --work exp:200us --quiet --out "$tmp/term" 2>/dev/null &
+  --iters 1000 --work exp:200us --out "$tmp/term" >/dev/null 2>"$tmp/term.err" &
 pid=$!
-sleep 2
+wait_for_progress $pid "$tmp/term.err" '^replica 1/' || fail "SIGTERM: no progress line to signal at"
 kill -TERM $pid
 t0=$SECONDS
 wait $pid

@@ -40,6 +40,7 @@
 #ifndef ASGD_DATASET_H
 #define ASGD_DATASET_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -60,6 +61,9 @@ typedef struct asgd_dataset_options {
 	                              0, the default, allows ids up to UINT32_MAX. It bounds the
 	                              memory a small file can make the reader take: d is then
 	                              at most this + 1, or min_features */
+	const atomic_int *stop;  /**< NULL, or a flag that stops reading or generating when raised
+	                              (a relaxed load every ~0.1 ms of work; a SIGINT handler may
+	                              raise it): the call returns ASGD_EINTR with nothing made */
 } asgd_dataset_options;
 
 /** n labelled rows in CSR form. Immutable; read the fields, never write them. */
@@ -94,7 +98,8 @@ typedef struct asgd_dataset {
  * @err: receives "FILE:LINE:COLUMN: ..." on ASGD_EPARSE, a sentence otherwise (may be NULL).
  * Returns ASGD_OK and a new dataset in *out; ASGD_EINVAL for NULL arguments or an unknown base,
  * ASGD_EIO when the file cannot be opened or read (a directory, a truncated or corrupt gzip
- * stream included), ASGD_EPARSE for malformed content or a file without rows, ASGD_ENOMEM.
+ * stream included), ASGD_EPARSE for malformed content or a file without rows, ASGD_ENOMEM,
+ * ASGD_EINTR when @opt->stop was raised before the end ("interrupted" in @err).
  * *out is written only on success.
  */
 int asgd_dataset_read_libsvm(const char *path, const asgd_dataset_options *opt,
@@ -144,6 +149,9 @@ int asgd_dataset_parse_csv(const char *name, const void *buf, size_t len,
  * d=47236, nnz=70, seed=1. Returns ASGD_OK; ASGD_EINVAL (with a sentence in err) for an unknown
  * generator or key, a key given twice, a malformed or out-of-range value (n ≥ 1; regression
  * 1 ≤ d ≤ UINT32_MAX and noise ≥ 0; rcv1 1 ≤ d ≤ 2^24 and 1 ≤ nnz ≤ d); ASGD_ENOMEM.
+ * It cannot be stopped: asgd_dataset_load() with a generator spec and options whose stop flag is
+ * set generates the same data and returns ASGD_EINTR when the flag is raised (`rcv1` builds
+ * 14 million entries by default, about a second).
  */
 int asgd_dataset_generate(const char *spec, asgd_dataset **out, char *err, size_t errlen);
 
@@ -152,7 +160,7 @@ int asgd_dataset_generate(const char *spec, asgd_dataset **out, char *err, size_
  * a file. @opt applies to the reader (base, label_column) and min_features to generators too.
  * A named data set that is not installed gives ASGD_ENOTFOUND and a sentence naming the Debian
  * package to install; otherwise returns and reports as the reader or generator it dispatches to
- * (a missing file is ASGD_EIO).
+ * (a missing file is ASGD_EIO). @opt->stop stops readers and generators alike (ASGD_EINTR).
  */
 int asgd_dataset_load(const char *spec, const asgd_dataset_options *opt, asgd_dataset **out,
 		      char *err, size_t errlen);

@@ -11,7 +11,7 @@
  *   - paths are grouped in chunks of ASGD_ENSEMBLE_CHUNK, each summed by one thread, and chunks are
  *     merged in chunk order — so floating-point sums, hence every output, do not depend on the
  *     thread count;
- *   - a raised stop flag ends the run at a chunk boundary, keeping the complete chunks merged so far
+ *   - a raised stop flag ends the run within a path, keeping the complete chunks merged so far
  *     (a consistent, smaller ensemble), and says so.
  */
 #ifndef ASGD_ENSEMBLE_H
@@ -40,7 +40,10 @@
  * @scratch: scratch_bytes bytes private to the calling thread (uninitialised; 64-byte aligned).
  *
  * Must be a function of (ctx, path, rng) only. Returns 0, or an ASGD_E* code that stops the
- * ensemble (a non-finite state is not an error: write it, and the moments say so).
+ * ensemble (a non-finite state is not an error: write it, and the moments say so). A path that
+ * can run long should look at the stop flag it was given in @ctx (every ~0.1 ms of work) and
+ * return ASGD_EINTR when it is raised: the ensemble then ends as on a stop (res->interrupted),
+ * not with an error.
  */
 typedef int (*asgd_path_fn)(void *ctx, uint64_t path, asgd_rng *rng, double *traj,
 			    void *scratch);
@@ -58,7 +61,9 @@ typedef struct asgd_ensemble_config {
 	const asgd_observable *observe; /* optional: the moments are of this observable of each
 				   row (dim must then be the problem's), not of the row itself;
 				   final rows are still the state */
-	const atomic_int *stop;	/* optional: nonzero ends the run at the next chunk boundary */
+	const atomic_int *stop;	/* optional: nonzero ends the run; looked at before each path
+				   and while scoring each path's rows with @observe (a path
+				   function looks at it itself: see asgd_path_fn) */
 	/* Optional: called after each chunk is merged, from one thread at a time. */
 	void (*progress)(void *arg, uint64_t done, uint64_t total);
 	void *progress_arg;

@@ -18,6 +18,7 @@
 #ifndef ASGD_EXACT_H
 #define ASGD_EXACT_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,6 +43,9 @@ typedef struct asgd_exact_config {
 	unsigned substeps;         /* RK4 substeps per recorded step for SMEs; 0 = 64 */
 	int dense;                 /* nonzero: full d×d moments even when the coordinates decouple
 				      (slower; for tests of the decoupling) */
+	const atomic_int *stop;    /* optional: nonzero ends the run with ASGD_EINTR (looked at
+				      every ~0.1 ms of work: a long horizon or a large dense d
+				      takes seconds) */
 } asgd_exact_config;
 
 /* The result: E x_k and E x_k[c]² for k = 0..K. Free with asgd_exact_moments_free. */
@@ -69,7 +73,8 @@ int asgd_exact_supported(const asgd_problem *p);
  *
  * Returns 0; ASGD_ENOTFOUND if the problem's gradients are not affine; ASGD_EINVAL for a NULL
  * argument, η not finite and > 0, μ outside [0, 1) where it is used, a Σ choice the model does not
- * have, or sizes that overflow; ASGD_ENOMEM. @out is filled only on success. Values that grow
+ * have, or sizes that overflow; ASGD_ENOMEM; ASGD_EINTR when @cfg->stop was raised before the end
+ * (nothing is kept: a moment table is whole or absent). @out is filled only on success. Values that grow
  * without bound (an unstable η) come out non-finite, not as an error.
  */
 int asgd_exact_run(const asgd_exact_config *cfg, asgd_exact_moments *out);
@@ -160,7 +165,8 @@ int asgd_exact_run_affine(const asgd_exact_config *cfg, const asgd_exact_affine 
 /*
  * asgd_exact_sme - the SME half of asgd_exact_run_affine (exact_sme.c), always with full d×d
  * moments: @out must already hold steps = iters+1 rows of q->dim and its dt. Returns 0 or
- * ASGD_EINVAL (Σ choice) or ASGD_ENOMEM.
+ * ASGD_EINVAL (Σ choice) or ASGD_ENOMEM, or ASGD_EINTR (@cfg->stop; @out's rows then partly
+ * written).
  */
 int asgd_exact_sme(const asgd_exact_config *cfg, const asgd_exact_affine *q, const double *x0,
 		   asgd_exact_moments *out);

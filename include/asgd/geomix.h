@@ -10,6 +10,7 @@
 #ifndef ASGD_GEOMIX_H
 #define ASGD_GEOMIX_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,14 @@ int asgd_geomix_fit(const uint64_t *hist, size_t len, size_t k, asgd_geomix *out
  */
 int asgd_geomix_select(const uint64_t *hist, size_t len, size_t kmax, asgd_geomix *best,
 		       asgd_geomix *all);
+
+/*
+ * asgd_geomix_select_stop - asgd_geomix_select, looking at @stop (NULL: never) every ~0.1 ms of
+ * EM (seconds for a histogram of thousands of levels and kmax = 6): ASGD_EINTR, @best untouched
+ * (@all partly written), when it was raised before the end.
+ */
+int asgd_geomix_select_stop(const uint64_t *hist, size_t len, size_t kmax, asgd_geomix *best,
+			    asgd_geomix *all, const atomic_int *stop);
 
 /*
  * asgd_geomix_check - whether @m is a valid mixture: count in 1..ASGD_GEOMIX_MAX, every weight in

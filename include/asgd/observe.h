@@ -12,6 +12,7 @@
 #ifndef ASGD_OBSERVE_H
 #define ASGD_OBSERVE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include "asgd/problem.h"
@@ -54,5 +55,15 @@ size_t asgd_observable_dim(const asgd_observable *o);
  */
 void asgd_observable_rows(const asgd_observable *o, const double *traj, size_t steps,
 			  double *out);
+
+/*
+ * asgd_observable_rows_stop - asgd_observable_rows, looking at @stop (NULL: never) every ~0.1 ms
+ * of work: a row of the loss is a pass over every component (the 14 M entries of the default
+ * rcv1), so scoring a recorded trajectory can take seconds. Returns ASGD_OK with every row done,
+ * or ASGD_EINTR when @stop was raised first: the rows before *@done (may be NULL) are done and the
+ * rest are not (in place: they still hold x).
+ */
+int asgd_observable_rows_stop(const asgd_observable *o, const double *traj, size_t steps,
+			      double *out, const atomic_int *stop, size_t *done);
 
 #endif /* ASGD_OBSERVE_H */

@@ -10,6 +10,7 @@
 #ifndef ASGD_PROBLEM_H
 #define ASGD_PROBLEM_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -158,6 +159,15 @@ void asgd_problem_grad_support(const asgd_problem *p, size_t i, const double *xs
  * (a quadratic whose mean Hessian is not positive definite); x is untouched on failure. Thread-safe.
  */
 int asgd_problem_minimizer(const asgd_problem *p, double *x);
+
+/*
+ * asgd_problem_minimizer_stop - asgd_problem_minimizer, looking at @stop (NULL: never) in its
+ * long solves: a data model's Newton steps or normal equations (asgd/datamodel.h: seconds at
+ * d = 4096, seen within ~0.1 ms of work) and a dense quadratic's Cholesky. Returns as
+ * asgd_problem_minimizer, or ASGD_EINTR when @stop was raised before the solve ended (x
+ * untouched). Closed forms finish whatever the flag says.
+ */
+int asgd_problem_minimizer_stop(const asgd_problem *p, double *x, const atomic_int *stop);
 
 /*
  * All local minimizers of f, where known: writes the first min(cap, count) of them into x, one

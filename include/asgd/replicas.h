@@ -30,7 +30,13 @@ typedef struct asgd_replicas {
 	double wall_s;			/* engine time summed over replicas */
 	double work_mean_ns, work_cv;	/* realised injected work, averaged over replicas (NAN: none) */
 	int diverged;			/* a replica's iterate became non-finite: the run stopped there */
-	int interrupted;		/* the stop flag ended a replica early: the run stopped there */
+	int interrupted;		/* the stop flag ended a replica early, or came between two
+					   replicas or while one was scored: the run stopped there */
+	int scoring_interrupted;	/* the stop flag came while the last replica's recorded rows
+					   were being scored by the observable (a loss row is a pass
+					   over the data: seconds for a large data set): that replica
+					   ran to its end and is in the accounting and the staleness,
+					   but not in the moments nor in replicas_done */
 	int starved;			/* every worker of a replica left (an injected fault): the run
 					   stopped there */
 	uint64_t workers_left;		/* workers that left early, summed over replicas */
@@ -41,7 +47,8 @@ typedef struct asgd_replicas {
 
 /*
  * asgd_replicas_run - run replicas r = 0..@replicas−1 of the engine configured by @cfg (its
- * replica and trajectory fields are set here), stopping early at divergence or at the stop flag.
+ * replica and trajectory fields are set here), stopping early at divergence or at the stop flag
+ * (cfg->stop: seen by the engine, between replicas, and while a replica's rows are scored).
  * @progress, if not NULL, is called after each replica with (arg, done, total).
  * Returns 0 (see diverged/interrupted), ASGD_EINVAL for NULL or zero replicas, ASGD_ENOMEM, or an
  * engine error. On success free @out with asgd_replicas_free(); on failure it holds nothing.

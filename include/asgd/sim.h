@@ -42,7 +42,8 @@ typedef struct asgd_sim_config {
 	uint64_t seed;
 	int keep_final;            /* keep each path's x_K (basin fractions) */
 	const asgd_observable *observe; /* optional: moments of this observable of x_k, not of x_k */
-	const atomic_int *stop;
+	const atomic_int *stop;    /* optional: nonzero ends the run, seen within ~0.1 ms of work
+				      even inside a long path (res->ens.interrupted) */
 	void (*progress)(void *arg, uint64_t done, uint64_t total);
 	void *progress_arg;
 	size_t history;            /* 0: H automatic (docs/MODELS.md §1); else this H for geometric staleness

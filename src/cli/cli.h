@@ -55,19 +55,23 @@ uint64_t cli_u64_range(const char *cmd, const char *flag, const char *s, uint64_
 atomic_int *cli_stop_flag(void);
 void cli_catch_signals(void);
 
-/* Progress on stderr for long runs: a rewritten line on a terminal, every 10% otherwise. */
+/* Progress on stderr for long runs: a rewritten line on a terminal; otherwise one line
+ * "WHAT DONE/TOTAL" for the first unit done, every 10% and the last (the first line is the
+ * earliest sign that a run is under way: tests wait on it before interrupting one). */
 void cli_progress(const char *what, uint64_t done, uint64_t total);
 void cli_progress_end(void);
 
 /*
  * Progress of an ensemble, as an asgd_ensemble_config.progress callback: @arg is a
  * struct cli_progress_state. Unlike cli_progress it notices every 10% boundary crossed, however
- * large the steps between calls (ensembles report once per chunk of paths).
+ * large the steps between calls (ensembles report once per chunk of paths); in lines mode its
+ * first call always prints, as cli_progress's first unit does.
  */
 struct cli_progress_state {
 	const char *what;
 	unsigned last_decile;
 	int quiet;
+	int reported; /* a line was printed already; start at 0 */
 };
 void cli_progress_cb(void *arg, uint64_t done, uint64_t total);
 

@@ -70,10 +70,21 @@ atomic_int *cli_stop_flag(void)
 	return &stop_flag;
 }
 
+/* The first SIGINT or SIGTERM asks every loop to stop and write what it measured; a second one
+ * ends the process at once, as users expect of Ctrl-C twice. _exit is async-signal-safe, and
+ * since every output is written to a temporary file and renamed, no file under its final name
+ * can be half-written: at worst a FILE.tmp.XXXXXX is left beside it. */
 static void on_stop_signal(int sig)
 {
+	static const char msg[] = "\nasgd: second signal, exiting at once\n";
+
 	(void)sig;
-	atomic_store(&stop_flag, 1);
+	if (atomic_exchange(&stop_flag, 1)) {
+		ssize_t rc = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+
+		(void)rc;
+		_exit(CLI_EXIT_INTERRUPTED);
+	}
 }
 
 void cli_catch_signals(void)
@@ -87,6 +98,9 @@ void cli_catch_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+/* Lines mode (stderr not a terminal) prints the first unit done, every tenth and the last: the
+ * first is the earliest sign that a run is under way, which the tests wait on before they
+ * interrupt one. */
 void cli_progress(const char *what, uint64_t done, uint64_t total)
 {
 	int tty = isatty(STDERR_FILENO);
@@ -95,7 +109,7 @@ void cli_progress(const char *what, uint64_t done, uint64_t total)
 	if (tty)
 		fprintf(stderr, "\r%s %llu/%llu", what, (unsigned long long)done,
 			(unsigned long long)total);
-	else if (done % step == 0 || done == total)
+	else if (done == 1 || done % step == 0 || done == total)
 		fprintf(stderr, "%s %llu/%llu\n", what, (unsigned long long)done,
 			(unsigned long long)total);
 }
@@ -116,11 +130,12 @@ void cli_progress_cb(void *arg, uint64_t done, uint64_t total)
 	if (isatty(STDERR_FILENO)) {
 		fprintf(stderr, "\r%s %llu/%llu", s->what, (unsigned long long)done,
 			(unsigned long long)total);
-	} else if (decile > s->last_decile || done == total) {
+	} else if (!s->reported || decile > s->last_decile || done == total) {
 		fprintf(stderr, "%s %llu/%llu\n", s->what, (unsigned long long)done,
 			(unsigned long long)total);
 	}
 	s->last_decile = decile;
+	s->reported = 1;
 }
 
 cJSON *cli_machine_json(void)
@@ -524,6 +539,10 @@ int cli_exact_run(const char *cmd, const char *preset, const asgd_exact_config *
 	if (rc == ASGD_ENOTFOUND)
 		cli_usage_error(cmd, "--exact needs a quadratic preset (affine gradients), not '%s'",
 				preset);
+	if (rc == ASGD_EINTR) {
+		fprintf(stderr, "asgd %s: interrupted; nothing written\n", cmd);
+		return CLI_EXIT_INTERRUPTED;
+	}
 	if (rc != ASGD_OK) {
 		fprintf(stderr, "asgd %s: the exact moments failed: %s\n", cmd, asgd_strerror(rc));
 		return CLI_EXIT_FAIL;

@@ -85,12 +85,12 @@ int cli_fit(int argc, char **argv)
 	const char *out = "out/fit", *file;
 	unsigned workers = 0;
 	size_t kmax = 4;
-	int c, quiet = 0, rc;
+	int c, quiet = 0, rc, mix_rc = ASGD_OK;
 	asgd_geomix best, all[ASGD_GEOMIX_MAX];
 	char err[512], path[4096];
 	asgd_staleness acc;
 	asgd_staleness_summary sum;
-	cJSON *root;
+	cJSON *root, *omitted;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -110,12 +110,23 @@ int cli_fit(int argc, char **argv)
 		cli_usage_error(CMD, "--out: %s", err);
 	if (asgd_staleness_init(&acc, workers) != ASGD_OK)
 		return CLI_EXIT_FAIL;
-	rc = asgd_staleness_read_file(&acc, file, err, sizeof(err));
+	/* A log of 10^8 samples, or EM over thousands of levels, takes seconds: both stop on SIGINT.
+	 * A stop while reading writes nothing; one during the mixture fit writes the staleness
+	 * without the mixture ("mixture": null, "omitted": ["mixture"]) and exits 130. */
+	rc = asgd_staleness_read_file_stop(&acc, file, cli_stop_flag(), err, sizeof(err));
+	if (rc == ASGD_EINTR) {
+		fprintf(stderr, "asgd fit: interrupted while reading '%s'; nothing written\n", file);
+		asgd_staleness_free(&acc);
+		return CLI_EXIT_INTERRUPTED;
+	}
 	if (rc == ASGD_OK)
 		rc = asgd_staleness_summarize(&acc, &sum);
-	if (rc == ASGD_OK &&
-	    asgd_geomix_select(acc.hist, acc.hist_len, kmax, &best, all) != ASGD_OK)
-		rc = ASGD_EINVAL;	/* an empty histogram: summarize said so already */
+	if (rc == ASGD_OK) {
+		mix_rc = asgd_geomix_select_stop(acc.hist, acc.hist_len, kmax, &best, all,
+						 cli_stop_flag());
+		if (mix_rc != ASGD_OK && mix_rc != ASGD_EINTR)
+			rc = ASGD_EINVAL; /* an empty histogram: summarize said so already */
+	}
 	asgd_staleness_free(&acc);
 	if (rc != ASGD_OK)
 		cli_usage_error(CMD, "%s", rc == ASGD_EINVAL ? "no staleness samples" : err);
@@ -124,7 +135,14 @@ int cli_fit(int argc, char **argv)
 	cJSON_AddStringToObject(root, "command", "fit");
 	cJSON_AddStringToObject(root, "source", file);
 	cJSON_AddItemToObject(root, "staleness", asgd_staleness_summary_json(&sum));
-	cJSON_AddItemToObject(root, "mixture", mixture_json(&best, all, kmax));
+	if (mix_rc == ASGD_OK)
+		cJSON_AddItemToObject(root, "mixture", mixture_json(&best, all, kmax));
+	else
+		cJSON_AddNullToObject(root, "mixture");
+	cJSON_AddBoolToObject(root, "partial", mix_rc != ASGD_OK);
+	omitted = cJSON_AddArrayToObject(root, "omitted");
+	if (mix_rc != ASGD_OK)
+		cJSON_AddItemToArray(omitted, cJSON_CreateString("mixture"));
 	cli_out_path(path, sizeof(path), out, "summary.json");
 	rc = cli_write_staleness_csv(out, &sum);
 	if (rc == ASGD_OK)
@@ -133,7 +151,8 @@ int cli_fit(int argc, char **argv)
 	if (!quiet) {
 		printf("asgd fit  %s\n", file);
 		cli_print_staleness(&sum);
-		print_mixture(&best, all, kmax);
+		if (mix_rc == ASGD_OK)
+			print_mixture(&best, all, kmax);
 		printf("outputs   %s/{summary.json,staleness.csv}\n", out);
 	}
 	asgd_staleness_summary_free(&sum);
@@ -141,6 +160,11 @@ int cli_fit(int argc, char **argv)
 		fprintf(stderr, "asgd fit: could not write the outputs in '%s': %s\n", out,
 			asgd_strerror(rc));
 		return CLI_EXIT_FAIL;
+	}
+	if (mix_rc != ASGD_OK) {
+		fprintf(stderr, "asgd fit: interrupted; the staleness without the mixture written "
+				"to %s\n", out);
+		return CLI_EXIT_INTERRUPTED;
 	}
 	return CLI_EXIT_OK;
 }

@@ -44,6 +44,8 @@ int main(int argc, char **argv)
 	size_t i;
 
 	cli_json_init();
+	/* Before any command starts: loading a data set can take seconds and must stop too. */
+	cli_catch_signals();
 	if (argc < 2) {
 		usage(stderr);
 		return CLI_EXIT_USAGE;

@@ -237,7 +237,7 @@ static int run_exact(const struct cli_models *o, const struct cli_model_params *
 {
 	asgd_exact_config cfg = {
 		.model = r->model, .sigma = model_sigma(o, r->model), .problem = o->problem,
-		.eta = p->eta, .mu = o->mu, .iters = p->iters,
+		.eta = p->eta, .mu = o->mu, .iters = p->iters, .stop = cli_stop_flag(),
 	};
 	asgd_exact_moments m;
 	int rc;
@@ -245,6 +245,8 @@ static int run_exact(const struct cli_models *o, const struct cli_model_params *
 	if (!asgd_exact_supported(o->problem))
 		return ASGD_OK;
 	rc = asgd_exact_run(&cfg, &m);
+	if (rc == ASGD_EINTR)	/* stopped: no exact table (have_exact stays 0), not a failure */
+		return ASGD_OK;
 	if (rc)
 		return rc;
 	rc = asgd_table_from_exact(&m, &r->exact);

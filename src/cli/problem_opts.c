@@ -111,9 +111,17 @@ static void create_data_model(const char *cmd, struct cli_problem *cp)
 		cli_usage_error(cmd, "--model '%s' is unknown: allowed squares, logistic, hinge",
 				cp->model);
 	data_options(cmd, cp, &dopt);
+	/* Reading or generating a large data set takes seconds: SIGINT stops it, and since nothing
+	 * was measured yet, nothing is written. */
+	dopt.stop = cli_stop_flag();
 	rc = asgd_dataset_load(cp->data, &dopt, &cp->ds, err, sizeof(err));
 	if (rc == ASGD_ENOMEM)
 		cli_out_of_memory(cmd);
+	if (rc == ASGD_EINTR) {
+		fprintf(stderr, "asgd %s: interrupted while loading --data '%s'; nothing written\n",
+			cmd, cp->data);
+		exit(CLI_EXIT_INTERRUPTED);
+	}
 	if (rc != ASGD_OK)
 		cli_usage_error(cmd, "--data '%s': %s", cp->data, err);
 	m.lambda = model_lambda(cmd, cp, cp->ds->rows);

@@ -4,8 +4,9 @@
  *
  * Each replica is one engine run from x0; their trajectories give the moments over replicas
  * (moments.csv), their staleness sequences are pooled into one fit (staleness.csv and the
- * `staleness` object of summary.json). SIGINT or SIGTERM stops the current replica; what was
- * measured so far is written, marked "partial", and the command exits 130.
+ * `staleness` object of summary.json). SIGINT or SIGTERM stops the current replica, or the
+ * scoring of its recorded rows; what was measured so far is written, marked "partial" (and what
+ * the stop left out is listed in "omitted"), and the command exits 130.
  */
 #include <getopt.h>
 #include <math.h>
@@ -232,8 +233,32 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 	o->cfg.stop = cli_stop_flag();
 }
 
+/*
+ * A data model's scores of the last replica's final iterate: two passes over the data, cheap
+ * even after a stop (tens of milliseconds for rcv1). The optimum is a Newton or normal-equations
+ * solve that can take seconds: it looks at the stop flag, and is omitted when the flag is up.
+ */
+struct data_scores {
+	double final_loss, final_accuracy, optimum_loss; /* NAN: none (accuracy: not a classifier;
+							    optimum: not known or omitted) */
+	int optimum_omitted;	/* the stop flag kept the optimum from being computed */
+};
+
+static void score_data(const struct run_opts *o, const asgd_replicas *t, struct data_scores *ds)
+{
+	size_t d = asgd_problem_dim(o->problem);
+	double *xs = malloc(d * sizeof(double));
+	int rc = xs ? asgd_problem_minimizer_stop(o->problem, xs, cli_stop_flag()) : ASGD_ENOMEM;
+
+	ds->final_loss = asgd_problem_f(o->problem, t->x_last);
+	ds->final_accuracy = asgd_problem_accuracy(o->problem, t->x_last);
+	ds->optimum_loss = rc == ASGD_OK ? asgd_problem_f(o->problem, xs) : NAN;
+	ds->optimum_omitted = rc == ASGD_EINTR;
+	free(xs);
+}
+
 static void print_summary(const struct run_opts *o, const asgd_replicas *t,
-			  const asgd_staleness_summary *sum)
+			  const asgd_staleness_summary *sum, const struct data_scores *ds)
 {
 	char work[64], machine[320];
 	size_t dim = asgd_problem_dim(o->problem);
@@ -262,10 +287,10 @@ static void print_summary(const struct run_opts *o, const asgd_replicas *t,
 		printf("  k        mean                  second moment\n");
 		cli_print_moment_rows(&t->moments, K);
 	}
-	if (asgd_problem_dataset(o->problem)) {
-		printf("data      final loss %.10g", asgd_problem_f(o->problem, t->x_last));
-		if (!isnan(asgd_problem_accuracy(o->problem, t->x_last)))
-			printf("   accuracy %.4f", asgd_problem_accuracy(o->problem, t->x_last));
+	if (ds) {
+		printf("data      final loss %.10g", ds->final_loss);
+		if (!isnan(ds->final_accuracy))
+			printf("   accuracy %.4f", ds->final_accuracy);
 		printf("   (last replica; summary.json has the optimum where known)\n");
 	}
 	printf("outputs   %s/{summary.json,moments.csv,staleness.csv}\n", o->out);
@@ -292,41 +317,58 @@ static cJSON *mpi_json(const struct run_opts *o)
 
 /* A data model's fit: the last replica's final loss and accuracy, beside the optimum when the
  * problem knows it (Newton or the normal equations, computed independently of any SGD). */
-static cJSON *data_json(const struct run_opts *o, const asgd_replicas *t)
+static cJSON *data_json(const struct run_opts *o, const struct data_scores *sc)
 {
 	const asgd_dataset *ds = asgd_problem_dataset(o->problem);
-	size_t d = asgd_problem_dim(o->problem);
-	double *xs = malloc(d * sizeof(double));
 	cJSON *j = cJSON_CreateObject();
 
 	cJSON_AddStringToObject(j, "source", ds->source);
 	cJSON_AddNumberToObject(j, "rows", (double)ds->rows);
 	cJSON_AddNumberToObject(j, "features", (double)ds->cols);
 	cJSON_AddNumberToObject(j, "nnz", (double)ds->nnz);
-	cJSON_AddNumberToObject(j, "final_loss", asgd_problem_f(o->problem, t->x_last));
-	if (!isnan(asgd_problem_accuracy(o->problem, t->x_last)))
-		cJSON_AddNumberToObject(j, "final_accuracy",
-					asgd_problem_accuracy(o->problem, t->x_last));
-	if (xs && asgd_problem_minimizer(o->problem, xs) == ASGD_OK)
-		cJSON_AddNumberToObject(j, "optimum_loss", asgd_problem_f(o->problem, xs));
+	cJSON_AddNumberToObject(j, "final_loss", sc->final_loss);
+	if (!isnan(sc->final_accuracy))
+		cJSON_AddNumberToObject(j, "final_accuracy", sc->final_accuracy);
+	if (!isnan(sc->optimum_loss))
+		cJSON_AddNumberToObject(j, "optimum_loss", sc->optimum_loss);
 	else
 		cJSON_AddNullToObject(j, "optimum_loss");
-	free(xs);
 	return j;
 }
 
+/*
+ * "omitted": what a stop kept out of the summary (docs/DESIGN.md, "Stopping"), [] when nothing:
+ * "replica_scoring" (the last replica ran to its end, and is in the accounting and the staleness,
+ * but the stop came while its recorded rows were scored, so it is not in "replicas" nor in
+ * moments.csv) and "data.optimum_loss" (the solve for the optimum was stopped; it is null).
+ */
+static cJSON *omitted_json(const asgd_replicas *t, const struct data_scores *sc)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	if (t->scoring_interrupted)
+		cJSON_AddItemToArray(a, cJSON_CreateString("replica_scoring"));
+	if (sc && sc->optimum_omitted)
+		cJSON_AddItemToArray(a, cJSON_CreateString("data.optimum_loss"));
+	return a;
+}
+
 static int write_outputs(const struct run_opts *o, int argc, char **argv, const asgd_replicas *t,
-			 const asgd_staleness_summary *sum)
+			 const asgd_staleness_summary *sum, const struct data_scores *sc)
 {
 	cJSON *root = cli_replicas_summary_json(CMD, argc, argv, o->preset, &o->cfg, o->replicas, t,
 						sum);
+	cJSON *omitted = omitted_json(t, sc);
 
 	cJSON_AddStringToObject(root, "observe", o->cp.obs.spec);
 	cJSON_AddStringToObject(root, "fault", o->fault_spec ? o->fault_spec : "none");
 	if (o->mpi.on)
 		cJSON_AddItemToObject(root, "mpi", mpi_json(o));
-	if (asgd_problem_dataset(o->problem))
-		cJSON_AddItemToObject(root, "data", data_json(o, t));
+	if (sc)
+		cJSON_AddItemToObject(root, "data", data_json(o, sc));
+	if (cJSON_GetArraySize(omitted) > 0) /* something is missing: the outputs are partial */
+		cJSON_ReplaceItemInObject(root, "partial", cJSON_CreateTrue());
+	cJSON_AddItemToObject(root, "omitted", omitted);
 	/* rows at t = k: the engine has no SME clock of its own */
 	int rc = cli_replicas_write(o->out, t, sum, 1.0, root);
 
@@ -357,6 +399,7 @@ static int run_master(struct run_opts *o, int argc, char **argv)
 {
 	asgd_replicas t;
 	asgd_staleness_summary sum;
+	struct data_scores sc, *scp = NULL;
 	int have_sum, rc, status;
 
 	cli_catch_signals();
@@ -368,10 +411,16 @@ static int run_master(struct run_opts *o, int argc, char **argv)
 		fprintf(stderr, "asgd run: the engine failed: %s\n", asgd_strerror(rc));
 		return CLI_EXIT_FAIL;
 	}
+	/* After a stop the flag is still up: what follows is what stays cheap (the staleness fit,
+	 * two passes of the final iterate over the data); the optimum's solve is omitted. */
 	have_sum = cli_summarize(CMD, &t.staleness, &sum);
-	rc = write_outputs(o, argc, argv, &t, have_sum ? &sum : NULL);
+	if (asgd_problem_dataset(o->problem)) {
+		score_data(o, &t, &sc);
+		scp = &sc;
+	}
+	rc = write_outputs(o, argc, argv, &t, have_sum ? &sum : NULL, scp);
 	if (!o->quiet)
-		print_summary(o, &t, have_sum ? &sum : NULL);
+		print_summary(o, &t, have_sum ? &sum : NULL, scp);
 	status = CLI_EXIT_OK;
 	if (rc != ASGD_OK) {
 		fprintf(stderr, "asgd run: could not write the outputs in '%s': %s\n", o->out,
@@ -387,8 +436,10 @@ static int run_master(struct run_opts *o, int argc, char **argv)
 				"stopped after %llu updates, partial results written to %s\n",
 			o->fault_spec ? o->fault_spec : "none", (unsigned long long)t.applied, o->out);
 		status = CLI_EXIT_FAIL;
-	} else if (t.interrupted) {
-		fprintf(stderr, "asgd run: interrupted; partial results written to %s\n", o->out);
+	} else if (t.interrupted || atomic_load(cli_stop_flag())) {
+		fprintf(stderr, "asgd run: interrupted; partial results written to %s%s\n", o->out,
+			t.scoring_interrupted ? " (the last replica ran to its end but was not "
+						"scored: \"omitted\" in summary.json)" : "");
 		status = CLI_EXIT_INTERRUPTED;
 	}
 	if (have_sum)

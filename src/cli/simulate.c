@@ -310,6 +310,7 @@ static int run_exact(struct sim_opts *o)
 	ec.mu = o->cfg.mu;
 	ec.iters = o->cfg.iters;
 	ec.batch = o->cfg.batch;
+	ec.stop = cli_stop_flag();	/* a long horizon takes seconds; the table is whole or absent */
 	status = cli_exact_run(CMD, o->preset, &ec, &m);
 	if (status != CLI_EXIT_OK)
 		return status;

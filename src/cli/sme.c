@@ -360,6 +360,7 @@ static int run_exact(struct sme_opts *o)
 	ec.mu = o->cfg.mu;
 	ec.iters = o->cfg.iters;
 	ec.batch = o->cfg.batch;
+	ec.stop = cli_stop_flag();	/* a long horizon takes seconds; the table is whole or absent */
 	status = cli_exact_run(CMD, o->preset, &ec, &m);
 	if (status != CLI_EXIT_OK)
 		return status;
@@ -370,7 +371,7 @@ static int run_exact(struct sme_opts *o)
 
 static int run_monte_carlo(struct sme_opts *o)
 {
-	struct cli_progress_state prog = { "paths", 0, o->quiet };
+	struct cli_progress_state prog = { .what = "paths", .quiet = o->quiet };
 	asgd_sme_result r;
 	int rc, status;
 

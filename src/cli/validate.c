@@ -48,6 +48,7 @@ struct validate_fit {
 	int have_sum;
 	asgd_geomix mix, all[ASGD_GEOMIX_MAX];
 	int have_mix;
+	int mix_omitted;		/* the stop flag cut the mixture fit short: none */
 	double *mix_pmf;		/* the mixture's pmf table for the simulators */
 	size_t mix_len;
 	double mix_tv;			/* TV distance of the mixture from the measured pmf */
@@ -176,7 +177,13 @@ static int fit_staleness(const struct validate_opts *o, const asgd_replicas *t,
 	f->have_sum = cli_summarize(CMD, st, &f->sum);
 	if (!f->have_sum || o->mixture_max < 2)
 		return ASGD_OK;
-	rc = asgd_geomix_select(st->hist, st->hist_len, o->mixture_max, &f->mix, f->all);
+	/* EM over thousands of levels takes seconds: after a stop the mixture is omitted */
+	rc = asgd_geomix_select_stop(st->hist, st->hist_len, o->mixture_max, &f->mix, f->all,
+				     cli_stop_flag());
+	if (rc == ASGD_EINTR) {
+		f->mix_omitted = 1;
+		return ASGD_OK;
+	}
 	if (rc == ASGD_OK)
 		rc = asgd_geomix_pmf_table(&f->mix, MIXTURE_TAIL_EPS, &f->mix_pmf, &f->mix_len);
 	if (rc)
@@ -271,6 +278,22 @@ static cJSON *real_json(const asgd_replicas *t, double dt)
 	return j;
 }
 
+/*
+ * What a stop kept out (docs/DESIGN.md, "Stopping"), [] when nothing: "real.replica_scoring" (the
+ * last real replica ran to its end but the stop came while its rows were scored: it is not in the
+ * real moments) and "staleness.mixture" (the mixture fit was stopped: the mixture is null).
+ */
+static cJSON *omitted_json(const asgd_replicas *t, const struct validate_fit *f)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	if (t->scoring_interrupted)
+		cJSON_AddItemToArray(a, cJSON_CreateString("real.replica_scoring"));
+	if (f->mix_omitted)
+		cJSON_AddItemToArray(a, cJSON_CreateString("staleness.mixture"));
+	return a;
+}
+
 static int write_validation(const struct validate_opts *o, const asgd_replicas *t,
 			    const struct validate_fit *f, const struct validate_model *m, double dt,
 			    int partial)
@@ -294,6 +317,7 @@ static int write_validation(const struct validate_opts *o, const asgd_replicas *
 	effects = validate_effects_json(m);
 	cJSON_AddItemToObject(root, "effects", effects ? effects : cJSON_CreateNull());
 	cJSON_AddBoolToObject(root, "partial", partial);
+	cJSON_AddItemToObject(root, "omitted", omitted_json(t, f));
 	cJSON_AddNumberToObject(root, "wall_s", cli_elapsed_s(&o->m));
 	cli_out_path(path, sizeof(path), o->m.out, "validation.json");
 	rc = cli_write_json(path, root);
