@@ -60,41 +60,41 @@ REFERENCE = {
 # id, title, edits, catching tests. An edit is (file, original text, replacement) or, for the
 # common case of one edit, the three fields given inline.
 MUTANTS = [
-    ("1", "master tau off by one (k - v - 1, clamped at 0)", "src/engine.c",
+    ("1", "master tau off by one (k - v - 1, clamped at 0)", "src/engine/engine.c",
      "\t\t\tres->tau[k] = k - w->version;\n",
      "\t\t\tres->tau[k] = k > w->version ? k - w->version - 1 : 0;\n",
      [T_QUEUE]),
-    ("2", "Hogwild version v read after the gradient and the work", "src/engine_hogwild.c",
+    ("2", "Hogwild version v read after the gradient and the work", "src/engine/engine_hogwild.c",
      "\t\tif (!land_update(w, v, batch))\n",
      "\t\tif (!land_update(w, atomic_load_explicit(&hw->completed, memory_order_acquire), batch))\n",
      [T_QUEUE]),
     ("3", "continuum Sigma = G, dropping -c^2 Y Y^T", [
-        ("src/sme_scalar.c", "asgd__sme_root_clamped(G - c * c * y * y, &ncl)",
+        ("src/models/sme_scalar.c", "asgd__sme_root_clamped(G - c * c * y * y, &ncl)",
          "asgd__sme_root_clamped(G, &ncl)"),
-        ("src/sme_vector.c", ": st->sig[0] - c * c * st->y[0] * st->y[0],", ": st->sig[0],"),
-        ("src/sigma.c", "sigma[r * d + q] = G[r * d + q] - c * c * y[r] * y[q];",
+        ("src/models/sme_vector.c", ": st->sig[0] - c * c * st->y[0] * st->y[0],", ": st->sig[0],"),
+        ("src/models/sigma.c", "sigma[r * d + q] = G[r * d + q] - c * c * y[r] * y[q];",
          "sigma[r * d + q] = G[r * d + q];")],
      [T_SME_EXACT]),
     ("4", "the c(1-mu)/mu grad f grad f^T term of (2.12) dropped", [
-        ("src/sme_scalar.c", "const double kg = mode == ASGD_SIGMA_EVOLVE ? c * (1 - mu) / mu : 0;",
+        ("src/models/sme_scalar.c", "const double kg = mode == ASGD_SIGMA_EVOLVE ? c * (1 - mu) / mu : 0;",
          "const double kg = 0;"),
-        ("src/sigma.c", "const double kg = c * (1 - mu) / mu, ky", "const double kg = 0, ky")],
+        ("src/models/sigma.c", "const double kg = c * (1 - mu) / mu, ky", "const double kg = 0, ky")],
      [T_SME_EXACT]),
-    ("5", "SME-ASGD's friction replaced by SME-MSGD's (nonlinear form (2.11))", "src/sme.c",
+    ("5", "SME-ASGD's friction replaced by SME-MSGD's (nonlinear form (2.11))", "src/models/sme.c",
      "cx->fric = sqrt((1 - mu) / eta);\n\t\tcx->noise = pow(eta, 0.75)",
      "cx->fric = (1 - mu) / sqrt(eta);\n\t\tcx->noise = pow(eta, 0.75)",
      [T_SME_EXACT]),
-    ("6", "momentum applied in the wrong order (x_{k+1} = x_k + v_k)", "src/engine.c",
+    ("6", "momentum applied in the wrong order (x_{k+1} = x_k + v_k)", "src/engine/engine.c",
      "\t\t\teng->velocity[j] = beta * eng->velocity[j] - eta * g[j];\n"
      "\t\t\txn[j] = x[j] + eng->velocity[j];\n",
      "\t\t\txn[j] = x[j] + eng->velocity[j];\n"
      "\t\t\teng->velocity[j] = beta * eng->velocity[j] - eta * g[j];\n",
      [T_MOMENTUM]),
-    ("7", "the master's beta*v term dropped", "src/engine.c",
+    ("7", "the master's beta*v term dropped", "src/engine/engine.c",
      "\t\t\teng->velocity[j] = beta * eng->velocity[j] - eta * g[j];\n",
      "\t\t\teng->velocity[j] = -eta * g[j] + 0 * beta;\n",
      [T_MOMENTUM]),
-    ("8", "the slot released before tau, batch and nnz are read", "src/engine.c",
+    ("8", "the slot released before tau, batch and nnz are read", "src/engine/engine.c",
      "\t\tif (res->tau) {\n\t\t\tres->tau[k] = k - w->version;\n\t\t\tres->worker[k] = w->id;\n\t\t}\n"
      "\t\tres->evaluations += w->batch;\n"
      "\t\tres->coords_written += eng->live ? w->sg.nnz : eng->dim;\n"
@@ -104,19 +104,19 @@ MUTANTS = [
      "\t\tres->evaluations += w->batch;\n"
      "\t\tres->coords_written += eng->live ? w->sg.nnz : eng->dim;\n",
      [T_TSAN_ENGINE]),
-    ("9", "snapshot publication relaxed instead of release", "src/engine.c",
+    ("9", "snapshot publication relaxed instead of release", "src/engine/engine.c",
      "atomic_store_explicit(&eng->current, s, memory_order_release);",
      "atomic_store_explicit(&eng->current, s, memory_order_relaxed);",
      [T_TSAN_ENGINE]),
-    ("10", "gradient hand-off read relaxed instead of acquire", "src/engine.c",
+    ("10", "gradient hand-off read relaxed instead of acquire", "src/engine/engine.c",
      "unsigned s = atomic_load_explicit(&w->state, memory_order_acquire);",
      "unsigned s = atomic_load_explicit(&w->state, memory_order_relaxed);",
      [T_TSAN_ENGINE]),
-    ("11", "the master looks at the stop flag only when its queue is empty", "src/engine.c",
+    ("11", "the master looks at the stop flag only when its queue is empty", "src/engine/engine.c",
      "\t\tif (stop_requested(eng)) {\n\t\t\tres->interrupted = 1;\n\t\t\tbreak;\n\t\t}\n\t\tw = next_gradient(eng);",
      "\t\tw = next_gradient(eng);",
      [T_STOP]),
-    ("12", "worker buffers zeroed only after the first allocations", "src/engine.c",
+    ("12", "worker buffers zeroed only after the first allocations", "src/engine/engine.c",
      "\tif (!eng->workers)\n\t\treturn ASGD_ENOMEM;\n"
      "\tmemset(eng->workers, 0, cfg->workers * sizeof(struct worker));\n"
      "\tres->x_final = malloc(eng->dim * sizeof(double));\n"
@@ -125,7 +125,7 @@ MUTANTS = [
      "\tif (!eng->workers || !res->x_final || start_vector(eng, x0) != ASGD_OK)\n\t\treturn ASGD_ENOMEM;\n"
      "\tmemset(eng->workers, 0, cfg->workers * sizeof(struct worker));\n",
      [T_FAULTS]),
-    ("13", "SME-ASGD's friction replaced by SME-MSGD's (linear form (2.5))", "src/sme.c",
+    ("13", "SME-ASGD's friction replaced by SME-MSGD's (linear form (2.5))", "src/models/sme.c",
      "cx->fric = sqrt((1 - mu) / eta);\n\t\tcx->noise = pow(eta * (1 - mu), 0.25);",
      "cx->fric = (1 - mu) / sqrt(eta);\n\t\tcx->noise = pow(eta * (1 - mu), 0.25);",
      [T_SME_EXACT]),

@@ -12,6 +12,7 @@
 
 #include "asgd/error.h"
 #include "asgd/model.h"
+#include "asgd/schedule.h"
 
 Test(model, names_round_trip)
 {

@@ -88,7 +88,7 @@ uint32_t asgd_batchctl_batch(const asgd_batchctl *s, uint64_t k);
 
 /*
  * asgd_batchctl_schedule - B_k for k = 0..@K−1 into @size (K entries), the array of an
- * asgd_batch_schedule (asgd/model.h) for a horizon of K iterations.
+ * asgd_batch_schedule (asgd/schedule.h) for a horizon of K iterations.
  * @max_batch: the largest batch allowed (e.g. ASGD_SIM_MAX_BATCH); 0 for no limit.
  * Returns 0; ASGD_EINVAL for NULL arguments, K = 0, or a B_k above @max_batch (then @size holds
  * the schedule up to and including that entry).

@@ -39,8 +39,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "asgd/model.h"
 #include "asgd/problem.h"
+#include "asgd/schedule.h"
 #include "asgd/work.h"
 
 /*

@@ -24,6 +24,7 @@
 
 #include "asgd/model.h"
 #include "asgd/problem.h"
+#include "asgd/schedule.h"
 
 /* Scratch, in doubles, that the matrix functions below take as @work for dimension d. */
 #define ASGD_EXACT_WORK(d) (3 * (d) * (d) + 2 * (d))

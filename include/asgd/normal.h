@@ -22,7 +22,7 @@
 
 #define ASGD__ZIG_LAYERS 256
 
-/* The ziggurat's layer edges x[0..256] and f(x) = exp(−x²/2) at them (src/normal.c). */
+/* The ziggurat's layer edges x[0..256] and f(x) = exp(−x²/2) at them (src/core/normal.c). */
 extern const double asgd__zig_x[ASGD__ZIG_LAYERS + 1];
 extern const double asgd__zig_f[ASGD__ZIG_LAYERS + 1];
 

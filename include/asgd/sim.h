@@ -20,6 +20,7 @@
 #include "asgd/ensemble.h"
 #include "asgd/model.h"
 #include "asgd/problem.h"
+#include "asgd/schedule.h"
 
 /* The chance per step above which the geometric history is cut: μ^H ≤ this. */
 #define ASGD_SIM_TRUNCATION_EPS 1e-12

@@ -22,6 +22,7 @@
 #include "asgd/geomix.h"
 #include "asgd/model.h"
 #include "asgd/problem.h"
+#include "asgd/schedule.h"
 
 /* What to integrate. Fields not set must be zero (except as noted). */
 typedef struct asgd_sme_config {

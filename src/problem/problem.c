@@ -21,7 +21,7 @@
 
 #include "asgd/rng.h"
 #include "problem_internal.h"
-#include "stop_internal.h"
+#include "core/stop_internal.h"
 
 /* ---------------------------------------------------------------------------------------------
  * The problem object

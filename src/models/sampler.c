@@ -14,7 +14,7 @@
 #include <stdlib.h>
 
 #include "asgd/error.h"
-#include "stop_internal.h"
+#include "core/stop_internal.h"
 
 static unsigned bits_for(size_t len)
 {

@@ -14,7 +14,7 @@
 
 #include "asgd/dataset.h"
 #include "asgd/error.h"
-#include "stop_internal.h"
+#include "core/stop_internal.h"
 
 /*
  * Rows under construction: entries are appended to the current row, asgd__ds_end_row() closes it

@@ -18,7 +18,7 @@
 
 #include "asgd/error.h"
 #include "sme_internal.h"
-#include "stop_internal.h"
+#include "core/stop_internal.h"
 
 int asgd_sme_sigma_allowed(asgd_model model, asgd_sigma s)
 {

@@ -23,9 +23,9 @@
 #include <string.h>
 
 #include "asgd/error.h"
-#include "linalg_internal.h"
+#include "core/linalg_internal.h"
 #include "problem_internal.h"
-#include "stop_internal.h"
+#include "core/stop_internal.h"
 
 /* Cholesky in d² doubles: beyond this the minimizer is not offered. */
 #define NEWTON_MAX_DIM 4096

@@ -18,7 +18,7 @@
 #include "asgd/error.h"
 #include "asgd/normal.h"
 #include "sme_internal.h"
-#include "stop_internal.h"
+#include "core/stop_internal.h"
 
 /* ---- gradients and covariances in 1-D ---- */
 

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "asgd/error.h"
-#include "stop_internal.h"
+#include "core/stop_internal.h"
 
 #define EM_TOL 1e-10		/* relative change of the log-likelihood that ends EM */
 #define EM_MAX_ITER 10000u

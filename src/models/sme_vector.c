@@ -20,7 +20,7 @@
 #include "asgd/normal.h"
 #include "asgd/sigma.h"
 #include "sme_internal.h"
-#include "stop_internal.h"
+#include "core/stop_internal.h"
 
 /* One path's vectors and matrices, carved from the thread's scratch. */
 struct nd_state {

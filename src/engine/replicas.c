@@ -12,7 +12,7 @@
 
 #include "asgd/error.h"
 #include "asgd/problem.h"
-#include "stop_internal.h"
+#include "core/stop_internal.h"
 
 /* Trajectory rows: x_0 and every record_every-th iterate after it. */
 static size_t rows(const asgd_engine_config *cfg)

@@ -27,7 +27,7 @@
 #include "asgd/datamodel.h"
 #include "asgd/error.h"
 #include "asgd/sampler.h"
-#include "stop_internal.h"
+#include "core/stop_internal.h"
 
 struct sim_ctx {
 	const asgd_sim_config *cfg;

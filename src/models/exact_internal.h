@@ -8,7 +8,7 @@
 #define ASGD_EXACT_INTERNAL_H
 
 #include "asgd/exact.h"
-#include "stop_internal.h"
+#include "core/stop_internal.h"
 
 /*
  * The work of one evaluation of the moment equations' right-hand side, in the units of

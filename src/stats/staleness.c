@@ -22,7 +22,7 @@
 #include "asgd/error.h"
 #include "asgd/parse.h"
 #include "asgd/staleness.h"
-#include "stop_internal.h"
+#include "core/stop_internal.h"
 
 /* Two-sided 95% normal quantile, Φ⁻¹(0.975). */
 #define Z95 1.959963984540054

@@ -13,7 +13,7 @@
 #include "asgd/error.h"
 #include "asgd/parse.h"
 #include "asgd/rng.h"
-#include "stop_internal.h"
+#include "core/stop_internal.h"
 
 static int init_proj(asgd_observable *o, const char *arg, size_t dim, char *err, size_t errlen)
 {
