@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "asgd/error.h"
+#include "core/linalg_internal.h"
 
 int asgd_theory_check(const asgd_theory_params *p)
 {
@@ -162,18 +163,6 @@ static int solve_small(double *L, double *r, int n, double *x)
 	return ASGD_OK;
 }
 
-static void matmul_small(const double *X, const double *Y, double *out, int n)
-{
-	for (int i = 0; i < n; i++)
-		for (int j = 0; j < n; j++) {
-			double s = 0;
-
-			for (int k = 0; k < n; k++)
-				s += X[i * n + k] * Y[k * n + j];
-			out[i * n + j] = s;
-		}
-}
-
 static double max_abs(const double *X, int n)
 {
 	double m = 0;
@@ -201,7 +190,7 @@ static double log_spectral_radius(const double *M, int n)
 			X[i] /= s;
 		/* invariant: M^{2^j} = exp(2^j·logscale)·X, so logscale → log ρ */
 		logscale += w * log(s);
-		matmul_small(X, X, Y, n);
+		asgd__matmul(X, X, Y, (size_t)n);
 		memcpy(X, Y, (size_t)(n * n) * sizeof(double));
 		w /= 2;
 	}
@@ -322,14 +311,14 @@ int asgd_theory_expm(const double *M, int n, double *out)
 	for (int i = 0; i < n * n; i++)
 		out[i] = term[i] = (i % (n + 1) == 0);
 	for (int k = 1; k <= 20; k++) {
-		matmul_small(term, X, tmp, n);
+		asgd__matmul(term, X, tmp, (size_t)n);
 		for (int i = 0; i < n * n; i++) {
 			term[i] = tmp[i] / k;
 			out[i] += term[i];
 		}
 	}
 	for (; s > 0; s--) {
-		matmul_small(out, out, tmp, n);
+		asgd__matmul(out, out, tmp, (size_t)n);
 		memcpy(out, tmp, (size_t)(n * n) * sizeof(double));
 	}
 	return ASGD_OK;

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * linalg.c — a Cholesky factorisation that can be stopped (linalg_internal.h).
+ * linalg.c — the library's one dense linear algebra module (linalg_internal.h): a Cholesky
+ * factorisation that can be stopped, its solve, and a matrix product. The minimizers, the SMEs'
+ * noise factor and the exact moments all use these; GSL serves where it is better (the symmetric
+ * eigensolver in sigma.c), and nothing here touches GSL's process-wide error handler.
  *
  * The data models' minimizer factors a d×d Hessian at every Newton step, d up to 4096. GSL's
  * gsl_linalg_cholesky_decomp1 with its reference BLAS takes half a minute there on the
@@ -32,15 +35,16 @@ static size_t min_size(size_t a, size_t b)
 }
 
 /* Factor the diagonal block A[k0..k0+kn)² in place (unblocked; earlier panels already
- * subtracted). ASGD_ENOTFOUND for a pivot that is not > 0. */
-static int factor_diagonal(double *A, size_t d, size_t k0, size_t kn)
+ * subtracted). ASGD_ENOTFOUND for a pivot that is not > @tol. For d ≤ TILE this is the whole
+ * factorisation, in the textbook (Cholesky–Banachiewicz) order of operations. */
+static int factor_diagonal(double *A, size_t d, size_t k0, size_t kn, double tol)
 {
 	for (size_t j = k0; j < k0 + kn; j++) {
 		double *rj = A + j * d, s = rj[j];
 
 		for (size_t p = k0; p < j; p++)
 			s -= rj[p] * rj[p];
-		if (!(s > 0) || !isfinite(s))
+		if (!(s > tol) || !isfinite(s))
 			return ASGD_ENOTFOUND;
 		rj[j] = sqrt(s);
 		for (size_t i = j + 1; i < k0 + kn; i++) {
@@ -113,16 +117,21 @@ static void trailing_rows(double *A, size_t d, size_t k0, size_t kn, const doubl
 
 int asgd__cholesky(double *A, size_t d, const atomic_int *stop)
 {
+	return asgd__cholesky_tol(A, d, 0, stop);
+}
+
+int asgd__cholesky_tol(double *A, size_t d, double tol, const atomic_int *stop)
+{
 	asgd__stop_poll poll = asgd__stop_poll_init(stop);
-	double *PT = malloc(TILE * (d ? d : 1) * sizeof(*PT));
+	double *PT = NULL; /* the panel, transposed: only when there is a trailing matrix */
 	int rc = ASGD_OK;
 
-	if (!PT)
+	if (d > TILE && !(PT = malloc(TILE * d * sizeof(*PT))))
 		return ASGD_ENOMEM;
 	for (size_t k0 = 0; k0 < d && rc == ASGD_OK; k0 += TILE) {
 		const size_t kn = min_size(TILE, d - k0), next = k0 + kn;
 
-		rc = factor_diagonal(A, d, k0, kn);
+		rc = factor_diagonal(A, d, k0, kn, tol);
 		for (size_t i = next; i < d && rc == ASGD_OK; i++) {
 			solve_panel_row(A, d, k0, kn, i);
 			if (asgd__stop_after(&poll, kn * kn / 2 + 1))
@@ -166,5 +175,23 @@ void asgd__cholesky_solve(const double *L, size_t d, double *b)
 		for (size_t k = i + 1; k < d; k++)
 			t -= L[k * d + i] * b[k];
 		b[i] = t / L[i * d + i];
+	}
+}
+
+void asgd__matmul(const double *X, const double *Y, double *out, size_t d)
+{
+	for (size_t r = 0; r < d; r++) {
+		double *o = out + r * d;
+
+		memset(o, 0, d * sizeof(*o));
+		for (size_t k = 0; k < d; k++) {
+			double x = X[r * d + k];
+			const double *row = Y + k * d;
+
+			if (x == 0)	/* the presets' matrices are diagonal: O(d²) then */
+				continue;
+			for (size_t c = 0; c < d; c++)
+				o[c] += x * row[c];
+		}
 	}
 }

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * linalg_internal.h — the dense linear algebra the minimizers need (linalg.c): a Cholesky
- * factorisation that looks at a stop flag. Not installed; nothing outside src/ includes it.
+ * linalg_internal.h — the library's dense linear algebra (linalg.c): a Cholesky factorisation
+ * that looks at a stop flag, its solve, and a matrix product. Every module that needs one of
+ * these uses this one (no private copies). Reentrant: no state, GSL's error handler untouched.
+ * Not installed; nothing outside src/ includes it.
  */
 #ifndef ASGD_LINALG_INTERNAL_H
 #define ASGD_LINALG_INTERNAL_H
@@ -18,7 +20,15 @@
  */
 int asgd__cholesky(double *A, size_t d, const atomic_int *stop);
 
+/* asgd__cholesky_tol - asgd__cholesky, but every pivot must exceed @tol ≥ 0 (ASGD_ENOTFOUND
+ * otherwise): for callers that fall back to another factor when A is nearly singular. */
+int asgd__cholesky_tol(double *A, size_t d, double tol, const atomic_int *stop);
+
 /* asgd__cholesky_solve - solve L Lᵀ x = @b in place of @b, L from asgd__cholesky (O(d²)). */
 void asgd__cholesky_solve(const double *L, size_t d, double *b);
+
+/* asgd__matmul - @out = @X·@Y for d×d row-major matrices (@out distinct from both); zero
+ * entries of X are skipped, so a diagonal X costs O(d²). */
+void asgd__matmul(const double *X, const double *Y, double *out, size_t d);
 
 #endif /* ASGD_LINALG_INTERNAL_H */

@@ -16,6 +16,7 @@
 
 #include "asgd/error.h"
 #include "asgd/report.h"
+#include "core/linalg_internal.h"
 #include "exact_internal.h"
 
 /* ---------------------------------------------------------------------------------------------
@@ -160,25 +161,6 @@ int asgd_exact_affine_coordinate(const asgd_exact_affine *q, size_t j, asgd_exac
  * Matrix pieces of the moment equations (all d×d row-major, A symmetric)
  */
 
-/* out = L·M for a d×d L; O(d²) when L is diagonal, the presets' case. */
-static void matmul(const double *L, const double *M, double *out, size_t d)
-{
-	for (size_t r = 0; r < d; r++) {
-		double *o = out + r * d;
-
-		memset(o, 0, d * sizeof(*o));
-		for (size_t k = 0; k < d; k++) {
-			double l = L[r * d + k];
-			const double *row = M + k * d;
-
-			if (l == 0)
-				continue;
-			for (size_t c = 0; c < d; c++)
-				o[c] += l * row[c];
-		}
-	}
-}
-
 /* out = M·L, using L = Lᵀ: (M L)[r][c] = Σ_k M[r][k] L[c][k]; O(d²) for a diagonal L. */
 static void matmul_sym_right(const double *M, const double *L, double *out, size_t d, int ldiag)
 {
@@ -202,7 +184,7 @@ static void matmul_sym_right(const double *M, const double *L, double *out, size
 
 void asgd_exact_mul_left(const asgd_exact_affine *q, const double *M, double *out)
 {
-	matmul(q->Abar, M, out, q->dim);
+	asgd__matmul(q->Abar, M, out, q->dim);
 }
 
 void asgd_exact_mul_right(const asgd_exact_affine *q, const double *M, double *out)
@@ -232,7 +214,7 @@ static void affine_outer(const double *L, const double *v, const double *W, cons
 {
 	double *LM = work, *Lm = work + d * d;
 
-	matmul(L, M, LM, d);
+	asgd__matmul(L, M, LM, d);
 	matmul_sym_right(LM, L, out, d, ldiag);
 	for (size_t r = 0; r < d; r++) {
 		double s = 0;

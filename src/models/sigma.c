@@ -12,6 +12,7 @@
 #include <gsl/gsl_eigen.h>
 
 #include "asgd/error.h"
+#include "core/linalg_internal.h"
 
 /* What the eigen route needs, allocated together on first use. */
 struct eig {
@@ -84,30 +85,17 @@ static double max_abs_diag(const double *m, size_t d)
 	return s;
 }
 
-/* Cholesky in place on f->a into L (lower); 0 if every pivot exceeds @tol, else −1. */
+/* The lower Cholesky factor of f->a into L (its strict upper triangle zero); 0 if every pivot
+ * exceeds @tol, else −1. */
 static int cholesky(const asgd_sigma_factorizer *f, double *L, double tol)
 {
 	const size_t d = f->d;
-	const double *a = f->a;
 
-	memset(L, 0, d * d * sizeof(double));
-	for (size_t j = 0; j < d; j++) {
-		double s = a[j * d + j];
-
-		for (size_t k = 0; k < j; k++)
-			s -= L[j * d + k] * L[j * d + k];
-		if (!(s > tol))
-			return -1;
-		s = sqrt(s);
-		L[j * d + j] = s;
-		for (size_t i = j + 1; i < d; i++) {
-			double t = a[i * d + j];
-
-			for (size_t k = 0; k < j; k++)
-				t -= L[i * d + k] * L[j * d + k];
-			L[i * d + j] = t / s;
-		}
-	}
+	memcpy(L, f->a, d * d * sizeof(double));
+	if (asgd__cholesky_tol(L, d, tol, NULL) != ASGD_OK)
+		return -1;
+	for (size_t i = 0; i < d; i++)
+		memset(L + i * d + i + 1, 0, (d - i - 1) * sizeof(double));
 	return 0;
 }
 

@@ -21,6 +21,7 @@
 
 #include "asgd/rng.h"
 #include "problem_internal.h"
+#include "core/linalg_internal.h"
 #include "core/stop_internal.h"
 
 /* ---------------------------------------------------------------------------------------------
@@ -411,46 +412,6 @@ static void qd_grad(const asgd_problem *p, const double *x, double *g)
 	affine(p->u.qd.Abar, p->u.qd.bbar, p->dim, x, g);
 }
 
-/*
- * Solves S y = x in place (x holds the right-hand side on entry, y on return) for a symmetric
- * positive definite S by Cholesky, overwriting L (a copy of S). Written out because GSL's
- * default error handler aborts the process on a matrix that is not positive definite, and
- * switching it off is process-wide state that a library must not touch. Returns ASGD_OK,
- * ASGD_ENOTFOUND if S is not positive definite, or ASGD_EINTR when @stop was raised.
- */
-static int cholesky_solve(double *L, size_t d, double *x, const atomic_int *stop)
-{
-	for (size_t j = 0; j < d; j++) {
-		double s = L[j * d + j];
-
-		if (asgd__stop_raised(stop))	/* a column is O(d²) work at most */
-			return ASGD_EINTR;
-		for (size_t k = 0; k < j; k++)
-			s -= L[j * d + k] * L[j * d + k];
-		if (!(s > 0))
-			return ASGD_ENOTFOUND;
-		L[j * d + j] = sqrt(s);
-		for (size_t i = j + 1; i < d; i++) {
-			double t = L[i * d + j];
-
-			for (size_t k = 0; k < j; k++)
-				t -= L[i * d + k] * L[j * d + k];
-			L[i * d + j] = t / L[j * d + j];
-		}
-	}
-	for (size_t i = 0; i < d; i++) {	/* L y = b */
-		for (size_t k = 0; k < i; k++)
-			x[i] -= L[i * d + k] * x[k];
-		x[i] /= L[i * d + i];
-	}
-	for (size_t i = d; i-- > 0;) {		/* Lᵀ x = y */
-		for (size_t k = i + 1; k < d; k++)
-			x[i] -= L[k * d + i] * x[k];
-		x[i] /= L[i * d + i];
-	}
-	return ASGD_OK;
-}
-
 static int qd_minimizer(const asgd_problem *p, double *x, const atomic_int *stop)
 {
 	size_t d = p->dim;
@@ -461,9 +422,13 @@ static int qd_minimizer(const asgd_problem *p, double *x, const atomic_int *stop
 		return ASGD_ENOMEM;
 	memcpy(L, p->u.qd.Abar, d * d * sizeof(*L));
 	memcpy(sol, p->u.qd.bbar, d * sizeof(*sol));
-	rc = cholesky_solve(L, d, sol, stop);
-	if (rc == ASGD_OK)
+	/* Ā x* = b̄ by Cholesky (the shared one: GSL's default error handler would abort the process
+	 * on a matrix that is not positive definite, and switching it off is process-wide state). */
+	rc = asgd__cholesky(L, d, stop);
+	if (rc == ASGD_OK) {
+		asgd__cholesky_solve(L, d, sol);
 		memcpy(x, sol, d * sizeof(*x));
+	}
 	free(L);
 	return rc;
 }
@@ -477,7 +442,8 @@ static const struct family densequad_family = {
 
 /* ---------------------------------------------------------------------------------------------
  * Coefficients: a private splitmix64 stream, so that a preset is the same problem everywhere
- * whatever the rng module does.
+ * whatever the rng module does. This is a deliberate copy of rng.c's splitmix64: it must stay
+ * separate, since a change to the random streams must never change a preset's coefficients.
  */
 
 static uint64_t splitmix64(uint64_t *state)
@@ -615,7 +581,7 @@ static void fill_bbar(asgd_problem *p, double *bbar)
 		bbar[j] /= (double)p->n;
 }
 
-/* fig6: f_{1,2}(x) = Σ_j c_j x_j²/2 ∓ Σ_j x_j (ERRATA 9: the caption's "∓x" is ∓Σx_j), c_j ~ U[0, 5]. */
+/* fig6: f_{1,2}(x) = Σ_j c_j x_j²/2 ∓ Σ_j x_j (docs/ERRATA.md §9: caption's "∓x" is ∓Σx_j), c_j ~ U[0, 5]. */
 static int build_fig6(const struct preset *ps, const struct params *pa, asgd_problem **out)
 {
 	size_t d = pa->d;
@@ -662,7 +628,7 @@ static int build_quadratic(const struct preset *ps, const struct params *pa, asg
 
 /*
  * fig7: f_{1,2}(x) = Σ_j c_j (x_j ∓ 1)⁴/2 ∓ 1, c_j ~ U[0, 5], as the caption states them; their
- * mean is Σ c_j (x_j⁴ + 6x_j² + 1)/2, not the caption's f (ERRATA 9: off by Σ c_j/2).
+ * mean is Σ c_j (x_j⁴ + 6x_j² + 1)/2, not the caption's f (docs/ERRATA.md §9: off by Σ c_j/2).
  */
 static int build_fig7(const struct preset *ps, const struct params *pa, asgd_problem **out)
 {
