@@ -72,7 +72,7 @@ assert close(di["msgd_ex2"], XX, 1e-9), (di["msgd_ex2"], XX)
 assert di["asgd_stable"] and di["msgd_stable"]
 assert close(di["rel_gap_asgd_vs_msgd"], P / XX - 1, 1e-8)
 assert close(di["rel_gap_appendix_b_vs_asgd"], st["EX2"] / P - 1, 1e-8)
-assert 0.15 < di["rel_gap_asgd_vs_msgd"] < 0.25        # ERRATA 6
+assert 0.15 < di["rel_gap_asgd_vs_msgd"] < 0.25        # docs/ERRATA.md §6
 rows = list(csv.DictReader(open(sys.argv[1] + "/theory.csv")))
 assert len(rows) == 2001 and list(rows[0]) == ["k", "t", "mean", "second_moment"]
 assert float(rows[0]["mean"]) == 1.0 and float(rows[0]["second_moment"]) == 1.0

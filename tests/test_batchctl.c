@@ -3,7 +3,7 @@
  * test_batchctl.c — the optimal batch control (docs/MODELS.md §6) against independent
  * computations: the HJB equation (4.7) by finite differences with the minimum over u found
  * numerically, the value function against the cost of the optimal schedule integrated by RK4
- * (ERRATA 1), V(0, t) > 0 (ERRATA 2), the paper's a = 2 formulas, theory.h's spectrum and
+ * (docs/ERRATA.md §1), V(0, t) > 0 (§2), the paper's a = 2 formulas, theory.h's spectrum and
  * stationary moment, and the closed-form z(t) against RK4.
  */
 #include <criterion/criterion.h>
@@ -203,7 +203,7 @@ static void direct_cost(const asgd_batchctl *s, double z, double t, double *zT, 
 	*zT = z;
 }
 
-/* ERRATA 1: V is the cost of the schedule it implies, integrated directly. */
+/* docs/ERRATA.md §1: V is the cost of the schedule it implies, integrated directly. */
 Test(batchctl, value_equals_the_cost_of_the_optimal_schedule)
 {
 	static const double ratios[] = { 2.0, 1e-3, 1e-30 }; /* none, inside, t* > T for some */
@@ -227,7 +227,7 @@ Test(batchctl, value_equals_the_cost_of_the_optimal_schedule)
 		}
 }
 
-/* V(z, T) = z; V(0, t) > 0 before T (ERRATA 2: the noise drives z up from 0); V ≥ 0. */
+/* V(z, T) = z; V(0, t) > 0 before T (docs/ERRATA.md §2: the noise drives z up from 0); V ≥ 0. */
 Test(batchctl, value_boundary_conditions)
 {
 	for (size_t i = 0; i < NBASE; i++) {
@@ -267,7 +267,7 @@ Test(batchctl, a_two_reproduces_the_paper)
 		expect_close(s.t_star, log(s.p.gamma / gstar) / re, 1e-12, "t*");
 		expect_close(asgd_batchctl_u(&s, t),
 			     sqrt(gstar / s.p.gamma) * exp(re * (s.p.T - t) / 2) - 1, 1e-12, "(4.11)");
-		expect_close(s.k_star, (s.p.T - s.t_star) / sqrt(e * m), 1e-14, "k* (ERRATA 3)");
+		expect_close(s.k_star, (s.p.T - s.t_star) / sqrt(e * m), 1e-14, "k* (docs/ERRATA.md §3)");
 	}
 }
 

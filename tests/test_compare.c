@@ -113,3 +113,34 @@ Test(compare, basin_fractions_with_binomial_errors)
 		final[i] = NAN;
 	cr_assert_eq(asgd_basin_fractions(final, 10, 1, minima, 2, frac, se, NULL), ASGD_EINVAL);
 }
+
+/* The order fit is ordinary least squares on (log x, log y): an exact power law gives its
+ * exponent; three points give the textbook slope and standard error, worked by hand:
+ * log x = 0, 1, 2 and log y = 0, 1.1, 1.9 have slope Σ(u−ū)(v−v̄)/Σ(u−ū)² = 1.9/2 = 0.95,
+ * intercept 0.05, residuals −0.05, 0.1, −0.05, so SE = √(0.015/(3−2)/2) = √0.0075. */
+Test(compare, order_fit_is_least_squares_on_logs)
+{
+	double x[5], y[5], slope, se;
+	int use[5] = { 1, 1, 1, 1, 0 };
+
+	for (int i = 0; i < 5; i++) {
+		x[i] = pow(0.5, i);
+		y[i] = 3 * pow(x[i], 1.5);
+	}
+	y[4] = 1e6; /* excluded by use[] */
+	asgd_order_fit(x, y, use, 5, &slope, &se);
+	cr_assert(fabs(slope - 1.5) < 1e-12, "slope %.17g", slope);
+	cr_assert(se < 1e-6, "se %.3g of an exact power law", se);
+	asgd_order_fit(x, y, NULL, 5, &slope, &se);
+	cr_assert(fabs(slope - 1.5) > 0.1, "the outlier must count without use[]: slope %g", slope);
+
+	double u[3] = { 1, exp(1), exp(2) }, v[3] = { 1, exp(1.1), exp(1.9) };
+
+	asgd_order_fit(u, v, NULL, 3, &slope, &se);
+	cr_assert(fabs(slope - 0.95) < 1e-12, "slope %.17g, expected 0.95", slope);
+	cr_assert(fabs(se - sqrt(0.0075)) < 1e-12, "se %.17g, expected sqrt(0.0075)", se);
+	asgd_order_fit(u, v, NULL, 2, &slope, &se);
+	cr_assert(fabs(slope - 1.1) < 1e-12 && isnan(se), "two points: slope %g, se %g", slope, se);
+	asgd_order_fit(u, v, NULL, 1, &slope, &se);
+	cr_assert(isnan(slope) && isnan(se));
+}

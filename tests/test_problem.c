@@ -306,7 +306,7 @@ Test(problem, covariance_closed_forms)
 	cr_assert_eq(asgd_problem_covariance(NULL, x, cov), ASGD_EINVAL);
 }
 
-/* The means the figure captions state (fig7's up to ERRATA item 9's constant Σc_j/2). */
+/* The means the figure captions state (fig7's up to docs/ERRATA.md §9's constant Σc_j/2). */
 Test(problem, means_match_the_paper)
 {
 	asgd_problem *p4 = make("fig4"), *p5 = make("fig5-quartic"), *pw = make("fig5-doublewell");

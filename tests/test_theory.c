@@ -254,7 +254,7 @@ Test(theory, discrete_fixed_points_match_exact_recursion)
 	}
 }
 
-/* ERRATA 6 (about 20% at μ = 0.9) and 7 (Appendix B about 1% high for small μ) on fig4. */
+/* docs/ERRATA.md §6 (about 20% at μ = 0.9) and §7 (Appendix B ~1% high for small μ) on fig4. */
 Test(theory, errata_gaps)
 {
 	asgd_theory_params p = { 2, 4, 0.01, 0.9 }, m = p;

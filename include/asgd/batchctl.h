@@ -8,7 +8,7 @@
  * t = kΔt; choose u(t) ≥ 0 to minimise z(T) + (γ/η)∫_0^T u dt. The answer is "batch 1 until
  * T − t*, then a batch growing like e^{r t/2}", and this module gives everything about it in
  * closed form: the constants (γ*, t*, the transition iteration k*), the control u*(t), the value
- * function V(z, t) = A(t)z + B(t) (with ERRATA 1 and 2 corrected), the moment z(t) it produces,
+ * function V(z, t) = A(t)z + B(t) (docs/ERRATA.md §1, §2 corrected), the moment z(t) it produces,
  * and the integer schedule B_k that the simulators and the engine run.
  *
  * All functions are pure: no allocation, no global state.
@@ -34,7 +34,7 @@ typedef struct asgd_batchctl_params {
 typedef struct asgd_batchctl {
 	asgd_batchctl_params p;
 	double c;		/* friction √((1−μ)/η) */
-	double dt;		/* SME time of one iteration, √(η(1−μ)) (ERRATA 3) */
+	double dt;		/* SME time of one iteration, √(η(1−μ)) (docs/ERRATA.md §3) */
 	double r;		/* decay rate −Re λ, λ = −c + √(c² − 4a); r = c when c² < 4a */
 	int oscillating;	/* c² < 4a: λ is complex and the rate is its real part */
 	double kappa;		/* κ = (Ση/2)(η/(1−μ) + 1/a): z∞(u) = κ/(1+u), (4.4) at a = 2 */
@@ -63,7 +63,7 @@ double asgd_batchctl_u(const asgd_batchctl *s, double t);
 /*
  * asgd_batchctl_value - the value function V(z, t) = A(t)z + B(t), t in [0, T]: the least cost
  * z(T) + (γ/η)∫_t^T u to go from z at time t (docs/MODELS.md §6; the printed (4.10) drops a
- * term, ERRATA 1, and V(0, t) = B(t) > 0 for t < T, ERRATA 2).
+ * term, docs/ERRATA.md §1, and V(0, t) = B(t) > 0 for t < T, §2).
  */
 double asgd_batchctl_value(const asgd_batchctl *s, double z, double t);
 

@@ -68,4 +68,14 @@ int asgd_gap_compute(const asgd_moment_table *model, const asgd_moment_table *re
 int asgd_basin_fractions(const double *final, uint64_t paths, size_t dim, const double *minima,
 			 size_t count, double *frac, double *se, uint64_t *counted);
 
+/*
+ * asgd_order_fit - the order p of a gap that scales as C·Δtᵖ: the least-squares slope of log @y
+ * on log @x over the points i < @n with @use[i] nonzero (NULL: all) and x, y > 0, into *@slope,
+ * with its standard error from the residuals into *@se (n − 2 degrees of freedom). NAN where it
+ * is not defined: *slope for fewer than two usable points or no spread in x, *se for fewer than
+ * three. Used by `asgd order` to set a measured order against Theorem 3's.
+ */
+void asgd_order_fit(const double *x, const double *y, const int *use, unsigned n, double *slope,
+		    double *se);
+
 #endif /* ASGD_COMPARE_H */

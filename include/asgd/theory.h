@@ -8,7 +8,7 @@
  * stationary moments and its moment ODE solved in time by matrix exponentials; μ_opt and η_opt
  * (5.6); the temperatures of SME-ASGD and SME-MSGD and Proposition 1's parameter map; the
  * stationary E x² of discrete ASGD(μ, η) and MSGD(μ, η(1−μ)), the fixed points of the exact
- * moment recursions, which ERRATA 6 and 7 compare with the continuous answers.
+ * moment recursions, which docs/ERRATA.md §6 and §7 compare with the continuous answers.
  *
  * All functions are pure: no allocation, no global state.
  */

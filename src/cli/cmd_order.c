@@ -136,39 +136,6 @@ static int measure(struct order_opts *o, struct rung *r)
 	return rc;
 }
 
-/* Least-squares slope of log y on log x over the points with use[i], with its standard error. */
-static void fit_order(const double *x, const double *y, const int *use, unsigned n, double *slope,
-		      double *se)
-{
-	double sx = 0, sy = 0, sxx = 0, sxy = 0, m = 0, a, b, ss = 0;
-
-	*slope = *se = NAN;
-	for (unsigned i = 0; i < n; i++)
-		if (use[i] && x[i] > 0 && y[i] > 0) {
-			double lx = log(x[i]), ly = log(y[i]);
-
-			sx += lx;
-			sy += ly;
-			sxx += lx * lx;
-			sxy += lx * ly;
-			m++;
-		}
-	if (m < 2 || m * sxx - sx * sx <= 0)
-		return;
-	b = (m * sxy - sx * sy) / (m * sxx - sx * sx);
-	a = (sy - b * sx) / m;
-	*slope = b;
-	if (m < 3)
-		return;
-	for (unsigned i = 0; i < n; i++)
-		if (use[i] && x[i] > 0 && y[i] > 0) {
-			double r = log(y[i]) - a - b * log(x[i]);
-
-			ss += r * r;
-		}
-	*se = sqrt(ss / (m - 2) / (sxx - sx * sx / m));
-}
-
 static int write_csv(const struct order_opts *o, const struct rung *r, unsigned n)
 {
 	char path[4096];
@@ -207,10 +174,10 @@ static cJSON *fits_json(const struct rung *r, unsigned n, double *p_mean, double
 		gs[i] = r[i].gap.second_abs;
 		use[i] = r[i].ok && !r[i].noisy;
 	}
-	fit_order(dt, gm, use, n, p_mean, &se);
+	asgd_order_fit(dt, gm, use, n, p_mean, &se);
 	cJSON_AddNumberToObject(j, "mean_gap_order", *p_mean);
 	cJSON_AddNumberToObject(j, "mean_gap_order_se", se);
-	fit_order(dt, gs, use, n, p_second, &se);
+	asgd_order_fit(dt, gs, use, n, p_second, &se);
 	cJSON_AddNumberToObject(j, "second_gap_order", *p_second);
 	cJSON_AddNumberToObject(j, "second_gap_order_se", se);
 	cJSON_AddNumberToObject(j, "theorem3_order", 1);

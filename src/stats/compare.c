@@ -190,3 +190,46 @@ int asgd_basin_fractions(const double *final, uint64_t paths, size_t dim, const 
 	}
 	return ASGD_OK;
 }
+
+/* Sums over the usable points of log x, log y and their products; m counts them. */
+struct loglog_sums {
+	double m, sx, sy, sxx, sxy;
+};
+
+static int usable(const double *x, const double *y, const int *use, unsigned i)
+{
+	return (!use || use[i]) && x[i] > 0 && y[i] > 0;
+}
+
+void asgd_order_fit(const double *x, const double *y, const int *use, unsigned n, double *slope,
+		    double *se)
+{
+	struct loglog_sums s = { 0 };
+	double a, b, ss = 0;
+
+	*slope = *se = NAN;
+	for (unsigned i = 0; i < n; i++)
+		if (usable(x, y, use, i)) {
+			double lx = log(x[i]), ly = log(y[i]);
+
+			s.sx += lx;
+			s.sy += ly;
+			s.sxx += lx * lx;
+			s.sxy += lx * ly;
+			s.m++;
+		}
+	if (s.m < 2 || s.m * s.sxx - s.sx * s.sx <= 0)
+		return;
+	b = (s.m * s.sxy - s.sx * s.sy) / (s.m * s.sxx - s.sx * s.sx);
+	a = (s.sy - b * s.sx) / s.m;
+	*slope = b;
+	if (s.m < 3)
+		return;
+	for (unsigned i = 0; i < n; i++)
+		if (usable(x, y, use, i)) {
+			double r = log(y[i]) - a - b * log(x[i]);
+
+			ss += r * r;
+		}
+	*se = sqrt(ss / (s.m - 2) / (s.sxx - s.sx * s.sx / s.m));
+}
