@@ -2,7 +2,8 @@
 # Regenerate results/batch/ and results/advise/: `asgd batch` on fig8 with its defaults (the
 # optimal mini-batch schedule of Section 4 against constant batches, in the simulator and the real
 # engine) and `asgd advise` on fig4 with 8 workers (the recommendation run against the current
-# setting), each with its figure and the command and machine recorded in a README.md beside it.
+# setting), each with its figure and the command and machine recorded in a report.md beside it
+# (the folder's README.md, the narrative that reads the run, is kept).
 # Usage: scripts/decision-results.sh [batch|advise|all]   (default all; about 30 s on 2 cores)
 # Environment: ASGD_BUILD_DIR (default build); ASGD_NO_BUILD=1 uses the binary already there.
 set -euo pipefail
@@ -14,13 +15,14 @@ py=${PYTHON:-/usr/bin/python3}   # Debian's matplotlib belongs to Debian's pytho
 [ -x "$py" ] || py=python3
 machine="nproc $(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
 
-# run NAME PLOT-COMMAND... -- ASGD-ARGS...: one command into results/NAME with its report.
+# run NAME ASGD-ARGS...: one command into results/NAME with its report.md; everything else there
+# but README.md is removed first, so no file of an earlier run survives.
 run() {
   local name=$1 out=results/$1 tmp
   shift
-  rm -rf "$out"
   mkdir -p "$out"
-  tmp=$(mktemp "$out/.README.md.XXXXXX")
+  find "$out" -mindepth 1 ! -name README.md -delete
+  tmp=$(mktemp "$out/.report.md.XXXXXX")
   trap 'rm -f "$tmp"' EXIT   # a failed run leaves no half-written report
   {
     echo "# asgd $*"
@@ -31,7 +33,7 @@ run() {
     "$asgd" "$@" --seed 1 --out "$out"
     echo '```'
   } >"$tmp"
-  mv "$tmp" "$out/README.md"
+  mv "$tmp" "$out/report.md"
   trap - EXIT
 }
 
@@ -42,10 +44,10 @@ esac
 if [ "$which" != advise ]; then
   run batch batch --preset fig8
   "$py" scripts/plot.py batch results/batch >/dev/null
-  cat results/batch/README.md
+  cat results/batch/report.md
 fi
 if [ "$which" != batch ]; then
   run advise advise --preset fig4 --workers 8
   "$py" scripts/plot_advise.py results/advise >/dev/null
-  cat results/advise/README.md
+  cat results/advise/report.md
 fi
