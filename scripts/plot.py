@@ -294,7 +294,7 @@ def plot_staleness(args):
         q = [sum(c["weight"] * (1 - c["mu"]) * c["mu"] ** l for c in comps) for l in range(top + 1)]
         desc = " + ".join(f"{c['weight']:.2f} geom({c['mu']:.3f})" for c in comps)
         ax.plot(range(top + 1), q, color="tab:orange", lw=1.2, ls="--",
-                label=f"mixture K={mix.get('k')}: {desc}")
+                label=f"mixture K={mix.get('count', mix.get('k'))}: {desc}")  # 'k' before issue 14
     ax.set_yscale("log")
     ax.set_xlabel("staleness l")
     ax.set_ylabel("P(tau = l)")

@@ -27,7 +27,7 @@ def validate_section(out, run):
     p_chi = "0" if not st["chi2_p"] else f"{st['chi2_p']:.3g}"
     print(f"staleness: μ̂ = {st['mu_hat']:.4f} [{lo:.4f}, {hi:.4f}] vs 1 − 1/M = {st['mu_queueing']:.4f}; "
           f"χ² p = {p_chi}, TV = {st['tv_distance']:.4f}, lag-1 = {st['lag1_autocorr']:+.3f}; "
-          f"mixture by BIC: K = {mix.get('k')} ({comps})\n")
+          f"mixture by BIC: K = {mix.get('count', mix.get('k'))} ({comps})\n")  # 'k' before issue 14
     print(f"| model | max \\|mean gap\\| ± SE | max rel. E x² gap ± SE | cells within 2 SE (mean, E x²) | inside band (≥ {d['inside_fraction_required']:.0%}) |")
     print("|---|---|---|---|---|")
     for name, m in d["models"].items():

@@ -116,7 +116,8 @@ sys.exit(0 if lo <= 0.8 <= hi else 1)" "$tmp/fit1/summary.json" && ok || fail "m
 python3 -c "
 import json,sys; s=json.load(open(sys.argv[1])); m=s['mixture']
 assert m['count'] == 1 and m['kmax'] == 4 and len(m['bic_per_k']) == 4, m
-assert abs(m['mu'][0] - s['staleness']['mu_hat']) < 1e-12 and m['weights'] == [1], m
+c = m['components']
+assert abs(c[0]['mu'] - s['staleness']['mu_hat']) < 1e-12 and c[0]['weight'] == 1, m
 assert m['bic'] == min(m['bic_per_k']), m" "$tmp/fit2/summary.json" && ok || fail "fit mixture K=1"
 expect_usage "'7' is not allowed" fit --mixture-max 7 --quiet --out "$tmp/fit3" "$tmp/hist.csv"
 

@@ -63,11 +63,11 @@ assert abs(sum(st["pmf"]) - 1) < 1e-9
 # rows of every table sit at the SME clock of mu_hat
 assert abs(d["real"]["dt"] - math.sqrt(0.01 * (1 - mu))) < 1e-15
 mix = st["mixture"]
-assert 1 <= mix["k"] <= 4 and len(mix["components"]) == mix["k"]
+assert 1 <= mix["count"] <= 4 and len(mix["components"]) == mix["count"]
 assert abs(sum(c["weight"] for c in mix["components"]) - 1) < 1e-9
 # EM's M-step keeps the sample mean exactly (the r-weighted means average to the data's)
 assert abs(mix["mean"] - st["mean"]) < 1e-6 * (1 + st["mean"]), (mix["mean"], st["mean"])
-assert mix["bic"] == min(mix["bic_by_k"])
+assert mix["bic"] == min(mix["bic_per_k"]) and mix["kmax"] == len(mix["bic_per_k"]) == 4
 assert 0 <= mix["tv_distance"] <= 1
 models = d["models"]
 assert sorted(models) == sorted(six), sorted(models)

@@ -19,6 +19,7 @@
 
 #include "asgd/dataset.h"
 #include "asgd/error.h"
+#include "asgd/welford.h"
 
 #define ERRLEN 512
 
@@ -662,7 +663,8 @@ Test(dataset, rcv1_statistics)
 	const size_t n = 20000, d = 47236, nnz = 70;
 	asgd_dataset *ds = generate("rcv1:n=20000,d=47236,nnz=70,seed=3");
 	const size_t edges[] = { 0, 10, 100, 1000, 10000 };
-	double sum = 0, sum2 = 0, mean, se, prev_avg = INFINITY;
+	asgd_welford lens = { 0 };
+	double mean, se, prev_avg = INFINITY;
 
 	cr_assert_eq(ds->rows, n);
 	cr_assert_eq(ds->cols, d);
@@ -670,8 +672,7 @@ Test(dataset, rcv1_statistics)
 	for (size_t i = 0; i < n; i++) {
 		double len = (double)(ds->row_ptr[i + 1] - ds->row_ptr[i]), norm2 = 0;
 
-		sum += len;
-		sum2 += len * len;
+		asgd_welford_add(&lens, len);
 		for (size_t k = ds->row_ptr[i]; k < ds->row_ptr[i + 1]; k++) {
 			cr_assert_gt(ds->val[k], 0);
 			norm2 += ds->val[k] * ds->val[k];
@@ -680,8 +681,8 @@ Test(dataset, rcv1_statistics)
 		cr_assert(ds->label[i] == 1 || ds->label[i] == -1);
 	}
 	/* Row lengths are random around nnz: their mean is within 4 SE of it. */
-	mean = sum / (double)n;
-	se = sqrt((sum2 / (double)n - mean * mean) / (double)n);
+	mean = asgd_welford_mean(&lens);
+	se = asgd_welford_se(&lens);
 	cr_assert_lt(fabs(mean - (double)nnz), 4 * se, "mean row length %g, SE %g", mean, se);
 	cr_assert_lt(fabs(mean - (double)nnz), 0.03 * (double)nnz);
 	/*

@@ -18,41 +18,23 @@
 #include <gsl/gsl_cdf.h>
 
 #include "asgd/rng.h"
+#include "asgd/welford.h"
 
 #define N_MOMENT 1000000
 
-/* Mean and unbiased variance in one pass (Welford), so the variance check has no cancellation. */
-struct moments {
-	uint64_t n;
-	double mean, m2;
-};
-
-static void moments_add(struct moments *m, double x)
-{
-	double d = x - m->mean;
-
-	m->n++;
-	m->mean += d / (double)m->n;
-	m->m2 += d * (x - m->mean);
-}
-
-static double moments_var(const struct moments *m)
-{
-	return m->m2 / (double)(m->n - 1);
-}
-
 /* Assert mean and variance within 4 SE; kurt = μ4/σ⁴ of the law, so SE(var) = σ²√((kurt−1)/n). */
-static void check_moments(const struct moments *m, double mean, double var, double kurt,
+static void check_moments(const asgd_welford *m, double mean, double var, double kurt,
 			  const char *what)
 {
 	double n = (double)m->n;
 	double se_mean = sqrt(var / n);
 	double se_var = var * sqrt((kurt - 1.0) / n);
 
-	cr_expect(fabs(m->mean - mean) < 4.0 * se_mean, "%s: mean %.6g, expected %.6g ± %.3g", what,
-		  m->mean, mean, 4.0 * se_mean);
-	cr_expect(fabs(moments_var(m) - var) < 4.0 * se_var, "%s: var %.6g, expected %.6g ± %.3g",
-		  what, moments_var(m), var, 4.0 * se_var);
+	/* one-pass mean and variance (asgd/welford.h): the variance check has no cancellation */
+	cr_expect(fabs(asgd_welford_mean(m) - mean) < 4.0 * se_mean, "%s: mean %.6g, expected %.6g "
+		  "± %.3g", what, asgd_welford_mean(m), mean, 4.0 * se_mean);
+	cr_expect(fabs(asgd_welford_var(m) - var) < 4.0 * se_var, "%s: var %.6g, expected %.6g ± "
+		  "%.3g", what, asgd_welford_var(m), var, 4.0 * se_var);
 }
 
 /* The reference sequence of xoshiro256** from the state {1, 2, 3, 4} (as in the authors' code and
@@ -71,7 +53,7 @@ Test(rng, xoshiro_reference_output)
 Test(rng, uniform_moments_and_range)
 {
 	asgd_rng r;
-	struct moments m = { 0 };
+	asgd_welford m = { 0 };
 
 	asgd_rng_init(&r, 1, 0);
 	for (int i = 0; i < N_MOMENT; i++) {
@@ -80,7 +62,7 @@ Test(rng, uniform_moments_and_range)
 		cr_assert(u >= 0.0 && u < 1.0);
 		/* 53 bits: u·2^53 is an integer. */
 		cr_assert_eq(u * 0x1.0p53, floor(u * 0x1.0p53));
-		moments_add(&m, u);
+		asgd_welford_add(&m, u);
 	}
 	check_moments(&m, 0.5, 1.0 / 12.0, 9.0 / 5.0, "uniform");
 }
@@ -89,7 +71,7 @@ Test(rng, uniform_moments_and_range)
 Test(rng, normal_moments_and_cdf)
 {
 	asgd_rng r;
-	struct moments m = { 0 };
+	asgd_welford m = { 0 };
 	uint64_t below_one = 0;
 
 	asgd_rng_init(&r, 2, 0);
@@ -98,7 +80,7 @@ Test(rng, normal_moments_and_cdf)
 
 		cr_assert(isfinite(x));
 		below_one += x <= 1.0;
-		moments_add(&m, x);
+		asgd_welford_add(&m, x);
 	}
 	check_moments(&m, 0.0, 1.0, 3.0, "normal");
 
@@ -114,14 +96,14 @@ Test(rng, exponential_moments)
 {
 	const double mean = 2.5;
 	asgd_rng r;
-	struct moments m = { 0 };
+	asgd_welford m = { 0 };
 
 	asgd_rng_init(&r, 3, 0);
 	for (int i = 0; i < N_MOMENT; i++) {
 		double x = asgd_rng_exponential(&r, mean);
 
 		cr_assert(x >= 0.0 && isfinite(x));
-		moments_add(&m, x);
+		asgd_welford_add(&m, x);
 	}
 	check_moments(&m, mean, mean * mean, 9.0, "exponential");
 }
@@ -135,12 +117,12 @@ Test(rng, geometric_moments)
 	for (size_t k = 0; k < sizeof(mus) / sizeof(mus[0]); k++) {
 		double mu = mus[k];
 		asgd_rng r;
-		struct moments m = { 0 };
+		asgd_welford m = { 0 };
 		char what[32];
 
 		asgd_rng_init(&r, 4, k);
 		for (int i = 0; i < N_MOMENT; i++)
-			moments_add(&m, (double)asgd_rng_geometric(&r, mu));
+			asgd_welford_add(&m, (double)asgd_rng_geometric(&r, mu));
 		snprintf(what, sizeof(what), "geometric(%.2f)", mu);
 		check_moments(&m, mu / (1 - mu), mu / ((1 - mu) * (1 - mu)),
 			      9.0 + (1 - mu) * (1 - mu) / mu, what);

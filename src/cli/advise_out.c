@@ -23,20 +23,16 @@ struct advise_row {
 	double wall_s, updates_per_s, t_target_s;
 };
 
-static const struct advise_column {
-	const char *name;
-	size_t off;
-	int integer;
-} COLUMNS[] = {
-#define COL(name, field, integer) { name, offsetof(struct advise_row, field), integer }
-	COL("workers", workers, 1),		COL("eta", eta, 0),
-	COL("momentum", momentum, 0),		COL("total_momentum", total_momentum, 0),
-	COL("model_rho", model_rho, 0),		COL("noise_floor", noise_floor, 0),
-	COL("replicas", replicas, 1),		COL("diverged", diverged, 1),
-	COL("mu_hat", mu_hat, 0),		COL("final_msd", final_msd, 0),
-	COL("final_msd_se", final_se, 0),	COL("iters_to_target", k_target, 1),
-	COL("engine_wall_s", wall_s, 0),	COL("updates_per_s", updates_per_s, 0),
-	COL("time_to_target_s", t_target_s, 0),
+static const struct cli_column COLUMNS[] = {
+#define COL(name, field, format) CLI_COLUMN(struct advise_row, name, field, CLI_FIELD_##format)
+	COL("workers", workers, INTEGER),	COL("eta", eta, REAL),
+	COL("momentum", momentum, REAL),	COL("total_momentum", total_momentum, REAL),
+	COL("model_rho", model_rho, REAL),	COL("noise_floor", noise_floor, REAL),
+	COL("replicas", replicas, INTEGER),	COL("diverged", diverged, INTEGER),
+	COL("mu_hat", mu_hat, REAL),		COL("final_msd", final_msd, REAL),
+	COL("final_msd_se", final_se, REAL),	COL("iters_to_target", k_target, INTEGER),
+	COL("engine_wall_s", wall_s, REAL),	COL("updates_per_s", updates_per_s, REAL),
+	COL("time_to_target_s", t_target_s, REAL),
 #undef COL
 };
 #define NCOLUMNS (sizeof(COLUMNS) / sizeof(*COLUMNS))
@@ -63,31 +59,6 @@ static void row_of(const struct advise_opts *o, const struct advise_result *r,
 	row->t_target_s = s->t_target_s;
 }
 
-static double column_value(const struct advise_row *r, size_t c)
-{
-	return *(const double *)((const char *)r + COLUMNS[c].off);
-}
-
-/* One CSV field: integers without exponent, undefined values as "nan" (as moments.csv). */
-static void print_field(FILE *fp, double v, int integer)
-{
-	if (!isfinite(v))
-		fputs("nan", fp);
-	else if (integer)
-		fprintf(fp, "%.0f", v);
-	else
-		fprintf(fp, "%.10g", v);
-}
-
-/* A number, or null where it is undefined. */
-static void add_number(cJSON *j, const char *name, double v)
-{
-	if (isfinite(v))
-		cJSON_AddNumberToObject(j, name, v);
-	else
-		cJSON_AddNullToObject(j, name);
-}
-
 /* The settings that ran, in order: current, then recommended. */
 static size_t rows_of(const struct advise_opts *o, const struct advise_result *r,
 		      struct advise_row rows[2], const char *names[2])
@@ -108,49 +79,36 @@ static size_t rows_of(const struct advise_opts *o, const struct advise_result *r
 static int write_csv(const struct advise_opts *o, const struct advise_row *rows,
 		     const char *const *names, size_t n)
 {
-	char path[4096];
 	asgd_atomic_file af;
-	int rc;
+	int rc = cli_open_out(&af, o->out, "advise.csv");
 
-	cli_out_path(path, sizeof(path), o->out, "advise.csv");
-	rc = asgd_atomic_open(&af, path);
 	if (rc != ASGD_OK)
 		return rc;
-	fputs("setting", af.fp);
-	for (size_t c = 0; c < NCOLUMNS; c++)
-		fprintf(af.fp, ",%s", COLUMNS[c].name);
-	fputc('\n', af.fp);
-	for (size_t i = 0; i < n; i++) {
-		fputs(names[i], af.fp);
-		for (size_t c = 0; c < NCOLUMNS; c++) {
-			fputc(',', af.fp);
-			print_field(af.fp, column_value(&rows[i], c), COLUMNS[c].integer);
-		}
-		fputc('\n', af.fp);
-	}
+	cli_table_csv_header(af.fp, "setting", COLUMNS, NCOLUMNS);
+	for (size_t i = 0; i < n; i++)
+		cli_table_csv_row(af.fp, names[i], &rows[i], COLUMNS, NCOLUMNS);
 	return asgd_atomic_commit(&af);
 }
 
 /* DIR/<setting>/msd.csv: k,msd,se — E‖x_k − x*‖² over the replicas and its SE. */
 static int write_msd(const struct advise_opts *o, const struct advise_outcome *s)
 {
-	char dir[4096], path[4096];
+	char dir[4096];
 	asgd_atomic_file af;
 	int rc;
 
 	if (!s->ran || s->replicas == 0)
 		return ASGD_OK;
 	cli_out_path(dir, sizeof(dir), o->out, s->name);
-	cli_out_path(path, sizeof(path), dir, "msd.csv");
-	rc = asgd_atomic_open(&af, path);
+	rc = cli_open_out(&af, dir, "msd.csv");
 	if (rc != ASGD_OK)
 		return rc;
 	fputs("k,msd,se\n", af.fp);
 	for (size_t k = 0; k < s->steps; k++) {
 		fprintf(af.fp, "%zu,", k);
-		print_field(af.fp, s->msd[k], 0);
+		cli_print_field(af.fp, s->msd[k], CLI_FIELD_REAL);
 		fputc(',', af.fp);
-		print_field(af.fp, s->msd_se[k], 0);
+		cli_print_field(af.fp, s->msd_se[k], CLI_FIELD_REAL);
 		fputc('\n', af.fp);
 	}
 	return asgd_atomic_commit(&af);
@@ -199,7 +157,7 @@ static cJSON *measurements_json(const struct advise_opts *o, const struct advise
 		cJSON_AddNumberToObject(j, "mu_hat", r->probe.mu_hat);
 		cJSON_AddItemToObject(j, "mu_ci95",
 				      cJSON_CreateDoubleArray(r->probe.mu_ci95, 2));
-		add_number(j, "mu_queueing", r->probe.mu_queueing);
+		cli_add_number(j, "mu_queueing", r->probe.mu_queueing);
 		cJSON_AddItemToObject(j, "staleness", asgd_staleness_summary_json(&r->probe));
 	} else {
 		cJSON_AddNullToObject(j, "mu_hat");
@@ -247,8 +205,8 @@ static cJSON *recommendation_json(const struct advise_opts *o, const struct advi
 	cJSON_AddNumberToObject(m, "rho_eta_opt", c->rho_eta_opt);
 	cJSON_AddNumberToObject(m, "best_momentum", c->beta_best);
 	cJSON_AddNumberToObject(m, "rho_best", c->rho_best);
-	add_number(j, "noise_floor_current", r->floor_current);
-	add_number(j, "noise_floor_recommended", r->floor_rec);
+	cli_add_number(j, "noise_floor_current", r->floor_current);
+	cli_add_number(j, "noise_floor_recommended", r->floor_rec);
 	if (r->have_batch) {
 		cJSON *b = cJSON_AddObjectToObject(j, "batch_schedule");
 
@@ -273,8 +231,7 @@ static cJSON *outcomes_json(const struct advise_row *rows, const char *const *na
 	for (size_t i = 0; i < n; i++) {
 		cJSON *r = cJSON_AddObjectToObject(j, names[i]);
 
-		for (size_t c = 0; c < NCOLUMNS; c++)
-			add_number(r, COLUMNS[c].name, column_value(&rows[i], c));
+		cli_table_json_row(r, &rows[i], COLUMNS, NCOLUMNS);
 	}
 	return j;
 }
@@ -286,17 +243,17 @@ static cJSON *verdict_json(const struct advise_result *r)
 	d = cJSON_AddObjectToObject(j, "difference");
 	cJSON_AddStringToObject(d, "meaning", "recommended minus current final E||x_K - x*||^2; "
 					      "se = sqrt(se_rec^2 + se_cur^2), independent runs");
-	add_number(d, "final_msd", r->diff);
-	add_number(d, "se", r->diff_se);
-	add_number(d, "z", r->diff / r->diff_se);
+	cli_add_number(d, "final_msd", r->diff);
+	cli_add_number(d, "se", r->diff_se);
+	cli_add_number(d, "z", r->diff / r->diff_se);
 	d = cJSON_AddObjectToObject(j, "early");
 	cJSON_AddStringToObject(d, "meaning", "recommended minus current E||x_k - x*||^2 at the "
 					      "first k where either setting reaches the target (that "
 					      "one is at most the target there by selection)");
-	add_number(d, "k", r->early_k);
-	add_number(d, "msd", r->early_diff);
-	add_number(d, "se", r->early_se);
-	add_number(d, "z", r->early_diff / r->early_se);
+	cli_add_number(d, "k", r->early_k);
+	cli_add_number(d, "msd", r->early_diff);
+	cli_add_number(d, "se", r->early_se);
+	cli_add_number(d, "z", r->early_diff / r->early_se);
 	if (r->verdict == ADVISE_NO_VERDICT)
 		cJSON_AddNullToObject(j, "helped");
 	else
@@ -310,9 +267,7 @@ static cJSON *verdict_json(const struct advise_result *r)
 static int write_json(const struct advise_opts *o, const struct advise_result *r,
 		      const struct advise_row *rows, const char *const *names, size_t n)
 {
-	char path[4096];
 	cJSON *root = cJSON_CreateObject();
-	int rc;
 
 	cJSON_AddStringToObject(root, "command", "advise");
 	cJSON_AddItemToObject(root, "command_line", cli_argv_json(o->argc, o->argv));
@@ -324,10 +279,7 @@ static int write_json(const struct advise_opts *o, const struct advise_result *r
 	cJSON_AddBoolToObject(root, "partial", r->partial);
 	cJSON_AddNumberToObject(root, "wall_s", r->wall_s);
 	cJSON_AddItemToObject(root, "machine", cli_machine_json());
-	cli_out_path(path, sizeof(path), o->out, "advise.json");
-	rc = cli_write_json(path, root);
-	cJSON_Delete(root);
-	return rc;
+	return cli_write_json_out(o->out, "advise.json", root);
 }
 
 int advise_write(const struct advise_opts *o, const struct advise_result *r)

@@ -18,26 +18,6 @@
 #include "batch.h"
 #include "cli.h"
 
-/* ---- numbers: null / nan where undefined ------------------------------------------------ */
-
-static void add_number(cJSON *j, const char *name, double v)
-{
-	if (isfinite(v))
-		cJSON_AddNumberToObject(j, name, v);
-	else
-		cJSON_AddNullToObject(j, name);
-}
-
-static void print_field(FILE *fp, double v)
-{
-	if (!isfinite(v))
-		fputs("nan", fp);
-	else if (v == floor(v) && fabs(v) < 1e15)
-		fprintf(fp, "%.0f", v);
-	else
-		fprintf(fp, "%.10g", v);
-}
-
 /* ---- control.json, schedule.csv ------------------------------------------------------ */
 
 static cJSON *settings_json(const struct batch_opts *o)
@@ -94,12 +74,9 @@ static cJSON *control_json(const struct batch_opts *o, const struct batch_result
 
 static int write_schedule_csv(const struct batch_opts *o, const struct batch_result *opt)
 {
-	char path[4096];
 	asgd_atomic_file af;
-	int rc;
+	int rc = cli_open_out(&af, o->out, "schedule.csv");
 
-	cli_out_path(path, sizeof(path), o->out, "schedule.csv");
-	rc = asgd_atomic_open(&af, path);
 	if (rc != ASGD_OK)
 		return rc;
 	fprintf(af.fp, "k,batch,u,t\n");
@@ -114,14 +91,11 @@ static int write_schedule_csv(const struct batch_opts *o, const struct batch_res
 
 int batch_write_control(const struct batch_opts *o, const struct batch_result *opt)
 {
-	char path[4096];
 	cJSON *root = settings_json(o);
 	int rc;
 
 	cJSON_AddItemToObject(root, "control", control_json(o, opt));
-	cli_out_path(path, sizeof(path), o->out, "control.json");
-	rc = cli_write_json(path, root);
-	cJSON_Delete(root);
+	rc = cli_write_json_out(o->out, "control.json", root);
 	return rc == ASGD_OK ? write_schedule_csv(o, opt) : rc;
 }
 
@@ -136,11 +110,9 @@ struct batch_row {
 	double engine_wall_s;
 };
 
-static const struct batch_column {
-	const char *name;
-	size_t off;
-} COLUMNS[] = {
-#define COL(name, field) { name, offsetof(struct batch_row, field) }
+/* Every column CLI_FIELD_AUTO: counts stay whole at any size, measurements keep 10 digits. */
+static const struct cli_column COLUMNS[] = {
+#define COL(name, field) CLI_COLUMN(struct batch_row, name, field, CLI_FIELD_AUTO)
 	COL("constant_batch", constant_batch),	   COL("gradient_evaluations", evaluations),
 	COL("model_final", model_final),	   COL("model_engine_final", model_engine_final),
 	COL("sim_paths", sim_paths),
@@ -153,11 +125,6 @@ static const struct batch_column {
 #undef COL
 };
 #define NCOLUMNS (sizeof(COLUMNS) / sizeof(*COLUMNS))
-
-static double column_value(const struct batch_row *r, size_t c)
-{
-	return *(const double *)((const char *)r + COLUMNS[c].off);
-}
 
 static void make_row(const struct batch_opts *o, const struct batch_result *r,
 		     struct batch_row *row)
@@ -185,27 +152,16 @@ static void make_row(const struct batch_opts *o, const struct batch_result *r,
 
 static int write_batch_csv(const struct batch_opts *o, const struct batch_result *res)
 {
-	char path[4096];
 	asgd_atomic_file af;
 	struct batch_row row;
-	int rc;
+	int rc = cli_open_out(&af, o->out, "batch.csv");
 
-	cli_out_path(path, sizeof(path), o->out, "batch.csv");
-	rc = asgd_atomic_open(&af, path);
 	if (rc != ASGD_OK)
 		return rc;
-	fputs("schedule", af.fp);
-	for (size_t c = 0; c < NCOLUMNS; c++)
-		fprintf(af.fp, ",%s", COLUMNS[c].name);
-	fputc('\n', af.fp);
+	cli_table_csv_header(af.fp, "schedule", COLUMNS, NCOLUMNS);
 	for (int i = 0; i < BATCH_NSCHEDULES; i++) {
 		make_row(o, &res[i], &row);
-		fputs(res[i].name, af.fp);
-		for (size_t c = 0; c < NCOLUMNS; c++) {
-			fputc(',', af.fp);
-			print_field(af.fp, column_value(&row, c));
-		}
-		fputc('\n', af.fp);
+		cli_table_csv_row(af.fp, res[i].name, &row, COLUMNS, NCOLUMNS);
 	}
 	return asgd_atomic_commit(&af);
 }
@@ -213,10 +169,8 @@ static int write_batch_csv(const struct batch_opts *o, const struct batch_result
 static int write_batch_json(const struct batch_opts *o, const struct batch_result *res,
 			    int partial, double wall_s)
 {
-	char path[4096];
 	cJSON *root = settings_json(o), *arr;
 	struct batch_row row;
-	int rc;
 
 	cJSON_AddItemToObject(root, "control", control_json(o, &res[BATCH_OPTIMAL]));
 	cJSON_AddBoolToObject(root, "partial", partial);
@@ -227,29 +181,22 @@ static int write_batch_json(const struct batch_opts *o, const struct batch_resul
 
 		make_row(o, &res[i], &row);
 		cJSON_AddStringToObject(r, "schedule", res[i].name);
-		for (size_t c = 0; c < NCOLUMNS; c++)
-			add_number(r, COLUMNS[c].name, column_value(&row, c));
+		cli_table_json_row(r, &row, COLUMNS, NCOLUMNS);
 		cJSON_AddBoolToObject(r, "sim_complete", res[i].sim_done);
 		cJSON_AddBoolToObject(r, "engine_complete", res[i].eng_done);
 		cJSON_AddBoolToObject(r, "engine_diverged", res[i].eng_diverged);
 		cJSON_AddItemToArray(arr, r);
 	}
 	cJSON_AddItemToObject(root, "machine", cli_machine_json());
-	cli_out_path(path, sizeof(path), o->out, "batch.json");
-	rc = cli_write_json(path, root);
-	cJSON_Delete(root);
-	return rc;
+	return cli_write_json_out(o->out, "batch.json", root);
 }
 
 /* curves.csv: one row per (schedule, k), the figure's data. */
 static int write_curves_csv(const struct batch_opts *o, const struct batch_result *res)
 {
-	char path[4096];
 	asgd_atomic_file af;
-	int rc;
+	int rc = cli_open_out(&af, o->out, "curves.csv");
 
-	cli_out_path(path, sizeof(path), o->out, "curves.csv");
-	rc = asgd_atomic_open(&af, path);
 	if (rc != ASGD_OK)
 		return rc;
 	fputs("schedule,k,t,batch,model,model_engine,sim_msd,sim_se,engine_msd,engine_se\n",
@@ -266,7 +213,7 @@ static int write_curves_csv(const struct batch_opts *o, const struct batch_resul
 				(double)k * o->ctl.dt, b);
 			for (size_t c = 0; c < sizeof(v) / sizeof(*v); c++) {
 				fputc(',', af.fp);
-				print_field(af.fp, v[c]);
+				cli_print_field(af.fp, v[c], CLI_FIELD_AUTO);
 			}
 			fputc('\n', af.fp);
 		}

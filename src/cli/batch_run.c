@@ -16,6 +16,7 @@
 
 #include "asgd/engine.h"
 #include "asgd/error.h"
+#include "asgd/msd.h"
 #include "asgd/replicas.h"
 #include "asgd/rng.h"
 #include "asgd/sim.h"
@@ -26,31 +27,6 @@
 /* Groups of simulated paths whose spread gives the per-step SE (batch means). */
 #define SIM_GROUPS 32
 
-/* ---- running statistics -------------------------------------------------------------- */
-
-/* A running mean and sum of squared deviations (Welford): no cancellation when the spread is
- * tiny against the mean, as at k = 0 where every path sits at x0. */
-struct welford {
-	uint64_t n;
-	double mean, m2;
-};
-
-static void welford_add(struct welford *w, double v)
-{
-	double delta = v - w->mean;
-
-	w->n++;
-	w->mean += delta / (double)w->n;
-	w->m2 += delta * (v - w->mean);
-}
-
-/* The mean and its standard error (NAN below two values). */
-static void welford_get(const struct welford *w, double *mean, double *se)
-{
-	*mean = w->n ? w->mean : NAN;
-	*se = w->n >= 2 ? sqrt(w->m2 / (double)(w->n - 1) / (double)w->n) : NAN;
-}
-
 /* ---- the simulator ------------------------------------------------------------------- */
 
 /* Accumulators over groups: per step Σ n_g m_g and the group means, for the batch-means SE. */
@@ -59,7 +35,7 @@ struct sim_groups {
 	double *means;		/* G × steps: group g's E(x_k − x*)² */
 	uint64_t *n;		/* paths per group */
 	size_t done;
-	struct welford final;	/* (x_K − x*)² over all paths */
+	asgd_welford final;	/* (x_K − x*)² over all paths */
 };
 
 static uint64_t group_seed(uint64_t seed, size_t g)
@@ -83,7 +59,7 @@ static void add_group(struct sim_groups *sg, const asgd_sim_result *res, double 
 	for (uint64_t p = 0; p < res->ens.paths_done; p++) {
 		double d = res->ens.final[p] - xstar;
 
-		welford_add(&sg->final, d * d);
+		asgd_welford_add(&sg->final, d * d);
 	}
 	sg->n[sg->done++] = res->ens.paths_done;
 }
@@ -165,7 +141,8 @@ static int run_sim(const struct batch_opts *o, struct batch_result *r, int *inte
 		cli_progress_end();
 	if (sg.done > 0) {
 		groups_curve(&sg, r->sim_msd, r->sim_se);
-		welford_get(&sg.final, &r->sim_final, &r->sim_final_se);
+		r->sim_final = asgd_welford_mean(&sg.final);
+		r->sim_final_se = asgd_welford_se(&sg.final);
 	}
 	r->sim_paths = sg.final.n;
 	r->sim_done = sg.done == sg.G;
@@ -176,26 +153,6 @@ out:
 }
 
 /* ---- the engine ---------------------------------------------------------------------- */
-
-/* Per step (x_k − x*)² over the complete replicas: the exact SE. */
-struct eng_acc {
-	double xstar;
-	struct welford *w;	/* K + 1 */
-	uint64_t n;
-};
-
-static void add_replica(void *arg, const double *traj, size_t steps, size_t dim)
-{
-	struct eng_acc *a = arg;
-
-	(void)dim; /* 1-D: checked by read_preset */
-	for (size_t k = 0; k < steps; k++) {
-		double d = traj[k] - a->xstar;
-
-		welford_add(&a->w[k], d * d);
-	}
-	a->n++;
-}
 
 static void engine_staleness(const asgd_replicas *t, struct batch_result *r)
 {
@@ -209,11 +166,14 @@ static void engine_staleness(const asgd_replicas *t, struct batch_result *r)
 	asgd_staleness_summary_free(&sum);
 }
 
+/* Per step (x_k − x*)² over the complete replicas (@w, K + 1 of them): the exact SE. */
 static void fill_engine(const struct batch_opts *o, const asgd_replicas *t,
-			const struct eng_acc *a, struct batch_result *r)
+			const asgd_welford *w, struct batch_result *r)
 {
-	for (uint64_t k = 0; k <= o->K && a->n > 0; k++)
-		welford_get(&a->w[k], &r->eng_msd[k], &r->eng_se[k]);
+	for (uint64_t k = 0; k <= o->K && w[0].n > 0; k++) {
+		r->eng_msd[k] = asgd_welford_mean(&w[k]);
+		r->eng_se[k] = asgd_welford_se(&w[k]);
+	}
 	r->eng_final = r->eng_msd[o->K];
 	r->eng_final_se = r->eng_se[o->K];
 	r->eng_replicas = t->replicas_done;
@@ -231,7 +191,7 @@ static void fill_engine(const struct batch_opts *o, const asgd_replicas *t,
 static int run_engine(const struct batch_opts *o, struct batch_result *r, int *interrupted)
 {
 	asgd_engine_config cfg = { 0 };
-	struct eng_acc a = { .xstar = o->xstar };
+	asgd_msd_steps a = { .xstar = &o->xstar };	/* 1-D: checked by read_preset */
 	asgd_replicas t;
 	int rc;
 
@@ -250,12 +210,12 @@ static int run_engine(const struct batch_opts *o, struct batch_result *r, int *i
 	cfg.record_staleness = 1;
 	cfg.stop = cli_stop_flag();
 	rc = asgd_replicas_run_each(&cfg, o->replicas, o->quiet ? NULL : cli_replica_progress, NULL,
-				    add_replica, &a, &t);
+				    asgd_msd_steps_add, &a, &t);
 	if (!o->quiet)
 		cli_progress_end();
 	if (rc != ASGD_OK)
 		goto out;
-	fill_engine(o, &t, &a, r);
+	fill_engine(o, &t, a.w, r);
 	r->eng_ran = 1;
 	*interrupted = t.interrupted;
 	r->eng_done = !t.interrupted && !t.diverged;

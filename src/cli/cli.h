@@ -2,8 +2,9 @@
 /*
  * cli.h — what the subcommands of the `asgd` command share: exit statuses, strict flag
  * parsing that ends the process with status 2 and a message naming the bad value, the
- * SIGINT/SIGTERM stop flag, progress lines, the machine description results carry, and the
- * outputs of the ensemble commands (`simulate`, `sme`).
+ * SIGINT/SIGTERM stop flag, progress lines, the machine description results carry, the
+ * outputs of the ensemble commands (`simulate`, `sme`), the CSV/JSON tables of `advise`, `sweep`
+ * and `batch`, E‖x − x*‖² over the engine's replicas, and the staleness mixture's JSON.
  */
 #ifndef ASGD_CLI_H
 #define ASGD_CLI_H
@@ -11,14 +12,20 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <cjson/cJSON.h>
 
 #include "asgd/ensemble.h"
 #include "asgd/exact.h"
+#include "asgd/geomix.h"
 #include "asgd/problem.h"
 #include "asgd/replicas.h"
+#include "asgd/report.h"
+#include "asgd/schedule.h"
 #include "asgd/staleness.h"
+#include "asgd/welford.h"
+#include "asgd/work.h"
 
 enum cli_exit {
 	CLI_EXIT_OK = 0,
@@ -205,6 +212,31 @@ void cli_print_presets(const char *indent);
 /* "DIR/NAME" or a usage error when too long. */
 void cli_out_path(char *buf, size_t len, const char *dir, const char *name);
 
+/* asgd_atomic_open of DIR/NAME (a usage error when the path is too long): 0 or its error. */
+int cli_open_out(asgd_atomic_file *af, const char *dir, const char *name);
+
+/* cli_write_json of @root to DIR/NAME, then cJSON_Delete(@root): 0 or the error. */
+int cli_write_json_out(const char *dir, const char *name, cJSON *root);
+
+/* Whether the stop flag (SIGINT/SIGTERM) is up. */
+int cli_stopped(void);
+
+/* @spec in the syntax of --work into *@w, or a usage error naming @flag and what is wrong. */
+void cli_work_option(const char *cmd, const char *flag, const char *spec, asgd_work *w);
+
+/* A usage error unless one trajectory of @iters + 1 rows of @dim values fits in 2^27 (1 GiB). */
+void cli_check_trajectory(const char *cmd, uint64_t iters, size_t dim);
+
+/*
+ * --batch-schedule @file (lines k,B with 1 <= B <= @max) into *@b, its array in *@sizes (the
+ * caller frees it), or a usage error saying what is wrong with the file.
+ */
+void cli_load_schedule(const char *cmd, const char *file, uint32_t max, uint32_t **sizes,
+		       asgd_batch_schedule *b);
+
+/* Seconds on the monotonic clock (asgd_now_ns), for a command's wall_s: intervals only. */
+double cli_now_s(void);
+
 /* ---- the ensemble commands (`simulate`, `sme`) ---- */
 
 /* ["asgd", argv[0], ...]: the command line as summary.json records it. */
@@ -219,6 +251,17 @@ int cli_keep_final(const asgd_problem *p);
  * @p has fewer than 2 local minima or @final is NULL.
  */
 cJSON *cli_basins_json(const asgd_problem *p, const double *final, uint64_t paths);
+
+/*
+ * The Monte Carlo fields of an ensemble's summary.json, around the model's own ones. Head:
+ * "paths" (@paths, as requested), "paths_done", "threads", "seed". Tail: "nonfinite_paths",
+ * "diverged", "basins" (cli_basins_json, where @p has them), "wall_s", "path_steps_per_s",
+ * "machine", "partial".
+ */
+void cli_ensemble_json_head(cJSON *j, uint64_t paths, uint64_t seed,
+			    const asgd_ensemble_result *ens);
+void cli_ensemble_json_tail(cJSON *j, const asgd_problem *p, const asgd_ensemble_result *ens,
+			    double path_steps_per_s);
 
 /* Rows k = 0, K/4, ..., K of coordinate 0: k, mean ± SE, second moment ± SE. */
 void cli_print_moment_rows(const asgd_moments *m, uint64_t K);
@@ -259,5 +302,54 @@ int cli_exact_write(const char *cmd, const asgd_exact_config *ec, const char *di
  */
 void cli_print_ensemble(const asgd_ensemble_result *ens, double path_steps_per_s, uint64_t iters,
 			const char *out, size_t dim);
+
+/* ---- tables written both as CSV and as JSON (`advise`, `sweep`, `batch`; table.c) ---- */
+
+/* How a CSV field is written; every format writes a non-finite value as "nan" (as moments.csv). */
+enum cli_field {
+	CLI_FIELD_REAL,		/* %.10g */
+	CLI_FIELD_INTEGER,	/* %.0f: a count, never with an exponent */
+	CLI_FIELD_AUTO,		/* %.0f when whole and below 1e15 in size, else %.10g */
+};
+
+/* One column: its name in the CSV header and the JSON object, and where its double sits. */
+struct cli_column {
+	const char *name;
+	size_t off;		/* offsetof the double in the command's row struct */
+	enum cli_field format;
+};
+
+/* A column of the row struct @type: CLI_COLUMN(struct my_row, "name", field, CLI_FIELD_REAL). */
+#define CLI_COLUMN(type, name, field, format) { name, offsetof(type, field), format }
+
+/* The number @v under @name, or null where it is not finite (JSON has no NaN). */
+void cli_add_number(cJSON *j, const char *name, double v);
+
+/* @v as one CSV field in @format. */
+void cli_print_field(FILE *fp, double v, enum cli_field format);
+
+/* The value of column @col in the row struct at @row. */
+double cli_column_value(const void *row, const struct cli_column *col);
+
+/* The header line: @first (a label column, or NULL for none), then each column's name. */
+void cli_table_csv_header(FILE *fp, const char *first, const struct cli_column *cols, size_t n);
+
+/* One line: the label @first (NULL: none), then each column of @row in its format. */
+void cli_table_csv_row(FILE *fp, const char *first, const void *row,
+		       const struct cli_column *cols, size_t n);
+
+/* Each column of @row as a member of @j (cli_add_number), in column order. */
+void cli_table_json_row(cJSON *j, const void *row, const struct cli_column *cols, size_t n);
+
+/* ---- the staleness mixture (`fit`, `validate`, `sme`) ---- */
+
+/*
+ * The mixture @m as JSON, one schema for every command: "count" (K), "components" [{"weight",
+ * "mu"}] by increasing mu, "mean" (E tau), "mu_bar" (m/(1+m)); when @all is not NULL, @m was
+ * fitted by EM and BIC over K = 1..@kmax (all[K−1] the K-component fit) and the object adds
+ * "loglik", "bic", "em_iterations", "kmax", "bic_per_k" and "count_per_k" (the components each
+ * fit kept). The caller owns the result.
+ */
+cJSON *cli_mixture_json(const asgd_geomix *m, const asgd_geomix *all, size_t kmax);
 
 #endif /* ASGD_CLI_H */

@@ -16,16 +16,15 @@
  */
 #include <getopt.h>
 #include <math.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "asgd/advise.h"
 #include "asgd/batchctl.h"
 #include "asgd/engine.h"
 #include "asgd/error.h"
+#include "asgd/msd.h"
 #include "asgd/replicas.h"
 #include "asgd/staleness.h"
 #include "asgd/work.h"
@@ -105,10 +104,7 @@ static void check_config(const struct advise_opts *o)
 	if (asgd_engine_check_config(&o->cfg, err, sizeof(err)) != ASGD_OK)
 		cli_usage_error(CMD, "%s", err);
 	/* Trajectories of every replica are summed into moments: keep one replica's in memory. */
-	if ((o->cfg.iters + 1) * asgd_problem_dim(o->problem) > (uint64_t)1 << 27)
-		cli_usage_error(CMD, "--iters %llu with dimension %zu needs more than 1 GiB per "
-				     "trajectory; allowed: (iters+1)*dim <= 2^27",
-				(unsigned long long)o->cfg.iters, asgd_problem_dim(o->problem));
+	cli_check_trajectory(CMD, o->cfg.iters, asgd_problem_dim(o->problem));
 }
 
 static void parse_args(int argc, char **argv, struct advise_opts *o, struct advise_result *r)
@@ -124,7 +120,6 @@ static void parse_args(int argc, char **argv, struct advise_opts *o, struct advi
 		{ "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
 	};
 	const char *iters = NULL, *eta = NULL;
-	char err[256];
 	int c;
 
 	o->preset = "fig4";
@@ -164,19 +159,13 @@ static void parse_args(int argc, char **argv, struct advise_opts *o, struct advi
 	o->cfg.iters = iters ? cli_u64_range(CMD, "--iters", iters, 1, 1000000000)
 			     : asgd_problem_default_iters(o->problem);
 	o->cfg.eta = eta ? cli_double_positive(CMD, "--eta", eta) : asgd_problem_default_eta(o->problem);
-	if (asgd_work_parse(o->work_spec, &o->cfg.work, err, sizeof(err)) != ASGD_OK)
-		cli_usage_error(CMD, "--work '%s' is not allowed: %s", o->work_spec, err);
+	cli_work_option(CMD, "--work", o->work_spec, &o->cfg.work);
 	check_config(o);
 	find_local(o, r);
 	cli_prepare_out(CMD, o->out);
 	o->probe_seed = o->cfg.seed + 1;
 	o->cfg.record_staleness = 1;
 	o->cfg.stop = cli_stop_flag();
-}
-
-static int stopped(void)
-{
-	return atomic_load(cli_stop_flag()) != 0;
 }
 
 /* ---- (a) the probe ---- */
@@ -254,44 +243,17 @@ static int recommend(const struct advise_opts *o, struct advise_result *r)
 
 /* ---- (d) one setting in the real engine ---- */
 
-/* Σ over replicas of ‖x_k − x*‖² and its square, per k. */
-struct msd_sums {
-	const double *xstar;
-	double *sum, *sum2;
-	uint64_t n;
-};
-
-static void add_replica(void *arg, const double *traj, size_t steps, size_t dim)
-{
-	struct msd_sums *s = arg;
-
-	for (size_t k = 0; k < steps; k++) {
-		double v = 0;
-
-		for (size_t c = 0; c < dim; c++) {
-			double d = traj[k * dim + c] - s->xstar[c];
-
-			v += d * d;
-		}
-		s->sum[k] += v;
-		s->sum2[k] += v * v;
-	}
-	s->n++;
-}
-
-/* Mean and SE across the independent replicas, and what they come to. */
-static void summarise_outcome(const struct advise_opts *o, const struct msd_sums *s,
+/* Mean and SE across the independent replicas (@w, one per step), and what they come to. */
+static void summarise_outcome(const struct advise_opts *o, const asgd_welford *w,
 			      struct advise_outcome *out)
 {
-	double n = (double)s->n;
-
-	out->replicas = s->n;
+	out->replicas = w[0].n;
 	out->k_target = NAN;
 	for (size_t k = 0; k < out->steps; k++) {
-		double m = s->n ? s->sum[k] / n : NAN;
+		double m = asgd_welford_mean(&w[k]);
 
 		out->msd[k] = m;
-		out->msd_se[k] = s->n >= 2 ? sqrt(fmax(s->sum2[k] / n - m * m, 0) / (n - 1)) : NAN;
+		out->msd_se[k] = asgd_welford_se(&w[k]);
 		if (isnan(out->k_target) && m <= o->target)
 			out->k_target = (double)k;
 	}
@@ -322,7 +284,7 @@ static int run_setting(const struct advise_opts *o, double beta, struct advise_o
 {
 	asgd_engine_config cfg = o->cfg;
 	size_t steps = cfg.iters + 1;
-	struct msd_sums s = { .xstar = o->xstar };
+	asgd_msd_steps s = { .xstar = o->xstar };
 	asgd_staleness_summary sum;
 	asgd_replicas t;
 	int rc, have_sum;
@@ -333,9 +295,8 @@ static int run_setting(const struct advise_opts *o, double beta, struct advise_o
 	out->steps = steps;
 	out->msd = calloc(steps, sizeof(double));
 	out->msd_se = calloc(steps, sizeof(double));
-	s.sum = calloc(steps, sizeof(double));
-	s.sum2 = calloc(steps, sizeof(double));
-	if (!out->msd || !out->msd_se || !s.sum || !s.sum2) {
+	s.w = calloc(steps, sizeof(*s.w));
+	if (!out->msd || !out->msd_se || !s.w) {
 		rc = ASGD_ENOMEM;
 		goto out;
 	}
@@ -343,7 +304,7 @@ static int run_setting(const struct advise_opts *o, double beta, struct advise_o
 		fprintf(stderr, "advise: %s setting, beta = %.6g, %llu runs\n", out->name, beta,
 			(unsigned long long)o->replicas);
 	rc = asgd_replicas_run_each(&cfg, o->replicas, o->quiet ? NULL : cli_replica_progress,
-				    NULL, add_replica, &s, &t);
+				    NULL, asgd_msd_steps_add, &s, &t);
 	if (!o->quiet)
 		cli_progress_end();
 	if (rc != ASGD_OK)
@@ -356,14 +317,13 @@ static int run_setting(const struct advise_opts *o, double beta, struct advise_o
 	out->updates_per_s = t.wall_s > 0 ? (double)t.applied / t.wall_s : NAN;
 	have_sum = cli_summarize(CMD, &t.staleness, &sum);
 	out->mu_hat = have_sum ? sum.mu_hat : NAN;
-	summarise_outcome(o, &s, out);
+	summarise_outcome(o, s.w, out);
 	rc = write_run_files(o, &cfg, &t, have_sum ? &sum : NULL, out->name);
 	if (have_sum)
 		asgd_staleness_summary_free(&sum);
 	asgd_replicas_free(&t);
 out:
-	free(s.sum);
-	free(s.sum2);
+	free(s.w);
 	return rc;
 }
 
@@ -440,25 +400,17 @@ static void decide(struct advise_result *r)
 
 /* ---- the command ---- */
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* (a), (c), (d) in turn, each only when the one before completed. */
 static int advise(const struct advise_opts *o, struct advise_result *r)
 {
 	int rc = run_probe(o, r);
 
-	if (rc != ASGD_OK || stopped() || !r->have_probe)
+	if (rc != ASGD_OK || cli_stopped() || !r->have_probe)
 		return rc;
 	rc = recommend(o, r);
-	if (rc == ASGD_OK && !stopped())
+	if (rc == ASGD_OK && !cli_stopped())
 		rc = run_setting(o, o->cfg.momentum, &r->cur);
-	if (rc == ASGD_OK && !stopped() && !r->cur.interrupted)
+	if (rc == ASGD_OK && !cli_stopped() && !r->cur.interrupted)
 		rc = run_setting(o, r->rec.beta_rec, &r->recd);
 	return rc;
 }
@@ -485,7 +437,7 @@ static int exit_status(const struct advise_opts *o, const struct advise_result *
 			asgd_strerror(wrc));
 		return CLI_EXIT_FAIL;
 	}
-	if (stopped()) {
+	if (cli_stopped()) {
 		fprintf(stderr, "asgd advise: interrupted; partial results written to %s\n", o->out);
 		return CLI_EXIT_INTERRUPTED;
 	}
@@ -505,7 +457,7 @@ int cli_advise(int argc, char **argv)
 {
 	struct advise_opts o;
 	struct advise_result r;
-	double t0 = now_s();
+	double t0 = cli_now_s();
 	int rc, wrc, status;
 
 	memset(&o, 0, sizeof(o));
@@ -516,8 +468,8 @@ int cli_advise(int argc, char **argv)
 	cli_catch_signals();
 	rc = advise(&o, &r);
 	decide(&r);
-	r.partial = stopped() || rc != ASGD_OK;
-	r.wall_s = now_s() - t0;
+	r.partial = cli_stopped() || rc != ASGD_OK;
+	r.wall_s = cli_now_s() - t0;
 	wrc = advise_write(&o, &r);
 	if (!o.quiet && r.have_probe)
 		advise_print(&o, &r);

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "asgd/batchctl.h"
 #include "asgd/engine.h"
@@ -138,7 +137,6 @@ static void parse_args(int argc, char **argv, struct batch_opts *o)
 		{ "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
 	};
 	const char *eta = NULL, *mu = NULL;
-	char err[256];
 	int c;
 
 	o->preset = "fig8";
@@ -186,8 +184,7 @@ static void parse_args(int argc, char **argv, struct batch_opts *o)
 		     : asgd_problem_default_eta(o->problem);
 	o->mu = mu ? cli_double_range(CMD, "--mu", mu, 0, nextafter(1, 0), "a number in [0, 1)")
 		   : asgd_problem_default_mu(o->problem);
-	if (asgd_work_parse(o->work_spec, &o->work, err, sizeof(err)) != ASGD_OK)
-		cli_usage_error(CMD, "--work '%s' is not allowed: %s", o->work_spec, err);
+	cli_work_option(CMD, "--work", o->work_spec, &o->work);
 	check_engine(o);
 	solve_control(o);
 }
@@ -286,14 +283,6 @@ static void free_results(struct batch_result *res)
 
 /* ---- the command --------------------------------------------------------------------- */
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* A run whose end point is not finite (η too large for the preset?). */
 static int any_diverged(const struct batch_result *res)
 {
@@ -308,7 +297,7 @@ int cli_batch(int argc, char **argv)
 	struct batch_opts o;
 	struct batch_result res[BATCH_NSCHEDULES];
 	int rc, wrc, interrupted = 0, status = CLI_EXIT_OK;
-	double t0 = now_s();
+	double t0 = cli_now_s();
 
 	memset(&o, 0, sizeof(o));
 	parse_args(argc, argv, &o);
@@ -318,7 +307,7 @@ int cli_batch(int argc, char **argv)
 	wrc = batch_write_control(&o, &res[BATCH_OPTIMAL]);
 	rc = wrc == ASGD_OK ? batch_run_all(&o, res, &interrupted) : ASGD_OK;
 	if (wrc == ASGD_OK)
-		wrc = batch_write_results(&o, res, interrupted || rc != ASGD_OK, now_s() - t0);
+		wrc = batch_write_results(&o, res, interrupted || rc != ASGD_OK, cli_now_s() - t0);
 	if (!o.quiet)
 		batch_print_table(&o, res, interrupted || rc != ASGD_OK);
 	if (wrc != ASGD_OK) {

@@ -34,32 +34,10 @@ static void usage(void)
 	       "  --quiet            write the outputs, print nothing\n"
 	       "  --help             this text\n\n"
 	       "outputs in DIR: summary.json (the 'staleness' fields of asgd run, and 'mixture':\n"
-	       "count, weights, mu, mean, mu_bar, loglik, bic of the chosen fit, and bic_per_k,\n"
-	       "count_per_k for K = 1..kmax), staleness.csv. The chosen mixture runs as\n"
+	       "count, components [{weight, mu}], mean, mu_bar, loglik, bic, em_iterations of the\n"
+	       "chosen fit, and kmax, bic_per_k, count_per_k for K = 1..kmax), staleness.csv.\n"
+	       "The chosen mixture runs as\n"
 	       "asgd sme --model sme-asgd-mixture --mixture W1:MU1,...\n", ASGD_GEOMIX_MAX);
-}
-
-/* The chosen mixture and the BIC of every K tried. */
-static cJSON *mixture_json(const asgd_geomix *best, const asgd_geomix *all, size_t kmax)
-{
-	cJSON *j = cJSON_CreateObject(), *bic = cJSON_CreateArray(), *cnt = cJSON_CreateArray();
-	const int k = (int)best->count;
-
-	cJSON_AddNumberToObject(j, "count", k);
-	cJSON_AddItemToObject(j, "weights", cJSON_CreateDoubleArray(best->weight, k));
-	cJSON_AddItemToObject(j, "mu", cJSON_CreateDoubleArray(best->mu, k));
-	cJSON_AddNumberToObject(j, "mean", asgd_geomix_mean(best));
-	cJSON_AddNumberToObject(j, "mu_bar", asgd_geomix_mu_bar(best));
-	cJSON_AddNumberToObject(j, "loglik", best->loglik);
-	cJSON_AddNumberToObject(j, "bic", best->bic);
-	cJSON_AddNumberToObject(j, "kmax", (double)kmax);
-	for (size_t i = 0; i < kmax; i++) {
-		cJSON_AddItemToArray(bic, cJSON_CreateNumber(all[i].bic));
-		cJSON_AddItemToArray(cnt, cJSON_CreateNumber((double)all[i].count));
-	}
-	cJSON_AddItemToObject(j, "bic_per_k", bic);
-	cJSON_AddItemToObject(j, "count_per_k", cnt);
-	return j;
 }
 
 static void print_mixture(const asgd_geomix *best, const asgd_geomix *all, size_t kmax)
@@ -136,7 +114,7 @@ int cli_fit(int argc, char **argv)
 	cJSON_AddStringToObject(root, "source", file);
 	cJSON_AddItemToObject(root, "staleness", asgd_staleness_summary_json(&sum));
 	if (mix_rc == ASGD_OK)
-		cJSON_AddItemToObject(root, "mixture", mixture_json(&best, all, kmax));
+		cJSON_AddItemToObject(root, "mixture", cli_mixture_json(&best, all, kmax));
 	else
 		cJSON_AddNullToObject(root, "mixture");
 	cJSON_AddBoolToObject(root, "partial", mix_rc != ASGD_OK);

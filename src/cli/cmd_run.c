@@ -119,15 +119,6 @@ static double mpi_timeout(const char *arg)
 	return ns * 1e-9;
 }
 
-/* A per-message delay in the syntax of --work. */
-static void parse_delay(asgd_work *w, const char *flag, const char *spec)
-{
-	char err[256];
-
-	if (asgd_work_parse(spec, w, err, sizeof(err)) != ASGD_OK)
-		cli_usage_error(CMD, "%s '%s' is not allowed: %s", flag, spec, err);
-}
-
 /* --straggler W:SPEC: worker W's messages are delayed by SPEC instead of --net-delay. */
 static void parse_straggler(struct run_opts *o, const char *arg)
 {
@@ -141,7 +132,7 @@ static void parse_straggler(struct run_opts *o, const char *arg)
 	snprintf(id, sizeof(id), "%.*s", (int)(colon - arg), arg);
 	w = cli_u64_range(CMD, "--straggler", id, 0, ASGD_MAX_WORKERS - 1);
 	o->cfg.slow_worker = (int)w;
-	parse_delay(&o->cfg.slow_delay, "--straggler", colon + 1);
+	cli_work_option(CMD, "--straggler", colon + 1, &o->cfg.slow_delay);
 }
 
 static void parse_args(int argc, char **argv, struct run_opts *o)
@@ -178,7 +169,7 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 			o->workers_flag = optarg;
 			o->cfg.workers = (unsigned)cli_u64_range(CMD, "--workers", optarg, 1, ASGD_MAX_WORKERS);
 			break;
-		case 'D': parse_delay(&o->cfg.net_delay, "--net-delay", optarg); break;
+		case 'D': cli_work_option(CMD, "--net-delay", optarg, &o->cfg.net_delay); break;
 		case 'S': parse_straggler(o, optarg); break;
 		case 'T': o->cfg.mpi_timeout_s = mpi_timeout(optarg); break;
 		case 'k': iters = optarg; break;
@@ -222,8 +213,7 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 	o->cfg.eta = eta ? cli_double_positive(CMD, "--eta", eta) : asgd_problem_default_eta(o->problem);
 	o->cfg.batch = batch ? (unsigned)cli_u64_range(CMD, "--batch", batch, 1,
 						       asgd_problem_components(o->problem)) : 1;
-	if (asgd_work_parse(o->work_spec, &o->cfg.work, err, sizeof(err)) != ASGD_OK)
-		cli_usage_error(CMD, "--work '%s' is not allowed: %s", o->work_spec, err);
+	cli_work_option(CMD, "--work", o->work_spec, &o->cfg.work);
 	record_stride(o, every);
 	if (asgd_engine_check_config(&o->cfg, err, sizeof(err)) != ASGD_OK)
 		cli_usage_error(CMD, "%s", err);
@@ -436,7 +426,7 @@ static int run_master(struct run_opts *o, int argc, char **argv)
 				"stopped after %llu updates, partial results written to %s\n",
 			o->fault_spec ? o->fault_spec : "none", (unsigned long long)t.applied, o->out);
 		status = CLI_EXIT_FAIL;
-	} else if (t.interrupted || atomic_load(cli_stop_flag())) {
+	} else if (t.interrupted || cli_stopped()) {
 		fprintf(stderr, "asgd run: interrupted; partial results written to %s%s\n", o->out,
 			t.scoring_interrupted ? " (the last replica ran to its end but was not "
 						"scored: \"omitted\" in summary.json)" : "");

@@ -99,19 +99,6 @@ static void load_staleness(struct sim_opts *o, double *mu_hat)
 	asgd_staleness_free(&acc);
 }
 
-static void load_schedule(struct sim_opts *o)
-{
-	char err[512];
-	size_t len;
-
-	if (asgd_batch_schedule_read(o->schedule_file, ASGD_SIM_MAX_BATCH, &o->schedule, &len, err,
-				     sizeof(err)) != ASGD_OK)
-		cli_usage_error(CMD, "--batch-schedule '%s' is not allowed: %s", o->schedule_file,
-				err);
-	o->cfg.batch.size = o->schedule;
-	o->cfg.batch.len = len;
-}
-
 struct raw_flags {
 	const char *model, *eta, *mu, *iters, *batch;
 };
@@ -138,10 +125,7 @@ static void resolve(struct sim_opts *o, const struct raw_flags *f)
 		c->mu = cli_double_range(CMD, "--mu", f->mu, 0, nextafter(1, 0), "a number in [0, 1)");
 	c->iters = f->iters ? cli_u64_range(CMD, "--iters", f->iters, 1, 1000000000)
 			    : asgd_problem_default_iters(o->problem);
-	if ((c->iters + 1) * asgd_problem_dim(o->problem) > (uint64_t)1 << 27)
-		cli_usage_error(CMD, "--iters %llu with dimension %zu needs more than 1 GiB per "
-				"trajectory; allowed: (iters+1)*dim <= 2^27",
-				(unsigned long long)c->iters, asgd_problem_dim(o->problem));
+	cli_check_trajectory(CMD, c->iters, asgd_problem_dim(o->problem));
 	if ((f->batch || o->schedule_file) && c->model != ASGD_MODEL_MINIBATCH)
 		cli_usage_error(CMD, "%s is only allowed with --model minibatch, not %s",
 				f->batch ? "--batch" : "--batch-schedule", f->model);
@@ -152,7 +136,8 @@ static void resolve(struct sim_opts *o, const struct raw_flags *f)
 		c->batch.constant = (uint32_t)cli_u64_range(CMD, "--batch", f->batch, 1,
 							    ASGD_SIM_MAX_BATCH);
 	if (o->schedule_file)
-		load_schedule(o);
+		cli_load_schedule(CMD, o->schedule_file, ASGD_SIM_MAX_BATCH, &o->schedule,
+				  &c->batch);
 	if (o->staleness_file) {
 		if (c->model != ASGD_MODEL_ASGD && c->model != ASGD_MODEL_MINIBATCH)
 			cli_usage_error(CMD, "--staleness '%s' is only allowed with --model asgd or "
@@ -251,25 +236,14 @@ static cJSON *settings_json(const struct sim_opts *o)
 
 static cJSON *summary_json(const struct sim_opts *o, const asgd_sim_result *r)
 {
-	cJSON *j = settings_json(o), *t, *basins;
+	cJSON *j = settings_json(o), *t;
 
-	cJSON_AddNumberToObject(j, "paths", (double)o->cfg.paths);
-	cJSON_AddNumberToObject(j, "paths_done", (double)r->ens.paths_done);
-	cJSON_AddNumberToObject(j, "threads", r->ens.threads);
-	cJSON_AddNumberToObject(j, "seed", (double)o->cfg.seed);
+	cli_ensemble_json_head(j, o->cfg.paths, o->cfg.seed, &r->ens);
 	cJSON_AddNumberToObject(j, "history", (double)r->history);
 	t = cJSON_AddObjectToObject(j, "truncation");
 	cJSON_AddNumberToObject(t, "prob", r->truncation_prob);
 	cJSON_AddNumberToObject(t, "truncated", (double)r->truncated);
-	cJSON_AddNumberToObject(j, "nonfinite_paths", (double)r->ens.nonfinite);
-	cJSON_AddBoolToObject(j, "diverged", r->ens.nonfinite > 0);
-	basins = cli_basins_json(o->problem, r->ens.final, r->ens.paths_done);
-	if (basins)
-		cJSON_AddItemToObject(j, "basins", basins);
-	cJSON_AddNumberToObject(j, "wall_s", r->ens.wall_s);
-	cJSON_AddNumberToObject(j, "path_steps_per_s", r->path_steps_per_s);
-	cJSON_AddItemToObject(j, "machine", cli_machine_json());
-	cJSON_AddBoolToObject(j, "partial", r->ens.interrupted);
+	cli_ensemble_json_tail(j, o->problem, &r->ens, r->path_steps_per_s);
 	return j;
 }
 

@@ -79,19 +79,6 @@ static void usage(void)
 	       "exit status: 0 done, 1 failed or some path diverged, 2 bad usage, 130 interrupted.\n");
 }
 
-static void load_schedule(struct sme_opts *o)
-{
-	char err[512];
-	size_t len;
-
-	if (asgd_batch_schedule_read(o->schedule_file, 1000000, &o->schedule, &len, err,
-				     sizeof(err)) != ASGD_OK)
-		cli_usage_error(CMD, "--batch-schedule '%s' is not allowed: %s", o->schedule_file,
-				err);
-	o->cfg.batch.size = o->schedule;
-	o->cfg.batch.len = len;
-}
-
 struct raw_flags {
 	const char *model, *sigma, *eta, *mu, *iters, *batch, *mixture;
 };
@@ -186,17 +173,14 @@ static void resolve(struct sme_opts *o, const struct raw_flags *f)
 				"mu; use --sigma continuum, its mu -> 0 limit");
 	c->iters = f->iters ? cli_u64_range(CMD, "--iters", f->iters, 1, 1000000000)
 			    : asgd_problem_default_iters(o->problem);
-	if ((c->iters + 1) * asgd_problem_dim(o->problem) > (uint64_t)1 << 27)
-		cli_usage_error(CMD, "--iters %llu with dimension %zu needs more than 1 GiB per "
-				"trajectory; allowed: (iters+1)*dim <= 2^27",
-				(unsigned long long)c->iters, asgd_problem_dim(o->problem));
+	cli_check_trajectory(CMD, c->iters, asgd_problem_dim(o->problem));
 	if (f->batch && o->schedule_file)
 		cli_usage_error(CMD, "--batch and --batch-schedule '%s' exclude each other",
 				o->schedule_file);
 	if (f->batch)
 		c->batch.constant = (uint32_t)cli_u64_range(CMD, "--batch", f->batch, 1, 1000000);
 	if (o->schedule_file)
-		load_schedule(o);
+		cli_load_schedule(CMD, o->schedule_file, 1000000, &o->schedule, &c->batch);
 	if (asgd_sme_check_config(c, err, sizeof(err)) != ASGD_OK)
 		cli_usage_error(CMD, "%s", err);
 	cli_prepare_out(CMD, o->out);
@@ -257,19 +241,6 @@ static void parse_args(int argc, char **argv, struct sme_opts *o)
 	resolve(o, &f);
 }
 
-/* The staleness mixture of sme-asgd-mixture: components, E τ and μ̄. */
-static cJSON *mixture_json(const asgd_geomix *m)
-{
-	cJSON *j = cJSON_CreateObject();
-
-	cJSON_AddNumberToObject(j, "count", (double)m->count);
-	cJSON_AddItemToObject(j, "weights", cJSON_CreateDoubleArray(m->weight, (int)m->count));
-	cJSON_AddItemToObject(j, "mu", cJSON_CreateDoubleArray(m->mu, (int)m->count));
-	cJSON_AddNumberToObject(j, "mean", asgd_geomix_mean(m));
-	cJSON_AddNumberToObject(j, "mu_bar", asgd_geomix_mu_bar(m));
-	return j;
-}
-
 /* What both modes record: the command line and the parameters. */
 static cJSON *settings_json(const struct sme_opts *o)
 {
@@ -285,7 +256,7 @@ static cJSON *settings_json(const struct sme_opts *o)
 	cJSON_AddNumberToObject(j, "eta", c->eta);
 	cJSON_AddNumberToObject(j, "mu", c->mu);
 	if (c->mixture)
-		cJSON_AddItemToObject(j, "mixture", mixture_json(c->mixture));
+		cJSON_AddItemToObject(j, "mixture", cli_mixture_json(c->mixture, NULL, 0));
 	cJSON_AddNumberToObject(j, "dt", asgd_model_time_step(c->model, c->eta, c->mu));
 	cJSON_AddNumberToObject(j, "iters", (double)c->iters);
 	cJSON_AddNumberToObject(j, "substeps", c->substeps);
@@ -299,22 +270,11 @@ static cJSON *settings_json(const struct sme_opts *o)
 
 static cJSON *summary_json(const struct sme_opts *o, const asgd_sme_result *r)
 {
-	cJSON *j = settings_json(o), *basins;
+	cJSON *j = settings_json(o);
 
-	cJSON_AddNumberToObject(j, "paths", (double)o->cfg.paths);
-	cJSON_AddNumberToObject(j, "paths_done", (double)r->ens.paths_done);
-	cJSON_AddNumberToObject(j, "threads", r->ens.threads);
-	cJSON_AddNumberToObject(j, "seed", (double)o->cfg.seed);
+	cli_ensemble_json_head(j, o->cfg.paths, o->cfg.seed, &r->ens);
 	cJSON_AddNumberToObject(j, "sigma_clamped", (double)r->sigma_clamped);
-	cJSON_AddNumberToObject(j, "nonfinite_paths", (double)r->ens.nonfinite);
-	cJSON_AddBoolToObject(j, "diverged", r->ens.nonfinite > 0);
-	basins = cli_basins_json(o->problem, r->ens.final, r->ens.paths_done);
-	if (basins)
-		cJSON_AddItemToObject(j, "basins", basins);
-	cJSON_AddNumberToObject(j, "wall_s", r->ens.wall_s);
-	cJSON_AddNumberToObject(j, "path_steps_per_s", r->path_steps_per_s);
-	cJSON_AddItemToObject(j, "machine", cli_machine_json());
-	cJSON_AddBoolToObject(j, "partial", r->ens.interrupted);
+	cli_ensemble_json_tail(j, o->problem, &r->ens, r->path_steps_per_s);
 	return j;
 }
 

@@ -16,10 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "asgd/engine.h"
 #include "asgd/error.h"
+#include "asgd/msd.h"
 #include "asgd/parse.h"
 #include "asgd/replicas.h"
 #include "asgd/report.h"
@@ -116,10 +116,7 @@ static void check_sizes(const struct sweep_opts *o)
 	if (asgd_engine_check_config(&c, err, sizeof(err)) != ASGD_OK)
 		cli_usage_error(CMD, "%s", err);
 	/* Trajectories of every replica are summed into moments: keep one replica's in memory. */
-	if ((o->cfg.iters + 1) * asgd_problem_dim(o->problem) > (uint64_t)1 << 27)
-		cli_usage_error(CMD, "--iters %llu with dimension %zu needs more than 1 GiB per "
-				     "trajectory; allowed: (iters+1)*dim <= 2^27",
-				(unsigned long long)o->cfg.iters, asgd_problem_dim(o->problem));
+	cli_check_trajectory(CMD, o->cfg.iters, asgd_problem_dim(o->problem));
 }
 
 static void parse_args(int argc, char **argv, struct sweep_opts *o)
@@ -135,7 +132,6 @@ static void parse_args(int argc, char **argv, struct sweep_opts *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *iters = NULL, *eta = NULL, *workers = "1,2,4,8,16";
-	char err[256];
 	int c;
 
 	o->preset = "fig4";
@@ -181,8 +177,7 @@ static void parse_args(int argc, char **argv, struct sweep_opts *o)
 	o->cfg.iters = iters ? cli_u64_range(CMD, "--iters", iters, 1, 1000000000)
 			     : asgd_problem_default_iters(o->problem);
 	o->cfg.eta = eta ? cli_double_positive(CMD, "--eta", eta) : asgd_problem_default_eta(o->problem);
-	if (asgd_work_parse(o->work_spec, &o->cfg.work, err, sizeof(err)) != ASGD_OK)
-		cli_usage_error(CMD, "--work '%s' is not allowed: %s", o->work_spec, err);
+	cli_work_option(CMD, "--work", o->work_spec, &o->cfg.work);
 	check_sizes(o);
 	find_minimizer(o);
 	cli_prepare_out(CMD, o->out);
@@ -233,44 +228,6 @@ static void late_half(const asgd_moments *m, const double *xstar, double *avg, d
 	*se = isfinite(*avg) ? worst : NAN;
 }
 
-/*
- * The real run's stationary E‖x − x*‖² with an honest SE: each replica's own average over
- * k = K/2..K, then the mean and standard error across replicas, which are independent. (The
- * pooled moments alone only bound the SE by that of one step, several times too wide.)
- */
-struct replica_avg {
-	const double *xstar;
-	double sum, sum2;
-	uint64_t n;
-};
-
-static void add_replica_average(void *arg, const double *traj, size_t steps, size_t dim)
-{
-	struct replica_avg *ra = arg;
-	size_t K = steps - 1, k0 = K / 2;
-	double v = 0;
-
-	for (size_t k = k0; k <= K; k++)
-		for (size_t c = 0; c < dim; c++) {
-			double d = traj[k * dim + c] - ra->xstar[c];
-
-			v += d * d;
-		}
-	v /= (double)(K - k0 + 1);
-	ra->sum += v;
-	ra->sum2 += v * v;
-	ra->n++;
-}
-
-static void replica_average(const struct replica_avg *ra, double *avg, double *se)
-{
-	double m = ra->n ? ra->sum / (double)ra->n : NAN;
-
-	*avg = m;
-	*se = ra->n >= 2 ? sqrt(fmax(ra->sum2 / (double)ra->n - m * m, 0) * (double)ra->n /
-				(double)(ra->n - 1) / (double)ra->n) : NAN;
-}
-
 /* The first k with E‖x_k − x*‖² ≤ @target, or NAN when none. */
 static double first_k_below(const asgd_moments *m, const double *xstar, double target)
 {
@@ -285,7 +242,7 @@ static double first_k_below(const asgd_moments *m, const double *xstar, double t
 }
 
 static void fill_real(const struct sweep_opts *o, const asgd_replicas *t,
-		      const asgd_staleness_summary *sum, const struct replica_avg *ra,
+		      const asgd_staleness_summary *sum, const asgd_msd_late *ra,
 		      struct sweep_row *row)
 {
 	row->replicas = (double)t->replicas_done;
@@ -300,7 +257,10 @@ static void fill_real(const struct sweep_opts *o, const asgd_replicas *t,
 	row->chi2_p = sum ? sum->chi2_p : NAN;
 	row->tv = sum ? sum->tv_distance : NAN;
 	row->lag1 = sum ? sum->lag1_autocorr : NAN;
-	replica_average(ra, &row->real_ex2, &row->real_se);
+	/* across replicas of each one's late-half average: they are independent, so this SE is
+	 * honest, where the pooled moments only bound it by one step's, several times too wide */
+	row->real_ex2 = asgd_welford_mean(&ra->w);
+	row->real_se = asgd_welford_se(&ra->w);
 	row->k_target = first_k_below(&t->moments, o->xstar, o->target);
 	row->t_target_s = row->k_target / row->updates_per_s;
 }
@@ -376,7 +336,7 @@ static int sweep_one(const struct sweep_opts *o, size_t i, struct sweep_row *row
 	char name[32], dir[4096];
 	cJSON *summary;
 	int rc, have_sum, interrupted = 0;
-	struct replica_avg ra = { .xstar = o->xstar };
+	asgd_msd_late ra = { .xstar = o->xstar };
 
 	*done = 0;
 	memset(row, 0, sizeof(*row));
@@ -388,7 +348,7 @@ static int sweep_one(const struct sweep_opts *o, size_t i, struct sweep_row *row
 	if (!o->quiet)
 		fprintf(stderr, "sweep: M = %u (%zu of %zu)\n", cfg.workers, i + 1, o->nworkers);
 	rc = asgd_replicas_run_each(&cfg, o->replicas, o->quiet ? NULL : cli_replica_progress, NULL,
-				    add_replica_average, &ra, &t);
+				    asgd_msd_late_add, &ra, &t);
 	if (!o->quiet)
 		cli_progress_end();
 	if (rc != ASGD_OK) {
@@ -417,21 +377,13 @@ static int sweep_one(const struct sweep_opts *o, size_t i, struct sweep_row *row
 	return rc;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 int cli_sweep(int argc, char **argv)
 {
 	struct sweep_opts o;
 	struct sweep_row rows[SWEEP_MAX_M];
 	size_t n = 0;
 	int rc = ASGD_OK, done = 1, diverged = 0, wrc, status = CLI_EXIT_OK;
-	double t0 = now_s();
+	double t0 = cli_now_s();
 
 	memset(&o, 0, sizeof(o));
 	parse_args(argc, argv, &o);
@@ -445,7 +397,7 @@ int cli_sweep(int argc, char **argv)
 	}
 	wrc = sweep_write_csv(&o, rows, n);
 	if (wrc == ASGD_OK)
-		wrc = sweep_write_json(&o, rows, n, !done, diverged, now_s() - t0);
+		wrc = sweep_write_json(&o, rows, n, !done, diverged, cli_now_s() - t0);
 	if (!o.quiet && n > 0)
 		sweep_print_table(&o, rows, n, !done);
 	if (wrc != ASGD_OK) {

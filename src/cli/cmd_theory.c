@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "asgd/error.h"
 #include "asgd/problem.h"
@@ -48,7 +47,7 @@ static void usage(void)
 	       "and B(mu,eta); Appendix B's stationary E X^2, E Y^2, E XY and the read's E M^2,\n"
 	       "E P^2; mu_opt and eta_opt (5.6); the temperatures of SME-ASGD and SME-MSGD under\n"
 	       "Proposition 1 (mu' = mu, eta' = eta(1-mu)); and the exact stationary E x^2 of the\n"
-	       "discrete ASGD and MSGD with their relative gaps (ERRATA 6 and 7).\n\n"
+	       "discrete ASGD and MSGD with their relative gaps (docs/ERRATA.md §6, §7).\n\n"
 	       "options:\n"
 	       "  --preset NAME    a 1-D quadratic preset, fig4 (default) or fig8[:n=N]: gives\n"
 	       "                   a = f''(x*), Sigma = C(x*) at the minimizer x*, x0, eta, mu, K\n"
@@ -156,18 +155,9 @@ static void compute(const struct theory_opts *o, struct theory_result *r)
 	m.eta = r->eta_m;
 	m.mu = r->mu_m;
 	r->msgd_stable = asgd_theory_discrete_msgd_ex2(&m, &r->msgd_ex2) == ASGD_OK;
-	/* ERRATA 6: ASGD against MSGD(μ, η(1−μ)); ERRATA 7: Appendix B against discrete ASGD */
+	/* docs/ERRATA.md §6: ASGD against MSGD(μ, η(1−μ)); §7: Appendix B against discrete ASGD */
 	r->gap_asgd_msgd = (r->asgd_ex2 - r->msgd_ex2) / r->msgd_ex2;
 	r->gap_appb = (r->st.ex2 - r->asgd_ex2) / r->asgd_ex2;
-}
-
-/* A number, or null where it is not finite (JSON has no NaN). */
-static void add_num(cJSON *j, const char *name, double v)
-{
-	if (isfinite(v))
-		cJSON_AddNumberToObject(j, name, v);
-	else
-		cJSON_AddNullToObject(j, name);
 }
 
 static cJSON *eigs_json(const asgd_theory_eig *e, int n)
@@ -177,8 +167,8 @@ static cJSON *eigs_json(const asgd_theory_eig *e, int n)
 	for (int i = 0; i < n; i++) {
 		cJSON *x = cJSON_CreateObject();
 
-		add_num(x, "re", e[i].re);
-		add_num(x, "im", e[i].im);
+		cli_add_number(x, "re", e[i].re);
+		cli_add_number(x, "im", e[i].im);
 		cJSON_AddItemToArray(arr, x);
 	}
 	return arr;
@@ -195,42 +185,42 @@ static cJSON *result_json(const struct theory_opts *o, const struct theory_resul
 		cJSON_AddItemToArray(cmd, cJSON_CreateString(argv[i]));
 	cJSON_AddItemToObject(root, "argv", cmd);
 	j = cJSON_AddObjectToObject(root, "parameters");
-	add_num(j, "a", o->p.a);
-	add_num(j, "sigma2", o->p.sigma2);
-	add_num(j, "eta", o->p.eta);
-	add_num(j, "mu", o->p.mu);
-	add_num(j, "x0", o->x0);
-	add_num(j, "xstar", o->xstar);
+	cli_add_number(j, "a", o->p.a);
+	cli_add_number(j, "sigma2", o->p.sigma2);
+	cli_add_number(j, "eta", o->p.eta);
+	cli_add_number(j, "mu", o->p.mu);
+	cli_add_number(j, "x0", o->x0);
+	cli_add_number(j, "xstar", o->xstar);
 	cJSON_AddNumberToObject(j, "iters", (double)o->iters);
 	j = cJSON_AddObjectToObject(root, "scales");
-	add_num(j, "c", r->sc.c);
-	add_num(j, "dt", r->sc.dt);
-	add_num(j, "alpha", r->sc.alpha);
-	add_num(j, "s2", r->sc.s2);
+	cli_add_number(j, "c", r->sc.c);
+	cli_add_number(j, "dt", r->sc.dt);
+	cli_add_number(j, "alpha", r->sc.alpha);
+	cli_add_number(j, "s2", r->sc.s2);
 	j = cJSON_AddObjectToObject(root, "eigenvalues");
 	cJSON_AddItemToObject(j, "A", eigs_json(r->eA, 2));
 	cJSON_AddItemToObject(j, "B", eigs_json(r->eB, 3));
 	j = cJSON_AddObjectToObject(root, "stationary_sme");
-	add_num(j, "EX2", r->st.ex2);
-	add_num(j, "EY2", r->st.ey2);
-	add_num(j, "EXY", r->st.exy);
-	add_num(j, "EM2", r->st.em2);
-	add_num(j, "EP2", r->st.ep2);
+	cli_add_number(j, "EX2", r->st.ex2);
+	cli_add_number(j, "EY2", r->st.ey2);
+	cli_add_number(j, "EXY", r->st.exy);
+	cli_add_number(j, "EM2", r->st.em2);
+	cli_add_number(j, "EP2", r->st.ep2);
 	j = cJSON_AddObjectToObject(root, "optimal");
-	add_num(j, "mu_opt", r->mu_opt);
-	add_num(j, "eta_opt", r->eta_opt);
+	cli_add_number(j, "mu_opt", r->mu_opt);
+	cli_add_number(j, "eta_opt", r->eta_opt);
 	j = cJSON_AddObjectToObject(root, "proposition1");
-	add_num(j, "msgd_mu", r->mu_m);
-	add_num(j, "msgd_eta", r->eta_m);
-	add_num(j, "temperature_sme_asgd", r->temp_asgd);
-	add_num(j, "temperature_sme_msgd", r->temp_msgd);
+	cli_add_number(j, "msgd_mu", r->mu_m);
+	cli_add_number(j, "msgd_eta", r->eta_m);
+	cli_add_number(j, "temperature_sme_asgd", r->temp_asgd);
+	cli_add_number(j, "temperature_sme_msgd", r->temp_msgd);
 	j = cJSON_AddObjectToObject(root, "discrete");
-	add_num(j, "asgd_ex2", r->asgd_ex2);
+	cli_add_number(j, "asgd_ex2", r->asgd_ex2);
 	cJSON_AddBoolToObject(j, "asgd_stable", r->asgd_stable);
-	add_num(j, "msgd_ex2", r->msgd_ex2);
+	cli_add_number(j, "msgd_ex2", r->msgd_ex2);
 	cJSON_AddBoolToObject(j, "msgd_stable", r->msgd_stable);
-	add_num(j, "rel_gap_asgd_vs_msgd", r->gap_asgd_msgd);
-	add_num(j, "rel_gap_appendix_b_vs_asgd", r->gap_appb);
+	cli_add_number(j, "rel_gap_asgd_vs_msgd", r->gap_asgd_msgd);
+	cli_add_number(j, "rel_gap_appendix_b_vs_asgd", r->gap_appb);
 	cJSON_AddNumberToObject(root, "wall_s", wall_s);
 	cJSON_AddItemToObject(root, "machine", cli_machine_json());
 	return root;
@@ -262,7 +252,7 @@ static void print_table(const struct theory_opts *o, const struct theory_result 
 	printf("  discrete stationary E x^2: ASGD %.8g%s   MSGD(mu, eta(1-mu)) %.8g%s\n",
 	       r->asgd_ex2, r->asgd_stable ? "" : " (unstable)", r->msgd_ex2,
 	       r->msgd_stable ? "" : " (unstable)");
-	printf("  relative gaps: ASGD vs MSGD %+.4f (ERRATA 6)   Appendix B vs ASGD %+.4f (ERRATA 7)\n",
+	printf("  relative gaps: ASGD vs MSGD %+.4f (ERRATA §6)   Appendix B vs ASGD %+.4f (ERRATA §7)\n",
 	       r->gap_asgd_msgd, r->gap_appb);
 }
 
@@ -296,14 +286,13 @@ int cli_theory(int argc, char **argv)
 {
 	struct theory_opts o;
 	struct theory_result r;
-	struct timespec t0, t1;
+	double t0 = cli_now_s();
 	char path[4096];
 	cJSON *root;
 	char *text;
 	int rc;
 
 	memset(&o, 0, sizeof(o));
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	parse_args(argc, argv, &o);
 	compute(&o, &r);
 	cli_out_path(path, sizeof(path), o.out, "theory.csv");
@@ -312,9 +301,7 @@ int cli_theory(int argc, char **argv)
 		fprintf(stderr, "asgd theory: cannot write %s: %s\n", path, asgd_strerror(rc));
 		return CLI_EXIT_FAIL;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	root = result_json(&o, &r, argc, argv,
-			   (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
+	root = result_json(&o, &r, argc, argv, cli_now_s() - t0);
 	cli_out_path(path, sizeof(path), o.out, "theory.json");
 	rc = cli_write_json(path, root);
 	if (rc == ASGD_OK && o.json) {

@@ -132,8 +132,7 @@ static void parse_args(int argc, char **argv, struct validate_opts *o)
 	}
 	if (optind < argc)
 		cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
-	if (asgd_work_parse(o->work_spec, &o->cfg.work, err, sizeof(err)) != ASGD_OK)
-		cli_usage_error(CMD, "--work '%s' is not allowed: %s", o->work_spec, err);
+	cli_work_option(CMD, "--work", o->work_spec, &o->cfg.work);
 	cli_problem_create(CMD, &o->cp, 0);
 	o->m.problem = o->cp.problem;
 	cli_models_finish(CMD, &o->m, argc, argv);
@@ -201,29 +200,13 @@ static void fit_free(struct validate_fit *f)
 	memset(f, 0, sizeof(*f));
 }
 
+/* The fitted mixture (cli_mixture_json), with how far its pmf is from the measured one and the
+ * length of the table the simulators draw from. */
 static cJSON *mixture_json(const struct validate_opts *o, const struct validate_fit *f)
 {
-	cJSON *j = cJSON_CreateObject(), *comp, *bic;
+	cJSON *j = cli_mixture_json(&f->mix, f->all, o->mixture_max);
 
-	cJSON_AddNumberToObject(j, "k", (double)f->mix.count);
-	comp = cJSON_AddArrayToObject(j, "components");
-	for (size_t c = 0; c < f->mix.count; c++) {
-		cJSON *e = cJSON_CreateObject();
-
-		cJSON_AddNumberToObject(e, "weight", f->mix.weight[c]);
-		cJSON_AddNumberToObject(e, "mu", f->mix.mu[c]);
-		cJSON_AddItemToArray(comp, e);
-	}
-	cJSON_AddNumberToObject(j, "mean", asgd_geomix_mean(&f->mix));
-	cJSON_AddNumberToObject(j, "mu_bar", asgd_geomix_mu_bar(&f->mix));
-	cJSON_AddNumberToObject(j, "loglik", f->mix.loglik);
-	cJSON_AddNumberToObject(j, "bic", f->mix.bic);
 	cJSON_AddNumberToObject(j, "tv_distance", f->mix_tv);
-	cJSON_AddNumberToObject(j, "em_iterations", f->mix.iterations);
-	/* all[K−1] is the K-component fit; BIC picked the smallest */
-	bic = cJSON_AddArrayToObject(j, "bic_by_k");
-	for (unsigned k = 0; k < o->mixture_max; k++)
-		cJSON_AddItemToArray(bic, cJSON_CreateNumber(f->all[k].bic));
 	cJSON_AddNumberToObject(j, "pmf_table_len", (double)f->mix_len);
 	return j;
 }
@@ -298,9 +281,7 @@ static int write_validation(const struct validate_opts *o, const asgd_replicas *
 			    const struct validate_fit *f, const struct validate_model *m, double dt,
 			    int partial)
 {
-	char path[4096];
 	cJSON *root = cJSON_CreateObject(), *models, *effects;
-	int rc;
 
 	cJSON_AddStringToObject(root, "command", CMD);
 	cJSON_AddStringToObject(root, "command_line", o->m.cmdline);
@@ -319,10 +300,7 @@ static int write_validation(const struct validate_opts *o, const asgd_replicas *
 	cJSON_AddBoolToObject(root, "partial", partial);
 	cJSON_AddItemToObject(root, "omitted", omitted_json(t, f));
 	cJSON_AddNumberToObject(root, "wall_s", cli_elapsed_s(&o->m));
-	cli_out_path(path, sizeof(path), o->m.out, "validation.json");
-	rc = cli_write_json(path, root);
-	cJSON_Delete(root);
-	return rc;
+	return cli_write_json_out(o->m.out, "validation.json", root);
 }
 
 /* ---- the verdict table ---- */

@@ -3,7 +3,8 @@
  * common.c — the pieces every subcommand uses: strict flag values, the stop flag, progress,
  * the machine description, the staleness table and CSV shared by `run` and `fit`, the real
  * engine's summary and files shared by `run` and `validate`, and the outputs of the ensemble
- * commands `simulate` and `sme` (final.csv, basins, exit statuses).
+ * commands `simulate` and `sme` (final.csv, basins, exit statuses), and the staleness mixture's
+ * JSON of `fit`, `validate` and `sme`.
  */
 #include <errno.h>
 #include <math.h>
@@ -199,15 +200,70 @@ void cli_out_path(char *buf, size_t len, const char *dir, const char *name)
 		cli_usage_error("out", "--out '%s' is too long", dir);
 }
 
-int cli_write_staleness_csv(const char *dir, const asgd_staleness_summary *s)
+int cli_open_out(asgd_atomic_file *af, const char *dir, const char *name)
 {
 	char path[4096];
-	asgd_atomic_file af;
-	size_t l;
+
+	cli_out_path(path, sizeof(path), dir, name);
+	return asgd_atomic_open(af, path);
+}
+
+double cli_now_s(void)
+{
+	return asgd_now_ns() * 1e-9;
+}
+
+int cli_write_json_out(const char *dir, const char *name, cJSON *root)
+{
+	char path[4096];
 	int rc;
 
-	cli_out_path(path, sizeof(path), dir, "staleness.csv");
-	rc = asgd_atomic_open(&af, path);
+	cli_out_path(path, sizeof(path), dir, name);
+	rc = cli_write_json(path, root);
+	cJSON_Delete(root);
+	return rc;
+}
+
+int cli_stopped(void)
+{
+	return atomic_load(&stop_flag) != 0;
+}
+
+void cli_work_option(const char *cmd, const char *flag, const char *spec, asgd_work *w)
+{
+	char err[256];
+
+	if (asgd_work_parse(spec, w, err, sizeof(err)) != ASGD_OK)
+		cli_usage_error(cmd, "%s '%s' is not allowed: %s", flag, spec, err);
+}
+
+/* A replica's trajectory, or a path's on each thread, is held whole: bound one at 1 GiB. */
+void cli_check_trajectory(const char *cmd, uint64_t iters, size_t dim)
+{
+	if ((iters + 1) * dim > (uint64_t)1 << 27)
+		cli_usage_error(cmd, "--iters %llu with dimension %zu needs more than 1 GiB per "
+				     "trajectory; allowed: (iters+1)*dim <= 2^27",
+				(unsigned long long)iters, dim);
+}
+
+void cli_load_schedule(const char *cmd, const char *file, uint32_t max, uint32_t **sizes,
+		       asgd_batch_schedule *b)
+{
+	char err[512];
+	size_t len;
+
+	if (asgd_batch_schedule_read(file, max, sizes, &len, err, sizeof(err)) != ASGD_OK)
+		cli_usage_error(cmd, "--batch-schedule '%s' is not allowed: %s", file, err);
+	b->size = *sizes;
+	b->len = len;
+}
+
+int cli_write_staleness_csv(const char *dir, const asgd_staleness_summary *s)
+{
+	asgd_atomic_file af;
+	size_t l;
+	int rc = cli_open_out(&af, dir, "staleness.csv");
+
 	if (rc != ASGD_OK)
 		return rc;
 	fprintf(af.fp, "l,count,pmf,geometric_pmf\n");
@@ -215,6 +271,45 @@ int cli_write_staleness_csv(const char *dir, const asgd_staleness_summary *s)
 		fprintf(af.fp, "%zu,%.0f,%.10g,%.10g\n", l, s->pmf[l] * (double)s->count, s->pmf[l],
 			asgd_geometric_pmf(s->mu_hat, l));
 	return asgd_atomic_commit(&af);
+}
+
+/* The K-component fits' BIC and the components each kept, K = 1..@kmax. */
+static void add_fits(cJSON *j, const asgd_geomix *all, size_t kmax)
+{
+	cJSON *bic = cJSON_AddArrayToObject(j, "bic_per_k");
+	cJSON *count = cJSON_AddArrayToObject(j, "count_per_k");
+
+	for (size_t k = 0; k < kmax; k++) {
+		cJSON_AddItemToArray(bic, cJSON_CreateNumber(all[k].bic));
+		cJSON_AddItemToArray(count, cJSON_CreateNumber((double)all[k].count));
+	}
+}
+
+cJSON *cli_mixture_json(const asgd_geomix *m, const asgd_geomix *all, size_t kmax)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON *comp;
+
+	cJSON_AddNumberToObject(j, "count", (double)m->count);
+	comp = cJSON_AddArrayToObject(j, "components");
+	for (size_t c = 0; c < m->count; c++) {
+		cJSON *e = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(e, "weight", m->weight[c]);
+		cJSON_AddNumberToObject(e, "mu", m->mu[c]);
+		cJSON_AddItemToArray(comp, e);
+	}
+	cJSON_AddNumberToObject(j, "mean", asgd_geomix_mean(m));
+	cJSON_AddNumberToObject(j, "mu_bar", asgd_geomix_mu_bar(m));
+	/* a mixture given on the command line has no likelihood: only a fit reports one */
+	if (!all)
+		return j;
+	cJSON_AddNumberToObject(j, "loglik", m->loglik);
+	cJSON_AddNumberToObject(j, "bic", m->bic);
+	cJSON_AddNumberToObject(j, "em_iterations", m->iterations);
+	cJSON_AddNumberToObject(j, "kmax", (double)kmax);
+	add_fits(j, all, kmax);
+	return j;
 }
 
 /* ---- the real engine's outputs (`run`, `validate`) ---- */
@@ -459,6 +554,30 @@ out:
 	return arr;
 }
 
+void cli_ensemble_json_head(cJSON *j, uint64_t paths, uint64_t seed,
+			    const asgd_ensemble_result *ens)
+{
+	cJSON_AddNumberToObject(j, "paths", (double)paths);
+	cJSON_AddNumberToObject(j, "paths_done", (double)ens->paths_done);
+	cJSON_AddNumberToObject(j, "threads", ens->threads);
+	cJSON_AddNumberToObject(j, "seed", (double)seed);
+}
+
+void cli_ensemble_json_tail(cJSON *j, const asgd_problem *p, const asgd_ensemble_result *ens,
+			    double path_steps_per_s)
+{
+	cJSON *basins = cli_basins_json(p, ens->final, ens->paths_done);
+
+	cJSON_AddNumberToObject(j, "nonfinite_paths", (double)ens->nonfinite);
+	cJSON_AddBoolToObject(j, "diverged", ens->nonfinite > 0);
+	if (basins)
+		cJSON_AddItemToObject(j, "basins", basins);
+	cJSON_AddNumberToObject(j, "wall_s", ens->wall_s);
+	cJSON_AddNumberToObject(j, "path_steps_per_s", path_steps_per_s);
+	cJSON_AddItemToObject(j, "machine", cli_machine_json());
+	cJSON_AddBoolToObject(j, "partial", ens->interrupted);
+}
+
 void cli_print_moment_rows(const asgd_moments *m, uint64_t K)
 {
 	asgd_moment_row row;
@@ -476,12 +595,9 @@ void cli_print_moment_rows(const asgd_moments *m, uint64_t K)
 /* final.csv: path,x — each path's x_K, for a 1-D problem. */
 static int write_final_csv(const char *dir, const asgd_ensemble_result *ens)
 {
-	char path[4096];
 	asgd_atomic_file af;
-	int rc;
+	int rc = cli_open_out(&af, dir, "final.csv");
 
-	cli_out_path(path, sizeof(path), dir, "final.csv");
-	rc = asgd_atomic_open(&af, path);
 	if (rc != ASGD_OK)
 		return rc;
 	fputs("path,x\n", af.fp);

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "asgd/ensemble.h"
 #include "asgd/error.h"
@@ -20,14 +19,6 @@
 #include "asgd/sme.h"
 #include "cli.h"
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 void cli_models_defaults(struct cli_models *o, const char *out)
 {
 	memset(o, 0, sizeof(*o));
@@ -36,7 +27,7 @@ void cli_models_defaults(struct cli_models *o, const char *out)
 	o->paths = 5000;
 	o->substeps = 8;
 	o->seed = 1;
-	o->t0 = now_s();
+	o->t0 = cli_now_s();
 }
 
 int cli_models_option(const char *cmd, struct cli_models *o, int c, const char *arg)
@@ -351,14 +342,9 @@ void cli_add_gap_json(cJSON *j, const asgd_gap *g)
 	cJSON_AddNumberToObject(j, "second_gap_k", (double)g->second_k);
 }
 
-int cli_stopped(void)
-{
-	return atomic_load(cli_stop_flag()) != 0;
-}
-
 double cli_elapsed_s(const struct cli_models *o)
 {
-	return now_s() - o->t0;
+	return cli_now_s() - o->t0;
 }
 
 int cli_models_status(const char *cmd, const struct cli_models *o, int rc)

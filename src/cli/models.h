@@ -74,8 +74,6 @@ void cli_models_add_basins(cJSON *root, const struct cli_models *o, struct cli_m
  * second_rel_gap_se, second_abs_gap, second_gap_k. */
 void cli_add_gap_json(cJSON *j, const asgd_gap *g);
 
-/* The SIGINT/SIGTERM flag is up. */
-int cli_stopped(void);
 double cli_elapsed_s(const struct cli_models *o);
 /* The exit status for @rc after printing what went wrong. */
 int cli_models_status(const char *cmd, const struct cli_models *o, int rc);

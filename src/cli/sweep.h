@@ -39,7 +39,7 @@ struct sweep_opts {
 struct sweep_row {
 	double workers, replicas, diverged, applied, wall_s, updates_per_s;
 	double mu_hat, mu_lo, mu_hi, mu_queueing, chi2_p, tv, lag1;
-	double real_ex2, real_se;		/* late-half E‖x − x*‖² of the real run, SE bound */
+	double real_ex2, real_se;		/* late-half E‖x − x*‖² of the real run, SE over replicas */
 	double msgd_mu, msgd_eta, msgd_ex2, msgd_se, msgd_exact;
 	double appb_ex2, asgd_exact;		/* Appendix B; discrete ASGD's fixed point */
 	double k_target, t_target_s;		/* NAN: not reached */

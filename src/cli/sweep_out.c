@@ -14,71 +14,35 @@
 #include "cli.h"
 #include "sweep.h"
 
-static const struct sweep_column {
-	const char *name;
-	size_t off;
-	int integer;
-} COLUMNS[] = {
-#define COL(name, field, integer) { name, offsetof(struct sweep_row, field), integer }
-	COL("workers", workers, 1),		COL("replicas", replicas, 1),
-	COL("diverged", diverged, 1),		COL("applied", applied, 1),
-	COL("wall_s", wall_s, 0),		COL("updates_per_s", updates_per_s, 0),
-	COL("mu_hat", mu_hat, 0),		COL("mu_ci95_lo", mu_lo, 0),
-	COL("mu_ci95_hi", mu_hi, 0),		COL("mu_queueing", mu_queueing, 0),
-	COL("chi2_p", chi2_p, 0),		COL("tv_distance", tv, 0),
-	COL("lag1_autocorr", lag1, 0),		COL("real_ex2", real_ex2, 0),
-	COL("real_ex2_se", real_se, 0),		COL("msgd_mu", msgd_mu, 0),
-	COL("msgd_eta", msgd_eta, 0),		COL("msgd_ex2", msgd_ex2, 0),
-	COL("msgd_ex2_se", msgd_se, 0),		COL("msgd_exact_ex2", msgd_exact, 0),
-	COL("appendix_b_ex2", appb_ex2, 0),	COL("asgd_exact_ex2", asgd_exact, 0),
-	COL("iters_to_target", k_target, 1),	COL("time_to_target_s", t_target_s, 0),
+static const struct cli_column COLUMNS[] = {
+#define COL(name, field, format) CLI_COLUMN(struct sweep_row, name, field, CLI_FIELD_##format)
+	COL("workers", workers, INTEGER),	COL("replicas", replicas, INTEGER),
+	COL("diverged", diverged, INTEGER),	COL("applied", applied, INTEGER),
+	COL("wall_s", wall_s, REAL),		COL("updates_per_s", updates_per_s, REAL),
+	COL("mu_hat", mu_hat, REAL),		COL("mu_ci95_lo", mu_lo, REAL),
+	COL("mu_ci95_hi", mu_hi, REAL),		COL("mu_queueing", mu_queueing, REAL),
+	COL("chi2_p", chi2_p, REAL),		COL("tv_distance", tv, REAL),
+	COL("lag1_autocorr", lag1, REAL),	COL("real_ex2", real_ex2, REAL),
+	COL("real_ex2_se", real_se, REAL),	COL("msgd_mu", msgd_mu, REAL),
+	COL("msgd_eta", msgd_eta, REAL),	COL("msgd_ex2", msgd_ex2, REAL),
+	COL("msgd_ex2_se", msgd_se, REAL),	COL("msgd_exact_ex2", msgd_exact, REAL),
+	COL("appendix_b_ex2", appb_ex2, REAL),	COL("asgd_exact_ex2", asgd_exact, REAL),
+	COL("iters_to_target", k_target, INTEGER), COL("time_to_target_s", t_target_s, REAL),
 #undef COL
 };
 #define NCOLUMNS (sizeof(COLUMNS) / sizeof(*COLUMNS))
 
-static double column_value(const struct sweep_row *r, size_t c)
-{
-	return *(const double *)((const char *)r + COLUMNS[c].off);
-}
-/* One CSV field: integers without exponent, undefined values as "nan" (as moments.csv). */
-static void print_field(FILE *fp, double v, int integer)
-{
-	if (!isfinite(v))
-		fputs("nan", fp);
-	else if (integer)
-		fprintf(fp, "%.0f", v);
-	else
-		fprintf(fp, "%.10g", v);
-}
-
 int sweep_write_csv(const struct sweep_opts *o, const struct sweep_row *rows, size_t n)
 {
-	char path[4096];
 	asgd_atomic_file af;
-	int rc;
+	int rc = cli_open_out(&af, o->out, "sweep.csv");
 
-	cli_out_path(path, sizeof(path), o->out, "sweep.csv");
-	rc = asgd_atomic_open(&af, path);
 	if (rc != ASGD_OK)
 		return rc;
-	for (size_t c = 0; c < NCOLUMNS; c++)
-		fprintf(af.fp, "%s%s", c ? "," : "", COLUMNS[c].name);
-	fputc('\n', af.fp);
+	cli_table_csv_header(af.fp, NULL, COLUMNS, NCOLUMNS);
 	for (size_t r = 0; r < n; r++)
-		for (size_t c = 0; c < NCOLUMNS; c++) {
-			print_field(af.fp, column_value(&rows[r], c), COLUMNS[c].integer);
-			fputc(c + 1 < NCOLUMNS ? ',' : '\n', af.fp);
-		}
+		cli_table_csv_row(af.fp, NULL, &rows[r], COLUMNS, NCOLUMNS);
 	return asgd_atomic_commit(&af);
-}
-
-/* A number, or null where it is undefined (no test, not reached, not a 1-D quadratic). */
-static void add_number(cJSON *j, const char *name, double v)
-{
-	if (isfinite(v))
-		cJSON_AddNumberToObject(j, name, v);
-	else
-		cJSON_AddNullToObject(j, name);
 }
 
 static cJSON *settings_json(const struct sweep_opts *o)
@@ -118,9 +82,7 @@ static cJSON *settings_json(const struct sweep_opts *o)
 int sweep_write_json(const struct sweep_opts *o, const struct sweep_row *rows, size_t n,
 		     int partial, int diverged, double wall_s)
 {
-	char path[4096];
 	cJSON *root = settings_json(o), *arr, *r;
-	int rc;
 
 	cJSON_AddBoolToObject(root, "partial", partial);
 	cJSON_AddBoolToObject(root, "diverged", diverged);
@@ -128,15 +90,11 @@ int sweep_write_json(const struct sweep_opts *o, const struct sweep_row *rows, s
 	arr = cJSON_AddArrayToObject(root, "rows");
 	for (size_t i = 0; i < n; i++) {
 		r = cJSON_CreateObject();
-		for (size_t c = 0; c < NCOLUMNS; c++)
-			add_number(r, COLUMNS[c].name, column_value(&rows[i], c));
+		cli_table_json_row(r, &rows[i], COLUMNS, NCOLUMNS);
 		cJSON_AddItemToArray(arr, r);
 	}
 	cJSON_AddItemToObject(root, "machine", cli_machine_json());
-	cli_out_path(path, sizeof(path), o->out, "sweep.json");
-	rc = cli_write_json(path, root);
-	cJSON_Delete(root);
-	return rc;
+	return cli_write_json_out(o->out, "sweep.json", root);
 }
 
 /*
