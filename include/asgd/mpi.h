@@ -51,6 +51,15 @@ int asgd_mpi_init(int *argc, char ***argv, int *rank, int *size);
 void asgd_mpi_finalize(void);
 
 /**
+ * asgd_mpi_finalize_or_exit() - asgd_mpi_finalize(), bounded: if MPI_Finalize has not returned
+ * within @grace_s seconds, the process exits at once with @status (_exit, from a watchdog
+ * thread). Open MPI 4.1's MPI_Finalize ends with a fence over every rank that can wait for ever
+ * for a rank that died without finalizing. Call it only when every output is written, as the
+ * last thing before exiting with @status; at most once per process.
+ */
+void asgd_mpi_finalize_or_exit(int status, double grace_s);
+
+/**
  * asgd_mpi_serve() - a worker rank's whole life: answer PARAMS with gradients of cfg->problem
  * (cfg's seed, batch, schedule, work, delays and fault apply; its mode, workers and iters do
  * not) until the master says FINISH. A worker whose fault says leave exits the process (a rank

@@ -155,8 +155,11 @@ void cli_mpi_workers(const char *cmd, struct cli_mpi *m, asgd_engine_config *cfg
  * without MPI: return at once. */
 void cli_mpi_serve(const char *cmd, struct cli_mpi *m, const asgd_engine_config *cfg);
 
-/* On rank 0: release the worker ranks and finalize MPI (after the outputs are written). */
-void cli_mpi_end(struct cli_mpi *m);
+/* On rank 0: release the worker ranks and finalize MPI (after the outputs are written); a
+ * finalize that has not returned within CLI_MPI_FINALIZE_S (its fence waits for a rank that
+ * died) ends the process with @status, the command's exit status. */
+#define CLI_MPI_FINALIZE_S 5.0
+void cli_mpi_end(struct cli_mpi *m, int status);
 
 /* ---- the problem of a command: a preset, or a model on data (problem_opts.c) ---- */
 

@@ -379,8 +379,8 @@ int cli_run(int argc, char **argv)
 	parse_args(argc, argv, &o);
 	cli_mpi_serve(CMD, &o.mpi, &o.cfg); /* worker ranks stay there, and exit */
 	status = run_master(&o, argc, argv);
-	cli_mpi_end(&o.mpi);
 	cli_problem_free(&o.cp);
+	cli_mpi_end(&o.mpi, status);
 	return status;
 }
 

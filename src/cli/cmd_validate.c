@@ -448,6 +448,6 @@ int cli_validate(int argc, char **argv)
 	asgd_replicas_free(&t);
 	cli_models_free(&o.m);
 	cli_problem_free(&o.cp);
-	cli_mpi_end(&o.mpi);
+	cli_mpi_end(&o.mpi, status);
 	return status;
 }

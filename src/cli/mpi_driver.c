@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * mpi_cli.c — what `run` and `validate` do differently under `mpirun ... --mode mpi`.
+ * mpi_driver.c — what `run` and `validate` do differently under `mpirun ... --mode mpi`.
  *
  * Every rank parses the same command line and builds the same problem; then rank 0 runs the
  * command as usual, its engine being the MPI master, and every other rank serves gradients until
  * rank 0 says FINISH. Only rank 0 writes outputs. Worker ranks ignore SIGINT and SIGTERM (mpirun
  * forwards them to every rank): rank 0 decides, stops, writes its partial result and then
- * releases the workers, so nobody is killed mid-message.
+ * releases the workers, so nobody is killed mid-message. MPI_Finalize is bounded
+ * (asgd_mpi_finalize_or_exit): after a rank died its closing fence can wait for ever.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -74,17 +75,17 @@ void cli_mpi_serve(const char *cmd, struct cli_mpi *m, const asgd_engine_config 
 	if (!m->on || m->rank == 0)
 		return;
 	rc = asgd_mpi_serve(cfg);
-	asgd_mpi_finalize();
 	if (rc != ASGD_OK)
 		fprintf(stderr, "asgd %s: worker rank %d: %s\n", cmd, m->rank, asgd_strerror(rc));
+	asgd_mpi_finalize_or_exit(rc == ASGD_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL, CLI_MPI_FINALIZE_S);
 	exit(rc == ASGD_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL);
 }
 
-void cli_mpi_end(struct cli_mpi *m)
+void cli_mpi_end(struct cli_mpi *m, int status)
 {
 	if (!m->on || m->rank != 0)
 		return;
 	asgd_mpi_finish();
-	asgd_mpi_finalize();
+	asgd_mpi_finalize_or_exit(status, CLI_MPI_FINALIZE_S);
 	m->on = 0;
 }

@@ -35,6 +35,12 @@ void asgd_mpi_finalize(void)
 {
 }
 
+void asgd_mpi_finalize_or_exit(int status, double grace_s)
+{
+	(void)status;
+	(void)grace_s;
+}
+
 int asgd_mpi_serve(const asgd_engine_config *cfg)
 {
 	(void)cfg;
@@ -62,6 +68,7 @@ int asgd__mpi_master_run(const asgd_engine_config *cfg, asgd_engine_result *res)
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -105,6 +112,42 @@ void asgd_mpi_finalize(void)
 	MPI_Finalized(&down);
 	if (up && !down)
 		MPI_Finalize();
+}
+
+struct finalize_watch {
+	int status;
+	struct timespec grace;
+};
+
+static void *finalize_watchdog(void *arg)
+{
+	const struct finalize_watch *w = arg;
+
+	nanosleep(&w->grace, NULL);
+	_exit(w->status); /* MPI_Finalize is still waiting: leave as the caller would have */
+	return NULL;
+}
+
+/* MPI_Finalize ends with a fence over every rank, and Open MPI 4.1's waits for a rank that died
+ * without finalizing (an injected leave, a crash) until mpirun has reaped it — sometimes for
+ * ever. Everything is written by the time the caller gets here, so a watchdog thread ends the
+ * process with the caller's status if the fence has not let it go within @grace_s. */
+void asgd_mpi_finalize_or_exit(int status, double grace_s)
+{
+	/* The watchdog's own copy, never freed: the process ends right after either way. */
+	struct finalize_watch *w = malloc(sizeof(*w));
+	pthread_attr_t attr;
+	pthread_t t;
+
+	if (w && pthread_attr_init(&attr) == 0) {
+		w->status = status;
+		w->grace.tv_sec = (time_t)grace_s;
+		w->grace.tv_nsec = (long)((grace_s - (double)w->grace.tv_sec) * 1e9);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		pthread_create(&t, &attr, finalize_watchdog, w);
+		pthread_attr_destroy(&attr);
+	}
+	asgd_mpi_finalize();
 }
 
 /* Waits for @rq, polling: yield a few times, then nap. Returns 1 when it completed (status in
