@@ -9,9 +9,11 @@
  * Each M is `asgd run` with R replicas (its files go to DIR/M<m>/) followed by an MSGD ensemble.
  * SIGINT or SIGTERM stops the current M; the rows of the Ms done so far are written, marked
  * "partial", and the command exits 130.
+ *
+ * The experiment is the library's (asgd/sweep.h): this file parses the flags into its config,
+ * runs it, and has sweep_out.c write and print what it measured.
  */
 #include <getopt.h>
-#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,14 +21,8 @@
 
 #include "asgd/engine.h"
 #include "asgd/error.h"
-#include "asgd/msd.h"
 #include "asgd/parse.h"
-#include "asgd/replicas.h"
-#include "asgd/report.h"
-#include "asgd/sim.h"
-#include "asgd/staleness.h"
-#include "asgd/theory.h"
-#include "asgd/work.h"
+#include "asgd/sweep.h"
 #include "cli.h"
 #include "sweep.h"
 
@@ -47,7 +43,7 @@ static void usage(void)
 	       "  --workers LIST     worker counts, e.g. 1,2,4 (default 1,2,4,8,16), each 1..%d,\n"
 	       "                     at most %d, no repeats\n"
 	       "  --preset NAME      problem (default fig4); one of:\n",
-	       ASGD_MAX_WORKERS, SWEEP_MAX_M);
+	       ASGD_MAX_WORKERS, ASGD_SWEEP_MAX_M);
 	cli_print_presets("                       ");
 	printf("  --work SPEC        injected work per gradient: none | fixed:DUR | exp:DUR |\n"
 	       "                     geom:P,DUR (default exp:100us)\n"
@@ -77,12 +73,12 @@ static void usage(void)
 
 static void parse_workers(struct sweep_opts *o, const char *s)
 {
-	size_t i, j;
+	size_t i, j, n;
 
-	if (asgd_parse_u64_list(s, o->workers, SWEEP_MAX_M, &o->nworkers) != ASGD_OK)
+	if (asgd_parse_u64_list(s, o->workers, ASGD_SWEEP_MAX_M, &n) != ASGD_OK)
 		cli_usage_error(CMD, "--workers '%s' is not allowed: expected up to %d integers "
-				     "separated by single commas, e.g. 1,2,4", s, SWEEP_MAX_M);
-	for (i = 0; i < o->nworkers; i++) {
+				     "separated by single commas, e.g. 1,2,4", s, ASGD_SWEEP_MAX_M);
+	for (i = 0; i < n; i++) {
 		if (o->workers[i] < 1 || o->workers[i] > ASGD_MAX_WORKERS)
 			cli_usage_error(CMD, "--workers '%s' is not allowed: %llu is not in 1..%d", s,
 					(unsigned long long)o->workers[i], ASGD_MAX_WORKERS);
@@ -91,28 +87,31 @@ static void parse_workers(struct sweep_opts *o, const char *s)
 				cli_usage_error(CMD, "--workers '%s' is not allowed: %llu repeats", s,
 						(unsigned long long)o->workers[i]);
 	}
+	o->cfg.workers = o->workers;
+	o->cfg.nworkers = n;
 }
 
-/* x* of the preset, and a, Σ when it is a 1-D quadratic. */
-static void find_minimizer(struct sweep_opts *o)
+/* The sweep measures the spread about x*: the preset must know it. */
+static void check_minimizer(const struct sweep_opts *o)
 {
-	double xs;
+	double *xstar = malloc(asgd_problem_dim(o->problem) * sizeof(double));
+	int rc;
 
-	o->xstar = malloc(asgd_problem_dim(o->problem) * sizeof(double));
-	if (!o->xstar)
+	if (!xstar)
 		cli_out_of_memory(CMD);
-	if (asgd_problem_minimizer(o->problem, o->xstar) != ASGD_OK)
+	rc = asgd_problem_minimizer(o->problem, xstar);
+	free(xstar);
+	if (rc != ASGD_OK)
 		cli_usage_error(CMD, "--preset '%s' is not allowed: its minimizer is not known, "
 				     "and the sweep measures the spread about it", o->preset);
-	o->quad1d = asgd_theory_from_problem(o->problem, &o->a, &o->sigma2, &xs) == ASGD_OK;
 }
 
 static void check_sizes(const struct sweep_opts *o)
 {
 	char err[256];
-	asgd_engine_config c = o->cfg;
+	asgd_engine_config c = { .problem = o->problem, .workers = 1, .iters = o->cfg.iters,
+				 .eta = o->cfg.eta, .work = o->cfg.work, .seed = o->cfg.seed };
 
-	c.workers = 1;
 	if (asgd_engine_check_config(&c, err, sizeof(err)) != ASGD_OK)
 		cli_usage_error(CMD, "%s", err);
 	/* Trajectories of every replica are summed into moments: keep one replica's in memory. */
@@ -137,9 +136,9 @@ static void parse_args(int argc, char **argv, struct sweep_opts *o)
 	o->preset = "fig4";
 	o->out = "out/sweep";
 	o->work_spec = "exp:100us";
-	o->replicas = 200;
-	o->paths = 5000;
-	o->target = 0.02;
+	o->cfg.replicas = 200;
+	o->cfg.paths = 5000;
+	o->cfg.target = 0.02;
 	o->cfg.seed = 1;
 	o->argc = argc;
 	o->argv = argv;
@@ -155,12 +154,12 @@ static void parse_args(int argc, char **argv, struct sweep_opts *o)
 		case 'w': workers = optarg; break;
 		case 'p': o->preset = optarg; break;
 		case 'W': o->work_spec = optarg; break;
-		case 'r': o->replicas = cli_u64_range(CMD, "--replicas", optarg, 1, 100000000); break;
+		case 'r': o->cfg.replicas = cli_u64_range(CMD, "--replicas", optarg, 1, 100000000); break;
 		case 'k': iters = optarg; break;
 		case 'e': eta = optarg; break;
-		case 'T': o->target = cli_double_positive(CMD, "--target", optarg); break;
-		case 'P': o->paths = cli_u64_range(CMD, "--paths", optarg, 1, 100000000); break;
-		case 't': o->threads = (unsigned)cli_u64_range(CMD, "--threads", optarg, 0, ASGD_ENSEMBLE_MAX_THREADS); break;
+		case 'T': o->cfg.target = cli_double_positive(CMD, "--target", optarg); break;
+		case 'P': o->cfg.paths = cli_u64_range(CMD, "--paths", optarg, 1, 100000000); break;
+		case 't': o->cfg.threads = (unsigned)cli_u64_range(CMD, "--threads", optarg, 0, ASGD_ENSEMBLE_MAX_THREADS); break;
 		case 's': o->cfg.seed = cli_u64_range(CMD, "--seed", optarg, 0, UINT64_MAX); break;
 		case 'o': o->out = optarg; break;
 		case 'q': o->quiet = 1; break;
@@ -179,244 +178,84 @@ static void parse_args(int argc, char **argv, struct sweep_opts *o)
 	o->cfg.eta = eta ? cli_double_positive(CMD, "--eta", eta) : asgd_problem_default_eta(o->problem);
 	cli_work_option(CMD, "--work", o->work_spec, &o->cfg.work);
 	check_sizes(o);
-	find_minimizer(o);
+	check_minimizer(o);
 	cli_prepare_out(CMD, o->out);
-	o->cfg.record_staleness = 1;
 	o->cfg.stop = cli_stop_flag();
-}
-
-/*
- * E‖x_k − x*‖² = Σ_c (E x_c² − 2x*_c E x_c + x*_c²) at step @k, and a bound on its SE: the moments
- * keep no Σx³, so the covariance of x² and x is unknown, and sd(A + B) ≤ sd(A) + sd(B) bounds
- * each coordinate's by se_second + 2|x*_c| se_mean and the sum by the sum (exact when x* = 0 in
- * 1-D).
- */
-static double msd_at(const asgd_moments *m, size_t k, const double *xstar, double *se)
-{
-	asgd_moment_row row;
-	double v = 0, s = 0;
-
-	for (size_t c = 0; c < m->dim; c++) {
-		asgd_moments_get(m, k, c, &row);
-		v += row.second - 2 * xstar[c] * row.mean + xstar[c] * xstar[c];
-		s += row.se_second + 2 * fabs(xstar[c]) * row.se_mean;
-	}
-	*se = s;
-	return v;
-}
-
-/*
- * The stationary E‖x − x*‖²: the average over k = K/2..K. Its SE is reported as the largest SE
- * of a single k: the steps share their paths and are strongly correlated, so the average is not
- * √(K/2) times better than one step; sd(mean of X_k) ≤ mean of sd(X_k) ≤ max sd(X_k) holds
- * whatever the correlation, so the bound is never optimistic.
- */
-static void late_half(const asgd_moments *m, const double *xstar, double *avg, double *se)
-{
-	size_t K = m->steps - 1, k0 = K / 2;
-	double sum = 0, worst = 0, s;
-
-	*avg = NAN;
-	*se = NAN;
-	if (m->paths == 0)
-		return;
-	for (size_t k = k0; k <= K; k++) {
-		sum += msd_at(m, k, xstar, &s);
-		worst = isnan(s) || isnan(worst) ? NAN : fmax(worst, s);
-	}
-	*avg = sum / (double)(K - k0 + 1);
-	*se = isfinite(*avg) ? worst : NAN;
-}
-
-/* The first k with E‖x_k − x*‖² ≤ @target, or NAN when none. */
-static double first_k_below(const asgd_moments *m, const double *xstar, double target)
-{
-	double se;
-
-	if (m->paths == 0)
-		return NAN;
-	for (size_t k = 0; k < m->steps; k++)
-		if (msd_at(m, k, xstar, &se) <= target)
-			return (double)k;
-	return NAN;
-}
-
-static void fill_real(const struct sweep_opts *o, const asgd_replicas *t,
-		      const asgd_staleness_summary *sum, const asgd_msd_late *ra,
-		      struct sweep_row *row)
-{
-	row->replicas = (double)t->replicas_done;
-	row->diverged = t->diverged;
-	row->applied = (double)t->applied;
-	row->wall_s = t->wall_s;
-	row->updates_per_s = t->wall_s > 0 ? (double)t->applied / t->wall_s : NAN;
-	row->mu_hat = sum ? sum->mu_hat : NAN;
-	row->mu_lo = sum ? sum->mu_ci95[0] : NAN;
-	row->mu_hi = sum ? sum->mu_ci95[1] : NAN;
-	row->mu_queueing = 1 - 1 / row->workers;
-	row->chi2_p = sum ? sum->chi2_p : NAN;
-	row->tv = sum ? sum->tv_distance : NAN;
-	row->lag1 = sum ? sum->lag1_autocorr : NAN;
-	/* across replicas of each one's late-half average: they are independent, so this SE is
-	 * honest, where the pooled moments only bound it by one step's, several times too wide */
-	row->real_ex2 = asgd_welford_mean(&ra->w);
-	row->real_se = asgd_welford_se(&ra->w);
-	row->k_target = first_k_below(&t->moments, o->xstar, o->target);
-	row->t_target_s = row->k_target / row->updates_per_s;
-}
-
-/* Appendix B and the discrete processes' fixed points at μ̂ (1-D quadratics only). */
-static void fill_closed_forms(const struct sweep_opts *o, struct sweep_row *row)
-{
-	asgd_theory_params p = { o->a, o->sigma2, o->cfg.eta, row->mu_hat };
-	asgd_theory_stationary st;
-	double v;
-
-	row->appb_ex2 = row->asgd_exact = row->msgd_exact = NAN;
-	if (!o->quad1d || asgd_theory_check(&p) != ASGD_OK)
-		return;
-	asgd_theory_stationary_of(&p, &st);
-	row->appb_ex2 = st.ex2;
-	if (asgd_theory_discrete_asgd_ex2(&p, &v) == ASGD_OK)
-		row->asgd_exact = v;
-	p.eta = row->msgd_eta;
-	p.mu = row->msgd_mu;
-	if (asgd_theory_discrete_msgd_ex2(&p, &v) == ASGD_OK)
-		row->msgd_exact = v;
-}
-
-/* Proposition 1's MSGD as an ensemble; its moments go to @dir. Returns 0 or an error code. */
-static int run_msgd(const struct sweep_opts *o, const char *dir, struct sweep_row *row,
-		    int *interrupted)
-{
-	struct cli_progress_state prog = { .what = "msgd paths", .quiet = o->quiet };
-	asgd_sim_config sc = { 0 };
-	asgd_sim_result res;
-	char path[4096];
-	int rc;
-
-	asgd_theory_prop1(o->cfg.eta, row->mu_hat, &row->msgd_eta, &row->msgd_mu);
-	sc.model = ASGD_MODEL_MSGD;
-	sc.problem = o->problem;
-	sc.eta = row->msgd_eta;
-	sc.mu = row->msgd_mu;
-	sc.iters = o->cfg.iters;
-	sc.paths = o->paths;
-	sc.threads = o->threads;
-	sc.seed = o->cfg.seed;
-	sc.stop = cli_stop_flag();
+	o->cfg.each = sweep_write_m;
+	o->cfg.each_arg = o;
 	if (!o->quiet) {
-		sc.progress = cli_progress_cb;
-		sc.progress_arg = &prog;
+		o->cfg.progress = sweep_progress;
+		o->cfg.progress_arg = o;
 	}
-	rc = asgd_sim_run(&sc, &res);
-	if (!o->quiet)
-		cli_progress_end();
-	if (rc != ASGD_OK)
-		return rc;
-	*interrupted = res.ens.interrupted;
-	late_half(&res.ens.moments, o->xstar, &row->msgd_ex2, &row->msgd_se);
-	if (res.ens.paths_done > 0) {
-		cli_out_path(path, sizeof(path), dir, "msgd_moments.csv");
-		rc = asgd_moments_write_csv(&res.ens.moments, path, 1.0);
-	}
-	asgd_sim_result_free(&res);
-	return rc;
 }
 
-/*
- * One M: the replicas (written to DIR/M<m>/ whatever happens), then MSGD and the closed forms.
- * Returns 0 or an error code (said on stderr); *@done says whether the row is complete.
- */
-static int sweep_one(const struct sweep_opts *o, size_t i, struct sweep_row *row, int *done)
+/* Whether the stop flag, not an error, ended the sweep at @rc. */
+static int interrupted(const asgd_sweep_result *res, int rc)
 {
-	asgd_engine_config cfg = o->cfg;
-	asgd_staleness_summary sum;
-	asgd_replicas t;
-	char name[32], dir[4096];
-	cJSON *summary;
-	int rc, have_sum, interrupted = 0;
-	asgd_msd_late ra = { .xstar = o->xstar };
+	return rc == ASGD_EINTR && res->failed_workers == 0;
+}
 
-	*done = 0;
-	memset(row, 0, sizeof(*row));
-	cfg.workers = (unsigned)o->workers[i];
-	row->workers = cfg.workers;
-	snprintf(name, sizeof(name), "M%u", cfg.workers);
-	cli_out_path(dir, sizeof(dir), o->out, name);
-	cli_prepare_out(CMD, dir);
-	if (!o->quiet)
-		fprintf(stderr, "sweep: M = %u (%zu of %zu)\n", cfg.workers, i + 1, o->nworkers);
-	rc = asgd_replicas_run_each(&cfg, o->replicas, o->quiet ? NULL : cli_replica_progress, NULL,
-				    asgd_msd_late_add, &ra, &t);
-	if (!o->quiet)
-		cli_progress_end();
-	if (rc != ASGD_OK) {
-		fprintf(stderr, "asgd sweep: the engine failed at M = %u: %s\n", cfg.workers,
+/* What went wrong at which M, on stderr: the run itself says nothing. */
+static void say_failure(const asgd_sweep_result *res, int rc)
+{
+	if (res->failed_stage == ASGD_SWEEP_REPLICAS)
+		fprintf(stderr, "asgd sweep: the engine failed at M = %u: %s\n", res->failed_workers,
 			asgd_strerror(rc));
-		return rc;
+	else
+		fprintf(stderr, "asgd sweep: M = %u: %s\n", res->failed_workers, asgd_strerror(rc));
+}
+
+/* The exit status after the outputs were written with @wrc, saying on stderr why it is not 0. */
+static int sweep_status(const struct sweep_opts *o, const asgd_sweep_result *res, int rc,
+			int wrc)
+{
+	if (wrc != ASGD_OK) {
+		fprintf(stderr, "asgd sweep: could not write the outputs in '%s': %s\n", o->out,
+			asgd_strerror(wrc));
+		return CLI_EXIT_FAIL;
 	}
-	have_sum = cli_summarize(CMD, &t.staleness, &sum);
-	summary = cli_replicas_summary_json(CMD, o->argc, o->argv, asgd_problem_spec(o->problem),
-					    &cfg, o->replicas, &t, have_sum ? &sum : NULL);
-	/* rows at t = k: the engine has no SME clock of its own */
-	rc = cli_replicas_write(dir, &t, have_sum ? &sum : NULL, 1.0, summary);
-	cJSON_Delete(summary);
-	fill_real(o, &t, have_sum ? &sum : NULL, &ra, row);
-	row->msgd_mu = row->msgd_eta = row->msgd_ex2 = row->msgd_se = NAN;
-	/* without a single applied gradient there is no μ̂ to match */
-	if (rc == ASGD_OK && !t.interrupted && have_sum)
-		rc = run_msgd(o, dir, row, &interrupted);
+	if (interrupted(res, rc)) {
+		fprintf(stderr, "asgd sweep: interrupted; %zu of %zu rows written to %s\n",
+			res->nrows, o->cfg.nworkers, o->out);
+		return CLI_EXIT_INTERRUPTED;
+	}
 	if (rc != ASGD_OK)
-		fprintf(stderr, "asgd sweep: M = %u: %s\n", cfg.workers, asgd_strerror(rc));
-	fill_closed_forms(o, row);
-	*done = rc == ASGD_OK && !t.interrupted && !interrupted;
-	if (have_sum)
-		asgd_staleness_summary_free(&sum);
-	asgd_replicas_free(&t);
-	return rc;
+		return CLI_EXIT_FAIL;
+	if (res->diverged) {
+		fprintf(stderr, "asgd sweep: diverged: an engine run's iterate became non-finite "
+				"(eta %g too large for %s?); sweep.json says \"diverged\": true\n",
+			o->cfg.eta, o->preset);
+		return CLI_EXIT_FAIL;
+	}
+	return CLI_EXIT_OK;
 }
 
 int cli_sweep(int argc, char **argv)
 {
 	struct sweep_opts o;
-	struct sweep_row rows[SWEEP_MAX_M];
-	size_t n = 0;
-	int rc = ASGD_OK, done = 1, diverged = 0, wrc, status = CLI_EXIT_OK;
-	double t0 = cli_now_s();
+	asgd_sweep_result res;
+	int rc, wrc, status;
 
 	memset(&o, 0, sizeof(o));
 	parse_args(argc, argv, &o);
 	cli_catch_signals();
-	for (size_t i = 0; i < o.nworkers && rc == ASGD_OK && done; i++) {
-		rc = sweep_one(&o, i, &rows[n], &done);
-		if (done) {
-			diverged |= rows[n].diverged != 0;
-			n++;
-		}
+	rc = asgd_sweep_run(&o.cfg, &res);
+	if (rc != ASGD_OK && !interrupted(&res, rc) && res.failed_workers == 0) {
+		/* refused before any M: parse_args checked what the library checks */
+		fprintf(stderr, "asgd sweep: %s\n", asgd_strerror(rc));
+		asgd_sweep_result_free(&res);
+		asgd_problem_destroy(o.problem);
+		return CLI_EXIT_FAIL;
 	}
-	wrc = sweep_write_csv(&o, rows, n);
+	if (rc != ASGD_OK && !interrupted(&res, rc))
+		say_failure(&res, rc);
+	wrc = sweep_write_csv(&o, &res);
 	if (wrc == ASGD_OK)
-		wrc = sweep_write_json(&o, rows, n, !done, diverged, cli_now_s() - t0);
-	if (!o.quiet && n > 0)
-		sweep_print_table(&o, rows, n, !done);
-	if (wrc != ASGD_OK) {
-		fprintf(stderr, "asgd sweep: could not write the outputs in '%s': %s\n", o.out,
-			asgd_strerror(wrc));
-		status = CLI_EXIT_FAIL;
-	} else if (rc != ASGD_OK) {
-		status = CLI_EXIT_FAIL;
-	} else if (!done) {
-		fprintf(stderr, "asgd sweep: interrupted; %zu of %zu rows written to %s\n", n,
-			o.nworkers, o.out);
-		status = CLI_EXIT_INTERRUPTED;
-	} else if (diverged) {
-		fprintf(stderr, "asgd sweep: diverged: an engine run's iterate became non-finite "
-				"(eta %g too large for %s?); sweep.json says \"diverged\": true\n",
-			o.cfg.eta, o.preset);
-		status = CLI_EXIT_FAIL;
-	}
-	free(o.xstar);
+		wrc = sweep_write_json(&o, &res);
+	if (!o.quiet && res.nrows > 0)
+		sweep_print_table(&o, &res);
+	status = sweep_status(&o, &res, rc, wrc);
+	asgd_sweep_result_free(&res);
 	asgd_problem_destroy(o.problem);
 	return status;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * sweep_out.c — the outputs of `asgd sweep`: one table of columns writes both sweep.csv and the
- * rows of sweep.json, so the two always say the same; and the tables printed on stdout.
+ * sweep_out.c — the outputs of `asgd sweep`: its progress, each M's run directory, sweep.csv
+ * (from the library's table of columns, which also names the rows of sweep.json, so the two
+ * always say the same), sweep.json and the tables printed on stdout.
  */
 #include <math.h>
 #include <stddef.h>
@@ -9,90 +10,114 @@
 
 #include <cjson/cJSON.h>
 
+#include "asgd/error.h"
+#include "asgd/moments.h"
 #include "asgd/report.h"
 #include "asgd/work.h"
 #include "cli.h"
 #include "sweep.h"
 
-static const struct cli_column COLUMNS[] = {
-#define COL(name, field, format) CLI_COLUMN(struct sweep_row, name, field, CLI_FIELD_##format)
-	COL("workers", workers, INTEGER),	COL("replicas", replicas, INTEGER),
-	COL("diverged", diverged, INTEGER),	COL("applied", applied, INTEGER),
-	COL("wall_s", wall_s, REAL),		COL("updates_per_s", updates_per_s, REAL),
-	COL("mu_hat", mu_hat, REAL),		COL("mu_ci95_lo", mu_lo, REAL),
-	COL("mu_ci95_hi", mu_hi, REAL),		COL("mu_queueing", mu_queueing, REAL),
-	COL("chi2_p", chi2_p, REAL),		COL("tv_distance", tv, REAL),
-	COL("lag1_autocorr", lag1, REAL),	COL("real_ex2", real_ex2, REAL),
-	COL("real_ex2_se", real_se, REAL),	COL("msgd_mu", msgd_mu, REAL),
-	COL("msgd_eta", msgd_eta, REAL),	COL("msgd_ex2", msgd_ex2, REAL),
-	COL("msgd_ex2_se", msgd_se, REAL),	COL("msgd_exact_ex2", msgd_exact, REAL),
-	COL("appendix_b_ex2", appb_ex2, REAL),	COL("asgd_exact_ex2", asgd_exact, REAL),
-	COL("iters_to_target", k_target, INTEGER), COL("time_to_target_s", t_target_s, REAL),
-#undef COL
-};
-#define NCOLUMNS (sizeof(COLUMNS) / sizeof(*COLUMNS))
+static const char *const CMD = "sweep";
 
-int sweep_write_csv(const struct sweep_opts *o, const struct sweep_row *rows, size_t n)
+void sweep_progress(void *arg, const asgd_sweep_progress *p)
 {
+	struct sweep_opts *o = arg;
+
+	switch (p->stage) {
+	case ASGD_SWEEP_BEGIN:
+		fprintf(stderr, "sweep: M = %u (%zu of %zu)\n", p->workers, p->index + 1, p->count);
+		o->msgd = (struct cli_progress_state){ .what = "msgd paths" };
+		break;
+	case ASGD_SWEEP_REPLICAS:
+		cli_replica_progress(NULL, p->done, p->total);
+		break;
+	case ASGD_SWEEP_MSGD:
+		cli_progress_cb(&o->msgd, p->done, p->total);
+		break;
+	default:
+		cli_progress_end();
+	}
+}
+
+/* The real run's files, as `asgd run` writes them (rows at t = k: the engine has no SME clock). */
+static int write_real(const struct sweep_opts *o, const char *dir, const asgd_sweep_m *m)
+{
+	cJSON *summary = cli_replicas_summary_json(CMD, o->argc, o->argv,
+						   asgd_problem_spec(o->problem), m->engine,
+						   o->cfg.replicas, m->replicas, m->staleness);
+	int rc = cli_replicas_write(dir, m->replicas, m->staleness, 1.0, summary);
+
+	cJSON_Delete(summary);
+	return rc;
+}
+
+int sweep_write_m(void *arg, const asgd_sweep_m *m)
+{
+	const struct sweep_opts *o = arg;
+	char name[32], dir[4096], path[4096];
+
+	snprintf(name, sizeof(name), "M%u", m->engine->workers);
+	cli_out_path(dir, sizeof(dir), o->out, name);
+	switch (m->stage) {
+	case ASGD_SWEEP_BEGIN:
+		cli_prepare_out(CMD, dir);
+		return ASGD_OK;
+	case ASGD_SWEEP_REPLICAS:
+		return write_real(o, dir, m);
+	case ASGD_SWEEP_MSGD:
+		if (m->msgd->paths_done == 0)
+			return ASGD_OK;
+		cli_out_path(path, sizeof(path), dir, "msgd_moments.csv");
+		return asgd_moments_write_csv(&m->msgd->moments, path, 1.0);
+	default:
+		return ASGD_OK;
+	}
+}
+
+/* The library's columns in the CLI's table form, into @cols (room for SWEEP_MAX_COLS). */
+#define SWEEP_MAX_COLS 64
+static size_t columns(struct cli_column *cols)
+{
+	size_t n;
+	const asgd_sweep_column *c = asgd_sweep_columns(&n);
+
+	for (size_t i = 0; i < n && i < SWEEP_MAX_COLS; i++)
+		cols[i] = (struct cli_column){ c[i].name, c[i].off,
+					       c[i].integer ? CLI_FIELD_INTEGER : CLI_FIELD_REAL };
+	return n < SWEEP_MAX_COLS ? n : SWEEP_MAX_COLS;
+}
+
+int sweep_write_csv(const struct sweep_opts *o, const asgd_sweep_result *res)
+{
+	struct cli_column cols[SWEEP_MAX_COLS];
+	size_t n = columns(cols);
 	asgd_atomic_file af;
 	int rc = cli_open_out(&af, o->out, "sweep.csv");
 
 	if (rc != ASGD_OK)
 		return rc;
-	cli_table_csv_header(af.fp, NULL, COLUMNS, NCOLUMNS);
-	for (size_t r = 0; r < n; r++)
-		cli_table_csv_row(af.fp, NULL, &rows[r], COLUMNS, NCOLUMNS);
+	cli_table_csv_header(af.fp, NULL, cols, n);
+	for (size_t r = 0; r < res->nrows; r++)
+		cli_table_csv_row(af.fp, NULL, &res->rows[r], cols, n);
 	return asgd_atomic_commit(&af);
 }
 
-static cJSON *settings_json(const struct sweep_opts *o)
+int sweep_write_json(const struct sweep_opts *o, const asgd_sweep_result *res)
 {
-	size_t dim = asgd_problem_dim(o->problem);
-	char work[64];
-	cJSON *j = cJSON_CreateObject(), *q;
+	cJSON *root = cJSON_CreateObject(), *body = asgd_sweep_result_json(res), *item;
 
-	asgd_work_format(&o->cfg.work, work, sizeof(work));
-	cJSON_AddStringToObject(j, "command", "sweep");
-	cJSON_AddItemToObject(j, "command_line", cli_argv_json(o->argc, o->argv));
-	cJSON_AddStringToObject(j, "preset", asgd_problem_spec(o->problem));
-	cJSON_AddNumberToObject(j, "dim", (double)dim);
-	cJSON_AddItemToObject(j, "minimizer", cJSON_CreateDoubleArray(o->xstar, (int)dim));
-	cJSON_AddNumberToObject(j, "eta", o->cfg.eta);
-	cJSON_AddNumberToObject(j, "iterations", (double)o->cfg.iters);
-	cJSON_AddStringToObject(j, "work", work);
-	cJSON_AddNumberToObject(j, "replicas_requested", (double)o->replicas);
-	cJSON_AddNumberToObject(j, "msgd_paths", (double)o->paths);
-	cJSON_AddNumberToObject(j, "seed", (double)o->cfg.seed);
-	cJSON_AddNumberToObject(j, "target", o->target);
-	cJSON_AddStringToObject(j, "target_meaning", "first k with E||x_k - x*||^2 <= target");
-	cJSON_AddNumberToObject(j, "stationary_from_k", (double)(o->cfg.iters / 2));
-	q = cJSON_AddArrayToObject(j, "workers_requested");
-	for (size_t i = 0; i < o->nworkers; i++)
-		cJSON_AddItemToArray(q, cJSON_CreateNumber((double)o->workers[i]));
-	if (o->quad1d) {
-		q = cJSON_AddObjectToObject(j, "quadratic_1d");
-		cJSON_AddNumberToObject(q, "a", o->a);
-		cJSON_AddNumberToObject(q, "sigma2", o->sigma2);
-	} else {
-		cJSON_AddNullToObject(j, "quadratic_1d");
+	cJSON_AddStringToObject(root, "command", "sweep");
+	cJSON_AddItemToObject(root, "command_line", cli_argv_json(o->argc, o->argv));
+	/* the library's members, in their order, between the command line and the machine */
+	while (body && (item = body->child)) {
+		char *key = item->string;
+
+		cJSON_DetachItemViaPointer(body, item);
+		item->string = NULL;
+		cJSON_AddItemToObject(root, key, item);
+		cJSON_free(key);
 	}
-	return j;
-}
-
-int sweep_write_json(const struct sweep_opts *o, const struct sweep_row *rows, size_t n,
-		     int partial, int diverged, double wall_s)
-{
-	cJSON *root = settings_json(o), *arr, *r;
-
-	cJSON_AddBoolToObject(root, "partial", partial);
-	cJSON_AddBoolToObject(root, "diverged", diverged);
-	cJSON_AddNumberToObject(root, "wall_s", wall_s);
-	arr = cJSON_AddArrayToObject(root, "rows");
-	for (size_t i = 0; i < n; i++) {
-		r = cJSON_CreateObject();
-		cli_table_json_row(r, &rows[i], COLUMNS, NCOLUMNS);
-		cJSON_AddItemToArray(arr, r);
-	}
+	cJSON_Delete(body);
 	cJSON_AddItemToObject(root, "machine", cli_machine_json());
 	return cli_write_json_out(o->out, "sweep.json", root);
 }
@@ -111,11 +136,11 @@ static void print_value(double v, int width, int prec, int g)
 		printf("  %*.*f", width, prec, v);
 }
 
-static void print_staleness_rows(const struct sweep_row *rows, size_t n)
+static void print_staleness_rows(const asgd_sweep_row *rows, size_t n)
 {
 	printf("     M  mu_hat  95%% interval        1-1/M     chi2 p      TV   lag-1  updates/s\n");
 	for (size_t i = 0; i < n; i++) {
-		const struct sweep_row *r = &rows[i];
+		const asgd_sweep_row *r = &rows[i];
 
 		printf("  %4.0f", r->workers);
 		print_value(r->mu_hat, 6, 4, 0);
@@ -132,12 +157,12 @@ static void print_staleness_rows(const struct sweep_row *rows, size_t n)
 	}
 }
 
-static void print_stationary_rows(const struct sweep_row *rows, size_t n)
+static void print_stationary_rows(const asgd_sweep_row *rows, size_t n)
 {
 	printf("     M  real run     ± SE  MSGD sim     ± SE MSGD exact    App. B  ASGD exact"
 	       "  k_target  t_target\n");
 	for (size_t i = 0; i < n; i++) {
-		const struct sweep_row *r = &rows[i];
+		const asgd_sweep_row *r = &rows[i];
 
 		printf("  %4.0f", r->workers);
 		print_value(r->real_ex2, 8, 5, 0);
@@ -155,23 +180,23 @@ static void print_stationary_rows(const struct sweep_row *rows, size_t n)
 	}
 }
 
-void sweep_print_table(const struct sweep_opts *o, const struct sweep_row *rows, size_t n,
-		       int partial)
+void sweep_print_table(const struct sweep_opts *o, const asgd_sweep_result *res)
 {
+	const asgd_sweep_config *c = &res->cfg;
 	char work[64], machine[320];
 
-	asgd_work_format(&o->cfg.work, work, sizeof(work));
+	asgd_work_format(&c->work, work, sizeof(work));
 	asgd_report_machine(machine, sizeof(machine));
 	printf("asgd sweep  %s  eta=%g  work=%s  iters=%llu  replicas=%llu  msgd paths=%llu%s\n",
-	       asgd_problem_spec(o->problem), o->cfg.eta, work, (unsigned long long)o->cfg.iters,
-	       (unsigned long long)o->replicas, (unsigned long long)o->paths,
-	       partial ? "  (PARTIAL)" : "");
+	       asgd_problem_spec(c->problem), c->eta, work, (unsigned long long)c->iters,
+	       (unsigned long long)c->replicas, (unsigned long long)c->paths,
+	       res->partial ? "  (PARTIAL)" : "");
 	printf("machine   %s\n\nstaleness and throughput\n", machine);
-	print_staleness_rows(rows, n);
+	print_staleness_rows(res->rows, res->nrows);
 	printf("\nstationary E||x-x*||^2, average over k = %llu..%llu (SE: the largest of one step)\n"
 	       "MSGD: mu' = mu_hat, eta' = eta(1-mu_hat) (Proposition 1); exact: the discrete\n"
 	       "recursion's fixed point; k_target, t_target: first E||x_k-x*||^2 <= %g\n",
-	       (unsigned long long)(o->cfg.iters / 2), (unsigned long long)o->cfg.iters, o->target);
-	print_stationary_rows(rows, n);
+	       (unsigned long long)(c->iters / 2), (unsigned long long)c->iters, c->target);
+	print_stationary_rows(res->rows, res->nrows);
 	printf("outputs   %s/{sweep.csv,sweep.json,M<m>/}\n", o->out);
 }

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * asgd/sweep.h — the experiment behind `asgd sweep`: the real threaded engine over a list of
+ * worker counts M, and what asynchrony costs at each.
+ *
+ * For every M this module runs R replicas of the engine from x0 and measures: the fitted
+ * staleness μ̂ with its 95% interval beside the queueing prediction 1 − 1/M, the goodness of fit
+ * and the throughput; the stationary spread E‖x − x*‖² about the minimizer (each replica's
+ * average over k = K/2..K, with its SE across the independent replicas) beside the MSGD that
+ * Proposition 1 matches to it (μ' = μ̂, η' = η(1 − μ̂), an ensemble) and, for 1-D quadratics,
+ * beside the closed forms (Appendix B, and the fixed points of discrete ASGD and MSGD); and the
+ * first iteration, and the wall time, at which the pooled E‖x_k − x*‖² reaches a target.
+ *
+ * The module writes no file and prints nothing: a per-M callback sees each M's replicas and MSGD
+ * ensemble while they exist (the CLI writes DIR/M<m>/ there), a progress callback sees the work
+ * under way, and asgd_sweep_result_json() gives the rows and settings as one JSON object.
+ * A raised stop flag ends the current M; the rows of the Ms done before it are kept.
+ */
+#ifndef ASGD_SWEEP_H
+#define ASGD_SWEEP_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "asgd/engine.h"
+#include "asgd/ensemble.h"
+#include "asgd/problem.h"
+#include "asgd/replicas.h"
+#include "asgd/staleness.h"
+
+/* The most worker counts one sweep takes. */
+#define ASGD_SWEEP_MAX_M 64
+
+/* Where in one M a callback is called. */
+typedef enum asgd_sweep_stage {
+	ASGD_SWEEP_BEGIN,	/* the M is about to start: nothing has run */
+	ASGD_SWEEP_REPLICAS,	/* the engine's replicas: progress (done, total replicas); for the
+				   per-M callback, they are done */
+	ASGD_SWEEP_REPLICAS_END, /* progress only: the replicas are over (whatever happened) */
+	ASGD_SWEEP_MSGD,	/* the MSGD ensemble: progress (done, total paths); for the per-M
+				   callback, it is done */
+	ASGD_SWEEP_MSGD_END,	/* progress only: the MSGD ensemble is over (whatever happened) */
+} asgd_sweep_stage;
+
+/* What a progress callback is told. */
+typedef struct asgd_sweep_progress {
+	asgd_sweep_stage stage;
+	size_t index;		/* the M's position in the list, from 0 */
+	size_t count;		/* the number of Ms */
+	unsigned workers;	/* M */
+	uint64_t done, total;	/* replicas or paths (stages REPLICAS and MSGD; 0 otherwise) */
+} asgd_sweep_progress;
+
+/* What the per-M callback sees: pointers valid during the call only. */
+typedef struct asgd_sweep_m {
+	asgd_sweep_stage stage;			/* BEGIN, REPLICAS or MSGD */
+	size_t index;				/* the M's position in the list, from 0 */
+	const asgd_engine_config *engine;	/* the engine's settings at this M */
+	const asgd_replicas *replicas;		/* REPLICAS: the replicas (NULL otherwise) */
+	const asgd_staleness_summary *staleness; /* REPLICAS: their fit, or NULL when nothing
+						    was applied */
+	const asgd_ensemble_result *msgd;	/* MSGD: the ensemble (NULL otherwise) */
+} asgd_sweep_m;
+
+/* What one sweep does. */
+typedef struct asgd_sweep_config {
+	const asgd_problem *problem;	/* it must know its minimizer x* */
+	const uint64_t *workers;	/* the worker counts, each 1..ASGD_MAX_WORKERS, no repeats */
+	size_t nworkers;		/* 1..ASGD_SWEEP_MAX_M */
+	asgd_work work;			/* injected work per gradient */
+	uint64_t replicas;		/* engine runs from x0 per M, ≥ 1 */
+	uint64_t iters;			/* updates per run K, ≥ 1 */
+	double eta;			/* step size > 0 */
+	double target;			/* the level of E‖x_k − x*‖² to reach, > 0 */
+	uint64_t paths;			/* MSGD paths per M, ≥ 1 */
+	unsigned threads;		/* MSGD compute threads, 0 = all CPUs */
+	uint64_t seed;			/* seed of the engine and MSGD streams */
+	const atomic_int *stop;		/* NULL, or a flag that ends the sweep when nonzero */
+	/* NULL, or called as the work goes (with @progress_arg) */
+	void (*progress)(void *arg, const asgd_sweep_progress *p);
+	void *progress_arg;
+	/* NULL, or called at each M's stages BEGIN, REPLICAS and MSGD (with @each_arg): returns 0,
+	   or an error code that ends the sweep at that M (the M's row is not kept) */
+	int (*each)(void *arg, const asgd_sweep_m *m);
+	void *each_arg;
+} asgd_sweep_config;
+
+/*
+ * One M's results. Every field is a double, NAN where it does not apply, so that one table of
+ * columns (asgd_sweep_columns) names them all for CSV and JSON alike.
+ */
+typedef struct asgd_sweep_row {
+	double workers, replicas, diverged, applied, wall_s, updates_per_s;
+	double mu_hat, mu_lo, mu_hi, mu_queueing, chi2_p, tv, lag1;
+	double real_ex2, real_se;		/* late-half E‖x − x*‖² of the real run, SE over replicas */
+	double msgd_mu, msgd_eta, msgd_ex2, msgd_se, msgd_exact;
+	double appb_ex2, asgd_exact;		/* Appendix B; discrete ASGD's fixed point */
+	double k_target, t_target_s;		/* NAN: not reached */
+} asgd_sweep_row;
+
+/* One column of the rows: its name, where its double sits, and whether it is a count. */
+typedef struct asgd_sweep_column {
+	const char *name;
+	size_t off;		/* offsetof the double in asgd_sweep_row */
+	int integer;		/* a count: written without a fractional part or exponent */
+} asgd_sweep_column;
+
+/* What a sweep measured. */
+typedef struct asgd_sweep_result {
+	asgd_sweep_config cfg;		/* a copy of the settings (its pointers borrowed) */
+	double *xstar;			/* the minimizer the spread is measured about (dim values) */
+	int quad1d;			/* a 1-D quadratic: a, sigma2 below give the closed forms */
+	double a, sigma2;
+	asgd_sweep_row rows[ASGD_SWEEP_MAX_M];
+	size_t nrows;			/* the Ms done, in order */
+	int partial;			/* the sweep ended before its last M (stop flag or error) */
+	int diverged;			/* some row's engine run diverged */
+	double wall_s;			/* the whole sweep's wall time */
+	unsigned failed_workers;	/* the M at which an error ended the sweep (0: none) */
+	asgd_sweep_stage failed_stage;	/* and where: BEGIN the per-M callback at the start,
+					   REPLICAS the engine run itself, MSGD anything after it */
+} asgd_sweep_result;
+
+/*
+ * asgd_sweep_columns - the columns of asgd_sweep_row in their written order; *@n their count.
+ */
+const asgd_sweep_column *asgd_sweep_columns(size_t *n);
+
+/*
+ * asgd_sweep_run - sweep the Ms of @cfg in order, a row per M into @res, until the last, an
+ * error, or the stop flag (seen by the engine, by the MSGD ensemble and between Ms).
+ * Returns 0 (see res->diverged), ASGD_EINTR when the stop flag ended it, ASGD_EINVAL for bad
+ * settings, ASGD_ENOTFOUND when the problem's minimizer is not known, ASGD_ENOMEM, or the error
+ * of the engine, of the ensemble or of @cfg->each (res->failed_workers says at which M). Unless
+ * the settings are refused, @res holds the rows of the Ms done on every return: free it with
+ * asgd_sweep_result_free().
+ */
+int asgd_sweep_run(const asgd_sweep_config *cfg, asgd_sweep_result *res);
+
+/* asgd_sweep_result_free - release what @res holds; NULL is a no-op. */
+void asgd_sweep_result_free(asgd_sweep_result *res);
+
+/*
+ * asgd_sweep_result_json - @res as a JSON object: the settings ("preset", "dim", "minimizer",
+ * "eta", "iterations", "work", "replicas_requested", "msgd_paths", "seed", "target",
+ * "target_meaning", "stationary_from_k", "workers_requested", "quadratic_1d" {a, sigma2} or
+ * null), "partial", "diverged", "wall_s" and "rows" (objects of the columns, null where not
+ * finite). @res is one that asgd_sweep_run filled without refusing its settings. The caller owns
+ * the result (cJSON_Delete); NULL when out of memory.
+ */
+cJSON *asgd_sweep_result_json(const asgd_sweep_result *res);
+
+#endif /* ASGD_SWEEP_H */

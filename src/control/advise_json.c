@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * advise_json.c — the result of the `asgd advise` experiment as JSON (asgd_advise_result_json):
+ * the settings, what was measured, the recommendation with the model's contraction rates, both
+ * outcomes (the columns of asgd_advise_columns, as advise.csv) and the verdict.
+ */
+#include "asgd/advise_run.h"
+
+#include <math.h>
+
+#include "asgd/work.h"
+
+/* The number @v under @name, or null where it is not finite (JSON has no NaN). */
+static void add_number(cJSON *j, const char *name, double v)
+{
+	if (isfinite(v))
+		cJSON_AddNumberToObject(j, name, v);
+	else
+		cJSON_AddNullToObject(j, name);
+}
+
+static cJSON *settings_json(const asgd_advise_config *c, const asgd_advise_result *r)
+{
+	size_t dim = asgd_problem_dim(c->problem);
+	char work[64];
+	cJSON *j = cJSON_CreateObject();
+
+	asgd_work_format(&c->work, work, sizeof(work));
+	cJSON_AddStringToObject(j, "preset", asgd_problem_spec(c->problem));
+	cJSON_AddNumberToObject(j, "dim", (double)dim);
+	if (dim <= 100)
+		cJSON_AddItemToObject(j, "minimizer", cJSON_CreateDoubleArray(r->xstar, (int)dim));
+	else
+		cJSON_AddNullToObject(j, "minimizer");
+	cJSON_AddNumberToObject(j, "workers", c->workers);
+	cJSON_AddStringToObject(j, "work", work);
+	cJSON_AddNumberToObject(j, "eta", c->eta);
+	cJSON_AddNumberToObject(j, "momentum", c->momentum);
+	cJSON_AddNumberToObject(j, "iterations", (double)c->iters);
+	cJSON_AddNumberToObject(j, "probe_replicas", (double)c->probe_replicas);
+	cJSON_AddNumberToObject(j, "replicas", (double)c->replicas);
+	cJSON_AddNumberToObject(j, "target", c->target);
+	cJSON_AddStringToObject(j, "target_meaning", "first k with E||x_k - x*||^2 <= target");
+	cJSON_AddNumberToObject(j, "seed", (double)c->seed);
+	cJSON_AddNumberToObject(j, "probe_seed", (double)(c->seed + 1));
+	return j;
+}
+
+static void probe_json(cJSON *j, const asgd_advise_result *r)
+{
+	cJSON *p = cJSON_AddObjectToObject(j, "probe");
+
+	cJSON_AddNumberToObject(p, "replicas", (double)r->probe_done);
+	cJSON_AddNumberToObject(p, "applied", (double)r->probe_applied);
+	cJSON_AddNumberToObject(p, "engine_wall_s", r->probe_wall_s);
+	if (r->have_probe) {
+		cJSON_AddNumberToObject(j, "mu_hat", r->probe.mu_hat);
+		cJSON_AddItemToObject(j, "mu_ci95", cJSON_CreateDoubleArray(r->probe.mu_ci95, 2));
+		add_number(j, "mu_queueing", r->probe.mu_queueing);
+		cJSON_AddItemToObject(j, "staleness", asgd_staleness_summary_json(&r->probe));
+	} else {
+		cJSON_AddNullToObject(j, "mu_hat");
+	}
+}
+
+static cJSON *measurements_json(const asgd_advise_config *c, const asgd_advise_result *r)
+{
+	const asgd_advise_local *l = &r->local;
+	int one_d = asgd_problem_dim(c->problem) == 1;
+	cJSON *j = cJSON_CreateObject();
+
+	probe_json(j, r);
+	cJSON_AddNumberToObject(j, "a", l->a);
+	cJSON_AddNumberToObject(j, "sigma2", l->sigma2);
+	cJSON_AddNumberToObject(j, "trace_c", l->trace_c);
+	cJSON_AddStringToObject(j, "a_method", one_d ? "central difference of grad f at x*"
+						    : "power iteration on finite-difference "
+						      "Hessian-vector products at x*");
+	cJSON_AddStringToObject(j, "sigma2_method", one_d ? "C(x*)" : "trace C(x*) / d");
+	cJSON_AddNumberToObject(j, "fd_step", l->step);
+	cJSON_AddNumberToObject(j, "power_iterations", l->power_iters);
+	cJSON_AddBoolToObject(j, "power_converged", l->converged);
+	return j;
+}
+
+static void model_json(cJSON *j, const asgd_advise_rec *c)
+{
+	cJSON *m = cJSON_AddObjectToObject(j, "model");
+
+	cJSON_AddStringToObject(m, "meaning", "rho: contraction per iteration of E(x_k - x*) "
+					      "under geometric staleness mu_hat, the spectral "
+					      "radius of (z-1)(z-beta)(z-mu)+eta a(1-mu)z^2");
+	cJSON_AddNumberToObject(m, "rho_current", c->rho_current);
+	cJSON_AddNumberToObject(m, "rho_recommended", c->rho_rec);
+	cJSON_AddNumberToObject(m, "rho_eta_opt", c->rho_eta_opt);
+	cJSON_AddNumberToObject(m, "best_momentum", c->beta_best);
+	cJSON_AddNumberToObject(m, "rho_best", c->rho_best);
+}
+
+static void batch_json(cJSON *j, const asgd_advise_result *r)
+{
+	cJSON *b;
+
+	if (!r->have_batch) {
+		cJSON_AddNullToObject(j, "batch_schedule");
+		return;
+	}
+	b = cJSON_AddObjectToObject(j, "batch_schedule");
+	cJSON_AddStringToObject(b, "meaning", "Section 4's optimal control at the recommended "
+					      "total momentum, gamma = gamma*/1000, over the "
+					      "run's iterations (docs/MODELS.md section 6); "
+					      "reported, not run: 'asgd batch' runs schedules");
+	cJSON_AddNumberToObject(b, "gamma_star", r->batch_gamma_star);
+	cJSON_AddNumberToObject(b, "k_star", r->batch_k_star);
+	cJSON_AddNumberToObject(b, "final_batch", r->batch_final);
+	cJSON_AddNumberToObject(b, "gradient_evaluations", r->batch_evaluations);
+}
+
+static cJSON *recommendation_json(const asgd_advise_config *cfg, const asgd_advise_result *r)
+{
+	const asgd_advise_rec *c = &r->rec;
+	cJSON *j;
+
+	if (!r->have_rec)
+		return cJSON_CreateNull();
+	j = cJSON_CreateObject();
+	cJSON_AddNumberToObject(j, "workers", cfg->workers);
+	cJSON_AddNumberToObject(j, "eta", cfg->eta);
+	cJSON_AddNumberToObject(j, "momentum", c->beta_rec);
+	cJSON_AddStringToObject(j, "rule", asgd_advise_rule_name(c->rule));
+	cJSON_AddNumberToObject(j, "momentum_closed_form", c->beta_formula);
+	cJSON_AddNumberToObject(j, "total_momentum_current", c->mu_tot);
+	cJSON_AddNumberToObject(j, "total_momentum_recommended", c->mu_tot_rec);
+	cJSON_AddNumberToObject(j, "mu_opt", c->mu_opt);
+	cJSON_AddNumberToObject(j, "eta_opt", c->eta_opt);
+	cJSON_AddStringToObject(j, "formulas",
+				"mu_tot = 1-(1-mu_hat)(1-beta); mu_opt = max(1-4a eta, 0); "
+				"momentum_closed_form = 1-(1-mu_opt)/(1-mu_hat); "
+				"eta_opt = (1-mu_tot)/(4a)");
+	model_json(j, c);
+	add_number(j, "noise_floor_current", r->floor_current);
+	add_number(j, "noise_floor_recommended", r->floor_rec);
+	batch_json(j, r);
+	return j;
+}
+
+/* The settings that ran, in order: current, then recommended. */
+static cJSON *outcomes_json(const asgd_advise_config *c, const asgd_advise_result *r)
+{
+	const asgd_advise_outcome *settings[2] = { &r->cur, &r->recd };
+	cJSON *j = cJSON_CreateObject();
+
+	for (size_t i = 0; i < 2; i++) {
+		asgd_advise_row row;
+		cJSON *o;
+
+		if (!settings[i]->ran)
+			continue;
+		asgd_advise_row_of(c, r, settings[i], &row);
+		o = cJSON_AddObjectToObject(j, settings[i]->name);
+		for (size_t k = 0; k < ASGD_ADVISE_NCOLUMNS; k++)
+			add_number(o, asgd_advise_columns[k].name,
+				   *(const double *)((const char *)&row + asgd_advise_columns[k].off));
+	}
+	return j;
+}
+
+static void early_json(cJSON *j, const asgd_advise_result *r)
+{
+	cJSON *d = cJSON_AddObjectToObject(j, "early");
+
+	cJSON_AddStringToObject(d, "meaning", "recommended minus current E||x_k - x*||^2 at the "
+					      "first k where either setting reaches the target (that "
+					      "one is at most the target there by selection)");
+	add_number(d, "k", r->early_k);
+	add_number(d, "msd", r->early_diff);
+	add_number(d, "se", r->early_se);
+	add_number(d, "z", r->early_diff / r->early_se);
+}
+
+static cJSON *verdict_json(const asgd_advise_result *r)
+{
+	cJSON *j = cJSON_CreateObject(), *d;
+
+	d = cJSON_AddObjectToObject(j, "difference");
+	cJSON_AddStringToObject(d, "meaning", "recommended minus current final E||x_K - x*||^2; "
+					      "se = sqrt(se_rec^2 + se_cur^2), independent runs");
+	add_number(d, "final_msd", r->diff);
+	add_number(d, "se", r->diff_se);
+	add_number(d, "z", r->diff / r->diff_se);
+	early_json(j, r);
+	if (r->verdict == ASGD_ADVISE_NO_VERDICT)
+		cJSON_AddNullToObject(j, "helped");
+	else
+		cJSON_AddBoolToObject(j, "helped", r->verdict == ASGD_ADVISE_HELPED);
+	cJSON_AddStringToObject(j, "rule", "helped when the recommended final E||x_K - x*||^2 is "
+					   "lower by more than 2 SE of the difference");
+	cJSON_AddStringToObject(j, "text", r->verdict_text);
+	return j;
+}
+
+cJSON *asgd_advise_result_json(const asgd_advise_config *c, const asgd_advise_result *r)
+{
+	cJSON *j = cJSON_CreateObject();
+
+	if (!j)
+		return NULL;
+	cJSON_AddItemToObject(j, "settings", settings_json(c, r));
+	cJSON_AddItemToObject(j, "measurements", measurements_json(c, r));
+	cJSON_AddItemToObject(j, "recommendation", recommendation_json(c, r));
+	cJSON_AddItemToObject(j, "outcomes", outcomes_json(c, r));
+	cJSON_AddItemToObject(j, "verdict", verdict_json(r));
+	cJSON_AddBoolToObject(j, "partial", r->partial);
+	cJSON_AddNumberToObject(j, "wall_s", r->wall_s);
+	return j;
+}

@@ -1,0 +1,404 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * advise_run.c — the `asgd advise` experiment (asgd/advise_run.h): the probe that measures μ̂,
+ * the recommendation, both settings in the real engine, the verdict, and the result as JSON.
+ */
+#include "asgd/advise_run.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "asgd/batchctl.h"
+#include "asgd/error.h"
+#include "asgd/msd.h"
+#include "asgd/welford.h"
+
+/* ---- configuration and step (b) ---- */
+
+void asgd_advise_engine_config(const asgd_advise_config *c, asgd_engine_config *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->problem = c->problem;
+	out->workers = c->workers;
+	out->work = c->work;
+	out->eta = c->eta;
+	out->momentum = c->momentum;
+	out->iters = c->iters;
+	out->seed = c->seed;
+	out->record_staleness = 1;
+	out->stop = c->stop;
+}
+
+int asgd_advise_locate(const asgd_advise_config *c, asgd_advise_result *r)
+{
+	if (!c || !r || !c->problem)
+		return ASGD_EINVAL;
+	r->xstar = malloc(asgd_problem_dim(c->problem) * sizeof(double));
+	if (!r->xstar)
+		return ASGD_ENOMEM;
+	if (asgd_problem_minimizer(c->problem, r->xstar) != ASGD_OK)
+		return ASGD_ENOTFOUND;
+	r->have_xstar = 1;
+	return asgd_advise_local_of(c->problem, r->xstar, &r->local);
+}
+
+static int stopped(const asgd_advise_config *c)
+{
+	return c->stop && atomic_load(c->stop);
+}
+
+/* ---- progress ---- */
+
+struct stage {
+	const asgd_advise_config *c;
+	asgd_advise_stage stage;
+	double beta;
+};
+
+static void report(const struct stage *s, asgd_advise_event e, uint64_t done, uint64_t total)
+{
+	asgd_advise_progress p = { s->stage, e, s->beta, done, total };
+
+	s->c->progress(s->c->progress_arg, &p);
+}
+
+static void replica_done(void *arg, uint64_t done, uint64_t total)
+{
+	report(arg, ASGD_ADVISE_REPLICA, done, total);
+}
+
+/* asgd_replicas_run_each at @cfg for stage @s, with its progress around it. */
+static int run_stage(const struct stage *s, asgd_engine_config *cfg, uint64_t replicas,
+		     asgd_msd_steps *each, asgd_replicas *t)
+{
+	void (*progress)(void *, uint64_t, uint64_t) = s->c->progress ? replica_done : NULL;
+	int rc;
+
+	if (s->c->progress)
+		report(s, ASGD_ADVISE_BEGIN, 0, replicas);
+	rc = asgd_replicas_run_each(cfg, replicas, progress, (void *)s,
+				    each ? asgd_msd_steps_add : NULL, each, t);
+	if (s->c->progress)
+		report(s, ASGD_ADVISE_END, 0, replicas);
+	return rc;
+}
+
+/* asgd_staleness_summarize: 1 with *sum filled, 0 when nothing was measured, or ASGD_ENOMEM. */
+static int summarize(const asgd_staleness *st, asgd_staleness_summary *sum)
+{
+	int rc = asgd_staleness_summarize(st, sum);
+
+	return rc == ASGD_ENOMEM ? rc : rc == ASGD_OK;
+}
+
+/* ---- (a) the probe ---- */
+
+static int run_probe(const asgd_advise_config *c, asgd_advise_result *r)
+{
+	struct stage s = { c, ASGD_ADVISE_PROBE, c->momentum };
+	asgd_engine_config cfg;
+	asgd_replicas t;
+	int rc;
+
+	asgd_advise_engine_config(c, &cfg);
+	cfg.seed = c->seed + 1;
+	rc = run_stage(&s, &cfg, c->probe_replicas, NULL, &t);
+	if (rc != ASGD_OK)
+		return rc;
+	r->probe_done = t.replicas_done;
+	r->probe_applied = t.applied;
+	r->probe_wall_s = t.wall_s;
+	/* a diverged or interrupted probe still measured staleness up to where it stopped */
+	rc = summarize(&t.staleness, &r->probe);
+	asgd_replicas_free(&t);
+	if (rc < 0)
+		return rc;
+	r->have_probe = rc;
+	return ASGD_OK;
+}
+
+/* ---- (c) the recommendation ---- */
+
+/* Section 4's schedule at the recommended total momentum (docs/MODELS.md §6), summarised. */
+static void recommend_batch(const asgd_advise_config *c, asgd_advise_result *r)
+{
+	const double mu = asgd_advise_total_momentum(r->probe.mu_hat, r->rec.beta_rec);
+	const double x0 = asgd_problem_x0(c->problem)[0] - r->xstar[0];
+	asgd_batchctl_params p = { .a = r->local.a, .sigma2 = r->local.sigma2, .eta = c->eta,
+				   .mu = mu, .gamma = 1, .T = 1, .z0 = x0 * x0 };
+	asgd_batchctl s;
+
+	r->have_batch = 0;
+	if (!(mu >= 0 && mu < 1))
+		return;
+	p.T = (double)c->iters * sqrt(c->eta * (1 - mu));
+	if (asgd_batchctl_solve(&p, &s) != ASGD_OK)	/* for γ*, then again at γ = γ*·10⁻³ */
+		return;
+	p.gamma = s.gamma_star / 1000;
+	if (asgd_batchctl_solve(&p, &s) != ASGD_OK)
+		return;
+	r->batch_gamma_star = s.gamma_star;
+	r->batch_k_star = s.k_star;
+	r->batch_evaluations = 0;
+	for (uint64_t k = 0; k < c->iters; k++)
+		r->batch_evaluations += asgd_batchctl_batch(&s, k);
+	r->batch_final = asgd_batchctl_batch(&s, c->iters - 1);
+	r->have_batch = 1;
+}
+
+static int recommend(const asgd_advise_config *c, asgd_advise_result *r)
+{
+	const asgd_advise_local *l = &r->local;
+	int rc = asgd_advise_recommend(l->a, c->eta, c->momentum, r->probe.mu_hat, &r->rec);
+
+	if (rc != ASGD_OK)
+		return rc;
+	r->have_rec = 1;
+	r->floor_current = r->floor_rec = NAN;
+	if (asgd_problem_dim(c->problem) == 1) {
+		r->floor_current = asgd_advise_noise_floor(l->a, l->sigma2, c->eta, c->momentum);
+		r->floor_rec = asgd_advise_noise_floor(l->a, l->sigma2, c->eta, r->rec.beta_rec);
+		recommend_batch(c, r);
+	}
+	return ASGD_OK;
+}
+
+/* ---- (d) one setting in the real engine ---- */
+
+/* Mean and SE across the independent replicas (@w, one per step), and what they come to. */
+static void summarise_outcome(const asgd_advise_config *c, const asgd_welford *w,
+			      asgd_advise_outcome *out)
+{
+	out->replicas = w[0].n;
+	out->k_target = NAN;
+	for (size_t k = 0; k < out->steps; k++) {
+		double m = asgd_welford_mean(&w[k]);
+
+		out->msd[k] = m;
+		out->msd_se[k] = asgd_welford_se(&w[k]);
+		if (isnan(out->k_target) && m <= c->target)
+			out->k_target = (double)k;
+	}
+	out->final_msd = out->diverged ? NAN : out->msd[out->steps - 1];
+	out->final_se = out->diverged ? NAN : out->msd_se[out->steps - 1];
+	out->t_target_s = out->k_target / out->updates_per_s;
+}
+
+/* What the replicas @t of a setting came to, and its run files. */
+static int finish_setting(const asgd_advise_config *c, const asgd_engine_config *cfg,
+			  const asgd_replicas *t, const asgd_welford *w, asgd_advise_outcome *out)
+{
+	asgd_staleness_summary sum;
+	int rc, have_sum;
+
+	out->ran = 1;
+	out->diverged = t->diverged;
+	out->interrupted = t->interrupted;
+	out->applied = t->applied;
+	out->wall_s = t->wall_s;
+	out->updates_per_s = t->wall_s > 0 ? (double)t->applied / t->wall_s : NAN;
+	have_sum = summarize(&t->staleness, &sum);
+	if (have_sum < 0)
+		return have_sum;
+	out->mu_hat = have_sum ? sum.mu_hat : NAN;
+	summarise_outcome(c, w, out);
+	rc = c->write_run ? c->write_run(c->write_run_arg, out->name, cfg, t,
+					 have_sum ? &sum : NULL)
+			  : ASGD_OK;
+	if (have_sum)
+		asgd_staleness_summary_free(&sum);
+	return rc;
+}
+
+static int run_setting(const asgd_advise_config *c, asgd_advise_result *r, asgd_advise_stage st,
+		       double beta, asgd_advise_outcome *out)
+{
+	struct stage s = { c, st, beta };
+	asgd_engine_config cfg;
+	asgd_msd_steps each = { .xstar = r->xstar };
+	asgd_replicas t;
+	int rc;
+
+	asgd_advise_engine_config(c, &cfg);
+	cfg.momentum = beta;
+	out->eta = cfg.eta;
+	out->beta = beta;
+	out->steps = cfg.iters + 1;
+	out->msd = calloc(out->steps, sizeof(double));
+	out->msd_se = calloc(out->steps, sizeof(double));
+	each.w = calloc(out->steps, sizeof(*each.w));
+	rc = out->msd && out->msd_se && each.w ? ASGD_OK : ASGD_ENOMEM;
+	if (rc == ASGD_OK)
+		rc = run_stage(&s, &cfg, c->replicas, &each, &t);
+	if (rc == ASGD_OK) {
+		rc = finish_setting(c, &cfg, &t, each.w, out);
+		asgd_replicas_free(&t);
+	}
+	free(each.w);
+	return rc;
+}
+
+/* ---- the verdict ---- */
+
+/*
+ * Both settings at the first k where either reaches the target, appended to @txt: the speed the
+ * final values cannot show. That setting is at most the target there by construction (its
+ * crossing is selected on its own noise); the other one's value is an independent measurement.
+ */
+static void compare_early(asgd_advise_result *r, char *txt, size_t len)
+{
+	const asgd_advise_outcome *c = &r->cur, *d = &r->recd;
+	size_t k, used = strlen(txt);
+	const char *first;
+
+	r->early_k = r->early_diff = r->early_se = NAN;
+	if (d->diverged || d->replicas < 2 || used >= len)
+		return;
+	r->early_k = fmin(c->k_target, d->k_target);	/* fmin ignores a NAN */
+	if (isnan(r->early_k))
+		return;
+	k = (size_t)r->early_k;
+	first = d->k_target == r->early_k ? "the recommendation" : "your setting";
+	r->early_diff = d->msd[k] - c->msd[k];
+	r->early_se = sqrt(d->msd_se[k] * d->msd_se[k] + c->msd_se[k] * c->msd_se[k]);
+	snprintf(txt + used, len - used,
+		 "; early, at k = %zu where %s first reaches the target: %.4g +- %.2g against "
+		 "%.4g +- %.2g (%s by %.1f SE)", k, first, d->msd[k], d->msd_se[k], c->msd[k],
+		 c->msd_se[k], r->early_diff < 0 ? "lower" : "higher",
+		 fabs(r->early_diff / r->early_se));
+}
+
+/* The verdict when a setting diverged; 0 when neither did. */
+static int decide_diverged(asgd_advise_result *r, char *txt, size_t len)
+{
+	const asgd_advise_outcome *c = &r->cur, *d = &r->recd;
+
+	if (d->diverged && !c->diverged) {
+		r->verdict = ASGD_ADVISE_NOT_HELPED;
+		snprintf(txt, len, "the recommendation did not help: it diverged");
+		return 1;
+	}
+	if (!c->diverged)
+		return 0;
+	r->verdict = d->diverged ? ASGD_ADVISE_NOT_HELPED : ASGD_ADVISE_HELPED;
+	snprintf(txt, len, d->diverged ? "the recommendation did not help: both settings diverged"
+				       : "the recommendation helped: your setting diverged, the "
+					 "recommendation did not");
+	return 1;
+}
+
+static void decide(asgd_advise_result *r)
+{
+	const asgd_advise_outcome *c = &r->cur, *d = &r->recd;
+	char *txt = r->verdict_text;
+	size_t len = sizeof(r->verdict_text);
+	double z;
+
+	r->early_k = r->early_diff = r->early_se = NAN;
+	r->diff = d->final_msd - c->final_msd;
+	r->diff_se = sqrt(d->final_se * d->final_se + c->final_se * c->final_se);
+	if (!c->ran || !d->ran || c->interrupted || d->interrupted) {
+		r->verdict = ASGD_ADVISE_NO_VERDICT;
+		snprintf(txt, len, "no verdict: the run was interrupted before both settings ran "
+				   "to the end");
+		return;
+	}
+	if (decide_diverged(r, txt, len))
+		return;
+	z = r->diff / r->diff_se;
+	r->verdict = r->diff < -2 * r->diff_se ? ASGD_ADVISE_HELPED : ASGD_ADVISE_NOT_HELPED;
+	snprintf(txt, len,
+		 "the recommendation %s: final E|x_K-x*|^2 = %.4g +- %.2g against %.4g +- %.2g "
+		 "now, %s by %.3g +- %.2g (%.1f SE%s)",
+		 r->verdict == ASGD_ADVISE_HELPED ? "helped" : "did not help", d->final_msd,
+		 d->final_se, c->final_msd, c->final_se, r->diff < 0 ? "lower" : "higher",
+		 fabs(r->diff), r->diff_se, fabs(z),
+		 r->verdict == ASGD_ADVISE_HELPED ? "" : r->diff < 0 ? ", not more than 2 SE" : "");
+	compare_early(r, txt, len);
+}
+
+/* ---- the experiment ---- */
+
+/* (a), (c), (d) in turn, each only when the one before completed. */
+static int advise(const asgd_advise_config *c, asgd_advise_result *r)
+{
+	int rc = run_probe(c, r);
+
+	if (rc != ASGD_OK || stopped(c) || !r->have_probe)
+		return rc;
+	rc = recommend(c, r);
+	if (rc == ASGD_OK && !stopped(c))
+		rc = run_setting(c, r, ASGD_ADVISE_CURRENT, c->momentum, &r->cur);
+	if (rc == ASGD_OK && !stopped(c) && !r->cur.interrupted)
+		rc = run_setting(c, r, ASGD_ADVISE_RECOMMENDED, r->rec.beta_rec, &r->recd);
+	return rc;
+}
+
+int asgd_advise_run(const asgd_advise_config *c, asgd_advise_result *r)
+{
+	double t0 = asgd_now_ns();
+	int rc;
+
+	if (!c || !r || !r->have_xstar)
+		return ASGD_EINVAL;
+	r->cur.name = "current";
+	r->recd.name = "recommended";
+	rc = advise(c, r);
+	decide(r);
+	r->partial = stopped(c) || rc != ASGD_OK;
+	r->wall_s = (asgd_now_ns() - t0) * 1e-9;
+	return rc;
+}
+
+void asgd_advise_result_free(asgd_advise_result *r)
+{
+	if (!r)
+		return;
+	if (r->have_probe)
+		asgd_staleness_summary_free(&r->probe);
+	free(r->xstar);
+	free(r->cur.msd);
+	free(r->cur.msd_se);
+	free(r->recd.msd);
+	free(r->recd.msd_se);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- the rows of advise.csv and the JSON outcomes ---- */
+
+const asgd_advise_column asgd_advise_columns[ASGD_ADVISE_NCOLUMNS] = {
+#define COL(name, field, integer) { name, offsetof(asgd_advise_row, field), integer }
+	COL("workers", workers, 1),		COL("eta", eta, 0),
+	COL("momentum", momentum, 0),		COL("total_momentum", total_momentum, 0),
+	COL("model_rho", model_rho, 0),		COL("noise_floor", noise_floor, 0),
+	COL("replicas", replicas, 1),		COL("diverged", diverged, 1),
+	COL("mu_hat", mu_hat, 0),		COL("final_msd", final_msd, 0),
+	COL("final_msd_se", final_se, 0),	COL("iters_to_target", k_target, 1),
+	COL("engine_wall_s", wall_s, 0),	COL("updates_per_s", updates_per_s, 0),
+	COL("time_to_target_s", t_target_s, 0),
+#undef COL
+};
+
+void asgd_advise_row_of(const asgd_advise_config *c, const asgd_advise_result *r,
+			const asgd_advise_outcome *s, asgd_advise_row *row)
+{
+	double mu = r->probe.mu_hat;
+
+	row->workers = c->workers;
+	row->eta = s->eta;
+	row->momentum = s->beta;
+	row->total_momentum = asgd_advise_total_momentum(mu, s->beta);
+	row->model_rho = asgd_advise_rho(r->local.a, s->eta, mu, s->beta);
+	row->noise_floor = s == &r->cur ? r->floor_current : r->floor_rec;
+	row->replicas = (double)s->replicas;
+	row->diverged = s->diverged;
+	row->mu_hat = s->mu_hat;
+	row->final_msd = s->final_msd;
+	row->final_se = s->final_se;
+	row->k_target = s->k_target;
+	row->wall_s = s->wall_s;
+	row->updates_per_s = s->updates_per_s;
+	row->t_target_s = s->t_target_s;
+}
