@@ -58,7 +58,8 @@ double cli_double_range(const char *cmd, const char *flag, const char *s, double
 uint64_t cli_u64_range(const char *cmd, const char *flag, const char *s, uint64_t lo,
 		       uint64_t hi);
 
-/* The stop flag that SIGINT and SIGTERM raise once cli_catch_signals() was called. */
+/* The stop flag that SIGINT and SIGTERM raise; main() calls cli_catch_signals() before any
+ * command starts, so commands only read the flag (a second signal exits at once). */
 atomic_int *cli_stop_flag(void);
 void cli_catch_signals(void);
 

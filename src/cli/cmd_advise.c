@@ -237,7 +237,6 @@ int cli_advise(int argc, char **argv)
 		o.cfg.progress = progress;
 	o.cfg.write_run = write_run;
 	o.cfg.write_run_arg = &o;
-	cli_catch_signals();
 	rc = asgd_advise_run(&o.cfg, &r);
 	wrc = advise_write(&o, &r);
 	if (!o.quiet && r.have_probe)

@@ -303,7 +303,6 @@ int cli_batch(int argc, char **argv)
 	parse_args(argc, argv, &o);
 	make_schedules(&o, res);
 	cli_prepare_out(CMD, o.out);
-	cli_catch_signals();
 	wrc = batch_write_control(&o, &res[BATCH_OPTIMAL]);
 	rc = wrc == ASGD_OK ? batch_run_all(&o, res, &interrupted) : ASGD_OK;
 	if (wrc == ASGD_OK)

@@ -152,7 +152,6 @@ int cli_compare(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	parse_args(argc, argv, &o);
-	cli_catch_signals();
 	root = cli_models_header(&o, CMD);
 	jm = cJSON_AddObjectToObject(root, "models");
 	for (int m = 0; m < 3; m++) {

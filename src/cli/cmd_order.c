@@ -217,7 +217,6 @@ int cli_order(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	memset(r, 0, sizeof(r));
 	parse_args(argc, argv, &o);
-	cli_catch_signals();
 	n = o.halvings + 1;
 	for (unsigned j = 0; j < n && rc == ASGD_OK && !cli_stopped(); j++) {
 		r[j].eta = o.m.eta / (double)(1u << j);

@@ -392,7 +392,6 @@ static int run_master(struct run_opts *o, int argc, char **argv)
 	struct data_scores sc, *scp = NULL;
 	int have_sum, rc, status;
 
-	cli_catch_signals();
 	rc = asgd_replicas_run_observed(&o->cfg, o->replicas, &o->cp.obs,
 					o->quiet ? NULL : cli_replica_progress, NULL, NULL, NULL, &t);
 	if (!o->quiet)

@@ -304,7 +304,6 @@ static int run_monte_carlo(struct sim_opts *o)
 		o->cfg.progress = cli_progress_cb;
 		o->cfg.progress_arg = &prog;
 	}
-	cli_catch_signals();
 	rc = asgd_sim_run(&o->cfg, &r);
 	if (!o->quiet)
 		cli_progress_end();

@@ -338,7 +338,6 @@ static int run_monte_carlo(struct sme_opts *o)
 	o->cfg.keep_final = cli_keep_final(o->problem);
 	o->cfg.progress = cli_progress_cb;
 	o->cfg.progress_arg = &prog;
-	cli_catch_signals();
 	rc = asgd_sme_run(&o->cfg, &r);
 	if (!o->quiet)
 		cli_progress_end();

@@ -238,7 +238,6 @@ int cli_sweep(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	parse_args(argc, argv, &o);
-	cli_catch_signals();
 	rc = asgd_sweep_run(&o.cfg, &res);
 	if (rc != ASGD_OK && !interrupted(&res, rc) && res.failed_workers == 0) {
 		/* refused before any M: parse_args checked what the library checks */

@@ -425,7 +425,6 @@ int cli_validate(int argc, char **argv)
 	cli_mpi_start(CMD, &argc, &argv, &o.mpi);
 	parse_args(argc, argv, &o);
 	cli_mpi_serve(CMD, &o.mpi, &o.cfg); /* worker ranks stay there, and exit */
-	cli_catch_signals();
 	memset(&t, 0, sizeof(t));
 	rc = run_real(&o, argc, argv, &t, &f, &real, &dt);
 	if (rc == ASGD_OK && real.steps && f.have_sum)
