@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 /* The most components a fit may have. */
 #define ASGD_GEOMIX_MAX 6
 
@@ -89,5 +91,14 @@ double asgd_geomix_mu_bar(const asgd_geomix *m);
  * array in *pmf (free it) and L in *len. Returns 0, ASGD_EINVAL, or ASGD_ENOMEM.
  */
 int asgd_geomix_pmf_table(const asgd_geomix *m, double eps, double **pmf, size_t *len);
+
+/*
+ * asgd_geomix_json - the mixture @m as JSON, one schema everywhere: "count" (K), "components"
+ * [{"weight", "mu"}] by increasing mu, "mean" (E τ), "mu_bar" (m/(1+m)); when @all is not NULL,
+ * @m was fitted by EM and BIC over K = 1..@kmax (all[K−1] the K-component fit) and the object
+ * adds "loglik", "bic", "em_iterations", "kmax", "bic_per_k" and "count_per_k" (the components
+ * each fit kept). The caller owns the result (cJSON_Delete).
+ */
+cJSON *asgd_geomix_json(const asgd_geomix *m, const asgd_geomix *all, size_t kmax);
 
 #endif /* ASGD_GEOMIX_H */

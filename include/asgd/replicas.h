@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 #include "asgd/engine.h"
 #include "asgd/moments.h"
 #include "asgd/observe.h"
@@ -82,5 +84,25 @@ int asgd_replicas_run_observed(asgd_engine_config *cfg, uint64_t replicas,
 
 /* asgd_replicas_free - release a result; NULL is a no-op. */
 void asgd_replicas_free(asgd_replicas *r);
+
+/*
+ * asgd_replicas_summary_json - the summary.json of replicas @t of the engine @cfg, as the command
+ * `asgd @cmd` ran them (@argc, @argv: its command line, argv[0] the subcommand, recorded as
+ * "argv"; @preset: the problem's label): settings, "replicas" done of @requested, "diverged",
+ * "partial", the `staleness` object (null when @sum is NULL), accounting, throughput, the
+ * realised work and the machine. The caller owns the result (cJSON_Delete).
+ */
+cJSON *asgd_replicas_summary_json(const char *cmd, int argc, char **argv, const char *preset,
+				  const asgd_engine_config *cfg, uint64_t requested,
+				  const asgd_replicas *t, const asgd_staleness_summary *sum);
+
+/*
+ * asgd_replicas_write_tables - the replicas' tables in @dir, each atomically: moments.csv over the
+ * complete replicas (row k at t = k·@dt; none when no replica is complete) and, when @sum is not
+ * NULL, staleness.csv (asgd_staleness_write_csv). Returns 0 or the first error (ASGD_EINVAL when
+ * a path does not fit).
+ */
+int asgd_replicas_write_tables(const char *dir, const asgd_replicas *t,
+			       const asgd_staleness_summary *sum, double dt);
 
 #endif /* ASGD_REPLICAS_H */

@@ -90,4 +90,16 @@ int asgd_report_write_json(const char *path, const cJSON *root);
  */
 void asgd_report_machine(char *buf, size_t len);
 
+/*
+ * asgd_report_machine_json - {"nproc", "description"} of this machine (asgd_report_machine), the
+ * "machine" object every summary carries. The caller owns the result (cJSON_Delete).
+ */
+cJSON *asgd_report_machine_json(void);
+
+/*
+ * asgd_report_argv_json - ["asgd", argv[0], ..., argv[argc − 1]]: a command line as the
+ * summaries record it, argv[0] being the subcommand. The caller owns the result.
+ */
+cJSON *asgd_report_argv_json(int argc, char **argv);
+
 #endif /* ASGD_REPORT_H */

@@ -161,6 +161,13 @@ double asgd_geometric_pmf(double mu, uint64_t l);
 cJSON *asgd_staleness_summary_json(const asgd_staleness_summary *sum);
 
 /*
+ * asgd_staleness_write_csv - @sum as the CSV `l,count,pmf,geometric_pmf` (the fitted geometric
+ * beside the measured pmf, l = 0..max), written atomically to @path.
+ * Returns 0, ASGD_EINVAL for NULL arguments, or asgd_atomic_open/commit's error.
+ */
+int asgd_staleness_write_csv(const char *path, const asgd_staleness_summary *sum);
+
+/*
  * asgd_staleness_read_file - add staleness measured elsewhere (for `asgd fit FILE`).
  * @s:      the accumulator.
  * @path:   the file. Two formats, told apart by the first data line (a comma means histogram):

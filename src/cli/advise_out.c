@@ -37,8 +37,8 @@ static void csv_rows(FILE *fp, const struct advise_opts *o, const asgd_advise_re
 			const asgd_advise_column *col = &asgd_advise_columns[c];
 
 			fputc(',', fp);
-			cli_print_field(fp, *(const double *)((const char *)&row + col->off),
-					col->integer ? CLI_FIELD_INTEGER : CLI_FIELD_REAL);
+			asgd_table_print_field(fp, *(const double *)((const char *)&row + col->off),
+					col->integer ? ASGD_FIELD_INTEGER : ASGD_FIELD_REAL);
 		}
 		fputc('\n', fp);
 	}
@@ -71,9 +71,9 @@ static int write_msd(const struct advise_opts *o, const asgd_advise_outcome *s)
 	fputs("k,msd,se\n", af.fp);
 	for (size_t k = 0; k < s->steps; k++) {
 		fprintf(af.fp, "%zu,", k);
-		cli_print_field(af.fp, s->msd[k], CLI_FIELD_REAL);
+		asgd_table_print_field(af.fp, s->msd[k], ASGD_FIELD_REAL);
 		fputc(',', af.fp);
-		cli_print_field(af.fp, s->msd_se[k], CLI_FIELD_REAL);
+		asgd_table_print_field(af.fp, s->msd_se[k], ASGD_FIELD_REAL);
 		fputc('\n', af.fp);
 	}
 	return asgd_atomic_commit(&af);
@@ -85,7 +85,7 @@ static int write_json(const struct advise_opts *o, const asgd_advise_result *r)
 	cJSON *root = cJSON_CreateObject(), *body = asgd_advise_result_json(&o->cfg, r);
 
 	cJSON_AddStringToObject(root, "command", "advise");
-	cJSON_AddItemToObject(root, "command_line", cli_argv_json(o->argc, o->argv));
+	cJSON_AddItemToObject(root, "command_line", asgd_report_argv_json(o->argc, o->argv));
 	while (body && body->child) {
 		cJSON *item = cJSON_DetachItemViaPointer(body, body->child);
 
@@ -93,7 +93,7 @@ static int write_json(const struct advise_opts *o, const asgd_advise_result *r)
 			cJSON_Delete(item);	/* out of memory: cli_write_json refuses the rest */
 	}
 	cJSON_Delete(body);
-	cJSON_AddItemToObject(root, "machine", cli_machine_json());
+	cJSON_AddItemToObject(root, "machine", asgd_report_machine_json());
 	return cli_write_json_out(o->out, "advise.json", root);
 }
 

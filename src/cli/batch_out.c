@@ -27,7 +27,7 @@ static cJSON *settings_json(const struct batch_opts *o)
 
 	asgd_work_format(&o->work, work, sizeof(work));
 	cJSON_AddStringToObject(j, "command", "batch");
-	cJSON_AddItemToObject(j, "command_line", cli_argv_json(o->argc, o->argv));
+	cJSON_AddItemToObject(j, "command_line", asgd_report_argv_json(o->argc, o->argv));
 	cJSON_AddStringToObject(j, "preset", asgd_problem_spec(o->problem));
 	cJSON_AddNumberToObject(j, "a", o->a);
 	cJSON_AddNumberToObject(j, "sigma2", o->sigma2);
@@ -110,9 +110,9 @@ struct batch_row {
 	double engine_wall_s;
 };
 
-/* Every column CLI_FIELD_AUTO: counts stay whole at any size, measurements keep 10 digits. */
-static const struct cli_column COLUMNS[] = {
-#define COL(name, field) CLI_COLUMN(struct batch_row, name, field, CLI_FIELD_AUTO)
+/* Every column ASGD_FIELD_AUTO: counts stay whole at any size, measurements keep 10 digits. */
+static const asgd_column COLUMNS[] = {
+#define COL(name, field) ASGD_COLUMN(struct batch_row, name, field, ASGD_FIELD_AUTO)
 	COL("constant_batch", constant_batch),	   COL("gradient_evaluations", evaluations),
 	COL("model_final", model_final),	   COL("model_engine_final", model_engine_final),
 	COL("sim_paths", sim_paths),
@@ -158,10 +158,10 @@ static int write_batch_csv(const struct batch_opts *o, const struct batch_result
 
 	if (rc != ASGD_OK)
 		return rc;
-	cli_table_csv_header(af.fp, "schedule", COLUMNS, NCOLUMNS);
+	asgd_table_csv_header(af.fp, "schedule", COLUMNS, NCOLUMNS);
 	for (int i = 0; i < BATCH_NSCHEDULES; i++) {
 		make_row(o, &res[i], &row);
-		cli_table_csv_row(af.fp, res[i].name, &row, COLUMNS, NCOLUMNS);
+		asgd_table_csv_row(af.fp, res[i].name, &row, COLUMNS, NCOLUMNS);
 	}
 	return asgd_atomic_commit(&af);
 }
@@ -181,13 +181,13 @@ static int write_batch_json(const struct batch_opts *o, const struct batch_resul
 
 		make_row(o, &res[i], &row);
 		cJSON_AddStringToObject(r, "schedule", res[i].name);
-		cli_table_json_row(r, &row, COLUMNS, NCOLUMNS);
+		asgd_table_json_row(r, &row, COLUMNS, NCOLUMNS);
 		cJSON_AddBoolToObject(r, "sim_complete", res[i].sim_done);
 		cJSON_AddBoolToObject(r, "engine_complete", res[i].eng_done);
 		cJSON_AddBoolToObject(r, "engine_diverged", res[i].eng_diverged);
 		cJSON_AddItemToArray(arr, r);
 	}
-	cJSON_AddItemToObject(root, "machine", cli_machine_json());
+	cJSON_AddItemToObject(root, "machine", asgd_report_machine_json());
 	return cli_write_json_out(o->out, "batch.json", root);
 }
 
@@ -213,7 +213,7 @@ static int write_curves_csv(const struct batch_opts *o, const struct batch_resul
 				(double)k * o->ctl.dt, b);
 			for (size_t c = 0; c < sizeof(v) / sizeof(*v); c++) {
 				fputc(',', af.fp);
-				cli_print_field(af.fp, v[c], CLI_FIELD_AUTO);
+				asgd_table_print_field(af.fp, v[c], ASGD_FIELD_AUTO);
 			}
 			fputc('\n', af.fp);
 		}

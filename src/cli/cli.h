@@ -24,6 +24,7 @@
 #include "asgd/report.h"
 #include "asgd/schedule.h"
 #include "asgd/staleness.h"
+#include "asgd/table.h"
 #include "asgd/welford.h"
 #include "asgd/work.h"
 
@@ -83,27 +84,10 @@ struct cli_progress_state {
 };
 void cli_progress_cb(void *arg, uint64_t done, uint64_t total);
 
-/* {"nproc", "description"} of this machine (asgd_report_machine), for summaries. */
-cJSON *cli_machine_json(void);
-
 /* The staleness table shared by `run` and `fit`. */
 void cli_print_staleness(const asgd_staleness_summary *sum);
 
-/* staleness.csv: l,count,pmf,geometric_pmf (the fitted geometric), written atomically. */
-int cli_write_staleness_csv(const char *dir, const asgd_staleness_summary *sum);
-
 /* ---- the real engine's outputs (`run`, `validate`) ---- */
-
-/*
- * The summary.json of replicas @t of the engine @cfg on preset @preset, as `asgd @cmd` ran them
- * (@argc, @argv: its command line, argv[0] the subcommand, recorded as "argv" as `simulate`
- * does): settings, replicas done, "diverged", "partial", the `staleness` object (null when @sum
- * is NULL), accounting, throughput, realised work and the machine. The caller owns the result
- * (cJSON_Delete).
- */
-cJSON *cli_replicas_summary_json(const char *cmd, int argc, char **argv, const char *preset,
-				 const asgd_engine_config *cfg, uint64_t requested,
-				 const asgd_replicas *t, const asgd_staleness_summary *sum);
 
 /*
  * The real run's files in @dir: moments.csv over the complete replicas (row k at t = k·@dt),
@@ -243,9 +227,6 @@ double cli_now_s(void);
 
 /* ---- the ensemble commands (`simulate`, `sme`) ---- */
 
-/* ["asgd", argv[0], ...]: the command line as summary.json records it. */
-cJSON *cli_argv_json(int argc, char **argv);
-
 /* Whether to keep each path's end point: for final.csv (d = 1) or basins (> 1 local minimum). */
 int cli_keep_final(const asgd_problem *p);
 
@@ -306,54 +287,5 @@ int cli_exact_write(const char *cmd, const asgd_exact_config *ec, const char *di
  */
 void cli_print_ensemble(const asgd_ensemble_result *ens, double path_steps_per_s, uint64_t iters,
 			const char *out, size_t dim);
-
-/* ---- tables written both as CSV and as JSON (`advise`, `sweep`, `batch`; table.c) ---- */
-
-/* How a CSV field is written; every format writes a non-finite value as "nan" (as moments.csv). */
-enum cli_field {
-	CLI_FIELD_REAL,		/* %.10g */
-	CLI_FIELD_INTEGER,	/* %.0f: a count, never with an exponent */
-	CLI_FIELD_AUTO,		/* %.0f when whole and below 1e15 in size, else %.10g */
-};
-
-/* One column: its name in the CSV header and the JSON object, and where its double sits. */
-struct cli_column {
-	const char *name;
-	size_t off;		/* offsetof the double in the command's row struct */
-	enum cli_field format;
-};
-
-/* A column of the row struct @type: CLI_COLUMN(struct my_row, "name", field, CLI_FIELD_REAL). */
-#define CLI_COLUMN(type, name, field, format) { name, offsetof(type, field), format }
-
-/* The number @v under @name, or null where it is not finite (JSON has no NaN). */
-void cli_add_number(cJSON *j, const char *name, double v);
-
-/* @v as one CSV field in @format. */
-void cli_print_field(FILE *fp, double v, enum cli_field format);
-
-/* The value of column @col in the row struct at @row. */
-double cli_column_value(const void *row, const struct cli_column *col);
-
-/* The header line: @first (a label column, or NULL for none), then each column's name. */
-void cli_table_csv_header(FILE *fp, const char *first, const struct cli_column *cols, size_t n);
-
-/* One line: the label @first (NULL: none), then each column of @row in its format. */
-void cli_table_csv_row(FILE *fp, const char *first, const void *row,
-		       const struct cli_column *cols, size_t n);
-
-/* Each column of @row as a member of @j (cli_add_number), in column order. */
-void cli_table_json_row(cJSON *j, const void *row, const struct cli_column *cols, size_t n);
-
-/* ---- the staleness mixture (`fit`, `validate`, `sme`) ---- */
-
-/*
- * The mixture @m as JSON, one schema for every command: "count" (K), "components" [{"weight",
- * "mu"}] by increasing mu, "mean" (E tau), "mu_bar" (m/(1+m)); when @all is not NULL, @m was
- * fitted by EM and BIC over K = 1..@kmax (all[K−1] the K-component fit) and the object adds
- * "loglik", "bic", "em_iterations", "kmax", "bic_per_k" and "count_per_k" (the components each
- * fit kept). The caller owns the result.
- */
-cJSON *cli_mixture_json(const asgd_geomix *m, const asgd_geomix *all, size_t kmax);
 
 #endif /* ASGD_CLI_H */

@@ -187,7 +187,7 @@ static int write_run(void *arg, const char *name, const asgd_engine_config *cfg,
 
 	cli_out_path(dir, sizeof(dir), o->out, name);
 	cli_prepare_out(CMD, dir);
-	summary = cli_replicas_summary_json(CMD, o->argc, o->argv,
+	summary = asgd_replicas_summary_json(CMD, o->argc, o->argv,
 					    asgd_problem_spec(o->cfg.problem), cfg,
 					    o->cfg.replicas, t, sum);
 	/* rows at t = k: the engine has no SME clock of its own */

@@ -114,15 +114,16 @@ int cli_fit(int argc, char **argv)
 	cJSON_AddStringToObject(root, "source", file);
 	cJSON_AddItemToObject(root, "staleness", asgd_staleness_summary_json(&sum));
 	if (mix_rc == ASGD_OK)
-		cJSON_AddItemToObject(root, "mixture", cli_mixture_json(&best, all, kmax));
+		cJSON_AddItemToObject(root, "mixture", asgd_geomix_json(&best, all, kmax));
 	else
 		cJSON_AddNullToObject(root, "mixture");
 	cJSON_AddBoolToObject(root, "partial", mix_rc != ASGD_OK);
 	omitted = cJSON_AddArrayToObject(root, "omitted");
 	if (mix_rc != ASGD_OK)
 		cJSON_AddItemToArray(omitted, cJSON_CreateString("mixture"));
+	cli_out_path(path, sizeof(path), out, "staleness.csv");
+	rc = asgd_staleness_write_csv(path, &sum);
 	cli_out_path(path, sizeof(path), out, "summary.json");
-	rc = cli_write_staleness_csv(out, &sum);
 	if (rc == ASGD_OK)
 		rc = cli_write_json(path, root);
 	cJSON_Delete(root);

@@ -346,7 +346,7 @@ static cJSON *omitted_json(const asgd_replicas *t, const struct data_scores *sc)
 static int write_outputs(const struct run_opts *o, int argc, char **argv, const asgd_replicas *t,
 			 const asgd_staleness_summary *sum, const struct data_scores *sc)
 {
-	cJSON *root = cli_replicas_summary_json(CMD, argc, argv, o->preset, &o->cfg, o->replicas, t,
+	cJSON *root = asgd_replicas_summary_json(CMD, argc, argv, o->preset, &o->cfg, o->replicas, t,
 						sum);
 	cJSON *omitted = omitted_json(t, sc);
 

@@ -212,7 +212,7 @@ static cJSON *settings_json(const struct sim_opts *o)
 	cJSON *j = cJSON_CreateObject();
 
 	cJSON_AddStringToObject(j, "command", "simulate");
-	cJSON_AddItemToObject(j, "argv", cli_argv_json(o->argc, o->argv));
+	cJSON_AddItemToObject(j, "argv", asgd_report_argv_json(o->argc, o->argv));
 	cJSON_AddStringToObject(j, "model", asgd_model_name(c->model));
 	cJSON_AddStringToObject(j, "preset", asgd_problem_spec(o->problem));
 	cJSON_AddNumberToObject(j, "dim", (double)asgd_problem_dim(o->problem));

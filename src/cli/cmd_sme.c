@@ -248,7 +248,7 @@ static cJSON *settings_json(const struct sme_opts *o)
 	cJSON *j = cJSON_CreateObject();
 
 	cJSON_AddStringToObject(j, "command", "sme");
-	cJSON_AddItemToObject(j, "argv", cli_argv_json(o->argc, o->argv));
+	cJSON_AddItemToObject(j, "argv", asgd_report_argv_json(o->argc, o->argv));
 	cJSON_AddStringToObject(j, "model", asgd_model_name(c->model));
 	cJSON_AddStringToObject(j, "sigma", asgd_sigma_name(c->sigma));
 	cJSON_AddStringToObject(j, "preset", asgd_problem_spec(o->problem));
@@ -256,7 +256,7 @@ static cJSON *settings_json(const struct sme_opts *o)
 	cJSON_AddNumberToObject(j, "eta", c->eta);
 	cJSON_AddNumberToObject(j, "mu", c->mu);
 	if (c->mixture)
-		cJSON_AddItemToObject(j, "mixture", cli_mixture_json(c->mixture, NULL, 0));
+		cJSON_AddItemToObject(j, "mixture", asgd_geomix_json(c->mixture, NULL, 0));
 	cJSON_AddNumberToObject(j, "dt", asgd_model_time_step(c->model, c->eta, c->mu));
 	cJSON_AddNumberToObject(j, "iters", (double)c->iters);
 	cJSON_AddNumberToObject(j, "substeps", c->substeps);

@@ -204,7 +204,7 @@ static void fit_free(struct validate_fit *f)
  * length of the table the simulators draw from. */
 static cJSON *mixture_json(const struct validate_opts *o, const struct validate_fit *f)
 {
-	cJSON *j = cli_mixture_json(&f->mix, f->all, o->mixture_max);
+	cJSON *j = asgd_geomix_json(&f->mix, f->all, o->mixture_max);
 
 	cJSON_AddNumberToObject(j, "tv_distance", f->mix_tv);
 	cJSON_AddNumberToObject(j, "pmf_table_len", (double)f->mix_len);
@@ -286,7 +286,7 @@ static int write_validation(const struct validate_opts *o, const asgd_replicas *
 	cJSON_AddStringToObject(root, "command", CMD);
 	cJSON_AddStringToObject(root, "command_line", o->m.cmdline);
 	cJSON_AddItemToObject(root, "settings", settings_json(o));
-	cJSON_AddItemToObject(root, "machine", cli_machine_json());
+	cJSON_AddItemToObject(root, "machine", asgd_report_machine_json());
 	cJSON_AddItemToObject(root, "real", real_json(t, dt));
 	cJSON_AddItemToObject(root, "staleness", staleness_json(o, f));
 	models = cJSON_AddObjectToObject(root, "models");
@@ -357,7 +357,7 @@ static int run_real(struct validate_opts *o, int argc, char **argv, asgd_replica
 	*dt = asgd_model_time_step(ASGD_MODEL_ASGD, o->m.eta, f->have_sum ? f->sum.mu_hat : 0);
 	cli_out_path(dir, sizeof(dir), o->m.out, "real");
 	cli_prepare_out(CMD, dir);
-	summary = cli_replicas_summary_json(CMD, argc, argv, asgd_problem_spec(o->m.problem),
+	summary = asgd_replicas_summary_json(CMD, argc, argv, asgd_problem_spec(o->m.problem),
 					    &o->cfg, o->replicas, t, f->have_sum ? &f->sum : NULL);
 	if (rc == ASGD_OK)
 		rc = cli_replicas_write(dir, t, f->have_sum ? &f->sum : NULL, *dt, summary);

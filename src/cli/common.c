@@ -139,17 +139,6 @@ void cli_progress_cb(void *arg, uint64_t done, uint64_t total)
 	s->reported = 1;
 }
 
-cJSON *cli_machine_json(void)
-{
-	char desc[320];
-	cJSON *m = cJSON_CreateObject();
-
-	asgd_report_machine(desc, sizeof(desc));
-	cJSON_AddNumberToObject(m, "nproc", (double)sysconf(_SC_NPROCESSORS_ONLN));
-	cJSON_AddStringToObject(m, "description", desc);
-	return m;
-}
-
 static void print_worker_means(const asgd_staleness_summary *s)
 {
 	unsigned i, lo = 0, hi = 0;
@@ -258,142 +247,15 @@ void cli_load_schedule(const char *cmd, const char *file, uint32_t max, uint32_t
 	b->len = len;
 }
 
-int cli_write_staleness_csv(const char *dir, const asgd_staleness_summary *s)
-{
-	asgd_atomic_file af;
-	size_t l;
-	int rc = cli_open_out(&af, dir, "staleness.csv");
-
-	if (rc != ASGD_OK)
-		return rc;
-	fprintf(af.fp, "l,count,pmf,geometric_pmf\n");
-	for (l = 0; l < s->pmf_len; l++)
-		fprintf(af.fp, "%zu,%.0f,%.10g,%.10g\n", l, s->pmf[l] * (double)s->count, s->pmf[l],
-			asgd_geometric_pmf(s->mu_hat, l));
-	return asgd_atomic_commit(&af);
-}
-
-/* The K-component fits' BIC and the components each kept, K = 1..@kmax. */
-static void add_fits(cJSON *j, const asgd_geomix *all, size_t kmax)
-{
-	cJSON *bic = cJSON_AddArrayToObject(j, "bic_per_k");
-	cJSON *count = cJSON_AddArrayToObject(j, "count_per_k");
-
-	for (size_t k = 0; k < kmax; k++) {
-		cJSON_AddItemToArray(bic, cJSON_CreateNumber(all[k].bic));
-		cJSON_AddItemToArray(count, cJSON_CreateNumber((double)all[k].count));
-	}
-}
-
-cJSON *cli_mixture_json(const asgd_geomix *m, const asgd_geomix *all, size_t kmax)
-{
-	cJSON *j = cJSON_CreateObject();
-	cJSON *comp;
-
-	cJSON_AddNumberToObject(j, "count", (double)m->count);
-	comp = cJSON_AddArrayToObject(j, "components");
-	for (size_t c = 0; c < m->count; c++) {
-		cJSON *e = cJSON_CreateObject();
-
-		cJSON_AddNumberToObject(e, "weight", m->weight[c]);
-		cJSON_AddNumberToObject(e, "mu", m->mu[c]);
-		cJSON_AddItemToArray(comp, e);
-	}
-	cJSON_AddNumberToObject(j, "mean", asgd_geomix_mean(m));
-	cJSON_AddNumberToObject(j, "mu_bar", asgd_geomix_mu_bar(m));
-	/* a mixture given on the command line has no likelihood: only a fit reports one */
-	if (!all)
-		return j;
-	cJSON_AddNumberToObject(j, "loglik", m->loglik);
-	cJSON_AddNumberToObject(j, "bic", m->bic);
-	cJSON_AddNumberToObject(j, "em_iterations", m->iterations);
-	cJSON_AddNumberToObject(j, "kmax", (double)kmax);
-	add_fits(j, all, kmax);
-	return j;
-}
-
-/* ---- the real engine's outputs (`run`, `validate`) ---- */
-
-static void add_engine_settings(cJSON *j, const char *preset, const asgd_engine_config *cfg,
-				uint64_t requested)
-{
-	char work[64];
-
-	asgd_work_format(&cfg->work, work, sizeof(work));
-	cJSON_AddStringToObject(j, "preset", preset);
-	cJSON_AddStringToObject(j, "problem", asgd_problem_spec(cfg->problem));
-	cJSON_AddStringToObject(j, "mode", asgd_engine_mode_name(cfg->mode));
-	cJSON_AddNumberToObject(j, "dim", (double)asgd_problem_dim(cfg->problem));
-	cJSON_AddNumberToObject(j, "workers", cfg->workers);
-	cJSON_AddNumberToObject(j, "iterations", (double)cfg->iters);
-	cJSON_AddNumberToObject(j, "eta", cfg->eta);
-	cJSON_AddNumberToObject(j, "momentum", cfg->momentum);
-	cJSON_AddNumberToObject(j, "batch", cfg->batch ? cfg->batch : 1);
-	cJSON_AddStringToObject(j, "work", work);
-	cJSON_AddNumberToObject(j, "replicas_requested", (double)requested);
-	cJSON_AddNumberToObject(j, "seed", (double)cfg->seed);
-}
-
-static void add_engine_measures(cJSON *root, const asgd_engine_config *cfg,
-				const asgd_replicas *t)
-{
-	cJSON *acc, *thr, *work;
-
-	acc = cJSON_AddObjectToObject(root, "accounting");
-	cJSON_AddNumberToObject(acc, "computed", (double)t->computed);
-	cJSON_AddNumberToObject(acc, "applied", (double)t->applied);
-	cJSON_AddNumberToObject(acc, "discarded", (double)t->discarded);
-	thr = cJSON_AddObjectToObject(root, "throughput");
-	cJSON_AddNumberToObject(thr, "updates_per_s", t->wall_s > 0 ? t->applied / t->wall_s : 0);
-	cJSON_AddNumberToObject(thr, "wall_s", t->wall_s);
-	work = cJSON_AddObjectToObject(root, "work_realised");
-	if (!isnan(t->work_mean_ns)) {
-		cJSON_AddNumberToObject(work, "mean_ns", t->work_mean_ns);
-		cJSON_AddNumberToObject(work, "cv", t->work_cv);
-	}
-	cJSON_AddNumberToObject(work, "requested_mean_ns", asgd_work_mean_ns(&cfg->work));
-}
-
-cJSON *cli_replicas_summary_json(const char *cmd, int argc, char **argv, const char *preset,
-				 const asgd_engine_config *cfg, uint64_t requested,
-				 const asgd_replicas *t, const asgd_staleness_summary *sum)
-{
-	cJSON *root = cJSON_CreateObject();
-
-	add_engine_settings(root, preset, cfg, requested);
-	cJSON_AddStringToObject(root, "command", cmd);
-	cJSON_AddItemToObject(root, "argv", cli_argv_json(argc, argv));
-	cJSON_AddNumberToObject(root, "replicas", (double)t->replicas_done);
-	cJSON_AddBoolToObject(root, "diverged", t->diverged);
-	cJSON_AddBoolToObject(root, "partial", t->interrupted || t->starved);
-	cJSON_AddBoolToObject(root, "starved", t->starved);
-	cJSON_AddNumberToObject(root, "workers_left", (double)t->workers_left);
-	cJSON_AddNumberToObject(root, "workers_lost", (double)t->workers_lost);
-	if (sum)
-		cJSON_AddItemToObject(root, "staleness", asgd_staleness_summary_json(sum));
-	else
-		cJSON_AddNullToObject(root, "staleness");
-	add_engine_measures(root, cfg, t);
-	cJSON_AddItemToObject(root, "machine", cli_machine_json());
-	return root;
-}
-
 int cli_replicas_write(const char *dir, const asgd_replicas *t, const asgd_staleness_summary *sum,
 		       double dt, const cJSON *summary)
 {
 	char path[4096];
-	int rc = ASGD_OK;
+	int rc;
 
-	if (t->replicas_done >= 1) {
-		cli_out_path(path, sizeof(path), dir, "moments.csv");
-		rc = asgd_moments_write_csv(&t->moments, path, dt);
-	}
-	if (rc == ASGD_OK && sum)
-		rc = cli_write_staleness_csv(dir, sum);
 	cli_out_path(path, sizeof(path), dir, "summary.json");
-	if (rc == ASGD_OK)
-		rc = cli_write_json(path, summary);
-	return rc;
+	rc = asgd_replicas_write_tables(dir, t, sum, dt);
+	return rc == ASGD_OK ? cli_write_json(path, summary) : rc;
 }
 
 int cli_summarize(const char *cmd, const asgd_staleness *st, asgd_staleness_summary *sum)
@@ -493,16 +355,6 @@ void cli_print_presets(const char *indent)
 
 /* ---- what the ensemble commands (`simulate`, `sme`) share ---- */
 
-cJSON *cli_argv_json(int argc, char **argv)
-{
-	cJSON *a = cJSON_CreateArray();
-
-	cJSON_AddItemToArray(a, cJSON_CreateString("asgd"));
-	for (int i = 0; i < argc; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateString(argv[i]));
-	return a;
-}
-
 int cli_keep_final(const asgd_problem *p)
 {
 	size_t count = 0;
@@ -574,7 +426,7 @@ void cli_ensemble_json_tail(cJSON *j, const asgd_problem *p, const asgd_ensemble
 		cJSON_AddItemToObject(j, "basins", basins);
 	cJSON_AddNumberToObject(j, "wall_s", ens->wall_s);
 	cJSON_AddNumberToObject(j, "path_steps_per_s", path_steps_per_s);
-	cJSON_AddItemToObject(j, "machine", cli_machine_json());
+	cJSON_AddItemToObject(j, "machine", asgd_report_machine_json());
 	cJSON_AddBoolToObject(j, "partial", ens->interrupted);
 }
 
@@ -674,7 +526,7 @@ int cli_exact_write(const char *cmd, const asgd_exact_config *ec, const char *di
 
 	cli_out_path(path, sizeof(path), dir, "moments.csv");
 	rc = asgd_exact_write_csv(m, path);
-	cJSON_AddItemToObject(settings, "machine", cli_machine_json());
+	cJSON_AddItemToObject(settings, "machine", asgd_report_machine_json());
 	cJSON_AddBoolToObject(settings, "partial", 0);
 	cli_out_path(path, sizeof(path), dir, "summary.json");
 	if (rc == ASGD_OK)

@@ -107,7 +107,7 @@ cJSON *cli_models_header(const struct cli_models *o, const char *cmd)
 	cJSON_AddNumberToObject(j, "substeps", o->substeps);
 	cJSON_AddStringToObject(j, "sigma", asgd_sigma_name(o->sigma));
 	cJSON_AddNumberToObject(j, "seed", (double)o->seed);
-	cJSON_AddItemToObject(j, "machine", cli_machine_json());
+	cJSON_AddItemToObject(j, "machine", asgd_report_machine_json());
 	return j;
 }
 

@@ -42,7 +42,7 @@ void sweep_progress(void *arg, const asgd_sweep_progress *p)
 /* The real run's files, as `asgd run` writes them (rows at t = k: the engine has no SME clock). */
 static int write_real(const struct sweep_opts *o, const char *dir, const asgd_sweep_m *m)
 {
-	cJSON *summary = cli_replicas_summary_json(CMD, o->argc, o->argv,
+	cJSON *summary = asgd_replicas_summary_json(CMD, o->argc, o->argv,
 						   asgd_problem_spec(o->problem), m->engine,
 						   o->cfg.replicas, m->replicas, m->staleness);
 	int rc = cli_replicas_write(dir, m->replicas, m->staleness, 1.0, summary);
@@ -76,29 +76,29 @@ int sweep_write_m(void *arg, const asgd_sweep_m *m)
 
 /* The library's columns in the CLI's table form, into @cols (room for SWEEP_MAX_COLS). */
 #define SWEEP_MAX_COLS 64
-static size_t columns(struct cli_column *cols)
+static size_t columns(asgd_column *cols)
 {
 	size_t n;
 	const asgd_sweep_column *c = asgd_sweep_columns(&n);
 
 	for (size_t i = 0; i < n && i < SWEEP_MAX_COLS; i++)
-		cols[i] = (struct cli_column){ c[i].name, c[i].off,
-					       c[i].integer ? CLI_FIELD_INTEGER : CLI_FIELD_REAL };
+		cols[i] = (asgd_column){ c[i].name, c[i].off,
+					       c[i].integer ? ASGD_FIELD_INTEGER : ASGD_FIELD_REAL };
 	return n < SWEEP_MAX_COLS ? n : SWEEP_MAX_COLS;
 }
 
 int sweep_write_csv(const struct sweep_opts *o, const asgd_sweep_result *res)
 {
-	struct cli_column cols[SWEEP_MAX_COLS];
+	asgd_column cols[SWEEP_MAX_COLS];
 	size_t n = columns(cols);
 	asgd_atomic_file af;
 	int rc = cli_open_out(&af, o->out, "sweep.csv");
 
 	if (rc != ASGD_OK)
 		return rc;
-	cli_table_csv_header(af.fp, NULL, cols, n);
+	asgd_table_csv_header(af.fp, NULL, cols, n);
 	for (size_t r = 0; r < res->nrows; r++)
-		cli_table_csv_row(af.fp, NULL, &res->rows[r], cols, n);
+		asgd_table_csv_row(af.fp, NULL, &res->rows[r], cols, n);
 	return asgd_atomic_commit(&af);
 }
 
@@ -107,7 +107,7 @@ int sweep_write_json(const struct sweep_opts *o, const asgd_sweep_result *res)
 	cJSON *root = cJSON_CreateObject(), *body = asgd_sweep_result_json(res), *item;
 
 	cJSON_AddStringToObject(root, "command", "sweep");
-	cJSON_AddItemToObject(root, "command_line", cli_argv_json(o->argc, o->argv));
+	cJSON_AddItemToObject(root, "command_line", asgd_report_argv_json(o->argc, o->argv));
 	/* the library's members, in their order, between the command line and the machine */
 	while (body && (item = body->child)) {
 		char *key = item->string;
@@ -118,7 +118,7 @@ int sweep_write_json(const struct sweep_opts *o, const asgd_sweep_result *res)
 		cJSON_free(key);
 	}
 	cJSON_Delete(body);
-	cJSON_AddItemToObject(root, "machine", cli_machine_json());
+	cJSON_AddItemToObject(root, "machine", asgd_report_machine_json());
 	return cli_write_json_out(o->out, "sweep.json", root);
 }
 

@@ -266,3 +266,24 @@ void asgd_report_machine(char *buf, size_t len)
 		fclose(fp);
 	snprintf(buf, len, "%ld cores, %s", sysconf(_SC_NPROCESSORS_ONLN), model);
 }
+
+cJSON *asgd_report_machine_json(void)
+{
+	char desc[320];
+	cJSON *m = cJSON_CreateObject();
+
+	asgd_report_machine(desc, sizeof(desc));
+	cJSON_AddNumberToObject(m, "nproc", (double)sysconf(_SC_NPROCESSORS_ONLN));
+	cJSON_AddStringToObject(m, "description", desc);
+	return m;
+}
+
+cJSON *asgd_report_argv_json(int argc, char **argv)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	cJSON_AddItemToArray(a, cJSON_CreateString("asgd"));
+	for (int i = 0; i < argc; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(argv[i]));
+	return a;
+}

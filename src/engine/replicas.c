@@ -12,6 +12,8 @@
 
 #include "asgd/error.h"
 #include "asgd/problem.h"
+#include "asgd/report.h"
+#include "asgd/work.h"
 #include "core/stop_internal.h"
 
 /* Trajectory rows: x_0 and every record_every-th iterate after it. */
@@ -160,4 +162,89 @@ void asgd_replicas_free(asgd_replicas *r)
 	asgd_staleness_free(&r->staleness);
 	free(r->x_last);
 	r->x_last = NULL;
+}
+
+/* ---- outputs ---- */
+
+static void add_engine_settings(cJSON *j, const char *preset, const asgd_engine_config *cfg,
+				uint64_t requested)
+{
+	char work[64];
+
+	asgd_work_format(&cfg->work, work, sizeof(work));
+	cJSON_AddStringToObject(j, "preset", preset);
+	cJSON_AddStringToObject(j, "problem", asgd_problem_spec(cfg->problem));
+	cJSON_AddStringToObject(j, "mode", asgd_engine_mode_name(cfg->mode));
+	cJSON_AddNumberToObject(j, "dim", (double)asgd_problem_dim(cfg->problem));
+	cJSON_AddNumberToObject(j, "workers", cfg->workers);
+	cJSON_AddNumberToObject(j, "iterations", (double)cfg->iters);
+	cJSON_AddNumberToObject(j, "eta", cfg->eta);
+	cJSON_AddNumberToObject(j, "momentum", cfg->momentum);
+	cJSON_AddNumberToObject(j, "batch", cfg->batch ? cfg->batch : 1);
+	cJSON_AddStringToObject(j, "work", work);
+	cJSON_AddNumberToObject(j, "replicas_requested", (double)requested);
+	cJSON_AddNumberToObject(j, "seed", (double)cfg->seed);
+}
+
+static void add_engine_measures(cJSON *root, const asgd_engine_config *cfg,
+				const asgd_replicas *t)
+{
+	cJSON *acc, *thr, *work;
+
+	acc = cJSON_AddObjectToObject(root, "accounting");
+	cJSON_AddNumberToObject(acc, "computed", (double)t->computed);
+	cJSON_AddNumberToObject(acc, "applied", (double)t->applied);
+	cJSON_AddNumberToObject(acc, "discarded", (double)t->discarded);
+	thr = cJSON_AddObjectToObject(root, "throughput");
+	cJSON_AddNumberToObject(thr, "updates_per_s", t->wall_s > 0 ? t->applied / t->wall_s : 0);
+	cJSON_AddNumberToObject(thr, "wall_s", t->wall_s);
+	work = cJSON_AddObjectToObject(root, "work_realised");
+	if (!isnan(t->work_mean_ns)) {
+		cJSON_AddNumberToObject(work, "mean_ns", t->work_mean_ns);
+		cJSON_AddNumberToObject(work, "cv", t->work_cv);
+	}
+	cJSON_AddNumberToObject(work, "requested_mean_ns", asgd_work_mean_ns(&cfg->work));
+}
+
+cJSON *asgd_replicas_summary_json(const char *cmd, int argc, char **argv, const char *preset,
+				 const asgd_engine_config *cfg, uint64_t requested,
+				 const asgd_replicas *t, const asgd_staleness_summary *sum)
+{
+	cJSON *root = cJSON_CreateObject();
+
+	add_engine_settings(root, preset, cfg, requested);
+	cJSON_AddStringToObject(root, "command", cmd);
+	cJSON_AddItemToObject(root, "argv", asgd_report_argv_json(argc, argv));
+	cJSON_AddNumberToObject(root, "replicas", (double)t->replicas_done);
+	cJSON_AddBoolToObject(root, "diverged", t->diverged);
+	cJSON_AddBoolToObject(root, "partial", t->interrupted || t->starved);
+	cJSON_AddBoolToObject(root, "starved", t->starved);
+	cJSON_AddNumberToObject(root, "workers_left", (double)t->workers_left);
+	cJSON_AddNumberToObject(root, "workers_lost", (double)t->workers_lost);
+	if (sum)
+		cJSON_AddItemToObject(root, "staleness", asgd_staleness_summary_json(sum));
+	else
+		cJSON_AddNullToObject(root, "staleness");
+	add_engine_measures(root, cfg, t);
+	cJSON_AddItemToObject(root, "machine", asgd_report_machine_json());
+	return root;
+}
+
+int asgd_replicas_write_tables(const char *dir, const asgd_replicas *t,
+			       const asgd_staleness_summary *sum, double dt)
+{
+	char path[4096];
+	int rc = ASGD_OK;
+
+	if (t->replicas_done >= 1) {
+		rc = asgd_report_path(path, sizeof(path), dir, "moments.csv");
+		if (rc == ASGD_OK)
+			rc = asgd_moments_write_csv(&t->moments, path, dt);
+	}
+	if (rc == ASGD_OK && sum) {
+		rc = asgd_report_path(path, sizeof(path), dir, "staleness.csv");
+		if (rc == ASGD_OK)
+			rc = asgd_staleness_write_csv(path, sum);
+	}
+	return rc;
 }

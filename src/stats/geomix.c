@@ -536,3 +536,42 @@ int asgd_geomix_pmf_table(const asgd_geomix *m, double eps, double **pmf, size_t
 	*len = n;
 	return ASGD_OK;
 }
+
+/* The K-component fits' BIC and the components each kept, K = 1..@kmax. */
+static void add_fits(cJSON *j, const asgd_geomix *all, size_t kmax)
+{
+	cJSON *bic = cJSON_AddArrayToObject(j, "bic_per_k");
+	cJSON *count = cJSON_AddArrayToObject(j, "count_per_k");
+
+	for (size_t k = 0; k < kmax; k++) {
+		cJSON_AddItemToArray(bic, cJSON_CreateNumber(all[k].bic));
+		cJSON_AddItemToArray(count, cJSON_CreateNumber((double)all[k].count));
+	}
+}
+
+cJSON *asgd_geomix_json(const asgd_geomix *m, const asgd_geomix *all, size_t kmax)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON *comp;
+
+	cJSON_AddNumberToObject(j, "count", (double)m->count);
+	comp = cJSON_AddArrayToObject(j, "components");
+	for (size_t c = 0; c < m->count; c++) {
+		cJSON *e = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(e, "weight", m->weight[c]);
+		cJSON_AddNumberToObject(e, "mu", m->mu[c]);
+		cJSON_AddItemToArray(comp, e);
+	}
+	cJSON_AddNumberToObject(j, "mean", asgd_geomix_mean(m));
+	cJSON_AddNumberToObject(j, "mu_bar", asgd_geomix_mu_bar(m));
+	/* a mixture given on the command line has no likelihood: only a fit reports one */
+	if (!all)
+		return j;
+	cJSON_AddNumberToObject(j, "loglik", m->loglik);
+	cJSON_AddNumberToObject(j, "bic", m->bic);
+	cJSON_AddNumberToObject(j, "em_iterations", m->iterations);
+	cJSON_AddNumberToObject(j, "kmax", (double)kmax);
+	add_fits(j, all, kmax);
+	return j;
+}

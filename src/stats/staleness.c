@@ -21,6 +21,7 @@
 
 #include "asgd/error.h"
 #include "asgd/parse.h"
+#include "asgd/report.h"
 #include "asgd/staleness.h"
 #include "core/stop_internal.h"
 
@@ -611,4 +612,21 @@ out:
 	asgd_staleness_free(&hist);
 	fclose(f);
 	return rc;
+}
+
+int asgd_staleness_write_csv(const char *path, const asgd_staleness_summary *s)
+{
+	asgd_atomic_file af;
+	int rc;
+
+	if (!path || !s)
+		return ASGD_EINVAL;
+	rc = asgd_atomic_open(&af, path);
+	if (rc != ASGD_OK)
+		return rc;
+	fprintf(af.fp, "l,count,pmf,geometric_pmf\n");
+	for (size_t l = 0; l < s->pmf_len; l++)
+		fprintf(af.fp, "%zu,%.0f,%.10g,%.10g\n", l, s->pmf[l] * (double)s->count, s->pmf[l],
+			asgd_geometric_pmf(s->mu_hat, l));
+	return asgd_atomic_commit(&af);
 }
