@@ -27,6 +27,7 @@
 #include "asgd/table.h"
 #include "asgd/welford.h"
 #include "asgd/work.h"
+#include "flags.h"
 
 enum cli_exit {
 	CLI_EXIT_OK = 0,
@@ -175,7 +176,12 @@ struct cli_problem {
 	asgd_observable obs;     /* valid after cli_problem_create */
 	asgd_engine_mode engine_mode;
 	char label[160];         /* "fig4", or "logistic on heart_scale" */
+	struct cli_flag flags[12];
 };
+
+/* The flags of the problem group (--preset, --model, --data and the data options, --observe,
+ * --mode), storing into @cp: a table for cli_flags_parse(). */
+const struct cli_flag *cli_problem_flags(struct cli_problem *cp);
 
 /* Takes option @c if it is one of CLI_PROBLEM_LONGOPTS' (or --preset, code 'p'); returns 1
  * when it was, 0 otherwise. */

@@ -5,7 +5,6 @@
  * of geometrics (K by BIC, asgd/geomix.h) that sme-asgd-mixture takes when one geometric does not
  * fit.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,28 +15,50 @@
 #include "asgd/report.h"
 #include "asgd/staleness.h"
 #include "cli.h"
+#include "flags.h"
 
 static const char *const CMD = "fit";
 
-static void usage(void)
+static const struct cli_command COMMAND = {
+	.name = "fit",
+	.synopsis = "[OPTIONS] FILE",
+	.about = "Fit the geometric staleness model P(tau=l) = (1-mu) mu^l to staleness measured "
+		 "elsewhere and say how well it fits. FILE is either a sample, one non-negative "
+		 "integer tau per line in the order the gradients were applied, or a histogram, "
+		 "'l,count' lines (an optional header line). Blank lines and '#' comments are "
+		 "skipped.",
+	.epilogue = "outputs in DIR: summary.json (the 'staleness' fields of asgd run, and 'mixture':\n"
+		    "count, components [{weight, mu}], mean, mu_bar, loglik, bic, em_iterations of the\n"
+		    "chosen fit, and kmax, bic_per_k, count_per_k for K = 1..kmax), staleness.csv.\n"
+		    "The chosen mixture runs as\n"
+		    "asgd sme --model sme-asgd-mixture --mixture W1:MU1,...\n",
+};
+
+struct fit_opts {
+	struct cli_output o;
+	const char *file;
+	unsigned workers;
+	uint64_t kmax;
+};
+
+static void parse_args(int argc, char **argv, struct fit_opts *f)
 {
-	printf("usage: asgd fit [OPTIONS] FILE\n\n"
-	       "Fit the geometric staleness model P(tau=l) = (1-mu) mu^l to staleness measured\n"
-	       "elsewhere and say how well it fits. FILE is either a sample, one non-negative\n"
-	       "integer tau per line in the order the gradients were applied, or a histogram,\n"
-	       "'l,count' lines (an optional header line). Blank lines and '#' comments are skipped.\n\n"
-	       "options:\n"
-	       "  --workers M        number of workers, to print the queueing prediction 1-1/M\n"
-	       "  --mixture-max K    also fit mixtures of 1..K geometrics by EM and keep the one\n"
-	       "                     with the smallest BIC, 1..%d (default 4)\n"
-	       "  --out DIR          output directory (default out/fit)\n"
-	       "  --quiet            write the outputs, print nothing\n"
-	       "  --help             this text\n\n"
-	       "outputs in DIR: summary.json (the 'staleness' fields of asgd run, and 'mixture':\n"
-	       "count, components [{weight, mu}], mean, mu_bar, loglik, bic, em_iterations of the\n"
-	       "chosen fit, and kmax, bic_per_k, count_per_k for K = 1..kmax), staleness.csv.\n"
-	       "The chosen mixture runs as\n"
-	       "asgd sme --model sme-asgd-mixture --mixture W1:MU1,...\n", ASGD_GEOMIX_MAX);
+	const struct cli_flag own[] = {
+		{ "workers", "M", "number of workers, to print the queueing prediction 1-1/M",
+		  CLI_FLAG_UINT, &f->workers, .min = 1, .max = ASGD_MAX_WORKERS, .dflt = "unknown" },
+		CLI_U64("mixture-max", "K", &f->kmax, 1, ASGD_GEOMIX_MAX,
+			"also fit mixtures of 1..K geometrics by EM and keep the one with the "
+			"smallest BIC, K in 1..{max}"),
+		CLI_END,
+	};
+	int first;
+
+	f->kmax = 4;
+	first = cli_flags_parse(&COMMAND, (const struct cli_flag *const[]){
+		own, cli_output_flags(&f->o, "out/fit"), NULL }, argc, argv);
+	if (first != argc - 1)
+		cli_usage_error(CMD, "expected exactly one FILE, got %d arguments", argc - first);
+	f->file = argv[first];
 }
 
 static void print_mixture(const asgd_geomix *best, const asgd_geomix *all, size_t kmax)
@@ -54,36 +75,19 @@ static void print_mixture(const asgd_geomix *best, const asgd_geomix *all, size_
 
 int cli_fit(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "workers", required_argument, NULL, 'w' }, { "out", required_argument, NULL, 'o' },
-		{ "mixture-max", required_argument, NULL, 'x' },
-		{ "quiet", no_argument, NULL, 'q' },         { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *out = "out/fit", *file;
-	unsigned workers = 0;
-	size_t kmax = 4;
-	int c, quiet = 0, rc, mix_rc = ASGD_OK;
+	struct fit_opts f = { 0 };
+	const char *out, *file;
+	size_t kmax;
+	int quiet, rc, mix_rc = ASGD_OK;
+	unsigned workers;
 	asgd_geomix best, all[ASGD_GEOMIX_MAX];
 	char err[512], path[4096];
 	asgd_staleness acc;
 	asgd_staleness_summary sum;
 	cJSON *root, *omitted;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'w': workers = (unsigned)cli_u64_range(CMD, "--workers", optarg, 1, ASGD_MAX_WORKERS); break;
-		case 'o': out = optarg; break;
-		case 'x': kmax = (size_t)cli_u64_range(CMD, "--mixture-max", optarg, 1, ASGD_GEOMIX_MAX); break;
-		case 'q': quiet = 1; break;
-		case 'h': usage(); return CLI_EXIT_OK;
-		default: cli_usage_error(CMD, "unknown option or missing value: '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind != argc - 1)
-		cli_usage_error(CMD, "expected exactly one FILE, got %d arguments", argc - optind);
-	file = argv[optind];
+	parse_args(argc, argv, &f);
+	out = f.o.out, file = f.file, kmax = (size_t)f.kmax, quiet = f.o.quiet, workers = f.workers;
 	if (asgd_report_prepare_dir(out, err, sizeof(err)) != ASGD_OK)
 		cli_usage_error(CMD, "--out: %s", err);
 	if (asgd_staleness_init(&acc, workers) != ASGD_OK)

@@ -7,7 +7,6 @@
  * Nothing here is long-running, so there is no progress and no partial output.
  */
 #include <float.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include "asgd/report.h"
 #include "asgd/theory.h"
 #include "cli.h"
+#include "flags.h"
 
 static const char *const CMD = "theory";
 
@@ -39,68 +39,44 @@ struct theory_result {
 	int asgd_stable, msgd_stable;
 };
 
-static void usage(void)
-{
-	printf("usage: asgd theory [OPTIONS]\n\n"
-	       "Closed forms for SME-ASGD on f = a x^2/2 with constant component variance Sigma\n"
-	       "(docs/MODELS.md section 3): the scales c, dt, alpha; the eigenvalues of A(mu,eta)\n"
-	       "and B(mu,eta); Appendix B's stationary E X^2, E Y^2, E XY and the read's E M^2,\n"
-	       "E P^2; mu_opt and eta_opt (5.6); the temperatures of SME-ASGD and SME-MSGD under\n"
-	       "Proposition 1 (mu' = mu, eta' = eta(1-mu)); and the exact stationary E x^2 of the\n"
-	       "discrete ASGD and MSGD with their relative gaps (docs/ERRATA.md §6, §7).\n\n"
-	       "options:\n"
-	       "  --preset NAME    a 1-D quadratic preset, fig4 (default) or fig8[:n=N]: gives\n"
-	       "                   a = f''(x*), Sigma = C(x*) at the minimizer x*, x0, eta, mu, K\n"
-	       "  --a A            curvature a > 0 (overrides the preset's)\n"
-	       "  --sigma2 S       component-gradient variance Sigma >= 0 (overrides the preset's)\n"
-	       "  --eta ETA        step size > 0 (default: the preset's)\n"
-	       "  --mu MU          staleness in [0, 1) (default: the preset's)\n"
-	       "  --x0 X           start (default: the preset's)\n"
-	       "  --iters K        rows k = 0..K of theory.csv (default: the preset's)\n"
-	       "  --out DIR        output directory (default out/theory)\n"
-	       "  --json           print theory.json on stdout instead of the table\n"
-	       "  --help           this text\n\n"
-	       "outputs in DIR: theory.json (all numbers), theory.csv (k,t,mean,second_moment:\n"
-	       "Appendix B's E X and E X^2 at t = k*dt from X_0 = x0, Y_0 = -alpha a (x0 - x*)).\n"
-	       "Coordinates are the preset's: the formulas hold for x - x*.\n"
-	       "exit status: 0 done, 1 an output could not be written, 2 bad usage.\n");
-}
+static const struct cli_command COMMAND = {
+	.name = "theory",
+	.about = "Closed forms for SME-ASGD on f = a x^2/2 with constant component variance Sigma "
+		 "(docs/MODELS.md section 3): the scales c, dt, alpha; the eigenvalues of A(mu,eta) "
+		 "and B(mu,eta); Appendix B's stationary E X^2, E Y^2, E XY and the read's E M^2, "
+		 "E P^2; mu_opt and eta_opt (5.6); the temperatures of SME-ASGD and SME-MSGD under "
+		 "Proposition 1 (mu' = mu, eta' = eta(1-mu)); and the exact stationary E x^2 of the "
+		 "discrete ASGD and MSGD with their relative gaps (docs/ERRATA.md §6, §7).",
+	.epilogue = "outputs in DIR: theory.json (all numbers), theory.csv (k,t,mean,second_moment:\n"
+		    "Appendix B's E X and E X^2 at t = k*dt from X_0 = x0, Y_0 = -alpha a (x0 - x*)).\n"
+		    "Coordinates are the preset's: the formulas hold for x - x*.\n"
+		    "exit status: 0 done, 1 an output could not be written, 2 bad usage.\n",
+};
 
 static void parse_args(int argc, char **argv, struct theory_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "preset", required_argument, NULL, 'p' }, { "a", required_argument, NULL, 'a' },
-		{ "sigma2", required_argument, NULL, 'S' }, { "eta", required_argument, NULL, 'e' },
-		{ "mu", required_argument, NULL, 'm' },     { "x0", required_argument, NULL, 'x' },
-		{ "iters", required_argument, NULL, 'k' },  { "out", required_argument, NULL, 'o' },
-		{ "json", no_argument, NULL, 'j' },         { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *a = NULL, *s2 = NULL, *eta = NULL, *mu = NULL, *x0 = NULL, *iters = NULL;
+	const char *const preset_s = "the preset's";
+	const struct cli_flag flags[] = {
+		CLI_TEXT("preset", "NAME", &o->preset, NULL, "a 1-D quadratic preset, fig4 or "
+			 "fig8[:n=N]: gives a = f''(x*), Sigma = C(x*) at the minimizer x*, x0, eta, "
+			 "mu, K"),
+		CLI_TEXT("a", "A", &a, preset_s, "curvature a > 0"),
+		CLI_TEXT("sigma2", "S", &s2, preset_s, "component-gradient variance Sigma >= 0"),
+		CLI_TEXT("eta", "ETA", &eta, preset_s, "step size > 0"),
+		CLI_TEXT("mu", "MU", &mu, preset_s, "staleness in [0, 1)"),
+		CLI_TEXT("x0", "X", &x0, preset_s, "start"),
+		CLI_TEXT("iters", "K", &iters, preset_s, "rows k = 0..K of theory.csv"),
+		CLI_TEXT("out", "DIR", &o->out, NULL, "output directory"),
+		CLI_SWITCH("json", &o->json, "print theory.json on stdout instead of the table"),
+		CLI_END,
+	};
 	asgd_problem *p;
-	int c, rc;
+	int rc;
 
 	o->preset = "fig4";
 	o->out = "out/theory";
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'p': o->preset = optarg; break;
-		case 'a': a = optarg; break;
-		case 'S': s2 = optarg; break;
-		case 'e': eta = optarg; break;
-		case 'm': mu = optarg; break;
-		case 'x': x0 = optarg; break;
-		case 'k': iters = optarg; break;
-		case 'o': o->out = optarg; break;
-		case 'j': o->json = 1; break;
-		case 'h': usage(); exit(CLI_EXIT_OK);
-		default:
-			cli_usage_error(CMD, "unknown option or missing value: '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){ flags, NULL }, argc, argv);
 
 	p = cli_preset(CMD, o->preset);
 	rc = asgd_theory_from_problem(p, &o->p.a, &o->p.sigma2, &o->xstar);

@@ -57,6 +57,37 @@ void cli_problem_usage(void)
 	       "                     for sparse data models without momentum, else master)\n");
 }
 
+const struct cli_flag *cli_problem_flags(struct cli_problem *cp)
+{
+	const struct cli_flag rows[] = {
+		{ "preset", "NAME", "problem; one of:", CLI_FLAG_TEXT, &cp->preset, .dflt = "fig4",
+		  .more = cli_print_presets },
+		CLI_TEXT("model", "LOSS", &cp->model, NULL, "a model on data instead of a preset: "
+			 "squares, logistic or hinge (L2-regularised; needs --data)"),
+		CLI_TEXT("data", "SPEC", &cp->data, NULL, "heart_scale | breast-cancer | digits "
+			 "(Debian's copies), FILE (LIBSVM, or CSV when named *.csv[.gz]), csv:FILE, "
+			 "libsvm:FILE, regression:n=,d=,noise=,seed= or rcv1:n=,d=,nnz=,seed= "
+			 "(synthetic)"),
+		CLI_TEXT("lambda", "L", &cp->lambda, "1/n, liblinear's C = 1", "L2 weight >= 0"),
+		CLI_TEXT("C", "C", &cp->C, NULL, "liblinear's C > 0 instead: lambda = 1/(n C)"),
+		CLI_TEXT("positive", "LABEL", &cp->positive, "the largest label",
+			 "the class mapped to +1"),
+		CLI_TEXT("index-base", "B", &cp->base, "auto", "LIBSVM feature ids: auto, 0 or 1; "
+			 "ids up to 16777215"),
+		CLI_TEXT("label-column", "J", &cp->label_column, "-1",
+			 "CSV label column from 1, negative from the end"),
+		CLI_TEXT("observe", "WHAT", &cp->observe, "x for presets, loss for data models",
+			 "moments of: x | loss | coord:J | proj[:SEED]"),
+		CLI_TEXT("mode", "MODE", &cp->mode, "master-inplace for sparse data models without "
+			 "momentum, else master", "master | master-inplace | hogwild"),
+		CLI_END,
+	};
+
+	_Static_assert(sizeof(rows) <= sizeof(cp->flags), "struct cli_problem: flags[] too small");
+	memcpy(cp->flags, rows, sizeof(rows));
+	return cp->flags;
+}
+
 /* LIBSVM feature ids the command accepts: a stray huge id would otherwise ask for a vector of
  * billions of coordinates (and the memory for them) before anything else could complain. */
 #define CLI_MAX_FEATURE_ID ((1u << 24) - 1)

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * flags.c — reading a command's flags from its tables (flags.h), and writing its --help.
+ *
+ * getopt_long's option array is built from the tables at each call, so a flag exists exactly
+ * when a row declares it; the row's index is getopt's return value, which leads straight back to
+ * the row (no per-command switch). Values are checked as they are read: the message names the
+ * flag, the value and what is allowed, and the exit status is 2.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "flags.h"
+
+/* Where a flag's help text starts, and the width it is wrapped to. */
+#define HELP_COLUMN 23
+#define HELP_WIDTH 80
+
+/* The most flags one command takes (every table together). */
+#define MAX_FLAGS 96
+
+/* The rows of @tables that are options (not notes), in order, into @rows. */
+static size_t collect(const struct cli_flag *const *tables, const struct cli_flag **rows)
+{
+	size_t n = 0;
+
+	for (; *tables; tables++)
+		for (const struct cli_flag *f = *tables; f->name; f++)
+			if (f->kind != CLI_FLAG_NOTE && n < MAX_FLAGS)
+				rows[n++] = f;
+	return n;
+}
+
+static void take_value(const char *cmd, const struct cli_flag *f, const char *value)
+{
+	char flag[64];
+
+	snprintf(flag, sizeof(flag), "--%s", f->name);
+	switch (f->kind) {
+	case CLI_FLAG_SWITCH: *(int *)f->dst = 1; break;
+	case CLI_FLAG_TEXT: *(const char **)f->dst = value; break;
+	case CLI_FLAG_U64: *(uint64_t *)f->dst = cli_u64_range(cmd, flag, value, f->min, f->max); break;
+	case CLI_FLAG_UINT:
+		*(unsigned *)f->dst = (unsigned)cli_u64_range(cmd, flag, value, f->min, f->max);
+		break;
+	case CLI_FLAG_REAL:
+		*(double *)f->dst = cli_double_range(cmd, flag, value, f->lo, f->hi, f->allowed);
+		break;
+	case CLI_FLAG_CALL: f->call(cmd, f->dst, value); break;
+	case CLI_FLAG_NOTE: break;
+	}
+}
+
+int cli_flags_parse(const struct cli_command *cmd, const struct cli_flag *const *tables,
+		    int argc, char **argv)
+{
+	const struct cli_flag *rows[MAX_FLAGS];
+	struct option opts[MAX_FLAGS + 2];
+	size_t n = collect(tables, rows), i;
+	int c;
+
+	for (i = 0; i < n; i++)
+		opts[i] = (struct option){ rows[i]->name,
+					   rows[i]->kind == CLI_FLAG_SWITCH ? no_argument
+									    : required_argument,
+					   NULL, (int)i };
+	opts[n] = (struct option){ "help", no_argument, NULL, (int)n };
+	opts[n + 1] = (struct option){ NULL, 0, NULL, 0 };
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == (int)n) {
+			cli_flags_help(cmd, tables);
+			exit(CLI_EXIT_OK);
+		}
+		if (c < 0 || c > (int)n)
+			cli_usage_error(cmd->name, "unknown option or missing value: '%s'",
+					argv[optind - 1]);
+		take_value(cmd->name, rows[c], optarg);
+	}
+	return optind;
+}
+
+void cli_flags_parse_all(const struct cli_command *cmd, const struct cli_flag *const *tables,
+			 int argc, char **argv)
+{
+	int first = cli_flags_parse(cmd, tables, argc, argv);
+
+	if (first < argc)
+		cli_usage_error(cmd->name, "unexpected argument '%s'", argv[first]);
+}
+
+/* ---- --help ---- */
+
+/*
+ * @text wrapped to lines of at most @width characters, each line after the first indented by
+ * @indent spaces (the caller has placed the first). Each "\n" ends a line ("\n\n": a blank one).
+ */
+static void print_wrapped(const char *text, int indent, int width)
+{
+	int col = 0;
+
+	while (*text) {
+		size_t word = strcspn(text, " \n");
+
+		if (col > 0 && col + 1 + (int)word > width) {
+			printf("\n%*s", indent, "");
+			col = 0;
+		}
+		if (word) {
+			printf("%s%.*s", col > 0 ? " " : "", (int)word, text);
+			col += (col > 0) + (int)word;
+		}
+		text += word;
+		for (; *text == ' ' || *text == '\n'; text++) {
+			if (*text == '\n') {
+				printf("\n%*s", text[1] == '\n' ? 0 : indent, "");
+				col = 0;
+			}
+		}
+	}
+	putchar('\n');
+}
+
+/* " (default X)" for @f, or "" when it has none. */
+static void default_text(const struct cli_flag *f, char *buf, size_t len)
+{
+	const char *s = NULL;
+	char num[32];
+
+	if (f->dflt) {
+		snprintf(buf, len, " (default: %s)", f->dflt);
+		return;
+	}
+	if (f->kind == CLI_FLAG_TEXT && f->dst && *(const char **)f->dst)
+		s = *(const char **)f->dst;
+	else if (f->kind == CLI_FLAG_U64)
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)*(uint64_t *)f->dst), s = num;
+	else if (f->kind == CLI_FLAG_UINT)
+		snprintf(num, sizeof(num), "%u", *(unsigned *)f->dst), s = num;
+	else if (f->kind == CLI_FLAG_REAL)
+		snprintf(num, sizeof(num), "%g", *(double *)f->dst), s = num;
+	if (s)
+		snprintf(buf, len, " (default %s)", s);
+	else
+		buf[0] = '\0';
+}
+
+/* @help with "{min}" and "{max}" replaced by the flag's integer bounds, into @buf. */
+static void expand_bounds(const struct cli_flag *f, char *buf, size_t len)
+{
+	const char *h = f->help;
+	size_t n = 0;
+
+	while (*h && n + 1 < len) {
+		int wrote = -1;
+
+		if (!strncmp(h, "{min}", 5))
+			wrote = snprintf(buf + n, len - n, "%llu", (unsigned long long)f->min);
+		else if (!strncmp(h, "{max}", 5))
+			wrote = snprintf(buf + n, len - n, "%llu", (unsigned long long)f->max);
+		if (wrote < 0) {
+			buf[n++] = *h++;
+			continue;
+		}
+		n += (size_t)wrote < len - n ? (size_t)wrote : len - n - 1;
+		h += 5;
+	}
+	buf[n] = '\0';
+}
+
+static void print_flag(const struct cli_flag *f)
+{
+	char head[64], dflt[160], help[1024], text[1200];
+	int n = snprintf(head, sizeof(head), "--%s%s%s", f->name, f->meta ? " " : "",
+			 f->meta ? f->meta : "");
+
+	default_text(f, dflt, sizeof(dflt));
+	expand_bounds(f, help, sizeof(help));
+	snprintf(text, sizeof(text), "%s%s", help, dflt);
+	if (n + 3 > HELP_COLUMN)
+		printf("  %s\n%*s", head, HELP_COLUMN, "");
+	else
+		printf("  %-*s", HELP_COLUMN - 2, head);
+	print_wrapped(text, HELP_COLUMN, HELP_WIDTH - HELP_COLUMN);
+	if (f->more) {
+		char indent[HELP_COLUMN + 3];
+
+		memset(indent, ' ', HELP_COLUMN + 2);
+		indent[HELP_COLUMN + 2] = '\0';
+		f->more(indent);
+	}
+}
+
+void cli_flags_help(const struct cli_command *cmd, const struct cli_flag *const *tables)
+{
+	printf("usage: asgd %s %s\n\n", cmd->name, cmd->synopsis ? cmd->synopsis : "[OPTIONS]");
+	print_wrapped(cmd->about, 0, HELP_WIDTH);
+	printf("\noptions:\n");
+	for (; *tables; tables++)
+		for (const struct cli_flag *f = *tables; f->name; f++)
+			print_flag(f);
+	printf("  %-*s", HELP_COLUMN - 2, "--help");
+	print_wrapped("this text", HELP_COLUMN, HELP_WIDTH - HELP_COLUMN);
+	if (cmd->epilogue)
+		printf("\n%s", cmd->epilogue);
+}
+
+/* ---- shared groups ---- */
+
+const struct cli_flag *cli_output_flags(struct cli_output *o, const char *out_default)
+{
+	o->out = out_default;
+	o->flags[0] = (struct cli_flag)CLI_TEXT("out", "DIR", &o->out, NULL, "output directory");
+	o->flags[1] = (struct cli_flag)CLI_SWITCH("quiet", &o->quiet,
+						  "no progress, nothing on stdout");
+	o->flags[2] = (struct cli_flag)CLI_END;
+	return o->flags;
+}

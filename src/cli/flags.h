@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * flags.h — a command's flags, declared once as tables that give both getopt_long's options and
+ * the --help text.
+ *
+ * A flag is one row: its name, the name of its value, what it does, and where its value goes
+ * (checked against its bounds as it is read: a bad value ends the process with exit 2 and a
+ * message naming it). A command passes a NULL-terminated list of tables: its own, and the shared
+ * groups it takes — the problem (problem_opts.c: --preset, --model, --data...), the output
+ * (--out, --quiet) — so that a flag shared by several commands is declared, checked and
+ * described in one place. The help text is wrapped to 80 columns and says each default.
+ */
+#ifndef ASGD_CLI_FLAGS_H
+#define ASGD_CLI_FLAGS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* What a flag's value is, and so what dst points to. */
+enum cli_flag_kind {
+	CLI_FLAG_SWITCH,	/* no value: int *dst set to 1 */
+	CLI_FLAG_TEXT,		/* const char **dst: the raw value, checked later by the command */
+	CLI_FLAG_U64,		/* uint64_t *dst in [min, max] */
+	CLI_FLAG_UINT,		/* unsigned *dst in [min, max] */
+	CLI_FLAG_REAL,		/* double *dst in [lo, hi]; @allowed says so in words */
+	CLI_FLAG_CALL,		/* call(dst, value): the command's own parser */
+	CLI_FLAG_NOTE,		/* a help line only: not an option (a mode's own note) */
+};
+
+struct cli_flag {
+	const char *name;	/* "paths" for --paths; NULL ends a table */
+	const char *meta;	/* the value's name in --help ("P"); NULL for a switch */
+	const char *help;	/* what it does: one paragraph, wrapped; "\n" starts a new line;
+				   "{min}", "{max}" say an integer flag's bounds */
+	enum cli_flag_kind kind;
+	void *dst;
+	uint64_t min, max;	/* CLI_FLAG_U64, CLI_FLAG_UINT */
+	double lo, hi;		/* CLI_FLAG_REAL */
+	const char *allowed;	/* CLI_FLAG_REAL: "a number in [0, 1)" */
+	/* the default in words (" (default ...)" ends the help), or NULL: a numeric flag says the
+	   value at dst when parsing starts, a text flag the string at dst if any */
+	const char *dflt;
+	void (*call)(const char *cmd, void *dst, const char *value);	/* CLI_FLAG_CALL */
+	void (*more)(const char *indent);	/* more help lines after the text (the preset list) */
+};
+
+/* Rows of a table, by kind. */
+#define CLI_SWITCH(name, dst, help) { name, NULL, help, CLI_FLAG_SWITCH, dst, .dflt = NULL }
+#define CLI_TEXT(name, meta, dst, dflt_, help)                                                 \
+	{ name, meta, help, CLI_FLAG_TEXT, dst, .dflt = dflt_ }
+#define CLI_U64(name, meta, dst, min_, max_, help)                                              \
+	{ name, meta, help, CLI_FLAG_U64, dst, .min = min_, .max = max_ }
+#define CLI_UINT(name, meta, dst, min_, max_, help)                                             \
+	{ name, meta, help, CLI_FLAG_UINT, dst, .min = min_, .max = max_ }
+#define CLI_REAL(name, meta, dst, lo_, hi_, allowed_, help)                                    \
+	{ name, meta, help, CLI_FLAG_REAL, dst, .lo = lo_, .hi = hi_, .allowed = allowed_ }
+#define CLI_CALL(name, meta, fn, dst, dflt_, help)                                             \
+	{ name, meta, help, CLI_FLAG_CALL, dst, .dflt = dflt_, .call = fn }
+#define CLI_NOTE(name, meta, help) { name, meta, help, CLI_FLAG_NOTE, NULL, .dflt = NULL }
+#define CLI_END { NULL, NULL, NULL, CLI_FLAG_NOTE, NULL, .dflt = NULL }
+
+/* What --help says around the flags. */
+struct cli_command {
+	const char *name;	/* "simulate": messages say "asgd simulate: ..." */
+	const char *synopsis;	/* after "usage: asgd NAME ": "[OPTIONS]", "[OPTIONS] FILE" */
+	const char *about;	/* what the command does: one or more paragraphs, wrapped */
+	const char *epilogue;	/* after the flags: outputs and exit statuses, as written */
+};
+
+/*
+ * Parse argv[1..argc−1] (argv[0] is the subcommand) with the flags of @tables, a NULL-terminated
+ * list. --help prints cli_flags_help() and exits 0; an unknown flag, a missing or bad value exits
+ * 2 naming it. Returns the index of the first positional argument (argc when there is none).
+ */
+int cli_flags_parse(const struct cli_command *cmd, const struct cli_flag *const *tables,
+		    int argc, char **argv);
+
+/* As cli_flags_parse(), and a usage error (exit 2) when any positional argument is left. */
+void cli_flags_parse_all(const struct cli_command *cmd, const struct cli_flag *const *tables,
+			 int argc, char **argv);
+
+/* The --help text of @cmd and @tables on stdout. */
+void cli_flags_help(const struct cli_command *cmd, const struct cli_flag *const *tables);
+
+/* ---- the output group: --out DIR, --quiet ---- */
+
+struct cli_output {
+	const char *out;	/* the output directory */
+	int quiet;		/* no progress, nothing on stdout */
+	struct cli_flag flags[3];
+};
+
+/* Set --out's default to @out_default ("out/run") and return the group's table. */
+const struct cli_flag *cli_output_flags(struct cli_output *o, const char *out_default);
+
+#endif /* ASGD_CLI_FLAGS_H */
