@@ -7,11 +7,14 @@
  * the row (no per-command switch). Values are checked as they are read: the message names the
  * flag, the value and what is allowed, and the exit status is 2.
  */
+#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "asgd/engine.h"
+#include "asgd/ensemble.h"
 #include "cli.h"
 #include "flags.h"
 
@@ -131,8 +134,9 @@ static void default_text(const struct cli_flag *f, char *buf, size_t len)
 	const char *s = NULL;
 	char num[32];
 
-	if (f->dflt) {
-		snprintf(buf, len, " (default: %s)", f->dflt);
+	if (f->dflt) {	/* "(default 4)", but "(default: the preset's)" */
+		snprintf(buf, len, " (default%s %s)", isdigit((unsigned char)f->dflt[0]) ? "" : ":",
+			 f->dflt);
 		return;
 	}
 	if (f->kind == CLI_FLAG_TEXT && f->dst && *(const char **)f->dst)
@@ -219,4 +223,53 @@ const struct cli_flag *cli_output_flags(struct cli_output *o, const char *out_de
 						  "no progress, nothing on stdout");
 	o->flags[2] = (struct cli_flag)CLI_END;
 	return o->flags;
+}
+
+/* --workers, remembering that it was given: under MPI the ranks decide, unless it says so. */
+static void take_workers(const char *cmd, void *dst, const char *value)
+{
+	struct cli_engine_flags *e = dst;
+
+	e->workers = (unsigned)cli_u64_range(cmd, "--workers", value, 1, ASGD_MAX_WORKERS);
+	e->workers_given = 1;
+}
+
+const struct cli_flag *cli_engine_flags(struct cli_engine_flags *e, unsigned workers,
+					const char *work, uint64_t replicas, uint64_t replicas_min)
+{
+	size_t n = 0;
+
+	e->workers = workers;
+	e->work = work;
+	e->replicas = replicas;
+	e->seed = 1;
+	if (workers) {
+		snprintf(e->workers_default, sizeof(e->workers_default), "%u", workers);
+		e->flags[n++] = (struct cli_flag)CLI_CALL("workers", "M", take_workers, e,
+			e->workers_default, "worker threads of the real engine, 1..{max}");
+		e->flags[n - 1].max = ASGD_MAX_WORKERS;
+	}
+	e->flags[n++] = (struct cli_flag)CLI_TEXT("work", "SPEC", &e->work, NULL,
+		"injected work per gradient: none | fixed:DUR | exp:DUR | geom:P,DUR (DUR like "
+		"100us, 1.5ms)");
+	e->flags[n++] = (struct cli_flag)CLI_U64("replicas", "R", &e->replicas, replicas_min,
+		100000000, "independent runs of the engine from x0, {min}..{max}");
+	e->flags[n++] = (struct cli_flag)CLI_U64("seed", "S", &e->seed, 0, UINT64_MAX,
+		"seed of every random stream");
+	e->flags[n] = (struct cli_flag)CLI_END;
+	return e->flags;
+}
+
+const struct cli_flag *cli_ensemble_flags(struct cli_ensemble_flags *e, uint64_t paths,
+					  uint64_t paths_min)
+{
+	e->paths = paths;
+	e->threads = 0;
+	e->flags[0] = (struct cli_flag)CLI_U64("paths", "P", &e->paths, paths_min, 100000000,
+		"sample paths of each model's Monte Carlo ensemble");
+	e->flags[1] = (struct cli_flag)CLI_UINT("threads", "T", &e->threads, 0,
+		ASGD_ENSEMBLE_MAX_THREADS, "compute threads of the ensembles, 0 = all CPUs; the "
+		"results do not depend on T");
+	e->flags[2] = (struct cli_flag)CLI_END;
+	return e->flags;
 }

@@ -93,4 +93,34 @@ struct cli_output {
 /* Set --out's default to @out_default ("out/run") and return the group's table. */
 const struct cli_flag *cli_output_flags(struct cli_output *o, const char *out_default);
 
+/* ---- the engine group: --workers M, --work SPEC, --replicas R, --seed S ---- */
+
+struct cli_engine_flags {
+	unsigned workers;	/* 1..ASGD_MAX_WORKERS */
+	const char *work;	/* the --work spec, for cli_work_option() */
+	uint64_t replicas, seed;
+	int workers_given;	/* --workers was on the command line (MPI checks it) */
+	char workers_default[16];
+	struct cli_flag flags[5];
+};
+
+/*
+ * The engine's flags with these defaults, storing into @e. @replicas_min: 0 where a command can
+ * skip the engine, else 1. @workers 0: no --workers row (the command declares its own).
+ */
+const struct cli_flag *cli_engine_flags(struct cli_engine_flags *e, unsigned workers,
+					const char *work, uint64_t replicas, uint64_t replicas_min);
+
+/* ---- the ensemble group: --paths P, --threads T (the models' Monte Carlo) ---- */
+
+struct cli_ensemble_flags {
+	uint64_t paths;
+	unsigned threads;	/* 0 = all CPUs */
+	struct cli_flag flags[3];
+};
+
+/* The ensemble's flags, --paths defaulting to @paths, at least @paths_min; storing into @e. */
+const struct cli_flag *cli_ensemble_flags(struct cli_ensemble_flags *e, uint64_t paths,
+					  uint64_t paths_min);
+
 #endif /* ASGD_CLI_FLAGS_H */
