@@ -17,6 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "asgd/ensemble.h"
+#include "asgd/ensemble_job.h"
 #include "asgd/exact.h"
 #include "asgd/geomix.h"
 #include "asgd/problem.h"
@@ -233,65 +234,26 @@ double cli_now_s(void);
 
 /* ---- the ensemble commands (`simulate`, `sme`) ---- */
 
-/* Whether to keep each path's end point: for final.csv (d = 1) or basins (> 1 local minimum). */
-int cli_keep_final(const asgd_problem *p);
-
-/*
- * Per local minimum of @p, the paths among @paths end points @final whose nearest minimum it is:
- * [{"minimum", "paths", "fraction", "se"}, ...] (empty when no end point is finite), or NULL when
- * @p has fewer than 2 local minima or @final is NULL.
- */
-cJSON *cli_basins_json(const asgd_problem *p, const double *final, uint64_t paths);
-
-/*
- * The Monte Carlo fields of an ensemble's summary.json, around the model's own ones. Head:
- * "paths" (@paths, as requested), "paths_done", "threads", "seed". Tail: "nonfinite_paths",
- * "diverged", "basins" (cli_basins_json, where @p has them), "wall_s", "path_steps_per_s",
- * "machine", "partial".
- */
-void cli_ensemble_json_head(cJSON *j, uint64_t paths, uint64_t seed,
-			    const asgd_ensemble_result *ens);
-void cli_ensemble_json_tail(cJSON *j, const asgd_problem *p, const asgd_ensemble_result *ens,
-			    double path_steps_per_s);
-
 /* Rows k = 0, K/4, ..., K of coordinate 0: k, mean ± SE, second moment ± SE. */
 void cli_print_moment_rows(const asgd_moments *m, uint64_t K);
 
-/*
- * moments.csv (time step @dt) and, for a 1-D @p, final.csv when any path is done, then
- * @summary as summary.json, in @dir. Returns 0 or the first error.
- */
-int cli_ensemble_write(const char *dir, const asgd_ensemble_result *ens, const asgd_problem *p,
-		       double dt, const cJSON *summary);
+/* One run of an ensemble command, for cli_ensemble. */
+struct cli_ensemble {
+	const char *cmd, *preset, *out;	/* the command's name, --preset and --out */
+	int quiet, argc;		/* --quiet; the command line, for summary.json */
+	char **argv;
+	asgd_ensemble_job job;		/* what to run (its progress is set by cli_ensemble) */
+	/* The first lines of an ensemble's stdout summary (not called with --quiet or --exact) */
+	void (*print_head)(const void *arg, const asgd_ensemble_outcome *r);
+	const void *arg;
+};
 
 /*
- * The exit status after an ensemble of @paths wrote its outputs with @write_rc, saying on stderr
- * why it is not 0: a write error, an interruption, or diverged paths (@eta, @preset name them).
+ * Runs @e's job with progress on stderr and writes moments.csv, final.csv (d = 1) and
+ * summary.json in @e->out; unless quiet, prints a summary on stdout. Returns the exit status,
+ * saying on stderr why it is not 0: a failure, a write error, an interruption, diverged paths;
+ * --exact on a problem that is not quadratic is a usage error (exit 2).
  */
-int cli_ensemble_status(const char *cmd, const char *dir, int write_rc,
-			const asgd_ensemble_result *ens, uint64_t paths, double eta,
-			const char *preset);
-
-/*
- * --exact's moments of @ec into @m: a usage error (exit 2) naming @preset when it is not
- * quadratic; otherwise the exit status, saying on stderr what failed.
- */
-int cli_exact_run(const char *cmd, const char *preset, const asgd_exact_config *ec,
-		  asgd_exact_moments *m);
-
-/*
- * --exact's outputs in @dir: @m as moments.csv, and @settings, with the machine and
- * "partial": false added, as summary.json; @settings is deleted. Unless @quiet, one line on
- * stdout names them. Returns the exit status, saying on stderr what could not be written.
- */
-int cli_exact_write(const char *cmd, const asgd_exact_config *ec, const char *dir,
-		    const asgd_exact_moments *m, cJSON *settings, int quiet);
-
-/*
- * The end of an ensemble's stdout summary: throughput, moments at a few steps (coordinate 0) and
- * the output files (final.csv only for dim 1).
- */
-void cli_print_ensemble(const asgd_ensemble_result *ens, double path_steps_per_s, uint64_t iters,
-			const char *out, size_t dim);
+int cli_ensemble(const struct cli_ensemble *e);
 
 #endif /* ASGD_CLI_H */

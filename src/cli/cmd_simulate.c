@@ -7,8 +7,6 @@
  * or a sample/histogram as `asgd fit` reads). SIGINT or SIGTERM ends the ensemble at a chunk
  * boundary; the paths finished so far are written, marked "partial", and the command exits 130.
  */
-#include <ctype.h>
-#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -16,9 +14,6 @@
 #include <string.h>
 
 #include "asgd/error.h"
-#include "asgd/exact.h"
-#include "asgd/moments.h"
-#include "asgd/report.h"
 #include "asgd/sim.h"
 #include "asgd/staleness.h"
 #include "cli.h"
@@ -31,8 +26,7 @@ struct sim_opts {
 	asgd_sim_config cfg;
 	double *tau_pmf;
 	uint32_t *schedule;
-	int exact, quiet, argc;
-	char **argv;
+	int exact, quiet;
 };
 
 static void usage(void)
@@ -176,8 +170,6 @@ static void parse_args(int argc, char **argv, struct sim_opts *o)
 	o->out = "out/simulate";
 	o->cfg.paths = 5000;
 	o->cfg.seed = 1;
-	o->argc = argc;
-	o->argv = argv;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
@@ -205,128 +197,34 @@ static void parse_args(int argc, char **argv, struct sim_opts *o)
 	resolve(o, &f);
 }
 
-/* What both modes record: the command line and the parameters. */
-static cJSON *settings_json(const struct sim_opts *o)
+/* The first lines of the stdout summary (asgd/ensemble_job.h's outcome of @arg's job). */
+static void print_head(const void *arg, const asgd_ensemble_outcome *r)
 {
-	const asgd_sim_config *c = &o->cfg;
-	cJSON *j = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(j, "command", "simulate");
-	cJSON_AddItemToObject(j, "argv", asgd_report_argv_json(o->argc, o->argv));
-	cJSON_AddStringToObject(j, "model", asgd_model_name(c->model));
-	cJSON_AddStringToObject(j, "preset", asgd_problem_spec(o->problem));
-	cJSON_AddNumberToObject(j, "dim", (double)asgd_problem_dim(o->problem));
-	cJSON_AddNumberToObject(j, "eta", c->eta);
-	cJSON_AddNumberToObject(j, "mu", c->mu);
-	cJSON_AddNumberToObject(j, "iters", (double)c->iters);
-	cJSON_AddNumberToObject(j, "dt", asgd_model_time_step(c->model, c->eta, c->mu));
-	if (c->model == ASGD_MODEL_MINIBATCH) {
-		if (o->schedule_file)
-			cJSON_AddStringToObject(j, "batch_schedule", o->schedule_file);
-		else
-			cJSON_AddNumberToObject(j, "batch", asgd_batch_at(&c->batch, 0));
-	}
-	if (o->staleness_file)
-		cJSON_AddStringToObject(j, "staleness", o->staleness_file);
-	else if (c->model == ASGD_MODEL_ASGD || c->model == ASGD_MODEL_MINIBATCH)
-		cJSON_AddStringToObject(j, "staleness", "geometric");
-	cJSON_AddBoolToObject(j, "exact", o->exact);
-	return j;
-}
-
-static cJSON *summary_json(const struct sim_opts *o, const asgd_sim_result *r)
-{
-	cJSON *j = settings_json(o), *t;
-
-	cli_ensemble_json_head(j, o->cfg.paths, o->cfg.seed, &r->ens);
-	cJSON_AddNumberToObject(j, "history", (double)r->history);
-	t = cJSON_AddObjectToObject(j, "truncation");
-	cJSON_AddNumberToObject(t, "prob", r->truncation_prob);
-	cJSON_AddNumberToObject(t, "truncated", (double)r->truncated);
-	cli_ensemble_json_tail(j, o->problem, &r->ens, r->path_steps_per_s);
-	return j;
-}
-
-static int write_outputs(const struct sim_opts *o, const asgd_sim_result *r)
-{
-	const double dt = asgd_model_time_step(o->cfg.model, o->cfg.eta, o->cfg.mu);
-	cJSON *root = summary_json(o, r);
-	int rc = cli_ensemble_write(o->out, &r->ens, o->problem, dt, root);
-
-	cJSON_Delete(root);
-	return rc;
-}
-
-static void print_summary(const struct sim_opts *o, const asgd_sim_result *r)
-{
-	uint64_t K = o->cfg.iters;
+	const struct sim_opts *o = arg;
 
 	printf("asgd simulate  %s  %s  eta=%g  mu=%g  iters=%llu  paths=%llu%s\n",
 	       asgd_model_name(o->cfg.model), asgd_problem_spec(o->problem), o->cfg.eta, o->cfg.mu,
-	       (unsigned long long)K, (unsigned long long)r->ens.paths_done,
-	       r->ens.interrupted ? "  (PARTIAL)" : "");
-	printf("history H=%zu  truncation P(tau>=H)=%.3g, %llu draws truncated\n", r->history,
-	       r->truncation_prob, (unsigned long long)r->truncated);
-	cli_print_ensemble(&r->ens, r->path_steps_per_s, K, o->out, asgd_problem_dim(o->problem));
-}
-
-/* --exact: moments.csv from the exact recursion, and a summary without Monte Carlo fields. */
-static int run_exact(struct sim_opts *o)
-{
-	asgd_exact_config ec;
-	asgd_exact_moments m;
-	int status;
-
-	memset(&ec, 0, sizeof(ec));
-	ec.model = o->cfg.model;
-	ec.problem = o->problem;
-	ec.eta = o->cfg.eta;
-	ec.mu = o->cfg.mu;
-	ec.iters = o->cfg.iters;
-	ec.batch = o->cfg.batch;
-	ec.stop = cli_stop_flag();	/* a long horizon takes seconds; the table is whole or absent */
-	status = cli_exact_run(CMD, o->preset, &ec, &m);
-	if (status != CLI_EXIT_OK)
-		return status;
-	status = cli_exact_write(CMD, &ec, o->out, &m, settings_json(o), o->quiet);
-	asgd_exact_moments_free(&m);
-	return status;
-}
-
-static int run_monte_carlo(struct sim_opts *o)
-{
-	asgd_sim_result r;
-	struct cli_progress_state prog = { .what = "paths", .quiet = o->quiet };
-	int rc, status;
-
-	o->cfg.keep_final = cli_keep_final(o->problem);
-	if (!o->quiet) {
-		o->cfg.progress = cli_progress_cb;
-		o->cfg.progress_arg = &prog;
-	}
-	rc = asgd_sim_run(&o->cfg, &r);
-	if (!o->quiet)
-		cli_progress_end();
-	if (rc != ASGD_OK) {
-		fprintf(stderr, "asgd simulate: the simulation failed: %s\n", asgd_strerror(rc));
-		return CLI_EXIT_FAIL;
-	}
-	rc = write_outputs(o, &r);
-	if (!o->quiet)
-		print_summary(o, &r);
-	status = cli_ensemble_status(CMD, o->out, rc, &r.ens, o->cfg.paths, o->cfg.eta, o->preset);
-	asgd_sim_result_free(&r);
-	return status;
+	       (unsigned long long)o->cfg.iters, (unsigned long long)r->ens->paths_done,
+	       r->ens->interrupted ? "  (PARTIAL)" : "");
+	printf("history H=%zu  truncation P(tau>=H)=%.3g, %llu draws truncated\n", r->sim.history,
+	       r->sim.truncation_prob, (unsigned long long)r->sim.truncated);
 }
 
 int cli_simulate(int argc, char **argv)
 {
 	struct sim_opts o;
+	struct cli_ensemble e;
 	int status;
 
 	memset(&o, 0, sizeof(o));
 	parse_args(argc, argv, &o);
-	status = o.exact ? run_exact(&o) : run_monte_carlo(&o);
+	e = (struct cli_ensemble){ .cmd = CMD, .preset = o.preset, .out = o.out, .quiet = o.quiet,
+				   .argc = argc, .argv = argv, .print_head = print_head, .arg = &o };
+	e.job.sim = &o.cfg;
+	e.job.exact = o.exact;
+	e.job.batch_schedule = o.schedule_file;
+	e.job.staleness = o.staleness_file;
+	status = cli_ensemble(&e);
 	free(o.tau_pmf);
 	free(o.schedule);
 	asgd_problem_destroy(o.problem);

@@ -13,10 +13,7 @@
 #include <string.h>
 
 #include "asgd/error.h"
-#include "asgd/exact.h"
 #include "asgd/geomix.h"
-#include "asgd/moments.h"
-#include "asgd/report.h"
 #include "asgd/sme.h"
 #include "cli.h"
 
@@ -28,8 +25,7 @@ struct sme_opts {
 	asgd_sme_config cfg;
 	asgd_geomix mixture;
 	uint32_t *schedule;
-	int exact, quiet, argc;
-	char **argv;
+	int exact, quiet;
 };
 
 static void usage(void)
@@ -83,19 +79,10 @@ struct raw_flags {
 	const char *model, *sigma, *eta, *mu, *iters, *batch, *mixture;
 };
 
-/* The Σ choices @m takes, for messages. */
-static const char *sigmas_allowed(asgd_model m)
-{
-	switch (m) {
-	case ASGD_MODEL_SME_ASGD_LINEAR: return "evolve, constant, instant";
-	case ASGD_MODEL_SME_ASGD_MIXTURE: return "continuum, constant, instant";
-	default: return "constant, instant";
-	}
-}
-
 static void resolve_sigma(struct sme_opts *o, const struct raw_flags *f)
 {
 	asgd_sme_config *c = &o->cfg;
+	char allowed[64] = "";
 
 	if (!f->sigma) {
 		c->sigma = asgd_sme_default_sigma(c->model, o->problem);
@@ -104,9 +91,14 @@ static void resolve_sigma(struct sme_opts *o, const struct raw_flags *f)
 	if (asgd_sigma_parse(f->sigma, &c->sigma) != ASGD_OK)
 		cli_usage_error(CMD, "--sigma '%s' is unknown: expected continuum, evolve, constant "
 				"or instant", f->sigma);
-	if (!asgd_sme_sigma_allowed(c->model, c->sigma))
-		cli_usage_error(CMD, "--sigma '%s' is not allowed with --model %s: allowed %s",
-				f->sigma, f->model, sigmas_allowed(c->model));
+	if (asgd_sme_sigma_allowed(c->model, c->sigma))
+		return;
+	for (asgd_sigma s = 0; s < ASGD_SIGMA_COUNT; s++)	/* the choices, for the message */
+		if (asgd_sme_sigma_allowed(c->model, s))
+			snprintf(allowed + strlen(allowed), sizeof(allowed) - strlen(allowed), "%s%s",
+				 *allowed ? ", " : "", asgd_sigma_name(s));
+	cli_usage_error(CMD, "--sigma '%s' is not allowed with --model %s: allowed %s", f->sigma,
+			f->model, allowed);
 }
 
 /*
@@ -210,8 +202,6 @@ static void parse_args(int argc, char **argv, struct sme_opts *o)
 	o->cfg.paths = 5000;
 	o->cfg.substeps = 8;
 	o->cfg.seed = 1;
-	o->argc = argc;
-	o->argv = argv;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
@@ -241,126 +231,38 @@ static void parse_args(int argc, char **argv, struct sme_opts *o)
 	resolve(o, &f);
 }
 
-/* What both modes record: the command line and the parameters. */
-static cJSON *settings_json(const struct sme_opts *o)
+/* The first lines of the stdout summary (asgd/ensemble_job.h's outcome of @arg's job). */
+static void print_head(const void *arg, const asgd_ensemble_outcome *r)
 {
-	const asgd_sme_config *c = &o->cfg;
-	cJSON *j = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(j, "command", "sme");
-	cJSON_AddItemToObject(j, "argv", asgd_report_argv_json(o->argc, o->argv));
-	cJSON_AddStringToObject(j, "model", asgd_model_name(c->model));
-	cJSON_AddStringToObject(j, "sigma", asgd_sigma_name(c->sigma));
-	cJSON_AddStringToObject(j, "preset", asgd_problem_spec(o->problem));
-	cJSON_AddNumberToObject(j, "dim", (double)asgd_problem_dim(o->problem));
-	cJSON_AddNumberToObject(j, "eta", c->eta);
-	cJSON_AddNumberToObject(j, "mu", c->mu);
-	if (c->mixture)
-		cJSON_AddItemToObject(j, "mixture", asgd_geomix_json(c->mixture, NULL, 0));
-	cJSON_AddNumberToObject(j, "dt", asgd_model_time_step(c->model, c->eta, c->mu));
-	cJSON_AddNumberToObject(j, "iters", (double)c->iters);
-	cJSON_AddNumberToObject(j, "substeps", c->substeps);
-	if (o->schedule_file)
-		cJSON_AddStringToObject(j, "batch_schedule", o->schedule_file);
-	else
-		cJSON_AddNumberToObject(j, "batch", asgd_batch_at(&c->batch, 0));
-	cJSON_AddBoolToObject(j, "exact", o->exact);
-	return j;
-}
-
-static cJSON *summary_json(const struct sme_opts *o, const asgd_sme_result *r)
-{
-	cJSON *j = settings_json(o);
-
-	cli_ensemble_json_head(j, o->cfg.paths, o->cfg.seed, &r->ens);
-	cJSON_AddNumberToObject(j, "sigma_clamped", (double)r->sigma_clamped);
-	cli_ensemble_json_tail(j, o->problem, &r->ens, r->path_steps_per_s);
-	return j;
-}
-
-static int write_outputs(const struct sme_opts *o, const asgd_sme_result *r)
-{
-	cJSON *root = summary_json(o, r);
-	int rc = cli_ensemble_write(o->out, &r->ens, o->problem, r->dt, root);
-
-	cJSON_Delete(root);
-	return rc;
-}
-
-static void print_summary(const struct sme_opts *o, const asgd_sme_result *r)
-{
-	uint64_t K = o->cfg.iters;
+	const struct sme_opts *o = arg;
+	const asgd_geomix *mix = o->cfg.mixture;
 
 	printf("asgd sme  %s  sigma=%s  %s  eta=%g  mu=%g  iters=%llu  substeps=%u  paths=%llu%s\n",
 	       asgd_model_name(o->cfg.model), asgd_sigma_name(o->cfg.sigma),
-	       asgd_problem_spec(o->problem), o->cfg.eta, o->cfg.mu, (unsigned long long)K,
-	       o->cfg.substeps, (unsigned long long)r->ens.paths_done,
-	       r->ens.interrupted ? "  (PARTIAL)" : "");
-	for (size_t j = 0; o->cfg.mixture && j < o->cfg.mixture->count; j++)
-		printf("%s%g:%g%s", j ? "," : "staleness mixture (weight:mu) ",
-		       o->cfg.mixture->weight[j], o->cfg.mixture->mu[j],
-		       j + 1 == o->cfg.mixture->count ? "\n" : "");
+	       asgd_problem_spec(o->problem), o->cfg.eta, o->cfg.mu,
+	       (unsigned long long)o->cfg.iters, o->cfg.substeps,
+	       (unsigned long long)r->ens->paths_done, r->ens->interrupted ? "  (PARTIAL)" : "");
+	for (size_t j = 0; mix && j < mix->count; j++)
+		printf("%s%g:%g%s", j ? "," : "staleness mixture (weight:mu) ", mix->weight[j],
+		       mix->mu[j], j + 1 == mix->count ? "\n" : "");
 	printf("dt %g  sigma clamped at %llu substeps\n", r->dt,
-	       (unsigned long long)r->sigma_clamped);
-	cli_print_ensemble(&r->ens, r->path_steps_per_s, K, o->out, asgd_problem_dim(o->problem));
-}
-
-/* --exact: moments.csv from the exact moment ODE, and a summary without Monte Carlo fields. */
-static int run_exact(struct sme_opts *o)
-{
-	asgd_exact_config ec;
-	asgd_exact_moments m;
-	int status;
-
-	memset(&ec, 0, sizeof(ec));
-	ec.model = o->cfg.model;
-	ec.sigma = o->cfg.sigma;
-	ec.problem = o->problem;
-	ec.eta = o->cfg.eta;
-	ec.mu = o->cfg.mu;
-	ec.iters = o->cfg.iters;
-	ec.batch = o->cfg.batch;
-	ec.stop = cli_stop_flag();	/* a long horizon takes seconds; the table is whole or absent */
-	status = cli_exact_run(CMD, o->preset, &ec, &m);
-	if (status != CLI_EXIT_OK)
-		return status;
-	status = cli_exact_write(CMD, &ec, o->out, &m, settings_json(o), o->quiet);
-	asgd_exact_moments_free(&m);
-	return status;
-}
-
-static int run_monte_carlo(struct sme_opts *o)
-{
-	struct cli_progress_state prog = { .what = "paths", .quiet = o->quiet };
-	asgd_sme_result r;
-	int rc, status;
-
-	o->cfg.keep_final = cli_keep_final(o->problem);
-	o->cfg.progress = cli_progress_cb;
-	o->cfg.progress_arg = &prog;
-	rc = asgd_sme_run(&o->cfg, &r);
-	if (!o->quiet)
-		cli_progress_end();
-	if (rc != ASGD_OK) {
-		fprintf(stderr, "asgd sme: the integration failed: %s\n", asgd_strerror(rc));
-		return CLI_EXIT_FAIL;
-	}
-	rc = write_outputs(o, &r);
-	if (!o->quiet)
-		print_summary(o, &r);
-	status = cli_ensemble_status(CMD, o->out, rc, &r.ens, o->cfg.paths, o->cfg.eta, o->preset);
-	asgd_sme_result_free(&r);
-	return status;
+	       (unsigned long long)r->sme.sigma_clamped);
 }
 
 int cli_sme(int argc, char **argv)
 {
 	struct sme_opts o;
+	struct cli_ensemble e;
 	int status;
 
 	memset(&o, 0, sizeof(o));
 	parse_args(argc, argv, &o);
-	status = o.exact ? run_exact(&o) : run_monte_carlo(&o);
+	e = (struct cli_ensemble){ .cmd = CMD, .preset = o.preset, .out = o.out, .quiet = o.quiet,
+				   .argc = argc, .argv = argv, .print_head = print_head, .arg = &o };
+	e.job.sme = &o.cfg;
+	e.job.exact = o.exact;
+	e.job.batch_schedule = o.schedule_file;
+	status = cli_ensemble(&e);
 	free(o.schedule);
 	asgd_problem_destroy(o.problem);
 	return status;

@@ -3,7 +3,7 @@
  * common.c — the pieces every subcommand uses: strict flag values, the stop flag, progress,
  * the machine description, the staleness table and CSV shared by `run` and `fit`, the real
  * engine's summary and files shared by `run` and `validate`, and the outputs of the ensemble
- * commands `simulate` and `sme` (final.csv, basins, exit statuses), and the staleness mixture's
+ * commands `simulate` and `sme` (running, printing, exit statuses), and the staleness mixture's
  * JSON of `fit`, `validate` and `sme`.
  */
 #include <errno.h>
@@ -15,7 +15,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "asgd/compare.h"
 #include "asgd/error.h"
 #include "asgd/parse.h"
 #include "asgd/report.h"
@@ -355,81 +354,6 @@ void cli_print_presets(const char *indent)
 
 /* ---- what the ensemble commands (`simulate`, `sme`) share ---- */
 
-int cli_keep_final(const asgd_problem *p)
-{
-	size_t count = 0;
-
-	return asgd_problem_dim(p) == 1 ||
-	       (asgd_problem_local_minima(p, NULL, 0, &count) == ASGD_OK && count > 1);
-}
-
-/* One basin's entry: its minimum, the paths ending nearest it, their fraction and its SE. */
-static cJSON *basin_json(const double *minimum, size_t dim, double frac, double se,
-			 uint64_t counted)
-{
-	cJSON *b = cJSON_CreateObject();
-
-	cJSON_AddItemToObject(b, "minimum", dim == 1 ? cJSON_CreateNumber(minimum[0])
-						     : cJSON_CreateDoubleArray(minimum, (int)dim));
-	/* frac is hits/counted, correctly rounded: rounding frac·counted gives hits back */
-	cJSON_AddNumberToObject(b, "paths", round(frac * (double)counted));
-	cJSON_AddNumberToObject(b, "fraction", frac);
-	cJSON_AddNumberToObject(b, "se", se);
-	return b;
-}
-
-cJSON *cli_basins_json(const asgd_problem *p, const double *final, uint64_t paths)
-{
-	size_t dim = asgd_problem_dim(p), count = 0;
-	double *minima, *frac, *se;
-	uint64_t counted = 0;
-	cJSON *arr = NULL;
-
-	if (asgd_problem_local_minima(p, NULL, 0, &count) != ASGD_OK || count < 2 || !final)
-		return NULL;
-	minima = malloc(count * dim * sizeof(double));
-	frac = malloc(count * sizeof(double));
-	se = malloc(count * sizeof(double));
-	if (!minima || !frac || !se ||
-	    asgd_problem_local_minima(p, minima, count, &count) != ASGD_OK)
-		goto out;
-	arr = cJSON_CreateArray();
-	/* no finite path: an empty list, not an error */
-	if (asgd_basin_fractions(final, paths, dim, minima, count, frac, se, &counted) == ASGD_OK)
-		for (size_t m = 0; m < count; m++)
-			cJSON_AddItemToArray(arr, basin_json(minima + m * dim, dim, frac[m], se[m],
-							     counted));
-out:
-	free(minima);
-	free(frac);
-	free(se);
-	return arr;
-}
-
-void cli_ensemble_json_head(cJSON *j, uint64_t paths, uint64_t seed,
-			    const asgd_ensemble_result *ens)
-{
-	cJSON_AddNumberToObject(j, "paths", (double)paths);
-	cJSON_AddNumberToObject(j, "paths_done", (double)ens->paths_done);
-	cJSON_AddNumberToObject(j, "threads", ens->threads);
-	cJSON_AddNumberToObject(j, "seed", (double)seed);
-}
-
-void cli_ensemble_json_tail(cJSON *j, const asgd_problem *p, const asgd_ensemble_result *ens,
-			    double path_steps_per_s)
-{
-	cJSON *basins = cli_basins_json(p, ens->final, ens->paths_done);
-
-	cJSON_AddNumberToObject(j, "nonfinite_paths", (double)ens->nonfinite);
-	cJSON_AddBoolToObject(j, "diverged", ens->nonfinite > 0);
-	if (basins)
-		cJSON_AddItemToObject(j, "basins", basins);
-	cJSON_AddNumberToObject(j, "wall_s", ens->wall_s);
-	cJSON_AddNumberToObject(j, "path_steps_per_s", path_steps_per_s);
-	cJSON_AddItemToObject(j, "machine", asgd_report_machine_json());
-	cJSON_AddBoolToObject(j, "partial", ens->interrupted);
-}
-
 void cli_print_moment_rows(const asgd_moments *m, uint64_t K)
 {
 	asgd_moment_row row;
@@ -444,113 +368,100 @@ void cli_print_moment_rows(const asgd_moments *m, uint64_t K)
 	}
 }
 
-/* final.csv: path,x — each path's x_K, for a 1-D problem. */
-static int write_final_csv(const char *dir, const asgd_ensemble_result *ens)
+/* The end of an ensemble's stdout summary: throughput, a few moments, the output files. */
+static void print_ensemble(const struct cli_ensemble *e, const asgd_ensemble_outcome *r,
+			   uint64_t iters, size_t dim)
 {
-	asgd_atomic_file af;
-	int rc = cli_open_out(&af, dir, "final.csv");
+	const asgd_ensemble_result *ens = r->ens;
 
-	if (rc != ASGD_OK)
-		return rc;
-	fputs("path,x\n", af.fp);
-	for (uint64_t p = 0; p < ens->paths_done; p++)
-		fprintf(af.fp, "%llu,%.17g\n", (unsigned long long)p, ens->final[p]);
-	return asgd_atomic_commit(&af);
-}
-
-int cli_ensemble_write(const char *dir, const asgd_ensemble_result *ens, const asgd_problem *p,
-		       double dt, const cJSON *summary)
-{
-	char path[4096];
-	int rc = ASGD_OK;
-
-	if (ens->paths_done > 0) {
-		cli_out_path(path, sizeof(path), dir, "moments.csv");
-		rc = asgd_moments_write_csv(&ens->moments, path, dt);
-		if (rc == ASGD_OK && asgd_problem_dim(p) == 1)
-			rc = write_final_csv(dir, ens);
-	}
-	cli_out_path(path, sizeof(path), dir, "summary.json");
-	if (rc == ASGD_OK)
-		rc = cli_write_json(path, summary);
-	return rc;
-}
-
-int cli_ensemble_status(const char *cmd, const char *dir, int write_rc,
-			const asgd_ensemble_result *ens, uint64_t paths, double eta,
-			const char *preset)
-{
-	if (write_rc != ASGD_OK) {
-		fprintf(stderr, "asgd %s: could not write the outputs in '%s': %s\n", cmd, dir,
-			asgd_strerror(write_rc));
-		return CLI_EXIT_FAIL;
-	}
-	if (ens->interrupted) {
-		fprintf(stderr, "asgd %s: interrupted; %llu of %llu paths written to %s\n", cmd,
-			(unsigned long long)ens->paths_done, (unsigned long long)paths, dir);
-		return CLI_EXIT_INTERRUPTED;
-	}
-	if (ens->nonfinite > 0) {
-		fprintf(stderr, "asgd %s: %llu paths diverged (eta %g too large for %s?); "
-				"summary.json says \"diverged\": true\n",
-			cmd, (unsigned long long)ens->nonfinite, eta, preset);
-		return CLI_EXIT_FAIL;
-	}
-	return CLI_EXIT_OK;
-}
-
-int cli_exact_run(const char *cmd, const char *preset, const asgd_exact_config *ec,
-		  asgd_exact_moments *m)
-{
-	int rc = asgd_exact_run(ec, m);
-
-	if (rc == ASGD_ENOTFOUND)
-		cli_usage_error(cmd, "--exact needs a quadratic preset (affine gradients), not '%s'",
-				preset);
-	if (rc == ASGD_EINTR) {
-		fprintf(stderr, "asgd %s: interrupted; nothing written\n", cmd);
-		return CLI_EXIT_INTERRUPTED;
-	}
-	if (rc != ASGD_OK) {
-		fprintf(stderr, "asgd %s: the exact moments failed: %s\n", cmd, asgd_strerror(rc));
-		return CLI_EXIT_FAIL;
-	}
-	return CLI_EXIT_OK;
-}
-
-int cli_exact_write(const char *cmd, const asgd_exact_config *ec, const char *dir,
-		    const asgd_exact_moments *m, cJSON *settings, int quiet)
-{
-	char path[4096];
-	int rc;
-
-	cli_out_path(path, sizeof(path), dir, "moments.csv");
-	rc = asgd_exact_write_csv(m, path);
-	cJSON_AddItemToObject(settings, "machine", asgd_report_machine_json());
-	cJSON_AddBoolToObject(settings, "partial", 0);
-	cli_out_path(path, sizeof(path), dir, "summary.json");
-	if (rc == ASGD_OK)
-		rc = cli_write_json(path, settings);
-	cJSON_Delete(settings);
-	if (rc != ASGD_OK) {
-		fprintf(stderr, "asgd %s: could not write the outputs in '%s': %s\n", cmd, dir,
-			asgd_strerror(rc));
-		return CLI_EXIT_FAIL;
-	}
-	if (!quiet)
-		printf("asgd %s --exact  %s  %s: %s/{summary.json,moments.csv}\n", cmd,
-		       asgd_model_name(ec->model), asgd_problem_spec(ec->problem), dir);
-	return CLI_EXIT_OK;
-}
-
-void cli_print_ensemble(const asgd_ensemble_result *ens, double path_steps_per_s, uint64_t iters,
-			const char *out, size_t dim)
-{
-	printf("throughput %.3g path-steps/s on %u threads, %.2f s\n", path_steps_per_s,
+	printf("throughput %.3g path-steps/s on %u threads, %.2f s\n", r->path_steps_per_s,
 	       ens->threads, ens->wall_s);
 	if (ens->paths_done >= 2) {
 		printf("  k        mean                  second moment   (coordinate 0)\n");
 		cli_print_moment_rows(&ens->moments, iters);
 	}
-	printf("outputs %s/{summary.json,moments.csv%s}\n", out, dim == 1 ? ",final.csv" : "");
+	printf("outputs %s/{summary.json,moments.csv%s}\n", e->out, dim == 1 ? ",final.csv" : "");
+}
+
+/* The exit status once the outputs are written (@write_rc), saying on stderr why it is not 0. */
+static int ensemble_status(const struct cli_ensemble *e, int write_rc,
+			   const asgd_ensemble_result *ens, uint64_t paths, double eta)
+{
+	if (write_rc != ASGD_OK) {
+		fprintf(stderr, "asgd %s: could not write the outputs in '%s': %s\n", e->cmd, e->out,
+			asgd_strerror(write_rc));
+		return CLI_EXIT_FAIL;
+	}
+	if (ens && ens->interrupted) {
+		fprintf(stderr, "asgd %s: interrupted; %llu of %llu paths written to %s\n", e->cmd,
+			(unsigned long long)ens->paths_done, (unsigned long long)paths, e->out);
+		return CLI_EXIT_INTERRUPTED;
+	}
+	if (ens && ens->nonfinite > 0) {
+		fprintf(stderr, "asgd %s: %llu paths diverged (eta %g too large for %s?); "
+				"summary.json says \"diverged\": true\n",
+			e->cmd, (unsigned long long)ens->nonfinite, eta, e->preset);
+		return CLI_EXIT_FAIL;
+	}
+	return CLI_EXIT_OK;
+}
+
+/* Why the job did not run: the exit status, saying so on stderr. */
+static int ensemble_failed(const struct cli_ensemble *e, int rc)
+{
+	if (!e->job.exact) {
+		fprintf(stderr, "asgd %s: the %s failed: %s\n", e->cmd,
+			e->job.sim ? "simulation" : "integration", asgd_strerror(rc));
+		return CLI_EXIT_FAIL;
+	}
+	if (rc == ASGD_ENOTFOUND)
+		cli_usage_error(e->cmd, "--exact needs a quadratic preset (affine gradients), not "
+				"'%s'", e->preset);
+	if (rc == ASGD_EINTR) {
+		fprintf(stderr, "asgd %s: interrupted; nothing written\n", e->cmd);
+		return CLI_EXIT_INTERRUPTED;
+	}
+	fprintf(stderr, "asgd %s: the exact moments failed: %s\n", e->cmd, asgd_strerror(rc));
+	return CLI_EXIT_FAIL;
+}
+
+int cli_ensemble(const struct cli_ensemble *e)
+{
+	struct cli_progress_state prog = { .what = "paths", .quiet = e->quiet };
+	const asgd_sim_config *sim = e->job.sim;
+	const asgd_sme_config *sme = e->job.sme;
+	asgd_ensemble_job job = e->job;
+	asgd_ensemble_outcome r;
+	char path[4096];
+	cJSON *summary;
+	int rc, status;
+
+	if (!e->quiet && !job.exact) {
+		job.progress = cli_progress_cb;
+		job.progress_arg = &prog;
+	}
+	rc = asgd_ensemble_job_run(&job, &r);
+	if (!e->quiet && !job.exact)
+		cli_progress_end();
+	if (rc != ASGD_OK)
+		return ensemble_failed(e, rc);
+	rc = asgd_ensemble_write_tables(e->out, &job, &r);
+	summary = asgd_ensemble_summary_json(e->cmd, e->argc, e->argv, &job, &r);
+	cli_out_path(path, sizeof(path), e->out, "summary.json");
+	if (rc == ASGD_OK)
+		rc = cli_write_json(path, summary);
+	cJSON_Delete(summary);
+	if (!e->quiet && !job.exact) {
+		e->print_head(e->arg, &r);
+		print_ensemble(e, &r, sim ? sim->iters : sme->iters,
+			       asgd_problem_dim(sim ? sim->problem : sme->problem));
+	}
+	status = ensemble_status(e, rc, r.ens, sim ? sim->paths : sme->paths,
+				 sim ? sim->eta : sme->eta);
+	if (status == CLI_EXIT_OK && !e->quiet && job.exact)
+		printf("asgd %s --exact  %s  %s: %s/{summary.json,moments.csv}\n", e->cmd,
+		       asgd_model_name(sim ? sim->model : sme->model),
+		       asgd_problem_spec(sim ? sim->problem : sme->problem), e->out);
+	asgd_ensemble_outcome_free(&r);
+	return status;
 }
