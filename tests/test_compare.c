@@ -144,3 +144,26 @@ Test(compare, order_fit_is_least_squares_on_logs)
 	asgd_order_fit(u, v, NULL, 1, &slope, &se);
 	cr_assert(isnan(slope) && isnan(se));
 }
+
+Test(compare, gap_json_has_the_gap_schema_in_order)
+{
+	asgd_gap g = { .mean = 0.25, .mean_se = 0.5, .mean_k = 3, .second_rel = 0.125,
+		       .second_rel_se = 2, .second_abs = 4, .second_k = 7 };
+	const char *keys[] = { "mean_gap", "mean_gap_se", "mean_gap_k", "second_rel_gap",
+			       "second_rel_gap_se", "second_abs_gap", "second_gap_k" };
+	const double values[] = { 0.25, 0.5, 3, 0.125, 2, 4, 7 };
+	cJSON *j = cJSON_CreateObject(), *item;
+	int i = 0;
+
+	cr_assert_eq(asgd_gap_add_json(j, &g), ASGD_OK);
+	cJSON_ArrayForEach(item, j) {
+		cr_assert_lt(i, 7);
+		cr_assert_str_eq(item->string, keys[i]);
+		cr_assert_eq(item->valuedouble, values[i], "%s", keys[i]);
+		i++;
+	}
+	cr_assert_eq(i, 7);
+	cr_assert_eq(asgd_gap_add_json(NULL, &g), ASGD_EINVAL);
+	cr_assert_eq(asgd_gap_add_json(j, NULL), ASGD_EINVAL);
+	cJSON_Delete(j);
+}

@@ -1,28 +1,16 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * compare.c — `asgd compare`: the paper's Figures 4–7 as numbers.
- *
- * Runs discrete ASGD (2.1), SME-ASGD (2.11) and SME-SGD (3.3) on one preset with the same η and
- * μ, writes each model's moments.csv, and says in comparison.json how far each SME is from ASGD:
- * the largest gap in the mean and the largest relative gap in the second moment over the
- * horizon, with standard errors. Where the preset is quadratic the exact moments of all three
- * models are computed as well (exact.csv beside each moments.csv) and the gaps are given both ways:
- * the exact gaps are free of Monte Carlo error, the ensemble gaps show what 5000 paths can see.
- * For presets with several local minima, the fraction of paths ending in each basin.
+ * compare.c — `asgd compare`: the paper's Figures 4–7 as numbers. Flags, the experiment
+ * (asgd/compare_run.h: ASGD, SME-ASGD and SME-SGD side by side, each model's moments.csv and
+ * exact.csv under DIR/<model>/), comparison.json and the table of gaps.
  */
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "asgd/compare.h"
+#include "asgd/compare_run.h"
 #include "asgd/error.h"
-#include "asgd/exact.h"
-#include "asgd/problem.h"
-#include "asgd/report.h"
-#include "asgd/sim.h"
-#include "asgd/sme.h"
 #include "cli.h"
 #include "models.h"
 
@@ -78,108 +66,54 @@ static void parse_args(int argc, char **argv, struct cli_models *o)
 	cli_models_finish(CMD, o, argc, argv);
 }
 
-static cJSON *gap_json(const asgd_gap *g)
-{
-	cJSON *j = cJSON_CreateObject();
-
-	cli_add_gap_json(j, g);
-	return j;
-}
-
-/* gaps.{sme-asgd,sme-sgd}.{monte_carlo,exact} and the one-line verdicts. */
-static void add_gaps(cJSON *root, const struct cli_models *o, struct cli_model_run *runs)
-{
-	cJSON *gaps = cJSON_AddObjectToObject(root, "gaps"), *verdict;
-	asgd_gap g[2][2];	/* [sme-asgd, sme-sgd][monte carlo, exact] */
-	int have[2][2] = { { 0 } };
-
-	for (int m = 0; m < 2; m++) {
-		struct cli_model_run *r = &runs[1 + m];
-		cJSON *j = cJSON_AddObjectToObject(gaps, r->name);
-
-		if (runs[0].have_mc && r->have_mc &&
-		    asgd_gap_compute(&r->mc, &runs[0].mc, &g[m][0]) == ASGD_OK) {
-			cJSON_AddItemToObject(j, "monte_carlo", gap_json(&g[m][0]));
-			have[m][0] = 1;
-		}
-		if (runs[0].have_exact && r->have_exact &&
-		    asgd_gap_compute(&r->exact, &runs[0].exact, &g[m][1]) == ASGD_OK) {
-			cJSON_AddItemToObject(j, "exact", gap_json(&g[m][1]));
-			have[m][1] = 1;
-		}
-	}
-	verdict = cJSON_AddObjectToObject(root, "sme_asgd_beats_sme_sgd");
-	for (int e = 0; e < 2; e++) {
-		cJSON *v;
-
-		if (!have[0][e] || !have[1][e])
-			continue;
-		v = cJSON_AddObjectToObject(verdict, e ? "exact" : "monte_carlo");
-		cJSON_AddBoolToObject(v, "mean", g[0][e].mean < g[1][e].mean);
-		cJSON_AddBoolToObject(v, "second_moment", g[0][e].second_rel < g[1][e].second_rel);
-	}
-	(void)o;
-}
-
-static void print_table(const struct cli_models *o, struct cli_model_run *runs)
+static void print_table(const struct cli_models *o, const asgd_compare_result *res)
 {
 	printf("asgd compare  %s  eta=%g  mu=%g  iters=%llu  paths=%llu\n", o->spec, o->eta, o->mu,
 	       (unsigned long long)o->iters, (unsigned long long)o->paths);
 	printf("%-10s %-12s %-26s %-26s\n", "model", "reference", "max |mean gap| ± SE",
 	       "max rel. E x^2 gap ± SE");
-	for (int m = 1; m < 3; m++) {
-		asgd_gap g;
+	for (int m = 0; m < 2; m++) {
+		const char *name = asgd_model_name(res->runs[1 + m].model);
+		const asgd_gap *g = res->gap[m];
 
-		if (runs[0].have_mc && runs[m].have_mc &&
-		    asgd_gap_compute(&runs[m].mc, &runs[0].mc, &g) == ASGD_OK)
-			printf("%-10s %-12s %.3e ± %-14.1e %.3e ± %.1e\n", runs[m].name,
-			       "monte carlo", g.mean, g.mean_se, g.second_rel, g.second_rel_se);
-		if (runs[0].have_exact && runs[m].have_exact &&
-		    asgd_gap_compute(&runs[m].exact, &runs[0].exact, &g) == ASGD_OK)
-			printf("%-10s %-12s %.3e %-17s %.3e\n", runs[m].name, "exact", g.mean, "",
-			       g.second_rel);
+		if (res->have_gap[m][0])
+			printf("%-10s %-12s %.3e ± %-14.1e %.3e ± %.1e\n", name, "monte carlo",
+			       g[0].mean, g[0].mean_se, g[0].second_rel, g[0].second_rel_se);
+		if (res->have_gap[m][1])
+			printf("%-10s %-12s %.3e %-17s %.3e\n", name, "exact", g[1].mean, "",
+			       g[1].second_rel);
 	}
 }
 
 int cli_compare(int argc, char **argv)
 {
 	struct cli_models o;
-	struct cli_model_run runs[3];
-	const asgd_model models[3] = { ASGD_MODEL_ASGD, ASGD_MODEL_SME_ASGD, ASGD_MODEL_SME_SGD };
-	cJSON *root, *jm;
+	struct cli_progress_state prog;
+	asgd_compare_config cfg = { 0 };
+	asgd_compare_result res;
+	cJSON *root;
 	char path[4096];
-	int rc = ASGD_OK, status;
+	int rc, status;
 
 	memset(&o, 0, sizeof(o));
 	parse_args(argc, argv, &o);
+	cli_out_path(path, sizeof(path), o.out, "comparison.json");
+	cli_models_run_config(&o, &cfg.run, &prog);
+	cfg.dir = o.out;
+	rc = asgd_compare_run(&cfg, &res);
+	if (res.error[0])
+		fprintf(stderr, "asgd: %s\n", res.error);
 	root = cli_models_header(&o, CMD);
-	jm = cJSON_AddObjectToObject(root, "models");
-	for (int m = 0; m < 3; m++) {
-		char dir[4096];
-		struct cli_model_params p = { .eta = o.eta, .iters = o.iters, .dir = dir,
-					      .monte_carlo = 1, .exact = 1 };
-
-		cli_model_run_init(&runs[m], models[m]);
-		cli_out_path(dir, sizeof(dir), o.out, runs[m].name);
-		if (rc == ASGD_OK && !cli_stopped())
-			rc = cli_model_run(&o, &p, &runs[m]);
-		cJSON_AddItemToObject(jm, runs[m].name, cli_model_run_json(&runs[m]));
-	}
-	if (rc == ASGD_OK)
-		add_gaps(root, &o, runs);
-	if (rc == ASGD_OK)
-		cli_models_add_basins(root, &o, runs, 3);
+	cli_models_append(root, asgd_compare_result_json(&res));
 	cJSON_AddBoolToObject(root, "partial", cli_stopped() || rc != ASGD_OK);
 	cJSON_AddNumberToObject(root, "wall_s", cli_elapsed_s(&o));
-	cli_out_path(path, sizeof(path), o.out, "comparison.json");
 	if (cli_write_json(path, root) != ASGD_OK && rc == ASGD_OK)
 		rc = ASGD_EIO;
 	if (rc == ASGD_OK && !o.quiet)
-		print_table(&o, runs);
+		print_table(&o, &res);
 	status = cli_models_status(CMD, &o, rc);
 	cJSON_Delete(root);
-	for (int m = 0; m < 3; m++)
-		cli_model_run_free(&runs[m]);
+	asgd_compare_result_free(&res);
 	cli_models_free(&o);
 	return status;
 }

@@ -2,8 +2,8 @@
 /*
  * models.h — what the commands that put several models side by side share (`compare`, `order`):
  * the common flags (--preset, --eta, --mu, --iters, --paths, --substeps, --sigma, --threads,
- * --seed, --out, --quiet), running one model as an ensemble and, where the preset is quadratic,
- * exactly, writing its moments under DIR/<model>/, and the JSON that describes it.
+ * --seed, --out, --quiet), the settings of a model run (asgd/model_run.h) built from them, its
+ * progress on stderr, the head of the output JSON and the exit status.
  */
 #ifndef ASGD_CLI_MODELS_H
 #define ASGD_CLI_MODELS_H
@@ -12,9 +12,10 @@
 
 #include <cjson/cJSON.h>
 
-#include "asgd/compare.h"
 #include "asgd/model.h"
+#include "asgd/model_run.h"
 #include "asgd/problem.h"
+#include "cli.h"
 
 struct cli_models {
 	const char *spec, *out;
@@ -30,26 +31,6 @@ struct cli_models {
 	char cmdline[1024];
 };
 
-/* One model's run. */
-struct cli_model_run {
-	asgd_model model;
-	const char *name;
-	asgd_moment_table mc, exact;
-	int have_mc, have_exact, interrupted;
-	double *final;		/* paths*dim end points of the ensemble, NaN where not run */
-	uint64_t paths_done, nonfinite;
-	double wall_s, path_steps_per_s;
-	cJSON *extra;		/* model-specific facts for the JSON (truncation, Σ choice...) */
-};
-
-/* What to run: the model's own η, iterations and output directory (NULL: write nothing). */
-struct cli_model_params {
-	double eta;
-	uint64_t iters;
-	const char *dir;
-	int monte_carlo, exact;	/* exact is skipped silently where the preset is not quadratic */
-};
-
 void cli_models_defaults(struct cli_models *o, const char *out);
 /* Handle getopt code @c (see the option letters in models.c); returns 0 if it is not common. */
 int cli_models_option(const char *cmd, struct cli_models *o, int c, const char *arg);
@@ -58,21 +39,20 @@ void cli_models_finish(const char *cmd, struct cli_models *o, int argc, char **a
 void cli_models_free(struct cli_models *o);
 /* The shared part of the output JSON: command, settings, machine. */
 cJSON *cli_models_header(const struct cli_models *o, const char *cmd);
+/* Move the members of @body (a library's result JSON; NULL: out of memory) to the end of @root,
+ * in their order, and delete @body. */
+void cli_models_append(cJSON *root, cJSON *body);
 
-void cli_model_run_init(struct cli_model_run *r, asgd_model m);
-/* Run @r's model with the settings of @o and @p. Returns 0 (also when interrupted) or an error. */
-int cli_model_run(const struct cli_models *o, const struct cli_model_params *p,
-		  struct cli_model_run *r);
-cJSON *cli_model_run_json(const struct cli_model_run *r);
-void cli_model_run_free(struct cli_model_run *r);
-
-/* basins: the fraction of each run's paths ending near each local minimum (presets with > 1). */
-void cli_models_add_basins(cJSON *root, const struct cli_models *o, struct cli_model_run *runs,
-			   int count);
-
-/* The keys of one gap (asgd_gap) added to @j: mean_gap, mean_gap_se, mean_gap_k, second_rel_gap,
- * second_rel_gap_se, second_abs_gap, second_gap_k. */
-void cli_add_gap_json(cJSON *j, const asgd_gap *g);
+/*
+ * The common settings of @o (problem, eta, mu, iterations, paths, substeps, threads, sigma, seed)
+ * into @c, with the stop flag and progress on stderr through @prog (cli_models_progress; its
+ * state is set up here). The rest of @c is zero.
+ */
+void cli_models_run_config(const struct cli_models *o, asgd_model_run_config *c,
+			   struct cli_progress_state *prog);
+/* Progress of model runs, as asgd_model_run_config.progress: @arg is a cli_progress_state; each
+ * model's ensemble starts a fresh line. */
+void cli_models_progress(void *arg, const asgd_model_progress *p);
 
 double cli_elapsed_s(const struct cli_models *o);
 /* The exit status for @rc after printing what went wrong. */

@@ -217,7 +217,7 @@ cJSON *validate_model_json(const struct validate_model *m)
 	cJSON_AddNumberToObject(j, "nonfinite_paths", (double)m->nonfinite);
 	cJSON_AddNumberToObject(j, "wall_s", m->wall_s);
 	if (m->have_score) {
-		cli_add_gap_json(j, &m->score.gap);
+		asgd_gap_add_json(j, &m->score.gap);
 		cJSON_AddNumberToObject(j, "mean_inside_fraction", m->score.inside_mean);
 		cJSON_AddNumberToObject(j, "second_inside_fraction", m->score.inside_second);
 		cJSON_AddBoolToObject(j, "inside_band", m->score.inside_band);

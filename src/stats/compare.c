@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * compare.c — gaps between moment tables, and basin fractions of an ensemble's end points.
+ * compare.c — gaps between moment tables (and their JSON), basin fractions of an ensemble's end
+ * points, and the order of a gap in Δt.
  */
 #include "asgd/compare.h"
 
@@ -133,6 +134,22 @@ int asgd_gap_compute(const asgd_moment_table *model, const asgd_moment_table *re
 	if (nan_second || out->second_rel < 0)
 		out->second_rel = out->second_rel_se = NAN;
 	return ASGD_OK;
+}
+
+int asgd_gap_add_json(cJSON *j, const asgd_gap *g)
+{
+	int ok;
+
+	if (!j || !g)
+		return ASGD_EINVAL;
+	ok = cJSON_AddNumberToObject(j, "mean_gap", g->mean) != NULL;
+	ok &= cJSON_AddNumberToObject(j, "mean_gap_se", g->mean_se) != NULL;
+	ok &= cJSON_AddNumberToObject(j, "mean_gap_k", (double)g->mean_k) != NULL;
+	ok &= cJSON_AddNumberToObject(j, "second_rel_gap", g->second_rel) != NULL;
+	ok &= cJSON_AddNumberToObject(j, "second_rel_gap_se", g->second_rel_se) != NULL;
+	ok &= cJSON_AddNumberToObject(j, "second_abs_gap", g->second_abs) != NULL;
+	ok &= cJSON_AddNumberToObject(j, "second_gap_k", (double)g->second_k) != NULL;
+	return ok ? ASGD_OK : ASGD_ENOMEM;
 }
 
 static size_t nearest(const double *x, size_t dim, const double *minima, size_t count)
