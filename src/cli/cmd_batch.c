@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * batch.c — `asgd batch`: the optimal mini-batch schedule of Section 4 (docs/MODELS.md §6)
+ * cmd_batch.c — `asgd batch`: the optimal mini-batch schedule of Section 4 (docs/MODELS.md §6)
  * computed for a 1-D quadratic preset, and tested: it runs in the discrete simulator (mini-batch
  * ASGD (4.1)) and in the real engine against a constant batch and against the constant batch
  * with the same total number of gradient evaluations, and reports E|x_K − x*|² with its standard
  * error and the gradient evaluations of each — the paper's Figure 8 as numbers.
  *
- * This file parses the flags, solves the control and builds the schedules; batch_run.c runs
- * them, batch_out.c writes and prints the results. SIGINT or SIGTERM stops the current run;
- * what is complete is written, marked "partial", and the command exits 130.
+ * This file parses the flags into an asgd_batch_config and prints the table; the experiment
+ * (the control, the schedules, the runs, the files) is asgd/batch_run.h's. SIGINT or SIGTERM
+ * stops the current run; what is complete is written, marked "partial", and the command exits
+ * 130.
  */
 #include <getopt.h>
 #include <math.h>
@@ -16,16 +17,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "asgd/batchctl.h"
+#include "asgd/batch_run.h"
 #include "asgd/engine.h"
 #include "asgd/error.h"
 #include "asgd/sim.h"
-#include "asgd/theory.h"
 #include "asgd/work.h"
-#include "batch.h"
 #include "cli.h"
 
 static const char *const CMD = "batch";
+
+struct batch_opts {
+	const char *preset, *out, *work_spec;
+	asgd_problem *problem;
+	int quiet;
+	asgd_batch_config cfg;
+};
 
 static void usage(void)
 {
@@ -75,50 +81,23 @@ static void usage(void)
 	       "(n-B)/(n-1) against the simulator (fig4 has n = 2: any batch >= 2 is the full\n"
 	       "gradient there, without noise).\n"
 	       "exit status: 0 done, 1 failed or diverged, 2 bad usage, 130 interrupted.\n",
-	       BATCH_GAMMA_DIVISOR, ASGD_SIM_MAX_BATCH, ASGD_MAX_WORKERS);
+	       ASGD_BATCH_GAMMA_DIVISOR, ASGD_SIM_MAX_BATCH, ASGD_MAX_WORKERS);
 }
 
 /* a, Σ, x* of a 1-D quadratic preset, or a usage error. */
 static void read_preset(struct batch_opts *o)
 {
-	if (asgd_theory_from_problem(o->problem, &o->a, &o->sigma2, &o->xstar) != ASGD_OK)
+	if (asgd_batch_read_problem(&o->cfg) != ASGD_OK)
 		cli_usage_error(CMD, "--preset '%s' is not allowed: the control needs a 1-D "
 				     "quadratic preset with a > 0 (fig4, fig8)", o->preset);
-	o->x0 = asgd_problem_x0(o->problem)[0];
-}
-
-/* The control for the flags; --gamma's default needs γ*, so solve once with γ = 1 first. */
-static void solve_control(struct batch_opts *o)
-{
-	asgd_batchctl_params p = { o->a, o->sigma2, o->eta, o->mu, 1, 1,
-				   (o->x0 - o->xstar) * (o->x0 - o->xstar) };
-
-	p.T = (double)o->K * sqrt(o->eta * (1 - o->mu));
-	if (asgd_batchctl_solve(&p, &o->ctl) != ASGD_OK)
-		cli_usage_error(CMD, "eta %g, mu %g and horizon %llu give no control problem",
-				o->eta, o->mu, (unsigned long long)o->K);
-	if (o->gamma_default) {
-		if (!(o->ctl.gamma_star > 0))
-			cli_usage_error(CMD, "--preset '%s' has no gradient noise (Sigma = 0), so "
-					     "gamma* = 0: give --gamma", o->preset);
-		o->gamma = o->ctl.gamma_star / BATCH_GAMMA_DIVISOR;
-	}
-	p.gamma = o->gamma;
-	if (asgd_batchctl_solve(&p, &o->ctl) != ASGD_OK)
-		cli_usage_error(CMD, "--gamma %g is not allowed: expected a finite number > 0",
-				o->gamma);
 }
 
 static void check_engine(const struct batch_opts *o)
 {
-	asgd_engine_config c = { 0 };
+	asgd_engine_config c;
 	char err[256];
 
-	c.problem = o->problem;
-	c.workers = o->workers;
-	c.iters = o->K;
-	c.eta = o->eta;
-	c.work = o->work;
+	asgd_batch_engine_config(&o->cfg, NULL, &c);
 	if (asgd_engine_check_config(&c, err, sizeof(err)) != ASGD_OK)
 		cli_usage_error(CMD, "%s", err);
 }
@@ -142,33 +121,33 @@ static void parse_args(int argc, char **argv, struct batch_opts *o)
 	o->preset = "fig8";
 	o->out = "out/batch";
 	o->work_spec = "exp:100us";
-	o->gamma_default = 1;
-	o->K = 1000;
-	o->constant = 5;
-	o->paths = 5000;
-	o->replicas = 200;
-	o->workers = 4;
-	o->seed = 1;
-	o->argc = argc;
-	o->argv = argv;
+	o->cfg.gamma_default = 1;
+	o->cfg.horizon = 1000;
+	o->cfg.constant = 5;
+	o->cfg.paths = 5000;
+	o->cfg.replicas = 200;
+	o->cfg.workers = 4;
+	o->cfg.seed = 1;
+	o->cfg.argc = argc;
+	o->cfg.argv = argv;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p': o->preset = optarg; break;
 		case 'g':
-			o->gamma = cli_double_positive(CMD, "--gamma", optarg);
-			o->gamma_default = 0;
+			o->cfg.gamma = cli_double_positive(CMD, "--gamma", optarg);
+			o->cfg.gamma_default = 0;
 			break;
-		case 'K': o->K = cli_u64_range(CMD, "--horizon", optarg, 1, 10000000); break;
+		case 'K': o->cfg.horizon = cli_u64_range(CMD, "--horizon", optarg, 1, 10000000); break;
 		case 'e': eta = optarg; break;
 		case 'm': mu = optarg; break;
-		case 'B': o->constant = cli_u64_range(CMD, "--constant-batch", optarg, 1, ASGD_SIM_MAX_BATCH); break;
-		case 'P': o->paths = cli_u64_range(CMD, "--paths", optarg, 2, 100000000); break;
-		case 'r': o->replicas = cli_u64_range(CMD, "--replicas", optarg, 0, 100000000); break;
-		case 'w': o->workers = (unsigned)cli_u64_range(CMD, "--workers", optarg, 1, ASGD_MAX_WORKERS); break;
+		case 'B': o->cfg.constant = cli_u64_range(CMD, "--constant-batch", optarg, 1, ASGD_SIM_MAX_BATCH); break;
+		case 'P': o->cfg.paths = cli_u64_range(CMD, "--paths", optarg, 2, 100000000); break;
+		case 'r': o->cfg.replicas = cli_u64_range(CMD, "--replicas", optarg, 0, 100000000); break;
+		case 'w': o->cfg.workers = (unsigned)cli_u64_range(CMD, "--workers", optarg, 1, ASGD_MAX_WORKERS); break;
 		case 'W': o->work_spec = optarg; break;
-		case 't': o->threads = (unsigned)cli_u64_range(CMD, "--threads", optarg, 0, ASGD_ENSEMBLE_MAX_THREADS); break;
-		case 's': o->seed = cli_u64_range(CMD, "--seed", optarg, 0, UINT64_MAX); break;
+		case 't': o->cfg.threads = (unsigned)cli_u64_range(CMD, "--threads", optarg, 0, ASGD_ENSEMBLE_MAX_THREADS); break;
+		case 's': o->cfg.seed = cli_u64_range(CMD, "--seed", optarg, 0, UINT64_MAX); break;
 		case 'o': o->out = optarg; break;
 		case 'q': o->quiet = 1; break;
 		case 'h': usage(); exit(CLI_EXIT_OK);
@@ -178,153 +157,202 @@ static void parse_args(int argc, char **argv, struct batch_opts *o)
 	}
 	if (optind < argc)
 		cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
-	o->problem = cli_preset(CMD, o->preset);
+	o->cfg.problem = o->problem = cli_preset(CMD, o->preset);
 	read_preset(o);
-	o->eta = eta ? cli_double_positive(CMD, "--eta", eta)
-		     : asgd_problem_default_eta(o->problem);
-	o->mu = mu ? cli_double_range(CMD, "--mu", mu, 0, nextafter(1, 0), "a number in [0, 1)")
-		   : asgd_problem_default_mu(o->problem);
-	cli_work_option(CMD, "--work", o->work_spec, &o->work);
+	o->cfg.eta = eta ? cli_double_positive(CMD, "--eta", eta)
+			 : asgd_problem_default_eta(o->problem);
+	o->cfg.mu = mu ? cli_double_range(CMD, "--mu", mu, 0, nextafter(1, 0), "a number in [0, 1)")
+		       : asgd_problem_default_mu(o->problem);
+	cli_work_option(CMD, "--work", o->work_spec, &o->cfg.work);
 	check_engine(o);
-	solve_control(o);
 }
 
-/* ---- the schedules ------------------------------------------------------------------- */
+/* ---- the table on stdout ------------------------------------------------------------- */
 
-static uint32_t *alloc_schedule(uint64_t K)
+/* "v ± se" in %.3e, or "n/a", in a field of 24. */
+static void print_pm(double v, double se)
 {
-	uint32_t *s = malloc(K * sizeof(*s));
+	char buf[64];
 
-	if (!s)
-		cli_usage_error(CMD, "out of memory for a schedule of %llu steps",
-				(unsigned long long)K);
-	return s;
+	if (!isfinite(v))
+		snprintf(buf, sizeof(buf), "n/a");
+	else if (isfinite(se))
+		snprintf(buf, sizeof(buf), "%.3e +- %.1e", v, se);
+	else
+		snprintf(buf, sizeof(buf), "%.3e", v);
+	printf("  %-21s", buf);
 }
 
-static double schedule_total(const uint32_t *s, uint64_t K)
+static void print_label(const asgd_batch_outcome *r)
 {
-	double t = 0;
+	char buf[32];
 
-	for (uint64_t k = 0; k < K; k++)
-		t += s[k];
-	return t;
+	if (!strcmp(r->name, "optimal"))
+		snprintf(buf, sizeof(buf), "%s", r->name);
+	else
+		snprintf(buf, sizeof(buf), "%s B=%u", r->name, r->size[0]);
+	printf("  %-18s", buf);
 }
 
-static void fill_constant(uint32_t *s, uint64_t K, uint32_t b)
+static void print_control(const asgd_batch_config *c, const asgd_batch_result *r)
 {
-	for (uint64_t k = 0; k < K; k++)
-		s[k] = b;
+	const asgd_batchctl *s = &r->ctl;
+	const asgd_batch_outcome *opt = &r->s[ASGD_BATCH_OPTIMAL];
+
+	printf("control   a=%g  Sigma=%.6g  x*=%.6g  z0=%.6g  dt=%.6g  T=%.6g\n", c->a, c->sigma2,
+	       c->xstar, s->p.z0, s->dt, s->p.T);
+	printf("          r=%.6g%s  kappa=%.6g  gamma*=%.6g  gamma=%.6g (gamma*/%.4g)\n", s->r,
+	       s->oscillating ? " (complex lambda: r = c)" : "", s->kappa, s->gamma_star, r->gamma,
+	       s->gamma_star / r->gamma);
+	printf("          t*=%.6g (%.1f iterations)  k*=%.1f  batch %u -> %u  V(z0,0)=%.6g\n",
+	       s->t_star, s->t_star / s->dt, s->k_star, opt->size[0], opt->size[c->horizon - 1],
+	       asgd_batchctl_value(s, s->p.z0, 0));
 }
 
-static double *alloc_curve(uint64_t K)
+static void print_table(const struct batch_opts *o, const asgd_batch_result *res)
 {
-	double *c = malloc((K + 1) * sizeof(*c));
+	const asgd_batch_config *c = &o->cfg;
+	char work[64];
 
-	if (!c)
-		cli_usage_error(CMD, "out of memory for curves of %llu steps",
-				(unsigned long long)K);
-	for (uint64_t k = 0; k <= K; k++)
-		c[k] = NAN;
-	return c;
-}
+	asgd_work_format(&c->work, work, sizeof(work));
+	printf("asgd batch  %s  eta=%g  mu=%g  K=%llu  paths=%llu  replicas=%llu  M=%u  "
+	       "work=%s%s\n",
+	       asgd_problem_spec(c->problem), c->eta, c->mu, (unsigned long long)c->horizon,
+	       (unsigned long long)c->paths, (unsigned long long)c->replicas, c->workers, work,
+	       res->partial ? "  (PARTIAL)" : "");
+	print_control(c, res);
+	printf("\nE|x_K - x*|^2 at K = %llu (+- one SE) and gradient evaluations per run\n",
+	       (unsigned long long)c->horizon);
+	printf("  %-18s  %10s  %9s  %-21s  %9s  %-21s  %10s  %6s\n", "schedule", "grad evals",
+	       "model", "simulator", "model(n)", "engine", "eng evals", "mu_hat");
+	for (int i = 0; i < ASGD_BATCH_NSCHEDULES; i++) {
+		const asgd_batch_outcome *r = &res->s[i];
 
-/* The optimal schedule (a usage error when --gamma makes it too large to simulate), the constant
- * one and the one with the optimal's total. */
-static void make_schedules(const struct batch_opts *o, struct batch_result *res)
-{
-	static const char *const names[] = { "optimal", "constant", "equal-total" };
-	uint32_t *opt;
-	double eq;
-
-	for (int i = 0; i < BATCH_NSCHEDULES; i++) {
-		struct batch_result *r = &res[i];
-
-		memset(r, 0, sizeof(*r));
-		r->name = names[i];
-		r->size = alloc_schedule(o->K);
-		r->model = alloc_curve(o->K);
-		r->model_engine = alloc_curve(o->K);
-		r->sim_msd = alloc_curve(o->K);
-		r->sim_se = alloc_curve(o->K);
-		r->eng_msd = alloc_curve(o->K);
-		r->eng_se = alloc_curve(o->K);
-		r->sim_final = r->sim_final_se = r->eng_final = r->eng_final_se = NAN;
-		r->eng_evaluations = r->eng_wall_s = r->mu_hat = r->mu_lo = r->mu_hi = NAN;
+		print_label(r);
+		printf("  %10.0f  %9.3e", r->evaluations, r->model[c->horizon]);
+		print_pm(r->sim_final, r->sim_final_se);
+		printf("  %9.3e", r->model_engine[c->horizon]);
+		print_pm(r->eng_final, r->eng_final_se);
+		if (isfinite(r->eng_evaluations))
+			printf("  %10.0f  %6.4f\n", r->eng_evaluations, r->mu_hat);
+		else
+			printf("  %10s  %6s\n", "n/a", "n/a");
 	}
-	opt = res[BATCH_OPTIMAL].size;
-	if (asgd_batchctl_schedule(&o->ctl, o->K, ASGD_SIM_MAX_BATCH, opt) != ASGD_OK)
-		cli_usage_error(CMD, "--gamma %g is not allowed: the optimal batch would exceed %u "
-				     "(u*(T) = %.3g); take gamma closer to gamma* = %.6g",
-				o->gamma, ASGD_SIM_MAX_BATCH, asgd_batchctl_u(&o->ctl, o->ctl.p.T),
-				o->ctl.gamma_star);
-	fill_constant(res[BATCH_CONSTANT].size, o->K, (uint32_t)o->constant);
-	eq = round(schedule_total(opt, o->K) / (double)o->K);
-	fill_constant(res[BATCH_EQUAL_TOTAL].size, o->K, (uint32_t)(eq < 1 ? 1 : eq));
-	for (int i = 0; i < BATCH_NSCHEDULES; i++) {
-		res[i].evaluations = schedule_total(res[i].size, o->K);
-		asgd_batchctl_model_path(&o->ctl, res[i].size, o->K, 0, res[i].model);
-		asgd_batchctl_model_path(&o->ctl, res[i].size, o->K,
-					 asgd_problem_components(o->problem), res[i].model_engine);
-	}
-}
-
-static void free_results(struct batch_result *res)
-{
-	for (int i = 0; i < BATCH_NSCHEDULES; i++) {
-		free(res[i].size);
-		free(res[i].model);
-		free(res[i].model_engine);
-		free(res[i].sim_msd);
-		free(res[i].sim_se);
-		free(res[i].eng_msd);
-		free(res[i].eng_se);
-	}
+	printf("model: the control model (4.5) stepped with this schedule; model(n): the same with\n"
+	       "the engine's draws without replacement from n = %zu, variance x (n-B)/(n-1)\n",
+	       asgd_problem_components(c->problem));
+	printf("simulator: mini-batch ASGD (4.1) at mu=%g, with replacement; engine: %u workers,\n"
+	       "without replacement, batch B_v of the version read, its own staleness mu_hat\n",
+	       c->mu, c->workers);
+	printf("outputs   %s/{control.json,schedule.csv,batch.json,batch.csv,curves.csv}\n",
+	       o->out);
 }
 
 /* ---- the command --------------------------------------------------------------------- */
 
-/* A run whose end point is not finite (η too large for the preset?). */
-static int any_diverged(const struct batch_result *res)
+/* The control and the schedules, or a usage error saying why not. */
+static void prepare(const struct batch_opts *o, asgd_batch_result *r)
 {
-	for (int i = 0; i < BATCH_NSCHEDULES; i++)
-		if (res[i].eng_diverged || (res[i].sim_paths > 0 && !isfinite(res[i].sim_final)))
-			return 1;
-	return 0;
+	const asgd_batch_config *c = &o->cfg;
+
+	if (asgd_batch_prepare(c, r) == ASGD_OK)
+		return;
+	switch (r->refused) {
+	case ASGD_BATCH_NO_CONTROL:
+		cli_usage_error(CMD, "eta %g, mu %g and horizon %llu give no control problem",
+				c->eta, c->mu, (unsigned long long)c->horizon);
+	case ASGD_BATCH_NO_NOISE:
+		cli_usage_error(CMD, "--preset '%s' has no gradient noise (Sigma = 0), so "
+				     "gamma* = 0: give --gamma", o->preset);
+	case ASGD_BATCH_BAD_GAMMA:
+		cli_usage_error(CMD, "--gamma %g is not allowed: expected a finite number > 0",
+				r->gamma);
+	case ASGD_BATCH_OOM_SCHEDULES:
+		cli_usage_error(CMD, "out of memory for a schedule of %llu steps",
+				(unsigned long long)c->horizon);
+	case ASGD_BATCH_OOM_CURVES:
+		cli_usage_error(CMD, "out of memory for curves of %llu steps",
+				(unsigned long long)c->horizon);
+	default:
+		cli_usage_error(CMD, "--gamma %g is not allowed: the optimal batch would exceed %u "
+				     "(u*(T) = %.3g); take gamma closer to gamma* = %.6g",
+				r->gamma, ASGD_SIM_MAX_BATCH, asgd_batchctl_u(&r->ctl, r->ctl.p.T),
+				r->ctl.gamma_star);
+	}
+}
+
+/* The schedule under way, the simulator's groups and the engine's replicas, on stderr. */
+static void progress(void *arg, const asgd_batch_progress *p)
+{
+	(void)arg;
+	if (p->event == ASGD_BATCH_BEGIN)
+		fprintf(stderr, "batch: %s schedule (%d of %d)\n", p->name, p->schedule + 1,
+			ASGD_BATCH_NSCHEDULES);
+	else if (p->event == ASGD_BATCH_SIM_GROUP)
+		cli_progress("simulator group", p->done, p->total);
+	else if (p->event == ASGD_BATCH_REPLICA)
+		cli_progress("replica", p->done, p->total);
+	else
+		cli_progress_end();
+}
+
+/* control.json and schedule.csv: the control alone, written before any run. */
+static int write_control(const struct batch_opts *o, const asgd_batch_result *r)
+{
+	int rc = cli_write_json_out(o->out, "control.json", asgd_batch_control_json(&o->cfg, r));
+
+	return rc == ASGD_OK ? asgd_batch_write_schedule_csv(&o->cfg, r, o->out) : rc;
+}
+
+/* batch.csv, curves.csv and batch.json, each atomically. */
+static int write_results(const struct batch_opts *o, const asgd_batch_result *r, double wall_s)
+{
+	int rc = asgd_batch_write_tables(&o->cfg, r, o->out);
+
+	return rc == ASGD_OK ? cli_write_json_out(o->out, "batch.json",
+						  asgd_batch_result_json(&o->cfg, r, wall_s))
+			     : rc;
 }
 
 int cli_batch(int argc, char **argv)
 {
 	struct batch_opts o;
-	struct batch_result res[BATCH_NSCHEDULES];
-	int rc, wrc, interrupted = 0, status = CLI_EXIT_OK;
+	asgd_batch_result r;
+	int rc = ASGD_OK, wrc, status = CLI_EXIT_OK;
 	double t0 = cli_now_s();
 
 	memset(&o, 0, sizeof(o));
+	memset(&r, 0, sizeof(r));
 	parse_args(argc, argv, &o);
-	make_schedules(&o, res);
+	prepare(&o, &r);
 	cli_prepare_out(CMD, o.out);
-	wrc = batch_write_control(&o, &res[BATCH_OPTIMAL]);
-	rc = wrc == ASGD_OK ? batch_run_all(&o, res, &interrupted) : ASGD_OK;
-	if (wrc == ASGD_OK)
-		wrc = batch_write_results(&o, res, interrupted || rc != ASGD_OK, cli_now_s() - t0);
+	wrc = write_control(&o, &r);
+	if (wrc == ASGD_OK) {
+		o.cfg.stop = cli_stop_flag();
+		o.cfg.progress = o.quiet ? NULL : progress;
+		rc = asgd_batch_run(&o.cfg, &r);
+		if (rc != ASGD_OK)
+			fprintf(stderr, "asgd batch: a run failed: %s\n", asgd_strerror(rc));
+		wrc = write_results(&o, &r, cli_now_s() - t0);
+	}
 	if (!o.quiet)
-		batch_print_table(&o, res, interrupted || rc != ASGD_OK);
+		print_table(&o, &r);
 	if (wrc != ASGD_OK) {
 		fprintf(stderr, "asgd batch: could not write the outputs in '%s': %s\n", o.out,
 			asgd_strerror(wrc));
 		status = CLI_EXIT_FAIL;
 	} else if (rc != ASGD_OK) {
 		status = CLI_EXIT_FAIL;
-	} else if (interrupted) {
+	} else if (r.interrupted) {
 		fprintf(stderr, "asgd batch: interrupted; the complete runs are in %s "
 				"(\"partial\": true)\n", o.out);
 		status = CLI_EXIT_INTERRUPTED;
-	} else if (any_diverged(res)) {
+	} else if (r.diverged) {
 		fprintf(stderr, "asgd batch: diverged: a run's iterate became non-finite (eta %g "
-				"too large for %s?)\n", o.eta, o.preset);
+				"too large for %s?)\n", o.cfg.eta, o.preset);
 		status = CLI_EXIT_FAIL;
 	}
-	free_results(res);
+	asgd_batch_result_free(&r);
 	asgd_problem_destroy(o.problem);
 	return status;
 }
