@@ -180,6 +180,9 @@ struct cli_problem {
 	struct cli_flag flags[12];
 };
 
+/* The --preset row, storing into @dst: "problem (default fig4); one of:" and the list. */
+struct cli_flag cli_preset_flag(const char **dst);
+
 /* The flags of the problem group (--preset, --model, --data and the data options, --observe,
  * --mode), storing into @cp: a table for cli_flags_parse(). */
 const struct cli_flag *cli_problem_flags(struct cli_problem *cp);

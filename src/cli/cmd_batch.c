@@ -11,7 +11,6 @@
  * stops the current run; what is complete is written, marked "partial", and the command exits
  * 130.
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,61 +27,33 @@ static const char *const CMD = "batch";
 
 struct batch_opts {
 	const char *preset, *out, *work_spec;
+	struct cli_output o;
 	asgd_problem *problem;
 	int quiet;
 	asgd_batch_config cfg;
 };
 
-static void usage(void)
-{
-	printf("usage: asgd batch [OPTIONS]\n\n"
-	       "The optimal time-dependent mini-batch of the paper's Section 4, (4.5)-(4.11),\n"
-	       "for f = a x^2/2 (docs/MODELS.md section 6): batch 1 until the transition\n"
-	       "iteration k*, then B_k = round(1 + u*(k dt)) growing like exp(r k dt/2), with\n"
-	       "dt = sqrt(eta(1-mu)). The schedule runs in the simulator (mini-batch ASGD (4.1),\n"
-	       "components drawn with replacement, staleness mu) and in the real engine (M\n"
-	       "workers, drawn without replacement), beside a constant batch and the constant\n"
-	       "batch with the same total number of gradient evaluations; for each: the final\n"
-	       "E|x_K - x*|^2 with its standard error and the gradient evaluations per run.\n\n"
-	       "options:\n"
-	       "  --preset NAME        a 1-D quadratic preset, whose a = f''(x*) and\n"
-	       "                       Sigma = C(x*) define the control (default fig8: a = 1);\n"
-	       "                       fig4 and fig8 qualify\n"
-	       "  --gamma G            the unit cost of extra gradients in (4.5), > 0 (default\n"
-	       "                       gamma*/%g: the batch grows to about 32 at the end;\n"
-	       "                       gamma >= gamma* means batch 1 throughout)\n"
-	       "  --horizon K          iterations, 1..10000000 (default 1000); T = K dt\n"
-	       "  --eta ETA            step size > 0 (default: the preset's)\n"
-	       "  --mu MU              staleness of the control and the simulator, in [0,1)\n"
-	       "                       (default: the preset's; fig8's is 0 -- the paper's\n"
-	       "                       Figure 8 states none -- so dt = sqrt(eta))\n"
-	       "  --constant-batch B   the constant batch to beat, 1..%u (default 5)\n"
-	       "  --paths P            simulated paths per schedule, 2..100000000 (default 5000)\n"
-	       "  --replicas R         engine runs per schedule, 0..100000000 (default 200;\n"
-	       "                       0: no engine)\n"
-	       "  --workers M          engine worker threads, 1..%d (default 4). The engine's\n"
-	       "                       staleness is its own, mu_hat ~ 1 - 1/M with exponential\n"
-	       "                       work, reported beside --mu; for a like-for-like run pass\n"
-	       "                       --workers 1 (mu_hat = 0) or --mu mu_hat\n"
-	       "  --work SPEC          injected work per gradient, whatever its batch: none |\n"
-	       "                       fixed:DUR | exp:DUR | geom:P,DUR (default exp:100us)\n"
-	       "  --threads T          simulator threads, 0 = all CPUs (default 0)\n"
-	       "  --seed S             seed of the simulator and engine streams (default 1)\n"
-	       "  --out DIR            output directory (default out/batch)\n"
-	       "  --quiet              no progress, no table on stdout\n"
-	       "  --help               this text\n\n"
-	       "outputs in DIR: control.json (gamma*, t*, k*, r, kappa, V(z0,0), settings),\n"
-	       "schedule.csv (k,batch,u,t: the optimal schedule), batch.json and batch.csv (one\n"
-	       "row per schedule: gradient evaluations, the control model's z_K, simulator and\n"
-	       "engine E|x_K-x*|^2 +- SE, the engine's mu_hat), curves.csv (schedule,k,t,batch,\n"
-	       "model,sim_msd,sim_se,engine_msd,engine_se). Figure: scripts/plot.py batch DIR.\n"
-	       "The engine indexes the schedule by the version a worker read (update k uses\n"
-	       "B_{k-tau_k}) and caps it at n; drawing without replacement lowers the variance by\n"
-	       "(n-B)/(n-1) against the simulator (fig4 has n = 2: any batch >= 2 is the full\n"
-	       "gradient there, without noise).\n"
-	       "exit status: 0 done, 1 failed or diverged, 2 bad usage, 130 interrupted.\n",
-	       ASGD_BATCH_GAMMA_DIVISOR, ASGD_SIM_MAX_BATCH, ASGD_MAX_WORKERS);
-}
+static const struct cli_command COMMAND = {
+	.name = "batch",
+	.about = "The optimal time-dependent mini-batch of the paper's Section 4, (4.5)-(4.11), for "
+		 "f = a x^2/2 (docs/MODELS.md section 6): batch 1 until the transition iteration "
+		 "k*, then B_k = round(1 + u*(k dt)) growing like exp(r k dt/2), with dt = "
+		 "sqrt(eta(1-mu)). The schedule runs in the simulator (mini-batch ASGD (4.1), "
+		 "components drawn with replacement, staleness mu) and in the real engine (M "
+		 "workers, drawn without replacement), beside a constant batch and the constant "
+		 "batch with the same total number of gradient evaluations; for each: the final "
+		 "E|x_K - x*|^2 with its standard error and the gradient evaluations per run.",
+	.epilogue = "outputs in DIR: control.json (gamma*, t*, k*, r, kappa, V(z0,0), settings),\n"
+		    "schedule.csv (k,batch,u,t: the optimal schedule), batch.json and batch.csv (one\n"
+		    "row per schedule: gradient evaluations, the control model's z_K, simulator and\n"
+		    "engine E|x_K-x*|^2 +- SE, the engine's mu_hat), curves.csv (schedule,k,t,batch,\n"
+		    "model,sim_msd,sim_se,engine_msd,engine_se). Figure: scripts/plot.py batch DIR.\n"
+		    "The engine indexes the schedule by the version a worker read (update k uses\n"
+		    "B_{k-tau_k}) and caps it at n; drawing without replacement lowers the variance by\n"
+		    "(n-B)/(n-1) against the simulator (fig4 has n = 2: any batch >= 2 is the full\n"
+		    "gradient there, without noise).\n"
+		    "exit status: 0 done, 1 failed or diverged, 2 bad usage, 130 interrupted.\n",
+};
 
 /* a, Σ, x* of a 1-D quadratic preset, or a usage error. */
 static void read_preset(struct batch_opts *o)
@@ -102,61 +73,63 @@ static void check_engine(const struct batch_opts *o)
 		cli_usage_error(CMD, "%s", err);
 }
 
+/* --gamma G: γ itself instead of the default, γ* divided by ASGD_BATCH_GAMMA_DIVISOR. */
+static void take_gamma(const char *cmd, void *dst, const char *value)
+{
+	asgd_batch_config *c = dst;
+
+	c->gamma = cli_double_positive(cmd, "--gamma", value);
+	c->gamma_default = 0;
+}
+
 static void parse_args(int argc, char **argv, struct batch_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "preset", required_argument, NULL, 'p' },   { "gamma", required_argument, NULL, 'g' },
-		{ "horizon", required_argument, NULL, 'K' },  { "eta", required_argument, NULL, 'e' },
-		{ "mu", required_argument, NULL, 'm' },
-		{ "constant-batch", required_argument, NULL, 'B' },
-		{ "paths", required_argument, NULL, 'P' },    { "replicas", required_argument, NULL, 'r' },
-		{ "workers", required_argument, NULL, 'w' },  { "work", required_argument, NULL, 'W' },
-		{ "threads", required_argument, NULL, 't' },  { "seed", required_argument, NULL, 's' },
-		{ "out", required_argument, NULL, 'o' },      { "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
-	};
 	const char *eta = NULL, *mu = NULL;
-	int c;
+	struct cli_engine_flags eng;
+	struct cli_ensemble_flags ens;
+	const struct cli_flag own[] = {
+		CLI_TEXT("preset", "NAME", &o->preset, NULL, "a 1-D quadratic preset, whose a = "
+			 "f''(x*) and Sigma = C(x*) define the control (default fig8: a = 1); fig4 "
+			 "and fig8 qualify"),
+		CLI_CALL("gamma", "G", take_gamma, &o->cfg, "gamma*/1000: the batch grows to about "
+			 "32 at the end", "the unit cost of extra gradients in (4.5), > 0; gamma >= "
+			 "gamma* means batch 1 throughout"),
+		CLI_U64("horizon", "K", &o->cfg.horizon, 1, 10000000,
+			"iterations, {min}..{max}; T = K dt"),
+		CLI_TEXT("eta", "ETA", &eta, "the preset's", "step size > 0"),
+		CLI_TEXT("mu", "MU", &mu, "the preset's; fig8's is 0 -- the paper's Figure 8 "
+			 "states none -- so dt = sqrt(eta)",
+			 "staleness of the control and the simulator, in [0,1)"),
+		CLI_U64("constant-batch", "B", &o->cfg.constant, 1, ASGD_SIM_MAX_BATCH,
+			"the constant batch to beat, {min}..{max}"),
+		CLI_END,
+	};
+	struct cli_flag *engine;
 
+	_Static_assert(ASGD_BATCH_GAMMA_DIVISOR == 1000.0, "--gamma's help says gamma*/1000");
 	o->preset = "fig8";
-	o->out = "out/batch";
-	o->work_spec = "exp:100us";
 	o->cfg.gamma_default = 1;
 	o->cfg.horizon = 1000;
 	o->cfg.constant = 5;
-	o->cfg.paths = 5000;
-	o->cfg.replicas = 200;
-	o->cfg.workers = 4;
-	o->cfg.seed = 1;
 	o->cfg.argc = argc;
 	o->cfg.argv = argv;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'p': o->preset = optarg; break;
-		case 'g':
-			o->cfg.gamma = cli_double_positive(CMD, "--gamma", optarg);
-			o->cfg.gamma_default = 0;
-			break;
-		case 'K': o->cfg.horizon = cli_u64_range(CMD, "--horizon", optarg, 1, 10000000); break;
-		case 'e': eta = optarg; break;
-		case 'm': mu = optarg; break;
-		case 'B': o->cfg.constant = cli_u64_range(CMD, "--constant-batch", optarg, 1, ASGD_SIM_MAX_BATCH); break;
-		case 'P': o->cfg.paths = cli_u64_range(CMD, "--paths", optarg, 2, 100000000); break;
-		case 'r': o->cfg.replicas = cli_u64_range(CMD, "--replicas", optarg, 0, 100000000); break;
-		case 'w': o->cfg.workers = (unsigned)cli_u64_range(CMD, "--workers", optarg, 1, ASGD_MAX_WORKERS); break;
-		case 'W': o->work_spec = optarg; break;
-		case 't': o->cfg.threads = (unsigned)cli_u64_range(CMD, "--threads", optarg, 0, ASGD_ENSEMBLE_MAX_THREADS); break;
-		case 's': o->cfg.seed = cli_u64_range(CMD, "--seed", optarg, 0, UINT64_MAX); break;
-		case 'o': o->out = optarg; break;
-		case 'q': o->quiet = 1; break;
-		case 'h': usage(); exit(CLI_EXIT_OK);
-		default:
-			cli_usage_error(CMD, "unknown option or missing value: '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+	engine = (struct cli_flag *)cli_engine_flags(&eng, 4, "exp:100us", 200, 0);
+	cli_flag_reword(engine, "workers", "worker threads of the real engine, 1..{max}. The "
+			"engine's staleness is its own, mu_hat ~ 1 - 1/M with exponential work, "
+			"reported beside --mu; for a like-for-like run pass --workers 1 (mu_hat = 0) "
+			"or --mu mu_hat");
+	cli_flag_reword(engine, "replicas", "engine runs per schedule, {min}..{max} (0: no engine)");
+	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){
+		own, cli_ensemble_flags(&ens, 5000, 2), engine, cli_output_flags(&o->o, "out/batch"),
+		NULL }, argc, argv);
+	o->out = o->o.out;
+	o->quiet = o->o.quiet;
+	o->work_spec = eng.work;
+	o->cfg.workers = eng.workers;
+	o->cfg.replicas = eng.replicas;
+	o->cfg.seed = eng.seed;
+	o->cfg.paths = ens.paths;
+	o->cfg.threads = ens.threads;
 	o->cfg.problem = o->problem = cli_preset(CMD, o->preset);
 	read_preset(o);
 	o->cfg.eta = eta ? cli_double_positive(CMD, "--eta", eta)

@@ -4,7 +4,6 @@
  * (asgd/compare_run.h: ASGD, SME-ASGD and SME-SGD side by side, each model's moments.csv and
  * exact.csv under DIR/<model>/), comparison.json and the table of gaps.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,53 +15,21 @@
 
 static const char *const CMD = "compare";
 
-static void usage(void)
-{
-	printf("usage: asgd compare [OPTIONS]\n\n"
-	       "Run discrete ASGD, SME-ASGD and SME-SGD on a preset with the same eta and mu and\n"
-	       "report how far each SME's mean and second moment are from ASGD's (the paper's\n"
-	       "Figures 4-7), with standard errors; for quadratic presets also exactly.\n\n"
-	       "options:\n"
-	       "  --preset NAME      problem (default fig4); one of:\n");
-	cli_print_presets("                       ");
-	printf("  --mu M             staleness in [0,1) (default: the preset's)\n"
-	       "  --eta ETA          step size > 0 (default: the preset's)\n"
-	       "  --iters K          iterations (default: the preset's)\n"
-	       "  --paths P          sample paths per model (default 5000)\n"
-	       "  --substeps S       Euler-Maruyama substeps per step of the SMEs (default 8)\n"
-	       "  --sigma CHOICE     SME-ASGD's Sigma(t): continuum | evolve | constant | instant\n"
-	       "                     (default continuum in 1-D, instant for d > 1)\n"
-	       "  --threads T        compute threads, 0 = all cores (default 0)\n"
-	       "  --seed S           seed (default 1)\n"
-	       "  --out DIR          output directory (default out/compare)\n"
-	       "  --quiet            no progress, no table on stdout\n"
-	       "  --help             this text\n\n"
-	       "outputs in DIR: asgd/, sme-asgd/, sme-sgd/ each with moments.csv (and exact.csv\n"
-	       "for quadratic presets), and comparison.json.\n"
-	       "exit status: 0 done, 1 failed, 2 bad usage, 130 interrupted (partial outputs).\n");
-}
+static const struct cli_command COMMAND = {
+	.name = "compare",
+	.about = "Run discrete ASGD, SME-ASGD and SME-SGD on a preset with the same eta and mu and "
+		 "report how far each SME's mean and second moment are from ASGD's (the paper's "
+		 "Figures 4-7), with standard errors; for quadratic presets also exactly.",
+	.epilogue = "outputs in DIR: asgd/, sme-asgd/, sme-sgd/ each with moments.csv (and exact.csv\n"
+		    "for quadratic presets), and comparison.json.\n"
+		    "exit status: 0 done, 1 failed, 2 bad usage, 130 interrupted (partial outputs).\n",
+};
 
 static void parse_args(int argc, char **argv, struct cli_models *o)
 {
-	static const struct option longopts[] = {
-		CLI_MODELS_LONGOPTS,
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
 	cli_models_defaults(o, "out/compare");
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (c == 'h') {
-			usage();
-			exit(CLI_EXIT_OK);
-		}
-		if (!cli_models_option(CMD, o, c, optarg))
-			cli_usage_error(CMD, "unknown option or missing value: '%s'", argv[optind - 1]);
-	}
-	if (optind < argc)
-		cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){ cli_models_flags(o), NULL },
+			    argc, argv);
 	cli_models_finish(CMD, o, argc, argv);
 }
 

@@ -3,7 +3,6 @@
  * order.c — `asgd order`: does the gap between discrete ASGD and SME-ASGD shrink as Theorem 3
  * says, like Δt/(1−μ)? Flags, the experiment (asgd/order_run.h), order.json, order.csv, the table.
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,61 +22,36 @@ struct order_opts {
 	int force_mc;
 };
 
-static void usage(void)
-{
-	printf("usage: asgd order [OPTIONS]\n\n"
-	       "Measure the gap between discrete ASGD and SME-ASGD as eta is halved at fixed mu\n"
-	       "and fixed SME time T, fit its order in dt = sqrt(eta(1-mu)), and set it beside\n"
-	       "Theorem 3's bound K_T dt/(1-mu). Quadratic presets use exact moments.\n\n"
-	       "options:\n"
-	       "  --preset NAME      problem (default fig4); one of:\n");
-	cli_print_presets("                       ");
-	printf("  --mu M             staleness in [0,1) (default: the preset's)\n"
-	       "  --eta ETA          the largest step size (default: the preset's)\n"
-	       "  --halvings H       times eta is halved, 1..%d (default 4: five values)\n"
-	       "  --horizon T        SME time horizon > 0 (default: the preset's iterations at the\n"
-	       "                     first eta, times its dt)\n"
-	       "  --monte-carlo      use ensembles even where exact moments exist\n"
-	       "  --paths P          paths per ensemble (default 5000)\n"
-	       "  --substeps S       Euler-Maruyama substeps per step (default 8)\n"
-	       "  --sigma CHOICE     SME-ASGD's Sigma(t) (default continuum in 1-D)\n"
-	       "  --threads T, --seed S, --quiet, --help\n"
-	       "  --out DIR          output directory (default out/order)\n\n"
-	       "outputs in DIR: order.csv (one row per eta), order.json (fitted orders).\n"
-	       "exit status: 0 done, 1 failed, 2 bad usage, 130 interrupted.\n", ASGD_ORDER_MAX_HALVINGS);
-}
+static const struct cli_command COMMAND = {
+	.name = "order",
+	.about = "Measure the gap between discrete ASGD and SME-ASGD as eta is halved at fixed mu "
+		 "and fixed SME time T, fit its order in dt = sqrt(eta(1-mu)), and set it beside "
+		 "Theorem 3's bound K_T dt/(1-mu). Quadratic presets use exact moments.",
+	.epilogue = "outputs in DIR: order.csv (one row per eta), order.json (fitted orders).\n"
+		    "exit status: 0 done, 1 failed, 2 bad usage, 130 interrupted.\n",
+};
 
 static void parse_args(int argc, char **argv, struct order_opts *o)
 {
-	static const struct option longopts[] = {
-		CLI_MODELS_LONGOPTS,
-		{ "halvings", required_argument, NULL, 'H' },
-		{ "horizon", required_argument, NULL, 'T' },
-		{ "monte-carlo", no_argument, NULL, 'M' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	const struct cli_flag own[] = {
+		CLI_UINT("halvings", "H", &o->halvings, 1, ASGD_ORDER_MAX_HALVINGS,
+			 "times eta is halved, 1..{max}: H + 1 values of eta"),
+		{ "horizon", "T", "SME time horizon > 0", CLI_FLAG_REAL, &o->horizon, .lo = 0x1p-1074,
+		  .hi = 1.7976931348623157e308, .allowed = "a finite number > 0",
+		  .dflt = "the preset's iterations at the first eta, times its dt" },
+		CLI_SWITCH("monte-carlo", &o->force_mc,
+			   "use ensembles even where exact moments exist"),
+		CLI_END,
 	};
-	int c;
+	struct cli_flag *common;
 
 	cli_models_defaults(&o->m, "out/order");
 	o->halvings = 4;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (c == 'h') {
-			usage();
-			exit(CLI_EXIT_OK);
-		} else if (c == 'H') {
-			o->halvings = (unsigned)cli_u64_range(CMD, "--halvings", optarg, 1, ASGD_ORDER_MAX_HALVINGS);
-		} else if (c == 'T') {
-			o->horizon = cli_double_positive(CMD, "--horizon", optarg);
-		} else if (c == 'M') {
-			o->force_mc = 1;
-		} else if (!cli_models_option(CMD, &o->m, c, optarg)) {
-			cli_usage_error(CMD, "unknown option or missing value: '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+	common = cli_models_flags(&o->m);
+	cli_flag_reword(common, "eta", "the largest step size");
+	cli_flag_reword(common, "iters", "iterations at the largest step size (when no --horizon)");
+	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){ common, own, NULL }, argc,
+			    argv);
 	cli_models_finish(CMD, &o->m, argc, argv);
 	if (o->m.mu >= 1 || o->m.mu < 0)
 		cli_usage_error(CMD, "--mu %g is not allowed: expected a number in [0, 1)", o->m.mu);

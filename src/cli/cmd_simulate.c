@@ -7,7 +7,6 @@
  * or a sample/histogram as `asgd fit` reads). SIGINT or SIGTERM ends the ensemble at a chunk
  * boundary; the paths finished so far are written, marked "partial", and the command exits 130.
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,39 +28,16 @@ struct sim_opts {
 	int exact, quiet;
 };
 
-static void usage(void)
-{
-	printf("usage: asgd simulate [OPTIONS]\n\n"
-	       "Simulate the discrete processes of docs/MODELS.md section 1 as an ensemble of\n"
-	       "independent paths from a constant history x_{-l} = x_0, and write their moments.\n\n"
-	       "options:\n"
-	       "  --model M            asgd | sgd | msgd | minibatch (default asgd)\n"
-	       "  --preset NAME        problem (default fig4); one of:\n");
-	cli_print_presets("                         ");
-	printf("  --eta ETA            step size > 0 (MSGD: eta'; default: the preset's)\n"
-	       "  --mu MU              staleness (asgd, minibatch) or momentum mu' (msgd), in [0,1)\n"
-	       "                       (default: the preset's; not used by sgd)\n"
-	       "  --iters K            steps per path, rows k = 0..K (default: the preset's)\n"
-	       "  --paths P            sample paths (default 5000)\n"
-	       "  --threads T          compute threads, 0 = all CPUs (default 0); the results do\n"
-	       "                       not depend on T\n"
-	       "  --seed S             seed; path p uses the stream (S, p) (default 1)\n"
-	       "  --staleness FILE     tau i.i.d. from a measured law instead of geometric(mu):\n"
-	       "                       staleness.csv of 'asgd run', or a sample / l,count histogram\n"
-	       "                       as 'asgd fit' reads (asgd, minibatch only)\n"
-	       "  --batch B            minibatch: B components per step, with replacement, 1..%u\n"
-	       "  --batch-schedule F   minibatch: B_k from a CSV of lines k,B (k = 0, 1, ...)\n"
-	       "  --exact              exact moments instead of Monte Carlo (quadratic presets)\n"
-	       "  --out DIR            output directory (default out/simulate)\n"
-	       "  --quiet              no progress, no summary on stdout\n"
-	       "  --help               this text\n\n"
-	       "outputs in DIR: moments.csv (k,t,mean,second_moment,var,se_mean,se_second; with\n"
-	       "coord after t when d > 1; t = k*dt, dt = sqrt(eta(1-mu)) for asgd/minibatch, eta\n"
-	       "for sgd, sqrt(eta) for msgd), summary.json, and final.csv (path,x: each path's x_K)\n"
-	       "when d = 1.\n"
-	       "exit status: 0 done, 1 failed or some path diverged, 2 bad usage, 130 interrupted.\n",
-	       ASGD_SIM_MAX_BATCH);
-}
+static const struct cli_command COMMAND = {
+	.name = "simulate",
+	.about = "Simulate the discrete processes of docs/MODELS.md section 1 as an ensemble of "
+		 "independent paths from a constant history x_{-l} = x_0, and write their moments.",
+	.epilogue = "outputs in DIR: moments.csv (k,t,mean,second_moment,var,se_mean,se_second; with\n"
+		    "coord after t when d > 1; t = k*dt, dt = sqrt(eta(1-mu)) for asgd/minibatch, eta\n"
+		    "for sgd, sqrt(eta) for msgd), summary.json, and final.csv (path,x: each path's x_K)\n"
+		    "when d = 1.\n"
+		    "exit status: 0 done, 1 failed or some path diverged, 2 bad usage, 130 interrupted.\n",
+};
 
 /* The measured law as a pmf over 0..max; its fitted mu_hat into *mu_hat. */
 static void load_staleness(struct sim_opts *o, double *mu_hat)
@@ -151,49 +127,40 @@ static void resolve(struct sim_opts *o, const struct raw_flags *f)
 
 static void parse_args(int argc, char **argv, struct sim_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "model", required_argument, NULL, 'M' },  { "preset", required_argument, NULL, 'p' },
-		{ "eta", required_argument, NULL, 'e' },    { "mu", required_argument, NULL, 'm' },
-		{ "iters", required_argument, NULL, 'k' },  { "paths", required_argument, NULL, 'P' },
-		{ "threads", required_argument, NULL, 't' }, { "seed", required_argument, NULL, 's' },
-		{ "staleness", required_argument, NULL, 'S' },
-		{ "batch", required_argument, NULL, 'b' },
-		{ "batch-schedule", required_argument, NULL, 'B' },
-		{ "exact", no_argument, NULL, 'x' },        { "out", required_argument, NULL, 'o' },
-		{ "quiet", no_argument, NULL, 'q' },        { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct raw_flags f = { "asgd", NULL, NULL, NULL, NULL };
-	int c;
+	struct cli_output out;
+	struct cli_ensemble_flags ens;
+	const char *const preset_s = "the preset's";
+	const struct cli_flag own[] = {
+		CLI_TEXT("model", "M", &f.model, NULL, "asgd | sgd | msgd | minibatch"),
+		cli_preset_flag(&o->preset),
+		CLI_TEXT("eta", "ETA", &f.eta, preset_s, "step size > 0 (MSGD: eta')"),
+		CLI_TEXT("mu", "MU", &f.mu, "the preset's; not used by sgd", "staleness (asgd, "
+			 "minibatch) or momentum mu' (msgd), in [0,1)"),
+		CLI_TEXT("iters", "K", &f.iters, preset_s, "steps per path, rows k = 0..K"),
+		CLI_U64("seed", "S", &o->cfg.seed, 0, UINT64_MAX,
+			"seed; path p uses the stream (S, p)"),
+		CLI_TEXT("staleness", "FILE", &o->staleness_file, NULL, "tau i.i.d. from a measured "
+			 "law instead of geometric(mu): staleness.csv of 'asgd run', or a sample / "
+			 "l,count histogram as 'asgd fit' reads (asgd, minibatch only)"),
+		CLI_TEXT("batch", "B", &f.batch, NULL, "minibatch: B components per step, with "
+			 "replacement, 1..1000000"),
+		CLI_TEXT("batch-schedule", "F", &o->schedule_file, NULL,
+			 "minibatch: B_k from a CSV of lines k,B (k = 0, 1, ...)"),
+		CLI_SWITCH("exact", &o->exact,
+			   "exact moments instead of Monte Carlo (quadratic presets)"),
+		CLI_END,
+	};
 
 	o->preset = "fig4";
-	o->out = "out/simulate";
-	o->cfg.paths = 5000;
 	o->cfg.seed = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'M': f.model = optarg; break;
-		case 'p': o->preset = optarg; break;
-		case 'e': f.eta = optarg; break;
-		case 'm': f.mu = optarg; break;
-		case 'k': f.iters = optarg; break;
-		case 'P': o->cfg.paths = cli_u64_range(CMD, "--paths", optarg, 1, 100000000); break;
-		case 't': o->cfg.threads = (unsigned)cli_u64_range(CMD, "--threads", optarg, 0, ASGD_ENSEMBLE_MAX_THREADS); break;
-		case 's': o->cfg.seed = cli_u64_range(CMD, "--seed", optarg, 0, UINT64_MAX); break;
-		case 'S': o->staleness_file = optarg; break;
-		case 'b': f.batch = optarg; break;
-		case 'B': o->schedule_file = optarg; break;
-		case 'x': o->exact = 1; break;
-		case 'o': o->out = optarg; break;
-		case 'q': o->quiet = 1; break;
-		case 'h': usage(); exit(CLI_EXIT_OK);
-		default:
-			cli_usage_error(CMD, "unknown option or missing value: '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){
+		own, cli_ensemble_flags(&ens, 5000, 1), cli_output_flags(&out, "out/simulate"),
+		NULL }, argc, argv);
+	o->cfg.paths = ens.paths;
+	o->cfg.threads = ens.threads;
+	o->out = out.out;
+	o->quiet = out.quiet;
 	resolve(o, &f);
 }
 

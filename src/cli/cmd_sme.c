@@ -6,7 +6,6 @@
  * SIGINT or SIGTERM ends the ensemble at a chunk boundary; the paths finished so far are written,
  * marked "partial", and the command exits 130.
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,52 +27,17 @@ struct sme_opts {
 	int exact, quiet;
 };
 
-static void usage(void)
-{
-	printf("usage: asgd sme [OPTIONS]\n\n"
-	       "Integrate a stochastic modified equation of docs/MODELS.md section 2 by\n"
-	       "Euler-Maruyama for an ensemble of paths, and write the moments of X at the\n"
-	       "discrete process's iterations t_k = k*dt.\n\n"
-	       "options:\n"
-	       "  --model M            sme-asgd | sme-asgd-linear | sme-msgd | sme-sgd |\n"
-	       "                       sme-asgd-mixture (required)\n"
-	       "  --mixture W:MU,...   sme-asgd-mixture's staleness law (required there, and\n"
-	       "                       only there): P(tau = l) = sum_j W_j (1-MU_j) MU_j^l,\n"
-	       "                       1..6 components, W_j > 0 summing to 1 (within 1e-9),\n"
-	       "                       MU_j in [0,1). mu is then m/(1+m), m = E tau (it sets dt)\n"
-	       "  --sigma S            the noise covariance Sigma(t):\n"
-	       "                       continuum  G - c^2 YY^T, dG = c(S(X) - G)dt (sme-asgd and\n"
-	       "                                  sme-asgd-mixture; their default in 1-D)\n"
-	       "                       evolve     (2.12) as printed (sme-asgd, mu > 0), or the\n"
-	       "                                  linear form's evolution (sme-asgd-linear; its\n"
-	       "                                  default in 1-D)\n"
-	       "                       constant   C(x_0)\n"
-	       "                       instant    C(X_t) (default for sme-msgd, sme-sgd, d > 1)\n"
-	       "  --preset NAME        problem (default fig4); one of:\n");
-	cli_print_presets("                         ");
-	printf("  --eta ETA            step size > 0 (sme-msgd: eta'; default: the preset's)\n"
-	       "  --mu MU              staleness (sme-asgd*) or momentum mu' (sme-msgd), in [0,1)\n"
-	       "                       (default: the preset's; not used by sme-sgd; for\n"
-	       "                       sme-asgd-mixture it must equal the mixture's m/(1+m))\n"
-	       "  --iters K            recorded steps, rows k = 0..K (default: the preset's)\n"
-	       "  --substeps S         Euler-Maruyama substeps per recorded step (default 8)\n"
-	       "  --paths P            sample paths (default 5000)\n"
-	       "  --threads T          compute threads, 0 = all CPUs (default 0); the results do\n"
-	       "                       not depend on T\n"
-	       "  --seed S             seed; path p uses the stream (S, p) (default 1)\n"
-	       "  --batch B            (4.2): the noise covariance divided by B, 1..1000000\n"
-	       "  --batch-schedule F   the same with B_k from a CSV of lines k,B (k = 0, 1, ...)\n"
-	       "  --exact              exact moments instead of Monte Carlo (quadratic presets;\n"
-	       "                       not for sme-asgd-mixture)\n"
-	       "  --out DIR            output directory (default out/sme)\n"
-	       "  --quiet              no progress, no summary on stdout\n"
-	       "  --help               this text\n\n"
-	       "outputs in DIR: moments.csv (k,t,mean,second_moment,var,se_mean,se_second; with\n"
-	       "coord after t when d > 1; t = k*dt, dt = sqrt(eta(1-mu)) for sme-asgd*, eta for\n"
-	       "sme-sgd, sqrt(eta) for sme-msgd), summary.json, and final.csv (path,x: each\n"
-	       "path's X at t_K) when d = 1.\n"
-	       "exit status: 0 done, 1 failed or some path diverged, 2 bad usage, 130 interrupted.\n");
-}
+static const struct cli_command COMMAND = {
+	.name = "sme",
+	.about = "Integrate a stochastic modified equation of docs/MODELS.md section 2 by "
+		 "Euler-Maruyama for an ensemble of paths, and write the moments of X at the "
+		 "discrete process's iterations t_k = k*dt.",
+	.epilogue = "outputs in DIR: moments.csv (k,t,mean,second_moment,var,se_mean,se_second; with\n"
+		    "coord after t when d > 1; t = k*dt, dt = sqrt(eta(1-mu)) for sme-asgd*, eta for\n"
+		    "sme-sgd, sqrt(eta) for sme-msgd), summary.json, and final.csv (path,x: each\n"
+		    "path's X at t_K) when d = 1.\n"
+		    "exit status: 0 done, 1 failed or some path diverged, 2 bad usage, 130 interrupted.\n",
+};
 
 struct raw_flags {
 	const char *model, *sigma, *eta, *mu, *iters, *batch, *mixture;
@@ -181,53 +145,52 @@ static void resolve(struct sme_opts *o, const struct raw_flags *f)
 
 static void parse_args(int argc, char **argv, struct sme_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "model", required_argument, NULL, 'M' },  { "sigma", required_argument, NULL, 'g' },
-		{ "preset", required_argument, NULL, 'p' }, { "eta", required_argument, NULL, 'e' },
-		{ "mu", required_argument, NULL, 'm' },     { "iters", required_argument, NULL, 'k' },
-		{ "substeps", required_argument, NULL, 'S' },
-		{ "paths", required_argument, NULL, 'P' },  { "threads", required_argument, NULL, 't' },
-		{ "seed", required_argument, NULL, 's' },   { "batch", required_argument, NULL, 'b' },
-		{ "batch-schedule", required_argument, NULL, 'B' },
-		{ "exact", no_argument, NULL, 'x' },        { "out", required_argument, NULL, 'o' },
-		{ "mixture", required_argument, NULL, 'X' },
-		{ "quiet", no_argument, NULL, 'q' },        { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct raw_flags f = { NULL, NULL, NULL, NULL, NULL, NULL, NULL };
-	int c;
+	struct cli_output out;
+	struct cli_ensemble_flags ens;
+	const char *const preset_s = "the preset's";
+	const struct cli_flag own[] = {
+		CLI_TEXT("model", "M", &f.model, NULL, "sme-asgd | sme-asgd-linear | sme-msgd | "
+			 "sme-sgd | sme-asgd-mixture (required)"),
+		CLI_TEXT("mixture", "W:MU,...", &f.mixture, NULL, "sme-asgd-mixture's staleness "
+			 "law (required there, and only there): P(tau = l) = sum_j W_j (1-MU_j) "
+			 "MU_j^l, 1..6 components, W_j > 0 summing to 1 (within 1e-9), MU_j in [0,1). "
+			 "mu is then m/(1+m), m = E tau (it sets dt)"),
+		CLI_TEXT("sigma", "S", &f.sigma, "continuum for sme-asgd and sme-asgd-mixture in "
+			 "1-D, evolve for sme-asgd-linear in 1-D, else instant", "the noise "
+			 "covariance Sigma(t):\ncontinuum: G - c^2 YY^T, dG = c(S(X) - G)dt (sme-asgd, "
+			 "sme-asgd-mixture);\nevolve: (2.12) as printed (sme-asgd, mu > 0), or the "
+			 "linear form's evolution (sme-asgd-linear);\nconstant: C(x_0);\ninstant: "
+			 "C(X_t)\n"),
+		cli_preset_flag(&o->preset),
+		CLI_TEXT("eta", "ETA", &f.eta, preset_s, "step size > 0 (sme-msgd: eta')"),
+		CLI_TEXT("mu", "MU", &f.mu, "the preset's; not used by sme-sgd; for sme-asgd-mixture "
+			 "it must equal the mixture's m/(1+m)", "staleness (sme-asgd*) or momentum "
+			 "mu' (sme-msgd), in [0,1)"),
+		CLI_TEXT("iters", "K", &f.iters, preset_s, "recorded steps, rows k = 0..K"),
+		CLI_UINT("substeps", "S", &o->cfg.substeps, 1, 1000000,
+			 "Euler-Maruyama substeps per recorded step"),
+		CLI_U64("seed", "S", &o->cfg.seed, 0, UINT64_MAX,
+			"seed; path p uses the stream (S, p)"),
+		CLI_TEXT("batch", "B", &f.batch, NULL,
+			 "(4.2): the noise covariance divided by B, 1..1000000"),
+		CLI_TEXT("batch-schedule", "F", &o->schedule_file, NULL,
+			 "the same with B_k from a CSV of lines k,B (k = 0, 1, ...)"),
+		CLI_SWITCH("exact", &o->exact, "exact moments instead of Monte Carlo (quadratic "
+			   "presets; not for sme-asgd-mixture)"),
+		CLI_END,
+	};
 
 	o->preset = "fig4";
-	o->out = "out/sme";
-	o->cfg.paths = 5000;
 	o->cfg.substeps = 8;
 	o->cfg.seed = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'M': f.model = optarg; break;
-		case 'g': f.sigma = optarg; break;
-		case 'p': o->preset = optarg; break;
-		case 'e': f.eta = optarg; break;
-		case 'm': f.mu = optarg; break;
-		case 'k': f.iters = optarg; break;
-		case 'S': o->cfg.substeps = (unsigned)cli_u64_range(CMD, "--substeps", optarg, 1, 1000000); break;
-		case 'P': o->cfg.paths = cli_u64_range(CMD, "--paths", optarg, 1, 100000000); break;
-		case 't': o->cfg.threads = (unsigned)cli_u64_range(CMD, "--threads", optarg, 0, ASGD_ENSEMBLE_MAX_THREADS); break;
-		case 's': o->cfg.seed = cli_u64_range(CMD, "--seed", optarg, 0, UINT64_MAX); break;
-		case 'b': f.batch = optarg; break;
-		case 'X': f.mixture = optarg; break;
-		case 'B': o->schedule_file = optarg; break;
-		case 'x': o->exact = 1; break;
-		case 'o': o->out = optarg; break;
-		case 'q': o->quiet = 1; break;
-		case 'h': usage(); exit(CLI_EXIT_OK);
-		default:
-			cli_usage_error(CMD, "unknown option or missing value: '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){
+		own, cli_ensemble_flags(&ens, 5000, 1), cli_output_flags(&out, "out/sme"), NULL },
+		argc, argv);
+	o->cfg.paths = ens.paths;
+	o->cfg.threads = ens.threads;
+	o->out = out.out;
+	o->quiet = out.quiet;
 	resolve(o, &f);
 }
 

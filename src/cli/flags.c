@@ -183,6 +183,8 @@ static void print_flag(const struct cli_flag *f)
 			 f->meta ? f->meta : "");
 
 	default_text(f, dflt, sizeof(dflt));
+	if (strstr(f->help, "(default"))	/* the text says it where it reads best */
+		dflt[0] = '\0';
 	expand_bounds(f, help, sizeof(help));
 	snprintf(text, sizeof(text), "%s%s", help, dflt);
 	if (n + 3 > HELP_COLUMN)
@@ -214,6 +216,13 @@ void cli_flags_help(const struct cli_command *cmd, const struct cli_flag *const 
 }
 
 /* ---- shared groups ---- */
+
+void cli_flag_reword(struct cli_flag *table, const char *name, const char *help)
+{
+	for (; table->name; table++)
+		if (!strcmp(table->name, name))
+			table->help = help;
+}
 
 const struct cli_flag *cli_output_flags(struct cli_output *o, const char *out_default)
 {

@@ -38,7 +38,8 @@ struct cli_flag {
 	double lo, hi;		/* CLI_FLAG_REAL */
 	const char *allowed;	/* CLI_FLAG_REAL: "a number in [0, 1)" */
 	/* the default in words (" (default ...)" ends the help), or NULL: a numeric flag says the
-	   value at dst when parsing starts, a text flag the string at dst if any */
+	   value at dst when parsing starts, a text flag the string at dst if any; nothing is added
+	   when the help says "(default" itself */
 	const char *dflt;
 	void (*call)(const char *cmd, void *dst, const char *value);	/* CLI_FLAG_CALL */
 	void (*more)(const char *indent);	/* more help lines after the text (the preset list) */
@@ -81,6 +82,9 @@ void cli_flags_parse_all(const struct cli_command *cmd, const struct cli_flag *c
 
 /* The --help text of @cmd and @tables on stdout. */
 void cli_flags_help(const struct cli_command *cmd, const struct cli_flag *const *tables);
+
+/* Reword the help of row @name of @table, where a shared row means more in one command. */
+void cli_flag_reword(struct cli_flag *table, const char *name, const char *help);
 
 /* ---- the output group: --out DIR, --quiet ---- */
 

@@ -44,6 +44,32 @@ int cli_models_option(const char *cmd, struct cli_models *o, int c, const char *
 	return 1;
 }
 
+struct cli_flag *cli_models_flags(struct cli_models *o)
+{
+	const char *const preset_s = "the preset's";
+	const struct cli_flag rows[] = {
+		cli_preset_flag(&o->spec),
+		CLI_TEXT("mu", "MU", &o->mu_s, preset_s, "staleness in [0,1)"),
+		CLI_TEXT("eta", "ETA", &o->eta_s, preset_s, "step size > 0"),
+		CLI_TEXT("iters", "K", &o->iters_s, preset_s, "iterations"),
+		CLI_U64("paths", "P", &o->paths, 2, 100000000, "sample paths per model"),
+		CLI_UINT("substeps", "S", &o->substeps, 1, 100000,
+			 "Euler-Maruyama substeps per step of the SMEs"),
+		CLI_TEXT("sigma", "CHOICE", &o->sigma_s, "continuum in 1-D, instant for d > 1",
+			 "SME-ASGD's Sigma(t): continuum | evolve | constant | instant"),
+		CLI_UINT("threads", "T", &o->threads, 0, ASGD_ENSEMBLE_MAX_THREADS,
+			 "compute threads, 0 = all cores"),
+		CLI_U64("seed", "S", &o->seed, 0, UINT64_MAX, "seed"),
+		CLI_TEXT("out", "DIR", &o->out, NULL, "output directory"),
+		CLI_SWITCH("quiet", &o->quiet, "no progress, nothing on stdout"),
+		CLI_END,
+	};
+
+	_Static_assert(sizeof(rows) <= sizeof(o->flags), "struct cli_models: flags[] too small");
+	memcpy(o->flags, rows, sizeof(rows));
+	return o->flags;
+}
+
 static void record_cmdline(struct cli_models *o, int argc, char **argv)
 {
 	size_t used = (size_t)snprintf(o->cmdline, sizeof(o->cmdline), "asgd");

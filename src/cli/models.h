@@ -29,7 +29,11 @@ struct cli_models {
 	int problem_borrowed;	/* problem was set by the caller before _finish: not ours to free */
 	double t0;		/* start time, for wall_s */
 	char cmdline[1024];
+	struct cli_flag flags[12];
 };
+
+/* The common flags as a table for cli_flags_parse(), storing into @o (after _defaults). */
+struct cli_flag *cli_models_flags(struct cli_models *o);
 
 void cli_models_defaults(struct cli_models *o, const char *out);
 /* Handle getopt code @c (see the option letters in models.c); returns 0 if it is not common. */

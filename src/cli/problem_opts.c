@@ -57,11 +57,16 @@ void cli_problem_usage(void)
 	       "                     for sparse data models without momentum, else master)\n");
 }
 
+struct cli_flag cli_preset_flag(const char **dst)
+{
+	return (struct cli_flag){ "preset", "NAME", "problem (default fig4); one of:",
+				  CLI_FLAG_TEXT, dst, .more = cli_print_presets };
+}
+
 const struct cli_flag *cli_problem_flags(struct cli_problem *cp)
 {
 	const struct cli_flag rows[] = {
-		{ "preset", "NAME", "problem; one of:", CLI_FLAG_TEXT, &cp->preset, .dflt = "fig4",
-		  .more = cli_print_presets },
+		cli_preset_flag(&cp->preset),
 		CLI_TEXT("model", "LOSS", &cp->model, NULL, "a model on data instead of a preset: "
 			 "squares, logistic or hinge (L2-regularised; needs --data)"),
 		CLI_TEXT("data", "SPEC", &cp->data, NULL, "heart_scale | breast-cancer | digits "
