@@ -144,3 +144,25 @@ Test(compare, order_fit_is_least_squares_on_logs)
 	asgd_order_fit(u, v, NULL, 1, &slope, &se);
 	cr_assert(isnan(slope) && isnan(se));
 }
+
+/* A gap's JSON keys, in their order, with the step indices as numbers and no coordinates. */
+Test(compare, gap_json_keys)
+{
+	static const char *const keys[] = { "mean_gap", "mean_gap_se", "mean_gap_k", "second_rel_gap",
+					    "second_rel_gap_se", "second_abs_gap", "second_gap_k" };
+	asgd_gap g = { .mean = 0.5, .mean_se = 0.1, .mean_k = 7, .mean_coord = 2,
+		       .second_rel = 0.25, .second_rel_se = 0.05, .second_abs = 3,
+		       .second_k = 9, .second_coord = 1 };
+	const double want[] = { 0.5, 0.1, 7, 0.25, 0.05, 3, 9 };
+	cJSON *j = cJSON_CreateObject(), *item;
+	int i = 0;
+
+	asgd_gap_add_json(j, &g);
+	cr_assert_eq(cJSON_GetArraySize(j), 7);
+	cJSON_ArrayForEach(item, j) {
+		cr_assert_str_eq(item->string, keys[i]);
+		cr_assert_float_eq(item->valuedouble, want[i], 0, "%s", keys[i]);
+		i++;
+	}
+	cJSON_Delete(j);
+}

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 #include "asgd/exact.h"
 #include "asgd/moments.h"
 
@@ -56,6 +58,13 @@ typedef struct asgd_gap {
  * Returns 0, or ASGD_EINVAL (NULL, different dim, or fewer than 2 common steps).
  */
 int asgd_gap_compute(const asgd_moment_table *model, const asgd_moment_table *ref, asgd_gap *out);
+
+/*
+ * asgd_gap_add_json - add the keys of @g to the JSON object @j: "mean_gap", "mean_gap_se",
+ * "mean_gap_k", "second_rel_gap", "second_rel_gap_se", "second_abs_gap", "second_gap_k" (the
+ * coordinates are left out). cJSON's allocation failures are the caller's to detect.
+ */
+void asgd_gap_add_json(cJSON *j, const asgd_gap *g);
 
 /*
  * asgd_basin_fractions - the fraction of paths whose final point is nearest each local minimum,

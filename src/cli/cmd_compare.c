@@ -82,7 +82,7 @@ static cJSON *gap_json(const asgd_gap *g)
 {
 	cJSON *j = cJSON_CreateObject();
 
-	cli_add_gap_json(j, g);
+	asgd_gap_add_json(j, g);
 	return j;
 }
 

@@ -331,17 +331,6 @@ out:
 	free(se);
 }
 
-void cli_add_gap_json(cJSON *j, const asgd_gap *g)
-{
-	cJSON_AddNumberToObject(j, "mean_gap", g->mean);
-	cJSON_AddNumberToObject(j, "mean_gap_se", g->mean_se);
-	cJSON_AddNumberToObject(j, "mean_gap_k", (double)g->mean_k);
-	cJSON_AddNumberToObject(j, "second_rel_gap", g->second_rel);
-	cJSON_AddNumberToObject(j, "second_rel_gap_se", g->second_rel_se);
-	cJSON_AddNumberToObject(j, "second_abs_gap", g->second_abs);
-	cJSON_AddNumberToObject(j, "second_gap_k", (double)g->second_k);
-}
-
 double cli_elapsed_s(const struct cli_models *o)
 {
 	return cli_now_s() - o->t0;

@@ -70,10 +70,6 @@ void cli_model_run_free(struct cli_model_run *r);
 void cli_models_add_basins(cJSON *root, const struct cli_models *o, struct cli_model_run *runs,
 			   int count);
 
-/* The keys of one gap (asgd_gap) added to @j: mean_gap, mean_gap_se, mean_gap_k, second_rel_gap,
- * second_rel_gap_se, second_abs_gap, second_gap_k. */
-void cli_add_gap_json(cJSON *j, const asgd_gap *g);
-
 double cli_elapsed_s(const struct cli_models *o);
 /* The exit status for @rc after printing what went wrong. */
 int cli_models_status(const char *cmd, const struct cli_models *o, int rc);

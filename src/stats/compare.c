@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * compare.c — gaps between moment tables, and basin fractions of an ensemble's end points.
+ * compare.c — gaps between moment tables (and their JSON keys), and basin fractions of an
+ * ensemble's end points.
  */
 #include "asgd/compare.h"
 
@@ -133,6 +134,17 @@ int asgd_gap_compute(const asgd_moment_table *model, const asgd_moment_table *re
 	if (nan_second || out->second_rel < 0)
 		out->second_rel = out->second_rel_se = NAN;
 	return ASGD_OK;
+}
+
+void asgd_gap_add_json(cJSON *j, const asgd_gap *g)
+{
+	cJSON_AddNumberToObject(j, "mean_gap", g->mean);
+	cJSON_AddNumberToObject(j, "mean_gap_se", g->mean_se);
+	cJSON_AddNumberToObject(j, "mean_gap_k", (double)g->mean_k);
+	cJSON_AddNumberToObject(j, "second_rel_gap", g->second_rel);
+	cJSON_AddNumberToObject(j, "second_rel_gap_se", g->second_rel_se);
+	cJSON_AddNumberToObject(j, "second_abs_gap", g->second_abs);
+	cJSON_AddNumberToObject(j, "second_gap_k", (double)g->second_k);
 }
 
 static size_t nearest(const double *x, size_t dim, const double *minima, size_t count)
