@@ -1,35 +1,23 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * validate.c — `asgd validate`: does the fitted model predict the real algorithm?
+ * cmd_validate.c — `asgd validate`: does the fitted model predict the real algorithm?
  *
- * Runs the real engine R times, fits μ̂ (and a mixture of geometrics, K by BIC) to the staleness
- * it measured, runs every model with that staleness — SME-ASGD, SME-SGD, discrete ASGD with
- * geometric, measured and mixture τ, SME-ASGD with one auxiliary variable per mixture component
- * — and compares each model's mean and second moment with the real run's, with standard errors.
- * The models are in validate_models.c; this file is the command: flags, the real run, the
- * staleness fit, validation.json and the verdict table.
+ * The experiment (the real run, the staleness fit, the six models and their scores) is the
+ * library's (asgd/validate.h); this file is the command: flags, MPI ranks, progress on stderr,
+ * the real run's files, validation.json, the verdict table and the exit status.
  */
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "asgd/engine.h"
 #include "asgd/error.h"
-#include "asgd/geomix.h"
-#include "asgd/replicas.h"
-#include "asgd/report.h"
-#include "asgd/staleness.h"
+#include "asgd/validate.h"
 #include "asgd/work.h"
 #include "cli.h"
 #include "models.h"
-#include "validate.h"
 
 static const char *const CMD = "validate";
-
-/* The simulators' τ tables stop where the mixture's tail is below this (as sim's geometric). */
-#define MIXTURE_TAIL_EPS 1e-12
 
 struct validate_opts {
 	struct cli_models m;		/* preset, eta, iters, paths, substeps, threads, seed, out */
@@ -40,18 +28,9 @@ struct validate_opts {
 	asgd_engine_config cfg;
 	uint64_t replicas;
 	unsigned mixture_max;
-};
-
-/* What the staleness fit found. */
-struct validate_fit {
-	asgd_staleness_summary sum;
-	int have_sum;
-	asgd_geomix mix, all[ASGD_GEOMIX_MAX];
-	int have_mix;
-	int mix_omitted;		/* the stop flag cut the mixture fit short: none */
-	double *mix_pmf;		/* the mixture's pmf table for the simulators */
-	size_t mix_len;
-	double mix_tv;			/* TV distance of the mixture from the measured pmf */
+	int argc;			/* the command line, for the real run's summary.json */
+	char **argv;
+	struct cli_progress_state prog;	/* the model in progress */
 };
 
 static void usage(void)
@@ -151,300 +130,168 @@ static void parse_args(int argc, char **argv, struct validate_opts *o)
 		cli_usage_error(CMD, "%s", err);
 }
 
-/* ---- the staleness fit ---- */
+/* ---- the experiment's callbacks ---- */
 
-/* ½ Σ_l |p̂(l) − q(l)| over all l, q's mass beyond the measured support included. */
-static double mixture_tv(const asgd_geomix *mix, const asgd_staleness_summary *s)
+static void progress(void *arg, const asgd_validate_progress *p)
 {
-	double tv = 0, mass = 0, q;
+	struct validate_opts *o = arg;
 
-	for (size_t l = 0; l < s->pmf_len; l++) {
-		q = asgd_geomix_pmf(mix, l);
-		mass += q;
-		tv += fabs(s->pmf[l] - q);
-	}
-	return 0.5 * (tv + fmax(0, 1 - mass));
+	if (p->event == ASGD_VALIDATE_END)
+		cli_progress_end();
+	else if (p->model == ASGD_VALIDATE_REAL && p->event == ASGD_VALIDATE_DONE)
+		cli_progress(p->name, p->done, p->total);
+	else if (p->event == ASGD_VALIDATE_BEGIN && p->model != ASGD_VALIDATE_REAL)
+		o->prog = (struct cli_progress_state){ .what = p->name };
+	else if (p->event == ASGD_VALIDATE_DONE)
+		cli_progress_cb(&o->prog, p->done, p->total);
 }
 
-static int fit_staleness(const struct validate_opts *o, const asgd_replicas *t,
-			 struct validate_fit *f)
+/* DIR/real/{summary.json,moments.csv,staleness.csv}, as soon as the real run is fitted. */
+static int write_real(void *arg, const asgd_engine_config *engine, const asgd_replicas *t,
+		      const asgd_staleness_summary *sum, double dt)
 {
-	const asgd_staleness *st = &t->staleness;
+	const struct validate_opts *o = arg;
+	char dir[4096];
+	cJSON *summary;
 	int rc;
 
-	memset(f, 0, sizeof(*f));
-	f->have_sum = cli_summarize(CMD, st, &f->sum);
-	if (!f->have_sum || o->mixture_max < 2)
-		return ASGD_OK;
-	/* EM over thousands of levels takes seconds: after a stop the mixture is omitted */
-	rc = asgd_geomix_select_stop(st->hist, st->hist_len, o->mixture_max, &f->mix, f->all,
-				     cli_stop_flag());
-	if (rc == ASGD_EINTR) {
-		f->mix_omitted = 1;
-		return ASGD_OK;
-	}
-	if (rc == ASGD_OK)
-		rc = asgd_geomix_pmf_table(&f->mix, MIXTURE_TAIL_EPS, &f->mix_pmf, &f->mix_len);
-	if (rc)
-		return rc;
-	f->have_mix = 1;
-	f->mix_tv = mixture_tv(&f->mix, &f->sum);
-	return ASGD_OK;
-}
-
-static void fit_free(struct validate_fit *f)
-{
-	if (f->have_sum)
-		asgd_staleness_summary_free(&f->sum);
-	free(f->mix_pmf);
-	memset(f, 0, sizeof(*f));
-}
-
-/* The fitted mixture (cli_mixture_json), with how far its pmf is from the measured one and the
- * length of the table the simulators draw from. */
-static cJSON *mixture_json(const struct validate_opts *o, const struct validate_fit *f)
-{
-	cJSON *j = asgd_geomix_json(&f->mix, f->all, o->mixture_max);
-
-	cJSON_AddNumberToObject(j, "tv_distance", f->mix_tv);
-	cJSON_AddNumberToObject(j, "pmf_table_len", (double)f->mix_len);
-	return j;
-}
-
-static cJSON *staleness_json(const struct validate_opts *o, const struct validate_fit *f)
-{
-	cJSON *j;
-
-	if (!f->have_sum)
-		return cJSON_CreateNull();
-	j = asgd_staleness_summary_json(&f->sum);
-	if (f->have_mix)
-		cJSON_AddItemToObject(j, "mixture", mixture_json(o, f));
-	else
-		cJSON_AddNullToObject(j, "mixture");
-	return j;
-}
-
-/* ---- validation.json ---- */
-
-static cJSON *settings_json(const struct validate_opts *o)
-{
-	char work[64];
-	cJSON *j = cJSON_CreateObject();
-
-	asgd_work_format(&o->cfg.work, work, sizeof(work));
-	cJSON_AddStringToObject(j, "preset", asgd_problem_spec(o->m.problem));
-	cJSON_AddNumberToObject(j, "dim", (double)asgd_problem_dim(o->m.problem));
-	cJSON_AddNumberToObject(j, "workers", o->cfg.workers);
-	cJSON_AddStringToObject(j, "work", work);
-	cJSON_AddNumberToObject(j, "replicas", (double)o->replicas);
-	cJSON_AddNumberToObject(j, "iters", (double)o->m.iters);
-	cJSON_AddNumberToObject(j, "eta", o->m.eta);
-	cJSON_AddNumberToObject(j, "paths", (double)o->m.paths);
-	cJSON_AddNumberToObject(j, "substeps", o->m.substeps);
-	cJSON_AddNumberToObject(j, "mixture_max", o->mixture_max);
-	cJSON_AddNumberToObject(j, "threads", o->m.threads);
-	cJSON_AddNumberToObject(j, "seed", (double)o->m.seed);
-	return j;
-}
-
-static cJSON *real_json(const asgd_replicas *t, double dt)
-{
-	cJSON *j = cJSON_CreateObject();
-
-	cJSON_AddNumberToObject(j, "replicas", (double)t->replicas_done);
-	cJSON_AddBoolToObject(j, "diverged", t->diverged);
-	cJSON_AddBoolToObject(j, "partial", t->interrupted);
-	cJSON_AddNumberToObject(j, "applied", (double)t->applied);
-	cJSON_AddNumberToObject(j, "engine_wall_s", t->wall_s);
-	cJSON_AddNumberToObject(j, "dt", dt);
-	return j;
-}
-
-/*
- * What a stop kept out (docs/DESIGN.md, "Stopping"), [] when nothing: "real.replica_scoring" (the
- * last real replica ran to its end but the stop came while its rows were scored: it is not in the
- * real moments) and "staleness.mixture" (the mixture fit was stopped: the mixture is null).
- */
-static cJSON *omitted_json(const asgd_replicas *t, const struct validate_fit *f)
-{
-	cJSON *a = cJSON_CreateArray();
-
-	if (t->scoring_interrupted)
-		cJSON_AddItemToArray(a, cJSON_CreateString("real.replica_scoring"));
-	if (f->mix_omitted)
-		cJSON_AddItemToArray(a, cJSON_CreateString("staleness.mixture"));
-	return a;
-}
-
-static int write_validation(const struct validate_opts *o, const asgd_replicas *t,
-			    const struct validate_fit *f, const struct validate_model *m, double dt,
-			    int partial)
-{
-	cJSON *root = cJSON_CreateObject(), *models, *effects;
-
-	cJSON_AddStringToObject(root, "command", CMD);
-	cJSON_AddStringToObject(root, "command_line", o->m.cmdline);
-	cJSON_AddItemToObject(root, "settings", settings_json(o));
-	cJSON_AddItemToObject(root, "machine", asgd_report_machine_json());
-	cJSON_AddItemToObject(root, "real", real_json(t, dt));
-	cJSON_AddItemToObject(root, "staleness", staleness_json(o, f));
-	models = cJSON_AddObjectToObject(root, "models");
-	for (int i = 0; i < VALIDATE_MODELS; i++)
-		if (m[i].ran)
-			cJSON_AddItemToObject(models, m[i].name, validate_model_json(&m[i]));
-	cJSON_AddNumberToObject(root, "inside_fraction_required", VALIDATE_INSIDE_FRACTION);
-	cJSON_AddItemToObject(root, "best_model", validate_best_json(m));
-	effects = validate_effects_json(m);
-	cJSON_AddItemToObject(root, "effects", effects ? effects : cJSON_CreateNull());
-	cJSON_AddBoolToObject(root, "partial", partial);
-	cJSON_AddItemToObject(root, "omitted", omitted_json(t, f));
-	cJSON_AddNumberToObject(root, "wall_s", cli_elapsed_s(&o->m));
-	return cli_write_json_out(o->m.out, "validation.json", root);
+	cli_out_path(dir, sizeof(dir), o->m.out, "real");
+	cli_prepare_out(CMD, dir);
+	summary = asgd_replicas_summary_json(CMD, o->argc, o->argv, asgd_problem_spec(o->m.problem),
+					    engine, o->replicas, t, sum);
+	rc = cli_replicas_write(dir, t, sum, dt, summary);
+	cJSON_Delete(summary);
+	return rc;
 }
 
 /* ---- the verdict table ---- */
 
-static void print_fit(const struct validate_opts *o, const asgd_replicas *t,
-		      const struct validate_fit *f)
+static void print_fit(const struct validate_opts *o, const asgd_validate_result *r)
 {
-	const asgd_staleness_summary *s = &f->sum;
+	const asgd_staleness_summary *s = &r->staleness;
 	char work[64];
 
 	asgd_work_format(&o->cfg.work, work, sizeof(work));
 	printf("asgd validate  %s  M=%u  work=%s  eta=%g  iters=%llu  replicas=%llu  paths=%llu%s\n",
 	       asgd_problem_spec(o->m.problem), o->cfg.workers, work, o->m.eta,
-	       (unsigned long long)o->m.iters, (unsigned long long)t->replicas_done,
+	       (unsigned long long)o->m.iters, (unsigned long long)r->real.replicas_done,
 	       (unsigned long long)o->m.paths, cli_stopped() ? "  (PARTIAL)" : "");
-	if (!f->have_sum)
-		return;
 	printf("staleness  mu_hat %.4f  95%% [%.4f, %.4f]  vs 1-1/M = %.4f  (%llu gradients)\n",
 	       s->mu_hat, s->mu_ci95[0], s->mu_ci95[1], s->mu_queueing,
 	       (unsigned long long)s->count);
 	printf("           chi2 p = %.3g (%u df)   TV %.4f   lag-1 %.4f\n", s->chi2_p, s->chi2_df,
 	       s->tv_distance, s->lag1_autocorr);
-	if (!f->have_mix)
+	if (!r->have_mixture)
 		return;
-	printf("mixture    K = %zu by BIC:", f->mix.count);
-	for (size_t c = 0; c < f->mix.count; c++)
-		printf("%s %.3f x geom(%.4f)", c ? " +" : "", f->mix.weight[c], f->mix.mu[c]);
-	printf("   TV %.4f\n", f->mix_tv);
+	printf("mixture    K = %zu by BIC:", r->mixture.count);
+	for (size_t c = 0; c < r->mixture.count; c++)
+		printf("%s %.3f x geom(%.4f)", c ? " +" : "", r->mixture.weight[c], r->mixture.mu[c]);
+	printf("   TV %.4f\n", r->mixture_tv);
+}
+
+/* One row per scored model, then the best model. The cells with a "±" take one byte more than
+ * they have columns. */
+static void print_models(const asgd_validate_model *m)
+{
+	int bm = asgd_validate_best(m, 0), bs = asgd_validate_best(m, 1);
+	char mu[32], mean[64], second[64];
+
+	printf("%-19s%-8s%-23s%-26sinside ±2 SE (mean, E x^2)\n", "model", "mu",
+	       "max |mean gap| ± SE", "max rel E x^2 gap ± SE");
+	for (const asgd_validate_model *r = m; r < m + ASGD_VALIDATE_NMODELS; r++) {
+		if (!r->have_score)
+			continue;
+		if (r->model != ASGD_MODEL_SME_SGD)
+			snprintf(mu, sizeof(mu), "%.4f", r->mu);
+		else
+			snprintf(mu, sizeof(mu), "-");
+		snprintf(mean, sizeof(mean), "%.2e ± %.1e", r->score.gap.mean, r->score.gap.mean_se);
+		snprintf(second, sizeof(second), "%.2e ± %.1e", r->score.gap.second_rel,
+			 r->score.gap.second_rel_se);
+		printf("%-19s%-8s%-23s%-26s%-3s (%.1f%%, %.1f%%)\n", r->name, mu, mean, second,
+		       r->score.inside_band ? "yes" : "no", 100 * r->score.inside_mean,
+		       100 * r->score.inside_second);
+	}
+	if (bm >= 0)
+		printf("best model %s (smallest max |mean gap|); by E x^2: %s\n", m[bm].name,
+		       m[bs].name);
+}
+
+/* The effects: shape, the two replays apart, correlation and the rest. */
+static void print_effects(const asgd_validate_model *m)
+{
+	asgd_validate_effects e;
+	const asgd_gap *s = &e.shape, *d = &e.direct, *c = &e.correlation;
+
+	if (asgd_validate_effects_of(m, &e) != ASGD_OK)
+		return;
+	printf("effects    shape of the staleness law = gap(asgd-geometric) - gap(asgd-measured-pmf):\n"
+	       "             mean %+.2e ± %.1e   E x^2 %+.2e ± %.1e\n", s->mean, s->mean_se,
+	       s->second_rel, s->second_rel_se);
+	if (e.have_direct)
+		printf("             (the two replays apart: mean %.2e ± %.1e   E x^2 %.2e ± %.1e)\n",
+		       d->mean, d->mean_se, d->second_rel, d->second_rel_se);
+	printf("           correlated staleness and the rest = gap(asgd-measured-pmf):\n"
+	       "             mean %.2e ± %.1e   E x^2 %.2e ± %.1e\n", c->mean, c->mean_se,
+	       c->second_rel, c->second_rel_se);
 }
 
 /* ---- the command ---- */
 
-/* The real run, its files under DIR/real and its moments as a table at dt = √(η(1−μ̂)). */
-static int run_real(struct validate_opts *o, int argc, char **argv, asgd_replicas *t,
-		    struct validate_fit *f, asgd_moment_table *real, double *dt)
+/* The exit status, saying on stderr what failed as the experiment left it. */
+static int exit_status(const struct validate_opts *o, const asgd_validate_result *r, int rc)
 {
-	char dir[4096];
-	cJSON *summary;
-	int rc;
-
-	rc = asgd_replicas_run_observed(&o->cfg, o->replicas, &o->cp.obs,
-					o->m.quiet ? NULL : cli_replica_progress, NULL, NULL, NULL,
-					t);
-	if (!o->m.quiet)
-		cli_progress_end();
-	if (rc) {
+	if (r->failed == ASGD_VALIDATE_FAIL_ENGINE)
 		fprintf(stderr, "asgd validate: the engine failed: %s\n", asgd_strerror(rc));
-		memset(t, 0, sizeof(*t));	/* it holds nothing */
-		return rc;
-	}
-	rc = fit_staleness(o, t, f);
-	if (rc)
+	else if (r->failed == ASGD_VALIDATE_FAIL_MIXTURE)
 		fprintf(stderr, "asgd validate: the mixture fit failed: %s\n", asgd_strerror(rc));
-	*dt = asgd_model_time_step(ASGD_MODEL_ASGD, o->m.eta, f->have_sum ? f->sum.mu_hat : 0);
-	cli_out_path(dir, sizeof(dir), o->m.out, "real");
-	cli_prepare_out(CMD, dir);
-	summary = asgd_replicas_summary_json(CMD, argc, argv, asgd_problem_spec(o->m.problem),
-					    &o->cfg, o->replicas, t, f->have_sum ? &f->sum : NULL);
-	if (rc == ASGD_OK)
-		rc = cli_replicas_write(dir, t, f->have_sum ? &f->sum : NULL, *dt, summary);
-	cJSON_Delete(summary);
-	if (rc == ASGD_OK && t->replicas_done >= 2 && !t->diverged)
-		rc = asgd_table_from_moments(&t->moments, *dt, real);
-	return rc;
-}
-
-static int run_models(const struct validate_opts *o, const struct validate_fit *f,
-		      const asgd_moment_table *real, struct validate_model *m)
-{
-	struct validate_ctx c = {
-		.problem = o->m.problem, .observe = &o->cp.obs, .eta = o->m.eta, .iters = o->m.iters,
-		.paths = o->m.paths, .seed = o->m.seed, .substeps = o->m.substeps,
-		.threads = o->m.threads, .quiet = o->m.quiet,
-	};
-	char dir[4096];
-	int rc = ASGD_OK;
-
-	validate_models_init(m, f->sum.mu_hat, f->sum.pmf, f->sum.pmf_len,
-			     f->have_mix ? &f->mix : NULL, f->mix_pmf, f->mix_len);
-	for (unsigned i = 0; i < VALIDATE_MODELS && rc == ASGD_OK && !cli_stopped(); i++) {
-		if (!m[i].enabled)
-			continue;
-		cli_out_path(dir, sizeof(dir), o->m.out, m[i].name);
-		rc = validate_model_run(&c, i, &m[i], dir, real);
-	}
-	return rc;
-}
-
-static int exit_status(const struct validate_opts *o, const asgd_replicas *t, int rc)
-{
-	if (rc != ASGD_OK) {
-		fprintf(stderr, "asgd validate: failed: %s\n", asgd_strerror(rc));
-		return CLI_EXIT_FAIL;
-	}
-	if (t->diverged) {
+	else if (r->failed == ASGD_VALIDATE_FAIL_MODEL && r->error[0])
+		fprintf(stderr, "asgd validate: %s\n", r->error);
+	if (rc == ASGD_OK && r->real.diverged) {
 		fprintf(stderr, "asgd validate: the real run diverged (eta %g too large for %s?); "
 				"no model was run\n", o->m.eta, asgd_problem_spec(o->m.problem));
 		return CLI_EXIT_FAIL;
 	}
-	if (cli_stopped()) {
-		fprintf(stderr, "asgd validate: interrupted; partial results written to %s\n",
-			o->m.out);
-		return CLI_EXIT_INTERRUPTED;
-	}
-	return CLI_EXIT_OK;
+	return cli_models_status(CMD, &o->m, rc);
 }
 
 int cli_validate(int argc, char **argv)
 {
 	struct validate_opts o;
-	struct validate_fit f;
-	struct validate_model m[VALIDATE_MODELS];
-	asgd_replicas t;
-	asgd_moment_table real;
-	double dt = 0;
+	asgd_validate_config c;
+	asgd_validate_result r;
 	int rc, wrc, status;
 
 	memset(&o, 0, sizeof(o));
-	memset(&real, 0, sizeof(real));
-	memset(&f, 0, sizeof(f));
-	memset(m, 0, sizeof(m));
+	memset(&r, 0, sizeof(r));
 	cli_mpi_start(CMD, &argc, &argv, &o.mpi);
 	parse_args(argc, argv, &o);
 	cli_mpi_serve(CMD, &o.mpi, &o.cfg); /* worker ranks stay there, and exit */
-	memset(&t, 0, sizeof(t));
-	rc = run_real(&o, argc, argv, &t, &f, &real, &dt);
-	if (rc == ASGD_OK && real.steps && f.have_sum)
-		rc = run_models(&o, &f, &real, m);
-	if (t.applied) {	/* something was measured: say what, even after a failure */
-		wrc = write_validation(&o, &t, &f, m, dt, cli_stopped() || rc != ASGD_OK);
+	o.argc = argc;
+	o.argv = argv;
+	c = (asgd_validate_config){
+		.engine = o.cfg, .observe = &o.cp.obs, .replicas = o.replicas, .paths = o.m.paths,
+		.substeps = o.m.substeps, .threads = o.m.threads, .mixture_max = o.mixture_max,
+		.out = o.m.out, .stop = cli_stop_flag(), .progress = o.m.quiet ? NULL : progress,
+		.progress_arg = &o, .write_real = write_real, .write_real_arg = &o,
+	};
+	rc = asgd_validate_run(&c, &r);
+	if (r.failed == ASGD_VALIDATE_FAIL_STALENESS)
+		cli_out_of_memory(CMD);
+	if (r.real.applied) {	/* something was measured: say what, even after a failure */
+		wrc = cli_write_json_out(o.m.out, "validation.json",
+					 asgd_validate_result_json(&c, &r, o.m.cmdline));
 		if (rc == ASGD_OK)
 			rc = wrc;
 	}
-	if (!o.m.quiet && f.have_sum) {
-		print_fit(&o, &t, &f);
-		validate_print_models(m);
-		validate_print_effects(m);
+	if (!o.m.quiet && r.have_staleness) {
+		print_fit(&o, &r);
+		print_models(r.models);
+		print_effects(r.models);
 		printf("outputs    %s/{validation.json,real/,<model>/moments.csv}\n", o.m.out);
 	}
-	status = exit_status(&o, &t, rc);
-	validate_models_free(m);
-	asgd_table_free(&real);
-	fit_free(&f);
-	asgd_replicas_free(&t);
+	status = exit_status(&o, &r, rc);
+	asgd_validate_result_free(&r);
 	cli_models_free(&o.m);
 	cli_problem_free(&o.cp);
 	cli_mpi_end(&o.mpi, status);

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * validate_json.c — the validate experiment's result as the body of validation.json
+ * (asgd_validate_result_json): the settings, the real run, the staleness fit with its mixture,
+ * each model's gaps and band fractions, the best model and the effects of the staleness law's
+ * shape and of its correlation.
+ */
+#include "asgd/validate.h"
+
+#include "asgd/error.h"
+#include "asgd/report.h"
+#include "asgd/work.h"
+
+static cJSON *settings_json(const asgd_validate_config *c)
+{
+	const asgd_engine_config *e = &c->engine;
+	char work[64];
+	cJSON *j = cJSON_CreateObject();
+
+	asgd_work_format(&e->work, work, sizeof(work));
+	cJSON_AddStringToObject(j, "preset", asgd_problem_spec(e->problem));
+	cJSON_AddNumberToObject(j, "dim", (double)asgd_problem_dim(e->problem));
+	cJSON_AddNumberToObject(j, "workers", e->workers);
+	cJSON_AddStringToObject(j, "work", work);
+	cJSON_AddNumberToObject(j, "replicas", (double)c->replicas);
+	cJSON_AddNumberToObject(j, "iters", (double)e->iters);
+	cJSON_AddNumberToObject(j, "eta", e->eta);
+	cJSON_AddNumberToObject(j, "paths", (double)c->paths);
+	cJSON_AddNumberToObject(j, "substeps", c->substeps);
+	cJSON_AddNumberToObject(j, "mixture_max", c->mixture_max);
+	cJSON_AddNumberToObject(j, "threads", c->threads);
+	cJSON_AddNumberToObject(j, "seed", (double)e->seed);
+	return j;
+}
+
+static cJSON *real_json(const asgd_validate_result *r)
+{
+	const asgd_replicas *t = &r->real;
+	cJSON *j = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(j, "replicas", (double)t->replicas_done);
+	cJSON_AddBoolToObject(j, "diverged", t->diverged);
+	cJSON_AddBoolToObject(j, "partial", t->interrupted);
+	cJSON_AddNumberToObject(j, "applied", (double)t->applied);
+	cJSON_AddNumberToObject(j, "engine_wall_s", t->wall_s);
+	cJSON_AddNumberToObject(j, "dt", r->dt);
+	return j;
+}
+
+/* The fitted mixture (asgd_geomix_json), with how far its pmf is from the measured one and the
+ * length of the table the simulators draw from. */
+static cJSON *staleness_json(const asgd_validate_config *c, const asgd_validate_result *r)
+{
+	cJSON *j, *mix;
+
+	if (!r->have_staleness)
+		return cJSON_CreateNull();
+	j = asgd_staleness_summary_json(&r->staleness);
+	if (!r->have_mixture) {
+		cJSON_AddNullToObject(j, "mixture");
+		return j;
+	}
+	mix = asgd_geomix_json(&r->mixture, r->mixture_all, c->mixture_max);
+	cJSON_AddNumberToObject(mix, "tv_distance", r->mixture_tv);
+	cJSON_AddNumberToObject(mix, "pmf_table_len", (double)r->mixture_len);
+	cJSON_AddItemToObject(j, "mixture", mix);
+	return j;
+}
+
+static cJSON *model_json(const asgd_validate_model *m)
+{
+	cJSON *j = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(j, "model", asgd_model_name(m->model));
+	cJSON_AddStringToObject(j, "staleness", m->staleness);
+	if (m->model != ASGD_MODEL_SME_SGD)
+		cJSON_AddNumberToObject(j, "mu", m->mu);
+	if (!asgd_model_is_discrete(m->model))
+		cJSON_AddStringToObject(j, "sigma", asgd_sigma_name(m->sigma));
+	else
+		cJSON_AddNumberToObject(j, "truncated", (double)m->truncated);
+	cJSON_AddNumberToObject(j, "dt", m->dt);
+	cJSON_AddNumberToObject(j, "paths_done", (double)m->paths_done);
+	cJSON_AddNumberToObject(j, "nonfinite_paths", (double)m->nonfinite);
+	cJSON_AddNumberToObject(j, "wall_s", m->wall_s);
+	if (m->have_score) {
+		asgd_gap_add_json(j, &m->score.gap);
+		cJSON_AddNumberToObject(j, "mean_inside_fraction", m->score.inside_mean);
+		cJSON_AddNumberToObject(j, "second_inside_fraction", m->score.inside_second);
+		cJSON_AddBoolToObject(j, "inside_band", m->score.inside_band);
+	}
+	return j;
+}
+
+static cJSON *effect_json(const asgd_gap *g, const char *definition)
+{
+	cJSON *j = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(j, "mean", g->mean);
+	cJSON_AddNumberToObject(j, "mean_se", g->mean_se);
+	cJSON_AddNumberToObject(j, "second_rel", g->second_rel);
+	cJSON_AddNumberToObject(j, "second_rel_se", g->second_rel_se);
+	cJSON_AddStringToObject(j, "definition", definition);
+	return j;
+}
+
+/* The shape and correlation effects (asgd_validate_effects_of); JSON null when not known. */
+static cJSON *effects_json(const asgd_validate_model *m)
+{
+	asgd_validate_effects e;
+	cJSON *j, *shape;
+
+	if (asgd_validate_effects_of(m, &e) != ASGD_OK)
+		return cJSON_CreateNull();
+	j = cJSON_CreateObject();
+	shape = effect_json(&e.shape,
+			    "gap(asgd-geometric) - gap(asgd-measured-pmf), SEs in quadrature");
+	if (e.have_direct)
+		cJSON_AddItemToObject(shape, "direct",
+				      effect_json(&e.direct, "largest gap between asgd-geometric "
+							     "and asgd-measured-pmf"));
+	cJSON_AddItemToObject(j, "shape", shape);
+	cJSON_AddItemToObject(j, "correlation",
+			      effect_json(&e.correlation,
+					  "gap(asgd-measured-pmf): correlated staleness and the "
+					  "rest of what the engine does"));
+	return j;
+}
+
+/* The model with the smallest largest mean gap, and by E x²; JSON null when none was scored. */
+static cJSON *best_json(const asgd_validate_model *m)
+{
+	int bm = asgd_validate_best(m, 0), bs = asgd_validate_best(m, 1);
+	cJSON *j;
+
+	if (bm < 0)
+		return cJSON_CreateNull();
+	j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "by_mean", m[bm].name);
+	cJSON_AddStringToObject(j, "by_second_moment", m[bs].name);
+	cJSON_AddStringToObject(j, "criterion", "smallest largest |mean gap| against the real "
+						"run over k >= 1 (by_second_moment: smallest "
+						"largest relative E x^2 gap)");
+	return j;
+}
+
+/*
+ * What a stop kept out (docs/DESIGN.md, "Stopping"), [] when nothing: "real.replica_scoring" (the
+ * last real replica ran to its end but the stop came while its rows were scored: it is not in the
+ * real moments) and "staleness.mixture" (the mixture fit was stopped: the mixture is null).
+ */
+static cJSON *omitted_json(const asgd_validate_result *r)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	if (r->real.scoring_interrupted)
+		cJSON_AddItemToArray(a, cJSON_CreateString("real.replica_scoring"));
+	if (r->mixture_omitted)
+		cJSON_AddItemToArray(a, cJSON_CreateString("staleness.mixture"));
+	return a;
+}
+
+cJSON *asgd_validate_result_json(const asgd_validate_config *cfg, const asgd_validate_result *res,
+				 const char *command_line)
+{
+	cJSON *root, *models;
+
+	if (!cfg || !res)
+		return NULL;
+	root = cJSON_CreateObject();
+	cJSON_AddStringToObject(root, "command", "validate");
+	if (command_line)
+		cJSON_AddStringToObject(root, "command_line", command_line);
+	cJSON_AddItemToObject(root, "settings", settings_json(cfg));
+	cJSON_AddItemToObject(root, "machine", asgd_report_machine_json());
+	cJSON_AddItemToObject(root, "real", real_json(res));
+	cJSON_AddItemToObject(root, "staleness", staleness_json(cfg, res));
+	models = cJSON_AddObjectToObject(root, "models");
+	for (int i = 0; i < ASGD_VALIDATE_NMODELS; i++)
+		if (res->models[i].ran)
+			cJSON_AddItemToObject(models, res->models[i].name,
+					      model_json(&res->models[i]));
+	cJSON_AddNumberToObject(root, "inside_fraction_required", ASGD_VALIDATE_INSIDE_FRACTION);
+	cJSON_AddItemToObject(root, "best_model", best_json(res->models));
+	cJSON_AddItemToObject(root, "effects", effects_json(res->models));
+	cJSON_AddBoolToObject(root, "partial", res->partial);
+	cJSON_AddItemToObject(root, "omitted", omitted_json(res));
+	cJSON_AddNumberToObject(root, "wall_s", res->wall_s);
+	return root;
+}
