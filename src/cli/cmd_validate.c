@@ -6,7 +6,6 @@
  * library's (asgd/validate.h); this file is the command: flags, MPI ranks, progress on stderr,
  * the real run's files, validation.json, the verdict table and the exit status.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,84 +32,54 @@ struct validate_opts {
 	struct cli_progress_state prog;	/* the model in progress */
 };
 
-static void usage(void)
-{
-	printf("usage: asgd validate [OPTIONS]\n\n"
-	       "Run the real threaded engine R times, fit the staleness it measured (mu_hat, and a\n"
-	       "mixture of geometrics with K chosen by BIC), run every model with that staleness and\n"
-	       "compare each model's mean and second moment with the real run's, with standard\n"
-	       "errors. Models: sme-asgd (mu_hat), sme-sgd, asgd-geometric (tau iid geometric),\n"
-	       "asgd-measured-pmf (tau iid from the measured pmf), asgd-mixture-pmf and\n"
-	       "sme-asgd-mixture (the fitted mixture). The measured-pmf replay separates the shape\n"
-	       "of the staleness law from its serial correlation.\n\n"
-	       "options:\n"
-	       "  --preset NAME      problem (default fig4); one of:\n");
-	cli_print_presets("                       ");
-	cli_problem_usage();
-	printf("  --workers M        worker threads of the real engine, 1..%d (default 4)\n"
-	       "  --work SPEC        injected work per gradient: none | fixed:DUR | exp:DUR |\n"
-	       "                     geom:P,DUR (default exp:100us)\n"
-	       "  --replicas R       real runs from x0 (default 1000)\n"
-	       "  --iters K          updates per run and model steps (default: the preset's)\n"
-	       "  --eta ETA          step size > 0, for the engine and every model (default: the\n"
-	       "                     preset's)\n"
-	       "  --paths P          sample paths per model (default 5000)\n"
-	       "  --substeps S       Euler-Maruyama substeps per step of the SMEs (default 8)\n"
-	       "  --mixture-max K    largest mixture tried, 1..%d; 1 disables the mixture (default 4)\n"
-	       "  --threads T        compute threads of the models, 0 = all cores (default 0)\n"
-	       "  --seed S           seed of the engine and the models (default 1)\n"
-	       "  --out DIR          output directory (default out/validate)\n"
-	       "  --quiet            no progress, no table on stdout\n"
-	       "  --help             this text\n\n"
-	       "outputs in DIR: real/{summary.json,moments.csv,staleness.csv}, <model>/moments.csv\n"
-	       "per model, validation.json (staleness fit, per-model gaps and band fractions, best\n"
-	       "model, shape and correlation effects).\n"
-	       "exit status: 0 done, 1 failed or diverged, 2 bad usage, 130 interrupted (partial).\n",
-	       ASGD_MAX_WORKERS, ASGD_GEOMIX_MAX);
-}
+static const struct cli_command COMMAND = {
+	.name = "validate",
+	.about = "Run the real threaded engine R times, fit the staleness it measured (mu_hat, and "
+		 "a mixture of geometrics with K chosen by BIC), run every model with that "
+		 "staleness and compare each model's mean and second moment with the real run's, "
+		 "with standard errors. Models: sme-asgd (mu_hat), sme-sgd, asgd-geometric (tau "
+		 "iid geometric), asgd-measured-pmf (tau iid from the measured pmf), "
+		 "asgd-mixture-pmf and sme-asgd-mixture (the fitted mixture). The measured-pmf "
+		 "replay separates the shape of the staleness law from its serial correlation.",
+	.epilogue = "outputs in DIR: real/{summary.json,moments.csv,staleness.csv}, <model>/moments.csv\n"
+		    "per model, validation.json (staleness fit, per-model gaps and band fractions, best\n"
+		    "model, shape and correlation effects).\n"
+		    "exit status: 0 done, 1 failed or diverged, 2 bad usage, 130 interrupted (partial).\n",
+};
 
 static void parse_args(int argc, char **argv, struct validate_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "preset", required_argument, NULL, 'p' },   { "eta", required_argument, NULL, 'e' },
-		{ "iters", required_argument, NULL, 'k' },    { "paths", required_argument, NULL, 'P' },
-		{ "substeps", required_argument, NULL, 'S' }, { "threads", required_argument, NULL, 't' },
-		{ "seed", required_argument, NULL, 's' },     { "out", required_argument, NULL, 'o' },
-		{ "quiet", no_argument, NULL, 'q' },          { "workers", required_argument, NULL, 'w' },
-		{ "work", required_argument, NULL, 'W' },     { "replicas", required_argument, NULL, 'r' },
-		{ "mixture-max", required_argument, NULL, 'x' },
-		{ "help", no_argument, NULL, 'h' },           CLI_PROBLEM_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
+	struct cli_engine_flags eng;
+	struct cli_ensemble_flags ens;
+	struct cli_output out;
+	const char *const preset_s = "the preset's";
+	const struct cli_flag own[] = {
+		CLI_TEXT("iters", "K", &o->m.iters_s, preset_s, "updates per run and model steps"),
+		CLI_TEXT("eta", "ETA", &o->m.eta_s, preset_s,
+			 "step size > 0, for the engine and every model"),
+		CLI_UINT("substeps", "S", &o->m.substeps, 1, 100000,
+			 "Euler-Maruyama substeps per step of the SMEs"),
+		CLI_UINT("mixture-max", "K", &o->mixture_max, 1, ASGD_GEOMIX_MAX,
+			 "largest mixture tried, 1..{max}; 1 disables the mixture"),
+		CLI_END,
 	};
 	char err[256];
-	int c;
 
 	cli_models_defaults(&o->m, "out/validate");
-	o->work_spec = "exp:100us";
-	o->replicas = 1000;
 	o->mixture_max = 4;
-	o->cfg.workers = 4;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (cli_problem_option(&o->cp, c, optarg))
-			continue;
-		switch (c) {
-		case 'w':
-			o->workers_flag = optarg;
-			o->cfg.workers = (unsigned)cli_u64_range(CMD, "--workers", optarg, 1, ASGD_MAX_WORKERS);
-			break;
-		case 'W': o->work_spec = optarg; break;
-		case 'r': o->replicas = cli_u64_range(CMD, "--replicas", optarg, 2, 100000000); break;
-		case 'x': o->mixture_max = (unsigned)cli_u64_range(CMD, "--mixture-max", optarg, 1, ASGD_GEOMIX_MAX); break;
-		case 'h': usage(); exit(CLI_EXIT_OK);
-		default:
-			if (!cli_models_option(CMD, &o->m, c, optarg))
-				cli_usage_error(CMD, "unknown option or missing value: '%s'",
-						argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){
+		cli_problem_flags(&o->cp), cli_engine_flags(&eng, 4, "exp:100us", 1000, 2), own,
+		cli_ensemble_flags(&ens, 5000, 2), cli_output_flags(&out, "out/validate"), NULL },
+		argc, argv);
+	o->cfg.workers = eng.workers;
+	o->workers_flag = eng.workers_given ? "given" : NULL;
+	o->work_spec = eng.work;
+	o->replicas = eng.replicas;
+	o->m.seed = eng.seed;
+	o->m.paths = ens.paths;
+	o->m.threads = ens.threads;
+	o->m.out = out.out;
+	o->m.quiet = out.quiet;
 	cli_work_option(CMD, "--work", o->work_spec, &o->cfg.work);
 	cli_problem_create(CMD, &o->cp, 0);
 	o->m.problem = o->cp.problem;

@@ -135,7 +135,7 @@ static void default_text(const struct cli_flag *f, char *buf, size_t len)
 	char num[32];
 
 	if (f->dflt) {	/* "(default 4)", but "(default: the preset's)" */
-		snprintf(buf, len, " (default%s %s)", isdigit((unsigned char)f->dflt[0]) ? "" : ":",
+		snprintf(buf, len, " (default%s %s)", isdigit((unsigned char)f->dflt[0]) || f->dflt[0] == '-' ? "" : ":",
 			 f->dflt);
 		return;
 	}
