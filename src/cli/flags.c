@@ -135,8 +135,9 @@ static void default_text(const struct cli_flag *f, char *buf, size_t len)
 	char num[32];
 
 	if (f->dflt) {	/* "(default 4)", but "(default: the preset's)" */
-		snprintf(buf, len, " (default%s %s)", isdigit((unsigned char)f->dflt[0]) || f->dflt[0] == '-' ? "" : ":",
-			 f->dflt);
+		int number = isdigit((unsigned char)f->dflt[0]) || f->dflt[0] == '-';
+
+		snprintf(buf, len, " (default%s %s)", number ? "" : ":", f->dflt);
 		return;
 	}
 	if (f->kind == CLI_FLAG_TEXT && f->dst && *(const char **)f->dst)
@@ -227,6 +228,7 @@ void cli_flag_reword(struct cli_flag *table, const char *name, const char *help)
 const struct cli_flag *cli_output_flags(struct cli_output *o, const char *out_default)
 {
 	o->out = out_default;
+	o->quiet = 0;
 	o->flags[0] = (struct cli_flag)CLI_TEXT("out", "DIR", &o->out, NULL, "output directory");
 	o->flags[1] = (struct cli_flag)CLI_SWITCH("quiet", &o->quiet,
 						  "no progress, nothing on stdout");
@@ -252,6 +254,7 @@ const struct cli_flag *cli_engine_flags(struct cli_engine_flags *e, unsigned wor
 	e->work = work;
 	e->replicas = replicas;
 	e->seed = 1;
+	e->workers_given = 0;
 	if (workers) {
 		snprintf(e->workers_default, sizeof(e->workers_default), "%u", workers);
 		e->flags[n++] = (struct cli_flag)CLI_CALL("workers", "M", take_workers, e,
