@@ -196,7 +196,7 @@ cJSON *asgd_advise_result_json(const asgd_advise_config *c, const asgd_advise_re
  * DIR/<setting>/msd.csv (k,msd,se: E‖x_k − x*‖² over the replicas and its SE) for each compared
  * setting with complete replicas (its directory must exist), then advise.csv (a "setting"
  * column, then asgd_advise_columns; a line per setting that ran). Returns 0 or the first error
- * (ASGD_EINVAL when a path does not fit, ASGD_ENOMEM, ASGD_EIO).
+ * (ASGD_EINVAL for NULL arguments or a path that does not fit, ASGD_ENOMEM, ASGD_EIO).
  */
 int asgd_advise_write_tables(const char *dir, const asgd_advise_config *c,
 			     const asgd_advise_result *r);

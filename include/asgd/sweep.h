@@ -152,8 +152,8 @@ cJSON *asgd_sweep_result_json(const asgd_sweep_result *res, int argc, char **arg
 
 /*
  * asgd_sweep_write_csv - sweep.csv in the directory @dir, atomically: a header of the column
- * names, then a line per row of @res (asgd_sweep_columns). Returns 0, ASGD_EINVAL when the path
- * does not fit, ASGD_ENOMEM, or ASGD_EIO.
+ * names, then a line per row of @res (asgd_sweep_columns). Returns 0, ASGD_EINVAL for NULL
+ * arguments or a path that does not fit, ASGD_ENOMEM, or ASGD_EIO.
  */
 int asgd_sweep_write_csv(const char *dir, const asgd_sweep_result *res);
 
@@ -162,7 +162,7 @@ int asgd_sweep_write_csv(const char *dir, const asgd_sweep_result *res);
  * per-M callback's @m, atomically: at stage REPLICAS the real run's moments.csv and staleness.csv
  * (asgd_replicas_write_tables, row k at t = k: the engine has no SME clock); at stage MSGD the
  * ensemble's msgd_moments.csv when any path is done; at BEGIN nothing. Returns 0 or the first
- * error (ASGD_EINVAL when a path does not fit).
+ * error (ASGD_EINVAL for NULL arguments or a path that does not fit, ASGD_ENOMEM, ASGD_EIO).
  */
 int asgd_sweep_write_m(const char *dir, const asgd_sweep_m *m);
 

@@ -107,8 +107,11 @@ static int write_msd(const char *dir, const asgd_advise_outcome *s)
 int asgd_advise_write_tables(const char *dir, const asgd_advise_config *c,
 			     const asgd_advise_result *r)
 {
-	int rc = write_msd(dir, &r->cur);
+	int rc;
 
+	if (!c || !r)
+		return ASGD_EINVAL;
+	rc = write_msd(dir, &r->cur);
 	if (rc == ASGD_OK)
 		rc = write_msd(dir, &r->recd);
 	return rc == ASGD_OK ? write_csv(dir, c, r) : rc;

@@ -100,6 +100,8 @@ int asgd_sweep_write_csv(const char *dir, const asgd_sweep_result *res)
 	asgd_atomic_file af;
 	int rc = asgd_report_path(path, sizeof(path), dir, "sweep.csv");
 
+	if (!res)
+		return ASGD_EINVAL;
 	if (rc == ASGD_OK)
 		rc = asgd_atomic_open(&af, path);
 	if (rc != ASGD_OK)
@@ -115,6 +117,8 @@ int asgd_sweep_write_m(const char *dir, const asgd_sweep_m *m)
 	char path[4096];
 	int rc;
 
+	if (!m)
+		return ASGD_EINVAL;
 	if (m->stage == ASGD_SWEEP_REPLICAS)
 		return asgd_replicas_write_tables(dir, m->replicas, m->staleness, 1.0);
 	if (m->stage != ASGD_SWEEP_MSGD || m->msgd->paths_done == 0)
