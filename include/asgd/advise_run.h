@@ -28,6 +28,7 @@
 #include "asgd/problem.h"
 #include "asgd/replicas.h"
 #include "asgd/staleness.h"
+#include "asgd/table.h"
 #include "asgd/work.h"
 
 /* The stages of the experiment that run the engine. */
@@ -169,29 +170,35 @@ typedef struct asgd_advise_row {
 	double wall_s, updates_per_s, t_target_s;
 } asgd_advise_row;
 
-/* A column of asgd_advise_row: its name in advise.csv and the JSON outcomes. */
-typedef struct asgd_advise_column {
-	const char *name;
-	size_t off;			/* offsetof the double in asgd_advise_row */
-	int integer;			/* a count: written without decimals */
-} asgd_advise_column;
-
 /* The number of columns of asgd_advise_columns. */
 #define ASGD_ADVISE_NCOLUMNS 15
 
-/* The columns of a row, in order: one table for the CSV and the JSON outcomes. */
-extern const asgd_advise_column asgd_advise_columns[ASGD_ADVISE_NCOLUMNS];
+/* The columns of a row (asgd/table.h: counts as integers, the rest as reals), in order: one
+ * table for advise.csv and the JSON outcomes. */
+extern const asgd_column asgd_advise_columns[ASGD_ADVISE_NCOLUMNS];
 
 /* asgd_advise_row_of - the row of @s, which is @r->cur or @r->recd, under @c. */
 void asgd_advise_row_of(const asgd_advise_config *c, const asgd_advise_result *r,
 			const asgd_advise_outcome *s, asgd_advise_row *row);
 
 /*
- * asgd_advise_result_json - @r as the body of advise.json: "settings", "measurements",
- * "recommendation", "outcomes" (the settings that ran), "verdict", "partial", "wall_s".
- * Non-finite numbers are null. The caller owns the result (cJSON_Delete); cJSON's allocation
- * failures are the caller's to detect (cJSON_InitHooks).
+ * asgd_advise_result_json - advise.json of @r, as the command `asgd advise` ran it (@argc, @argv:
+ * its command line, argv[0] the subcommand): "command", "command_line", "settings",
+ * "measurements", "recommendation", "outcomes" (the settings that ran), "verdict", "partial",
+ * "wall_s" and "machine". Non-finite numbers are null. The caller owns the result
+ * (cJSON_Delete); cJSON's allocation failures are the caller's to detect (cJSON_InitHooks).
  */
-cJSON *asgd_advise_result_json(const asgd_advise_config *c, const asgd_advise_result *r);
+cJSON *asgd_advise_result_json(const asgd_advise_config *c, const asgd_advise_result *r,
+			       int argc, char **argv);
+
+/*
+ * asgd_advise_write_tables - the tables of @r under @c in the directory @dir, each atomically:
+ * DIR/<setting>/msd.csv (k,msd,se: E‖x_k − x*‖² over the replicas and its SE) for each compared
+ * setting with complete replicas (its directory must exist), then advise.csv (a "setting"
+ * column, then asgd_advise_columns; a line per setting that ran). Returns 0 or the first error
+ * (ASGD_EINVAL for NULL arguments or a path that does not fit, ASGD_ENOMEM, ASGD_EIO).
+ */
+int asgd_advise_write_tables(const char *dir, const asgd_advise_config *c,
+			     const asgd_advise_result *r);
 
 #endif /* ASGD_ADVISE_RUN_H */

@@ -11,9 +11,10 @@
  * beside the closed forms (Appendix B, and the fixed points of discrete ASGD and MSGD); and the
  * first iteration, and the wall time, at which the pooled E‖x_k − x*‖² reaches a target.
  *
- * The module writes no file and prints nothing: a per-M callback sees each M's replicas and MSGD
- * ensemble while they exist (the CLI writes DIR/M<m>/ there), a progress callback sees the work
- * under way, and asgd_sweep_result_json() gives the rows and settings as one JSON object.
+ * The run prints nothing: a per-M callback sees each M's replicas and MSGD ensemble while they
+ * exist (asgd_sweep_write_m writes their tables in DIR/M<m>/ there), a progress callback sees the
+ * work under way; asgd_sweep_result_json() gives sweep.json and asgd_sweep_write_csv() writes
+ * sweep.csv, both from one table of columns, so that they always say the same.
  * A raised stop flag ends the current M; the rows of the Ms done before it are kept.
  */
 #ifndef ASGD_SWEEP_H
@@ -30,6 +31,7 @@
 #include "asgd/problem.h"
 #include "asgd/replicas.h"
 #include "asgd/staleness.h"
+#include "asgd/table.h"
 
 /* The most worker counts one sweep takes. */
 #define ASGD_SWEEP_MAX_M 64
@@ -101,13 +103,6 @@ typedef struct asgd_sweep_row {
 	double k_target, t_target_s;		/* NAN: not reached */
 } asgd_sweep_row;
 
-/* One column of the rows: its name, where its double sits, and whether it is a count. */
-typedef struct asgd_sweep_column {
-	const char *name;
-	size_t off;		/* offsetof the double in asgd_sweep_row */
-	int integer;		/* a count: written without a fractional part or exponent */
-} asgd_sweep_column;
-
 /* What a sweep measured. */
 typedef struct asgd_sweep_result {
 	asgd_sweep_config cfg;		/* a copy of the settings (its pointers borrowed) */
@@ -125,9 +120,10 @@ typedef struct asgd_sweep_result {
 } asgd_sweep_result;
 
 /*
- * asgd_sweep_columns - the columns of asgd_sweep_row in their written order; *@n their count.
+ * asgd_sweep_columns - the columns of asgd_sweep_row (asgd/table.h: counts as integers, the rest
+ * as reals) in their written order; *@n their count.
  */
-const asgd_sweep_column *asgd_sweep_columns(size_t *n);
+const asgd_column *asgd_sweep_columns(size_t *n);
 
 /*
  * asgd_sweep_run - sweep the Ms of @cfg in order, a row per M into @res, until the last, an
@@ -144,13 +140,30 @@ int asgd_sweep_run(const asgd_sweep_config *cfg, asgd_sweep_result *res);
 void asgd_sweep_result_free(asgd_sweep_result *res);
 
 /*
- * asgd_sweep_result_json - @res as a JSON object: the settings ("preset", "dim", "minimizer",
- * "eta", "iterations", "work", "replicas_requested", "msgd_paths", "seed", "target",
- * "target_meaning", "stationary_from_k", "workers_requested", "quadratic_1d" {a, sigma2} or
- * null), "partial", "diverged", "wall_s" and "rows" (objects of the columns, null where not
- * finite). @res is one that asgd_sweep_run filled without refusing its settings. The caller owns
- * the result (cJSON_Delete); NULL when out of memory.
+ * asgd_sweep_result_json - sweep.json of @res, as the command `asgd sweep` ran it (@argc, @argv:
+ * its command line, argv[0] the subcommand): "command", "command_line", the settings ("preset",
+ * "dim", "minimizer", "eta", "iterations", "work", "replicas_requested", "msgd_paths", "seed",
+ * "target", "target_meaning", "stationary_from_k", "workers_requested", "quadratic_1d" {a,
+ * sigma2} or null), "partial", "diverged", "wall_s", "rows" (objects of the columns, null where
+ * not finite) and "machine". @res is one that asgd_sweep_run filled without refusing its
+ * settings. The caller owns the result (cJSON_Delete); NULL when out of memory.
  */
-cJSON *asgd_sweep_result_json(const asgd_sweep_result *res);
+cJSON *asgd_sweep_result_json(const asgd_sweep_result *res, int argc, char **argv);
+
+/*
+ * asgd_sweep_write_csv - sweep.csv in the directory @dir, atomically: a header of the column
+ * names, then a line per row of @res (asgd_sweep_columns). Returns 0, ASGD_EINVAL for NULL
+ * arguments or a path that does not fit, ASGD_ENOMEM, or ASGD_EIO.
+ */
+int asgd_sweep_write_csv(const char *dir, const asgd_sweep_result *res);
+
+/*
+ * asgd_sweep_write_m - the tables of one M in its run directory @dir (which must exist), from a
+ * per-M callback's @m, atomically: at stage REPLICAS the real run's moments.csv and staleness.csv
+ * (asgd_replicas_write_tables, row k at t = k: the engine has no SME clock); at stage MSGD the
+ * ensemble's msgd_moments.csv when any path is done; at BEGIN nothing. Returns 0 or the first
+ * error (ASGD_EINVAL for NULL arguments or a path that does not fit, ASGD_ENOMEM, ASGD_EIO).
+ */
+int asgd_sweep_write_m(const char *dir, const asgd_sweep_m *m);
 
 #endif /* ASGD_SWEEP_H */

@@ -3,8 +3,8 @@
  * cmd_advise.c — `asgd advise`: advice on the explicit momentum (or the step) for M workers, and
  * a real run that tests it. The flags fill an asgd_advise_config; the experiment (probe,
  * recommendation, both settings in the real engine, verdict) is asgd_advise_run's
- * (asgd/advise_run.h); this file reports its progress, writes each setting's run directory as it
- * goes, and advise_out.c writes the outputs and prints the report.
+ * (asgd/advise_run.h), and so are its files; this file reports its progress, writes each
+ * setting's run summary as it goes, and prints the report.
  *
  * SIGINT or SIGTERM stops the run in progress; what was measured so far is written, marked
  * "partial", and the command exits 130.
@@ -18,10 +18,17 @@
 #include "asgd/advise_run.h"
 #include "asgd/engine.h"
 #include "asgd/error.h"
-#include "advise.h"
+#include "asgd/work.h"
 #include "cli.h"
 
 static const char *const CMD = "advise";
+
+struct advise_opts {
+	const char *preset, *out, *work_spec;
+	asgd_advise_config cfg;		/* the user's current setting and the experiment */
+	int quiet, argc;
+	char **argv;
+};
 
 static void usage(void)
 {
@@ -182,18 +189,110 @@ static int write_run(void *arg, const char *name, const asgd_engine_config *cfg,
 {
 	const struct advise_opts *o = arg;
 	char dir[4096];
-	cJSON *summary;
 	int rc;
 
 	cli_out_path(dir, sizeof(dir), o->out, name);
 	cli_prepare_out(CMD, dir);
-	summary = asgd_replicas_summary_json(CMD, o->argc, o->argv,
-					    asgd_problem_spec(o->cfg.problem), cfg,
-					    o->cfg.replicas, t, sum);
-	/* rows at t = k: the engine has no SME clock of its own */
-	rc = cli_replicas_write(dir, t, sum, 1.0, summary);
-	cJSON_Delete(summary);
-	return rc;
+	rc = asgd_replicas_write_tables(dir, t, sum, 1.0); /* rows at t = k: no SME clock */
+	if (rc != ASGD_OK)
+		return rc;
+	return cli_write_json_out(dir, "summary.json",
+				  asgd_replicas_summary_json(CMD, o->argc, o->argv,
+							     asgd_problem_spec(o->cfg.problem), cfg,
+							     o->cfg.replicas, t, sum));
+}
+
+/* ---- the report ---- */
+
+static void print_measurements(const struct advise_opts *o, const asgd_advise_result *r)
+{
+	const asgd_staleness_summary *s = &r->probe;
+	const asgd_advise_local *l = &r->local;
+	char work[64];
+
+	asgd_work_format(&o->cfg.work, work, sizeof(work));
+	printf("asgd advise  %s  M=%u  work=%s  eta=%g  momentum=%g  iters=%llu  replicas=%llu%s\n",
+	       asgd_problem_spec(o->cfg.problem), o->cfg.workers, work, o->cfg.eta, o->cfg.momentum,
+	       (unsigned long long)o->cfg.iters, (unsigned long long)o->cfg.replicas,
+	       r->partial ? "  (PARTIAL)" : "");
+	printf("measured   mu_hat %.4f  95%% [%.4f, %.4f]  (probe: %llu runs, %llu gradients; "
+	       "1-1/M = %.4f)\n", s->mu_hat, s->mu_ci95[0], s->mu_ci95[1],
+	       (unsigned long long)r->probe_done, (unsigned long long)s->count, s->mu_queueing);
+	if (asgd_problem_dim(o->cfg.problem) == 1)
+		printf("near x*    a = f''(x*) = %.6g   Sigma = C(x*) = %.6g   (x* = %.6g)\n", l->a,
+		       l->sigma2, r->xstar[0]);
+	else
+		printf("near x*    a = largest Hessian eigenvalue = %.6g (%u power iterations%s)   "
+		       "Sigma = trace C/d = %.6g\n", l->a, l->power_iters,
+		       l->converged ? "" : ", NOT converged", l->sigma2);
+}
+
+static void print_recommendation(const struct advise_opts *o, const asgd_advise_result *r)
+{
+	const asgd_advise_rec *c = &r->rec;
+
+	printf("now        total momentum mu_tot = 1-(1-mu_hat)(1-beta) = %.4f\n", c->mu_tot);
+	printf("optimum    mu_opt = max(1-4a eta, 0) = %.4f at eta = %g   (5.6)\n", c->mu_opt,
+	       o->cfg.eta);
+	printf("advice     keep M = %u and eta = %g; set the explicit momentum to beta = %.4f\n",
+	       o->cfg.workers, o->cfg.eta, c->beta_rec);
+	if (c->rule == ASGD_ADVISE_CLOSED_FORM)
+		printf("           (1-(1-mu_opt)/(1-mu_hat): total momentum %.4f = mu_opt%s)\n",
+		       c->mu_tot_rec, c->beta_rec < 0 ? "; negative: asynchrony alone exceeds "
+							"mu_opt" : "");
+	else
+		printf("           (the closed form 1-(1-mu_opt)/(1-mu_hat) = %.4f is unusable; "
+		       "this is the model's best beta)\n", c->beta_formula);
+	printf("           alternative: keep beta = %g, set eta = eta_opt = (1-mu_tot)/(4a) = "
+	       "%.4g\n", o->cfg.momentum, c->eta_opt);
+	printf("model      contraction of E(x_k-x*) per iteration under geometric staleness:\n"
+	       "           rho %.4f now, %.4f advised, %.4f with eta_opt; best %.4f at beta = "
+	       "%.4f\n", c->rho_current, c->rho_rec, c->rho_eta_opt, c->rho_best, c->beta_best);
+	if (isfinite(r->floor_current))
+		printf("           noise floor Sigma eta/(2a(1-beta)): %.4g now, %.4g advised\n",
+		       r->floor_current, r->floor_rec);
+	if (r->have_batch)
+		printf("batch      to lower the floor late in the run: batch 1 until k* = %.0f, then "
+		       "growing to %u at k = K-1\n           (%.0f gradient evaluations for %llu "
+		       "iterations; Section 4 at gamma = gamma*/1000, run it with 'asgd batch')\n",
+		       r->batch_k_star, r->batch_final, r->batch_evaluations,
+		       (unsigned long long)o->cfg.iters);
+	else
+		printf("batch      to lower the floor late in a run: 'asgd batch' (docs/MODELS.md "
+		       "section 6)\n");
+}
+
+static void print_outcome(const asgd_advise_outcome *s)
+{
+	char k[32];
+
+	if (!s->ran)
+		return;
+	if (isfinite(s->k_target))
+		snprintf(k, sizeof(k), "%.0f", s->k_target);
+	else
+		snprintf(k, sizeof(k), "not reached");
+	printf("           %-12s %8.4f %8.4f   %-12.5g %-10.2g %-12s %8.3f %s\n", s->name, s->beta,
+	       s->mu_hat, s->final_msd, s->final_se, k, s->wall_s,
+	       s->diverged ? "DIVERGED" : s->interrupted ? "(interrupted)" : "");
+}
+
+/* The report on stdout. */
+static void advise_print(const struct advise_opts *o, const asgd_advise_result *r)
+{
+	print_measurements(o, r);
+	if (r->have_rec)
+		print_recommendation(o, r);
+	if (r->cur.ran) {
+		printf("outcome    %llu runs each, same seed streams; target %g\n",
+		       (unsigned long long)o->cfg.replicas, o->cfg.target);
+		printf("           %-12s %8s %8s   %-12s %-10s %-12s %8s\n", "setting", "beta",
+		       "mu_hat", "final msd", "+- SE", "iters to T", "engine s");
+		print_outcome(&r->cur);
+		print_outcome(&r->recd);
+	}
+	printf("verdict    %s\n", r->verdict_text);
+	printf("outputs    %s/{advise.json,advise.csv,current/,recommended/}\n", o->out);
 }
 
 static int exit_status(const struct advise_opts *o, const asgd_advise_result *r, int rc,
@@ -238,7 +337,10 @@ int cli_advise(int argc, char **argv)
 	o.cfg.write_run = write_run;
 	o.cfg.write_run_arg = &o;
 	rc = asgd_advise_run(&o.cfg, &r);
-	wrc = advise_write(&o, &r);
+	wrc = asgd_advise_write_tables(o.out, &o.cfg, &r);
+	if (wrc == ASGD_OK)
+		wrc = cli_write_json_out(o.out, "advise.json",
+					 asgd_advise_result_json(&o.cfg, &r, argc, argv));
 	if (!o.quiet && r.have_probe)
 		advise_print(&o, &r);
 	status = exit_status(&o, &r, rc, wrc);

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * run.c — `asgd run`: the threaded engine on a preset, R independent replicas.
+ * cmd_run.c — `asgd run`: the threaded engine on a preset, R independent replicas.
  *
  * Each replica is one engine run from x0; their trajectories give the moments over replicas
  * (moments.csv), their staleness sequences are pooled into one fit (staleness.csv and the
  * `staleness` object of summary.json). SIGINT or SIGTERM stops the current replica, or the
  * scoring of its recorded rows; what was measured so far is written, marked "partial" (and what
- * the stop left out is listed in "omitted"), and the command exits 130.
+ * the stop left out is listed in "omitted"), and the command exits 130. The experiment is the
+ * library's (asgd/run.h): this file parses the flags into its config, runs it on the only
+ * process or on MPI rank 0 (the other ranks serve as workers), and writes and prints its result.
  */
 #include <getopt.h>
 #include <math.h>
@@ -14,16 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "asgd/datamodel.h"
-#include "asgd/dataset.h"
 #include "asgd/engine.h"
 #include "asgd/error.h"
-#include "asgd/moments.h"
 #include "asgd/parse.h"
 #include "asgd/problem.h"
-#include "asgd/replicas.h"
 #include "asgd/report.h"
-#include "asgd/staleness.h"
+#include "asgd/run.h"
 #include "asgd/work.h"
 #include "cli.h"
 
@@ -41,17 +39,13 @@ struct run_opts {
 
 static void usage(void)
 {
-	size_t i, n;
-	const char *const *presets = asgd_problem_presets(&n);
-
 	printf("usage: asgd run [OPTIONS]\n\n"
 	       "Run the real threaded ASGD engine (one master, M workers, each with one gradient\n"
 	       "in flight) on a preset, measure the staleness of every applied gradient, fit the\n"
 	       "geometric model P(tau=l) = (1-mu) mu^l, and write the moments over replicas.\n\n"
 	       "options:\n"
 	       "  --preset NAME      problem (default fig4); one of:\n");
-	for (i = 0; i < n; i++)
-		printf("                       %-16s %s\n", presets[i], asgd_problem_describe(presets[i]));
+	cli_print_presets("                       ");
 	cli_problem_usage();
 	printf("  --workers M        worker threads, 1..%d (default 4)\n"
 	       "  --iters K          updates per replica (default: the preset's)\n"
@@ -84,22 +78,13 @@ static void usage(void)
 	       ASGD_MAX_WORKERS);
 }
 
-/* Trajectories of every replica are summed into moments, one replica's rows in memory at a time:
- * by default a row per update while that fits in TRAJ_BUDGET doubles, else evenly fewer. */
-#define TRAJ_BUDGET ((uint64_t)1 << 24)
-
 static void record_stride(struct run_opts *o, const char *every)
 {
 	uint64_t dim = asgd_problem_dim(o->problem), K = o->cfg.iters, S;
 
-	if (every) {
-		S = cli_u64_range(CMD, "--record-every", every, 1, K);
-	} else {
-		for (S = 1; (K / S + 1) * dim > TRAJ_BUDGET && S < K; S *= 2)
-			;
-		S = S < K ? S : K; /* x_0 and x_K: the fewest rows there are */
-	}
-	if ((K / S + 1) * dim > (uint64_t)1 << 27)
+	S = every ? cli_u64_range(CMD, "--record-every", every, 1, K)
+		  : asgd_run_default_stride(dim, K);
+	if ((K / S + 1) * dim > ASGD_RUN_MAX_RECORDED)
 		cli_usage_error(CMD, "dimension %llu is too large to record: with --iters %llu and "
 				"--record-every %llu a trajectory needs %llu values; allowed: "
 				"(iters/S+1)*dim <= 2^27", (unsigned long long)dim,
@@ -219,37 +204,12 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 		cli_usage_error(CMD, "%s", err);
 	if (o->mpi.rank == 0) /* only rank 0 writes */
 		cli_prepare_out(CMD, o->out);
-	o->cfg.record_staleness = 1;
 	o->cfg.stop = cli_stop_flag();
 }
 
-/*
- * A data model's scores of the last replica's final iterate: two passes over the data, cheap
- * even after a stop (tens of milliseconds for rcv1). The optimum is a Newton or normal-equations
- * solve that can take seconds: it looks at the stop flag, and is omitted when the flag is up.
- */
-struct data_scores {
-	double final_loss, final_accuracy, optimum_loss; /* NAN: none (accuracy: not a classifier;
-							    optimum: not known or omitted) */
-	int optimum_omitted;	/* the stop flag kept the optimum from being computed */
-};
-
-static void score_data(const struct run_opts *o, const asgd_replicas *t, struct data_scores *ds)
+static void print_summary(const struct run_opts *o, const asgd_run_result *r)
 {
-	size_t d = asgd_problem_dim(o->problem);
-	double *xs = malloc(d * sizeof(double));
-	int rc = xs ? asgd_problem_minimizer_stop(o->problem, xs, cli_stop_flag()) : ASGD_ENOMEM;
-
-	ds->final_loss = asgd_problem_f(o->problem, t->x_last);
-	ds->final_accuracy = asgd_problem_accuracy(o->problem, t->x_last);
-	ds->optimum_loss = rc == ASGD_OK ? asgd_problem_f(o->problem, xs) : NAN;
-	ds->optimum_omitted = rc == ASGD_EINTR;
-	free(xs);
-}
-
-static void print_summary(const struct run_opts *o, const asgd_replicas *t,
-			  const asgd_staleness_summary *sum, const struct data_scores *ds)
-{
+	const asgd_replicas *t = &r->replicas;
 	char work[64], machine[320];
 	size_t dim = asgd_problem_dim(o->problem);
 	uint64_t K = o->cfg.iters;
@@ -268,8 +228,8 @@ static void print_summary(const struct run_opts *o, const asgd_replicas *t,
 		       "given up on (summed over replicas)\n", (unsigned long long)t->workers_lost);
 	printf("throughput  %.0f updates/s over %.2f s of engine time\n",
 	       t->wall_s > 0 ? t->applied / t->wall_s : 0, t->wall_s);
-	if (sum)
-		cli_print_staleness(sum);
+	if (r->have_staleness)
+		cli_print_staleness(&r->staleness);
 	if (t->replicas_done >= 2) {
 		printf("moments over %llu replicas (of %s%s)\n", (unsigned long long)t->replicas_done,
 		       o->cp.obs.spec, o->cp.obs.kind == ASGD_OBSERVE_X && dim > 1 ? ", coordinate 0"
@@ -277,96 +237,67 @@ static void print_summary(const struct run_opts *o, const asgd_replicas *t,
 		printf("  k        mean                  second moment\n");
 		cli_print_moment_rows(&t->moments, K);
 	}
-	if (ds) {
-		printf("data      final loss %.10g", ds->final_loss);
-		if (!isnan(ds->final_accuracy))
-			printf("   accuracy %.4f", ds->final_accuracy);
+	if (r->have_data) {
+		printf("data      final loss %.10g", r->data.final_loss);
+		if (!isnan(r->data.final_accuracy))
+			printf("   accuracy %.4f", r->data.final_accuracy);
 		printf("   (last replica; summary.json has the optimum where known)\n");
 	}
 	printf("outputs   %s/{summary.json,moments.csv,staleness.csv}\n", o->out);
 }
 
-/* How the MPI run was set up: ranks, delays. */
-static cJSON *mpi_json(const struct run_opts *o)
+/* The run itself, on the only process or on MPI rank 0. */
+static int run_master(struct run_opts *o, int argc, char **argv)
 {
-	cJSON *j = cJSON_CreateObject();
-	char buf[64];
+	asgd_run_config run = {
+		.engine = o->cfg, .replicas = o->replicas, .observe = &o->cp.obs, .label = o->preset,
+		.fault = o->fault_spec, .mpi_ranks = o->mpi.on ? o->mpi.size : 0,
+		.progress = o->quiet ? NULL : cli_replica_progress,
+	};
+	asgd_run_result r;
+	const asgd_replicas *t = &r.replicas;
+	cJSON *summary;
+	int rc, status;
 
-	cJSON_AddNumberToObject(j, "ranks", o->mpi.size);
-	asgd_work_format(&o->cfg.net_delay, buf, sizeof(buf));
-	cJSON_AddStringToObject(j, "net_delay", buf);
-	if (o->cfg.slow_delay.kind != ASGD_WORK_NONE) {
-		cJSON_AddNumberToObject(j, "straggler", o->cfg.slow_worker);
-		asgd_work_format(&o->cfg.slow_delay, buf, sizeof(buf));
-		cJSON_AddStringToObject(j, "straggler_delay", buf);
+	rc = asgd_run(&run, &r);
+	if (!o->quiet)
+		cli_progress_end();
+	if (rc != ASGD_OK && !r.engine_failed)
+		cli_out_of_memory(CMD);
+	if (rc != ASGD_OK) {
+		fprintf(stderr, "asgd run: the engine failed: %s\n", asgd_strerror(rc));
+		return CLI_EXIT_FAIL;
 	}
-	cJSON_AddNumberToObject(j, "timeout_s",
-				o->cfg.mpi_timeout_s > 0 ? o->cfg.mpi_timeout_s : 30.0);
-	return j;
-}
-
-/* A data model's fit: the last replica's final loss and accuracy, beside the optimum when the
- * problem knows it (Newton or the normal equations, computed independently of any SGD). */
-static cJSON *data_json(const struct run_opts *o, const struct data_scores *sc)
-{
-	const asgd_dataset *ds = asgd_problem_dataset(o->problem);
-	cJSON *j = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(j, "source", ds->source);
-	cJSON_AddNumberToObject(j, "rows", (double)ds->rows);
-	cJSON_AddNumberToObject(j, "features", (double)ds->cols);
-	cJSON_AddNumberToObject(j, "nnz", (double)ds->nnz);
-	cJSON_AddNumberToObject(j, "final_loss", sc->final_loss);
-	if (!isnan(sc->final_accuracy))
-		cJSON_AddNumberToObject(j, "final_accuracy", sc->final_accuracy);
-	if (!isnan(sc->optimum_loss))
-		cJSON_AddNumberToObject(j, "optimum_loss", sc->optimum_loss);
-	else
-		cJSON_AddNullToObject(j, "optimum_loss");
-	return j;
-}
-
-/*
- * "omitted": what a stop kept out of the summary (docs/DESIGN.md, "Stopping"), [] when nothing:
- * "replica_scoring" (the last replica ran to its end, and is in the accounting and the staleness,
- * but the stop came while its recorded rows were scored, so it is not in "replicas" nor in
- * moments.csv) and "data.optimum_loss" (the solve for the optimum was stopped; it is null).
- */
-static cJSON *omitted_json(const asgd_replicas *t, const struct data_scores *sc)
-{
-	cJSON *a = cJSON_CreateArray();
-
-	if (t->scoring_interrupted)
-		cJSON_AddItemToArray(a, cJSON_CreateString("replica_scoring"));
-	if (sc && sc->optimum_omitted)
-		cJSON_AddItemToArray(a, cJSON_CreateString("data.optimum_loss"));
-	return a;
-}
-
-static int write_outputs(const struct run_opts *o, int argc, char **argv, const asgd_replicas *t,
-			 const asgd_staleness_summary *sum, const struct data_scores *sc)
-{
-	cJSON *root = asgd_replicas_summary_json(CMD, argc, argv, o->preset, &o->cfg, o->replicas, t,
-						sum);
-	cJSON *omitted = omitted_json(t, sc);
-
-	cJSON_AddStringToObject(root, "observe", o->cp.obs.spec);
-	cJSON_AddStringToObject(root, "fault", o->fault_spec ? o->fault_spec : "none");
-	if (o->mpi.on)
-		cJSON_AddItemToObject(root, "mpi", mpi_json(o));
-	if (sc)
-		cJSON_AddItemToObject(root, "data", data_json(o, sc));
-	if (cJSON_GetArraySize(omitted) > 0) /* something is missing: the outputs are partial */
-		cJSON_ReplaceItemInObject(root, "partial", cJSON_CreateTrue());
-	cJSON_AddItemToObject(root, "omitted", omitted);
+	summary = asgd_run_result_json(&run, &r, argc, argv);
 	/* rows at t = k: the engine has no SME clock of its own */
-	int rc = cli_replicas_write(o->out, t, sum, 1.0, root);
-
-	cJSON_Delete(root);
-	return rc;
+	rc = cli_replicas_write(o->out, t, r.have_staleness ? &r.staleness : NULL, 1.0, summary);
+	cJSON_Delete(summary);
+	if (!o->quiet)
+		print_summary(o, &r);
+	status = CLI_EXIT_OK;
+	if (rc != ASGD_OK) {
+		fprintf(stderr, "asgd run: could not write the outputs in '%s': %s\n", o->out,
+			asgd_strerror(rc));
+		status = CLI_EXIT_FAIL;
+	} else if (t->diverged) {
+		fprintf(stderr, "asgd run: diverged: the iterate became non-finite (eta %g is too "
+				"large for %s?); summary.json says \"diverged\": true\n",
+			o->cfg.eta, o->preset);
+		status = CLI_EXIT_FAIL;
+	} else if (t->starved) {
+		fprintf(stderr, "asgd run: every worker left or was lost (--fault %s); the run "
+				"stopped after %llu updates, partial results written to %s\n",
+			o->fault_spec ? o->fault_spec : "none", (unsigned long long)t->applied, o->out);
+		status = CLI_EXIT_FAIL;
+	} else if (t->interrupted || cli_stopped()) {
+		fprintf(stderr, "asgd run: interrupted; partial results written to %s%s\n", o->out,
+			t->scoring_interrupted ? " (the last replica ran to its end but was not "
+						 "scored: \"omitted\" in summary.json)" : "");
+		status = CLI_EXIT_INTERRUPTED;
+	}
+	asgd_run_result_free(&r);
+	return status;
 }
-
-static int run_master(struct run_opts *o, int argc, char **argv);
 
 int cli_run(int argc, char **argv)
 {
@@ -381,58 +312,5 @@ int cli_run(int argc, char **argv)
 	status = run_master(&o, argc, argv);
 	cli_problem_free(&o.cp);
 	cli_mpi_end(&o.mpi, status);
-	return status;
-}
-
-/* The run itself, on the only process or on MPI rank 0. */
-static int run_master(struct run_opts *o, int argc, char **argv)
-{
-	asgd_replicas t;
-	asgd_staleness_summary sum;
-	struct data_scores sc, *scp = NULL;
-	int have_sum, rc, status;
-
-	rc = asgd_replicas_run_observed(&o->cfg, o->replicas, &o->cp.obs,
-					o->quiet ? NULL : cli_replica_progress, NULL, NULL, NULL, &t);
-	if (!o->quiet)
-		cli_progress_end();
-	if (rc != ASGD_OK) {
-		fprintf(stderr, "asgd run: the engine failed: %s\n", asgd_strerror(rc));
-		return CLI_EXIT_FAIL;
-	}
-	/* After a stop the flag is still up: what follows is what stays cheap (the staleness fit,
-	 * two passes of the final iterate over the data); the optimum's solve is omitted. */
-	have_sum = cli_summarize(CMD, &t.staleness, &sum);
-	if (asgd_problem_dataset(o->problem)) {
-		score_data(o, &t, &sc);
-		scp = &sc;
-	}
-	rc = write_outputs(o, argc, argv, &t, have_sum ? &sum : NULL, scp);
-	if (!o->quiet)
-		print_summary(o, &t, have_sum ? &sum : NULL, scp);
-	status = CLI_EXIT_OK;
-	if (rc != ASGD_OK) {
-		fprintf(stderr, "asgd run: could not write the outputs in '%s': %s\n", o->out,
-			asgd_strerror(rc));
-		status = CLI_EXIT_FAIL;
-	} else if (t.diverged) {
-		fprintf(stderr, "asgd run: diverged: the iterate became non-finite (eta %g is too "
-				"large for %s?); summary.json says \"diverged\": true\n",
-			o->cfg.eta, o->preset);
-		status = CLI_EXIT_FAIL;
-	} else if (t.starved) {
-		fprintf(stderr, "asgd run: every worker left or was lost (--fault %s); the run "
-				"stopped after %llu updates, partial results written to %s\n",
-			o->fault_spec ? o->fault_spec : "none", (unsigned long long)t.applied, o->out);
-		status = CLI_EXIT_FAIL;
-	} else if (t.interrupted || cli_stopped()) {
-		fprintf(stderr, "asgd run: interrupted; partial results written to %s%s\n", o->out,
-			t.scoring_interrupted ? " (the last replica ran to its end but was not "
-						"scored: \"omitted\" in summary.json)" : "");
-		status = CLI_EXIT_INTERRUPTED;
-	}
-	if (have_sum)
-		asgd_staleness_summary_free(&sum);
-	asgd_replicas_free(&t);
 	return status;
 }

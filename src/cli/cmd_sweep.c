@@ -10,10 +10,11 @@
  * SIGINT or SIGTERM stops the current M; the rows of the Ms done so far are written, marked
  * "partial", and the command exits 130.
  *
- * The experiment is the library's (asgd/sweep.h): this file parses the flags into its config,
- * runs it, and has sweep_out.c write and print what it measured.
+ * The experiment and its files are the library's (asgd/sweep.h): this file parses the flags into
+ * its config, runs it, says its progress, and prints the tables.
  */
 #include <getopt.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,10 +24,20 @@
 #include "asgd/error.h"
 #include "asgd/parse.h"
 #include "asgd/sweep.h"
+#include "asgd/work.h"
 #include "cli.h"
-#include "sweep.h"
 
 static const char *const CMD = "sweep";
+
+struct sweep_opts {
+	const char *preset, *out, *work_spec;
+	asgd_problem *problem;
+	asgd_sweep_config cfg;		/* workers points into @workers */
+	uint64_t workers[ASGD_SWEEP_MAX_M];
+	struct cli_progress_state msgd;	/* the MSGD ensemble's progress at the M under way */
+	int quiet, argc;
+	char **argv;
+};
 
 static void usage(void)
 {
@@ -118,6 +129,48 @@ static void check_sizes(const struct sweep_opts *o)
 	cli_check_trajectory(CMD, o->cfg.iters, asgd_problem_dim(o->problem));
 }
 
+/* The sweep's progress on stderr, as asgd_sweep_config.progress (@arg the sweep_opts). */
+static void sweep_progress(void *arg, const asgd_sweep_progress *p)
+{
+	struct sweep_opts *o = arg;
+
+	switch (p->stage) {
+	case ASGD_SWEEP_BEGIN:
+		fprintf(stderr, "sweep: M = %u (%zu of %zu)\n", p->workers, p->index + 1, p->count);
+		o->msgd = (struct cli_progress_state){ .what = "msgd paths" };
+		break;
+	case ASGD_SWEEP_REPLICAS:
+		cli_replica_progress(NULL, p->done, p->total);
+		break;
+	case ASGD_SWEEP_MSGD:
+		cli_progress_cb(&o->msgd, p->done, p->total);
+		break;
+	default:
+		cli_progress_end();
+	}
+}
+
+/* DIR/M<m>/ as asgd_sweep_config.each (@arg the sweep_opts): created at the M's start (or exit
+ * 2), then the library's tables and, after the replicas, their summary.json as `asgd run`'s. */
+static int sweep_write_m(void *arg, const asgd_sweep_m *m)
+{
+	const struct sweep_opts *o = arg;
+	char name[32], dir[4096];
+	int rc;
+
+	snprintf(name, sizeof(name), "M%u", m->engine->workers);
+	cli_out_path(dir, sizeof(dir), o->out, name);
+	if (m->stage == ASGD_SWEEP_BEGIN)
+		cli_prepare_out(CMD, dir);
+	rc = asgd_sweep_write_m(dir, m);
+	if (rc != ASGD_OK || m->stage != ASGD_SWEEP_REPLICAS)
+		return rc;
+	return cli_write_json_out(dir, "summary.json",
+				  asgd_replicas_summary_json(CMD, o->argc, o->argv,
+							     asgd_problem_spec(o->problem), m->engine,
+							     o->cfg.replicas, m->replicas, m->staleness));
+}
+
 static void parse_args(int argc, char **argv, struct sweep_opts *o)
 {
 	static const struct option longopts[] = {
@@ -189,32 +242,97 @@ static void parse_args(int argc, char **argv, struct sweep_opts *o)
 	}
 }
 
-/* Whether the stop flag, not an error, ended the sweep at @rc. */
-static int interrupted(const asgd_sweep_result *res, int rc)
+/*
+ * Two blanks, then @v with @prec digits after the point (%g's significant digits when @g) in a
+ * field of @width, or "n/a" there.
+ */
+static void print_value(double v, int width, int prec, int g)
 {
-	return rc == ASGD_EINTR && res->failed_workers == 0;
-}
-
-/* What went wrong at which M, on stderr: the run itself says nothing. */
-static void say_failure(const asgd_sweep_result *res, int rc)
-{
-	if (res->failed_stage == ASGD_SWEEP_REPLICAS)
-		fprintf(stderr, "asgd sweep: the engine failed at M = %u: %s\n", res->failed_workers,
-			asgd_strerror(rc));
+	if (!isfinite(v))
+		printf("  %*s", width, "n/a");
+	else if (g)
+		printf("  %*.*g", width, prec, v);
 	else
-		fprintf(stderr, "asgd sweep: M = %u: %s\n", res->failed_workers, asgd_strerror(rc));
+		printf("  %*.*f", width, prec, v);
 }
 
-/* The exit status after the outputs were written with @wrc, saying on stderr why it is not 0. */
+static void print_staleness_rows(const asgd_sweep_row *rows, size_t n)
+{
+	printf("     M  mu_hat  95%% interval        1-1/M     chi2 p      TV   lag-1  updates/s\n");
+	for (size_t i = 0; i < n; i++) {
+		const asgd_sweep_row *r = &rows[i];
+
+		printf("  %4.0f", r->workers);
+		print_value(r->mu_hat, 6, 4, 0);
+		if (isfinite(r->mu_hat))
+			printf("  [%.4f, %.4f]", r->mu_lo, r->mu_hi);
+		else
+			printf("  %16s", "");
+		print_value(r->mu_queueing, 6, 4, 0);
+		print_value(r->chi2_p, 9, 3, 1);
+		print_value(r->tv, 6, 4, 0);
+		print_value(r->lag1, 6, 3, 0);
+		print_value(r->updates_per_s, 9, 0, 0);
+		printf("\n");
+	}
+}
+
+static void print_stationary_rows(const asgd_sweep_row *rows, size_t n)
+{
+	printf("     M  real run     ± SE  MSGD sim     ± SE MSGD exact    App. B  ASGD exact"
+	       "  k_target  t_target\n");
+	for (size_t i = 0; i < n; i++) {
+		const asgd_sweep_row *r = &rows[i];
+
+		printf("  %4.0f", r->workers);
+		print_value(r->real_ex2, 8, 5, 0);
+		print_value(r->real_se, 7, 5, 0);
+		print_value(r->msgd_ex2, 8, 5, 0);
+		print_value(r->msgd_se, 7, 5, 0);
+		print_value(r->msgd_exact, 9, 5, 0);
+		print_value(r->appb_ex2, 8, 5, 0);
+		print_value(r->asgd_exact, 10, 5, 0);
+		print_value(r->k_target, 8, 0, 0);
+		if (isfinite(r->t_target_s))
+			printf("  %.3g s\n", r->t_target_s);
+		else
+			printf("  not reached\n");
+	}
+}
+
+/* The two tables on stdout: staleness and throughput; stationary spread and time to target. */
+static void sweep_print_table(const struct sweep_opts *o, const asgd_sweep_result *res)
+{
+	const asgd_sweep_config *c = &res->cfg;
+	char work[64], machine[320];
+
+	asgd_work_format(&c->work, work, sizeof(work));
+	asgd_report_machine(machine, sizeof(machine));
+	printf("asgd sweep  %s  eta=%g  work=%s  iters=%llu  replicas=%llu  msgd paths=%llu%s\n",
+	       asgd_problem_spec(c->problem), c->eta, work, (unsigned long long)c->iters,
+	       (unsigned long long)c->replicas, (unsigned long long)c->paths,
+	       res->partial ? "  (PARTIAL)" : "");
+	printf("machine   %s\n\nstaleness and throughput\n", machine);
+	print_staleness_rows(res->rows, res->nrows);
+	printf("\nstationary E||x-x*||^2, average over k = %llu..%llu (SE: the largest of one step)\n"
+	       "MSGD: mu' = mu_hat, eta' = eta(1-mu_hat) (Proposition 1); exact: the discrete\n"
+	       "recursion's fixed point; k_target, t_target: first E||x_k-x*||^2 <= %g\n",
+	       (unsigned long long)(c->iters / 2), (unsigned long long)c->iters, c->target);
+	print_stationary_rows(res->rows, res->nrows);
+	printf("outputs   %s/{sweep.csv,sweep.json,M<m>/}\n", o->out);
+}
+
+/* The exit status after the outputs were written with @wrc, saying on stderr why it is not 0
+ * (@stopped: the stop flag, not an error, ended the sweep at @rc). */
 static int sweep_status(const struct sweep_opts *o, const asgd_sweep_result *res, int rc,
-			int wrc)
+			int stopped, int wrc)
 {
 	if (wrc != ASGD_OK) {
 		fprintf(stderr, "asgd sweep: could not write the outputs in '%s': %s\n", o->out,
 			asgd_strerror(wrc));
 		return CLI_EXIT_FAIL;
 	}
-	if (interrupted(res, rc)) {
+	if (stopped) {
 		fprintf(stderr, "asgd sweep: interrupted; %zu of %zu rows written to %s\n",
 			res->nrows, o->cfg.nworkers, o->out);
 		return CLI_EXIT_INTERRUPTED;
@@ -234,26 +352,27 @@ int cli_sweep(int argc, char **argv)
 {
 	struct sweep_opts o;
 	asgd_sweep_result res;
-	int rc, wrc, status;
+	int rc, wrc, stopped, status = CLI_EXIT_FAIL;
 
 	memset(&o, 0, sizeof(o));
 	parse_args(argc, argv, &o);
 	rc = asgd_sweep_run(&o.cfg, &res);
-	if (rc != ASGD_OK && !interrupted(&res, rc) && res.failed_workers == 0) {
+	stopped = rc == ASGD_EINTR && res.failed_workers == 0;
+	if (rc != ASGD_OK && !stopped && res.failed_workers == 0) {
 		/* refused before any M: parse_args checked what the library checks */
 		fprintf(stderr, "asgd sweep: %s\n", asgd_strerror(rc));
-		asgd_sweep_result_free(&res);
-		asgd_problem_destroy(o.problem);
-		return CLI_EXIT_FAIL;
+		goto out;
 	}
-	if (rc != ASGD_OK && !interrupted(&res, rc))
-		say_failure(&res, rc);
-	wrc = sweep_write_csv(&o, &res);
+	if (rc != ASGD_OK && !stopped) /* what went wrong at which M: the run itself says nothing */
+		fprintf(stderr, "asgd sweep: %sM = %u: %s\n", res.failed_stage == ASGD_SWEEP_REPLICAS ?
+			"the engine failed at " : "", res.failed_workers, asgd_strerror(rc));
+	wrc = asgd_sweep_write_csv(o.out, &res);
 	if (wrc == ASGD_OK)
-		wrc = sweep_write_json(&o, &res);
+		wrc = cli_write_json_out(o.out, "sweep.json", asgd_sweep_result_json(&res, argc, argv));
 	if (!o.quiet && res.nrows > 0)
 		sweep_print_table(&o, &res);
-	status = sweep_status(&o, &res, rc, wrc);
+	status = sweep_status(&o, &res, rc, stopped, wrc);
+out:
 	asgd_sweep_result_free(&res);
 	asgd_problem_destroy(o.problem);
 	return status;

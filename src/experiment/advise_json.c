@@ -1,23 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * advise_json.c — the result of the `asgd advise` experiment as JSON (asgd_advise_result_json):
- * the settings, what was measured, the recommendation with the model's contraction rates, both
- * outcomes (the columns of asgd_advise_columns, as advise.csv) and the verdict.
+ * advise_json.c — advise.json, the result of the `asgd advise` experiment as JSON
+ * (asgd_advise_result_json): the command line, the settings, what was measured, the
+ * recommendation with the model's contraction rates, both outcomes (the columns of
+ * asgd_advise_columns, as advise.csv), the verdict and the machine.
  */
 #include "asgd/advise_run.h"
 
-#include <math.h>
-
+#include "asgd/report.h"
+#include "asgd/table.h"
 #include "asgd/work.h"
-
-/* The number @v under @name, or null where it is not finite (JSON has no NaN). */
-static void add_number(cJSON *j, const char *name, double v)
-{
-	if (isfinite(v))
-		cJSON_AddNumberToObject(j, name, v);
-	else
-		cJSON_AddNullToObject(j, name);
-}
 
 static cJSON *settings_json(const asgd_advise_config *c, const asgd_advise_result *r)
 {
@@ -56,7 +48,7 @@ static void probe_json(cJSON *j, const asgd_advise_result *r)
 	if (r->have_probe) {
 		cJSON_AddNumberToObject(j, "mu_hat", r->probe.mu_hat);
 		cJSON_AddItemToObject(j, "mu_ci95", cJSON_CreateDoubleArray(r->probe.mu_ci95, 2));
-		add_number(j, "mu_queueing", r->probe.mu_queueing);
+		asgd_json_add_number(j, "mu_queueing", r->probe.mu_queueing);
 		cJSON_AddItemToObject(j, "staleness", asgd_staleness_summary_json(&r->probe));
 	} else {
 		cJSON_AddNullToObject(j, "mu_hat");
@@ -138,8 +130,8 @@ static cJSON *recommendation_json(const asgd_advise_config *cfg, const asgd_advi
 				"momentum_closed_form = 1-(1-mu_opt)/(1-mu_hat); "
 				"eta_opt = (1-mu_tot)/(4a)");
 	model_json(j, c);
-	add_number(j, "noise_floor_current", r->floor_current);
-	add_number(j, "noise_floor_recommended", r->floor_rec);
+	asgd_json_add_number(j, "noise_floor_current", r->floor_current);
+	asgd_json_add_number(j, "noise_floor_recommended", r->floor_rec);
 	batch_json(j, r);
 	return j;
 }
@@ -158,9 +150,7 @@ static cJSON *outcomes_json(const asgd_advise_config *c, const asgd_advise_resul
 			continue;
 		asgd_advise_row_of(c, r, settings[i], &row);
 		o = cJSON_AddObjectToObject(j, settings[i]->name);
-		for (size_t k = 0; k < ASGD_ADVISE_NCOLUMNS; k++)
-			add_number(o, asgd_advise_columns[k].name,
-				   *(const double *)((const char *)&row + asgd_advise_columns[k].off));
+		asgd_table_json_row(o, &row, asgd_advise_columns, ASGD_ADVISE_NCOLUMNS);
 	}
 	return j;
 }
@@ -172,10 +162,10 @@ static void early_json(cJSON *j, const asgd_advise_result *r)
 	cJSON_AddStringToObject(d, "meaning", "recommended minus current E||x_k - x*||^2 at the "
 					      "first k where either setting reaches the target (that "
 					      "one is at most the target there by selection)");
-	add_number(d, "k", r->early_k);
-	add_number(d, "msd", r->early_diff);
-	add_number(d, "se", r->early_se);
-	add_number(d, "z", r->early_diff / r->early_se);
+	asgd_json_add_number(d, "k", r->early_k);
+	asgd_json_add_number(d, "msd", r->early_diff);
+	asgd_json_add_number(d, "se", r->early_se);
+	asgd_json_add_number(d, "z", r->early_diff / r->early_se);
 }
 
 static cJSON *verdict_json(const asgd_advise_result *r)
@@ -185,9 +175,9 @@ static cJSON *verdict_json(const asgd_advise_result *r)
 	d = cJSON_AddObjectToObject(j, "difference");
 	cJSON_AddStringToObject(d, "meaning", "recommended minus current final E||x_K - x*||^2; "
 					      "se = sqrt(se_rec^2 + se_cur^2), independent runs");
-	add_number(d, "final_msd", r->diff);
-	add_number(d, "se", r->diff_se);
-	add_number(d, "z", r->diff / r->diff_se);
+	asgd_json_add_number(d, "final_msd", r->diff);
+	asgd_json_add_number(d, "se", r->diff_se);
+	asgd_json_add_number(d, "z", r->diff / r->diff_se);
 	early_json(j, r);
 	if (r->verdict == ASGD_ADVISE_NO_VERDICT)
 		cJSON_AddNullToObject(j, "helped");
@@ -199,12 +189,15 @@ static cJSON *verdict_json(const asgd_advise_result *r)
 	return j;
 }
 
-cJSON *asgd_advise_result_json(const asgd_advise_config *c, const asgd_advise_result *r)
+cJSON *asgd_advise_result_json(const asgd_advise_config *c, const asgd_advise_result *r,
+			       int argc, char **argv)
 {
 	cJSON *j = cJSON_CreateObject();
 
 	if (!j)
 		return NULL;
+	cJSON_AddStringToObject(j, "command", "advise");
+	cJSON_AddItemToObject(j, "command_line", asgd_report_argv_json(argc, argv));
 	cJSON_AddItemToObject(j, "settings", settings_json(c, r));
 	cJSON_AddItemToObject(j, "measurements", measurements_json(c, r));
 	cJSON_AddItemToObject(j, "recommendation", recommendation_json(c, r));
@@ -212,5 +205,6 @@ cJSON *asgd_advise_result_json(const asgd_advise_config *c, const asgd_advise_re
 	cJSON_AddItemToObject(j, "verdict", verdict_json(r));
 	cJSON_AddBoolToObject(j, "partial", r->partial);
 	cJSON_AddNumberToObject(j, "wall_s", r->wall_s);
+	cJSON_AddItemToObject(j, "machine", asgd_report_machine_json());
 	return j;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * advise_run.c — the `asgd advise` experiment (asgd/advise_run.h): the probe that measures μ̂,
- * the recommendation, both settings in the real engine, the verdict, and the result as JSON.
+ * the recommendation, both settings in the real engine and the verdict. Its outputs are
+ * advise_json.c's and advise_out.c's.
  */
 #include "asgd/advise_run.h"
 
@@ -364,41 +365,4 @@ void asgd_advise_result_free(asgd_advise_result *r)
 	free(r->recd.msd);
 	free(r->recd.msd_se);
 	memset(r, 0, sizeof(*r));
-}
-
-/* ---- the rows of advise.csv and the JSON outcomes ---- */
-
-const asgd_advise_column asgd_advise_columns[ASGD_ADVISE_NCOLUMNS] = {
-#define COL(name, field, integer) { name, offsetof(asgd_advise_row, field), integer }
-	COL("workers", workers, 1),		COL("eta", eta, 0),
-	COL("momentum", momentum, 0),		COL("total_momentum", total_momentum, 0),
-	COL("model_rho", model_rho, 0),		COL("noise_floor", noise_floor, 0),
-	COL("replicas", replicas, 1),		COL("diverged", diverged, 1),
-	COL("mu_hat", mu_hat, 0),		COL("final_msd", final_msd, 0),
-	COL("final_msd_se", final_se, 0),	COL("iters_to_target", k_target, 1),
-	COL("engine_wall_s", wall_s, 0),	COL("updates_per_s", updates_per_s, 0),
-	COL("time_to_target_s", t_target_s, 0),
-#undef COL
-};
-
-void asgd_advise_row_of(const asgd_advise_config *c, const asgd_advise_result *r,
-			const asgd_advise_outcome *s, asgd_advise_row *row)
-{
-	double mu = r->probe.mu_hat;
-
-	row->workers = c->workers;
-	row->eta = s->eta;
-	row->momentum = s->beta;
-	row->total_momentum = asgd_advise_total_momentum(mu, s->beta);
-	row->model_rho = asgd_advise_rho(r->local.a, s->eta, mu, s->beta);
-	row->noise_floor = s == &r->cur ? r->floor_current : r->floor_rec;
-	row->replicas = (double)s->replicas;
-	row->diverged = s->diverged;
-	row->mu_hat = s->mu_hat;
-	row->final_msd = s->final_msd;
-	row->final_se = s->final_se;
-	row->k_target = s->k_target;
-	row->wall_s = s->wall_s;
-	row->updates_per_s = s->updates_per_s;
-	row->t_target_s = s->t_target_s;
 }

@@ -2,13 +2,12 @@
 /*
  * sweep.c — the experiment behind `asgd sweep` (asgd/sweep.h): per worker count M, R replicas
  * of the real engine, Proposition 1's MSGD ensemble at the fitted μ̂, the closed forms of 1-D
- * quadratics, and the time to a target; one row per M.
+ * quadratics, and the time to a target; one row per M. Its outputs are sweep_out.c's.
  */
 #include "asgd/sweep.h"
 
 #include <math.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,31 +15,6 @@
 #include "asgd/msd.h"
 #include "asgd/sim.h"
 #include "asgd/theory.h"
-#include "asgd/work.h"
-
-static const asgd_sweep_column COLUMNS[] = {
-#define COL(name, field, integer) { name, offsetof(asgd_sweep_row, field), integer }
-	COL("workers", workers, 1),		COL("replicas", replicas, 1),
-	COL("diverged", diverged, 1),		COL("applied", applied, 1),
-	COL("wall_s", wall_s, 0),		COL("updates_per_s", updates_per_s, 0),
-	COL("mu_hat", mu_hat, 0),		COL("mu_ci95_lo", mu_lo, 0),
-	COL("mu_ci95_hi", mu_hi, 0),		COL("mu_queueing", mu_queueing, 0),
-	COL("chi2_p", chi2_p, 0),		COL("tv_distance", tv, 0),
-	COL("lag1_autocorr", lag1, 0),		COL("real_ex2", real_ex2, 0),
-	COL("real_ex2_se", real_se, 0),		COL("msgd_mu", msgd_mu, 0),
-	COL("msgd_eta", msgd_eta, 0),		COL("msgd_ex2", msgd_ex2, 0),
-	COL("msgd_ex2_se", msgd_se, 0),		COL("msgd_exact_ex2", msgd_exact, 0),
-	COL("appendix_b_ex2", appb_ex2, 0),	COL("asgd_exact_ex2", asgd_exact, 0),
-	COL("iters_to_target", k_target, 1),	COL("time_to_target_s", t_target_s, 0),
-#undef COL
-};
-#define NCOLUMNS (sizeof(COLUMNS) / sizeof(*COLUMNS))
-
-const asgd_sweep_column *asgd_sweep_columns(size_t *n)
-{
-	*n = NCOLUMNS;
-	return COLUMNS;
-}
 
 /* One M under way: what the callbacks are told. */
 struct sweep_ctx {
@@ -359,71 +333,4 @@ void asgd_sweep_result_free(asgd_sweep_result *res)
 		return;
 	free(res->xstar);
 	res->xstar = NULL;
-}
-
-/* The number @v under @name, or null where it is not finite (JSON has no NaN). */
-static void add_number(cJSON *j, const char *name, double v)
-{
-	if (isfinite(v))
-		cJSON_AddNumberToObject(j, name, v);
-	else
-		cJSON_AddNullToObject(j, name);
-}
-
-static void add_settings(cJSON *j, const asgd_sweep_result *res)
-{
-	const asgd_sweep_config *cfg = &res->cfg;
-	size_t dim = asgd_problem_dim(cfg->problem);
-	char work[64];
-	cJSON *q;
-
-	asgd_work_format(&cfg->work, work, sizeof(work));
-	cJSON_AddStringToObject(j, "preset", asgd_problem_spec(cfg->problem));
-	cJSON_AddNumberToObject(j, "dim", (double)dim);
-	cJSON_AddItemToObject(j, "minimizer", cJSON_CreateDoubleArray(res->xstar, (int)dim));
-	cJSON_AddNumberToObject(j, "eta", cfg->eta);
-	cJSON_AddNumberToObject(j, "iterations", (double)cfg->iters);
-	cJSON_AddStringToObject(j, "work", work);
-	cJSON_AddNumberToObject(j, "replicas_requested", (double)cfg->replicas);
-	cJSON_AddNumberToObject(j, "msgd_paths", (double)cfg->paths);
-	cJSON_AddNumberToObject(j, "seed", (double)cfg->seed);
-	cJSON_AddNumberToObject(j, "target", cfg->target);
-	cJSON_AddStringToObject(j, "target_meaning", "first k with E||x_k - x*||^2 <= target");
-	cJSON_AddNumberToObject(j, "stationary_from_k", (double)(cfg->iters / 2));
-	q = cJSON_AddArrayToObject(j, "workers_requested");
-	for (size_t i = 0; i < cfg->nworkers; i++)
-		cJSON_AddItemToArray(q, cJSON_CreateNumber((double)cfg->workers[i]));
-	if (res->quad1d) {
-		q = cJSON_AddObjectToObject(j, "quadratic_1d");
-		cJSON_AddNumberToObject(q, "a", res->a);
-		cJSON_AddNumberToObject(q, "sigma2", res->sigma2);
-	} else {
-		cJSON_AddNullToObject(j, "quadratic_1d");
-	}
-}
-
-static cJSON *row_json(const asgd_sweep_row *row)
-{
-	cJSON *r = cJSON_CreateObject();
-
-	for (size_t c = 0; c < NCOLUMNS; c++)
-		add_number(r, COLUMNS[c].name,
-			   *(const double *)((const char *)row + COLUMNS[c].off));
-	return r;
-}
-
-cJSON *asgd_sweep_result_json(const asgd_sweep_result *res)
-{
-	cJSON *root = cJSON_CreateObject(), *arr;
-
-	if (!root)
-		return NULL;
-	add_settings(root, res);
-	cJSON_AddBoolToObject(root, "partial", res->partial);
-	cJSON_AddBoolToObject(root, "diverged", res->diverged);
-	cJSON_AddNumberToObject(root, "wall_s", res->wall_s);
-	arr = cJSON_AddArrayToObject(root, "rows");
-	for (size_t i = 0; i < res->nrows; i++)
-		cJSON_AddItemToArray(arr, row_json(&res->rows[i]));
-	return root;
 }

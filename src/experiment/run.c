@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * run.c — the experiment behind `asgd run` (asgd/run.h): R replicas of the real engine, the fit
+ * of their pooled staleness, a data model's scores of the last iterate, and summary.json.
+ */
+#include "asgd/run.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "asgd/datamodel.h"
+#include "asgd/dataset.h"
+#include "asgd/error.h"
+#include "asgd/problem.h"
+#include "asgd/work.h"
+
+/* Trajectories of every replica are summed into moments, one replica's rows in memory at a time:
+ * by default a row per update while that fits in TRAJ_BUDGET doubles, else evenly fewer. */
+#define TRAJ_BUDGET ((uint64_t)1 << 24)
+
+uint64_t asgd_run_default_stride(size_t dim, uint64_t iters)
+{
+	uint64_t S;
+
+	for (S = 1; (iters / S + 1) * dim > TRAJ_BUDGET && S < iters; S *= 2)
+		;
+	return S < iters ? S : iters; /* x_0 and x_K: the fewest rows there are */
+}
+
+/*
+ * Two passes over the data, cheap even after a stop (tens of milliseconds for rcv1). The optimum
+ * is a Newton or normal-equations solve that can take seconds: it looks at the stop flag, and is
+ * omitted when the flag is up.
+ */
+static void score_data(const asgd_engine_config *e, const double *x, asgd_run_data *ds)
+{
+	size_t d = asgd_problem_dim(e->problem);
+	double *xs = malloc(d * sizeof(double));
+	int rc = xs ? asgd_problem_minimizer_stop(e->problem, xs, e->stop) : ASGD_ENOMEM;
+
+	ds->final_loss = asgd_problem_f(e->problem, x);
+	ds->final_accuracy = asgd_problem_accuracy(e->problem, x);
+	ds->optimum_loss = rc == ASGD_OK ? asgd_problem_f(e->problem, xs) : NAN;
+	ds->optimum_omitted = rc == ASGD_EINTR;
+	free(xs);
+}
+
+int asgd_run(const asgd_run_config *cfg, asgd_run_result *res)
+{
+	asgd_engine_config e;
+	int rc;
+
+	if (!res)
+		return ASGD_EINVAL;
+	memset(res, 0, sizeof(*res));
+	if (!cfg)
+		return ASGD_EINVAL;
+	e = cfg->engine; /* the replicas set its replica and trajectory fields */
+	e.record_staleness = 1;
+	rc = asgd_replicas_run_observed(&e, cfg->replicas, cfg->observe, cfg->progress,
+					cfg->progress_arg, NULL, NULL, &res->replicas);
+	if (rc != ASGD_OK) {
+		res->engine_failed = 1;
+		return rc;
+	}
+	/* After a stop the flag is still up: what follows is what stays cheap. */
+	rc = asgd_staleness_summarize(&res->replicas.staleness, &res->staleness);
+	if (rc == ASGD_ENOMEM) {
+		asgd_replicas_free(&res->replicas);
+		return rc;
+	}
+	res->have_staleness = rc == ASGD_OK;
+	if (asgd_problem_dataset(e.problem)) {
+		score_data(&e, res->replicas.x_last, &res->data);
+		res->have_data = 1;
+	}
+	return ASGD_OK;
+}
+
+void asgd_run_result_free(asgd_run_result *res)
+{
+	if (!res)
+		return;
+	if (res->have_staleness)
+		asgd_staleness_summary_free(&res->staleness);
+	asgd_replicas_free(&res->replicas);
+	memset(res, 0, sizeof(*res));
+}
+
+/* How the MPI run was set up: ranks, delays. */
+static cJSON *mpi_json(const asgd_run_config *cfg)
+{
+	const asgd_engine_config *e = &cfg->engine;
+	cJSON *j = cJSON_CreateObject();
+	char buf[64];
+
+	cJSON_AddNumberToObject(j, "ranks", cfg->mpi_ranks);
+	asgd_work_format(&e->net_delay, buf, sizeof(buf));
+	cJSON_AddStringToObject(j, "net_delay", buf);
+	if (e->slow_delay.kind != ASGD_WORK_NONE) {
+		cJSON_AddNumberToObject(j, "straggler", e->slow_worker);
+		asgd_work_format(&e->slow_delay, buf, sizeof(buf));
+		cJSON_AddStringToObject(j, "straggler_delay", buf);
+	}
+	cJSON_AddNumberToObject(j, "timeout_s", e->mpi_timeout_s > 0 ? e->mpi_timeout_s : 30.0);
+	return j;
+}
+
+/* A data model's fit: the last replica's final loss and accuracy, beside the optimum when the
+ * problem knows it (Newton or the normal equations, computed independently of any SGD). */
+static cJSON *data_json(const asgd_problem *p, const asgd_run_data *sc)
+{
+	const asgd_dataset *ds = asgd_problem_dataset(p);
+	cJSON *j = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(j, "source", ds->source);
+	cJSON_AddNumberToObject(j, "rows", (double)ds->rows);
+	cJSON_AddNumberToObject(j, "features", (double)ds->cols);
+	cJSON_AddNumberToObject(j, "nnz", (double)ds->nnz);
+	cJSON_AddNumberToObject(j, "final_loss", sc->final_loss);
+	if (!isnan(sc->final_accuracy))
+		cJSON_AddNumberToObject(j, "final_accuracy", sc->final_accuracy);
+	if (!isnan(sc->optimum_loss))
+		cJSON_AddNumberToObject(j, "optimum_loss", sc->optimum_loss);
+	else
+		cJSON_AddNullToObject(j, "optimum_loss");
+	return j;
+}
+
+/* "omitted": what a stop kept out of the summary (docs/DESIGN.md, "Stopping"), [] when nothing. */
+static cJSON *omitted_json(const asgd_run_result *res)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	if (res->replicas.scoring_interrupted)
+		cJSON_AddItemToArray(a, cJSON_CreateString("replica_scoring"));
+	if (res->have_data && res->data.optimum_omitted)
+		cJSON_AddItemToArray(a, cJSON_CreateString("data.optimum_loss"));
+	return a;
+}
+
+cJSON *asgd_run_result_json(const asgd_run_config *cfg, const asgd_run_result *res, int argc,
+			    char **argv)
+{
+	cJSON *root, *omitted;
+
+	if (!cfg || !res)
+		return NULL;
+	root = asgd_replicas_summary_json("run", argc, argv, cfg->label, &cfg->engine,
+					  cfg->replicas, &res->replicas,
+					  res->have_staleness ? &res->staleness : NULL);
+	if (!root)
+		return NULL;
+	omitted = omitted_json(res);
+	cJSON_AddStringToObject(root, "observe", cfg->observe ? cfg->observe->spec : "x");
+	cJSON_AddStringToObject(root, "fault", cfg->fault ? cfg->fault : "none");
+	if (cfg->mpi_ranks > 0)
+		cJSON_AddItemToObject(root, "mpi", mpi_json(cfg));
+	if (res->have_data)
+		cJSON_AddItemToObject(root, "data", data_json(cfg->engine.problem, &res->data));
+	if (cJSON_GetArraySize(omitted) > 0) /* something is missing: the outputs are partial */
+		cJSON_ReplaceItemInObject(root, "partial", cJSON_CreateTrue());
+	cJSON_AddItemToObject(root, "omitted", omitted);
+	return root;
+}
