@@ -133,10 +133,10 @@ struct cli_mpi {
  * no worker rank). Call first thing: MPI_Init may rewrite argv. Returns whether MPI is on. */
 int cli_mpi_start(const char *cmd, int *argc, char ***argv, struct cli_mpi *m);
 
-/* The workers are the ranks 1..N−1: set cfg->workers, or exit 2 when --workers (if given,
- * @workers_flag not NULL) says otherwise. */
+/* The workers are the ranks 1..N−1: set cfg->workers, or exit 2 when --workers (if
+ * @workers_given) says otherwise. */
 void cli_mpi_workers(const char *cmd, struct cli_mpi *m, asgd_engine_config *cfg,
-		     const char *workers_flag);
+		     int workers_given);
 
 /* On a worker rank: serve cfg's problem until rank 0 says FINISH, then exit. On rank 0, or
  * without MPI: return at once. */
@@ -149,24 +149,6 @@ void cli_mpi_serve(const char *cmd, struct cli_mpi *m, const asgd_engine_config 
 void cli_mpi_end(struct cli_mpi *m, int status);
 
 /* ---- the problem of a command: a preset, or a model on data (problem_opts.c) ---- */
-
-/* The getopt codes of the data-model options; keep them apart from every command's own. */
-enum {
-	CLI_OPT_MODEL = 0x1000, CLI_OPT_DATA, CLI_OPT_LAMBDA, CLI_OPT_C, CLI_OPT_POSITIVE,
-	CLI_OPT_INDEX_BASE, CLI_OPT_LABEL_COLUMN, CLI_OPT_OBSERVE, CLI_OPT_MODE,
-};
-
-/* The long options behind those codes, to splice into a command's option table. */
-#define CLI_PROBLEM_LONGOPTS                                                                   \
-	{ "model", required_argument, NULL, CLI_OPT_MODEL },                                   \
-	{ "data", required_argument, NULL, CLI_OPT_DATA },                                     \
-	{ "lambda", required_argument, NULL, CLI_OPT_LAMBDA },                                 \
-	{ "C", required_argument, NULL, CLI_OPT_C },                                           \
-	{ "positive", required_argument, NULL, CLI_OPT_POSITIVE },                             \
-	{ "index-base", required_argument, NULL, CLI_OPT_INDEX_BASE },                         \
-	{ "label-column", required_argument, NULL, CLI_OPT_LABEL_COLUMN },                     \
-	{ "observe", required_argument, NULL, CLI_OPT_OBSERVE },                               \
-	{ "mode", required_argument, NULL, CLI_OPT_MODE }
 
 /* What the user asked for, and what was built from it. */
 struct cli_problem {
@@ -187,19 +169,12 @@ struct cli_flag cli_preset_flag(const char **dst);
  * --mode), storing into @cp: a table for cli_flags_parse(). */
 const struct cli_flag *cli_problem_flags(struct cli_problem *cp);
 
-/* Takes option @c if it is one of CLI_PROBLEM_LONGOPTS' (or --preset, code 'p'); returns 1
- * when it was, 0 otherwise. */
-int cli_problem_option(struct cli_problem *cp, int c, const char *arg);
-
 /* Builds the dataset, the problem, the observable and the engine mode, or exits 2 naming the
  * bad value. @default_observe: "x" for presets; data models default to "loss". @momentum: the
  * command's explicit momentum, which decides the default mode. */
 void cli_problem_create(const char *cmd, struct cli_problem *cp, double momentum);
 
 void cli_problem_free(struct cli_problem *cp);
-
-/* The --help lines of the data-model options. */
-void cli_problem_usage(void);
 
 /* Create --out DIR (with parents) or exit 2 saying why it cannot be written. */
 void cli_prepare_out(const char *cmd, const char *dir);

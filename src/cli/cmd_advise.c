@@ -9,7 +9,6 @@
  * SIGINT or SIGTERM stops the run in progress; what was measured so far is written, marked
  * "partial", and the command exits 130.
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,51 +29,31 @@ struct advise_opts {
 	char **argv;
 };
 
-static void usage(void)
-{
-	printf("usage: asgd advise [OPTIONS]\n\n"
-	       "Advice for asynchronous SGD with M workers, tested on the real engine:\n"
-	       "  1. a short real run at your setting measures the staleness mu_hat (it depends\n"
-	       "     on M and the work per gradient, not on eta);\n"
-	       "  2. the curvature a and gradient noise Sigma near the minimizer x* (1-D: f''(x*)\n"
-	       "     and C(x*); d > 1: the largest Hessian eigenvalue by power iteration and\n"
-	       "     trace C(x*)/d);\n"
-	       "  3. asynchrony and explicit momentum beta compose as total momentum\n"
-	       "     mu_tot = 1-(1-mu_hat)(1-beta); the advice keeps M and eta and sets\n"
-	       "     beta = 1-(1-mu_opt)/(1-mu_hat), so that mu_tot = mu_opt = max(1-4a eta, 0)\n"
-	       "     (5.6) -- negative when asynchrony already exceeds mu_opt (Mitliagkas et al.);\n"
-	       "     eta_opt = (1-mu_tot)/(4a) is reported as the alternative;\n"
-	       "  4. your setting and the advice run R times each in the real engine; the report\n"
-	       "     gives E|x_K-x*|^2 +- SE, iterations to --target and engine time for both,\n"
-	       "     and says plainly when the advice did not help (not lower by more than 2 SE).\n\n"
-	       "options:\n"
-	       "  --preset NAME        problem (default fig4); one of:\n");
-	cli_print_presets("                         ");
-	printf("  --workers M          worker threads, 1..%d (default 8)\n"
-	       "  --work SPEC          injected work per gradient: none | fixed:DUR | exp:DUR |\n"
-	       "                       geom:P,DUR (default exp:100us)\n"
-	       "  --eta ETA            your current step size > 0 (default: the preset's)\n"
-	       "  --momentum BETA      your current explicit momentum, in (-1,1) (default 0)\n"
-	       "  --probe-replicas P   runs of the probe that measures mu_hat (default 50)\n"
-	       "  --replicas R         runs of each setting compared, >= 2 (default 200)\n"
-	       "  --iters K            updates per run (default: the preset's)\n"
-	       "  --target T           the level of E|x_k-x*|^2 (summed over coordinates) whose\n"
-	       "                       first crossing is \"iterations to target\"; > 0 (default\n"
-	       "                       0.02, as asgd sweep)\n"
-	       "  --seed S             seed of the compared runs; the probe uses S+1 (default 1)\n"
-	       "  --out DIR            output directory (default out/advise)\n"
-	       "  --quiet              no progress, no report on stdout\n"
-	       "  --help               this text\n\n"
-	       "outputs in DIR: advise.json (settings, measurements, recommendation with the\n"
-	       "model's contraction rates, both outcomes, difference, verdict), advise.csv (one\n"
-	       "row per setting), and current/ and recommended/ with moments.csv, msd.csv\n"
-	       "(k,msd,se: E|x_k-x*|^2 over replicas), staleness.csv and summary.json.\n"
-	       "For a schedule of growing mini-batches that lowers the noise floor late in a run,\n"
-	       "see 'asgd batch' (docs/MODELS.md section 6).\n"
-	       "exit status: 0 done (whatever the verdict), 1 failed or your setting diverged,\n"
-	       "2 bad usage, 130 interrupted (partial outputs).\n",
-	       ASGD_MAX_WORKERS);
-}
+static const struct cli_command COMMAND = {
+	.name = "advise",
+	.about = "Advice for asynchronous SGD with M workers, tested on the real engine:\n"
+		 "  1. a short real run at your setting measures the staleness mu_hat (it depends\n"
+		 "     on M and the work per gradient, not on eta);\n"
+		 "  2. the curvature a and gradient noise Sigma near the minimizer x* (1-D: f''(x*)\n"
+		 "     and C(x*); d > 1: the largest Hessian eigenvalue by power iteration and\n"
+		 "     trace C(x*)/d);\n"
+		 "  3. asynchrony and explicit momentum beta compose as total momentum\n"
+		 "     mu_tot = 1-(1-mu_hat)(1-beta); the advice keeps M and eta and sets\n"
+		 "     beta = 1-(1-mu_opt)/(1-mu_hat), so that mu_tot = mu_opt = max(1-4a eta, 0)\n"
+		 "     (5.6) -- negative when asynchrony already exceeds mu_opt (Mitliagkas et al.);\n"
+		 "     eta_opt = (1-mu_tot)/(4a) is reported as the alternative;\n"
+		 "  4. your setting and the advice run R times each in the real engine; the report\n"
+		 "     gives E|x_K-x*|^2 +- SE, iterations to --target and engine time for both,\n"
+		 "     and says plainly when the advice did not help (not lower by more than 2 SE).\n",
+	.epilogue = "outputs in DIR: advise.json (settings, measurements, recommendation with the\n"
+		    "model's contraction rates, both outcomes, difference, verdict), advise.csv (one\n"
+		    "row per setting), and current/ and recommended/ with moments.csv, msd.csv\n"
+		    "(k,msd,se: E|x_k-x*|^2 over replicas), staleness.csv and summary.json.\n"
+		    "For a schedule of growing mini-batches that lowers the noise floor late in a run,\n"
+		    "see 'asgd batch' (docs/MODELS.md section 6).\n"
+		    "exit status: 0 done (whatever the verdict), 1 failed or your setting diverged,\n"
+		    "2 bad usage, 130 interrupted (partial outputs).\n",
+};
 
 /* Step (b) before --out is created, so that a problem it cannot advise on is bad usage. */
 static void find_local(const struct advise_opts *o, asgd_advise_result *r)
@@ -107,51 +86,41 @@ static void check_config(const struct advise_opts *o)
 
 static void parse_args(int argc, char **argv, struct advise_opts *o, asgd_advise_result *r)
 {
-	static const struct option longopts[] = {
-		{ "preset", required_argument, NULL, 'p' },  { "workers", required_argument, NULL, 'w' },
-		{ "work", required_argument, NULL, 'W' },    { "eta", required_argument, NULL, 'e' },
-		{ "momentum", required_argument, NULL, 'm' },
-		{ "probe-replicas", required_argument, NULL, 'P' },
-		{ "replicas", required_argument, NULL, 'r' }, { "iters", required_argument, NULL, 'k' },
-		{ "target", required_argument, NULL, 'T' },  { "seed", required_argument, NULL, 's' },
-		{ "out", required_argument, NULL, 'o' },     { "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
-	};
 	const char *iters = NULL, *eta = NULL;
-	int c;
+	struct cli_engine_flags eng;
+	struct cli_output out;
+	const struct cli_flag own[] = {
+		cli_preset_flag(&o->preset),
+		CLI_TEXT("eta", "ETA", &eta, "the preset's", "your current step size > 0"),
+		CLI_REAL("momentum", "BETA", &o->cfg.momentum, nextafter(-1, 0), nextafter(1, 0),
+			 "a number in (-1, 1)", "your current explicit momentum, in (-1,1)"),
+		CLI_U64("probe-replicas", "P", &o->cfg.probe_replicas, 1, 100000000,
+			"runs of the probe that measures mu_hat"),
+		CLI_TEXT("iters", "K", &iters, "the preset's", "updates per run"),
+		CLI_REAL("target", "T", &o->cfg.target, 0x1p-1074, 1.7976931348623157e308,
+			 "a finite number > 0", "the level of E|x_k-x*|^2 (summed over coordinates) "
+			 "whose first crossing is \"iterations to target\"; > 0 (default 0.02, as "
+			 "asgd sweep)"),
+		CLI_END,
+	};
+	struct cli_flag *engine;
 
 	o->preset = "fig4";
-	o->out = "out/advise";
-	o->work_spec = "exp:100us";
 	o->cfg.probe_replicas = 50;
-	o->cfg.replicas = 200;
 	o->cfg.target = 0.02;
-	o->cfg.workers = 8;
-	o->cfg.seed = 1;
 	o->argc = argc;
 	o->argv = argv;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'p': o->preset = optarg; break;
-		case 'w': o->cfg.workers = (unsigned)cli_u64_range(CMD, "--workers", optarg, 1, ASGD_MAX_WORKERS); break;
-		case 'W': o->work_spec = optarg; break;
-		case 'e': eta = optarg; break;
-		case 'm': o->cfg.momentum = cli_double_range(CMD, "--momentum", optarg, nextafter(-1, 0), nextafter(1, 0), "a number in (-1, 1)"); break;
-		case 'P': o->cfg.probe_replicas = cli_u64_range(CMD, "--probe-replicas", optarg, 1, 100000000); break;
-		case 'r': o->cfg.replicas = cli_u64_range(CMD, "--replicas", optarg, 2, 100000000); break;
-		case 'k': iters = optarg; break;
-		case 'T': o->cfg.target = cli_double_positive(CMD, "--target", optarg); break;
-		case 's': o->cfg.seed = cli_u64_range(CMD, "--seed", optarg, 0, UINT64_MAX); break;
-		case 'o': o->out = optarg; break;
-		case 'q': o->quiet = 1; break;
-		case 'h': usage(); exit(CLI_EXIT_OK);
-		default:
-			cli_usage_error(CMD, "unknown option or missing value: '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+	engine = (struct cli_flag *)cli_engine_flags(&eng, 8, "exp:100us", 200, 2);
+	cli_flag_reword(engine, "replicas", "runs of each setting compared, {min}..{max}");
+	cli_flag_reword(engine, "seed", "seed of the compared runs; the probe uses S+1");
+	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){
+		own, engine, cli_output_flags(&out, "out/advise"), NULL }, argc, argv);
+	o->cfg.workers = eng.workers;
+	o->work_spec = eng.work;
+	o->cfg.replicas = eng.replicas;
+	o->cfg.seed = eng.seed;
+	o->out = out.out;
+	o->quiet = out.quiet;
 	o->cfg.problem = cli_preset(CMD, o->preset);
 	o->cfg.iters = iters ? cli_u64_range(CMD, "--iters", iters, 1, 1000000000)
 			     : asgd_problem_default_iters(o->cfg.problem);

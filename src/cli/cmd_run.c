@@ -10,7 +10,6 @@
  * library's (asgd/run.h): this file parses the flags into its config, runs it on the only
  * process or on MPI rank 0 (the other ranks serve as workers), and writes and prints its result.
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +27,8 @@
 static const char *const CMD = "run";
 
 struct run_opts {
-	const char *preset, *out, *work_spec, *fault_spec, *workers_flag;
+	const char *preset, *out, *work_spec, *fault_spec;
+	int workers_given;
 	struct cli_mpi mpi;
 	struct cli_problem cp;
 	asgd_problem *problem;
@@ -37,46 +37,16 @@ struct run_opts {
 	int quiet;
 };
 
-static void usage(void)
-{
-	printf("usage: asgd run [OPTIONS]\n\n"
-	       "Run the real threaded ASGD engine (one master, M workers, each with one gradient\n"
-	       "in flight) on a preset, measure the staleness of every applied gradient, fit the\n"
-	       "geometric model P(tau=l) = (1-mu) mu^l, and write the moments over replicas.\n\n"
-	       "options:\n"
-	       "  --preset NAME      problem (default fig4); one of:\n");
-	cli_print_presets("                       ");
-	cli_problem_usage();
-	printf("  --workers M        worker threads, 1..%d (default 4)\n"
-	       "  --iters K          updates per replica (default: the preset's)\n"
-	       "  --eta ETA          step size > 0 (default: the preset's)\n"
-	       "  --momentum BETA    explicit momentum at the master, in (-1,1) (default 0); a\n"
-	       "                     negative BETA cancels some of the momentum that asynchrony\n"
-	       "                     adds (Mitliagkas et al.; see 'asgd advise')\n"
-	       "  --batch B          components per gradient, without replacement (default 1)\n"
-	       "  --work SPEC        injected work per gradient: none | fixed:DUR | exp:DUR |\n"
-	       "                     geom:P,DUR (DUR like 100us, 1.5ms; default exp:100us)\n"
-	       "  --replicas R       independent runs from x0 (default 1000)\n"
-	       "  --seed S           seed of every random stream (default 1)\n"
-	       "  --fault SPEC       inject a fault in every replica: stall:W:N:DUR (worker W\n"
-	       "                     sleeps DUR after computing N gradients) or leave:W:N (it\n"
-	       "                     fails and leaves); when all leave the run ends, partial\n"
-	       "  --mode mpi         under 'mpirun -np N': rank 0 is the master, ranks 1..N-1 the\n"
-	       "                     workers (--workers is N-1); see also:\n"
-	       "  --net-delay SPEC   MPI: delay per gradient message, as --work (default none)\n"
-	       "  --straggler W:SPEC MPI: worker W's messages are delayed by SPEC instead\n"
-	       "  --mpi-timeout DUR  MPI: a worker silent this long is lost (default 30s)\n"
-	       "  --record-every S   moments at every S-th update (default 1, or the smallest\n"
-	       "                     power of 2 that keeps a trajectory within 128 MiB)\n"
-	       "  --out DIR          output directory (default out/run)\n"
-	       "  --quiet            no progress, no summary on stdout\n"
-	       "  --help             this text\n\n"
-	       "outputs in DIR: summary.json, moments.csv (k,t,mean,second_moment,var,se_mean,\n"
-	       "se_second over replicas, of the --observe quantity), staleness.csv\n"
-	       "(l,count,pmf,geometric_pmf).\n"
-	       "exit status: 0 done, 1 failed or diverged, 2 bad usage, 130 interrupted.\n",
-	       ASGD_MAX_WORKERS);
-}
+static const struct cli_command COMMAND = {
+	.name = "run",
+	.about = "Run the real threaded ASGD engine (one master, M workers, each with one gradient "
+		 "in flight) on a preset, measure the staleness of every applied gradient, fit the "
+		 "geometric model P(tau=l) = (1-mu) mu^l, and write the moments over replicas.",
+	.epilogue = "outputs in DIR: summary.json, moments.csv (k,t,mean,second_moment,var,se_mean,\n"
+		    "se_second over replicas, of the --observe quantity), staleness.csv\n"
+		    "(l,count,pmf,geometric_pmf).\n"
+		    "exit status: 0 done, 1 failed or diverged, 2 bad usage, 130 interrupted.\n",
+};
 
 static void record_stride(struct run_opts *o, const char *every)
 {
@@ -93,92 +63,89 @@ static void record_stride(struct run_opts *o, const char *every)
 	o->cfg.record_every = S;
 }
 
-/* --mpi-timeout DUR, positive. */
-static double mpi_timeout(const char *arg)
+/* --mpi-timeout DUR, positive, in seconds into *@dst. */
+static void take_mpi_timeout(const char *cmd, void *dst, const char *arg)
 {
 	double ns;
 
 	if (asgd_parse_duration_ns(arg, &ns) != ASGD_OK || ns <= 0)
-		cli_usage_error(CMD, "--mpi-timeout '%s' is not allowed: a positive duration such "
+		cli_usage_error(cmd, "--mpi-timeout '%s' is not allowed: a positive duration such "
 				"as 10s or 500ms", arg);
-	return ns * 1e-9;
+	*(double *)dst = ns * 1e-9;
 }
 
 /* --straggler W:SPEC: worker W's messages are delayed by SPEC instead of --net-delay. */
-static void parse_straggler(struct run_opts *o, const char *arg)
+static void take_straggler(const char *cmd, void *dst, const char *arg)
 {
+	asgd_engine_config *cfg = dst;
 	const char *colon = strchr(arg, ':');
 	char id[32];
-	uint64_t w;
 
 	if (!colon || (size_t)(colon - arg) >= sizeof(id))
-		cli_usage_error(CMD, "--straggler '%s' is not allowed: WORKER:DELAY, e.g. "
+		cli_usage_error(cmd, "--straggler '%s' is not allowed: WORKER:DELAY, e.g. "
 				"0:exp:1ms", arg);
 	snprintf(id, sizeof(id), "%.*s", (int)(colon - arg), arg);
-	w = cli_u64_range(CMD, "--straggler", id, 0, ASGD_MAX_WORKERS - 1);
-	o->cfg.slow_worker = (int)w;
-	cli_work_option(CMD, "--straggler", colon + 1, &o->cfg.slow_delay);
+	cfg->slow_worker = (int)cli_u64_range(cmd, "--straggler", id, 0, ASGD_MAX_WORKERS - 1);
+	cli_work_option(cmd, "--straggler", colon + 1, &cfg->slow_delay);
+}
+
+static void take_net_delay(const char *cmd, void *dst, const char *arg)
+{
+	cli_work_option(cmd, "--net-delay", arg, dst);
+}
+
+static void take_fault(const char *cmd, void *dst, const char *arg)
+{
+	struct run_opts *o = dst;
+	char err[256];
+
+	if (asgd_engine_fault_parse(arg, &o->cfg.fault, err, sizeof(err)))
+		cli_usage_error(cmd, "--fault: %s", err);
+	o->fault_spec = arg;
 }
 
 static void parse_args(int argc, char **argv, struct run_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "preset", required_argument, NULL, 'p' },  { "workers", required_argument, NULL, 'w' },
-		{ "iters", required_argument, NULL, 'k' },   { "eta", required_argument, NULL, 'e' },
-		{ "momentum", required_argument, NULL, 'm' }, { "batch", required_argument, NULL, 'b' },
-		{ "work", required_argument, NULL, 'W' },    { "replicas", required_argument, NULL, 'r' },
-		{ "seed", required_argument, NULL, 's' },    { "out", required_argument, NULL, 'o' },
-		{ "record-every", required_argument, NULL, 'R' },
-		{ "fault", required_argument, NULL, 'F' },
-		{ "net-delay", required_argument, NULL, 'D' },
-		{ "straggler", required_argument, NULL, 'S' },
-		{ "mpi-timeout", required_argument, NULL, 'T' },
-		{ "quiet", no_argument, NULL, 'q' },         { "help", no_argument, NULL, 'h' },
-		CLI_PROBLEM_LONGOPTS,                        { NULL, 0, NULL, 0 },
-	};
 	const char *iters = NULL, *eta = NULL, *batch = NULL, *every = NULL;
+	const char *const preset_s = "the preset's";
+	struct cli_engine_flags eng;
+	struct cli_output out;
+	const struct cli_flag own[] = {
+		CLI_TEXT("iters", "K", &iters, preset_s, "updates per replica"),
+		CLI_TEXT("eta", "ETA", &eta, preset_s, "step size > 0"),
+		CLI_REAL("momentum", "BETA", &o->cfg.momentum, nextafter(-1, 0), nextafter(1, 0),
+			 "a number in (-1, 1)", "explicit momentum at the master, in (-1,1); a "
+			 "negative BETA cancels some of the momentum that asynchrony adds (Mitliagkas "
+			 "et al.; see 'asgd advise')"),
+		CLI_TEXT("batch", "B", &batch, "1",
+			 "components per gradient, without replacement"),
+		CLI_CALL("fault", "SPEC", take_fault, o, NULL, "inject a fault in every replica: "
+			 "stall:W:N:DUR (worker W sleeps DUR after computing N gradients) or "
+			 "leave:W:N (it fails and leaves); when all leave the run ends, partial"),
+		CLI_NOTE("mode", "mpi", "under 'mpirun -np N': rank 0 is the master, ranks 1..N-1 "
+			 "the workers (--workers is N-1); see also:"),
+		CLI_CALL("net-delay", "SPEC", take_net_delay, &o->cfg.net_delay, "none",
+			 "MPI: delay per gradient message, as --work"),
+		CLI_CALL("straggler", "W:SPEC", take_straggler, &o->cfg, NULL,
+			 "MPI: worker W's messages are delayed by SPEC instead"),
+		CLI_CALL("mpi-timeout", "DUR", take_mpi_timeout, &o->cfg.mpi_timeout_s, "30s",
+			 "MPI: a worker silent this long is lost"),
+		CLI_TEXT("record-every", "S", &every, "1, or the smallest power of 2 that keeps a "
+			 "trajectory within 128 MiB", "moments at every S-th update"),
+		CLI_END,
+	};
 	char err[256];
-	int c;
 
-	o->out = "out/run";
-	o->work_spec = "exp:100us";
-	o->replicas = 1000;
-	o->cfg.workers = 4;
-	o->cfg.seed = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (cli_problem_option(&o->cp, c, optarg))
-			continue;
-		switch (c) {
-		case 'w':
-			o->workers_flag = optarg;
-			o->cfg.workers = (unsigned)cli_u64_range(CMD, "--workers", optarg, 1, ASGD_MAX_WORKERS);
-			break;
-		case 'D': cli_work_option(CMD, "--net-delay", optarg, &o->cfg.net_delay); break;
-		case 'S': parse_straggler(o, optarg); break;
-		case 'T': o->cfg.mpi_timeout_s = mpi_timeout(optarg); break;
-		case 'k': iters = optarg; break;
-		case 'e': eta = optarg; break;
-		case 'm': o->cfg.momentum = cli_double_range(CMD, "--momentum", optarg, nextafter(-1, 0), nextafter(1, 0), "a number in (-1, 1)"); break;
-		case 'b': batch = optarg; break;
-		case 'W': o->work_spec = optarg; break;
-		case 'r': o->replicas = cli_u64_range(CMD, "--replicas", optarg, 1, 100000000); break;
-		case 's': o->cfg.seed = cli_u64_range(CMD, "--seed", optarg, 0, UINT64_MAX); break;
-		case 'o': o->out = optarg; break;
-		case 'R': every = optarg; break;
-		case 'F':
-			if (asgd_engine_fault_parse(optarg, &o->cfg.fault, err, sizeof(err)))
-				cli_usage_error(CMD, "--fault: %s", err);
-			o->fault_spec = optarg;
-			break;
-		case 'q': o->quiet = 1; break;
-		case 'h': usage(); exit(CLI_EXIT_OK);
-		default:
-			cli_usage_error(CMD, "unknown option or missing value: '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){
+		cli_problem_flags(&o->cp), cli_engine_flags(&eng, 4, "exp:100us", 1000, 1), own,
+		cli_output_flags(&out, "out/run"), NULL }, argc, argv);
+	o->out = out.out;
+	o->quiet = out.quiet;
+	o->work_spec = eng.work;
+	o->replicas = eng.replicas;
+	o->cfg.workers = eng.workers;
+	o->cfg.seed = eng.seed;
+	o->workers_given = eng.workers_given;
 
 	cli_problem_create(CMD, &o->cp, o->cfg.momentum);
 	o->problem = o->cp.problem;
@@ -191,7 +158,7 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 	    (o->cfg.net_delay.kind != ASGD_WORK_NONE || o->cfg.slow_delay.kind != ASGD_WORK_NONE))
 		cli_usage_error(CMD, "--net-delay and --straggler delay MPI messages: they need "
 				"--mode mpi");
-	cli_mpi_workers(CMD, &o->mpi, &o->cfg, o->workers_flag);
+	cli_mpi_workers(CMD, &o->mpi, &o->cfg, o->workers_given);
 	o->cfg.problem = o->problem;
 	o->cfg.iters = iters ? cli_u64_range(CMD, "--iters", iters, 1, 1000000000)
 			     : asgd_problem_default_iters(o->problem);

@@ -13,7 +13,6 @@
  * The experiment and its files are the library's (asgd/sweep.h): this file parses the flags into
  * its config, runs it, says its progress, and prints the tables.
  */
-#include <getopt.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -39,48 +38,24 @@ struct sweep_opts {
 	char **argv;
 };
 
-static void usage(void)
-{
-	printf("usage: asgd sweep [OPTIONS]\n\n"
-	       "Run the real threaded engine for each worker count M and report, per M: the fitted\n"
-	       "staleness mu_hat with its 95%% interval beside the queueing prediction 1-1/M, the\n"
-	       "goodness of fit and the throughput; the stationary second moment about the\n"
-	       "minimizer x*, E||x-x*||^2 averaged over the last half of the iterations, of the\n"
-	       "real run, of MSGD with Proposition 1's mu' = mu_hat, eta' = eta(1-mu_hat) (an\n"
-	       "ensemble and, for 1-D quadratic presets, exactly), of Appendix B's closed form and\n"
-	       "of discrete ASGD exactly (both at mu_hat); and the iterations and wall time until\n"
-	       "the real run's E||x_k-x*||^2 first falls to --target.\n\n"
-	       "options:\n"
-	       "  --workers LIST     worker counts, e.g. 1,2,4 (default 1,2,4,8,16), each 1..%d,\n"
-	       "                     at most %d, no repeats\n"
-	       "  --preset NAME      problem (default fig4); one of:\n",
-	       ASGD_MAX_WORKERS, ASGD_SWEEP_MAX_M);
-	cli_print_presets("                       ");
-	printf("  --work SPEC        injected work per gradient: none | fixed:DUR | exp:DUR |\n"
-	       "                     geom:P,DUR (default exp:100us)\n"
-	       "  --replicas R       engine runs from x0 per M (default 200)\n"
-	       "  --iters K          updates per run (default: the preset's)\n"
-	       "  --eta ETA          step size > 0 (default: the preset's)\n"
-	       "  --target T         the level of E||x_k-x*||^2 (summed over coordinates, an\n"
-	       "                     absolute value, whatever the preset) to reach; > 0 (default\n"
-	       "                     0.02: on fig4, 2%% of the start's 1, and above the\n"
-	       "                     stationary level, about 0.012 at M = 16)\n"
-	       "  --paths P          MSGD paths per M (default 5000)\n"
-	       "  --threads T        MSGD compute threads, 0 = all CPUs (default 0)\n"
-	       "  --seed S           seed of the engine and MSGD streams (default 1)\n"
-	       "  (--mode mpi is not taken: each M needs its own mpirun -np M+1; see\n"
-	       "   scripts/mpi-compare.sh)\n"
-	       "  --out DIR          output directory (default out/sweep)\n"
-	       "  --quiet            no progress, no table on stdout\n"
-	       "  --help             this text\n\n"
-	       "outputs in DIR: sweep.csv (one row per M), sweep.json (settings, rows, machine,\n"
-	       "command line), and per M in DIR/M<m>/ the real run's moments.csv, staleness.csv,\n"
-	       "summary.json and the MSGD ensemble's msgd_moments.csv.\n"
-	       "Stationary values are averages over k = K/2..K. The real run's SE is that of each\n"
-	       "replica's own average across the (independent) replicas; the MSGD ensemble's is\n"
-	       "bounded by the largest SE of one step (its paths are not kept).\n"
-	       "exit status: 0 done, 1 failed or diverged, 2 bad usage, 130 interrupted.\n");
-}
+static const struct cli_command COMMAND = {
+	.name = "sweep",
+	.about = "Run the real threaded engine for each worker count M and report, per M: the "
+		 "fitted staleness mu_hat with its 95% interval beside the queueing prediction "
+		 "1-1/M, the goodness of fit and the throughput; the stationary second moment "
+		 "about the minimizer x*, E||x-x*||^2 averaged over the last half of the "
+		 "iterations, of the real run, of MSGD with Proposition 1's mu' = mu_hat, eta' = "
+		 "eta(1-mu_hat) (an ensemble and, for 1-D quadratic presets, exactly), of Appendix "
+		 "B's closed form and of discrete ASGD exactly (both at mu_hat); and the iterations "
+		 "and wall time until the real run's E||x_k-x*||^2 first falls to --target.",
+	.epilogue = "outputs in DIR: sweep.csv (one row per M), sweep.json (settings, rows, machine,\n"
+		    "command line), and per M in DIR/M<m>/ the real run's moments.csv, staleness.csv,\n"
+		    "summary.json and the MSGD ensemble's msgd_moments.csv.\n"
+		    "Stationary values are averages over k = K/2..K. The real run's SE is that of each\n"
+		    "replica's own average across the (independent) replicas; the MSGD ensemble's is\n"
+		    "bounded by the largest SE of one step (its paths are not kept).\n"
+		    "exit status: 0 done, 1 failed or diverged, 2 bad usage, 130 interrupted.\n",
+};
 
 static void parse_workers(struct sweep_opts *o, const char *s)
 {
@@ -171,58 +146,58 @@ static int sweep_write_m(void *arg, const asgd_sweep_m *m)
 							     o->cfg.replicas, m->replicas, m->staleness));
 }
 
+/* One process cannot be several mpirun jobs: each M needs -np M+1 of its own. */
+static void refuse_mode(const char *cmd, void *dst, const char *arg)
+{
+	(void)dst;
+	cli_usage_error(cmd, "--mode '%s' is not supported by sweep, which runs the threaded "
+			"master mode at every M; for MPI ranks run 'mpirun -np M+1 asgd run --mode "
+			"mpi' per M, as scripts/mpi-compare.sh does", arg);
+}
+
 static void parse_args(int argc, char **argv, struct sweep_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "workers", required_argument, NULL, 'w' }, { "preset", required_argument, NULL, 'p' },
-		{ "work", required_argument, NULL, 'W' },    { "replicas", required_argument, NULL, 'r' },
-		{ "iters", required_argument, NULL, 'k' },   { "eta", required_argument, NULL, 'e' },
-		{ "target", required_argument, NULL, 'T' },  { "paths", required_argument, NULL, 'P' },
-		{ "threads", required_argument, NULL, 't' }, { "seed", required_argument, NULL, 's' },
-		{ "out", required_argument, NULL, 'o' },     { "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },          { "mode", required_argument, NULL, 'M' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *iters = NULL, *eta = NULL, *workers = "1,2,4,8,16";
-	int c;
+	const char *const preset_s = "the preset's";
+	struct cli_engine_flags eng;
+	struct cli_ensemble_flags ens;
+	struct cli_output out;
+	const struct cli_flag own[] = {
+		CLI_TEXT("workers", "LIST", &workers, NULL, "worker counts, e.g. 1,2,4, each "
+			 "1..1024, at most 64, no repeats"),
+		cli_preset_flag(&o->preset),
+		CLI_TEXT("iters", "K", &iters, preset_s, "updates per run"),
+		CLI_TEXT("eta", "ETA", &eta, preset_s, "step size > 0"),
+		CLI_REAL("target", "T", &o->cfg.target, 0x1p-1074, 1.7976931348623157e308,
+			 "a finite number > 0", "the level of E||x_k-x*||^2 (summed over "
+			 "coordinates, an absolute value, whatever the preset) to reach, > 0 (default "
+			 "0.02: on fig4, 2% of the start's 1, and above the stationary level, about "
+			 "0.012 at M = 16)"),
+		CLI_CALL("mode", "MODE", refuse_mode, NULL, NULL, "not taken: each M needs its own "
+			 "mpirun -np M+1; see scripts/mpi-compare.sh"),
+		CLI_END,
+	};
+	struct cli_flag *engine, *ensemble;
 
+	_Static_assert(ASGD_MAX_WORKERS == 1024 && ASGD_SWEEP_MAX_M == 64,
+		       "--workers' help states the limits");
 	o->preset = "fig4";
-	o->out = "out/sweep";
-	o->work_spec = "exp:100us";
-	o->cfg.replicas = 200;
-	o->cfg.paths = 5000;
 	o->cfg.target = 0.02;
-	o->cfg.seed = 1;
 	o->argc = argc;
 	o->argv = argv;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'M':
-			/* One process cannot be several mpirun jobs: each M needs -np M+1 of its own. */
-			cli_usage_error(CMD, "--mode '%s' is not supported by sweep, which runs the "
-					"threaded master mode at every M; for MPI ranks run 'mpirun -np "
-					"M+1 asgd run --mode mpi' per M, as scripts/mpi-compare.sh does",
-					optarg);
-		case 'w': workers = optarg; break;
-		case 'p': o->preset = optarg; break;
-		case 'W': o->work_spec = optarg; break;
-		case 'r': o->cfg.replicas = cli_u64_range(CMD, "--replicas", optarg, 1, 100000000); break;
-		case 'k': iters = optarg; break;
-		case 'e': eta = optarg; break;
-		case 'T': o->cfg.target = cli_double_positive(CMD, "--target", optarg); break;
-		case 'P': o->cfg.paths = cli_u64_range(CMD, "--paths", optarg, 1, 100000000); break;
-		case 't': o->cfg.threads = (unsigned)cli_u64_range(CMD, "--threads", optarg, 0, ASGD_ENSEMBLE_MAX_THREADS); break;
-		case 's': o->cfg.seed = cli_u64_range(CMD, "--seed", optarg, 0, UINT64_MAX); break;
-		case 'o': o->out = optarg; break;
-		case 'q': o->quiet = 1; break;
-		case 'h': usage(); exit(CLI_EXIT_OK);
-		default:
-			cli_usage_error(CMD, "unknown option or missing value: '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+	engine = (struct cli_flag *)cli_engine_flags(&eng, 0, "exp:100us", 200, 1);
+	ensemble = (struct cli_flag *)cli_ensemble_flags(&ens, 5000, 1);
+	cli_flag_reword(engine, "replicas", "engine runs from x0 per M, {min}..{max}");
+	cli_flag_reword(ensemble, "paths", "paths of the MSGD ensemble per M");
+	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){
+		own, engine, ensemble, cli_output_flags(&out, "out/sweep"), NULL }, argc, argv);
+	o->work_spec = eng.work;
+	o->cfg.replicas = eng.replicas;
+	o->cfg.seed = eng.seed;
+	o->cfg.paths = ens.paths;
+	o->cfg.threads = ens.threads;
+	o->out = out.out;
+	o->quiet = out.quiet;
 	parse_workers(o, workers);
 	o->problem = cli_preset(CMD, o->preset);
 	o->cfg.problem = o->problem;

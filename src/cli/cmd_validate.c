@@ -22,7 +22,7 @@ struct validate_opts {
 	struct cli_models m;		/* preset, eta, iters, paths, substeps, threads, seed, out */
 	struct cli_problem cp;		/* the problem (preset or data model), observable, mode */
 	struct cli_mpi mpi;		/* --mode mpi: this rank */
-	const char *workers_flag;
+	int workers_given;
 	const char *work_spec;
 	asgd_engine_config cfg;
 	uint64_t replicas;
@@ -72,7 +72,7 @@ static void parse_args(int argc, char **argv, struct validate_opts *o)
 		cli_ensemble_flags(&ens, 5000, 2), cli_output_flags(&out, "out/validate"), NULL },
 		argc, argv);
 	o->cfg.workers = eng.workers;
-	o->workers_flag = eng.workers_given ? "given" : NULL;
+	o->workers_given = eng.workers_given;
 	o->work_spec = eng.work;
 	o->replicas = eng.replicas;
 	o->m.seed = eng.seed;
@@ -89,7 +89,7 @@ static void parse_args(int argc, char **argv, struct validate_opts *o)
 	if (o->cfg.mode == ASGD_ENGINE_MPI && !o->mpi.on)
 		cli_usage_error(CMD, "--mode mpi runs under mpirun: 'mpirun -np N asgd validate "
 				"--mode mpi ...' (N−1 worker ranks)");
-	cli_mpi_workers(CMD, &o->mpi, &o->cfg, o->workers_flag);
+	cli_mpi_workers(CMD, &o->mpi, &o->cfg, o->workers_given);
 	o->cfg.iters = o->m.iters;
 	o->cfg.eta = o->m.eta;
 	o->cfg.seed = o->m.seed;

@@ -205,7 +205,10 @@ static void print_flag(const struct cli_flag *f)
 void cli_flags_help(const struct cli_command *cmd, const struct cli_flag *const *tables)
 {
 	printf("usage: asgd %s %s\n\n", cmd->name, cmd->synopsis ? cmd->synopsis : "[OPTIONS]");
-	print_wrapped(cmd->about, 0, HELP_WIDTH);
+	if (strchr(cmd->about, '\n'))	/* laid out by hand (a list) */
+		fputs(cmd->about, stdout);
+	else
+		print_wrapped(cmd->about, 0, HELP_WIDTH);
 	printf("\noptions:\n");
 	for (; *tables; tables++)
 		for (const struct cli_flag *f = *tables; f->name; f++)

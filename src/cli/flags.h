@@ -64,7 +64,8 @@ struct cli_flag {
 struct cli_command {
 	const char *name;	/* "simulate": messages say "asgd simulate: ..." */
 	const char *synopsis;	/* after "usage: asgd NAME ": "[OPTIONS]", "[OPTIONS] FILE" */
-	const char *about;	/* what the command does: one or more paragraphs, wrapped */
+	const char *about;	/* what the command does: one paragraph, wrapped, or text laid out
+				   by hand (it has a "\n"; it ends with one) */
 	const char *epilogue;	/* after the flags: outputs and exit statuses, as written */
 };
 

@@ -25,25 +25,6 @@ void cli_models_defaults(struct cli_models *o, const char *out)
 	o->t0 = cli_now_s();
 }
 
-int cli_models_option(const char *cmd, struct cli_models *o, int c, const char *arg)
-{
-	switch (c) {
-	case 'p': o->spec = arg; break;
-	case 'm': o->mu_s = arg; break;
-	case 'e': o->eta_s = arg; break;
-	case 'k': o->iters_s = arg; break;
-	case 'P': o->paths = cli_u64_range(cmd, "--paths", arg, 2, 100000000); break;
-	case 'S': o->substeps = (unsigned)cli_u64_range(cmd, "--substeps", arg, 1, 100000); break;
-	case 'g': o->sigma_s = arg; break;
-	case 't': o->threads = (unsigned)cli_u64_range(cmd, "--threads", arg, 0, ASGD_ENSEMBLE_MAX_THREADS); break;
-	case 's': o->seed = cli_u64_range(cmd, "--seed", arg, 0, UINT64_MAX); break;
-	case 'o': o->out = arg; break;
-	case 'q': o->quiet = 1; break;
-	default: return 0;
-	}
-	return 1;
-}
-
 struct cli_flag *cli_models_flags(struct cli_models *o)
 {
 	const char *const preset_s = "the preset's";

@@ -36,8 +36,6 @@ struct cli_models {
 struct cli_flag *cli_models_flags(struct cli_models *o);
 
 void cli_models_defaults(struct cli_models *o, const char *out);
-/* Handle getopt code @c (see the option letters in models.c); returns 0 if it is not common. */
-int cli_models_option(const char *cmd, struct cli_models *o, int c, const char *arg);
 /* Create the problem, apply preset defaults, validate; exits 2 on bad input. */
 void cli_models_finish(const char *cmd, struct cli_models *o, int argc, char **argv);
 void cli_models_free(struct cli_models *o);
@@ -61,14 +59,5 @@ void cli_models_progress(void *arg, const asgd_model_progress *p);
 double cli_elapsed_s(const struct cli_models *o);
 /* The exit status for @rc after printing what went wrong. */
 int cli_models_status(const char *cmd, const struct cli_models *o, int rc);
-
-/* The long options every such command takes, to splice into its own table. */
-#define CLI_MODELS_LONGOPTS                                                                        \
-	{ "preset", required_argument, NULL, 'p' }, { "mu", required_argument, NULL, 'm' },        \
-	{ "eta", required_argument, NULL, 'e' },    { "iters", required_argument, NULL, 'k' },     \
-	{ "paths", required_argument, NULL, 'P' },  { "substeps", required_argument, NULL, 'S' },  \
-	{ "sigma", required_argument, NULL, 'g' },  { "threads", required_argument, NULL, 't' },   \
-	{ "seed", required_argument, NULL, 's' },   { "out", required_argument, NULL, 'o' },       \
-	{ "quiet", no_argument, NULL, 'q' }
 
 #endif /* ASGD_CLI_MODELS_H */

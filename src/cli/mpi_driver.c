@@ -57,11 +57,11 @@ int cli_mpi_start(const char *cmd, int *argc, char ***argv, struct cli_mpi *m)
 }
 
 void cli_mpi_workers(const char *cmd, struct cli_mpi *m, asgd_engine_config *cfg,
-		     const char *workers_flag)
+		     int workers_given)
 {
 	if (!m->on)
 		return;
-	if (workers_flag && cfg->workers != (unsigned)m->size - 1)
+	if (workers_given && cfg->workers != (unsigned)m->size - 1)
 		cli_usage_error(cmd, "--workers %u does not match the %d worker ranks of mpirun -np "
 				"%d: with --mode mpi leave --workers out", cfg->workers, m->size - 1,
 				m->size);

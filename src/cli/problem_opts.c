@@ -8,7 +8,6 @@
  * keeps snapshots; a data model's moments are of the loss, and its engine works in place when
  * the gradients are sparse (a snapshot per update would copy every feature).
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,43 +18,6 @@
 #include "asgd/error.h"
 #include "asgd/parse.h"
 #include "cli.h"
-
-int cli_problem_option(struct cli_problem *cp, int c, const char *arg)
-{
-	switch (c) {
-	case 'p': cp->preset = arg; return 1;
-	case CLI_OPT_MODEL: cp->model = arg; return 1;
-	case CLI_OPT_DATA: cp->data = arg; return 1;
-	case CLI_OPT_LAMBDA: cp->lambda = arg; return 1;
-	case CLI_OPT_C: cp->C = arg; return 1;
-	case CLI_OPT_POSITIVE: cp->positive = arg; return 1;
-	case CLI_OPT_INDEX_BASE: cp->base = arg; return 1;
-	case CLI_OPT_LABEL_COLUMN: cp->label_column = arg; return 1;
-	case CLI_OPT_OBSERVE: cp->observe = arg; return 1;
-	case CLI_OPT_MODE: cp->mode = arg; return 1;
-	default: return 0;
-	}
-}
-
-void cli_problem_usage(void)
-{
-	printf("  --model LOSS       a model on data instead of a preset: squares, logistic or\n"
-	       "                     hinge (L2-regularised; needs --data)\n"
-	       "  --data SPEC        heart_scale | breast-cancer | digits (Debian's copies),\n"
-	       "                     FILE (LIBSVM, or CSV when named *.csv[.gz]), csv:FILE,\n"
-	       "                     libsvm:FILE, regression:n=,d=,noise=,seed= or\n"
-	       "                     rcv1:n=,d=,nnz=,seed= (synthetic)\n"
-	       "  --lambda L         L2 weight >= 0 (default 1/n, liblinear's C = 1)\n"
-	       "  --C C              liblinear's C > 0 instead: lambda = 1/(n C)\n"
-	       "  --positive LABEL   the class mapped to +1 (default the largest label)\n"
-	       "  --index-base B     LIBSVM feature ids: auto, 0 or 1 (default auto); ids up to\n"
-	       "                     16777215\n"
-	       "  --label-column J   CSV label column from 1, negative from the end (default -1)\n"
-	       "  --observe WHAT     moments of: x | loss | coord:J | proj[:SEED] (default x for\n"
-	       "                     presets, loss for data models)\n"
-	       "  --mode MODE        master | master-inplace | hogwild (default master-inplace\n"
-	       "                     for sparse data models without momentum, else master)\n");
-}
 
 struct cli_flag cli_preset_flag(const char **dst)
 {
