@@ -8,10 +8,14 @@
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_matrix.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "asgd/exact.h"
 #include "asgd/theory.h"
+#include "asgd/theory_report.h"
+#include "asgd/error.h"
 
 static const asgd_theory_params CASES[] = {
 	{ 2, 4, 0.01, 0.9 },	/* fig4: real spectrum (c² = 10 > 4a = 8) */
@@ -318,4 +322,44 @@ Test(theory, from_presets)
 	cr_assert_eq(asgd_problem_create("fig5-quartic", &p), ASGD_OK);
 	cr_assert_eq(asgd_theory_from_problem(p, &a, &S, &xs), ASGD_ENOTFOUND);
 	asgd_problem_destroy(p);
+}
+
+/* The report gathers the closed forms: its gaps are the ERRATA §6/§7 ratios of its own numbers,
+ * its CSV starts at (x0, x0²) and its JSON carries what the table prints. */
+Test(theory, report_gathers_the_closed_forms)
+{
+	asgd_theory_report_config c = { .preset = "fig4", .p = { 2, 4, 0.01, 0.9 },
+					.x0 = 1, .xstar = 0, .iters = 3 };
+	asgd_theory_report r;
+	char dir[] = "/tmp/asgd_theory_report_XXXXXX", path[256];
+	double k, t, mean, second;
+	cJSON *j;
+	FILE *fp;
+
+	asgd_theory_report_compute(&c, &r);
+	cr_assert_float_eq(r.mu_opt, asgd_theory_mu_opt(2, 0.01), 0);
+	cr_assert(r.asgd_stable && r.msgd_stable);
+	cr_assert_float_eq(r.gap_asgd_msgd, (r.asgd_ex2 - r.msgd_ex2) / r.msgd_ex2, 1e-15);
+	cr_assert_float_eq(r.gap_appb, (r.st.ex2 - r.asgd_ex2) / r.asgd_ex2, 1e-15);
+	cr_assert_float_eq(r.mu_m, 0.9, 1e-15);
+	cr_assert_float_eq(r.eta_m, 0.01 * (1 - 0.9), 1e-15);
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/theory.csv", dir);
+	cr_assert_eq(asgd_theory_report_write_csv(&c, &r, path), ASGD_OK);
+	fp = fopen(path, "r");
+	cr_assert_not_null(fp);
+	cr_assert_eq(fscanf(fp, "k,t,mean,second_moment\n%lf,%lf,%lf,%lf", &k, &t, &mean, &second), 4);
+	fclose(fp);
+	cr_assert(k == 0 && t == 0);
+	cr_assert_float_eq(mean, 1, 1e-12);
+	cr_assert_float_eq(second, 1, 1e-12);
+	remove(path);
+	rmdir(dir);
+
+	j = asgd_theory_report_json(&c, &r, 0, NULL, 0);
+	cr_assert_float_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "optimal"), "mu_opt")->valuedouble,
+			   r.mu_opt, 0);
+	cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "discrete"), "asgd_stable")));
+	cJSON_Delete(j);
 }

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * cli.h — what the subcommands of the `asgd` command share: exit statuses, strict flag
- * parsing that ends the process with status 2 and a message naming the bad value, the
- * SIGINT/SIGTERM stop flag, progress lines, the machine description results carry, the
- * outputs of the ensemble commands (`simulate`, `sme`), the CSV/JSON tables of `advise`, `sweep`
- * and `batch`, E‖x − x*‖² over the engine's replicas, and the staleness mixture's JSON.
+ * cli.h — what the subcommands of the `asgd` command share: exit statuses, strict flag values
+ * that end the process with status 2 and a message naming the bad value (flags.c, with the flag
+ * tables of flags.h), the SIGINT/SIGTERM stop flag, progress lines, JSON that is whole or not
+ * written, the real engine's files, the MPI ranks, the problem group of flags, and the ensemble
+ * commands' common run (ensemble.c).
  */
 #ifndef ASGD_CLI_H
 #define ASGD_CLI_H
@@ -122,7 +122,7 @@ void cli_replica_progress(void *arg, uint64_t done, uint64_t total);
  */
 struct asgd_problem *cli_preset(const char *cmd, const char *spec);
 
-/* ---- `--mode mpi`: the same command on every rank (mpi_cli.c) ---- */
+/* ---- `--mode mpi`: the same command on every rank (mpi_driver.c) ---- */
 
 struct cli_mpi {
 	int on;          /* MPI was started (the command line says --mode mpi) */
@@ -210,7 +210,7 @@ void cli_load_schedule(const char *cmd, const char *file, uint32_t max, uint32_t
 /* Seconds on the monotonic clock (asgd_now_ns), for a command's wall_s: intervals only. */
 double cli_now_s(void);
 
-/* ---- the ensemble commands (`simulate`, `sme`) ---- */
+/* ---- the ensemble commands (`simulate`, `sme`; ensemble.c) ---- */
 
 /* Rows k = 0, K/4, ..., K of coordinate 0: k, mean ± SE, second moment ± SE. */
 void cli_print_moment_rows(const asgd_moments *m, uint64_t K);

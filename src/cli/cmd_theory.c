@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * theory.c — `asgd theory`: the closed forms of docs/MODELS.md §3 for a 1-D quadratic preset or
+ * cmd_theory.c — `asgd theory`: the closed forms of docs/MODELS.md §3 for a 1-D quadratic preset or
  * explicit (a, Σ): a readable table, theory.json with every number, and theory.csv with Appendix
  * B's moments in time at t_k = kΔt, the curve a discrete run's moments.csv is compared with.
  *
@@ -15,28 +15,16 @@
 #include "asgd/error.h"
 #include "asgd/problem.h"
 #include "asgd/report.h"
-#include "asgd/theory.h"
+#include "asgd/theory_report.h"
 #include "cli.h"
 #include "flags.h"
 
 static const char *const CMD = "theory";
 
 struct theory_opts {
-	const char *preset, *out;
-	asgd_theory_params p;
-	double x0, xstar;
-	uint64_t iters;
+	const char *out;
+	asgd_theory_report_config c;
 	int json;
-};
-
-/* Everything the command reports. */
-struct theory_result {
-	asgd_theory_scales sc;
-	asgd_theory_eig eA[2], eB[3];
-	asgd_theory_stationary st;
-	double mu_opt, eta_opt, temp_asgd, temp_msgd, eta_m, mu_m;
-	double asgd_ex2, msgd_ex2, gap_asgd_msgd, gap_appb;
-	int asgd_stable, msgd_stable;
 };
 
 static const struct cli_command COMMAND = {
@@ -58,7 +46,7 @@ static void parse_args(int argc, char **argv, struct theory_opts *o)
 	const char *a = NULL, *s2 = NULL, *eta = NULL, *mu = NULL, *x0 = NULL, *iters = NULL;
 	const char *const preset_s = "the preset's";
 	const struct cli_flag flags[] = {
-		CLI_TEXT("preset", "NAME", &o->preset, NULL, "a 1-D quadratic preset, fig4 or "
+		CLI_TEXT("preset", "NAME", &o->c.preset, NULL, "a 1-D quadratic preset, fig4 or "
 			 "fig8[:n=N]: gives a = f''(x*), Sigma = C(x*) at the minimizer x*, x0, eta, "
 			 "mu, K"),
 		CLI_TEXT("a", "A", &a, preset_s, "curvature a > 0"),
@@ -74,132 +62,45 @@ static void parse_args(int argc, char **argv, struct theory_opts *o)
 	asgd_problem *p;
 	int rc;
 
-	o->preset = "fig4";
+	o->c.preset = "fig4";
 	o->out = "out/theory";
 	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){ flags, NULL }, argc, argv);
 
-	p = cli_preset(CMD, o->preset);
-	rc = asgd_theory_from_problem(p, &o->p.a, &o->p.sigma2, &o->xstar);
+	p = cli_preset(CMD, o->c.preset);
+	rc = asgd_theory_from_problem(p, &o->c.p.a, &o->c.p.sigma2, &o->c.xstar);
 	if (rc != ASGD_OK) {
 		asgd_problem_destroy(p);
 		cli_usage_error(CMD, "--preset '%s' is not allowed: theory needs a 1-D quadratic "
-				"preset: fig4 or fig8", o->preset);
+				"preset: fig4 or fig8", o->c.preset);
 	}
-	o->p.eta = asgd_problem_default_eta(p);
-	o->p.mu = asgd_problem_default_mu(p);
-	o->x0 = asgd_problem_x0(p)[0];
-	o->iters = asgd_problem_default_iters(p);
+	o->c.p.eta = asgd_problem_default_eta(p);
+	o->c.p.mu = asgd_problem_default_mu(p);
+	o->c.x0 = asgd_problem_x0(p)[0];
+	o->c.iters = asgd_problem_default_iters(p);
 	asgd_problem_destroy(p);
 
 	if (a)
-		o->p.a = cli_double_positive(CMD, "--a", a);
+		o->c.p.a = cli_double_positive(CMD, "--a", a);
 	if (s2)
-		o->p.sigma2 = cli_double_range(CMD, "--sigma2", s2, 0, DBL_MAX,
+		o->c.p.sigma2 = cli_double_range(CMD, "--sigma2", s2, 0, DBL_MAX,
 					       "a finite number >= 0");
 	if (eta)
-		o->p.eta = cli_double_positive(CMD, "--eta", eta);
+		o->c.p.eta = cli_double_positive(CMD, "--eta", eta);
 	if (mu)
-		o->p.mu = cli_double_range(CMD, "--mu", mu, 0, nextafter(1, 0), "a number in [0, 1)");
+		o->c.p.mu = cli_double_range(CMD, "--mu", mu, 0, nextafter(1, 0), "a number in [0, 1)");
 	if (x0)
-		o->x0 = cli_double_range(CMD, "--x0", x0, -DBL_MAX, DBL_MAX, "a finite number");
+		o->c.x0 = cli_double_range(CMD, "--x0", x0, -DBL_MAX, DBL_MAX, "a finite number");
 	if (iters)
-		o->iters = cli_u64_range(CMD, "--iters", iters, 0, 100000000);
+		o->c.iters = cli_u64_range(CMD, "--iters", iters, 0, 100000000);
 	/* Each value may be finite and their products not: a·η and Ση² enter every closed form. */
-	if (asgd_theory_check(&o->p) != ASGD_OK || !isfinite(o->p.a * o->p.eta) ||
-	    !isfinite(o->p.sigma2 * o->p.eta * o->p.eta) || !isfinite(o->p.a * o->x0 * o->x0))
+	if (asgd_theory_check(&o->c.p) != ASGD_OK || !isfinite(o->c.p.a * o->c.p.eta) ||
+	    !isfinite(o->c.p.sigma2 * o->c.p.eta * o->c.p.eta) ||
+	    !isfinite(o->c.p.a * o->c.x0 * o->c.x0))
 		cli_usage_error(CMD, "a = %g, sigma2 = %g, eta = %g, mu = %g are not allowed: "
 				"expected finite a > 0, sigma2 >= 0, eta > 0, mu in [0, 1), with "
 				"a*eta, sigma2*eta^2 and a*x0^2 finite",
-				o->p.a, o->p.sigma2, o->p.eta, o->p.mu);
+				o->c.p.a, o->c.p.sigma2, o->c.p.eta, o->c.p.mu);
 	cli_prepare_out(CMD, o->out);
-}
-
-static void compute(const struct theory_opts *o, struct theory_result *r)
-{
-	asgd_theory_params m = o->p;
-
-	asgd_theory_scales_of(&o->p, &r->sc);
-	asgd_theory_eig_A(&o->p, r->eA);
-	asgd_theory_eig_B(&o->p, r->eB);
-	asgd_theory_stationary_of(&o->p, &r->st);
-	r->mu_opt = asgd_theory_mu_opt(o->p.a, o->p.eta);
-	r->eta_opt = asgd_theory_eta_opt(o->p.a, o->p.mu);
-	asgd_theory_prop1(o->p.eta, o->p.mu, &r->eta_m, &r->mu_m);
-	r->temp_asgd = asgd_theory_temp_sme_asgd(o->p.sigma2, o->p.eta);
-	r->temp_msgd = asgd_theory_temp_sme_msgd(o->p.sigma2, r->eta_m, r->mu_m);
-	r->asgd_stable = asgd_theory_discrete_asgd_ex2(&o->p, &r->asgd_ex2) == ASGD_OK;
-	m.eta = r->eta_m;
-	m.mu = r->mu_m;
-	r->msgd_stable = asgd_theory_discrete_msgd_ex2(&m, &r->msgd_ex2) == ASGD_OK;
-	/* docs/ERRATA.md §6: ASGD against MSGD(μ, η(1−μ)); §7: Appendix B against discrete ASGD */
-	r->gap_asgd_msgd = (r->asgd_ex2 - r->msgd_ex2) / r->msgd_ex2;
-	r->gap_appb = (r->st.ex2 - r->asgd_ex2) / r->asgd_ex2;
-}
-
-static cJSON *eigs_json(const asgd_theory_eig *e, int n)
-{
-	cJSON *arr = cJSON_CreateArray();
-
-	for (int i = 0; i < n; i++) {
-		cJSON *x = cJSON_CreateObject();
-
-		asgd_json_add_number(x, "re", e[i].re);
-		asgd_json_add_number(x, "im", e[i].im);
-		cJSON_AddItemToArray(arr, x);
-	}
-	return arr;
-}
-
-static cJSON *result_json(const struct theory_opts *o, const struct theory_result *r,
-			  int argc, char **argv, double wall_s)
-{
-	cJSON *root = cJSON_CreateObject(), *j, *cmd = cJSON_CreateArray();
-
-	cJSON_AddStringToObject(root, "command", "theory");
-	cJSON_AddStringToObject(root, "preset", o->preset);
-	for (int i = 0; i < argc; i++)
-		cJSON_AddItemToArray(cmd, cJSON_CreateString(argv[i]));
-	cJSON_AddItemToObject(root, "argv", cmd);
-	j = cJSON_AddObjectToObject(root, "parameters");
-	asgd_json_add_number(j, "a", o->p.a);
-	asgd_json_add_number(j, "sigma2", o->p.sigma2);
-	asgd_json_add_number(j, "eta", o->p.eta);
-	asgd_json_add_number(j, "mu", o->p.mu);
-	asgd_json_add_number(j, "x0", o->x0);
-	asgd_json_add_number(j, "xstar", o->xstar);
-	cJSON_AddNumberToObject(j, "iters", (double)o->iters);
-	j = cJSON_AddObjectToObject(root, "scales");
-	asgd_json_add_number(j, "c", r->sc.c);
-	asgd_json_add_number(j, "dt", r->sc.dt);
-	asgd_json_add_number(j, "alpha", r->sc.alpha);
-	asgd_json_add_number(j, "s2", r->sc.s2);
-	j = cJSON_AddObjectToObject(root, "eigenvalues");
-	cJSON_AddItemToObject(j, "A", eigs_json(r->eA, 2));
-	cJSON_AddItemToObject(j, "B", eigs_json(r->eB, 3));
-	j = cJSON_AddObjectToObject(root, "stationary_sme");
-	asgd_json_add_number(j, "EX2", r->st.ex2);
-	asgd_json_add_number(j, "EY2", r->st.ey2);
-	asgd_json_add_number(j, "EXY", r->st.exy);
-	asgd_json_add_number(j, "EM2", r->st.em2);
-	asgd_json_add_number(j, "EP2", r->st.ep2);
-	j = cJSON_AddObjectToObject(root, "optimal");
-	asgd_json_add_number(j, "mu_opt", r->mu_opt);
-	asgd_json_add_number(j, "eta_opt", r->eta_opt);
-	j = cJSON_AddObjectToObject(root, "proposition1");
-	asgd_json_add_number(j, "msgd_mu", r->mu_m);
-	asgd_json_add_number(j, "msgd_eta", r->eta_m);
-	asgd_json_add_number(j, "temperature_sme_asgd", r->temp_asgd);
-	asgd_json_add_number(j, "temperature_sme_msgd", r->temp_msgd);
-	j = cJSON_AddObjectToObject(root, "discrete");
-	asgd_json_add_number(j, "asgd_ex2", r->asgd_ex2);
-	cJSON_AddBoolToObject(j, "asgd_stable", r->asgd_stable);
-	asgd_json_add_number(j, "msgd_ex2", r->msgd_ex2);
-	cJSON_AddBoolToObject(j, "msgd_stable", r->msgd_stable);
-	asgd_json_add_number(j, "rel_gap_asgd_vs_msgd", r->gap_asgd_msgd);
-	asgd_json_add_number(j, "rel_gap_appendix_b_vs_asgd", r->gap_appb);
-	cJSON_AddNumberToObject(root, "wall_s", wall_s);
-	cJSON_AddItemToObject(root, "machine", asgd_report_machine_json());
-	return root;
 }
 
 static void print_eig(const char *name, const asgd_theory_eig *e, int n)
@@ -210,10 +111,10 @@ static void print_eig(const char *name, const asgd_theory_eig *e, int n)
 	printf("\n");
 }
 
-static void print_table(const struct theory_opts *o, const struct theory_result *r)
+static void print_table(const struct theory_opts *o, const asgd_theory_report *r)
 {
 	printf("theory  f = a x^2/2, a = %.6g, Sigma = %.6g, eta = %.6g, mu = %.6g (preset %s, x* = %.6g)\n",
-	       o->p.a, o->p.sigma2, o->p.eta, o->p.mu, o->preset, o->xstar);
+	       o->c.p.a, o->c.p.sigma2, o->c.p.eta, o->c.p.mu, o->c.preset, o->c.xstar);
 	printf("  scales: c = %.6g   dt = %.6g   alpha = %.6g   s^2 = %.6g\n", r->sc.c, r->sc.dt,
 	       r->sc.alpha, r->sc.s2);
 	print_eig("A(mu,eta)", r->eA, 2);
@@ -232,36 +133,10 @@ static void print_table(const struct theory_opts *o, const struct theory_result 
 	       r->gap_asgd_msgd, r->gap_appb);
 }
 
-/* theory.csv: Appendix B's moments in the preset's coordinates, X = x* + X̃. */
-static int write_csv(const struct theory_opts *o, const struct theory_result *r, const char *path)
-{
-	asgd_atomic_file af;
-	asgd_theory_state s0, s;
-	double xs = o->xstar;
-	int rc = asgd_atomic_open(&af, path);
-
-	if (rc != ASGD_OK)
-		return rc;
-	asgd_theory_initial(&o->p, o->x0 - xs, &s0);
-	fputs("k,t,mean,second_moment\n", af.fp);
-	for (uint64_t k = 0; k <= o->iters; k++) {
-		double t = (double)k * r->sc.dt;
-
-		rc = asgd_theory_evolve(&o->p, &s0, t, &s);
-		if (rc != ASGD_OK) {
-			asgd_atomic_abort(&af);
-			return rc;
-		}
-		fprintf(af.fp, "%llu,%.10g,%.10g,%.10g\n", (unsigned long long)k, t, xs + s.ex,
-			xs * xs + 2 * xs * s.ex + s.ex2);
-	}
-	return asgd_atomic_commit(&af);
-}
-
 int cli_theory(int argc, char **argv)
 {
 	struct theory_opts o;
-	struct theory_result r;
+	asgd_theory_report r;
 	double t0 = cli_now_s();
 	char path[4096];
 	cJSON *root;
@@ -270,14 +145,14 @@ int cli_theory(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	parse_args(argc, argv, &o);
-	compute(&o, &r);
+	asgd_theory_report_compute(&o.c, &r);
 	cli_out_path(path, sizeof(path), o.out, "theory.csv");
-	rc = write_csv(&o, &r, path);
+	rc = asgd_theory_report_write_csv(&o.c, &r, path);
 	if (rc != ASGD_OK) {
 		fprintf(stderr, "asgd theory: cannot write %s: %s\n", path, asgd_strerror(rc));
 		return CLI_EXIT_FAIL;
 	}
-	root = result_json(&o, &r, argc, argv, cli_now_s() - t0);
+	root = asgd_theory_report_json(&o.c, &r, argc, argv, cli_now_s() - t0);
 	cli_out_path(path, sizeof(path), o.out, "theory.json");
 	rc = cli_write_json(path, root);
 	if (rc == ASGD_OK && o.json) {

@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * common.c — the pieces every subcommand uses: strict flag values, the stop flag, progress,
- * the machine description, the staleness table and CSV shared by `run` and `fit`, the real
- * engine's summary and files shared by `run` and `validate`, and the outputs of the ensemble
- * commands `simulate` and `sme` (running, printing, exit statuses), and the staleness mixture's
- * JSON of `fit`, `validate` and `sme`.
+ * common.c — what is process state or terminal output, shared by the subcommands: the stop flag
+ * that SIGINT and SIGTERM raise, progress lines, the staleness table on stdout, JSON that is
+ * whole or not written, output directories and paths, presets by name.
  */
 #include <errno.h>
 #include <math.h>
@@ -20,47 +18,6 @@
 #include "asgd/report.h"
 #include "asgd/work.h"
 #include "cli.h"
-
-void cli_usage_error(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "asgd %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n(see 'asgd %s --help')\n", cmd);
-	exit(CLI_EXIT_USAGE);
-}
-
-double cli_double_range(const char *cmd, const char *flag, const char *s, double lo, double hi,
-			const char *allowed)
-{
-	double v;
-
-	if (asgd_parse_double(s, &v) != ASGD_OK || v < lo || v > hi)
-		cli_usage_error(cmd, "%s '%s' is not allowed: expected %s", flag, s, allowed);
-	return v;
-}
-
-double cli_double_positive(const char *cmd, const char *flag, const char *s)
-{
-	double v;
-
-	if (asgd_parse_double(s, &v) != ASGD_OK || !(v > 0))
-		cli_usage_error(cmd, "%s '%s' is not allowed: expected a finite number > 0", flag, s);
-	return v;
-}
-
-uint64_t cli_u64_range(const char *cmd, const char *flag, const char *s, uint64_t lo, uint64_t hi)
-{
-	uint64_t v;
-
-	if (asgd_parse_u64(s, &v) != ASGD_OK || v < lo || v > hi)
-		cli_usage_error(cmd, "%s '%s' is not allowed: expected an integer in %llu..%llu",
-				flag, s, (unsigned long long)lo, (unsigned long long)hi);
-	return v;
-}
 
 /* The one piece of process-wide state: a signal handler can reach nothing else. */
 static atomic_int stop_flag;
@@ -217,35 +174,6 @@ int cli_stopped(void)
 	return atomic_load(&stop_flag) != 0;
 }
 
-void cli_work_option(const char *cmd, const char *flag, const char *spec, asgd_work *w)
-{
-	char err[256];
-
-	if (asgd_work_parse(spec, w, err, sizeof(err)) != ASGD_OK)
-		cli_usage_error(cmd, "%s '%s' is not allowed: %s", flag, spec, err);
-}
-
-/* A replica's trajectory, or a path's on each thread, is held whole: bound one at 1 GiB. */
-void cli_check_trajectory(const char *cmd, uint64_t iters, size_t dim)
-{
-	if ((iters + 1) * dim > (uint64_t)1 << 27)
-		cli_usage_error(cmd, "--iters %llu with dimension %zu needs more than 1 GiB per "
-				     "trajectory; allowed: (iters+1)*dim <= 2^27",
-				(unsigned long long)iters, dim);
-}
-
-void cli_load_schedule(const char *cmd, const char *file, uint32_t max, uint32_t **sizes,
-		       asgd_batch_schedule *b)
-{
-	char err[512];
-	size_t len;
-
-	if (asgd_batch_schedule_read(file, max, sizes, &len, err, sizeof(err)) != ASGD_OK)
-		cli_usage_error(cmd, "--batch-schedule '%s' is not allowed: %s", file, err);
-	b->size = *sizes;
-	b->len = len;
-}
-
 int cli_replicas_write(const char *dir, const asgd_replicas *t, const asgd_staleness_summary *sum,
 		       double dt, const cJSON *summary)
 {
@@ -350,118 +278,4 @@ void cli_print_presets(const char *indent)
 
 	for (size_t i = 0; i < n; i++)
 		printf("%s%-16s %s\n", indent, presets[i], asgd_problem_describe(presets[i]));
-}
-
-/* ---- what the ensemble commands (`simulate`, `sme`) share ---- */
-
-void cli_print_moment_rows(const asgd_moments *m, uint64_t K)
-{
-	asgd_moment_row row;
-	uint64_t last = m->steps - 1; /* = K when every iterate is a row */
-
-	(void)K;
-	for (uint64_t r = 0; r <= last; r += (last >= 4 ? last / 4 : 1)) {
-		asgd_moments_get(m, r, 0, &row);
-		printf("  %-8llu %9.5f ± %-9.5f  %9.5f ± %.5f\n",
-		       (unsigned long long)(r * m->stride), row.mean, row.se_mean, row.second,
-		       row.se_second);
-	}
-}
-
-/* The end of an ensemble's stdout summary: throughput, a few moments, the output files. */
-static void print_ensemble(const struct cli_ensemble *e, const asgd_ensemble_outcome *r,
-			   uint64_t iters, size_t dim)
-{
-	const asgd_ensemble_result *ens = r->ens;
-
-	printf("throughput %.3g path-steps/s on %u threads, %.2f s\n", r->path_steps_per_s,
-	       ens->threads, ens->wall_s);
-	if (ens->paths_done >= 2) {
-		printf("  k        mean                  second moment   (coordinate 0)\n");
-		cli_print_moment_rows(&ens->moments, iters);
-	}
-	printf("outputs %s/{summary.json,moments.csv%s}\n", e->out, dim == 1 ? ",final.csv" : "");
-}
-
-/* The exit status once the outputs are written (@write_rc), saying on stderr why it is not 0. */
-static int ensemble_status(const struct cli_ensemble *e, int write_rc,
-			   const asgd_ensemble_result *ens, uint64_t paths, double eta)
-{
-	if (write_rc != ASGD_OK) {
-		fprintf(stderr, "asgd %s: could not write the outputs in '%s': %s\n", e->cmd, e->out,
-			asgd_strerror(write_rc));
-		return CLI_EXIT_FAIL;
-	}
-	if (ens && ens->interrupted) {
-		fprintf(stderr, "asgd %s: interrupted; %llu of %llu paths written to %s\n", e->cmd,
-			(unsigned long long)ens->paths_done, (unsigned long long)paths, e->out);
-		return CLI_EXIT_INTERRUPTED;
-	}
-	if (ens && ens->nonfinite > 0) {
-		fprintf(stderr, "asgd %s: %llu paths diverged (eta %g too large for %s?); "
-				"summary.json says \"diverged\": true\n",
-			e->cmd, (unsigned long long)ens->nonfinite, eta, e->preset);
-		return CLI_EXIT_FAIL;
-	}
-	return CLI_EXIT_OK;
-}
-
-/* Why the job did not run: the exit status, saying so on stderr. */
-static int ensemble_failed(const struct cli_ensemble *e, int rc)
-{
-	if (!e->job.exact) {
-		fprintf(stderr, "asgd %s: the %s failed: %s\n", e->cmd,
-			e->job.sim ? "simulation" : "integration", asgd_strerror(rc));
-		return CLI_EXIT_FAIL;
-	}
-	if (rc == ASGD_ENOTFOUND)
-		cli_usage_error(e->cmd, "--exact needs a quadratic preset (affine gradients), not "
-				"'%s'", e->preset);
-	if (rc == ASGD_EINTR) {
-		fprintf(stderr, "asgd %s: interrupted; nothing written\n", e->cmd);
-		return CLI_EXIT_INTERRUPTED;
-	}
-	fprintf(stderr, "asgd %s: the exact moments failed: %s\n", e->cmd, asgd_strerror(rc));
-	return CLI_EXIT_FAIL;
-}
-
-int cli_ensemble(const struct cli_ensemble *e)
-{
-	struct cli_progress_state prog = { .what = "paths", .quiet = e->quiet };
-	const asgd_sim_config *sim = e->job.sim;
-	const asgd_sme_config *sme = e->job.sme;
-	asgd_ensemble_job job = e->job;
-	asgd_ensemble_outcome r;
-	char path[4096];
-	cJSON *summary;
-	int rc, status;
-
-	if (!e->quiet && !job.exact) {
-		job.progress = cli_progress_cb;
-		job.progress_arg = &prog;
-	}
-	rc = asgd_ensemble_job_run(&job, &r);
-	if (!e->quiet && !job.exact)
-		cli_progress_end();
-	if (rc != ASGD_OK)
-		return ensemble_failed(e, rc);
-	rc = asgd_ensemble_write_tables(e->out, &job, &r);
-	summary = asgd_ensemble_summary_json(e->cmd, e->argc, e->argv, &job, &r);
-	cli_out_path(path, sizeof(path), e->out, "summary.json");
-	if (rc == ASGD_OK)
-		rc = cli_write_json(path, summary);
-	cJSON_Delete(summary);
-	if (!e->quiet && !job.exact) {
-		e->print_head(e->arg, &r);
-		print_ensemble(e, &r, sim ? sim->iters : sme->iters,
-			       asgd_problem_dim(sim ? sim->problem : sme->problem));
-	}
-	status = ensemble_status(e, rc, r.ens, sim ? sim->paths : sme->paths,
-				 sim ? sim->eta : sme->eta);
-	if (status == CLI_EXIT_OK && !e->quiet && job.exact)
-		printf("asgd %s --exact  %s  %s: %s/{summary.json,moments.csv}\n", e->cmd,
-		       asgd_model_name(sim ? sim->model : sme->model),
-		       asgd_problem_spec(sim ? sim->problem : sme->problem), e->out);
-	asgd_ensemble_outcome_free(&r);
-	return status;
 }

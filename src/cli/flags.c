@@ -9,11 +9,14 @@
  */
 #include <ctype.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "asgd/engine.h"
+#include "asgd/error.h"
+#include "asgd/parse.h"
 #include "asgd/ensemble.h"
 #include "cli.h"
 #include "flags.h"
@@ -94,6 +97,78 @@ void cli_flags_parse_all(const struct cli_command *cmd, const struct cli_flag *c
 
 	if (first < argc)
 		cli_usage_error(cmd->name, "unexpected argument '%s'", argv[first]);
+}
+
+/* ---- values: checked, or a usage error that names them ---- */
+
+void cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "asgd %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n(see 'asgd %s --help')\n", cmd);
+	exit(CLI_EXIT_USAGE);
+}
+
+double cli_double_range(const char *cmd, const char *flag, const char *s, double lo, double hi,
+			const char *allowed)
+{
+	double v;
+
+	if (asgd_parse_double(s, &v) != ASGD_OK || v < lo || v > hi)
+		cli_usage_error(cmd, "%s '%s' is not allowed: expected %s", flag, s, allowed);
+	return v;
+}
+
+double cli_double_positive(const char *cmd, const char *flag, const char *s)
+{
+	double v;
+
+	if (asgd_parse_double(s, &v) != ASGD_OK || !(v > 0))
+		cli_usage_error(cmd, "%s '%s' is not allowed: expected a finite number > 0", flag, s);
+	return v;
+}
+
+uint64_t cli_u64_range(const char *cmd, const char *flag, const char *s, uint64_t lo, uint64_t hi)
+{
+	uint64_t v;
+
+	if (asgd_parse_u64(s, &v) != ASGD_OK || v < lo || v > hi)
+		cli_usage_error(cmd, "%s '%s' is not allowed: expected an integer in %llu..%llu",
+				flag, s, (unsigned long long)lo, (unsigned long long)hi);
+	return v;
+}
+
+void cli_work_option(const char *cmd, const char *flag, const char *spec, asgd_work *w)
+{
+	char err[256];
+
+	if (asgd_work_parse(spec, w, err, sizeof(err)) != ASGD_OK)
+		cli_usage_error(cmd, "%s '%s' is not allowed: %s", flag, spec, err);
+}
+
+/* A replica's trajectory, or a path's on each thread, is held whole: bound one at 1 GiB. */
+void cli_check_trajectory(const char *cmd, uint64_t iters, size_t dim)
+{
+	if ((iters + 1) * dim > (uint64_t)1 << 27)
+		cli_usage_error(cmd, "--iters %llu with dimension %zu needs more than 1 GiB per "
+				     "trajectory; allowed: (iters+1)*dim <= 2^27",
+				(unsigned long long)iters, dim);
+}
+
+void cli_load_schedule(const char *cmd, const char *file, uint32_t max, uint32_t **sizes,
+		       asgd_batch_schedule *b)
+{
+	char err[512];
+	size_t len;
+
+	if (asgd_batch_schedule_read(file, max, sizes, &len, err, sizeof(err)) != ASGD_OK)
+		cli_usage_error(cmd, "--batch-schedule '%s' is not allowed: %s", file, err);
+	b->size = *sizes;
+	b->len = len;
 }
 
 /* ---- --help ---- */
