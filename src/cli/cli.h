@@ -103,6 +103,13 @@ int cli_replicas_write(const char *dir, const asgd_replicas *t, const asgd_stale
  * exits 1 rather than writing a summary that silently lacks its staleness. */
 int cli_summarize(const char *cmd, const asgd_staleness *st, asgd_staleness_summary *sum);
 
+/* Say "asgd CMD: <message>" on stderr and return @status: `return cli_say(1, ...)`. */
+int cli_say(int status, const char *cmd, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Whether @rc, the result of writing a command's outputs in @dir, is an error: then say so on
+ * stderr ("asgd CMD: could not write the outputs in 'DIR': why"). */
+int cli_write_failed(const char *cmd, const char *dir, int rc);
+
 /* Out of memory is not bad usage: say so and exit 1. */
 void cli_out_of_memory(const char *cmd) __attribute__((noreturn));
 

@@ -23,7 +23,7 @@
 static const char *const CMD = "advise";
 
 struct advise_opts {
-	const char *preset, *out, *work_spec;
+	const char *preset, *out;
 	asgd_advise_config cfg;		/* the user's current setting and the experiment */
 	int quiet, argc;
 	char **argv;
@@ -88,7 +88,7 @@ static void parse_args(int argc, char **argv, struct advise_opts *o, asgd_advise
 {
 	const char *iters = NULL, *eta = NULL;
 	struct cli_engine_flags eng;
-	struct cli_output out;
+	struct cli_output_flags out;
 	const struct cli_flag own[] = {
 		cli_preset_flag(&o->preset),
 		CLI_TEXT("eta", "ETA", &eta, "the preset's", "your current step size > 0"),
@@ -110,23 +110,19 @@ static void parse_args(int argc, char **argv, struct advise_opts *o, asgd_advise
 	o->cfg.target = 0.02;
 	o->argc = argc;
 	o->argv = argv;
-	engine = (struct cli_flag *)cli_engine_flags(&eng, 8, "exp:100us", 200, 2);
+	engine = (struct cli_flag *)cli_engine_flags(&eng, (struct cli_engine_dst){
+		&o->cfg.workers, &o->cfg.work, &o->cfg.replicas, &o->cfg.seed, 8, "exp:100us", 200,
+		2 });
 	cli_flag_reword(engine, "replicas", "runs of each setting compared, {min}..{max}");
 	cli_flag_reword(engine, "seed", "seed of the compared runs; the probe uses S+1");
 	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){
-		own, engine, cli_output_flags(&out, "out/advise"), NULL }, argc, argv);
-	o->cfg.workers = eng.workers;
-	o->work_spec = eng.work;
-	o->cfg.replicas = eng.replicas;
-	o->cfg.seed = eng.seed;
-	o->out = out.out;
-	o->quiet = out.quiet;
+		own, engine, cli_output_flags(&out, &o->out, &o->quiet, "out/advise"), NULL }, argc,
+		argv);
 	o->cfg.problem = cli_preset(CMD, o->preset);
 	o->cfg.iters = iters ? cli_u64_range(CMD, "--iters", iters, 1, 1000000000)
 			     : asgd_problem_default_iters(o->cfg.problem);
 	o->cfg.eta = eta ? cli_double_positive(CMD, "--eta", eta)
 			 : asgd_problem_default_eta(o->cfg.problem);
-	cli_work_option(CMD, "--work", o->work_spec, &o->cfg.work);
 	check_config(o);
 	find_local(o, r);
 	cli_prepare_out(CMD, o->out);
@@ -267,28 +263,18 @@ static void advise_print(const struct advise_opts *o, const asgd_advise_result *
 static int exit_status(const struct advise_opts *o, const asgd_advise_result *r, int rc,
 		       int wrc)
 {
-	if (rc != ASGD_OK) {
-		fprintf(stderr, "asgd advise: failed: %s\n", asgd_strerror(rc));
+	if (rc != ASGD_OK)
+		return cli_say(CLI_EXIT_FAIL, CMD, "failed: %s", asgd_strerror(rc));
+	if (cli_write_failed(CMD, o->out, wrc))
 		return CLI_EXIT_FAIL;
-	}
-	if (wrc != ASGD_OK) {
-		fprintf(stderr, "asgd advise: could not write the outputs in '%s': %s\n", o->out,
-			asgd_strerror(wrc));
-		return CLI_EXIT_FAIL;
-	}
-	if (cli_stopped()) {
-		fprintf(stderr, "asgd advise: interrupted; partial results written to %s\n", o->out);
-		return CLI_EXIT_INTERRUPTED;
-	}
-	if (!r->have_probe) {
-		fprintf(stderr, "asgd advise: the probe measured no staleness\n");
-		return CLI_EXIT_FAIL;
-	}
-	if (r->cur.diverged) {
-		fprintf(stderr, "asgd advise: your setting diverged (eta %g too large for %s?)\n",
-			o->cfg.eta, o->preset);
-		return CLI_EXIT_FAIL;
-	}
+	if (cli_stopped())
+		return cli_say(CLI_EXIT_INTERRUPTED, CMD, "interrupted; partial results written to %s",
+			       o->out);
+	if (!r->have_probe)
+		return cli_say(CLI_EXIT_FAIL, CMD, "the probe measured no staleness");
+	if (r->cur.diverged)
+		return cli_say(CLI_EXIT_FAIL, CMD, "your setting diverged (eta %g too large for %s?)",
+			       o->cfg.eta, o->preset);
 	return CLI_EXIT_OK;
 }
 

@@ -26,8 +26,7 @@
 static const char *const CMD = "batch";
 
 struct batch_opts {
-	const char *preset, *out, *work_spec;
-	struct cli_output o;
+	const char *preset, *out;
 	asgd_problem *problem;
 	int quiet;
 	asgd_batch_config cfg;
@@ -87,6 +86,7 @@ static void parse_args(int argc, char **argv, struct batch_opts *o)
 	const char *eta = NULL, *mu = NULL;
 	struct cli_engine_flags eng;
 	struct cli_ensemble_flags ens;
+	struct cli_output_flags out;
 	const struct cli_flag own[] = {
 		CLI_TEXT("preset", "NAME", &o->preset, NULL, "a 1-D quadratic preset, whose a = "
 			 "f''(x*) and Sigma = C(x*) define the control (default fig8: a = 1); fig4 "
@@ -113,30 +113,23 @@ static void parse_args(int argc, char **argv, struct batch_opts *o)
 	o->cfg.constant = 5;
 	o->cfg.argc = argc;
 	o->cfg.argv = argv;
-	engine = (struct cli_flag *)cli_engine_flags(&eng, 4, "exp:100us", 200, 0);
+	engine = (struct cli_flag *)cli_engine_flags(&eng, (struct cli_engine_dst){
+		&o->cfg.workers, &o->cfg.work, &o->cfg.replicas, &o->cfg.seed, 4, "exp:100us", 200,
+		0 });
 	cli_flag_reword(engine, "workers", "worker threads of the real engine, 1..{max}. The "
 			"engine's staleness is its own, mu_hat ~ 1 - 1/M with exponential work, "
 			"reported beside --mu; for a like-for-like run pass --workers 1 (mu_hat = 0) "
 			"or --mu mu_hat");
 	cli_flag_reword(engine, "replicas", "engine runs per schedule, {min}..{max} (0: no engine)");
 	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){
-		own, cli_ensemble_flags(&ens, 5000, 2), engine, cli_output_flags(&o->o, "out/batch"),
-		NULL }, argc, argv);
-	o->out = o->o.out;
-	o->quiet = o->o.quiet;
-	o->work_spec = eng.work;
-	o->cfg.workers = eng.workers;
-	o->cfg.replicas = eng.replicas;
-	o->cfg.seed = eng.seed;
-	o->cfg.paths = ens.paths;
-	o->cfg.threads = ens.threads;
+		own, cli_ensemble_flags(&ens, &o->cfg.paths, &o->cfg.threads, 5000, 2), engine,
+		cli_output_flags(&out, &o->out, &o->quiet, "out/batch"), NULL }, argc, argv);
 	o->cfg.problem = o->problem = cli_preset(CMD, o->preset);
 	read_preset(o);
 	o->cfg.eta = eta ? cli_double_positive(CMD, "--eta", eta)
 			 : asgd_problem_default_eta(o->problem);
 	o->cfg.mu = mu ? cli_double_range(CMD, "--mu", mu, 0, nextafter(1, 0), "a number in [0, 1)")
 		       : asgd_problem_default_mu(o->problem);
-	cli_work_option(CMD, "--work", o->work_spec, &o->cfg.work);
 	check_engine(o);
 }
 
@@ -310,9 +303,7 @@ int cli_batch(int argc, char **argv)
 	}
 	if (!o.quiet)
 		print_table(&o, &r);
-	if (wrc != ASGD_OK) {
-		fprintf(stderr, "asgd batch: could not write the outputs in '%s': %s\n", o.out,
-			asgd_strerror(wrc));
+	if (cli_write_failed(CMD, o.out, wrc)) {
 		status = CLI_EXIT_FAIL;
 	} else if (rc != ASGD_OK) {
 		status = CLI_EXIT_FAIL;

@@ -35,7 +35,9 @@ static const struct cli_command COMMAND = {
 };
 
 struct fit_opts {
-	struct cli_output o;
+	struct cli_output_flags og;
+	const char *out;
+	int quiet;
 	const char *file;
 	unsigned workers;
 	uint64_t kmax;
@@ -55,7 +57,7 @@ static void parse_args(int argc, char **argv, struct fit_opts *f)
 
 	f->kmax = 4;
 	first = cli_flags_parse(&COMMAND, (const struct cli_flag *const[]){
-		own, cli_output_flags(&f->o, "out/fit"), NULL }, argc, argv);
+		own, cli_output_flags(&f->og, &f->out, &f->quiet, "out/fit"), NULL }, argc, argv);
 	if (first != argc - 1)
 		cli_usage_error(CMD, "expected exactly one FILE, got %d arguments", argc - first);
 	f->file = argv[first];
@@ -87,7 +89,7 @@ int cli_fit(int argc, char **argv)
 	cJSON *root, *omitted;
 
 	parse_args(argc, argv, &f);
-	out = f.o.out, file = f.file, kmax = (size_t)f.kmax, quiet = f.o.quiet, workers = f.workers;
+	out = f.out, file = f.file, kmax = (size_t)f.kmax, quiet = f.quiet, workers = f.workers;
 	if (asgd_report_prepare_dir(out, err, sizeof(err)) != ASGD_OK)
 		cli_usage_error(CMD, "--out: %s", err);
 	if (asgd_staleness_init(&acc, workers) != ASGD_OK)
@@ -139,11 +141,8 @@ int cli_fit(int argc, char **argv)
 		printf("outputs   %s/{summary.json,staleness.csv}\n", out);
 	}
 	asgd_staleness_summary_free(&sum);
-	if (rc != ASGD_OK) {
-		fprintf(stderr, "asgd fit: could not write the outputs in '%s': %s\n", out,
-			asgd_strerror(rc));
+	if (cli_write_failed(CMD, out, rc))
 		return CLI_EXIT_FAIL;
-	}
 	if (mix_rc != ASGD_OK) {
 		fprintf(stderr, "asgd fit: interrupted; the staleness without the mixture written "
 				"to %s\n", out);

@@ -27,7 +27,7 @@
 static const char *const CMD = "run";
 
 struct run_opts {
-	const char *preset, *out, *work_spec, *fault_spec;
+	const char *preset, *out, *fault_spec;
 	int workers_given;
 	struct cli_mpi mpi;
 	struct cli_problem cp;
@@ -109,7 +109,7 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 	const char *iters = NULL, *eta = NULL, *batch = NULL, *every = NULL;
 	const char *const preset_s = "the preset's";
 	struct cli_engine_flags eng;
-	struct cli_output out;
+	struct cli_output_flags out;
 	const struct cli_flag own[] = {
 		CLI_TEXT("iters", "K", &iters, preset_s, "updates per replica"),
 		CLI_TEXT("eta", "ETA", &eta, preset_s, "step size > 0"),
@@ -137,14 +137,9 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 	char err[256];
 
 	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){
-		cli_problem_flags(&o->cp), cli_engine_flags(&eng, 4, "exp:100us", 1000, 1), own,
-		cli_output_flags(&out, "out/run"), NULL }, argc, argv);
-	o->out = out.out;
-	o->quiet = out.quiet;
-	o->work_spec = eng.work;
-	o->replicas = eng.replicas;
-	o->cfg.workers = eng.workers;
-	o->cfg.seed = eng.seed;
+		cli_problem_flags(&o->cp), cli_engine_flags(&eng, (struct cli_engine_dst){
+		&o->cfg.workers, &o->cfg.work, &o->replicas, &o->cfg.seed, 4, "exp:100us", 1000, 1 }),
+		own, cli_output_flags(&out, &o->out, &o->quiet, "out/run"), NULL }, argc, argv);
 	o->workers_given = eng.workers_given;
 
 	cli_problem_create(CMD, &o->cp, o->cfg.momentum);
@@ -165,7 +160,6 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 	o->cfg.eta = eta ? cli_double_positive(CMD, "--eta", eta) : asgd_problem_default_eta(o->problem);
 	o->cfg.batch = batch ? (unsigned)cli_u64_range(CMD, "--batch", batch, 1,
 						       asgd_problem_components(o->problem)) : 1;
-	cli_work_option(CMD, "--work", o->work_spec, &o->cfg.work);
 	record_stride(o, every);
 	if (asgd_engine_check_config(&o->cfg, err, sizeof(err)) != ASGD_OK)
 		cli_usage_error(CMD, "%s", err);
@@ -242,9 +236,7 @@ static int run_master(struct run_opts *o, int argc, char **argv)
 	if (!o->quiet)
 		print_summary(o, &r);
 	status = CLI_EXIT_OK;
-	if (rc != ASGD_OK) {
-		fprintf(stderr, "asgd run: could not write the outputs in '%s': %s\n", o->out,
-			asgd_strerror(rc));
+	if (cli_write_failed(CMD, o->out, rc)) {
 		status = CLI_EXIT_FAIL;
 	} else if (t->diverged) {
 		fprintf(stderr, "asgd run: diverged: the iterate became non-finite (eta %g is too "

@@ -20,12 +20,11 @@
 static const char *const CMD = "simulate";
 
 struct sim_opts {
-	const char *preset, *out, *staleness_file, *schedule_file;
+	struct cli_ensemble e;		/* --preset, --out, --quiet, --exact and the files */
 	asgd_problem *problem;
 	asgd_sim_config cfg;
 	double *tau_pmf;
 	uint32_t *schedule;
-	int exact, quiet;
 };
 
 static const struct cli_command COMMAND = {
@@ -47,11 +46,11 @@ static void load_staleness(struct sim_opts *o, double *mu_hat)
 
 	if (asgd_staleness_init(&acc, 0) != ASGD_OK)
 		cli_out_of_memory(CMD);
-	if (asgd_staleness_read_file(&acc, o->staleness_file, err, sizeof(err)) != ASGD_OK)
-		cli_usage_error(CMD, "--staleness '%s' is not allowed: %s", o->staleness_file, err);
+	if (asgd_staleness_read_file(&acc, o->e.job.staleness, err, sizeof(err)) != ASGD_OK)
+		cli_usage_error(CMD, "--staleness '%s' is not allowed: %s", o->e.job.staleness, err);
 	if (acc.count == 0)
 		cli_usage_error(CMD, "--staleness '%s' is not allowed: no staleness samples",
-				o->staleness_file);
+				o->e.job.staleness);
 	o->tau_pmf = malloc(acc.hist_len * sizeof(double));
 	if (!o->tau_pmf)
 		cli_out_of_memory(CMD);
@@ -83,7 +82,7 @@ static void resolve(struct sim_opts *o, const struct raw_flags *f)
 	if (asgd_model_parse(f->model, &c->model) != ASGD_OK || !asgd_model_is_discrete(c->model))
 		cli_usage_error(CMD, "--model '%s' is unknown: expected asgd, sgd, msgd or minibatch",
 				f->model);
-	o->problem = cli_preset(CMD, o->preset);
+	o->problem = cli_preset(CMD, o->e.preset);
 	c->problem = o->problem;
 	c->eta = f->eta ? cli_double_positive(CMD, "--eta", f->eta)
 			: asgd_problem_default_eta(o->problem);
@@ -96,71 +95,67 @@ static void resolve(struct sim_opts *o, const struct raw_flags *f)
 	c->iters = f->iters ? cli_u64_range(CMD, "--iters", f->iters, 1, 1000000000)
 			    : asgd_problem_default_iters(o->problem);
 	cli_check_trajectory(CMD, c->iters, asgd_problem_dim(o->problem));
-	if ((f->batch || o->schedule_file) && c->model != ASGD_MODEL_MINIBATCH)
+	if ((f->batch || o->e.job.batch_schedule) && c->model != ASGD_MODEL_MINIBATCH)
 		cli_usage_error(CMD, "%s is only allowed with --model minibatch, not %s",
 				f->batch ? "--batch" : "--batch-schedule", f->model);
-	if (f->batch && o->schedule_file)
+	if (f->batch && o->e.job.batch_schedule)
 		cli_usage_error(CMD, "--batch and --batch-schedule '%s' exclude each other",
-				o->schedule_file);
+				o->e.job.batch_schedule);
 	if (f->batch)
 		c->batch.constant = (uint32_t)cli_u64_range(CMD, "--batch", f->batch, 1,
 							    ASGD_SIM_MAX_BATCH);
-	if (o->schedule_file)
-		cli_load_schedule(CMD, o->schedule_file, ASGD_SIM_MAX_BATCH, &o->schedule,
+	if (o->e.job.batch_schedule)
+		cli_load_schedule(CMD, o->e.job.batch_schedule, ASGD_SIM_MAX_BATCH, &o->schedule,
 				  &c->batch);
-	if (o->staleness_file) {
+	if (o->e.job.staleness) {
 		if (c->model != ASGD_MODEL_ASGD && c->model != ASGD_MODEL_MINIBATCH)
 			cli_usage_error(CMD, "--staleness '%s' is only allowed with --model asgd or "
-					"minibatch, not %s", o->staleness_file, f->model);
-		if (o->exact)
+					"minibatch, not %s", o->e.job.staleness, f->model);
+		if (o->e.job.exact)
 			cli_usage_error(CMD, "--exact and --staleness '%s' exclude each other: the "
-					"exact moments assume geometric staleness", o->staleness_file);
+					"exact moments assume geometric staleness", o->e.job.staleness);
 		load_staleness(o, &mu_hat);
 		if (!f->mu)	/* the time scale dt: the geometric fit of the measured law */
 			c->mu = mu_hat < 1 ? mu_hat : nextafter(1, 0);
 	}
 	if (asgd_sim_check_config(c, err, sizeof(err)) != ASGD_OK)
 		cli_usage_error(CMD, "%s", err);
-	cli_prepare_out(CMD, o->out);
+	cli_prepare_out(CMD, o->e.out);
 	c->stop = cli_stop_flag();
 }
 
 static void parse_args(int argc, char **argv, struct sim_opts *o)
 {
 	struct raw_flags f = { "asgd", NULL, NULL, NULL, NULL };
-	struct cli_output out;
+	struct cli_output_flags out;
 	struct cli_ensemble_flags ens;
 	const char *const preset_s = "the preset's";
 	const struct cli_flag own[] = {
 		CLI_TEXT("model", "M", &f.model, NULL, "asgd | sgd | msgd | minibatch"),
-		cli_preset_flag(&o->preset),
+		cli_preset_flag(&o->e.preset),
 		CLI_TEXT("eta", "ETA", &f.eta, preset_s, "step size > 0 (MSGD: eta')"),
 		CLI_TEXT("mu", "MU", &f.mu, "the preset's; not used by sgd", "staleness (asgd, "
 			 "minibatch) or momentum mu' (msgd), in [0,1)"),
 		CLI_TEXT("iters", "K", &f.iters, preset_s, "steps per path, rows k = 0..K"),
 		CLI_U64("seed", "S", &o->cfg.seed, 0, UINT64_MAX,
 			"seed; path p uses the stream (S, p)"),
-		CLI_TEXT("staleness", "FILE", &o->staleness_file, NULL, "tau i.i.d. from a measured "
+		CLI_TEXT("staleness", "FILE", &o->e.job.staleness, NULL, "tau i.i.d. from a measured "
 			 "law instead of geometric(mu): staleness.csv of 'asgd run', or a sample / "
 			 "l,count histogram as 'asgd fit' reads (asgd, minibatch only)"),
 		CLI_TEXT("batch", "B", &f.batch, NULL, "minibatch: B components per step, with "
 			 "replacement, 1..1000000"),
-		CLI_TEXT("batch-schedule", "F", &o->schedule_file, NULL,
+		CLI_TEXT("batch-schedule", "F", &o->e.job.batch_schedule, NULL,
 			 "minibatch: B_k from a CSV of lines k,B (k = 0, 1, ...)"),
-		CLI_SWITCH("exact", &o->exact,
+		CLI_SWITCH("exact", &o->e.job.exact,
 			   "exact moments instead of Monte Carlo (quadratic presets)"),
 		CLI_END,
 	};
 
-	o->preset = "fig4";
+	o->e.preset = "fig4";
 	o->cfg.seed = 1;
 	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){
-		own, cli_ensemble_flags(&ens, 5000, 1), cli_output_flags(&out, "out/simulate"),
+		own, cli_ensemble_flags(&ens, &o->cfg.paths, &o->cfg.threads, 5000, 1), cli_output_flags(&out, &o->e.out, &o->e.quiet, "out/simulate"),
 		NULL }, argc, argv);
-	o->cfg.paths = ens.paths;
-	o->cfg.threads = ens.threads;
-	o->out = out.out;
-	o->quiet = out.quiet;
 	resolve(o, &f);
 }
 
@@ -180,18 +175,13 @@ static void print_head(const void *arg, const asgd_ensemble_outcome *r)
 int cli_simulate(int argc, char **argv)
 {
 	struct sim_opts o;
-	struct cli_ensemble e;
 	int status;
 
 	memset(&o, 0, sizeof(o));
+	o.e = (struct cli_ensemble){ .cmd = CMD, .argc = argc, .argv = argv, .print_head = print_head,
+				     .arg = &o, .job.sim = &o.cfg };
 	parse_args(argc, argv, &o);
-	e = (struct cli_ensemble){ .cmd = CMD, .preset = o.preset, .out = o.out, .quiet = o.quiet,
-				   .argc = argc, .argv = argv, .print_head = print_head, .arg = &o };
-	e.job.sim = &o.cfg;
-	e.job.exact = o.exact;
-	e.job.batch_schedule = o.schedule_file;
-	e.job.staleness = o.staleness_file;
-	status = cli_ensemble(&e);
+	status = cli_ensemble(&o.e);
 	free(o.tau_pmf);
 	free(o.schedule);
 	asgd_problem_destroy(o.problem);

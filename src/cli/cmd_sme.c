@@ -19,12 +19,11 @@
 static const char *const CMD = "sme";
 
 struct sme_opts {
-	const char *preset, *out, *schedule_file;
+	struct cli_ensemble e;		/* --preset, --out, --quiet, --exact, the schedule file */
 	asgd_problem *problem;
 	asgd_sme_config cfg;
 	asgd_geomix mixture;
 	uint32_t *schedule;
-	int exact, quiet;
 };
 
 static const struct cli_command COMMAND = {
@@ -85,7 +84,7 @@ static void resolve_mixture(struct sme_opts *o, const struct raw_flags *f)
 		cli_usage_error(CMD, "--model sme-asgd-mixture needs --mixture W1:MU1,W2:MU2,...");
 	if (asgd_geomix_parse(f->mixture, &o->mixture, err, sizeof(err)) != ASGD_OK)
 		cli_usage_error(CMD, "--mixture '%s' is not allowed: %s", f->mixture, err);
-	if (o->exact)
+	if (o->e.job.exact)
 		cli_usage_error(CMD, "--exact is not available for sme-asgd-mixture (no exact "
 				"moments for it yet)");
 	mu_bar = asgd_geomix_mu_bar(&o->mixture);
@@ -112,7 +111,7 @@ static void resolve(struct sme_opts *o, const struct raw_flags *f)
 	if (asgd_model_parse(f->model, &c->model) != ASGD_OK || asgd_model_is_discrete(c->model))
 		cli_usage_error(CMD, "--model '%s' is unknown: expected sme-asgd, sme-asgd-linear, "
 				"sme-msgd, sme-sgd or sme-asgd-mixture", f->model);
-	o->problem = cli_preset(CMD, o->preset);
+	o->problem = cli_preset(CMD, o->e.preset);
 	c->problem = o->problem;
 	resolve_sigma(o, f);
 	c->eta = f->eta ? cli_double_positive(CMD, "--eta", f->eta)
@@ -130,23 +129,23 @@ static void resolve(struct sme_opts *o, const struct raw_flags *f)
 	c->iters = f->iters ? cli_u64_range(CMD, "--iters", f->iters, 1, 1000000000)
 			    : asgd_problem_default_iters(o->problem);
 	cli_check_trajectory(CMD, c->iters, asgd_problem_dim(o->problem));
-	if (f->batch && o->schedule_file)
+	if (f->batch && o->e.job.batch_schedule)
 		cli_usage_error(CMD, "--batch and --batch-schedule '%s' exclude each other",
-				o->schedule_file);
+				o->e.job.batch_schedule);
 	if (f->batch)
 		c->batch.constant = (uint32_t)cli_u64_range(CMD, "--batch", f->batch, 1, 1000000);
-	if (o->schedule_file)
-		cli_load_schedule(CMD, o->schedule_file, 1000000, &o->schedule, &c->batch);
+	if (o->e.job.batch_schedule)
+		cli_load_schedule(CMD, o->e.job.batch_schedule, 1000000, &o->schedule, &c->batch);
 	if (asgd_sme_check_config(c, err, sizeof(err)) != ASGD_OK)
 		cli_usage_error(CMD, "%s", err);
-	cli_prepare_out(CMD, o->out);
+	cli_prepare_out(CMD, o->e.out);
 	c->stop = cli_stop_flag();
 }
 
 static void parse_args(int argc, char **argv, struct sme_opts *o)
 {
 	struct raw_flags f = { NULL, NULL, NULL, NULL, NULL, NULL, NULL };
-	struct cli_output out;
+	struct cli_output_flags out;
 	struct cli_ensemble_flags ens;
 	const char *const preset_s = "the preset's";
 	const struct cli_flag own[] = {
@@ -162,7 +161,7 @@ static void parse_args(int argc, char **argv, struct sme_opts *o)
 			 "sme-asgd-mixture);\nevolve: (2.12) as printed (sme-asgd, mu > 0), or the "
 			 "linear form's evolution (sme-asgd-linear);\nconstant: C(x_0);\ninstant: "
 			 "C(X_t)\n"),
-		cli_preset_flag(&o->preset),
+		cli_preset_flag(&o->e.preset),
 		CLI_TEXT("eta", "ETA", &f.eta, preset_s, "step size > 0 (sme-msgd: eta')"),
 		CLI_TEXT("mu", "MU", &f.mu, "the preset's; not used by sme-sgd; for sme-asgd-mixture "
 			 "it must equal the mixture's m/(1+m)", "staleness (sme-asgd*) or momentum "
@@ -174,23 +173,19 @@ static void parse_args(int argc, char **argv, struct sme_opts *o)
 			"seed; path p uses the stream (S, p)"),
 		CLI_TEXT("batch", "B", &f.batch, NULL,
 			 "(4.2): the noise covariance divided by B, 1..1000000"),
-		CLI_TEXT("batch-schedule", "F", &o->schedule_file, NULL,
+		CLI_TEXT("batch-schedule", "F", &o->e.job.batch_schedule, NULL,
 			 "the same with B_k from a CSV of lines k,B (k = 0, 1, ...)"),
-		CLI_SWITCH("exact", &o->exact, "exact moments instead of Monte Carlo (quadratic "
+		CLI_SWITCH("exact", &o->e.job.exact, "exact moments instead of Monte Carlo (quadratic "
 			   "presets; not for sme-asgd-mixture)"),
 		CLI_END,
 	};
 
-	o->preset = "fig4";
+	o->e.preset = "fig4";
 	o->cfg.substeps = 8;
 	o->cfg.seed = 1;
 	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){
-		own, cli_ensemble_flags(&ens, 5000, 1), cli_output_flags(&out, "out/sme"), NULL },
+		own, cli_ensemble_flags(&ens, &o->cfg.paths, &o->cfg.threads, 5000, 1), cli_output_flags(&out, &o->e.out, &o->e.quiet, "out/sme"), NULL },
 		argc, argv);
-	o->cfg.paths = ens.paths;
-	o->cfg.threads = ens.threads;
-	o->out = out.out;
-	o->quiet = out.quiet;
 	resolve(o, &f);
 }
 
@@ -215,17 +210,13 @@ static void print_head(const void *arg, const asgd_ensemble_outcome *r)
 int cli_sme(int argc, char **argv)
 {
 	struct sme_opts o;
-	struct cli_ensemble e;
 	int status;
 
 	memset(&o, 0, sizeof(o));
+	o.e = (struct cli_ensemble){ .cmd = CMD, .argc = argc, .argv = argv, .print_head = print_head,
+				     .arg = &o, .job.sme = &o.cfg };
 	parse_args(argc, argv, &o);
-	e = (struct cli_ensemble){ .cmd = CMD, .preset = o.preset, .out = o.out, .quiet = o.quiet,
-				   .argc = argc, .argv = argv, .print_head = print_head, .arg = &o };
-	e.job.sme = &o.cfg;
-	e.job.exact = o.exact;
-	e.job.batch_schedule = o.schedule_file;
-	status = cli_ensemble(&e);
+	status = cli_ensemble(&o.e);
 	free(o.schedule);
 	asgd_problem_destroy(o.problem);
 	return status;

@@ -29,7 +29,7 @@
 static const char *const CMD = "sweep";
 
 struct sweep_opts {
-	const char *preset, *out, *work_spec;
+	const char *preset, *out;
 	asgd_problem *problem;
 	asgd_sweep_config cfg;		/* workers points into @workers */
 	uint64_t workers[ASGD_SWEEP_MAX_M];
@@ -161,7 +161,7 @@ static void parse_args(int argc, char **argv, struct sweep_opts *o)
 	const char *const preset_s = "the preset's";
 	struct cli_engine_flags eng;
 	struct cli_ensemble_flags ens;
-	struct cli_output out;
+	struct cli_output_flags out;
 	const struct cli_flag own[] = {
 		CLI_TEXT("workers", "LIST", &workers, NULL, "worker counts, e.g. 1,2,4, each "
 			 "1..1024, at most 64, no repeats"),
@@ -185,26 +185,20 @@ static void parse_args(int argc, char **argv, struct sweep_opts *o)
 	o->cfg.target = 0.02;
 	o->argc = argc;
 	o->argv = argv;
-	engine = (struct cli_flag *)cli_engine_flags(&eng, 0, "exp:100us", 200, 1);
-	ensemble = (struct cli_flag *)cli_ensemble_flags(&ens, 5000, 1);
+	engine = (struct cli_flag *)cli_engine_flags(&eng, (struct cli_engine_dst){
+		NULL, &o->cfg.work, &o->cfg.replicas, &o->cfg.seed, 0, "exp:100us", 200, 1 });
+	ensemble = (struct cli_flag *)cli_ensemble_flags(&ens, &o->cfg.paths, &o->cfg.threads,
+							 5000, 1);
 	cli_flag_reword(engine, "replicas", "engine runs from x0 per M, {min}..{max}");
 	cli_flag_reword(ensemble, "paths", "paths of the MSGD ensemble per M");
 	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){
-		own, engine, ensemble, cli_output_flags(&out, "out/sweep"), NULL }, argc, argv);
-	o->work_spec = eng.work;
-	o->cfg.replicas = eng.replicas;
-	o->cfg.seed = eng.seed;
-	o->cfg.paths = ens.paths;
-	o->cfg.threads = ens.threads;
-	o->out = out.out;
-	o->quiet = out.quiet;
+		own, engine, ensemble, cli_output_flags(&out, &o->out, &o->quiet, "out/sweep"), NULL }, argc, argv);
 	parse_workers(o, workers);
 	o->problem = cli_preset(CMD, o->preset);
 	o->cfg.problem = o->problem;
 	o->cfg.iters = iters ? cli_u64_range(CMD, "--iters", iters, 1, 1000000000)
 			     : asgd_problem_default_iters(o->problem);
 	o->cfg.eta = eta ? cli_double_positive(CMD, "--eta", eta) : asgd_problem_default_eta(o->problem);
-	cli_work_option(CMD, "--work", o->work_spec, &o->cfg.work);
 	check_sizes(o);
 	check_minimizer(o);
 	cli_prepare_out(CMD, o->out);
@@ -302,24 +296,17 @@ static void sweep_print_table(const struct sweep_opts *o, const asgd_sweep_resul
 static int sweep_status(const struct sweep_opts *o, const asgd_sweep_result *res, int rc,
 			int stopped, int wrc)
 {
-	if (wrc != ASGD_OK) {
-		fprintf(stderr, "asgd sweep: could not write the outputs in '%s': %s\n", o->out,
-			asgd_strerror(wrc));
+	if (cli_write_failed(CMD, o->out, wrc))
 		return CLI_EXIT_FAIL;
-	}
-	if (stopped) {
-		fprintf(stderr, "asgd sweep: interrupted; %zu of %zu rows written to %s\n",
-			res->nrows, o->cfg.nworkers, o->out);
-		return CLI_EXIT_INTERRUPTED;
-	}
+	if (stopped)
+		return cli_say(CLI_EXIT_INTERRUPTED, CMD, "interrupted; %zu of %zu rows written to %s",
+			       res->nrows, o->cfg.nworkers, o->out);
 	if (rc != ASGD_OK)
 		return CLI_EXIT_FAIL;
-	if (res->diverged) {
-		fprintf(stderr, "asgd sweep: diverged: an engine run's iterate became non-finite "
-				"(eta %g too large for %s?); sweep.json says \"diverged\": true\n",
-			o->cfg.eta, o->preset);
-		return CLI_EXIT_FAIL;
-	}
+	if (res->diverged)
+		return cli_say(CLI_EXIT_FAIL, CMD, "diverged: an engine run's iterate became "
+			       "non-finite (eta %g too large for %s?); sweep.json says \"diverged\": "
+			       "true", o->cfg.eta, o->preset);
 	return CLI_EXIT_OK;
 }
 

@@ -23,7 +23,6 @@ struct validate_opts {
 	struct cli_problem cp;		/* the problem (preset or data model), observable, mode */
 	struct cli_mpi mpi;		/* --mode mpi: this rank */
 	int workers_given;
-	const char *work_spec;
 	asgd_engine_config cfg;
 	uint64_t replicas;
 	unsigned mixture_max;
@@ -51,7 +50,7 @@ static void parse_args(int argc, char **argv, struct validate_opts *o)
 {
 	struct cli_engine_flags eng;
 	struct cli_ensemble_flags ens;
-	struct cli_output out;
+	struct cli_output_flags out;
 	const char *const preset_s = "the preset's";
 	const struct cli_flag own[] = {
 		CLI_TEXT("iters", "K", &o->m.iters_s, preset_s, "updates per run and model steps"),
@@ -68,19 +67,12 @@ static void parse_args(int argc, char **argv, struct validate_opts *o)
 	cli_models_defaults(&o->m, "out/validate");
 	o->mixture_max = 4;
 	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){
-		cli_problem_flags(&o->cp), cli_engine_flags(&eng, 4, "exp:100us", 1000, 2), own,
-		cli_ensemble_flags(&ens, 5000, 2), cli_output_flags(&out, "out/validate"), NULL },
+		cli_problem_flags(&o->cp), cli_engine_flags(&eng, (struct cli_engine_dst){
+		&o->cfg.workers, &o->cfg.work, &o->replicas, &o->m.seed, 4, "exp:100us", 1000, 2 }), own,
+		cli_ensemble_flags(&ens, &o->m.paths, &o->m.threads, 5000, 2),
+		cli_output_flags(&out, &o->m.out, &o->m.quiet, "out/validate"), NULL },
 		argc, argv);
-	o->cfg.workers = eng.workers;
 	o->workers_given = eng.workers_given;
-	o->work_spec = eng.work;
-	o->replicas = eng.replicas;
-	o->m.seed = eng.seed;
-	o->m.paths = ens.paths;
-	o->m.threads = ens.threads;
-	o->m.out = out.out;
-	o->m.quiet = out.quiet;
-	cli_work_option(CMD, "--work", o->work_spec, &o->cfg.work);
 	cli_problem_create(CMD, &o->cp, 0);
 	o->m.problem = o->cp.problem;
 	cli_models_finish(CMD, &o->m, argc, argv);

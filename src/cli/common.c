@@ -194,6 +194,27 @@ int cli_summarize(const char *cmd, const asgd_staleness *st, asgd_staleness_summ
 	return rc == ASGD_OK;
 }
 
+int cli_say(int status, const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "asgd %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return status;
+}
+
+int cli_write_failed(const char *cmd, const char *dir, int rc)
+{
+	if (rc == ASGD_OK)
+		return 0;
+	fprintf(stderr, "asgd %s: could not write the outputs in '%s': %s\n", cmd, dir,
+		asgd_strerror(rc));
+	return 1;
+}
+
 void cli_out_of_memory(const char *cmd)
 {
 	fprintf(stderr, "asgd %s: out of memory\n", cmd);

@@ -45,11 +45,8 @@ static void print_ensemble(const struct cli_ensemble *e, const asgd_ensemble_out
 static int ensemble_status(const struct cli_ensemble *e, int write_rc,
 			   const asgd_ensemble_result *ens, uint64_t paths, double eta)
 {
-	if (write_rc != ASGD_OK) {
-		fprintf(stderr, "asgd %s: could not write the outputs in '%s': %s\n", e->cmd, e->out,
-			asgd_strerror(write_rc));
+	if (cli_write_failed(e->cmd, e->out, write_rc))
 		return CLI_EXIT_FAIL;
-	}
 	if (ens && ens->interrupted) {
 		fprintf(stderr, "asgd %s: interrupted; %llu of %llu paths written to %s\n", e->cmd,
 			(unsigned long long)ens->paths_done, (unsigned long long)paths, e->out);

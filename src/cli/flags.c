@@ -303,63 +303,69 @@ void cli_flag_reword(struct cli_flag *table, const char *name, const char *help)
 			table->help = help;
 }
 
-const struct cli_flag *cli_output_flags(struct cli_output *o, const char *out_default)
+const struct cli_flag *cli_output_flags(struct cli_output_flags *g, const char **out, int *quiet,
+					const char *out_default)
 {
-	o->out = out_default;
-	o->quiet = 0;
-	o->flags[0] = (struct cli_flag)CLI_TEXT("out", "DIR", &o->out, NULL, "output directory");
-	o->flags[1] = (struct cli_flag)CLI_SWITCH("quiet", &o->quiet,
-						  "no progress, nothing on stdout");
-	o->flags[2] = (struct cli_flag)CLI_END;
-	return o->flags;
+	*out = out_default;
+	*quiet = 0;
+	g->flags[0] = (struct cli_flag)CLI_TEXT("out", "DIR", out, NULL, "output directory");
+	g->flags[1] = (struct cli_flag)CLI_SWITCH("quiet", quiet, "no progress, nothing on stdout");
+	g->flags[2] = (struct cli_flag)CLI_END;
+	return g->flags;
 }
 
 /* --workers, remembering that it was given: under MPI the ranks decide, unless it says so. */
 static void take_workers(const char *cmd, void *dst, const char *value)
 {
-	struct cli_engine_flags *e = dst;
+	struct cli_engine_flags *g = dst;
 
-	e->workers = (unsigned)cli_u64_range(cmd, "--workers", value, 1, ASGD_MAX_WORKERS);
-	e->workers_given = 1;
+	*g->d.workers = (unsigned)cli_u64_range(cmd, "--workers", value, 1, ASGD_MAX_WORKERS);
+	g->workers_given = 1;
 }
 
-const struct cli_flag *cli_engine_flags(struct cli_engine_flags *e, unsigned workers,
-					const char *work, uint64_t replicas, uint64_t replicas_min)
+static void take_work(const char *cmd, void *dst, const char *value)
+{
+	cli_work_option(cmd, "--work", value, dst);
+}
+
+const struct cli_flag *cli_engine_flags(struct cli_engine_flags *g, struct cli_engine_dst d)
 {
 	size_t n = 0;
 
-	e->workers = workers;
-	e->work = work;
-	e->replicas = replicas;
-	e->seed = 1;
-	e->workers_given = 0;
-	if (workers) {
-		snprintf(e->workers_default, sizeof(e->workers_default), "%u", workers);
-		e->flags[n++] = (struct cli_flag)CLI_CALL("workers", "M", take_workers, e,
-			e->workers_default, "worker threads of the real engine, 1..{max}");
-		e->flags[n - 1].max = ASGD_MAX_WORKERS;
+	g->d = d;
+	g->workers_given = 0;
+	take_work("", d.work, d.work_default);	/* a default that does not parse is a bug */
+	*d.replicas = d.replicas_default;
+	*d.seed = 1;
+	if (d.workers) {
+		*d.workers = d.workers_default;
+		snprintf(g->workers_default, sizeof(g->workers_default), "%u", d.workers_default);
+		g->flags[n++] = (struct cli_flag)CLI_CALL("workers", "M", take_workers, g,
+			g->workers_default, "worker threads of the real engine, 1..{max}");
+		g->flags[n - 1].max = ASGD_MAX_WORKERS;
 	}
-	e->flags[n++] = (struct cli_flag)CLI_TEXT("work", "SPEC", &e->work, NULL,
-		"injected work per gradient: none | fixed:DUR | exp:DUR | geom:P,DUR (DUR like "
-		"100us, 1.5ms)");
-	e->flags[n++] = (struct cli_flag)CLI_U64("replicas", "R", &e->replicas, replicas_min,
+	g->flags[n++] = (struct cli_flag)CLI_CALL("work", "SPEC", take_work, d.work,
+		d.work_default, "injected work per gradient: none | fixed:DUR | exp:DUR | geom:P,DUR "
+		"(DUR like 100us, 1.5ms)");
+	g->flags[n++] = (struct cli_flag)CLI_U64("replicas", "R", d.replicas, d.replicas_min,
 		100000000, "independent runs of the engine from x0, {min}..{max}");
-	e->flags[n++] = (struct cli_flag)CLI_U64("seed", "S", &e->seed, 0, UINT64_MAX,
+	g->flags[n++] = (struct cli_flag)CLI_U64("seed", "S", d.seed, 0, UINT64_MAX,
 		"seed of every random stream");
-	e->flags[n] = (struct cli_flag)CLI_END;
-	return e->flags;
+	g->flags[n] = (struct cli_flag)CLI_END;
+	return g->flags;
 }
 
-const struct cli_flag *cli_ensemble_flags(struct cli_ensemble_flags *e, uint64_t paths,
+const struct cli_flag *cli_ensemble_flags(struct cli_ensemble_flags *g, uint64_t *paths,
+					  unsigned *threads, uint64_t paths_default,
 					  uint64_t paths_min)
 {
-	e->paths = paths;
-	e->threads = 0;
-	e->flags[0] = (struct cli_flag)CLI_U64("paths", "P", &e->paths, paths_min, 100000000,
+	*paths = paths_default;
+	*threads = 0;
+	g->flags[0] = (struct cli_flag)CLI_U64("paths", "P", paths, paths_min, 100000000,
 		"sample paths of each model's Monte Carlo ensemble");
-	e->flags[1] = (struct cli_flag)CLI_UINT("threads", "T", &e->threads, 0,
+	g->flags[1] = (struct cli_flag)CLI_UINT("threads", "T", threads, 0,
 		ASGD_ENSEMBLE_MAX_THREADS, "compute threads of the ensembles, 0 = all CPUs; the "
 		"results do not depend on T");
-	e->flags[2] = (struct cli_flag)CLI_END;
-	return e->flags;
+	g->flags[2] = (struct cli_flag)CLI_END;
+	return g->flags;
 }

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "asgd/work.h"
+
 /* What a flag's value is, and so what dst points to. */
 enum cli_flag_kind {
 	CLI_FLAG_SWITCH,	/* no value: int *dst set to 1 */
@@ -87,45 +89,53 @@ void cli_flags_help(const struct cli_command *cmd, const struct cli_flag *const 
 /* Reword the help of row @name of @table, where a shared row means more in one command. */
 void cli_flag_reword(struct cli_flag *table, const char *name, const char *help);
 
+/*
+ * The shared groups store straight into the command's own fields (its experiment's config), set
+ * those fields to the defaults, and keep in their struct only what the rows need.
+ */
+
 /* ---- the output group: --out DIR, --quiet ---- */
 
-struct cli_output {
-	const char *out;	/* the output directory */
-	int quiet;		/* no progress, nothing on stdout */
+struct cli_output_flags {
 	struct cli_flag flags[3];
 };
 
-/* Set --out's default to @out_default ("out/run") and return the group's table. */
-const struct cli_flag *cli_output_flags(struct cli_output *o, const char *out_default);
+/* --out into *@out (default @out_default, "out/run"), --quiet into *@quiet (default 0). */
+const struct cli_flag *cli_output_flags(struct cli_output_flags *g, const char **out, int *quiet,
+					const char *out_default);
 
 /* ---- the engine group: --workers M, --work SPEC, --replicas R, --seed S ---- */
 
+/* Where the engine's flags go, and their defaults (--seed's is 1). */
+struct cli_engine_dst {
+	unsigned *workers;	/* NULL: no --workers row (the command declares its own) */
+	asgd_work *work;
+	uint64_t *replicas, *seed;
+	unsigned workers_default;
+	const char *work_default;
+	uint64_t replicas_default;
+	uint64_t replicas_min;	/* 0 where a command can skip the engine, else 1 or 2 */
+};
+
 struct cli_engine_flags {
-	unsigned workers;	/* 1..ASGD_MAX_WORKERS */
-	const char *work;	/* the --work spec, for cli_work_option() */
-	uint64_t replicas, seed;
+	struct cli_engine_dst d;
 	int workers_given;	/* --workers was on the command line (MPI checks it) */
 	char workers_default[16];
 	struct cli_flag flags[5];
 };
 
-/*
- * The engine's flags with these defaults, storing into @e. @replicas_min: 0 where a command can
- * skip the engine, else 1. @workers 0: no --workers row (the command declares its own).
- */
-const struct cli_flag *cli_engine_flags(struct cli_engine_flags *e, unsigned workers,
-					const char *work, uint64_t replicas, uint64_t replicas_min);
+const struct cli_flag *cli_engine_flags(struct cli_engine_flags *g, struct cli_engine_dst d);
 
 /* ---- the ensemble group: --paths P, --threads T (the models' Monte Carlo) ---- */
 
 struct cli_ensemble_flags {
-	uint64_t paths;
-	unsigned threads;	/* 0 = all CPUs */
 	struct cli_flag flags[3];
 };
 
-/* The ensemble's flags, --paths defaulting to @paths, at least @paths_min; storing into @e. */
-const struct cli_flag *cli_ensemble_flags(struct cli_ensemble_flags *e, uint64_t paths,
+/* --paths into *@paths (default @paths_default, at least @paths_min), --threads into *@threads
+ * (default 0: all CPUs). */
+const struct cli_flag *cli_ensemble_flags(struct cli_ensemble_flags *g, uint64_t *paths,
+					  unsigned *threads, uint64_t paths_default,
 					  uint64_t paths_min);
 
 #endif /* ASGD_CLI_FLAGS_H */
