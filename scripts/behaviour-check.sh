@@ -2,7 +2,8 @@
 # Is the command line's behaviour unchanged since REV? Builds REV (a git worktree) and the
 # working tree, runs scripts/behaviour.py's command list with each, and compares the outputs
 # (timings, the machine and floating-point differences below 1e-12 relative aside).
-# usage: scripts/behaviour-check.sh REV [--rename OLD=NEW ...]   (REV e.g. a commit or main~3)
+# usage: scripts/behaviour-check.sh REV [--rename OLD=NEW ...] [--skip GLOB ...]
+#        (REV e.g. a commit or main~3; --skip '*-help' leaves out the --help texts)
 # Exit 0 when nothing differs, 1 when something does (printed, one line each).
 set -euo pipefail
 cd "$(dirname "$0")/.."

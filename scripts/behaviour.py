@@ -13,11 +13,13 @@ builds a git revision and the working tree and compares the two.
 
 usage: scripts/behaviour.py snapshot ASGD DIR
        scripts/behaviour.py compare DIR_A DIR_B [--rel 1e-12] [--rename OLD=NEW ...]
+                                    [--skip GLOB ...]
        scripts/behaviour.py list
 Exit 0 when the snapshots agree, 1 when they differ, 2 for bad usage.
 """
 import argparse
 import csv
+import fnmatch
 import io
 import json
 import math
@@ -258,9 +260,9 @@ def files_under(d):
     return out
 
 
-def compare(da, db, rel, renames):
+def compare(da, db, rel, renames, skip):
     diff = Diff(rel)
-    names = sorted(n for n, _ in COMMANDS)
+    names = sorted(n for n, _ in COMMANDS if not any(fnmatch.fnmatch(n, g) for g in skip))
     for name in names:
         a, b = os.path.join(da, name), os.path.join(db, name)
         if not os.path.isdir(a) or not os.path.isdir(b):
@@ -290,6 +292,9 @@ def main():
     c.add_argument("--rel", type=float, default=1e-12, help="relative tolerance (default 1e-12)")
     c.add_argument("--rename", action="append", default=[], metavar="OLD=NEW",
                    help="a JSON key renamed on purpose (may repeat)")
+    c.add_argument("--skip", action="append", default=[], metavar="GLOB",
+                   help="leave out the commands named like GLOB, e.g. '*-help' when the help "
+                        "text changed on purpose (may repeat)")
     sub.add_parser("list", help="print the command list")
     args = ap.parse_args()
     if args.what == "snapshot":
@@ -305,7 +310,7 @@ def main():
             return 2
         old, new = r.split("=", 1)
         renames[old] = new
-    return compare(args.a, args.b, args.rel, renames)
+    return compare(args.a, args.b, args.rel, renames, args.skip)
 
 
 if __name__ == "__main__":
