@@ -33,10 +33,17 @@ static size_t collect(const struct cli_flag *const *tables, const struct cli_fla
 {
 	size_t n = 0;
 
-	for (; *tables; tables++)
-		for (const struct cli_flag *f = *tables; f->name; f++)
-			if (f->kind != CLI_FLAG_NOTE && n < MAX_FLAGS)
-				rows[n++] = f;
+	for (; *tables; tables++) {
+		for (const struct cli_flag *f = *tables; f->name; f++) {
+			if (f->kind == CLI_FLAG_NOTE)
+				continue;
+			if (n == MAX_FLAGS) {	/* a programming error, not bad input */
+				fprintf(stderr, "asgd: more than %d flags: raise MAX_FLAGS\n", MAX_FLAGS);
+				abort();
+			}
+			rows[n++] = f;
+		}
+	}
 	return n;
 }
 
