@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Regenerate results/bench/: engine throughput against the plain sequential loop
-# (bench/bench_engine.c) and the ensembles' path-steps/s against hand-tuned loops
-# (bench/bench_paths.c), with the command and the machine recorded beside the numbers.
-# Usage: scripts/bench.sh [REPS] [engine|paths|all]   (default 5 all; run on an idle machine)
+# (bench/bench_engine.c), the ensembles' path-steps/s against hand-tuned loops
+# (bench/bench_paths.c) and Hogwild's racy write against its compare-and-swap add on the
+# rcv1-like SVM (bench/bench_hogwild.c), with the command and the machine beside the numbers.
+# Usage: scripts/bench.sh [REPS] [engine|paths|hogwild|all]   (default 5 all; on an idle machine)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 reps=${1:-5}
@@ -26,6 +27,8 @@ which=${2:-all}
 case $which in
   engine) bench engine ;;
   paths) bench paths ;;
-  all) bench engine; bench paths ;;
-  *) echo "bench.sh: WHICH '${2}' is not allowed: expected engine, paths or all" >&2; exit 2 ;;
+  hogwild) bench hogwild ;;
+  all) bench engine; bench paths; bench hogwild ;;
+  *) echo "bench.sh: WHICH '${2}' is not allowed: expected engine, paths, hogwild or all" >&2
+     exit 2 ;;
 esac

@@ -547,3 +547,45 @@ Test(engine, bad_configuration_is_refused)
 	cr_assert_eq(asgd_engine_check_config(&cfg, NULL, 0), ASGD_EINVAL);
 	asgd_problem_destroy(p);
 }
+
+/* With one worker nothing races: Hogwild's racy load-and-store and the compare-and-swap add
+ * must write the same bits, step for step. With two, the racy write still accounts for every
+ * gradient (a lost addition is a lost value, not a lost update). */
+Test(engine, hogwild_racy_and_cas_writes_agree_on_one_worker, .timeout = 120)
+{
+	asgd_problem *p = make("fig6");
+	asgd_engine_config cfg = config(p, 1, 2000);
+	size_t dim = asgd_problem_dim(p);
+	double *traj[2];
+	asgd_engine_result res;
+	asgd_hogwild_write w;
+
+	cfg.mode = ASGD_ENGINE_HOGWILD;
+	cfg.record_every = 100;
+	for (int i = 0; i < 2; i++) {
+		traj[i] = malloc((2000 / 100 + 1) * dim * sizeof(double));
+		cfg.trajectory = traj[i];
+		cfg.hogwild_write = i ? ASGD_HOGWILD_WRITE_CAS : ASGD_HOGWILD_WRITE_RACY;
+		cr_assert_eq(asgd_engine_run(&cfg, &res), ASGD_OK);
+		cr_assert_eq(res.applied, 2000);
+		asgd_engine_result_free(&res);
+	}
+	cr_assert_eq(memcmp(traj[0], traj[1], (2000 / 100 + 1) * dim * sizeof(double)), 0,
+		     "racy and cas trajectories differ with one worker");
+	cfg = config(p, 2, 20000);
+	cfg.mode = ASGD_ENGINE_HOGWILD;
+	cr_assert_eq(asgd_engine_run(&cfg, &res), ASGD_OK);
+	cr_assert_eq(res.applied, 20000);
+	assert_accounting(&res);
+	assert_tau_sane(&res, 2);
+	asgd_engine_result_free(&res);
+	cr_assert_str_eq(asgd_hogwild_write_name(ASGD_HOGWILD_WRITE_CAS), "cas");
+	cr_assert_eq(asgd_hogwild_write_parse("racy", &w), ASGD_OK);
+	cr_assert_eq(w, ASGD_HOGWILD_WRITE_RACY);
+	cr_assert_eq(asgd_hogwild_write_parse("atomic", &w), ASGD_ENOTFOUND);
+	cfg.hogwild_write = (asgd_hogwild_write)7;
+	cr_assert_eq(asgd_engine_check_config(&cfg, NULL, 0), ASGD_EINVAL);
+	free(traj[0]);
+	free(traj[1]);
+	asgd_problem_destroy(p);
+}

@@ -91,7 +91,7 @@ Test(work, parse_invalid)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		asgd_work w = { ASGD_WORK_FIXED, 7.0, 0.0 };
+		asgd_work w = { ASGD_WORK_FIXED, 7.0, 0.0, 0 };
 		char err[256] = "";
 
 		cr_expect_eq(asgd_work_parse(cases[i].s, &w, err, sizeof(err)), ASGD_EINVAL,
@@ -113,7 +113,7 @@ Test(work, format_round_trips_random_values)
 	for (int i = 0; i < 20000; i++) {
 		/* log-uniform durations from 0.1 ns to ~3 h, arbitrary mantissas */
 		asgd_work w = { (asgd_work_kind)(1 + asgd_rng_below(&r, 3)),
-				pow(10.0, -1.0 + 14.0 * asgd_rng_uniform(&r)), 0.0 };
+				pow(10.0, -1.0 + 14.0 * asgd_rng_uniform(&r)), 0.0, 0 };
 		asgd_work back;
 		char buf[64];
 
@@ -128,9 +128,9 @@ Test(work, format_round_trips_random_values)
 
 Test(work, format_rejects)
 {
-	asgd_work bad_p = { ASGD_WORK_GEOM, 10.0, 1.0 };
-	asgd_work bad_ns = { ASGD_WORK_EXP, 0.0, 0.0 };
-	asgd_work ok = { ASGD_WORK_GEOM, 10e3, 0.9 };
+	asgd_work bad_p = { ASGD_WORK_GEOM, 10.0, 1.0, 0 };
+	asgd_work bad_ns = { ASGD_WORK_EXP, 0.0, 0.0, 0 };
+	asgd_work ok = { ASGD_WORK_GEOM, 10e3, 0.9, 0 };
 	char buf[64] = "untouched";
 
 	cr_expect_eq(asgd_work_format(&bad_p, buf, sizeof(buf)), ASGD_EINVAL);
@@ -143,8 +143,8 @@ Test(work, format_rejects)
 
 Test(work, mean_closed_forms)
 {
-	asgd_work none = { ASGD_WORK_NONE, 0, 0 }, fixed = { ASGD_WORK_FIXED, 5e3, 0 },
-		  ex = { ASGD_WORK_EXP, 7e3, 0 }, geom = { ASGD_WORK_GEOM, 10e3, 0.9 };
+	asgd_work none = { ASGD_WORK_NONE, 0, 0, 0 }, fixed = { ASGD_WORK_FIXED, 5e3, 0, 0 },
+		  ex = { ASGD_WORK_EXP, 7e3, 0, 0 }, geom = { ASGD_WORK_GEOM, 10e3, 0.9, 0 };
 	asgd_rng r;
 
 	cr_expect_eq(asgd_work_mean_ns(&none), 0.0);
@@ -165,7 +165,7 @@ Test(work, exp_samples_have_the_law)
 {
 	const int n = 200000;
 	const double m = 100e3;
-	asgd_work w = { ASGD_WORK_EXP, m, 0 };
+	asgd_work w = { ASGD_WORK_EXP, m, 0, 0 };
 	asgd_rng r;
 	double s1 = 0, s2 = 0, mn = INFINITY;
 
@@ -192,7 +192,7 @@ Test(work, geom_samples_have_the_law)
 {
 	const int n = 200000;
 	const double c = 10e3, p = 0.9;
-	asgd_work w = { ASGD_WORK_GEOM, c, p };
+	asgd_work w = { ASGD_WORK_GEOM, c, p, 0 };
 	asgd_rng r;
 	double s1 = 0;
 	long single = 0, whole = 0;
@@ -248,4 +248,41 @@ Test(work, now_is_monotonic)
 		cr_assert(t >= prev);
 		prev = t;
 	}
+}
+
+/* "spin:" spends any law busy: it parses into the same law with spin set, formats back to the
+ * same spec, and is refused where there is nothing to spend or the prefix repeats. */
+Test(work, spin_prefix)
+{
+	static const char *const bad[] = { "spin:none", "spin:spin:exp:1us", "spin:", "spin:exp:0" };
+	asgd_work w, asleep;
+	char buf[64], err[256];
+
+	cr_assert_eq(asgd_work_parse("spin:exp:100us", &w, err, sizeof(err)), ASGD_OK, "%s", err);
+	cr_assert_eq(asgd_work_parse("exp:100us", &asleep, NULL, 0), ASGD_OK);
+	cr_expect(w.spin && !asleep.spin);
+	cr_expect(w.kind == asleep.kind && w.ns == asleep.ns && w.p == asleep.p);
+	cr_assert_eq(asgd_work_format(&w, buf, sizeof(buf)), ASGD_OK);
+	cr_expect_str_eq(buf, "spin:exp:100us");
+	cr_assert_eq(asgd_work_parse("spin:geom:0.5,2us", &w, NULL, 0), ASGD_OK);
+	cr_assert_eq(asgd_work_format(&w, buf, sizeof(buf)), ASGD_OK);
+	cr_expect_str_eq(buf, "spin:geom:0.5,2us");
+	cr_expect_eq(asgd_work_format(&w, buf, 10), ASGD_EINVAL, "too small a buffer");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		cr_expect_eq(asgd_work_parse(bad[i], &w, err, sizeof(err)), ASGD_EINVAL, "'%s'",
+			     bad[i]);
+}
+
+/* Busy work keeps the same lower bound as sleeping, and asgd_work_do spends what the law says. */
+Test(work, spin_never_short)
+{
+	asgd_work none = { ASGD_WORK_NONE, 0, 0, 0 }, spin = { ASGD_WORK_FIXED, 30e3, 0, 1 };
+	asgd_rng r;
+
+	asgd_rng_init(&r, 3, 0);
+	cr_expect(asgd_work_spin(50e3) >= 50e3);
+	cr_expect_eq(asgd_work_spin(0.0), 0.0);
+	cr_expect_eq(asgd_work_spin(NAN), 0.0);
+	cr_expect_eq(asgd_work_do(&none, &r), 0.0);
+	cr_expect(asgd_work_do(&spin, &r) >= 30e3);
 }

@@ -58,8 +58,11 @@
  * O(nnz) per update instead of O(d). Explicit momentum needs a dense velocity and is refused.
  *
  * ASGD_ENGINE_HOGWILD has no master (Niu et al. 2011): each worker adds −η g to the shared
- * vector itself, coordinate by coordinate, with relaxed atomic compare-and-swap adds (no update
- * is lost, but none is atomic as a whole). A global counter of completed updates is read before
+ * vector itself, coordinate by coordinate, as Hogwild does: a relaxed atomic load and a relaxed
+ * atomic store per coordinate (plain moves on x86, data-race-free C11), so that two workers
+ * adding to one coordinate at once may lose one of the two additions
+ * (ASGD_HOGWILD_WRITE_RACY), or, on request, with a relaxed compare-and-swap loop that loses
+ * none (ASGD_HOGWILD_WRITE_CAS). No update is atomic as a whole either way. A global counter of completed updates is read before
  * the read (v) and incremented after the write (k, the update's index): τ = k − v counts the
  * updates that completed in between. A worker reserves its slot among the iters updates before
  * writing, so exactly iters are applied and the rest are counted discarded. Trajectory row k+1
@@ -72,6 +75,18 @@ typedef enum asgd_engine_mode {
 	ASGD_ENGINE_HOGWILD,
 	ASGD_ENGINE_MPI, /**< the parameter server on MPI ranks: asgd/mpi.h */
 } asgd_engine_mode;
+
+/** How a Hogwild worker adds its gradient to a coordinate (see ASGD_ENGINE_HOGWILD above). */
+typedef enum asgd_hogwild_write {
+	ASGD_HOGWILD_WRITE_RACY = 0, /**< load + store: a concurrent addition may be lost */
+	ASGD_HOGWILD_WRITE_CAS,      /**< compare-and-swap loop: every addition lands */
+} asgd_hogwild_write;
+
+/** asgd_hogwild_write_name - "racy", "cas"; NULL if unknown. */
+const char *asgd_hogwild_write_name(asgd_hogwild_write w);
+
+/** asgd_hogwild_write_parse - the write named @name: ASGD_OK, ASGD_ENOTFOUND or ASGD_EINVAL. */
+int asgd_hogwild_write_parse(const char *name, asgd_hogwild_write *out);
 
 /** asgd_engine_mode_name - "master", "master-inplace", "hogwild", "mpi"; NULL if unknown. */
 const char *asgd_engine_mode_name(asgd_engine_mode mode);
@@ -113,6 +128,8 @@ int asgd_engine_fault_parse(const char *spec, asgd_engine_fault *out, char *err,
 typedef struct asgd_engine_config {
 	const asgd_problem *problem; /**< the objective; not owned, must outlive the run */
 	asgd_engine_mode mode;       /**< see "Modes" above; zero is ASGD_ENGINE_MASTER */
+	asgd_hogwild_write hogwild_write; /**< ASGD_ENGINE_HOGWILD: how coordinates are added;
+	                                  zero is racy, as Hogwild */
 	unsigned workers;            /**< M, 1..ASGD_MAX_WORKERS */
 	uint64_t iters;              /**< updates the master applies, ≥ 1 */
 	double eta;                  /**< step size η > 0 */

@@ -5,7 +5,10 @@
  * The queueing model of the paper (and of Mitliagkas et al.) explains staleness by the time a
  * worker takes per gradient. The engine makes that time explicit: none, fixed, exponential
  * (memoryless, which makes staleness geometric with μ = 1 − 1/M) or a geometric number of fixed
- * trials. See DESIGN.md, "The engine".
+ * trials. The time is slept by default, which leaves the core to others and so emulates as many
+ * cores as there are workers; "spin:" in front of a law spends it busy instead, occupying the
+ * core as a real gradient computation would, so that a multicore benchmark measures contention.
+ * See DESIGN.md, "The engine".
  */
 #ifndef ASGD_WORK_H
 #define ASGD_WORK_H
@@ -27,12 +30,14 @@ typedef struct asgd_work {
 	asgd_work_kind kind;
 	double ns;	/* fixed time, exponential mean, or time per geometric trial */
 	double p;	/* geom: probability that another trial follows; 0 otherwise */
+	int spin;	/* nonzero: spend the time busy on the core (asgd_work_spin), not asleep */
 } asgd_work;
 
 /*
  * asgd_work_parse - read a work spec.
  * @s:      "none" | "fixed:DUR" | "exp:DUR" | "geom:P,DUR", with DUR as in asgd_parse_duration_ns
- *          (e.g. "100us") and P in [0, 1). "geom:0.9,10us": each trial takes 10 µs and another
+ *          (e.g. "100us") and P in [0, 1), each optionally after "spin:" (busy, not asleep:
+ *          "spin:exp:100us"). "geom:0.9,10us": each trial takes 10 µs and another
  *          follows with probability 0.9, so trials = 1 + Geometric(0.9), mean 100 µs. fixed allows
  *          a zero duration; exp and geom need a positive one.
  * @out:    receives the law, only on success.
@@ -43,7 +48,7 @@ typedef struct asgd_work {
 int asgd_work_parse(const char *s, asgd_work *out, char *err, size_t errlen);
 
 /*
- * asgd_work_format - the canonical spec of @w, e.g. "exp:100us", "geom:0.9,10us".
+ * asgd_work_format - the canonical spec of @w, e.g. "exp:100us", "geom:0.9,10us", "spin:exp:1ms".
  * The duration takes the largest unit that reads back exactly, so asgd_work_parse() of the result
  * gives @w again bit for bit. @buf receives it only on success.
  * Returns 0, or ASGD_EINVAL if an argument is NULL, @w is not a valid law, or @len is too small
@@ -78,6 +83,20 @@ int asgd_work_thread_setup(void);
  * clock, so the caller can report the realised mean and CV. Thread-safe.
  */
 double asgd_work_spend(double ns);
+
+/*
+ * asgd_work_spin - spend @ns nanoseconds of wall time on this thread busy, on the CPU: a loop on
+ * CLOCK_MONOTONIC that never sleeps. As asgd_work_spend otherwise (the same clamping, the realised
+ * duration returned). Thread-safe.
+ */
+double asgd_work_spin(double ns);
+
+/*
+ * asgd_work_do - draw one work time from @w with the stream @r and spend it as @w says: asleep
+ * (asgd_work_spend) or busy (asgd_work_spin, when w->spin). Returns the realised duration in ns
+ * (0 for ASGD_WORK_NONE). Thread-safe as long as @r is this thread's own stream.
+ */
+double asgd_work_do(const asgd_work *w, asgd_rng *r);
 
 /* asgd_now_ns - CLOCK_MONOTONIC in ns (for intervals only; the origin is arbitrary). Thread-safe. */
 double asgd_now_ns(void);

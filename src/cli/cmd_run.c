@@ -104,6 +104,12 @@ static void take_fault(const char *cmd, void *dst, const char *arg)
 	o->fault_spec = arg;
 }
 
+static void take_hogwild_write(const char *cmd, void *dst, const char *arg)
+{
+	if (asgd_hogwild_write_parse(arg, dst) != ASGD_OK)
+		cli_usage_error(cmd, "--hogwild-write '%s' is unknown: allowed racy, cas", arg);
+}
+
 static void parse_args(int argc, char **argv, struct run_opts *o)
 {
 	const char *iters = NULL, *eta = NULL, *batch = NULL, *every = NULL;
@@ -122,6 +128,10 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 		CLI_CALL("fault", "SPEC", take_fault, o, NULL, "inject a fault in every replica: "
 			 "stall:W:N:DUR (worker W sleeps DUR after computing N gradients) or "
 			 "leave:W:N (it fails and leaves); when all leave the run ends, partial"),
+		CLI_CALL("hogwild-write", "HOW", take_hogwild_write, &o->cfg.hogwild_write, "racy",
+			 "hogwild: how a worker adds to a coordinate: racy (a load and a store, as "
+			 "Hogwild; a concurrent addition may be lost) or cas (compare-and-swap: none "
+			 "is)"),
 		CLI_NOTE("mode", "mpi", "under 'mpirun -np N': rank 0 is the master, ranks 1..N-1 "
 			 "the workers (--workers is N-1); see also:"),
 		CLI_CALL("net-delay", "SPEC", take_net_delay, &o->cfg.net_delay, "none",
@@ -146,6 +156,9 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 	o->problem = o->cp.problem;
 	o->preset = o->cp.label;
 	o->cfg.mode = o->cp.engine_mode;
+	if (o->cfg.hogwild_write != ASGD_HOGWILD_WRITE_RACY && o->cfg.mode != ASGD_ENGINE_HOGWILD)
+		cli_usage_error(CMD, "--hogwild-write %s needs --mode hogwild (the other modes add "
+				"every gradient at one master)", asgd_hogwild_write_name(o->cfg.hogwild_write));
 	if (o->cfg.mode == ASGD_ENGINE_MPI && !o->mpi.on)
 		cli_usage_error(CMD, "--mode mpi runs under mpirun: 'mpirun -np N asgd run --mode mpi "
 				"...' (N−1 worker ranks)");

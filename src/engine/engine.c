@@ -175,6 +175,11 @@ int asgd_engine_check_config(const asgd_engine_config *cfg, char *err, size_t er
 			 (int)cfg->mode);
 		return ASGD_EINVAL;
 	}
+	if (!asgd_hogwild_write_name(cfg->hogwild_write)) {
+		snprintf(err, errlen, "hogwild_write %d is unknown: allowed racy, cas",
+			 (int)cfg->hogwild_write);
+		return ASGD_EINVAL;
+	}
 	if ((cfg->mode == ASGD_ENGINE_MASTER_INPLACE || cfg->mode == ASGD_ENGINE_HOGWILD) &&
 	    cfg->momentum != 0) {
 		snprintf(err, errlen, "momentum %g is not allowed in %s mode, which has no dense "
@@ -206,6 +211,25 @@ int asgd_engine_mode_parse(const char *name, asgd_engine_mode *out)
 	for (unsigned m = 0; m < sizeof(mode_names) / sizeof(mode_names[0]); m++)
 		if (strcmp(name, mode_names[m]) == 0) {
 			*out = (asgd_engine_mode)m;
+			return ASGD_OK;
+		}
+	return ASGD_ENOTFOUND;
+}
+
+static const char *const hogwild_write_names[] = { "racy", "cas" };
+
+const char *asgd_hogwild_write_name(asgd_hogwild_write w)
+{
+	return (unsigned)w < 2 ? hogwild_write_names[w] : NULL;
+}
+
+int asgd_hogwild_write_parse(const char *name, asgd_hogwild_write *out)
+{
+	if (!name || !out)
+		return ASGD_EINVAL;
+	for (unsigned w = 0; w < 2; w++)
+		if (strcmp(name, hogwild_write_names[w]) == 0) {
+			*out = (asgd_hogwild_write)w;
 			return ASGD_OK;
 		}
 	return ASGD_ENOTFOUND;

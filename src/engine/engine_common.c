@@ -149,7 +149,7 @@ void asgd__work_tally_spend(struct asgd__work_tally *t, const asgd_work *work, a
 
 	if (work->kind == ASGD_WORK_NONE)
 		return;
-	ns = asgd_work_spend(asgd_work_sample_ns(work, rng));
+	ns = asgd_work_do(work, rng);
 	t->n++;
 	t->sum += ns;
 	t->sumsq += ns * ns;

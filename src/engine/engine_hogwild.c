@@ -9,8 +9,9 @@
  *   3. Spend the injected work time.
  *   4. Reserve a slot: r = reserved++; when r ≥ iters the run is full, and the gradient is
  *      counted discarded, never written.
- *   5. Add −η g coordinate by coordinate with relaxed compare-and-swap, so that two workers
- *      adding to one coordinate lose neither update (Hogwild's atomic component-wise add).
+ *   5. Add −η g coordinate by coordinate: a relaxed load and a relaxed store (Hogwild's own
+ *      racy read-modify-write: two workers adding to one coordinate at once may lose one
+ *      addition), or with --hogwild-write cas a relaxed compare-and-swap loop that loses none.
  *   6. k = completed++ (release): this update's index; record τ_k = k − v.
  * Step 4 before 5 is what makes exactly iters updates land; step 6 after 5 is what makes v in
  * step 1 a promise (every update with index < v is whole in memory).
@@ -54,6 +55,16 @@ struct hogwild {
 	struct hw_worker *workers;
 };
 
+/* x_j += delta as Hogwild writes it: another worker's addition in between may be lost. Returns
+ * the value written. */
+static double racy_add_double(_Atomic double *xj, double delta)
+{
+	double next = atomic_load_explicit(xj, memory_order_relaxed) + delta;
+
+	atomic_store_explicit(xj, next, memory_order_relaxed);
+	return next;
+}
+
 /* x_j += delta, atomically for this coordinate only. Returns the new value. */
 static double atomic_add_double(_Atomic double *xj, double delta)
 {
@@ -71,8 +82,13 @@ static int write_gradient(struct hogwild *hw, const struct asgd__sparse_grad *sg
 	const double eta = hw->cfg->eta;
 	double probe = 0;
 
-	for (size_t e = 0; e < sg->nnz; e++)
-		probe += atomic_add_double(&hw->x[sg->idx[e]], -eta * sg->val[e]) * 0.0;
+	if (hw->cfg->hogwild_write == ASGD_HOGWILD_WRITE_CAS) {
+		for (size_t e = 0; e < sg->nnz; e++)
+			probe += atomic_add_double(&hw->x[sg->idx[e]], -eta * sg->val[e]) * 0.0;
+	} else {
+		for (size_t e = 0; e < sg->nnz; e++)
+			probe += racy_add_double(&hw->x[sg->idx[e]], -eta * sg->val[e]) * 0.0;
+	}
 	return probe == 0.0;
 }
 

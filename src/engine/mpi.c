@@ -235,8 +235,7 @@ static void spend_delay(struct mpi_worker *w)
 			     ? &w->cfg->slow_delay
 			     : &w->cfg->net_delay;
 
-	if (d->kind != ASGD_WORK_NONE)
-		asgd_work_spend(asgd_work_sample_ns(d, &w->rng));
+	asgd_work_do(d, &w->rng);
 }
 
 /* Compute, spend, send one gradient for the PARAMS in w->in. Returns ASGD_OK or ASGD_EIO. */
@@ -250,8 +249,7 @@ static int worker_answer(struct mpi_worker *w)
 	asgd__dense_grad(w->cfg->problem, w->in + HDR, batch, &w->rng, w->perm, w->out + HDR,
 			 w->scratch);
 	w->computed++;
-	if (w->cfg->work.kind != ASGD_WORK_NONE)
-		asgd_work_spend(asgd_work_sample_ns(&w->cfg->work, &w->rng));
+	asgd_work_do(&w->cfg->work, &w->rng);
 	spend_delay(w);
 	if (asgd__fault_strike(w->cfg, w->id, w->computed) == ASGD_FAULT_LEAVE)
 		_exit(3); /* a rank that dies: no goodbye, no MPI_Finalize */

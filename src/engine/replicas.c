@@ -175,6 +175,8 @@ static void add_engine_settings(cJSON *j, const char *preset, const asgd_engine_
 	cJSON_AddStringToObject(j, "preset", preset);
 	cJSON_AddStringToObject(j, "problem", asgd_problem_spec(cfg->problem));
 	cJSON_AddStringToObject(j, "mode", asgd_engine_mode_name(cfg->mode));
+	if (cfg->mode == ASGD_ENGINE_HOGWILD)
+		cJSON_AddStringToObject(j, "hogwild_write", asgd_hogwild_write_name(cfg->hogwild_write));
 	cJSON_AddNumberToObject(j, "dim", (double)asgd_problem_dim(cfg->problem));
 	cJSON_AddNumberToObject(j, "workers", cfg->workers);
 	cJSON_AddNumberToObject(j, "iterations", (double)cfg->iters);
@@ -204,6 +206,7 @@ static void add_engine_measures(cJSON *root, const asgd_engine_config *cfg,
 		cJSON_AddNumberToObject(work, "cv", t->work_cv);
 	}
 	cJSON_AddNumberToObject(work, "requested_mean_ns", asgd_work_mean_ns(&cfg->work));
+	cJSON_AddStringToObject(work, "spent", cfg->work.spin ? "busy" : "asleep");
 }
 
 cJSON *asgd_replicas_summary_json(const char *cmd, int argc, char **argv, const char *preset,

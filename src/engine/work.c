@@ -28,8 +28,8 @@
 /* Deadlines beyond ~3 years are clamped so that t0 + ns stays inside int64_t. */
 #define MAX_SPEND_NS 1e17
 
-#define WORK_ALLOWED "allowed are none, fixed:DUR, exp:DUR or geom:P,DUR " \
-	"(DUR a number with unit ns, us, ms or s, e.g. 100us; P in [0, 1))"
+#define WORK_ALLOWED "allowed are none, fixed:DUR, exp:DUR or geom:P,DUR, each maybe after " \
+	"spin: (DUR a number with unit ns, us, ms or s, e.g. 100us; P in [0, 1))"
 
 static int fail(char *err, size_t errlen, const char *what, const char *bad, const char *allowed)
 {
@@ -55,13 +55,24 @@ static int parse_dur(const char *d, int zero_ok, double *ns, char *err, size_t e
 
 int asgd_work_parse(const char *s, asgd_work *out, char *err, size_t errlen)
 {
-	asgd_work w = { ASGD_WORK_NONE, 0.0, 0.0 };
+	asgd_work w = { ASGD_WORK_NONE, 0.0, 0.0, 0 };
 	const char *colon, *arg;
 	size_t klen;
 	int rc;
 
 	if (!s || !out)
 		return fail(err, errlen, "work spec", s ? s : "(null)", WORK_ALLOWED);
+	if (strncmp(s, "spin:", 5) == 0) {
+		if (strncmp(s + 5, "none", 4) == 0 || strncmp(s + 5, "spin:", 5) == 0)
+			return fail(err, errlen, "spin: needs a law of positive time in work", s,
+				    WORK_ALLOWED);
+		rc = asgd_work_parse(s + 5, &w, err, errlen);
+		if (rc != ASGD_OK)
+			return rc;
+		w.spin = 1;
+		*out = w;
+		return ASGD_OK;
+	}
 	if (strcmp(s, "none") == 0) {
 		*out = w;
 		return ASGD_OK;
@@ -181,6 +192,15 @@ int asgd_work_format(const asgd_work *w, char *buf, size_t len)
 
 	if (!w || !buf || !work_valid(w))
 		return ASGD_EINVAL;
+	if (w->spin && w->kind != ASGD_WORK_NONE) {
+		asgd_work asleep = *w;
+
+		asleep.spin = 0;
+		if (asgd_work_format(&asleep, out, sizeof(out)) != ASGD_OK)
+			return ASGD_EINVAL;
+		n = snprintf(buf, len, "spin:%s", out);
+		return n < 0 || (size_t)n >= len ? ASGD_EINVAL : ASGD_OK;
+	}
 	switch (w->kind) {
 	case ASGD_WORK_FIXED:
 	case ASGD_WORK_EXP:
@@ -282,4 +302,29 @@ double asgd_work_spend(double ns)
 		}
 	}
 	return (double)(now - t0);
+}
+
+double asgd_work_spin(double ns)
+{
+	int64_t t0 = mono_ns(), now, deadline;
+
+	if (!(ns > 0.0))
+		return 0.0;
+	if (ns > MAX_SPEND_NS)
+		ns = MAX_SPEND_NS;
+	deadline = t0 + (int64_t)ceil(ns);
+	do
+		now = mono_ns();
+	while (now < deadline);
+	return (double)(now - t0);
+}
+
+double asgd_work_do(const asgd_work *w, asgd_rng *r)
+{
+	double ns;
+
+	if (w->kind == ASGD_WORK_NONE)
+		return 0.0;
+	ns = asgd_work_sample_ns(w, r);
+	return w->spin ? asgd_work_spin(ns) : asgd_work_spend(ns);
 }

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * bench_hogwild.c — what Hogwild's write costs: the racy load-and-store against the
+ * compare-and-swap add, on the sparse SVM HogWild++ is measured on.
+ *
+ * Workload: the hinge-loss SVM (λ = 1/n) on rcv1:n=200000,d=47236,nnz=70 (the project's
+ * generator: ~70 non-zeros a row, unit-norm rows). For each write (racy, cas) and each worker
+ * count M, one repetition is one engine run of K updates in hogwild mode, staleness recorded (as
+ * `asgd run` does), no injected work. Reported per configuration, as medians over the
+ * repetitions, which are interleaved (the repetition loop is outside the configurations, so a
+ * slow spell of the machine touches every configuration alike):
+ *
+ *   M ex/s      applied updates per second of engine time (one example per update)
+ *   M nnz/s     coordinates written per second (the gradients' support sizes): HogWild++
+ *               reports this figure
+ *   f(x_K)      the objective after the run: what lost additions cost, if anything
+ *   racy/cas    the ratio of the two medians at equal M
+ *
+ * Timings never enter a test. usage: bench_hogwild [--reps R] [--iters K] [--workers LIST]
+ *                                                  [--csv FILE]
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "asgd/datamodel.h"
+#include "asgd/dataset.h"
+#include "asgd/engine.h"
+#include "asgd/error.h"
+#include "asgd/parse.h"
+#include "asgd/problem.h"
+#include "asgd/report.h"
+
+#define MAX_REPS 64
+#define MAX_M 8
+
+struct options {
+	int reps;
+	uint64_t iters;
+	unsigned workers[MAX_M];
+	size_t nworkers;
+	const char *csv;
+};
+
+/* One (write, M) configuration and its samples. */
+struct config {
+	asgd_hogwild_write write;
+	unsigned workers;
+	double rate[MAX_REPS], nnz[MAX_REPS], loss[MAX_REPS];
+};
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(const double *v, int n)
+{
+	double s[MAX_REPS];
+
+	memcpy(s, v, (size_t)n * sizeof(double));
+	qsort(s, (size_t)n, sizeof(double), cmp_double);
+	return n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
+}
+
+static void usage(void)
+{
+	printf("usage: bench_hogwild [--reps R] [--iters K] [--workers LIST] [--csv FILE]\n"
+	       "Hogwild's racy write against the compare-and-swap add on the rcv1-like SVM\n"
+	       "(n = 200000, d = 47236, 70 nnz a row): medians of R interleaved repetitions\n"
+	       "(default 5) of K updates (default 2000000) at each worker count (default 1,2).\n");
+}
+
+static void parse(int argc, char **argv, struct options *o)
+{
+	const char *list = "1,2";
+	uint64_t v[MAX_M];
+
+	o->reps = 5;
+	o->iters = 2000000;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+		uint64_t u;
+
+		if (!strcmp(a, "--help")) {
+			usage();
+			exit(0);
+		} else if (!strcmp(a, "--reps") && val && asgd_parse_u64(val, &u) == ASGD_OK &&
+			   u >= 1 && u <= MAX_REPS) {
+			o->reps = (int)u;
+		} else if (!strcmp(a, "--iters") && val && asgd_parse_u64(val, &u) == ASGD_OK &&
+			   u >= 1) {
+			o->iters = u;
+		} else if (!strcmp(a, "--workers") && val) {
+			list = val;
+		} else if (!strcmp(a, "--csv") && val) {
+			o->csv = val;
+		} else {
+			fprintf(stderr, "bench_hogwild: '%s' is not allowed (see --help)\n", a);
+			exit(2);
+		}
+		i++;
+	}
+	if (asgd_parse_u64_list(list, v, MAX_M, &o->nworkers) != ASGD_OK || !o->nworkers) {
+		fprintf(stderr, "bench_hogwild: --workers '%s': 1 to %d counts in 1..64\n", list,
+			MAX_M);
+		exit(2);
+	}
+	for (size_t i = 0; i < o->nworkers; i++) {
+		if (v[i] < 1 || v[i] > 64) {
+			fprintf(stderr, "bench_hogwild: --workers %llu: allowed 1..64\n",
+				(unsigned long long)v[i]);
+			exit(2);
+		}
+		o->workers[i] = (unsigned)v[i];
+	}
+}
+
+static int run_once(const asgd_problem *p, struct config *c, uint64_t iters, int rep)
+{
+	asgd_engine_config cfg;
+	asgd_engine_result res;
+	int rc;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.problem = p;
+	cfg.mode = ASGD_ENGINE_HOGWILD;
+	cfg.hogwild_write = c->write;
+	cfg.workers = c->workers;
+	cfg.iters = iters;
+	cfg.eta = asgd_problem_default_eta(p);
+	cfg.seed = 1;
+	cfg.replica = (uint64_t)rep;
+	cfg.record_staleness = 1;
+	rc = asgd_engine_run(&cfg, &res);
+	if (rc != ASGD_OK)
+		return rc;
+	c->rate[rep] = (double)res.applied / res.wall_s;
+	c->nnz[rep] = (double)res.coords_written / res.wall_s;
+	c->loss[rep] = asgd_problem_f(p, res.x_final);
+	asgd_engine_result_free(&res);
+	return ASGD_OK;
+}
+
+static void report(const struct options *o, const struct config *c, size_t n, FILE *csv)
+{
+	printf("| write | M | M ex/s | M nnz/s | f(x_K) | racy/cas |\n|---|---|---|---|---|---|\n");
+	if (csv)
+		fprintf(csv, "write,workers,reps,updates_per_s_median,nnz_per_s_median,"
+			     "loss_median,racy_over_cas\n");
+	for (size_t i = 0; i < n; i++) {
+		double rate = median(c[i].rate, o->reps), nnz = median(c[i].nnz, o->reps);
+		double loss = median(c[i].loss, o->reps), ratio = NAN;
+
+		if (c[i].write == ASGD_HOGWILD_WRITE_RACY && i + 1 < n)
+			ratio = rate / median(c[i + 1].rate, o->reps);
+		printf("| %s | %u | %.3f | %.1f | %.6f | %.2f |\n",
+		       asgd_hogwild_write_name(c[i].write), c[i].workers, rate / 1e6, nnz / 1e6,
+		       loss, ratio);
+		if (csv)
+			fprintf(csv, "%s,%u,%d,%.6g,%.6g,%.10g,%.6g\n",
+				asgd_hogwild_write_name(c[i].write), c[i].workers, o->reps, rate,
+				nnz, loss, ratio);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	struct config c[2 * MAX_M];
+	asgd_dataset *ds = NULL;
+	asgd_problem *p = NULL;
+	asgd_dataset_options dopt = { 0 };
+	asgd_data_model m = { .loss = ASGD_LOSS_HINGE, .positive = NAN };
+	asgd_atomic_file af = { 0 };
+	char err[512];
+	size_t n = 0;
+
+	parse(argc, argv, &o);
+	if (asgd_dataset_load("rcv1:n=200000,d=47236,nnz=70,seed=1", &dopt, &ds, err,
+			      sizeof(err)) != ASGD_OK) {
+		fprintf(stderr, "bench_hogwild: %s\n", err);
+		return 1;
+	}
+	m.lambda = 1.0 / (double)ds->rows;
+	if (asgd_problem_create_data(ds, &m, &p, err, sizeof(err)) != ASGD_OK) {
+		fprintf(stderr, "bench_hogwild: %s\n", err);
+		return 1;
+	}
+	for (size_t w = 0; w < o.nworkers; w++)
+		for (int k = 0; k < 2; k++)
+			c[n++] = (struct config){ .write = k ? ASGD_HOGWILD_WRITE_CAS
+							     : ASGD_HOGWILD_WRITE_RACY,
+						  .workers = o.workers[w] };
+	for (int rep = 0; rep < o.reps; rep++) {
+		for (size_t i = 0; i < n; i++) {
+			if (run_once(p, &c[i], o.iters, rep) != ASGD_OK) {
+				fprintf(stderr, "bench_hogwild: the engine failed\n");
+				return 1;
+			}
+		}
+		fprintf(stderr, "bench_hogwild: repetition %d/%d\n", rep + 1, o.reps);
+	}
+	if (o.csv && asgd_atomic_open(&af, o.csv) != ASGD_OK) {
+		fprintf(stderr, "bench_hogwild: cannot write %s\n", o.csv);
+		return 1;
+	}
+	printf("hogwild on rcv1:n=200000,d=47236,nnz=70 (hinge, lambda = 1/n), K = %llu updates, "
+	       "medians of %d interleaved repetitions\n\n", (unsigned long long)o.iters, o.reps);
+	report(&o, c, n, o.csv ? af.fp : NULL);
+	if (o.csv && asgd_atomic_commit(&af) != ASGD_OK) {
+		fprintf(stderr, "bench_hogwild: cannot write %s\n", o.csv);
+		return 1;
+	}
+	asgd_problem_destroy(p);
+	asgd_dataset_destroy(ds);
+	return 0;
+}
