@@ -12,7 +12,8 @@
  * every τ_k ≤ k, worker ids in range, coordinates written = Σ supports, and the final
  * distance to w* (with room for a parked worker's late write, see run_case). With one worker
  * nothing is stale: τ = 0 everywhere, and all three modes must produce bit-identical
- * trajectories from the same seed. Injected faults: a worker that leaves, in every mode.
+ * trajectories from the same seed. Hogwild runs with its racy write (the default) and, in one
+ * case, with the compare-and-swap write. Injected faults: a worker that leaves, in every mode.
  *
  * usage: torture_hogwild [SCALE]   (SCALE multiplies the iteration counts; default 1)
  */
@@ -113,7 +114,7 @@ static double distance(const double *x, const double *w, size_t d)
 }
 
 static void run_case(const struct tcase *tc, const asgd_problem *p, const double *wstar,
-		     double scale)
+		     double scale, asgd_hogwild_write write)
 {
 	asgd_engine_config cfg = { 0 };
 	asgd_engine_result res;
@@ -126,6 +127,7 @@ static void run_case(const struct tcase *tc, const asgd_problem *p, const double
 
 	cfg.problem = p;
 	cfg.mode = tc->mode;
+	cfg.hogwild_write = write;
 	cfg.workers = tc->workers;
 	cfg.iters = iters;
 	cfg.eta = 0.5;
@@ -275,6 +277,9 @@ int main(int argc, char **argv)
 		{ "inplace, 4 workers, stopped mid-run", ASGD_ENGINE_MASTER_INPLACE, 4, 1000000000, 0,
 		  ASGD_WORK_FIXED, 50000, 40 },
 	};
+	/* the compare-and-swap write, which loses no concurrent addition, under the same checks */
+	const struct tcase cas_case = { "hogwild, 4 workers, cas writes", ASGD_ENGINE_HOGWILD, 4,
+					30000, 0, ASGD_WORK_NONE, 0, 0 };
 	double scale = argc > 1 ? atof(argv[1]) : 1, wstar[COLS];
 	asgd_dataset ds;
 	asgd_data_model m = { .loss = ASGD_LOSS_SQUARES, .lambda = 0, .positive = NAN };
@@ -287,7 +292,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++)
-		run_case(&cases[c], p, wstar, scale > 0 ? scale : 1);
+		run_case(&cases[c], p, wstar, scale > 0 ? scale : 1, ASGD_HOGWILD_WRITE_RACY);
+	run_case(&cas_case, p, wstar, scale > 0 ? scale : 1, ASGD_HOGWILD_WRITE_CAS);
 	check_modes_agree(p);
 	check_faults(p);
 	asgd_problem_destroy(p);
