@@ -589,3 +589,82 @@ Test(engine, hogwild_racy_and_cas_writes_agree_on_one_worker, .timeout = 120)
 	free(traj[1]);
 	asgd_problem_destroy(p);
 }
+
+/*
+ * Shuffled sampling visits every row once per epoch, and the epoch decay steps η down once per
+ * epoch. fig8's components f_i = (x − c_i)²/2 have distinct centres c_i = −1/2 + (i+1)/(2n), so
+ * one worker's update x' = x − η_k (x − c_i) names its row: c_i = x − (x − x')/η_k. In each of three
+ * epochs the rows so recovered, with η_k = η·decay^⌊k/n⌋, must be every row exactly once — in
+ * snapshot, in-place and Hogwild modes alike.
+ */
+Test(engine, shuffle_visits_every_row_once_per_epoch)
+{
+	const asgd_engine_mode modes[] = { ASGD_ENGINE_MASTER, ASGD_ENGINE_MASTER_INPLACE,
+					   ASGD_ENGINE_HOGWILD };
+	asgd_problem *p = make("fig8");
+	size_t n = asgd_problem_components(p);
+	uint64_t iters = 3 * n;
+	double *traj = malloc((iters + 1) * sizeof(double));
+
+	for (size_t m = 0; m < sizeof(modes) / sizeof(*modes); m++) {
+		asgd_engine_config cfg = config(p, 1, iters);
+		asgd_engine_result res;
+		int *seen = calloc(n, sizeof(int));
+
+		cfg.mode = modes[m];
+		cfg.sampling = ASGD_SAMPLING_SHUFFLE;
+		cfg.eta_decay = 0.5;
+		cfg.trajectory = traj;
+		cr_assert_eq(asgd_engine_run(&cfg, &res), ASGD_OK);
+		cr_assert_eq(res.applied, iters);
+		for (uint64_t k = 0; k < iters; k++) {
+			double eta = cfg.eta * pow(0.5, (double)(k / n));
+			double c = traj[k] - (traj[k] - traj[k + 1]) / eta;
+			double i = (c + 0.5) * 2.0 * (double)n - 1;
+			long r = lround(i);
+
+			cr_assert(fabs(i - (double)r) < 1e-6 && r >= 0 && (size_t)r < n,
+				  "%s: update %llu used no row (c = %.17g)", asgd_engine_mode_name(modes[m]),
+				  (unsigned long long)k, c);
+			cr_assert_eq(seen[r], (int)(k / n), "%s: row %ld seen twice in epoch %llu",
+				     asgd_engine_mode_name(modes[m]), r, (unsigned long long)(k / n));
+			seen[r]++;
+		}
+		asgd_engine_result_free(&res);
+		free(seen);
+	}
+	free(traj);
+	asgd_problem_destroy(p);
+}
+
+/* Shuffled epochs on several workers keep the accounting; bad sampling settings are refused. */
+Test(engine, shuffle_on_several_workers_and_bad_settings, .timeout = 120)
+{
+	asgd_problem *p = make("fig8");
+	asgd_engine_config cfg = config(p, 3, 30000);
+	asgd_engine_result res;
+	asgd_sampling s;
+	char err[256];
+
+	cfg.mode = ASGD_ENGINE_HOGWILD;
+	cfg.sampling = ASGD_SAMPLING_SHUFFLE;
+	cr_assert_eq(asgd_engine_run(&cfg, &res), ASGD_OK);
+	cr_assert_eq(res.applied, 30000);
+	assert_accounting(&res);
+	assert_tau_sane(&res, 3);
+	asgd_engine_result_free(&res);
+	cfg.eta_decay = 1.5;
+	cr_assert_eq(asgd_engine_check_config(&cfg, err, sizeof(err)), ASGD_EINVAL);
+	cr_assert(strstr(err, "eta_decay 1.5") != NULL, "message: %s", err);
+	cfg.eta_decay = 0;
+	cfg.sampling = (asgd_sampling)9;
+	cr_assert_eq(asgd_engine_check_config(&cfg, NULL, 0), ASGD_EINVAL);
+	cfg.sampling = ASGD_SAMPLING_SHUFFLE;
+	cfg.mode = ASGD_ENGINE_MPI;
+	cr_assert_eq(asgd_engine_check_config(&cfg, err, sizeof(err)), ASGD_EINVAL);
+	cr_assert(strstr(err, "mpi") != NULL, "message: %s", err);
+	cr_assert_eq(asgd_sampling_parse("shuffle", &s), ASGD_OK);
+	cr_assert_eq(s, ASGD_SAMPLING_SHUFFLE);
+	cr_assert_str_eq(asgd_sampling_name(ASGD_SAMPLING_UNIFORM), "uniform");
+	asgd_problem_destroy(p);
+}

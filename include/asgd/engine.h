@@ -82,6 +82,24 @@ typedef enum asgd_hogwild_write {
 	ASGD_HOGWILD_WRITE_CAS,      /**< compare-and-swap loop: every addition lands */
 } asgd_hogwild_write;
 
+/**
+ * How workers pick the rows (components) of their gradients. Uniform draws each with
+ * replacement, as the paper's SGD does; shuffle visits rows in epochs, as practitioners train:
+ * worker w of M owns the rows i ≡ w (mod M) (all rows when n < M) and visits them in a fresh
+ * random order each pass, so that with equal speeds every epoch of n updates sees every row
+ * once. A mini-batch takes the next B rows of the order.
+ */
+typedef enum asgd_sampling {
+	ASGD_SAMPLING_UNIFORM = 0,
+	ASGD_SAMPLING_SHUFFLE,
+} asgd_sampling;
+
+/** asgd_sampling_name - "uniform", "shuffle"; NULL if unknown. */
+const char *asgd_sampling_name(asgd_sampling s);
+
+/** asgd_sampling_parse - the sampling named @name: ASGD_OK, ASGD_ENOTFOUND or ASGD_EINVAL. */
+int asgd_sampling_parse(const char *name, asgd_sampling *out);
+
 /** asgd_hogwild_write_name - "racy", "cas"; NULL if unknown. */
 const char *asgd_hogwild_write_name(asgd_hogwild_write w);
 
@@ -144,6 +162,10 @@ typedef struct asgd_engine_config {
 	                                  instead of batch, capped at n (each entry ≥ 1; see
 	                                  "Mini-batches" above) */
 	asgd_work work;              /**< injected work time per gradient */
+	asgd_sampling sampling;      /**< how rows are picked; zero is uniform (not with MPI) */
+	double eta_decay;            /**< 0 (none), or a factor in (0, 1]: update k uses
+	                                  η·decay^⌊k/n⌋, one step down per epoch of n updates
+	                                  (not with MPI) */
 	uint64_t seed;               /**< with replica, fixes every worker's random stream */
 	uint64_t replica;            /**< index of this run among independent replicas */
 	const double *x0;            /**< starting point (dim values); NULL: the problem's x0 */

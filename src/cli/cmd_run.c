@@ -104,6 +104,12 @@ static void take_fault(const char *cmd, void *dst, const char *arg)
 	o->fault_spec = arg;
 }
 
+static void take_sampling(const char *cmd, void *dst, const char *arg)
+{
+	if (asgd_sampling_parse(arg, dst) != ASGD_OK)
+		cli_usage_error(cmd, "--sampling '%s' is unknown: allowed uniform, shuffle", arg);
+}
+
 static void take_hogwild_write(const char *cmd, void *dst, const char *arg)
 {
 	if (asgd_hogwild_write_parse(arg, dst) != ASGD_OK)
@@ -128,6 +134,13 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 		CLI_CALL("fault", "SPEC", take_fault, o, NULL, "inject a fault in every replica: "
 			 "stall:W:N:DUR (worker W sleeps DUR after computing N gradients) or "
 			 "leave:W:N (it fails and leaves); when all leave the run ends, partial"),
+		CLI_CALL("sampling", "HOW", take_sampling, &o->cfg.sampling, "uniform",
+			 "how workers pick rows: uniform (with replacement, as the paper's SGD) or "
+			 "shuffle (epochs: each worker visits its shard of the rows in a fresh order "
+			 "each pass)"),
+		{ "eta-decay", "F", "multiply the step size by F after each epoch of n updates, F "
+		  "in (0, 1]", CLI_FLAG_REAL, &o->cfg.eta_decay, .lo = 0x1p-1074, .hi = 1,
+		  .allowed = "a number in (0, 1]", .dflt = "1: none" },
 		CLI_CALL("hogwild-write", "HOW", take_hogwild_write, &o->cfg.hogwild_write, "racy",
 			 "hogwild: how a worker adds to a coordinate: racy (a load and a store, as "
 			 "Hogwild; a concurrent addition may be lost) or cas (compare-and-swap: none "

@@ -76,6 +76,7 @@ struct worker {
 	uint64_t version; /* of the snapshot the gradient in g was computed on */
 	unsigned batch;   /* components averaged into g: handed to the master with it */
 	struct asgd__sparse_grad sg; /* in-place mode: the gradient, sparse */
+	struct asgd__rows rows;      /* snapshot mode: the shard under shuffled sampling */
 	double *g;
 	double *scratch;
 	size_t *perm;
@@ -175,6 +176,22 @@ int asgd_engine_check_config(const asgd_engine_config *cfg, char *err, size_t er
 			 (int)cfg->mode);
 		return ASGD_EINVAL;
 	}
+	if (!asgd_sampling_name(cfg->sampling)) {
+		snprintf(err, errlen, "sampling %d is unknown: allowed uniform, shuffle",
+			 (int)cfg->sampling);
+		return ASGD_EINVAL;
+	}
+	if (!(cfg->eta_decay == 0 || (cfg->eta_decay > 0 && cfg->eta_decay <= 1))) {
+		snprintf(err, errlen, "eta_decay %g is not allowed: 0 (none) or a factor in (0, 1]",
+			 cfg->eta_decay);
+		return ASGD_EINVAL;
+	}
+	if (cfg->mode == ASGD_ENGINE_MPI &&
+	    (cfg->sampling != ASGD_SAMPLING_UNIFORM || (cfg->eta_decay > 0 && cfg->eta_decay < 1))) {
+		snprintf(err, errlen, "shuffled sampling and the epoch decay of eta are not "
+				      "implemented in mpi mode: use the threaded modes");
+		return ASGD_EINVAL;
+	}
 	if (!asgd_hogwild_write_name(cfg->hogwild_write)) {
 		snprintf(err, errlen, "hogwild_write %d is unknown: allowed racy, cas",
 			 (int)cfg->hogwild_write);
@@ -211,6 +228,25 @@ int asgd_engine_mode_parse(const char *name, asgd_engine_mode *out)
 	for (unsigned m = 0; m < sizeof(mode_names) / sizeof(mode_names[0]); m++)
 		if (strcmp(name, mode_names[m]) == 0) {
 			*out = (asgd_engine_mode)m;
+			return ASGD_OK;
+		}
+	return ASGD_ENOTFOUND;
+}
+
+static const char *const sampling_names[] = { "uniform", "shuffle" };
+
+const char *asgd_sampling_name(asgd_sampling s)
+{
+	return (unsigned)s < 2 ? sampling_names[s] : NULL;
+}
+
+int asgd_sampling_parse(const char *name, asgd_sampling *out)
+{
+	if (!name || !out)
+		return ASGD_EINVAL;
+	for (unsigned s = 0; s < 2; s++)
+		if (strcmp(name, sampling_names[s]) == 0) {
+			*out = (asgd_sampling)s;
 			return ASGD_OK;
 		}
 	return ASGD_ENOTFOUND;
@@ -339,7 +375,7 @@ static void snapshots_free_all(struct engine *eng)
 /* ∇f_γ(x), or the mean over a mini-batch drawn without replacement (engine_common.c). */
 static void sample_gradient(struct worker *w, const double *x, unsigned batch)
 {
-	asgd__dense_grad(w->eng->problem, x, batch, &w->rng, w->perm, w->g, w->scratch);
+	asgd__dense_grad(w->eng->problem, x, batch, &w->rng, w->perm, &w->rows, w->g, w->scratch);
 }
 
 /* In-place mode: v first (acquire), then the live coordinates — every update before v is seen. */
@@ -521,10 +557,12 @@ static void release_slot(struct worker *w)
 }
 
 /* x_{k+1} = x_k − η g, or with momentum v_{k+1} = β v_k − η g, x_{k+1} = x_k + v_{k+1} (2.6),
- * written straight into the next snapshot. Returns 0 when x_{k+1} is not finite. */
-static int apply_update(struct engine *eng, const double *x, const double *g, double *xn)
+ * written straight into the next snapshot (η that of update @k). Returns 0 when x_{k+1} is not
+ * finite. */
+static int apply_update(struct engine *eng, const double *x, const double *g, double *xn,
+			uint64_t k)
 {
-	const double eta = eng->cfg->eta, beta = eng->cfg->momentum;
+	const double eta = asgd__eta_at(eng->cfg, k), beta = eng->cfg->momentum;
 	double probe = 0; /* x·0 is NaN exactly when some x is not finite */
 	size_t j;
 
@@ -557,7 +595,7 @@ static void no_gradient(struct engine *eng, asgd_engine_result *res)
  * suffice; the release store of the version publishes the whole update. */
 static int apply_update_live(struct engine *eng, const struct asgd__sparse_grad *sg, uint64_t k)
 {
-	const double eta = eng->cfg->eta;
+	const double eta = asgd__eta_at(eng->cfg, k);
 	double probe = 0;
 
 	for (size_t e = 0; e < sg->nnz; e++) {
@@ -581,7 +619,7 @@ static int apply_snapshot(struct engine *eng, const struct worker *w, uint64_t k
 	if (!next)
 		return ASGD_ENOMEM;
 	next->version = k + 1;
-	finite = apply_update(eng, snapshot_current(eng)->x, w->g, next->x);
+	finite = apply_update(eng, snapshot_current(eng)->x, w->g, next->x, k);
 	snapshot_publish(eng, next);
 	return finite;
 }
@@ -654,7 +692,12 @@ static int worker_init(struct engine *eng, struct worker *w, uint32_t id)
 	/* Streams split by (replica, worker): the same seed gives the same samples per worker. */
 	asgd_rng_init(&w->rng, eng->cfg->seed, (eng->cfg->replica << 11) | id);
 	if (eng->live)
-		return asgd__sparse_grad_init(&w->sg, eng->problem, asgd__engine_max_batch(eng->cfg));
+		return asgd__sparse_grad_init(&w->sg, eng->problem,
+					      asgd__engine_max_batch(eng->cfg)) == ASGD_OK
+			       ? asgd__rows_init(&w->sg.rows, eng->cfg, id)
+			       : ASGD_ENOMEM;
+	if (asgd__rows_init(&w->rows, eng->cfg, id) != ASGD_OK)
+		return ASGD_ENOMEM;
 	w->g = malloc(eng->dim * sizeof(double));
 	w->scratch = malloc(eng->dim * sizeof(double));
 	w->perm = malloc(eng->n * sizeof(size_t));
@@ -668,6 +711,7 @@ static int worker_init(struct engine *eng, struct worker *w, uint32_t id)
 static void worker_free(struct worker *w)
 {
 	asgd__sparse_grad_free(&w->sg);
+	asgd__rows_free(&w->rows);
 	free(w->g);
 	free(w->scratch);
 	free(w->perm);

@@ -61,8 +61,48 @@ int asgd__sparse_grad_init(struct asgd__sparse_grad *sg, const asgd_problem *p,
 	return ASGD_OK;
 }
 
+int asgd__rows_init(struct asgd__rows *r, const asgd_engine_config *cfg, unsigned worker)
+{
+	size_t n = asgd_problem_components(cfg->problem), M = cfg->workers, i;
+
+	memset(r, 0, sizeof(*r));
+	if (cfg->sampling != ASGD_SAMPLING_SHUFFLE)
+		return ASGD_OK;
+	if (n < M) /* too few rows to split: every worker shuffles them all */
+		worker = 0, M = 1;
+	r->len = (n - worker + M - 1) / M;
+	r->order = malloc(r->len * sizeof(*r->order));
+	if (!r->order)
+		return ASGD_ENOMEM;
+	for (i = 0; i < r->len; i++)
+		r->order[i] = worker + i * M;
+	r->pos = r->len; /* the first call shuffles */
+	return ASGD_OK;
+}
+
+void asgd__rows_free(struct asgd__rows *r)
+{
+	free(r->order);
+	memset(r, 0, sizeof(*r));
+}
+
+size_t asgd__rows_next(struct asgd__rows *r, asgd_rng *rng)
+{
+	if (r->pos == r->len) {
+		for (size_t i = r->len - 1; i > 0; i--) {
+			size_t j = (size_t)asgd_rng_below(rng, i + 1), t = r->order[i];
+
+			r->order[i] = r->order[j];
+			r->order[j] = t;
+		}
+		r->pos = 0;
+	}
+	return r->order[r->pos++];
+}
+
 void asgd__sparse_grad_free(struct asgd__sparse_grad *sg)
 {
+	asgd__rows_free(&sg->rows);
 	free(sg->idx);
 	free(sg->val);
 	free(sg->xs);
@@ -98,6 +138,13 @@ void asgd__sparse_grad_compute(struct asgd__sparse_grad *sg, const asgd_problem 
 	size_t n = asgd_problem_components(p);
 
 	sg->nnz = 0;
+	if (sg->rows.order) {
+		unsigned b = batch ? batch : 1;
+
+		for (unsigned k = 0; k < b; k++)
+			add_component(sg, p, asgd__rows_next(&sg->rows, rng), live, 1.0 / b);
+		return;
+	}
 	if (batch <= 1) {
 		add_component(sg, p, (size_t)asgd_rng_below(rng, n), live, 1);
 		return;
@@ -114,21 +161,29 @@ void asgd__sparse_grad_compute(struct asgd__sparse_grad *sg, const asgd_problem 
 }
 
 void asgd__dense_grad(const asgd_problem *p, const double *x, unsigned batch, asgd_rng *rng,
-		      size_t *perm, double *g, double *scratch)
+		      size_t *perm, struct asgd__rows *rows, double *g, double *scratch)
 {
 	size_t n = asgd_problem_components(p), dim = asgd_problem_dim(p);
+	int shuffle = rows && rows->order;
 
 	if (batch <= 1) {
-		asgd_problem_grad_i(p, (size_t)asgd_rng_below(rng, n), x, g);
+		asgd_problem_grad_i(p, shuffle ? asgd__rows_next(rows, rng)
+					       : (size_t)asgd_rng_below(rng, n), x, g);
 		return;
 	}
 	memset(g, 0, dim * sizeof(double));
 	for (size_t b = 0; b < batch; b++) {
-		size_t r = b + (size_t)asgd_rng_below(rng, n - b);
-		size_t i = perm[r];
+		size_t i;
 
-		perm[r] = perm[b];
-		perm[b] = i;
+		if (shuffle) {
+			i = asgd__rows_next(rows, rng);
+		} else {
+			size_t r = b + (size_t)asgd_rng_below(rng, n - b);
+
+			i = perm[r];
+			perm[r] = perm[b];
+			perm[b] = i;
+		}
 		asgd_problem_grad_i(p, i, x, scratch);
 		for (size_t j = 0; j < dim; j++)
 			g[j] += scratch[j];

@@ -77,9 +77,10 @@ static double atomic_add_double(_Atomic double *xj, double delta)
 	return next;
 }
 
-static int write_gradient(struct hogwild *hw, const struct asgd__sparse_grad *sg)
+/* −η g into x, η that of update @r (the slot reserved for it). */
+static int write_gradient(struct hogwild *hw, const struct asgd__sparse_grad *sg, uint64_t r)
 {
-	const double eta = hw->cfg->eta;
+	const double eta = asgd__eta_at(hw->cfg, r);
 	double probe = 0;
 
 	if (hw->cfg->hogwild_write == ASGD_HOGWILD_WRITE_CAS) {
@@ -104,16 +105,16 @@ static int land_update(struct hw_worker *w, uint64_t v, unsigned batch)
 	struct hogwild *hw = w->hw;
 	const asgd_engine_config *cfg = hw->cfg;
 	double *row;
-	uint64_t k;
+	uint64_t k, r = cfg->iters;
 	int finite;
 
 	if (should_stop(hw) ||
-	    atomic_fetch_add_explicit(&hw->reserved, 1, memory_order_relaxed) >= cfg->iters) {
+	    (r = atomic_fetch_add_explicit(&hw->reserved, 1, memory_order_relaxed)) >= cfg->iters) {
 		w->discarded++;
 		atomic_store_explicit(&hw->done, 1, memory_order_relaxed);
 		return 0;
 	}
-	finite = write_gradient(hw, &w->sg);
+	finite = write_gradient(hw, &w->sg, r);
 	k = atomic_fetch_add_explicit(&hw->completed, 1, memory_order_acq_rel);
 	w->applied++;
 	w->evaluations += batch;
@@ -195,7 +196,8 @@ static int hogwild_init(struct hogwild *hw, const asgd_engine_config *cfg, asgd_
 		w->id = i;
 		/* The same streams as master mode: (replica, worker). */
 		asgd_rng_init(&w->rng, cfg->seed, (cfg->replica << 11) | i);
-		if (asgd__sparse_grad_init(&w->sg, cfg->problem, max_batch) != ASGD_OK)
+		if (asgd__sparse_grad_init(&w->sg, cfg->problem, max_batch) != ASGD_OK ||
+		    asgd__rows_init(&w->sg.rows, cfg, i) != ASGD_OK)
 			return ASGD_ENOMEM;
 	}
 	return ASGD_OK;

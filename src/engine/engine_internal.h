@@ -24,7 +24,32 @@
 #include "asgd/rng.h"
 #include "asgd/work.h"
 
+#include <math.h>
 #include <pthread.h>
+
+/* The rows a worker visits under ASGD_SAMPLING_SHUFFLE: its shard, in a fresh order each pass
+ * (asgd/engine.h). order is NULL under uniform sampling. */
+struct asgd__rows {
+	size_t *order;
+	size_t len, pos;
+};
+
+/* Worker @worker's shard of @cfg's rows when it samples by shuffling; nothing (order NULL) when
+ * it samples uniformly. ASGD_OK or ASGD_ENOMEM. */
+int asgd__rows_init(struct asgd__rows *r, const asgd_engine_config *cfg, unsigned worker);
+void asgd__rows_free(struct asgd__rows *r);
+
+/* The next row of the shard, reshuffled (Fisher–Yates from @rng) at the start of each pass. */
+size_t asgd__rows_next(struct asgd__rows *r, asgd_rng *rng);
+
+/* The step size of update @k: η, or η·decay^⌊k/n⌋ under an epoch decay. */
+static inline double asgd__eta_at(const asgd_engine_config *cfg, uint64_t k)
+{
+	if (!(cfg->eta_decay > 0 && cfg->eta_decay < 1))
+		return cfg->eta;
+	return cfg->eta * pow(cfg->eta_decay,
+			      (double)(k / asgd_problem_components(cfg->problem)));
+}
 
 /* A worker's sparse gradient: nnz (index, value) pairs, indices possibly repeated (a mini-batch
  * concatenates its components' supports; updates add, so repeats are harmless). */
@@ -33,6 +58,7 @@ struct asgd__sparse_grad {
 	double *val;
 	double *xs;    /* one component's gathered x */
 	size_t *perm;  /* for drawing a mini-batch without replacement */
+	struct asgd__rows rows; /* shuffled epochs instead (asgd__rows_init; freed with sg) */
 	size_t nnz, cap;
 };
 
@@ -41,17 +67,18 @@ int asgd__sparse_grad_init(struct asgd__sparse_grad *sg, const asgd_problem *p,
 			   unsigned max_batch);
 void asgd__sparse_grad_free(struct asgd__sparse_grad *sg);
 
-/* The mean gradient of @batch components drawn without replacement, each on x gathered from
- * @live with relaxed loads. */
+/* The mean gradient of @batch components drawn without replacement (or the next @batch rows of
+ * sg->rows when it has an order), each on x gathered from @live with relaxed loads. */
 void asgd__sparse_grad_compute(struct asgd__sparse_grad *sg, const asgd_problem *p,
 			       _Atomic double *live, unsigned batch, asgd_rng *rng);
 
 /* ∇f_γ(x) into g for one component γ, or the mean over @batch components drawn without
  * replacement (a partial Fisher–Yates shuffle of @perm, n entries, which stays a permutation
- * between draws); @scratch has dim values. Used by master mode and by MPI workers, so that
- * both draw the same samples from the same stream. */
+ * between draws), or the next rows of @rows when it is not NULL and has an order; @scratch has
+ * dim values. Used by master mode and by MPI workers, so that both draw the same samples from
+ * the same stream. */
 void asgd__dense_grad(const asgd_problem *p, const double *x, unsigned batch, asgd_rng *rng,
-		      size_t *perm, double *g, double *scratch);
+		      size_t *perm, struct asgd__rows *rows, double *g, double *scratch);
 
 /* The largest batch a run can draw: the constant batch, or the schedule's largest entry, at
  * most n. */

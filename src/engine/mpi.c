@@ -246,7 +246,7 @@ static int worker_answer(struct mpi_worker *w)
 
 	if (w->in[P_REPLICA] != w->replica)
 		worker_start_replica(w, w->in[P_REPLICA]);
-	asgd__dense_grad(w->cfg->problem, w->in + HDR, batch, &w->rng, w->perm, w->out + HDR,
+	asgd__dense_grad(w->cfg->problem, w->in + HDR, batch, &w->rng, w->perm, NULL, w->out + HDR,
 			 w->scratch);
 	w->computed++;
 	asgd_work_do(&w->cfg->work, &w->rng);
