@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -666,5 +667,45 @@ Test(engine, shuffle_on_several_workers_and_bad_settings, .timeout = 120)
 	cr_assert_eq(asgd_sampling_parse("shuffle", &s), ASGD_OK);
 	cr_assert_eq(s, ASGD_SAMPLING_SHUFFLE);
 	cr_assert_str_eq(asgd_sampling_name(ASGD_SAMPLING_UNIFORM), "uniform");
+	asgd_problem_destroy(p);
+}
+
+/* Pinning moves threads, never results: one worker gives the same bits pinned or not, the
+ * accounting holds pinned in every mode, and the calling thread (the master for the run) gets
+ * its CPU mask back. */
+Test(engine, pinning_changes_no_result_and_restores_the_caller, .timeout = 120)
+{
+	const asgd_engine_mode modes[] = { ASGD_ENGINE_MASTER, ASGD_ENGINE_MASTER_INPLACE,
+					   ASGD_ENGINE_HOGWILD };
+	asgd_problem *p = make("fig6");
+	cpu_set_t before, after;
+	double x_free[100];
+
+	cr_assert_eq(pthread_getaffinity_np(pthread_self(), sizeof(before), &before), 0);
+	for (size_t m = 0; m < sizeof(modes) / sizeof(*modes); m++) {
+		asgd_engine_config cfg = config(p, 1, 3000);
+		asgd_engine_result res;
+
+		cfg.mode = modes[m];
+		cr_assert_eq(asgd_engine_run(&cfg, &res), ASGD_OK);
+		memcpy(x_free, res.x_final, sizeof(x_free));
+		asgd_engine_result_free(&res);
+		cfg.pin = 1;
+		cr_assert_eq(asgd_engine_run(&cfg, &res), ASGD_OK);
+		cr_assert_eq(memcmp(x_free, res.x_final, sizeof(x_free)), 0, "%s",
+			     asgd_engine_mode_name(modes[m]));
+		asgd_engine_result_free(&res);
+		cfg = config(p, 3, 20000);
+		cfg.mode = modes[m];
+		cfg.pin = 1;
+		cr_assert_eq(asgd_engine_run(&cfg, &res), ASGD_OK);
+		cr_assert_eq(res.applied, 20000);
+		assert_accounting(&res);
+		assert_tau_sane(&res, 3);
+		asgd_engine_result_free(&res);
+		cr_assert_eq(pthread_getaffinity_np(pthread_self(), sizeof(after), &after), 0);
+		cr_assert(CPU_EQUAL(&before, &after), "%s: the caller's CPU mask was not restored",
+			  asgd_engine_mode_name(modes[m]));
+	}
 	asgd_problem_destroy(p);
 }

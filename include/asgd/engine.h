@@ -175,6 +175,11 @@ typedef struct asgd_engine_config {
 	                                  (a row per update). Large problems record sparsely: a
 	                                  row costs a copy of x */
 	int record_staleness;        /**< nonzero: keep τ and the worker id of every applied gradient */
+	int pin;                     /**< nonzero: pin threads to the CPUs this process may use,
+	                                  round-robin — the master (the calling thread, for the run
+	                                  only) to the first, worker i to the (i+1)-th, so that the
+	                                  master has a core to itself when there are more CPUs than
+	                                  workers; in Hogwild, worker i to the i-th */
 	const atomic_int *stop;      /**< NULL, or a flag that ends the run early when nonzero
 	                                  (async-signal-safe to set: a SIGINT handler may set it) */
 	asgd_engine_fault fault;     /**< an injected fault; zero: none */

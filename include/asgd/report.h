@@ -91,8 +91,10 @@ int asgd_report_write_json(const char *path, const cJSON *root);
 void asgd_report_machine(char *buf, size_t len);
 
 /*
- * asgd_report_machine_json - {"nproc", "description"} of this machine (asgd_report_machine), the
- * "machine" object every summary carries. The caller owns the result (cJSON_Delete).
+ * asgd_report_machine_json - the "machine" object every summary carries: "nproc" (online CPUs),
+ * "description" (asgd_report_machine), and the topology: "sockets" (distinct physical ids in
+ * /proc/cpuinfo) and "numa_nodes" (/sys/devices/system/node/node*), each 1 when the system does
+ * not say. The caller owns the result (cJSON_Delete).
  */
 cJSON *asgd_report_machine_json(void);
 

@@ -141,6 +141,8 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 		{ "eta-decay", "F", "multiply the step size by F after each epoch of n updates, F "
 		  "in (0, 1]", CLI_FLAG_REAL, &o->cfg.eta_decay, .lo = 0x1p-1074, .hi = 1,
 		  .allowed = "a number in (0, 1]", .dflt = "1: none" },
+		CLI_SWITCH("pin", &o->cfg.pin, "pin threads to CPUs round-robin: the master to the "
+			   "first, worker i to the (i+1)-th (in hogwild, worker i to the i-th)"),
 		CLI_CALL("hogwild-write", "HOW", take_hogwild_write, &o->cfg.hogwild_write, "racy",
 			 "hogwild: how a worker adds to a coordinate: racy (a load and a store, as "
 			 "Hogwild; a concurrent addition may be lost) or cas (compare-and-swap: none "

@@ -267,6 +267,37 @@ void asgd_report_machine(char *buf, size_t len)
 	snprintf(buf, len, "%ld cores, %s", sysconf(_SC_NPROCESSORS_ONLN), model);
 }
 
+/* Distinct "physical id" values of /proc/cpuinfo (ids below 1024); 1 when it names none. */
+static int count_sockets(void)
+{
+	FILE *fp = fopen("/proc/cpuinfo", "r");
+	unsigned char seen[1024] = { 0 };
+	char line[256];
+	int id, count = 0;
+
+	if (!fp)
+		return 1;
+	while (fgets(line, sizeof(line), fp))
+		if (sscanf(line, "physical id : %d", &id) == 1 && id >= 0 && id < 1024 && !seen[id])
+			seen[id] = 1, count++;
+	fclose(fp);
+	return count ? count : 1;
+}
+
+/* NUMA nodes: /sys/devices/system/node/node0, node1, ...; 1 when there is no such directory. */
+static int count_numa_nodes(void)
+{
+	char path[64];
+	int n = 0;
+
+	for (;; n++) {
+		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d", n);
+		if (access(path, F_OK) != 0)
+			break;
+	}
+	return n ? n : 1;
+}
+
 cJSON *asgd_report_machine_json(void)
 {
 	char desc[320];
@@ -275,6 +306,8 @@ cJSON *asgd_report_machine_json(void)
 	asgd_report_machine(desc, sizeof(desc));
 	cJSON_AddNumberToObject(m, "nproc", (double)sysconf(_SC_NPROCESSORS_ONLN));
 	cJSON_AddStringToObject(m, "description", desc);
+	cJSON_AddNumberToObject(m, "sockets", count_sockets());
+	cJSON_AddNumberToObject(m, "numa_nodes", count_numa_nodes());
 	return m;
 }
 

@@ -723,7 +723,8 @@ static int start_workers(struct engine *eng, unsigned *started)
 	for (*started = 0; *started < eng->cfg->workers; (*started)++) {
 		struct worker *w = &eng->workers[*started];
 
-		if (asgd__start_thread(&w->thread, worker_main, w, "asgd-w", *started) != ASGD_OK)
+		if (asgd__start_thread(&w->thread, worker_main, w, "asgd-w", *started,
+				       eng->cfg->pin ? (int)*started + 1 : -1) != ASGD_OK)
 			return ASGD_ETHREAD;
 	}
 	return ASGD_OK;
@@ -852,8 +853,9 @@ int asgd_engine_run(const asgd_engine_config *cfg, asgd_engine_result *res)
 {
 	struct engine eng;
 	unsigned started = 0;
+	cpu_set_t caller_cpus;
+	int rc, pinned = 0;
 	double t0;
-	int rc;
 
 	if (!res || asgd_engine_check_config(cfg, NULL, 0) != ASGD_OK)
 		return ASGD_EINVAL;
@@ -862,6 +864,8 @@ int asgd_engine_run(const asgd_engine_config *cfg, asgd_engine_result *res)
 	if (cfg->mode == ASGD_ENGINE_MPI)
 		return asgd__mpi_master_run(cfg, res);
 	memset(res, 0, sizeof(*res));
+	if (cfg->pin) /* the calling thread is the master for the run, and gets its mask back */
+		pinned = asgd__pin_self(0, &caller_cpus);
 	urcu_memb_register_thread(); /* the master calls call_rcu, which reads RCU state */
 	rc = engine_init(&eng, cfg, res);
 	if (rc == ASGD_OK)
@@ -878,6 +882,8 @@ int asgd_engine_run(const asgd_engine_config *cfg, asgd_engine_result *res)
 		asgd__live_copy(res->x_final, eng.live, eng.dim);
 	engine_free(&eng, cfg);
 	urcu_memb_unregister_thread();
+	if (pinned)
+		asgd__unpin_self(&caller_cpus);
 	if (rc != ASGD_OK)
 		asgd_engine_result_free(res);
 	return rc;

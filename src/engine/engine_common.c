@@ -225,17 +225,63 @@ void asgd__work_tally_finish(const struct asgd__work_tally *total, asgd_engine_r
 	res->work_cv = n > 1 ? sqrt(fmax(total->sumsq / n - mean * mean, 0)) / mean : NAN;
 }
 
+/* The @slot-th CPU (round-robin) of the process's affinity mask into @one; 0 when there is
+ * none to be had. */
+static int cpu_of_slot(int slot, cpu_set_t *one)
+{
+	cpu_set_t allowed;
+	int count, seen = 0;
+
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0)
+		return 0;
+	count = CPU_COUNT(&allowed);
+	if (count < 1)
+		return 0;
+	slot %= count;
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, &allowed))
+			continue;
+		if (seen++ == slot) {
+			CPU_ZERO(one);
+			CPU_SET(cpu, one);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int asgd__pin_self(int slot, cpu_set_t *old)
+{
+	cpu_set_t one;
+
+	if (pthread_getaffinity_np(pthread_self(), sizeof(*old), old) != 0 ||
+	    !cpu_of_slot(slot, &one))
+		return 0;
+	return pthread_setaffinity_np(pthread_self(), sizeof(one), &one) == 0;
+}
+
+void asgd__unpin_self(const cpu_set_t *old)
+{
+	pthread_setaffinity_np(pthread_self(), sizeof(*old), old);
+}
+
 int asgd__start_thread(pthread_t *thread, void *(*fn)(void *), void *arg, const char *prefix,
-		       unsigned id)
+		       unsigned id, int slot)
 {
 	sigset_t all, old;
 	char name[16]; /* pthread names are cut to 15 characters */
+	pthread_attr_t attr;
+	cpu_set_t one;
 	int rc;
 
+	pthread_attr_init(&attr);
+	if (slot >= 0 && cpu_of_slot(slot, &one))
+		pthread_attr_setaffinity_np(&attr, sizeof(one), &one); /* best effort */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old); /* threads inherit the creator's mask */
-	rc = pthread_create(thread, NULL, fn, arg);
+	rc = pthread_create(thread, &attr, fn, arg);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
 	if (rc != 0)
 		return ASGD_ETHREAD;
 	snprintf(name, sizeof(name), "%s%u", prefix, id % 100000u);

@@ -208,7 +208,8 @@ static int start_threads(struct hogwild *hw, unsigned *started)
 	for (*started = 0; *started < hw->cfg->workers; (*started)++) {
 		struct hw_worker *w = &hw->workers[*started];
 
-		if (asgd__start_thread(&w->thread, hw_worker_main, w, "asgd-h", *started)) {
+		if (asgd__start_thread(&w->thread, hw_worker_main, w, "asgd-h", *started,
+				       hw->cfg->pin ? (int)*started : -1)) {
 			atomic_store(&hw->done, 1);
 			return ASGD_ETHREAD;
 		}

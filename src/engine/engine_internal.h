@@ -26,6 +26,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 
 /* The rows a worker visits under ASGD_SAMPLING_SHUFFLE: its shard, in a fresh order each pass
  * (asgd/engine.h). order is NULL under uniform sampling. */
@@ -117,9 +118,15 @@ void asgd__work_tally_add(struct asgd__work_tally *total, const struct asgd__wor
 void asgd__work_tally_finish(const struct asgd__work_tally *total, asgd_engine_result *res);
 
 /* Start @fn(@arg) as a thread named PREFIX<id>, with every signal blocked in it, so that
- * process-directed signals reach the caller. ASGD_OK or ASGD_ETHREAD. */
+ * process-directed signals reach the caller; pinned to the @slot-th CPU this process may use
+ * (round-robin) when @slot ≥ 0. ASGD_OK or ASGD_ETHREAD. */
 int asgd__start_thread(pthread_t *thread, void *(*fn)(void *), void *arg, const char *prefix,
-		       unsigned id);
+		       unsigned id, int slot);
+
+/* Pin the calling thread to the @slot-th CPU this process may use (round-robin), keeping its
+ * previous mask in *@old for asgd__unpin_self. Returns 1 when it pinned, 0 when it could not. */
+int asgd__pin_self(int slot, cpu_set_t *old);
+void asgd__unpin_self(const cpu_set_t *old);
 
 /* What the fault of @cfg does to a worker with id @id that has just computed its @computed-th
  * gradient: ASGD_FAULT_NONE (carry on), ASGD_FAULT_STALL (after having slept) or
