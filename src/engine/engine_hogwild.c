@@ -7,12 +7,14 @@
  *   1. v = completed updates so far (acquire): everything before v is visible to the read.
  *   2. Gather x on the components' supports with relaxed loads; compute the gradient.
  *   3. Spend the injected work time.
- *   4. Reserve a slot: r = reserved++; when r ≥ iters the run is full, and the gradient is
- *      counted discarded, never written.
+ *   4. Take a slot r among the iters updates: a worker reserves SLOT_CHUNK of them at a time
+ *      (one atomic add per chunk, not per update); when none is left the gradient is counted
+ *      discarded, never written.
  *   5. Add −η g coordinate by coordinate: a relaxed load and a relaxed store (Hogwild's own
  *      racy read-modify-write: two workers adding to one coordinate at once may lose one
  *      addition), or with --hogwild-write cas a relaxed compare-and-swap loop that loses none.
- *   6. k = completed++ (release): this update's index; record τ_k = k − v.
+ *   6. k = completed++ (release): this update's index; log (k, τ_k = k − v) in the worker's own
+ *      buffer, merged into the result at the end (no cache line of τ written by two threads).
  * Step 4 before 5 is what makes exactly iters updates land; step 6 after 5 is what makes v in
  * step 1 a promise (every update with index < v is whole in memory).
  *
@@ -39,8 +41,15 @@ struct hw_worker {
 	struct asgd__sparse_grad sg;
 	uint64_t computed, applied, discarded, evaluations, coords;
 	struct asgd__work_tally work;
+	uint64_t slot, slot_end;	/* reserved update slots [slot, slot_end) not yet used */
+	uint64_t *log;			/* (k, τ_k) pairs of this worker's updates */
+	size_t nlog, cap;
 	pthread_t thread;
 } __attribute__((aligned(64)));
+
+/* Update slots a worker reserves at once. A worker that leaves for good (an injected fault)
+ * would strand the rest of its chunk, so runs with that fault reserve one at a time. */
+#define SLOT_CHUNK 64
 
 struct hogwild {
 	const asgd_engine_config *cfg;
@@ -99,6 +108,44 @@ static int should_stop(const struct hogwild *hw)
 	       (hw->cfg->stop && atomic_load_explicit(hw->cfg->stop, memory_order_relaxed));
 }
 
+/* The next of this worker's update slots, or iters when the run has none left. */
+static uint64_t take_slot(struct hw_worker *w)
+{
+	const asgd_engine_config *cfg = w->hw->cfg;
+	uint64_t chunk = cfg->fault.kind == ASGD_FAULT_LEAVE ? 1 : SLOT_CHUNK, r;
+
+	if (w->slot == w->slot_end) {
+		r = atomic_fetch_add_explicit(&w->hw->reserved, chunk, memory_order_relaxed);
+		if (r >= cfg->iters)
+			return cfg->iters;
+		w->slot = r;
+		w->slot_end = r + chunk < cfg->iters ? r + chunk : cfg->iters;
+	}
+	return w->slot++;
+}
+
+/* τ_k = k − v into the worker's log, or straight into the result when the log cannot grow. */
+static void log_staleness(struct hw_worker *w, uint64_t k, uint64_t v)
+{
+	asgd_engine_result *res = w->hw->res;
+
+	if (w->nlog == w->cap) {
+		size_t cap = w->cap ? 2 * w->cap : 4096;
+		uint64_t *log = realloc(w->log, 2 * cap * sizeof(uint64_t));
+
+		if (!log) {
+			res->tau[k] = k - v;
+			res->worker[k] = w->id;
+			return;
+		}
+		w->log = log;
+		w->cap = cap;
+	}
+	w->log[2 * w->nlog] = k;
+	w->log[2 * w->nlog + 1] = k - v;
+	w->nlog++;
+}
+
 /* Steps 4–6 for a computed gradient; returns 0 when the worker should leave. */
 static int land_update(struct hw_worker *w, uint64_t v, unsigned batch)
 {
@@ -108,10 +155,8 @@ static int land_update(struct hw_worker *w, uint64_t v, unsigned batch)
 	uint64_t k, r = cfg->iters;
 	int finite;
 
-	if (should_stop(hw) ||
-	    (r = atomic_fetch_add_explicit(&hw->reserved, 1, memory_order_relaxed)) >= cfg->iters) {
-		w->discarded++;
-		atomic_store_explicit(&hw->done, 1, memory_order_relaxed);
+	if (should_stop(hw) || (r = take_slot(w)) >= cfg->iters) {
+		w->discarded++; /* the last completion raises done; the others may still write */
 		return 0;
 	}
 	finite = write_gradient(hw, &w->sg, r);
@@ -119,10 +164,10 @@ static int land_update(struct hw_worker *w, uint64_t v, unsigned batch)
 	w->applied++;
 	w->evaluations += batch;
 	w->coords += w->sg.nnz;
-	if (hw->res->tau) {
-		hw->res->tau[k] = k - v;
-		hw->res->worker[k] = w->id;
-	}
+	if (hw->res->tau)
+		log_staleness(w, k, v);
+	if (k + 1 == cfg->iters)
+		atomic_store_explicit(&hw->done, 1, memory_order_relaxed);
 	if ((row = asgd__trajectory_row(cfg, k + 1, hw->dim)) != NULL)
 		asgd__live_copy(row, hw->x, hw->dim);
 	if (!finite) {
@@ -230,6 +275,10 @@ static void collect(struct hogwild *hw, unsigned started, asgd_engine_result *re
 		res->evaluations += w->evaluations;
 		res->coords_written += w->coords;
 		asgd__work_tally_add(&work, &w->work);
+		for (size_t e = 0; e < w->nlog; e++) {
+			res->tau[w->log[2 * e]] = w->log[2 * e + 1];
+			res->worker[w->log[2 * e]] = w->id;
+		}
 	}
 	asgd__work_tally_finish(&work, res);
 	res->diverged = atomic_load(&hw->diverged);
@@ -244,8 +293,10 @@ static void collect(struct hogwild *hw, unsigned started, asgd_engine_result *re
 static void hogwild_free(struct hogwild *hw)
 {
 	if (hw->workers)
-		for (unsigned i = 0; i < hw->cfg->workers; i++)
+		for (unsigned i = 0; i < hw->cfg->workers; i++) {
 			asgd__sparse_grad_free(&hw->workers[i].sg);
+			free(hw->workers[i].log);
+		}
 	free(hw->workers);
 	free(hw->x);
 }
