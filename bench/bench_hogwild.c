@@ -16,8 +16,11 @@
  *   f(x_K)      the objective after the run: what lost additions cost, if anything
  *   racy/cas    the ratio of the two medians at equal M
  *
+ * --write W keeps one write only and --no-staleness turns τ recording off, so that the cost of
+ * recording can be counted in instructions (callgrind; scripts/instrumentation-cost.sh).
+ *
  * Timings never enter a test. usage: bench_hogwild [--reps R] [--iters K] [--workers LIST]
- *                                                  [--csv FILE]
+ *                                    [--write racy|cas] [--no-staleness] [--csv FILE]
  */
 #include <math.h>
 #include <stdio.h>
@@ -41,6 +44,8 @@ struct options {
 	unsigned workers[MAX_M];
 	size_t nworkers;
 	const char *csv;
+	int only_write;		/* -1: both writes, else the asgd_hogwild_write to keep */
+	int no_staleness;
 };
 
 /* One (write, M) configuration and its samples. */
@@ -68,7 +73,8 @@ static double median(const double *v, int n)
 
 static void usage(void)
 {
-	printf("usage: bench_hogwild [--reps R] [--iters K] [--workers LIST] [--csv FILE]\n"
+	printf("usage: bench_hogwild [--reps R] [--iters K] [--workers LIST] [--write racy|cas]\n"
+	       "                     [--no-staleness] [--csv FILE]\n"
 	       "Hogwild's racy write against the compare-and-swap add on the rcv1-like SVM\n"
 	       "(n = 200000, d = 47236, 70 nnz a row): medians of R interleaved repetitions\n"
 	       "(default 5) of K updates (default 2000000) at each worker count (default 1,2).\n");
@@ -81,8 +87,10 @@ static void parse(int argc, char **argv, struct options *o)
 
 	o->reps = 5;
 	o->iters = 2000000;
+	o->only_write = -1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+		asgd_hogwild_write w;
 		uint64_t u;
 
 		if (!strcmp(a, "--help")) {
@@ -98,6 +106,11 @@ static void parse(int argc, char **argv, struct options *o)
 			list = val;
 		} else if (!strcmp(a, "--csv") && val) {
 			o->csv = val;
+		} else if (!strcmp(a, "--write") && val && asgd_hogwild_write_parse(val, &w) == ASGD_OK) {
+			o->only_write = (int)w;
+		} else if (!strcmp(a, "--no-staleness")) {
+			o->no_staleness = 1;
+			continue;
 		} else {
 			fprintf(stderr, "bench_hogwild: '%s' is not allowed (see --help)\n", a);
 			exit(2);
@@ -119,7 +132,8 @@ static void parse(int argc, char **argv, struct options *o)
 	}
 }
 
-static int run_once(const asgd_problem *p, struct config *c, uint64_t iters, int rep)
+static int run_once(const asgd_problem *p, struct config *c, uint64_t iters, int rep,
+		    int record)
 {
 	asgd_engine_config cfg;
 	asgd_engine_result res;
@@ -134,7 +148,7 @@ static int run_once(const asgd_problem *p, struct config *c, uint64_t iters, int
 	cfg.eta = asgd_problem_default_eta(p);
 	cfg.seed = 1;
 	cfg.replica = (uint64_t)rep;
-	cfg.record_staleness = 1;
+	cfg.record_staleness = record;
 	rc = asgd_engine_run(&cfg, &res);
 	if (rc != ASGD_OK)
 		return rc;
@@ -155,7 +169,8 @@ static void report(const struct options *o, const struct config *c, size_t n, FI
 		double rate = median(c[i].rate, o->reps), nnz = median(c[i].nnz, o->reps);
 		double loss = median(c[i].loss, o->reps), ratio = NAN;
 
-		if (c[i].write == ASGD_HOGWILD_WRITE_RACY && i + 1 < n)
+		if (c[i].write == ASGD_HOGWILD_WRITE_RACY && i + 1 < n &&
+		    c[i + 1].write == ASGD_HOGWILD_WRITE_CAS && c[i + 1].workers == c[i].workers)
 			ratio = rate / median(c[i + 1].rate, o->reps);
 		printf("| %s | %u | %.3f | %.1f | %.6f | %.2f |\n",
 		       asgd_hogwild_write_name(c[i].write), c[i].workers, rate / 1e6, nnz / 1e6,
@@ -192,12 +207,12 @@ int main(int argc, char **argv)
 	}
 	for (size_t w = 0; w < o.nworkers; w++)
 		for (int k = 0; k < 2; k++)
-			c[n++] = (struct config){ .write = k ? ASGD_HOGWILD_WRITE_CAS
-							     : ASGD_HOGWILD_WRITE_RACY,
-						  .workers = o.workers[w] };
+			if (o.only_write < 0 || o.only_write == k)
+				c[n++] = (struct config){ .write = (asgd_hogwild_write)k,
+							  .workers = o.workers[w] };
 	for (int rep = 0; rep < o.reps; rep++) {
 		for (size_t i = 0; i < n; i++) {
-			if (run_once(p, &c[i], o.iters, rep) != ASGD_OK) {
+			if (run_once(p, &c[i], o.iters, rep, !o.no_staleness) != ASGD_OK) {
 				fprintf(stderr, "bench_hogwild: the engine failed\n");
 				return 1;
 			}
