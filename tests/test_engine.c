@@ -406,6 +406,11 @@ Test(engine, exponential_work_gives_queueing_staleness_hogwild, .timeout = 120)
 	check_queueing_staleness(ASGD_ENGINE_HOGWILD);
 }
 
+Test(engine, exponential_work_gives_queueing_staleness_combining, .timeout = 120)
+{
+	check_queueing_staleness(ASGD_ENGINE_COMBINING);
+}
+
 struct stopper {
 	atomic_int *flag;
 	long delay_ms;
@@ -707,5 +712,54 @@ Test(engine, pinning_changes_no_result_and_restores_the_caller, .timeout = 120)
 		cr_assert(CPU_EQUAL(&before, &after), "%s: the caller's CPU mask was not restored",
 			  asgd_engine_mode_name(modes[m]));
 	}
+	asgd_problem_destroy(p);
+}
+
+/*
+ * Combining mode is master mode without the master: with one worker it writes the same bits as
+ * the snapshot master, step for step; with several, every update is whole, so on fig4 (d = 1,
+ * f_i = (x ∓ 1)² − 1, gradient 2(x ∓ 1)) each trajectory step is x_{k+1} = x_k − 2η(x_v ∓ 1)
+ * for the x_v of the version v = k − τ_k it read: the recorded τ and the trajectory must agree
+ * to rounding (1e-12; a neighbouring version would be off by about a step, 1e-2), which a torn
+ * read or an update applied out of order would break.
+ */
+Test(engine, combining_is_master_mode_without_a_master, .timeout = 120)
+{
+	asgd_problem *p = make("fig4");
+	asgd_engine_config cfg = config(p, 1, 3000);
+	asgd_engine_result res;
+	double *traj[2];
+
+	for (int i = 0; i < 2; i++) {
+		traj[i] = malloc(3001 * sizeof(double));
+		cfg.mode = i ? ASGD_ENGINE_COMBINING : ASGD_ENGINE_MASTER;
+		cfg.trajectory = traj[i];
+		cr_assert_eq(asgd_engine_run(&cfg, &res), ASGD_OK);
+		cr_assert_eq(res.applied, 3000);
+		asgd_engine_result_free(&res);
+	}
+	cr_assert_eq(memcmp(traj[0], traj[1], 3001 * sizeof(double)), 0,
+		     "combining and master differ with one worker");
+	cfg = config(p, 3, 20000);
+	cfg.mode = ASGD_ENGINE_COMBINING;
+	cfg.trajectory = traj[0] = realloc(traj[0], 20001 * sizeof(double));
+	cr_assert_eq(asgd_engine_run(&cfg, &res), ASGD_OK);
+	cr_assert_eq(res.applied, 20000);
+	assert_accounting(&res);
+	assert_tau_sane(&res, 3);
+	for (uint64_t k = 0; k < 20000; k++) {
+		double xv = traj[0][k - res.tau[k]], step = traj[0][k] - traj[0][k + 1];
+		double g1 = 2 * cfg.eta * (xv - 1), g2 = 2 * cfg.eta * (xv + 1);
+
+		double tol = 1e-12 * (fabs(traj[0][k]) + 1);
+
+		cr_assert(fabs(step - g1) <= tol || fabs(step - g2) <= tol, "update %llu: step %.17g "
+			  "is not 2 eta (x_v -+ 1) "
+			  "for v = k - tau = %llu", (unsigned long long)k, step,
+			  (unsigned long long)(k - res.tau[k]));
+	}
+	asgd_engine_result_free(&res);
+	free(traj[0]);
+	free(traj[1]);
 	asgd_problem_destroy(p);
 }

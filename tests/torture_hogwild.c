@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * torture_hogwild.c — the in-place master and the Hogwild modes under load, as a plain program
+ * torture_hogwild.c — the in-place master, Hogwild and combining modes under load, as a plain program
  * that CI runs under ThreadSanitizer (see torture_engine.c for why not Criterion).
  *
  * The workload is a sparse least-squares problem that interpolates (y = A w* exactly, λ = 0):
@@ -275,6 +275,14 @@ int main(int argc, char **argv)
 		{ "hogwild, 4 workers, stopped mid-run", ASGD_ENGINE_HOGWILD, 4, 1000000000, 0,
 		  ASGD_WORK_FIXED, 50000, 40 },
 		{ "inplace, 4 workers, stopped mid-run", ASGD_ENGINE_MASTER_INPLACE, 4, 1000000000, 0,
+		  ASGD_WORK_FIXED, 50000, 40 },
+		{ "combining, 1 worker", ASGD_ENGINE_COMBINING, 1, 30000, 0, ASGD_WORK_NONE, 0, 0 },
+		{ "combining, 4 workers", ASGD_ENGINE_COMBINING, 4, 30000, 0, ASGD_WORK_NONE, 0, 0 },
+		{ "combining, 64 workers on 2 cores", ASGD_ENGINE_COMBINING, 64, 30000, 0,
+		  ASGD_WORK_NONE, 0, 0 },
+		{ "combining, 8 workers, batch 4, exp work", ASGD_ENGINE_COMBINING, 8, 40000, 4,
+		  ASGD_WORK_EXP, 5000, 0 },
+		{ "combining, 4 workers, stopped mid-run", ASGD_ENGINE_COMBINING, 4, 1000000000, 0,
 		  ASGD_WORK_FIXED, 50000, 40 },
 	};
 	/* the compare-and-swap write, which loses no concurrent addition, under the same checks */

@@ -68,12 +68,21 @@
  * writing, so exactly iters are applied and the rest are counted discarded. Trajectory row k+1
  * is copied by the worker that completed update k, right after it, with relaxed loads: it may
  * include parts of updates that were in progress. Momentum is refused.
+ *
+ * ASGD_ENGINE_COMBINING gives master mode's semantics — every gradient computed on a whole
+ * version x_v, updates applied whole, one at a time, in arrival order, τ = k − v — without a
+ * master thread, so that no update waits for a thread to be woken: the worker whose gradient
+ * arrives applies it itself, holding one lock (arrival order is the lock's order). Reads take
+ * no lock: a sequence lock (even between updates, odd during one) tells a worker that an update
+ * ran while it gathered x, and it then computes the same gradient (same draws) again on the new
+ * version. Trajectory row k+1 is copied under the lock. Momentum is refused.
  */
 typedef enum asgd_engine_mode {
 	ASGD_ENGINE_MASTER = 0,
 	ASGD_ENGINE_MASTER_INPLACE,
 	ASGD_ENGINE_HOGWILD,
 	ASGD_ENGINE_MPI, /**< the parameter server on MPI ranks: asgd/mpi.h */
+	ASGD_ENGINE_COMBINING, /**< master mode's semantics without a master thread: below */
 } asgd_engine_mode;
 
 /** How a Hogwild worker adds its gradient to a coordinate (see ASGD_ENGINE_HOGWILD above). */

@@ -46,7 +46,9 @@ const struct cli_flag *cli_problem_flags(struct cli_problem *cp)
 		CLI_TEXT("observe", "WHAT", &cp->observe, "x for presets, loss for data models",
 			 "moments of: x | loss | coord:J | proj[:SEED]"),
 		CLI_TEXT("mode", "MODE", &cp->mode, "master-inplace for sparse data models without "
-			 "momentum, else master", "master | master-inplace | hogwild"),
+			 "momentum, else master", "master | master-inplace | hogwild | combining (master "
+			 "semantics without a master thread: each worker applies its own update under "
+			 "one lock)"),
 		CLI_END,
 	};
 

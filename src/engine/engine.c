@@ -172,7 +172,8 @@ int asgd_engine_check_config(const asgd_engine_config *cfg, char *err, size_t er
 		return ASGD_EINVAL;
 	}
 	if (!asgd_engine_mode_name(cfg->mode)) {
-		snprintf(err, errlen, "mode %d is unknown: allowed master, master-inplace, hogwild, mpi",
+		snprintf(err, errlen, "mode %d is unknown: allowed master, master-inplace, hogwild, mpi, "
+				      "combining",
 			 (int)cfg->mode);
 		return ASGD_EINVAL;
 	}
@@ -197,7 +198,8 @@ int asgd_engine_check_config(const asgd_engine_config *cfg, char *err, size_t er
 			 (int)cfg->hogwild_write);
 		return ASGD_EINVAL;
 	}
-	if ((cfg->mode == ASGD_ENGINE_MASTER_INPLACE || cfg->mode == ASGD_ENGINE_HOGWILD) &&
+	if ((cfg->mode == ASGD_ENGINE_MASTER_INPLACE || cfg->mode == ASGD_ENGINE_HOGWILD ||
+	     cfg->mode == ASGD_ENGINE_COMBINING) &&
 	    cfg->momentum != 0) {
 		snprintf(err, errlen, "momentum %g is not allowed in %s mode, which has no dense "
 				      "velocity: use master mode for explicit momentum",
@@ -213,7 +215,8 @@ int asgd_engine_check_config(const asgd_engine_config *cfg, char *err, size_t er
 	return check_schedule(&cfg->schedule, err, errlen);
 }
 
-static const char *const mode_names[] = { "master", "master-inplace", "hogwild", "mpi" };
+static const char *const mode_names[] = { "master", "master-inplace", "hogwild", "mpi",
+					  "combining" };
 
 const char *asgd_engine_mode_name(asgd_engine_mode mode)
 {
@@ -859,7 +862,7 @@ int asgd_engine_run(const asgd_engine_config *cfg, asgd_engine_result *res)
 
 	if (!res || asgd_engine_check_config(cfg, NULL, 0) != ASGD_OK)
 		return ASGD_EINVAL;
-	if (cfg->mode == ASGD_ENGINE_HOGWILD)
+	if (cfg->mode == ASGD_ENGINE_HOGWILD || cfg->mode == ASGD_ENGINE_COMBINING)
 		return asgd__hogwild_run(cfg, res);
 	if (cfg->mode == ASGD_ENGINE_MPI)
 		return asgd__mpi_master_run(cfg, res);

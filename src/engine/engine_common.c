@@ -123,7 +123,10 @@ static void add_component(struct asgd__sparse_grad *sg, const asgd_problem *p, s
 		uint32_t j = idx ? idx[e] : (uint32_t)e;
 
 		out_idx[e] = j;
-		sg->xs[e] = atomic_load_explicit(&live[j], memory_order_relaxed);
+		/* acquire, not relaxed, for combining mode's sequence lock (engine_hogwild.c): a
+		 * value written by an update orders the reader's later check of the sequence after
+		 * that update began. On x86 both are plain loads. */
+		sg->xs[e] = atomic_load_explicit(&live[j], memory_order_acquire);
 	}
 	asgd_problem_grad_support(p, i, sg->xs, out_val);
 	if (scale != 1)

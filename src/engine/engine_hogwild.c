@@ -18,12 +18,18 @@
  * Step 4 before 5 is what makes exactly iters updates land; step 6 after 5 is what makes v in
  * step 1 a promise (every update with index < v is whole in memory).
  *
+ * Combining mode (asgd/engine.h) runs here too, since it is Hogwild's loop with the write made
+ * whole: the worker takes one lock, checks that the run is not full, marks the sequence odd,
+ * writes, marks it even and counts the update (k = completed, under the lock), then lets go;
+ * its read gathers x between two loads of the sequence and starts again if they differ.
+ *
  * Why relaxed atomics and not plain doubles: engine_internal.h.
  */
 #include "engine_internal.h"
 
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +64,9 @@ struct hogwild {
 	_Atomic double *x;
 	_Atomic uint64_t reserved __attribute__((aligned(64)));
 	_Atomic uint64_t completed __attribute__((aligned(64)));
+	/* combining mode: 2k between updates, 2k + 1 while update k is written (a seqlock) */
+	_Atomic uint64_t seq __attribute__((aligned(64)));
+	pthread_mutex_t lock;
 	atomic_int done __attribute__((aligned(64)));
 	atomic_int diverged;
 	atomic_uint left; /* workers that left early (an injected fault) */
@@ -178,6 +187,115 @@ static int land_update(struct hw_worker *w, uint64_t v, unsigned batch)
 	return k + 1 < cfg->iters;
 }
 
+/* ---- combining mode ------------------------------------------------------------------- */
+
+/*
+ * The gradient on one whole version: gather and compute between two loads of the sequence; if
+ * an update ran in between, compute the same gradient again (the same draws: the stream and the
+ * shuffle position are put back) on the version now current. Returns that version v.
+ */
+static uint64_t compute_whole(struct hw_worker *w, unsigned *batch)
+{
+	struct hogwild *hw = w->hw;
+
+	for (;;) {
+		uint64_t s = atomic_load_explicit(&hw->seq, memory_order_acquire);
+		asgd_rng saved = w->rng;
+		size_t pos = w->sg.rows.pos;
+
+		if (s & 1) {
+			sched_yield(); /* an update is being written: let its writer finish */
+			continue;
+		}
+		*batch = asgd__engine_batch_for(hw->cfg, s / 2);
+		/* its loads of x acquire: a value from an update that began after s makes the load
+		 * below see that update's odd mark (or later), so a torn read never passes */
+		asgd__sparse_grad_compute(&w->sg, hw->cfg->problem, hw->x, *batch, &w->rng);
+		if (atomic_load_explicit(&hw->seq, memory_order_relaxed) == s)
+			return s / 2;
+		w->rng = saved;
+		if (w->sg.rows.pos >= pos) /* no new pass began: the same rows again */
+			w->sg.rows.pos = pos;
+	}
+}
+
+/* −η g into x under the lock, each store a release: the odd mark before it is visible to
+ * whoever reads the value (plain stores on x86). Returns 0 when x is not finite. */
+static int write_whole(struct hogwild *hw, const struct asgd__sparse_grad *sg, uint64_t k)
+{
+	const double eta = asgd__eta_at(hw->cfg, k);
+	double probe = 0;
+
+	for (size_t e = 0; e < sg->nnz; e++) {
+		_Atomic double *xj = &hw->x[sg->idx[e]];
+		double v = atomic_load_explicit(xj, memory_order_relaxed) - eta * sg->val[e];
+
+		atomic_store_explicit(xj, v, memory_order_release);
+		probe += v * 0.0;
+	}
+	return probe == 0.0;
+}
+
+/* The update, whole and in lock order; returns 0 when the worker should leave. */
+static int land_whole(struct hw_worker *w, uint64_t v, unsigned batch)
+{
+	struct hogwild *hw = w->hw;
+	const asgd_engine_config *cfg = hw->cfg;
+	double *row;
+	uint64_t k;
+	int finite;
+
+	pthread_mutex_lock(&hw->lock);
+	k = atomic_load_explicit(&hw->completed, memory_order_relaxed);
+	if (should_stop(hw) || k >= cfg->iters) {
+		pthread_mutex_unlock(&hw->lock);
+		w->discarded++;
+		return 0;
+	}
+	atomic_store_explicit(&hw->seq, 2 * k + 1, memory_order_relaxed);
+	finite = write_whole(hw, &w->sg, k);
+	atomic_store_explicit(&hw->seq, 2 * k + 2, memory_order_release);
+	atomic_store_explicit(&hw->completed, k + 1, memory_order_release);
+	if ((row = asgd__trajectory_row(cfg, k + 1, hw->dim)) != NULL)
+		asgd__live_copy(row, hw->x, hw->dim);
+	if (k + 1 == cfg->iters || !finite)
+		atomic_store_explicit(&hw->done, 1, memory_order_relaxed);
+	pthread_mutex_unlock(&hw->lock);
+	w->applied++;
+	w->evaluations += batch;
+	w->coords += w->sg.nnz;
+	if (hw->res->tau)
+		log_staleness(w, k, v);
+	if (!finite) {
+		atomic_store_explicit(&hw->diverged, 1, memory_order_relaxed);
+		return 0;
+	}
+	return k + 1 < cfg->iters;
+}
+
+static void *combining_worker_main(void *arg)
+{
+	struct hw_worker *w = arg;
+	struct hogwild *hw = w->hw;
+
+	asgd_work_thread_setup();
+	while (!should_stop(hw)) {
+		unsigned batch;
+		uint64_t v = compute_whole(w, &batch);
+
+		w->computed++;
+		asgd__work_tally_spend(&w->work, &hw->cfg->work, &w->rng);
+		if (asgd__fault_strike(hw->cfg, w->id, w->computed) == ASGD_FAULT_LEAVE) {
+			w->discarded++; /* computed, never written */
+			atomic_fetch_add(&hw->left, 1);
+			break;
+		}
+		if (!land_whole(w, v, batch))
+			break;
+	}
+	return NULL;
+}
+
 static void *hw_worker_main(void *arg)
 {
 	struct hw_worker *w = arg;
@@ -209,12 +327,20 @@ static int hogwild_init(struct hogwild *hw, const asgd_engine_config *cfg, asgd_
 	const double *x0 = cfg->x0 ? cfg->x0 : asgd_problem_x0(cfg->problem);
 	unsigned max_batch = asgd__engine_max_batch(cfg);
 
+	pthread_mutexattr_t attr;
+
 	memset(hw, 0, sizeof(*hw));
+	/* adaptive: a waiter spins briefly before sleeping, since an update holds it for little */
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP);
+	pthread_mutex_init(&hw->lock, &attr);
+	pthread_mutexattr_destroy(&attr);
 	hw->cfg = cfg;
 	hw->res = res;
 	hw->dim = asgd_problem_dim(cfg->problem);
 	atomic_init(&hw->reserved, 0);
 	atomic_init(&hw->completed, 0);
+	atomic_init(&hw->seq, 0);
 	atomic_init(&hw->done, 0);
 	atomic_init(&hw->diverged, 0);
 	atomic_init(&hw->left, 0);
@@ -253,7 +379,10 @@ static int start_threads(struct hogwild *hw, unsigned *started)
 	for (*started = 0; *started < hw->cfg->workers; (*started)++) {
 		struct hw_worker *w = &hw->workers[*started];
 
-		if (asgd__start_thread(&w->thread, hw_worker_main, w, "asgd-h", *started,
+		int combining = hw->cfg->mode == ASGD_ENGINE_COMBINING;
+
+		if (asgd__start_thread(&w->thread, combining ? combining_worker_main : hw_worker_main,
+				       w, combining ? "asgd-c" : "asgd-h", *started,
 				       hw->cfg->pin ? (int)*started : -1)) {
 			atomic_store(&hw->done, 1);
 			return ASGD_ETHREAD;
@@ -299,6 +428,7 @@ static void hogwild_free(struct hogwild *hw)
 		}
 	free(hw->workers);
 	free(hw->x);
+	pthread_mutex_destroy(&hw->lock);
 }
 
 int asgd__hogwild_run(const asgd_engine_config *cfg, asgd_engine_result *res)
