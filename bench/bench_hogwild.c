@@ -34,8 +34,9 @@
 #include "asgd/parse.h"
 #include "asgd/problem.h"
 #include "asgd/report.h"
+#include "bench_stats.h"
 
-#define MAX_REPS 64
+#define MAX_REPS BENCH_MAX_REPS
 #define MAX_M 8
 
 struct options {
@@ -54,22 +55,6 @@ struct config {
 	unsigned workers;
 	double rate[MAX_REPS], nnz[MAX_REPS], loss[MAX_REPS];
 };
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(const double *v, int n)
-{
-	double s[MAX_REPS];
-
-	memcpy(s, v, (size_t)n * sizeof(double));
-	qsort(s, (size_t)n, sizeof(double), cmp_double);
-	return n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
-}
 
 static void usage(void)
 {
@@ -166,12 +151,12 @@ static void report(const struct options *o, const struct config *c, size_t n, FI
 		fprintf(csv, "write,workers,reps,updates_per_s_median,nnz_per_s_median,"
 			     "loss_median,racy_over_cas\n");
 	for (size_t i = 0; i < n; i++) {
-		double rate = median(c[i].rate, o->reps), nnz = median(c[i].nnz, o->reps);
-		double loss = median(c[i].loss, o->reps), ratio = NAN;
+		double rate = bench_median(c[i].rate, o->reps), nnz = bench_median(c[i].nnz, o->reps);
+		double loss = bench_median(c[i].loss, o->reps), ratio = NAN;
 
 		if (c[i].write == ASGD_HOGWILD_WRITE_RACY && i + 1 < n &&
 		    c[i + 1].write == ASGD_HOGWILD_WRITE_CAS && c[i + 1].workers == c[i].workers)
-			ratio = rate / median(c[i + 1].rate, o->reps);
+			ratio = rate / bench_median(c[i + 1].rate, o->reps);
 		printf("| %s | %u | %.3f | %.1f | %.6f | %.2f |\n",
 		       asgd_hogwild_write_name(c[i].write), c[i].workers, rate / 1e6, nnz / 1e6,
 		       loss, ratio);

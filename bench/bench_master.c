@@ -20,31 +20,16 @@
 #include "asgd/parse.h"
 #include "asgd/problem.h"
 #include "asgd/report.h"
+#include "bench_stats.h"
 #include "asgd/rng.h"
 
-#define MAX_REPS 64
+#define MAX_REPS BENCH_MAX_REPS
 
 static const size_t dims[] = { 1, 100 };
 static const unsigned counts[] = { 1, 2 };
 static const asgd_engine_mode modes[] = { ASGD_ENGINE_MASTER, ASGD_ENGINE_MASTER_INPLACE,
 					  ASGD_ENGINE_COMBINING };
 #define NMODES (sizeof(modes) / sizeof(*modes))
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(const double *v, int n)
-{
-	double s[MAX_REPS];
-
-	memcpy(s, v, (size_t)n * sizeof(double));
-	qsort(s, (size_t)n, sizeof(double), cmp_double);
-	return n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
-}
 
 /* Updates per second of x ← x − η ∇f_i(x), i uniform, on one thread. */
 static double plain_rate(const asgd_problem *p, uint64_t iters)
@@ -148,11 +133,12 @@ int main(int argc, char **argv)
 	       "repetitions\n\n| d | M | mode | updates/s | plain loop | engine/plain | + µs per "
 	       "update |\n|---|---|---|---|---|---|---|\n", (unsigned long long)iters, reps);
 	for (size_t di = 0; di < 2; di++) {
-		double pl = median(plain[di], reps);
+		double pl = bench_median(plain[di], reps);
 
 		for (size_t ci = 0; ci < 2; ci++) {
 			for (size_t mi = 0; mi < NMODES; mi++) {
-				double e = median(eng[di][ci][mi], reps), extra = (1 / e - 1 / pl) * 1e6;
+				double e = bench_median(eng[di][ci][mi], reps);
+				double extra = (1 / e - 1 / pl) * 1e6;
 
 				printf("| %zu | %u | %s | %.0f | %.0f | %.3f | %+.3f |\n", dims[di],
 				       counts[ci], asgd_engine_mode_name(modes[mi]), e, pl, e / pl, extra);

@@ -40,6 +40,8 @@ T_MOMENTUM = ("release", "test_engine",
 T_STOP = ("release", "test_engine",
           ("tests/test_engine", "--jobs", "1", "--filter", "engine/master_bound_run_sees_the_stop_flag"))
 T_SME_EXACT = ("release", "test_sme_exact", ("tests/test_sme_exact", "--jobs", "1"))
+T_COMBINING = ("release", "test_engine",
+               ("tests/test_engine", "--jobs", "1", "--filter", "engine/combining_is_master_mode_without_a_master"))
 T_TSAN_ENGINE = ("tsan", "torture_engine", ("tests/torture_engine",))
 T_FAULTS = ("release", "asgd failmalloc",
             ("bash", "{src}/tests/faults.sh", "{asgd}", "{failmalloc}"))
@@ -65,8 +67,8 @@ MUTANTS = [
      "\t\t\tres->tau[k] = k > w->version ? k - w->version - 1 : 0;\n",
      [T_QUEUE]),
     ("2", "Hogwild version v read after the gradient and the work", "src/engine/engine_hogwild.c",
-     "\t\tif (!land_update(w, v, batch))\n",
-     "\t\tif (!land_update(w, atomic_load_explicit(&hw->completed, memory_order_acquire), batch))\n",
+     "!land_update(w, v, batch)",
+     "!land_update(w, atomic_load_explicit(&hw->completed, memory_order_acquire), batch)",
      [T_QUEUE]),
     ("3", "continuum Sigma = G, dropping -c^2 Y Y^T", [
         ("src/models/sme_scalar.c", "asgd__sme_root_clamped(G - c * c * y * y, &ncl)",
@@ -129,6 +131,10 @@ MUTANTS = [
      "cx->fric = sqrt((1 - mu) / eta);\n\t\tcx->noise = pow(eta * (1 - mu), 0.25);",
      "cx->fric = (1 - mu) / sqrt(eta);\n\t\tcx->noise = pow(eta * (1 - mu), 0.25);",
      [T_SME_EXACT]),
+    ("14", "combining mode's read not checked against the sequence lock", "src/engine/engine_hogwild.c",
+     "if (atomic_load_explicit(&hw->seq, memory_order_relaxed) == s)",
+     "if (1 || atomic_load_explicit(&hw->seq, memory_order_relaxed) == s)",
+     [T_COMBINING]),
 ]
 
 

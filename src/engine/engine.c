@@ -598,18 +598,10 @@ static void no_gradient(struct engine *eng, asgd_engine_result *res)
  * suffice; the release store of the version publishes the whole update. */
 static int apply_update_live(struct engine *eng, const struct asgd__sparse_grad *sg, uint64_t k)
 {
-	const double eta = asgd__eta_at(eng->cfg, k);
-	double probe = 0;
+	int finite = asgd__live_sub(eng->live, sg, asgd__eta_at(eng->cfg, k), memory_order_relaxed);
 
-	for (size_t e = 0; e < sg->nnz; e++) {
-		_Atomic double *xj = &eng->live[sg->idx[e]];
-		double v = atomic_load_explicit(xj, memory_order_relaxed) - eta * sg->val[e];
-
-		atomic_store_explicit(xj, v, memory_order_relaxed);
-		probe += v * 0.0;
-	}
 	atomic_store_explicit(&eng->live_version, k + 1, memory_order_release);
-	return probe == 0.0;
+	return finite;
 }
 
 /* Snapshot mode: x_{k+1} written straight into a fresh snapshot, then published. Returns 1, 0

@@ -219,23 +219,6 @@ static uint64_t compute_whole(struct hw_worker *w, unsigned *batch)
 	}
 }
 
-/* −η g into x under the lock, each store a release: the odd mark before it is visible to
- * whoever reads the value (plain stores on x86). Returns 0 when x is not finite. */
-static int write_whole(struct hogwild *hw, const struct asgd__sparse_grad *sg, uint64_t k)
-{
-	const double eta = asgd__eta_at(hw->cfg, k);
-	double probe = 0;
-
-	for (size_t e = 0; e < sg->nnz; e++) {
-		_Atomic double *xj = &hw->x[sg->idx[e]];
-		double v = atomic_load_explicit(xj, memory_order_relaxed) - eta * sg->val[e];
-
-		atomic_store_explicit(xj, v, memory_order_release);
-		probe += v * 0.0;
-	}
-	return probe == 0.0;
-}
-
 /* The update, whole and in lock order; returns 0 when the worker should leave. */
 static int land_whole(struct hw_worker *w, uint64_t v, unsigned batch)
 {
@@ -253,7 +236,8 @@ static int land_whole(struct hw_worker *w, uint64_t v, unsigned batch)
 		return 0;
 	}
 	atomic_store_explicit(&hw->seq, 2 * k + 1, memory_order_relaxed);
-	finite = write_whole(hw, &w->sg, k);
+	/* each store a release: the odd mark before it is visible to whoever reads the value */
+	finite = asgd__live_sub(hw->x, &w->sg, asgd__eta_at(cfg, k), memory_order_release);
 	atomic_store_explicit(&hw->seq, 2 * k + 2, memory_order_release);
 	atomic_store_explicit(&hw->completed, k + 1, memory_order_release);
 	if ((row = asgd__trajectory_row(cfg, k + 1, hw->dim)) != NULL)
@@ -273,40 +257,29 @@ static int land_whole(struct hw_worker *w, uint64_t v, unsigned batch)
 	return k + 1 < cfg->iters;
 }
 
-static void *combining_worker_main(void *arg)
+/* Hogwild's read: v first (acquire), then the live coordinates, no check. Returns v. */
+static uint64_t compute_racy(struct hw_worker *w, unsigned *batch)
 {
-	struct hw_worker *w = arg;
 	struct hogwild *hw = w->hw;
+	uint64_t v = atomic_load_explicit(&hw->completed, memory_order_acquire);
 
-	asgd_work_thread_setup();
-	while (!should_stop(hw)) {
-		unsigned batch;
-		uint64_t v = compute_whole(w, &batch);
-
-		w->computed++;
-		asgd__work_tally_spend(&w->work, &hw->cfg->work, &w->rng);
-		if (asgd__fault_strike(hw->cfg, w->id, w->computed) == ASGD_FAULT_LEAVE) {
-			w->discarded++; /* computed, never written */
-			atomic_fetch_add(&hw->left, 1);
-			break;
-		}
-		if (!land_whole(w, v, batch))
-			break;
-	}
-	return NULL;
+	*batch = asgd__engine_batch_for(hw->cfg, v);
+	asgd__sparse_grad_compute(&w->sg, hw->cfg->problem, hw->x, *batch, &w->rng);
+	return v;
 }
 
+/* One worker of either mode: read and compute, spend the work, land the update. */
 static void *hw_worker_main(void *arg)
 {
 	struct hw_worker *w = arg;
 	struct hogwild *hw = w->hw;
+	const int combining = hw->cfg->mode == ASGD_ENGINE_COMBINING;
 
 	asgd_work_thread_setup();
 	while (!should_stop(hw)) {
-		uint64_t v = atomic_load_explicit(&hw->completed, memory_order_acquire);
-		unsigned batch = asgd__engine_batch_for(hw->cfg, v);
+		unsigned batch;
+		uint64_t v = combining ? compute_whole(w, &batch) : compute_racy(w, &batch);
 
-		asgd__sparse_grad_compute(&w->sg, hw->cfg->problem, hw->x, batch, &w->rng);
 		w->computed++;
 		asgd__work_tally_spend(&w->work, &hw->cfg->work, &w->rng);
 		if (asgd__fault_strike(hw->cfg, w->id, w->computed) == ASGD_FAULT_LEAVE) {
@@ -314,7 +287,7 @@ static void *hw_worker_main(void *arg)
 			atomic_fetch_add(&hw->left, 1);
 			break;
 		}
-		if (!land_update(w, v, batch))
+		if (combining ? !land_whole(w, v, batch) : !land_update(w, v, batch))
 			break;
 	}
 	return NULL;
@@ -381,8 +354,8 @@ static int start_threads(struct hogwild *hw, unsigned *started)
 
 		int combining = hw->cfg->mode == ASGD_ENGINE_COMBINING;
 
-		if (asgd__start_thread(&w->thread, combining ? combining_worker_main : hw_worker_main,
-				       w, combining ? "asgd-c" : "asgd-h", *started,
+		if (asgd__start_thread(&w->thread, hw_worker_main, w, combining ? "asgd-c" : "asgd-h",
+				       *started,
 				       hw->cfg->pin ? (int)*started : -1)) {
 			atomic_store(&hw->done, 1);
 			return ASGD_ETHREAD;

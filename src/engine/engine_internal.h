@@ -63,6 +63,24 @@ struct asgd__sparse_grad {
 	size_t nnz, cap;
 };
 
+/* x −= η g on the support of @sg, by the only writer of those coordinates (the in-place master,
+ * a combining worker holding the lock): a relaxed load and a store of @order per coordinate.
+ * Returns 0 when some written value is not finite. */
+static inline int asgd__live_sub(_Atomic double *x, const struct asgd__sparse_grad *sg,
+				 double eta, memory_order order)
+{
+	double probe = 0; /* x·0 is NaN exactly when x is not finite */
+
+	for (size_t e = 0; e < sg->nnz; e++) {
+		_Atomic double *xj = &x[sg->idx[e]];
+		double v = atomic_load_explicit(xj, memory_order_relaxed) - eta * sg->val[e];
+
+		atomic_store_explicit(xj, v, order);
+		probe += v * 0.0;
+	}
+	return probe == 0.0;
+}
+
 /* Buffers for batches of up to @max_batch components of @p. ASGD_OK or ASGD_ENOMEM. */
 int asgd__sparse_grad_init(struct asgd__sparse_grad *sg, const asgd_problem *p,
 			   unsigned max_batch);
