@@ -57,6 +57,7 @@ REFERENCE = {
     T_SME_EXACT: "exact SME moments (moment ODE), Monte Carlo SE",
     T_TSAN_ENGINE: "ThreadSanitizer's happens-before analysis",
     T_FAULTS: "junk-filled allocation-failure sweep (crash = caught)",
+    T_COMBINING: "each step 2 eta (x_v -+ 1) for the recorded v (exact to rounding)",
 }
 
 # id, title, edits, catching tests. An edit is (file, original text, replacement) or, for the
