@@ -31,6 +31,10 @@ typedef struct asgd_column {
 /* A column of the row struct @type: ASGD_COLUMN(struct my_row, "name", field, ASGD_FIELD_REAL). */
 #define ASGD_COLUMN(type, name, field, format) { name, offsetof(type, field), format }
 
+/* The same, a count (@count nonzero: ASGD_FIELD_INTEGER) or a real (ASGD_FIELD_REAL). */
+#define ASGD_COLUMN_OF(type, name, field, count)                                               \
+	ASGD_COLUMN(type, name, field, (count) ? ASGD_FIELD_INTEGER : ASGD_FIELD_REAL)
+
 /* asgd_json_add_number - @v under @name in @j, or null where it is not finite (JSON has no NaN). */
 void asgd_json_add_number(cJSON *j, const char *name, double v);
 

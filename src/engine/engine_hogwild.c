@@ -73,16 +73,6 @@ struct hogwild {
 	struct hw_worker *workers;
 };
 
-/* x_j += delta as Hogwild writes it: another worker's addition in between may be lost. Returns
- * the value written. */
-static double racy_add_double(_Atomic double *xj, double delta)
-{
-	double next = atomic_load_explicit(xj, memory_order_relaxed) + delta;
-
-	atomic_store_explicit(xj, next, memory_order_relaxed);
-	return next;
-}
-
 /* x_j += delta, atomically for this coordinate only. Returns the new value. */
 static double atomic_add_double(_Atomic double *xj, double delta)
 {
@@ -101,13 +91,10 @@ static int write_gradient(struct hogwild *hw, const struct asgd__sparse_grad *sg
 	const double eta = asgd__eta_at(hw->cfg, r);
 	double probe = 0;
 
-	if (hw->cfg->hogwild_write == ASGD_HOGWILD_WRITE_CAS) {
-		for (size_t e = 0; e < sg->nnz; e++)
-			probe += atomic_add_double(&hw->x[sg->idx[e]], -eta * sg->val[e]) * 0.0;
-	} else {
-		for (size_t e = 0; e < sg->nnz; e++)
-			probe += racy_add_double(&hw->x[sg->idx[e]], -eta * sg->val[e]) * 0.0;
-	}
+	if (hw->cfg->hogwild_write != ASGD_HOGWILD_WRITE_CAS) /* another's addition may be lost */
+		return asgd__live_sub(hw->x, sg, eta, memory_order_relaxed);
+	for (size_t e = 0; e < sg->nnz; e++)
+		probe += atomic_add_double(&hw->x[sg->idx[e]], -eta * sg->val[e]) * 0.0;
 	return probe == 0.0;
 }
 

@@ -63,8 +63,9 @@ struct asgd__sparse_grad {
 	size_t nnz, cap;
 };
 
-/* x −= η g on the support of @sg, by the only writer of those coordinates (the in-place master,
- * a combining worker holding the lock): a relaxed load and a store of @order per coordinate.
+/* x −= η g on the support of @sg: a relaxed load and a store of @order per coordinate. Whole
+ * when the caller is the only writer (the in-place master, a combining worker holding the
+ * lock); Hogwild's racy add otherwise (another writer's addition in between may be lost).
  * Returns 0 when some written value is not finite. */
 static inline int asgd__live_sub(_Atomic double *x, const struct asgd__sparse_grad *sg,
 				 double eta, memory_order order)

@@ -13,8 +13,7 @@
 #include "asgd/report.h"
 
 const asgd_column asgd_advise_columns[ASGD_ADVISE_NCOLUMNS] = {
-#define COL(name, field, integer)                                                              \
-	ASGD_COLUMN(asgd_advise_row, name, field, integer ? ASGD_FIELD_INTEGER : ASGD_FIELD_REAL)
+#define COL(name, field, count) ASGD_COLUMN_OF(asgd_advise_row, name, field, count)
 	COL("workers", workers, 1),		COL("eta", eta, 0),
 	COL("momentum", momentum, 0),		COL("total_momentum", total_momentum, 0),
 	COL("model_rho", model_rho, 0),		COL("noise_floor", noise_floor, 0),

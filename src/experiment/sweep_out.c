@@ -15,8 +15,7 @@
 #include "asgd/work.h"
 
 static const asgd_column COLUMNS[] = {
-#define COL(name, field, integer)                                                              \
-	ASGD_COLUMN(asgd_sweep_row, name, field, integer ? ASGD_FIELD_INTEGER : ASGD_FIELD_REAL)
+#define COL(name, field, count) ASGD_COLUMN_OF(asgd_sweep_row, name, field, count)
 	COL("workers", workers, 1),		COL("replicas", replicas, 1),
 	COL("diverged", diverged, 1),		COL("applied", applied, 1),
 	COL("wall_s", wall_s, 0),		COL("updates_per_s", updates_per_s, 0),
