@@ -16,11 +16,17 @@
  *   f(x_K)      the objective after the run: what lost additions cost, if anything
  *   racy/cas    the ratio of the two medians at equal M
  *
- * --write W keeps one write only and --no-staleness turns τ recording off, so that the cost of
- * recording can be counted in instructions (callgrind; scripts/instrumentation-cost.sh).
+ * Each write runs with each of Hogwild's two clocks for τ (asgd_hogwild_clock): the shared
+ * counter every update increments, and per-worker timestamps merged after the run; ts/counter
+ * is the ratio of their medians at equal write and M.
+ *
+ * --write W and --clock C keep one write or one clock only, and --no-staleness turns τ
+ * recording off, so that the cost of recording can be counted in instructions (callgrind;
+ * scripts/instrumentation-cost.sh).
  *
  * Timings never enter a test. usage: bench_hogwild [--reps R] [--iters K] [--workers LIST]
- *                                    [--write racy|cas] [--no-staleness] [--csv FILE]
+ *                                    [--write racy|cas] [--clock counter|timestamp]
+ *                                    [--no-staleness] [--csv FILE]
  */
 #include <math.h>
 #include <stdio.h>
@@ -46,12 +52,14 @@ struct options {
 	size_t nworkers;
 	const char *csv;
 	int only_write;		/* -1: both writes, else the asgd_hogwild_write to keep */
+	int only_clock;		/* -1: both clocks, else the asgd_hogwild_clock to keep */
 	int no_staleness;
 };
 
-/* One (write, M) configuration and its samples. */
+/* One (write, clock, M) configuration and its samples. */
 struct config {
 	asgd_hogwild_write write;
+	asgd_hogwild_clock clock;
 	unsigned workers;
 	double rate[MAX_REPS], nnz[MAX_REPS], loss[MAX_REPS];
 };
@@ -59,7 +67,7 @@ struct config {
 static void usage(void)
 {
 	printf("usage: bench_hogwild [--reps R] [--iters K] [--workers LIST] [--write racy|cas]\n"
-	       "                     [--no-staleness] [--csv FILE]\n"
+	       "                     [--clock counter|timestamp] [--no-staleness] [--csv FILE]\n"
 	       "Hogwild's racy write against the compare-and-swap add on the rcv1-like SVM\n"
 	       "(n = 200000, d = 47236, 70 nnz a row): medians of R interleaved repetitions\n"
 	       "(default 5) of K updates (default 2000000) at each worker count (default 1,2).\n");
@@ -73,9 +81,11 @@ static void parse(int argc, char **argv, struct options *o)
 	o->reps = 5;
 	o->iters = 2000000;
 	o->only_write = -1;
+	o->only_clock = -1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 		asgd_hogwild_write w;
+		asgd_hogwild_clock c;
 		uint64_t u;
 
 		if (!strcmp(a, "--help")) {
@@ -93,6 +103,9 @@ static void parse(int argc, char **argv, struct options *o)
 			o->csv = val;
 		} else if (!strcmp(a, "--write") && val && asgd_hogwild_write_parse(val, &w) == ASGD_OK) {
 			o->only_write = (int)w;
+		} else if (!strcmp(a, "--clock") && val && asgd_hogwild_clock_parse(val, &c) == ASGD_OK &&
+			   (c == ASGD_HOGWILD_CLOCK_COUNTER || c == ASGD_HOGWILD_CLOCK_TIMESTAMP)) {
+			o->only_clock = (int)c;
 		} else if (!strcmp(a, "--no-staleness")) {
 			o->no_staleness = 1;
 			continue;
@@ -128,6 +141,7 @@ static int run_once(const asgd_problem *p, struct config *c, uint64_t iters, int
 	cfg.problem = p;
 	cfg.mode = ASGD_ENGINE_HOGWILD;
 	cfg.hogwild_write = c->write;
+	cfg.hogwild_clock = c->clock;
 	cfg.workers = c->workers;
 	cfg.iters = iters;
 	cfg.eta = asgd_problem_default_eta(p);
@@ -144,33 +158,53 @@ static int run_once(const asgd_problem *p, struct config *c, uint64_t iters, int
 	return ASGD_OK;
 }
 
+/* The configuration like @c but for write @w and clock @k, or NULL. */
+static const struct config *peer(const struct config *c, size_t n, const struct config *like,
+				 asgd_hogwild_write w, asgd_hogwild_clock k)
+{
+	for (size_t i = 0; i < n; i++)
+		if (c[i].workers == like->workers && c[i].write == w && c[i].clock == k)
+			return &c[i];
+	return NULL;
+}
+
+static double ratio_to(const struct options *o, const struct config *c, const struct config *p)
+{
+	return p && p != c ? bench_median(c->rate, o->reps) / bench_median(p->rate, o->reps) : NAN;
+}
+
 static void report(const struct options *o, const struct config *c, size_t n, FILE *csv)
 {
-	printf("| write | M | M ex/s | M nnz/s | f(x_K) | racy/cas |\n|---|---|---|---|---|---|\n");
+	printf("| write | clock | M | M ex/s | M nnz/s | f(x_K) | racy/cas | ts/counter |\n"
+	       "|---|---|---|---|---|---|---|---|\n");
 	if (csv)
-		fprintf(csv, "write,workers,reps,updates_per_s_median,nnz_per_s_median,"
-			     "loss_median,racy_over_cas\n");
+		fprintf(csv, "write,clock,workers,reps,updates_per_s_median,nnz_per_s_median,"
+			     "loss_median,racy_over_cas,timestamp_over_counter\n");
 	for (size_t i = 0; i < n; i++) {
 		double rate = bench_median(c[i].rate, o->reps), nnz = bench_median(c[i].nnz, o->reps);
-		double loss = bench_median(c[i].loss, o->reps), ratio = NAN;
+		double loss = bench_median(c[i].loss, o->reps), by_write = NAN, by_clock = NAN;
+		const char *clock = asgd_hogwild_clock_name(c[i].clock);
 
-		if (c[i].write == ASGD_HOGWILD_WRITE_RACY && i + 1 < n &&
-		    c[i + 1].write == ASGD_HOGWILD_WRITE_CAS && c[i + 1].workers == c[i].workers)
-			ratio = rate / bench_median(c[i + 1].rate, o->reps);
-		printf("| %s | %u | %.3f | %.1f | %.6f | %.2f |\n",
-		       asgd_hogwild_write_name(c[i].write), c[i].workers, rate / 1e6, nnz / 1e6,
-		       loss, ratio);
+		if (c[i].write == ASGD_HOGWILD_WRITE_RACY)
+			by_write = ratio_to(o, &c[i], peer(c, n, &c[i], ASGD_HOGWILD_WRITE_CAS,
+							    c[i].clock));
+		if (c[i].clock == ASGD_HOGWILD_CLOCK_TIMESTAMP)
+			by_clock = ratio_to(o, &c[i], peer(c, n, &c[i], c[i].write,
+							    ASGD_HOGWILD_CLOCK_COUNTER));
+		printf("| %s | %s | %u | %.3f | %.1f | %.6f | %.2f | %.2f |\n",
+		       asgd_hogwild_write_name(c[i].write), clock, c[i].workers, rate / 1e6,
+		       nnz / 1e6, loss, by_write, by_clock);
 		if (csv)
-			fprintf(csv, "%s,%u,%d,%.6g,%.6g,%.10g,%.6g\n",
-				asgd_hogwild_write_name(c[i].write), c[i].workers, o->reps, rate,
-				nnz, loss, ratio);
+			fprintf(csv, "%s,%s,%u,%d,%.6g,%.6g,%.10g,%.6g,%.6g\n",
+				asgd_hogwild_write_name(c[i].write), clock, c[i].workers, o->reps,
+				rate, nnz, loss, by_write, by_clock);
 	}
 }
 
 int main(int argc, char **argv)
 {
 	struct options o = { 0 };
-	struct config c[2 * MAX_M];
+	struct config c[4 * MAX_M];
 	asgd_dataset *ds = NULL;
 	asgd_problem *p = NULL;
 	asgd_dataset_options dopt = { 0 };
@@ -192,9 +226,12 @@ int main(int argc, char **argv)
 	}
 	for (size_t w = 0; w < o.nworkers; w++)
 		for (int k = 0; k < 2; k++)
-			if (o.only_write < 0 || o.only_write == k)
-				c[n++] = (struct config){ .write = (asgd_hogwild_write)k,
-							  .workers = o.workers[w] };
+			for (int t = ASGD_HOGWILD_CLOCK_COUNTER; t <= ASGD_HOGWILD_CLOCK_TIMESTAMP; t++)
+				if ((o.only_write < 0 || o.only_write == k) &&
+				    (o.only_clock < 0 || o.only_clock == t))
+					c[n++] = (struct config){ .write = (asgd_hogwild_write)k,
+								  .clock = (asgd_hogwild_clock)t,
+								  .workers = o.workers[w] };
 	for (int rep = 0; rep < o.reps; rep++) {
 		for (size_t i = 0; i < n; i++) {
 			if (run_once(p, &c[i], o.iters, rep, !o.no_staleness) != ASGD_OK) {

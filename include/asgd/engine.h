@@ -62,12 +62,18 @@
  * atomic store per coordinate (plain moves on x86, data-race-free C11), so that two workers
  * adding to one coordinate at once may lose one of the two additions
  * (ASGD_HOGWILD_WRITE_RACY), or, on request, with a relaxed compare-and-swap loop that loses
- * none (ASGD_HOGWILD_WRITE_CAS). No update is atomic as a whole either way. A global counter of completed updates is read before
- * the read (v) and incremented after the write (k, the update's index): τ = k − v counts the
- * updates that completed in between. A worker reserves its slot among the iters updates before
- * writing, so exactly iters are applied and the rest are counted discarded. Trajectory row k+1
- * is copied by the worker that completed update k, right after it, with relaxed loads: it may
- * include parts of updates that were in progress. Momentum is refused.
+ * none (ASGD_HOGWILD_WRITE_CAS). No update is atomic as a whole either way. τ counts the updates
+ * written between an update's read and its write, by one of two clocks (asgd_hogwild_clock):
+ * by default each worker stamps its reads and writes with a clock of its own core and the logs
+ * are merged after the run, so that no cache line is written by every update; or a global
+ * counter of completed updates is read before the read (v) and incremented after the write (k,
+ * the update's index), τ = k − v. A worker reserves its slots among the iters updates in chunks
+ * before writing, so exactly iters are applied and the rest are counted discarded (the iteration
+ * cap costs one shared atomic add per chunk). Trajectory row j is copied, with relaxed loads,
+ * right after the write of update jS − 1 (S = record_every): by the counter, the update that
+ * completed jS-th; by timestamps, the one that reserved slot jS − 1, with chunks small enough
+ * (S/8M updates) that the copy sees about jS updates. Either way the row may include parts of
+ * updates that were in progress. Momentum is refused.
  *
  * ASGD_ENGINE_COMBINING gives master mode's semantics — every gradient computed on a whole
  * version x_v, updates applied whole, one at a time, in arrival order, τ = k − v — without a
@@ -90,6 +96,34 @@ typedef enum asgd_hogwild_write {
 	ASGD_HOGWILD_WRITE_RACY = 0, /**< load + store: a concurrent addition may be lost */
 	ASGD_HOGWILD_WRITE_CAS,      /**< compare-and-swap loop: every addition lands */
 } asgd_hogwild_write;
+
+/**
+ * How Hogwild measures τ (see ASGD_ENGINE_HOGWILD above). Both clocks count the updates written
+ * between an update's read and its write; they differ only for writes that end within a few
+ * nanoseconds of a read's start, which is why they agree on all but a tiny fraction of updates
+ * (tests/test_engine.c requires 99.9%).
+ */
+typedef enum asgd_hogwild_clock {
+	ASGD_HOGWILD_CLOCK_AUTO = 0,  /**< timestamps, or the counter when a batch schedule
+	                                  needs each read's version */
+	ASGD_HOGWILD_CLOCK_COUNTER,   /**< one shared counter, incremented by every update */
+	ASGD_HOGWILD_CLOCK_TIMESTAMP, /**< per-worker logs of read and write times (an invariant
+	                                  TSC, or CLOCK_MONOTONIC), merged after the run; with one
+	                                  worker τ = 0 and nothing is stamped */
+	ASGD_HOGWILD_CLOCK_BOTH,      /**< the counter's τ in res->tau and the timestamps' in
+	                                  res->tau_timestamp, in one run: a check of the two */
+} asgd_hogwild_clock;
+
+/** asgd_hogwild_clock_name - "auto", "counter", "timestamp", "both"; NULL if unknown. */
+const char *asgd_hogwild_clock_name(asgd_hogwild_clock c);
+
+/** asgd_hogwild_clock_parse - the clock named @name: ASGD_OK, ASGD_ENOTFOUND or ASGD_EINVAL. */
+int asgd_hogwild_clock_parse(const char *name, asgd_hogwild_clock *out);
+
+struct asgd_engine_config;
+
+/** asgd_hogwild_clock_resolve - the clock a run of @cfg uses: never ASGD_HOGWILD_CLOCK_AUTO. */
+asgd_hogwild_clock asgd_hogwild_clock_resolve(const struct asgd_engine_config *cfg);
 
 /**
  * How workers pick the rows (components) of their gradients. Uniform draws each with
@@ -157,6 +191,8 @@ typedef struct asgd_engine_config {
 	asgd_engine_mode mode;       /**< see "Modes" above; zero is ASGD_ENGINE_MASTER */
 	asgd_hogwild_write hogwild_write; /**< ASGD_ENGINE_HOGWILD: how coordinates are added;
 	                                  zero is racy, as Hogwild */
+	asgd_hogwild_clock hogwild_clock; /**< ASGD_ENGINE_HOGWILD: how τ is measured; zero:
+	                                  timestamps where the run allows */
 	unsigned workers;            /**< M, 1..ASGD_MAX_WORKERS */
 	uint64_t iters;              /**< updates the master applies, ≥ 1 */
 	double eta;                  /**< step size η > 0 */
@@ -211,6 +247,8 @@ typedef struct asgd_engine_result {
 	                           batch sizes */
 	uint64_t *tau;       /**< applied entries, in apply order, when record_staleness; else NULL */
 	uint32_t *worker;    /**< the worker id of each applied gradient, alongside tau */
+	uint64_t *tau_timestamp; /**< ASGD_HOGWILD_CLOCK_BOTH with record_staleness: the τ the
+	                              timestamps give update k (k in the counter's order) */
 	double wall_s;       /**< from the first read to the last update */
 	double work_mean_ns; /**< realised injected work time: mean … */
 	double work_cv;      /**< … and coefficient of variation (NAN when no work was injected) */

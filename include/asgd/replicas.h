@@ -44,6 +44,8 @@ typedef struct asgd_replicas {
 	uint64_t workers_left;		/* workers that left early, summed over replicas */
 	uint64_t workers_lost;		/* MPI worker ranks given up on (silent past the timeout),
 					   summed over replicas */
+	uint64_t clock_compared;	/* ASGD_HOGWILD_CLOCK_BOTH: updates whose τ both clocks gave */
+	uint64_t clock_agreed;		/* … and of those, the ones where the two agree */
 	double *x_last;			/* the last replica's final iterate (dim values) */
 } asgd_replicas;
 

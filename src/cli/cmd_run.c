@@ -116,6 +116,13 @@ static void take_hogwild_write(const char *cmd, void *dst, const char *arg)
 		cli_usage_error(cmd, "--hogwild-write '%s' is unknown: allowed racy, cas", arg);
 }
 
+static void take_hogwild_clock(const char *cmd, void *dst, const char *arg)
+{
+	if (asgd_hogwild_clock_parse(arg, dst) != ASGD_OK)
+		cli_usage_error(cmd, "--hogwild-clock '%s' is unknown: allowed auto, counter, "
+				"timestamp, both", arg);
+}
+
 static void parse_args(int argc, char **argv, struct run_opts *o)
 {
 	const char *iters = NULL, *eta = NULL, *batch = NULL, *every = NULL;
@@ -147,6 +154,12 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 			 "hogwild: how a worker adds to a coordinate: racy (a load and a store, as "
 			 "Hogwild; a concurrent addition may be lost) or cas (compare-and-swap: none "
 			 "is)"),
+		CLI_CALL("hogwild-clock", "CLOCK", take_hogwild_clock, &o->cfg.hogwild_clock, "auto",
+			 "hogwild: how tau is measured: timestamp (each worker stamps its reads and "
+			 "writes; merged after the run: nothing shared per update), counter (one "
+			 "counter every update increments), both (the counter's tau, and how often "
+			 "the two agree, in summary.json), auto (timestamp unless a batch schedule "
+			 "needs the counter)"),
 		CLI_NOTE("mode", "mpi", "under 'mpirun -np N': rank 0 is the master, ranks 1..N-1 "
 			 "the workers (--workers is N-1); see also:"),
 		CLI_CALL("net-delay", "SPEC", take_net_delay, &o->cfg.net_delay, "none",
@@ -174,6 +187,9 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 	if (o->cfg.hogwild_write != ASGD_HOGWILD_WRITE_RACY && o->cfg.mode != ASGD_ENGINE_HOGWILD)
 		cli_usage_error(CMD, "--hogwild-write %s needs --mode hogwild (the other modes add "
 				"every gradient at one master)", asgd_hogwild_write_name(o->cfg.hogwild_write));
+	if (o->cfg.hogwild_clock != ASGD_HOGWILD_CLOCK_AUTO && o->cfg.mode != ASGD_ENGINE_HOGWILD)
+		cli_usage_error(CMD, "--hogwild-clock %s needs --mode hogwild (the other modes count "
+				"their updates in order)", asgd_hogwild_clock_name(o->cfg.hogwild_clock));
 	if (o->cfg.mode == ASGD_ENGINE_MPI && !o->mpi.on)
 		cli_usage_error(CMD, "--mode mpi runs under mpirun: 'mpirun -np N asgd run --mode mpi "
 				"...' (N−1 worker ranks)");
@@ -194,6 +210,30 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 	if (o->mpi.rank == 0) /* only rank 0 writes */
 		cli_prepare_out(CMD, o->out);
 	o->cfg.stop = cli_stop_flag();
+}
+
+/* Each worker's updates/s (the extremes beyond 8 workers): a starved worker shows here. */
+static void print_worker_rates(const asgd_replicas *t)
+{
+	const asgd_staleness *s = &t->staleness;
+	unsigned lo = 0, hi = 0;
+
+	if (s->workers < 2 || !s->worker_count || t->wall_s <= 0)
+		return;
+	if (s->workers <= 8) {
+		printf("  per-worker updates/s:");
+		for (unsigned w = 0; w < s->workers; w++)
+			printf(" %.3g", (double)s->worker_count[w] / t->wall_s);
+		printf("\n");
+		return;
+	}
+	for (unsigned w = 1; w < s->workers; w++) {
+		lo = s->worker_count[w] < s->worker_count[lo] ? w : lo;
+		hi = s->worker_count[w] > s->worker_count[hi] ? w : hi;
+	}
+	printf("  per-worker updates/s: min %.3g (worker %u), max %.3g (worker %u)\n",
+	       (double)s->worker_count[lo] / t->wall_s, lo, (double)s->worker_count[hi] / t->wall_s,
+	       hi);
 }
 
 static void print_summary(const struct run_opts *o, const asgd_run_result *r)
@@ -217,6 +257,11 @@ static void print_summary(const struct run_opts *o, const asgd_run_result *r)
 		       "given up on (summed over replicas)\n", (unsigned long long)t->workers_lost);
 	printf("throughput  %.0f updates/s over %.2f s of engine time\n",
 	       t->wall_s > 0 ? t->applied / t->wall_s : 0, t->wall_s);
+	print_worker_rates(t);
+	if (t->clock_compared)
+		printf("  clocks: the counter's and the timestamps' tau agree on %.4f%% of %llu "
+		       "updates\n", 100.0 * (double)t->clock_agreed / (double)t->clock_compared,
+		       (unsigned long long)t->clock_compared);
 	if (r->have_staleness)
 		cli_print_staleness(&r->staleness);
 	if (t->replicas_done >= 2) {

@@ -198,6 +198,8 @@ int asgd_engine_check_config(const asgd_engine_config *cfg, char *err, size_t er
 			 (int)cfg->hogwild_write);
 		return ASGD_EINVAL;
 	}
+	if (asgd__hogwild_check_config(cfg, err, errlen) != ASGD_OK)
+		return ASGD_EINVAL;
 	if ((cfg->mode == ASGD_ENGINE_MASTER_INPLACE || cfg->mode == ASGD_ENGINE_HOGWILD ||
 	     cfg->mode == ASGD_ENGINE_COMBINING) &&
 	    cfg->momentum != 0) {
@@ -890,8 +892,10 @@ void asgd_engine_result_free(asgd_engine_result *res)
 		return;
 	free(res->tau);
 	free(res->worker);
+	free(res->tau_timestamp);
 	free(res->x_final);
 	res->tau = NULL;
 	res->worker = NULL;
+	res->tau_timestamp = NULL;
 	res->x_final = NULL;
 }

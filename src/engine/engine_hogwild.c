@@ -4,19 +4,22 @@
  * reads the shared vector, computes a sparse gradient and writes it back itself, in place.
  *
  * The story of one update, from one worker's side:
- *   1. v = completed updates so far (acquire): everything before v is visible to the read.
+ *   1. Note the read's start: t_r, a timestamp of this core's clock, or
+ *      v = completed updates so far (counter clock, acquire: every update before v is visible).
  *   2. Gather x on the components' supports with relaxed loads; compute the gradient.
  *   3. Spend the injected work time.
- *   4. Take a slot r among the iters updates: a worker reserves SLOT_CHUNK of them at a time
- *      (one atomic add per chunk, not per update); when none is left the gradient is counted
+ *   4. Take a slot r among the iters updates: a worker reserves a chunk of them at a time (one
+ *      atomic add per chunk, not per update); when none is left the gradient is counted
  *      discarded, never written.
  *   5. Add −η g coordinate by coordinate: a relaxed load and a relaxed store (Hogwild's own
  *      racy read-modify-write: two workers adding to one coordinate at once may lose one
  *      addition), or with --hogwild-write cas a relaxed compare-and-swap loop that loses none.
- *   6. k = completed++ (release): this update's index; log (k, τ_k = k − v) in the worker's own
- *      buffer, merged into the result at the end (no cache line of τ written by two threads).
- * Step 4 before 5 is what makes exactly iters updates land; step 6 after 5 is what makes v in
- * step 1 a promise (every update with index < v is whole in memory).
+ *   6. Note the write's end in the worker's own log: t_w (timestamps.c turns the logs into τ
+ *      after the run), or k = completed++ (release) and τ_k = k − v.
+ * Step 4 before 5 is what makes exactly iters updates land; with the counter, step 6 after 5
+ * is what makes v in step 1 a promise (every update with index < v is whole in memory). With
+ * timestamps nothing is written per update that another worker writes too: the slot chunks are
+ * the only shared counter, and with one worker τ = 0 without a clock.
  *
  * Combining mode (asgd/engine.h) runs here too, since it is Hogwild's loop with the write made
  * whole: the worker takes one lock, checks that the run is not full, marks the sequence odd,
@@ -48,13 +51,16 @@ struct hw_worker {
 	uint64_t computed, applied, discarded, evaluations, coords;
 	struct asgd__work_tally work;
 	uint64_t slot, slot_end;	/* reserved update slots [slot, slot_end) not yet used */
-	uint64_t *log;			/* (k, τ_k) pairs of this worker's updates */
+	uint64_t t_read;		/* with timestamps: when the current read began (or the
+					 * last write ended, until the next read) */
+	uint64_t *log;			/* per update: (k, τ_k), (t_r, t_w) or all four */
 	size_t nlog, cap;
+	int log_lost;			/* the log could not grow: the run reports ENOMEM */
 	pthread_t thread;
 } __attribute__((aligned(64)));
 
-/* Update slots a worker reserves at once. A worker that leaves for good (an injected fault)
- * would strand the rest of its chunk, so runs with that fault reserve one at a time. */
+/* Update slots a worker reserves at once, at most. A worker that leaves for good (an injected
+ * fault) would strand the rest of its chunk, so runs with that fault reserve one at a time. */
 #define SLOT_CHUNK 64
 
 struct hogwild {
@@ -62,6 +68,12 @@ struct hogwild {
 	asgd_engine_result *res;
 	size_t dim;
 	_Atomic double *x;
+	asgd_hogwild_clock clock; /* resolved: never AUTO */
+	int count;   /* the shared counter gives k and v */
+	int stamp;   /* reads and writes are stamped: timestamp τ with more than one worker */
+	int tsc;     /* stamps read the TSC, not CLOCK_MONOTONIC */
+	size_t stride; /* log entries per update: (k, τ) then (t_r, t_w), as kept */
+	uint64_t chunk;
 	_Atomic uint64_t reserved __attribute__((aligned(64)));
 	_Atomic uint64_t completed __attribute__((aligned(64)));
 	/* combining mode: 2k between updates, 2k + 1 while update k is written (a seqlock) */
@@ -72,6 +84,55 @@ struct hogwild {
 	atomic_uint left; /* workers that left early (an injected fault) */
 	struct hw_worker *workers;
 };
+
+static const char *const clock_names[] = { "auto", "counter", "timestamp", "both" };
+
+const char *asgd_hogwild_clock_name(asgd_hogwild_clock c)
+{
+	return (unsigned)c < 4 ? clock_names[c] : NULL;
+}
+
+int asgd_hogwild_clock_parse(const char *name, asgd_hogwild_clock *out)
+{
+	if (!name || !out)
+		return ASGD_EINVAL;
+	for (unsigned c = 0; c < 4; c++)
+		if (strcmp(name, clock_names[c]) == 0) {
+			*out = (asgd_hogwild_clock)c;
+			return ASGD_OK;
+		}
+	return ASGD_ENOTFOUND;
+}
+
+asgd_hogwild_clock asgd_hogwild_clock_resolve(const asgd_engine_config *cfg)
+{
+	if (cfg->mode != ASGD_ENGINE_HOGWILD)
+		return ASGD_HOGWILD_CLOCK_COUNTER; /* combining counts under its lock */
+	if (cfg->hogwild_clock != ASGD_HOGWILD_CLOCK_AUTO)
+		return cfg->hogwild_clock;
+	return cfg->schedule.size ? ASGD_HOGWILD_CLOCK_COUNTER : ASGD_HOGWILD_CLOCK_TIMESTAMP;
+}
+
+int asgd__hogwild_check_config(const asgd_engine_config *cfg, char *err, size_t errlen)
+{
+	if (!asgd_hogwild_clock_name(cfg->hogwild_clock)) {
+		snprintf(err, errlen, "hogwild_clock %d is unknown: allowed auto, counter, "
+				      "timestamp, both", (int)cfg->hogwild_clock);
+		return ASGD_EINVAL;
+	}
+	if (cfg->hogwild_clock != ASGD_HOGWILD_CLOCK_AUTO && cfg->mode != ASGD_ENGINE_HOGWILD) {
+		snprintf(err, errlen, "hogwild_clock %s is for hogwild mode only (%s mode counts "
+				      "its updates in order)", clock_names[cfg->hogwild_clock],
+			 asgd_engine_mode_name(cfg->mode) ? asgd_engine_mode_name(cfg->mode) : "?");
+		return ASGD_EINVAL;
+	}
+	if (cfg->schedule.size && (cfg->hogwild_clock == ASGD_HOGWILD_CLOCK_TIMESTAMP)) {
+		snprintf(err, errlen, "hogwild_clock timestamp cannot serve a batch schedule, which "
+				      "needs each read's version: use counter (or auto)");
+		return ASGD_EINVAL;
+	}
+	return ASGD_OK;
+}
 
 /* x_j += delta, atomically for this coordinate only. Returns the new value. */
 static double atomic_add_double(_Atomic double *xj, double delta)
@@ -108,7 +169,7 @@ static int should_stop(const struct hogwild *hw)
 static uint64_t take_slot(struct hw_worker *w)
 {
 	const asgd_engine_config *cfg = w->hw->cfg;
-	uint64_t chunk = cfg->fault.kind == ASGD_FAULT_LEAVE ? 1 : SLOT_CHUNK, r;
+	uint64_t chunk = w->hw->chunk, r;
 
 	if (w->slot == w->slot_end) {
 		r = atomic_fetch_add_explicit(&w->hw->reserved, chunk, memory_order_relaxed);
@@ -120,49 +181,56 @@ static uint64_t take_slot(struct hw_worker *w)
 	return w->slot++;
 }
 
-/* τ_k = k − v into the worker's log, or straight into the result when the log cannot grow. */
-static void log_staleness(struct hw_worker *w, uint64_t k, uint64_t v)
+/* Room in the worker's log for one more update; 0 when it cannot grow. */
+static int log_room(struct hw_worker *w)
 {
-	asgd_engine_result *res = w->hw->res;
+	size_t stride = w->hw->stride, cap;
+	uint64_t *log;
 
-	if (w->nlog == w->cap) {
-		size_t cap = w->cap ? 2 * w->cap : 4096;
-		uint64_t *log = realloc(w->log, 2 * cap * sizeof(uint64_t));
-
-		if (!log) {
-			res->tau[k] = k - v;
-			res->worker[k] = w->id;
-			return;
-		}
-		w->log = log;
-		w->cap = cap;
+	if (w->nlog < w->cap)
+		return 1;
+	cap = w->cap ? 2 * w->cap : 4096;
+	log = realloc(w->log, cap * stride * sizeof(uint64_t));
+	if (!log) {
+		w->log_lost = 1;
+		return 0;
 	}
-	w->log[2 * w->nlog] = k;
-	w->log[2 * w->nlog + 1] = k - v;
-	w->nlog++;
+	w->log = log;
+	w->cap = cap;
+	return 1;
 }
 
-/* Steps 4–6 for a computed gradient; returns 0 when the worker should leave. */
-static int land_update(struct hw_worker *w, uint64_t v, unsigned batch)
+/* The write just ended: log what the run's clock needs to know of this update. */
+static void log_update(struct hw_worker *w, uint64_t k, uint64_t v)
+{
+	const struct hogwild *hw = w->hw;
+	uint64_t *e;
+
+	if (!hw->res->tau || (!hw->count && !hw->stamp) || !log_room(w))
+		return;
+	e = &w->log[w->nlog++ * hw->stride];
+	if (hw->count) {
+		*e++ = k;
+		*e++ = k - v;
+	}
+	if (hw->stamp) {
+		uint64_t t = asgd__stamp(hw->tsc);
+
+		*e++ = w->t_read;
+		/* after the read, and the next read after this write, whatever core runs them */
+		*e = w->t_read = t > w->t_read ? t : w->t_read + 1;
+	}
+}
+
+/* After update k (the counter's index, or the slot with timestamps): the trajectory row, the
+ * end of the run. Returns 0 when the worker should leave. */
+static int after_update(struct hw_worker *w, uint64_t k, int finite)
 {
 	struct hogwild *hw = w->hw;
 	const asgd_engine_config *cfg = hw->cfg;
 	double *row;
-	uint64_t k, r = cfg->iters;
-	int finite;
 
-	if (should_stop(hw) || (r = take_slot(w)) >= cfg->iters) {
-		w->discarded++; /* the last completion raises done; the others may still write */
-		return 0;
-	}
-	finite = write_gradient(hw, &w->sg, r);
-	k = atomic_fetch_add_explicit(&hw->completed, 1, memory_order_acq_rel);
-	w->applied++;
-	w->evaluations += batch;
-	w->coords += w->sg.nnz;
-	if (hw->res->tau)
-		log_staleness(w, k, v);
-	if (k + 1 == cfg->iters)
+	if (hw->count && k + 1 == cfg->iters)
 		atomic_store_explicit(&hw->done, 1, memory_order_relaxed);
 	if ((row = asgd__trajectory_row(cfg, k + 1, hw->dim)) != NULL)
 		asgd__live_copy(row, hw->x, hw->dim);
@@ -171,7 +239,30 @@ static int land_update(struct hw_worker *w, uint64_t v, unsigned batch)
 		atomic_store_explicit(&hw->done, 1, memory_order_relaxed);
 		return 0;
 	}
-	return k + 1 < cfg->iters;
+	if (hw->count)
+		return k + 1 < cfg->iters;
+	return w->slot < w->slot_end || w->slot_end < cfg->iters; /* a slot may be left */
+}
+
+/* Steps 4–6 for a computed gradient; returns 0 when the worker should leave. */
+static int land_update(struct hw_worker *w, uint64_t v, unsigned batch)
+{
+	struct hogwild *hw = w->hw;
+	const asgd_engine_config *cfg = hw->cfg;
+	uint64_t k, r = cfg->iters;
+	int finite;
+
+	if (should_stop(hw) || (r = take_slot(w)) >= cfg->iters) {
+		w->discarded++; /* the last completion raises done; the others may still write */
+		return 0;
+	}
+	finite = write_gradient(hw, &w->sg, r);
+	k = hw->count ? atomic_fetch_add_explicit(&hw->completed, 1, memory_order_acq_rel) : r;
+	w->applied++;
+	w->evaluations += batch;
+	w->coords += w->sg.nnz;
+	log_update(w, k, v);
+	return after_update(w, k, finite);
 }
 
 /* ---- combining mode ------------------------------------------------------------------- */
@@ -235,8 +326,7 @@ static int land_whole(struct hw_worker *w, uint64_t v, unsigned batch)
 	w->applied++;
 	w->evaluations += batch;
 	w->coords += w->sg.nnz;
-	if (hw->res->tau)
-		log_staleness(w, k, v);
+	log_update(w, k, v);
 	if (!finite) {
 		atomic_store_explicit(&hw->diverged, 1, memory_order_relaxed);
 		return 0;
@@ -248,7 +338,17 @@ static int land_whole(struct hw_worker *w, uint64_t v, unsigned batch)
 static uint64_t compute_racy(struct hw_worker *w, unsigned *batch)
 {
 	struct hogwild *hw = w->hw;
-	uint64_t v = atomic_load_explicit(&hw->completed, memory_order_acquire);
+	uint64_t v;
+
+	/* the read begins: stamp it before loading anything (rdtscp waits for nothing later, so
+	 * the counter's acquire load or the gather may start before the stamp ends: a write
+	 * that ends within those few nanoseconds may count on the wrong side of the read) */
+	if (hw->stamp) {
+		uint64_t t = asgd__stamp(hw->tsc);
+
+		w->t_read = t > w->t_read ? t : w->t_read;
+	}
+	v = hw->count ? atomic_load_explicit(&hw->completed, memory_order_acquire) : 0;
 
 	*batch = asgd__engine_batch_for(hw->cfg, v);
 	asgd__sparse_grad_compute(&w->sg, hw->cfg->problem, hw->x, *batch, &w->rng);
@@ -282,6 +382,26 @@ static void *hw_worker_main(void *arg)
 
 /* ---- set-up, run, tear-down -------------------------------------------------------------- */
 
+/* Which clock, what each update logs, how many slots a worker reserves at once. */
+static void choose_clock(struct hogwild *hw)
+{
+	const asgd_engine_config *cfg = hw->cfg;
+	uint64_t every = cfg->record_every ? cfg->record_every : 1;
+
+	hw->clock = asgd_hogwild_clock_resolve(cfg);
+	hw->count = hw->clock != ASGD_HOGWILD_CLOCK_TIMESTAMP;
+	hw->stamp = cfg->record_staleness && hw->clock != ASGD_HOGWILD_CLOCK_COUNTER &&
+		    (cfg->workers > 1 || hw->clock == ASGD_HOGWILD_CLOCK_BOTH);
+	hw->tsc = hw->stamp && asgd__stamp_clock_init();
+	hw->stride = 2 * (size_t)hw->count + 2 * (size_t)hw->stamp;
+	hw->chunk = SLOT_CHUNK;
+	if (cfg->fault.kind == ASGD_FAULT_LEAVE)
+		hw->chunk = 1;
+	else if (!hw->count && cfg->trajectory) /* rows by slot: chunks of at most S/8M */
+		hw->chunk = every / (8 * (uint64_t)cfg->workers);
+	hw->chunk = hw->chunk < 1 ? 1 : hw->chunk > SLOT_CHUNK ? SLOT_CHUNK : hw->chunk;
+}
+
 static int hogwild_init(struct hogwild *hw, const asgd_engine_config *cfg, asgd_engine_result *res)
 {
 	const double *x0 = cfg->x0 ? cfg->x0 : asgd_problem_x0(cfg->problem);
@@ -298,6 +418,7 @@ static int hogwild_init(struct hogwild *hw, const asgd_engine_config *cfg, asgd_
 	hw->cfg = cfg;
 	hw->res = res;
 	hw->dim = asgd_problem_dim(cfg->problem);
+	choose_clock(hw);
 	atomic_init(&hw->reserved, 0);
 	atomic_init(&hw->completed, 0);
 	atomic_init(&hw->seq, 0);
@@ -319,6 +440,9 @@ static int hogwild_init(struct hogwild *hw, const asgd_engine_config *cfg, asgd_
 	if (cfg->trajectory)
 		memcpy(cfg->trajectory, x0, hw->dim * sizeof(double));
 	if (asgd__staleness_alloc(cfg, res) != ASGD_OK)
+		return ASGD_ENOMEM;
+	if (cfg->record_staleness && hw->clock == ASGD_HOGWILD_CLOCK_BOTH &&
+	    !(res->tau_timestamp = malloc(cfg->iters * sizeof(uint64_t))))
 		return ASGD_ENOMEM;
 	for (unsigned i = 0; i < cfg->workers; i++) {
 		struct hw_worker *w = &hw->workers[i];
@@ -351,7 +475,63 @@ static int start_threads(struct hogwild *hw, unsigned *started)
 	return ASGD_OK;
 }
 
-static void collect(struct hogwild *hw, unsigned started, asgd_engine_result *res)
+/* Timestamp τ: merge the workers' logs (timestamps.c); with BOTH, into res->tau_timestamp at
+ * each update's counter index. */
+static int collect_stamps(struct hogwild *hw, unsigned started, asgd_engine_result *res)
+{
+	struct asgd__stamp_log *logs = calloc(started ? started : 1, sizeof(*logs));
+	uint64_t *tau = res->tau, *entry = NULL;
+	uint32_t *worker = res->worker;
+	int both = hw->clock == ASGD_HOGWILD_CLOCK_BOTH, rc = ASGD_ENOMEM;
+
+	if (both) {
+		tau = malloc(res->applied * sizeof(uint64_t) + 1);
+		worker = malloc(res->applied * sizeof(uint32_t) + 1);
+		entry = malloc(res->applied * sizeof(uint64_t) + 1);
+	}
+	if (logs && tau && worker && (!both || entry)) {
+		for (unsigned i = 0; i < started; i++)
+			logs[i] = (struct asgd__stamp_log){ hw->workers[i].log, hw->workers[i].nlog,
+							    hw->stride, hw->stride - 2 };
+		rc = asgd__tau_from_stamps(logs, started, tau, worker, entry);
+	}
+	if (rc == ASGD_OK && both) /* from merge order to the counter's */
+		for (uint64_t k = 0; k < res->applied; k++)
+			res->tau_timestamp[hw->workers[worker[k]].log[entry[k] * hw->stride]] = tau[k];
+	if (both) {
+		free(tau);
+		free(worker);
+		free(entry);
+	}
+	free(logs);
+	return rc;
+}
+
+/* τ and the worker of every update into res, from whichever clock the run kept. */
+static int collect_staleness(struct hogwild *hw, unsigned started, asgd_engine_result *res)
+{
+	for (unsigned i = 0; i < started; i++)
+		if (hw->workers[i].log_lost)
+			return ASGD_ENOMEM;
+	if (hw->count)
+		for (unsigned i = 0; i < started; i++) {
+			const struct hw_worker *w = &hw->workers[i];
+
+			for (size_t e = 0; e < w->nlog; e++) {
+				res->tau[w->log[e * hw->stride]] = w->log[e * hw->stride + 1];
+				res->worker[w->log[e * hw->stride]] = w->id;
+			}
+		}
+	if (hw->stamp)
+		return collect_stamps(hw, started, res);
+	if (!hw->count) { /* one worker, no clock: nothing ran between its read and its write */
+		memset(res->tau, 0, res->applied * sizeof(uint64_t));
+		memset(res->worker, 0, res->applied * sizeof(uint32_t));
+	}
+	return ASGD_OK;
+}
+
+static int collect(struct hogwild *hw, unsigned started, asgd_engine_result *res)
 {
 	struct asgd__work_tally work = { 0 };
 
@@ -364,10 +544,6 @@ static void collect(struct hogwild *hw, unsigned started, asgd_engine_result *re
 		res->evaluations += w->evaluations;
 		res->coords_written += w->coords;
 		asgd__work_tally_add(&work, &w->work);
-		for (size_t e = 0; e < w->nlog; e++) {
-			res->tau[w->log[2 * e]] = w->log[2 * e + 1];
-			res->worker[w->log[2 * e]] = w->id;
-		}
 	}
 	asgd__work_tally_finish(&work, res);
 	res->diverged = atomic_load(&hw->diverged);
@@ -377,6 +553,7 @@ static void collect(struct hogwild *hw, unsigned started, asgd_engine_result *re
 	res->interrupted = !res->diverged && !res->starved && res->applied < hw->cfg->iters;
 	asgd__check_accounting(res, "hogwild");
 	asgd__live_copy(res->x_final, hw->x, hw->dim);
+	return res->tau ? collect_staleness(hw, started, res) : ASGD_OK;
 }
 
 static void hogwild_free(struct hogwild *hw)
@@ -406,8 +583,11 @@ int asgd__hogwild_run(const asgd_engine_config *cfg, asgd_engine_result *res)
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(hw.workers[i].thread, NULL);
 	res->wall_s = (asgd_now_ns() - t0) * 1e-9;
-	if (rc == ASGD_OK || started > 0)
-		collect(&hw, started, res);
+	if (rc == ASGD_OK || started > 0) {
+		int crc = collect(&hw, started, res);
+
+		rc = rc == ASGD_OK ? crc : rc;
+	}
 	hogwild_free(&hw);
 	if (rc != ASGD_OK)
 		asgd_engine_result_free(res);

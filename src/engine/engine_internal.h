@@ -26,6 +26,9 @@
 
 #include <math.h>
 #include <pthread.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#endif
 #include <sched.h>
 
 /* The rows a worker visits under ASGD_SAMPLING_SHUFFLE: its shard, in a fresh order each pass
@@ -173,7 +176,45 @@ void asgd__check_accounting(const asgd_engine_result *res, const char *who);
 /* asgd_engine_run() for ASGD_ENGINE_MPI, on rank 0 (mpi.c). */
 int asgd__mpi_master_run(const asgd_engine_config *cfg, asgd_engine_result *res);
 
+/* The part of asgd_engine_check_config() about Hogwild's own fields (the write, the clock). */
+int asgd__hogwild_check_config(const asgd_engine_config *cfg, char *err, size_t errlen);
+
 /* asgd_engine_run() for ASGD_ENGINE_HOGWILD, after the configuration was checked. */
 int asgd__hogwild_run(const asgd_engine_config *cfg, asgd_engine_result *res);
+
+/* ---- Hogwild's staleness from timestamps (timestamps.c) ---------------------------------- */
+
+/* Nonzero when the CPU has a TSC that is one clock for every core (an invariant TSC): read it
+ * with asgd__stamp(1); otherwise asgd__stamp(0), CLOCK_MONOTONIC. */
+int asgd__stamp_clock_init(void);
+uint64_t asgd__stamp_slow(void);
+
+/* A timestamp, taken after every earlier instruction of this thread has executed (rdtscp waits
+ * for them, the stores of a write included). */
+static inline uint64_t asgd__stamp(int tsc)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	unsigned aux;
+
+	if (tsc)
+		return __rdtscp(&aux);
+#else
+	(void)tsc;
+#endif
+	return asgd__stamp_slow();
+}
+
+/* One worker's updates in write order: entry i's read time t_r at entries[i·stride + offset],
+ * its write time t_w right after it. Both nondecreasing along the log, and t_r < t_w. */
+struct asgd__stamp_log {
+	const uint64_t *entries;
+	size_t n, stride, offset;
+};
+
+/* Merge the logs of @workers workers into write order: update k's τ (the writes between its
+ * read and its write), its worker and, when @entry is not NULL, its index in that worker's log.
+ * Each output has as many entries as the logs together. ASGD_OK or ASGD_ENOMEM. */
+int asgd__tau_from_stamps(const struct asgd__stamp_log *logs, unsigned workers, uint64_t *tau,
+			  uint32_t *worker, uint64_t *entry);
 
 #endif /* ASGD_ENGINE_INTERNAL_H */

@@ -66,6 +66,9 @@ static int run_one(asgd_engine_config *cfg, asgd_replicas *t, uint64_t r, double
 		(*work_runs)++;
 	}
 	rc = asgd_staleness_add_run(&t->staleness, res.tau, res.worker, res.applied);
+	for (uint64_t k = 0; res.tau_timestamp && k < res.applied; k++)
+		t->clock_agreed += res.tau[k] == res.tau_timestamp[k];
+	t->clock_compared += res.tau_timestamp ? res.applied : 0;
 	memcpy(t->x_last, res.x_final, asgd_problem_dim(cfg->problem) * sizeof(double));
 	t->workers_left += res.workers_left;
 	t->workers_lost += res.workers_lost;
@@ -175,8 +178,11 @@ static void add_engine_settings(cJSON *j, const char *preset, const asgd_engine_
 	cJSON_AddStringToObject(j, "preset", preset);
 	cJSON_AddStringToObject(j, "problem", asgd_problem_spec(cfg->problem));
 	cJSON_AddStringToObject(j, "mode", asgd_engine_mode_name(cfg->mode));
-	if (cfg->mode == ASGD_ENGINE_HOGWILD)
+	if (cfg->mode == ASGD_ENGINE_HOGWILD) {
 		cJSON_AddStringToObject(j, "hogwild_write", asgd_hogwild_write_name(cfg->hogwild_write));
+		cJSON_AddStringToObject(j, "hogwild_clock",
+					asgd_hogwild_clock_name(asgd_hogwild_clock_resolve(cfg)));
+	}
 	cJSON_AddNumberToObject(j, "dim", (double)asgd_problem_dim(cfg->problem));
 	cJSON_AddNumberToObject(j, "workers", cfg->workers);
 	cJSON_AddNumberToObject(j, "iterations", (double)cfg->iters);
@@ -191,6 +197,25 @@ static void add_engine_settings(cJSON *j, const char *preset, const asgd_engine_
 	cJSON_AddNumberToObject(j, "seed", (double)cfg->seed);
 }
 
+/* Each worker's applied updates and its rate over the engine time: who kept up. */
+static void add_worker_throughput(cJSON *thr, const asgd_replicas *t)
+{
+	cJSON *a;
+
+	if (!t->staleness.workers || !t->staleness.worker_count)
+		return;
+	a = cJSON_AddArrayToObject(thr, "workers");
+	for (unsigned w = 0; a && w < t->staleness.workers; w++) {
+		cJSON *o = cJSON_CreateObject();
+		double n = (double)t->staleness.worker_count[w];
+
+		cJSON_AddNumberToObject(o, "worker", w);
+		cJSON_AddNumberToObject(o, "updates", n);
+		cJSON_AddNumberToObject(o, "updates_per_s", t->wall_s > 0 ? n / t->wall_s : 0);
+		cJSON_AddItemToArray(a, o);
+	}
+}
+
 static void add_engine_measures(cJSON *root, const asgd_engine_config *cfg,
 				const asgd_replicas *t)
 {
@@ -203,6 +228,15 @@ static void add_engine_measures(cJSON *root, const asgd_engine_config *cfg,
 	thr = cJSON_AddObjectToObject(root, "throughput");
 	cJSON_AddNumberToObject(thr, "updates_per_s", t->wall_s > 0 ? t->applied / t->wall_s : 0);
 	cJSON_AddNumberToObject(thr, "wall_s", t->wall_s);
+	add_worker_throughput(thr, t);
+	if (t->clock_compared) {
+		cJSON *c = cJSON_AddObjectToObject(root, "hogwild_clock_agreement");
+
+		cJSON_AddNumberToObject(c, "compared", (double)t->clock_compared);
+		cJSON_AddNumberToObject(c, "agreed", (double)t->clock_agreed);
+		cJSON_AddNumberToObject(c, "fraction",
+					(double)t->clock_agreed / (double)t->clock_compared);
+	}
 	work = cJSON_AddObjectToObject(root, "work_realised");
 	if (!isnan(t->work_mean_ns)) {
 		cJSON_AddNumberToObject(work, "mean_ns", t->work_mean_ns);
