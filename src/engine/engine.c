@@ -1006,6 +1006,18 @@ static int start_vector(struct engine *eng, const double *x0)
 	return ASGD_OK;
 }
 
+/* v_0 = 0, on cache lines like the snapshots, so that shards' blocks of it share none. */
+static int velocity_init(struct engine *eng)
+{
+	size_t bytes = (eng->dim * sizeof(double) + 63) / 64 * 64;
+
+	eng->velocity = aligned_alloc(64, bytes);
+	if (!eng->velocity)
+		return ASGD_ENOMEM;
+	memset(eng->velocity, 0, bytes);
+	return ASGD_OK;
+}
+
 static int engine_init(struct engine *eng, const asgd_engine_config *cfg, asgd_engine_result *res)
 {
 	const double *x0 = cfg->x0 ? cfg->x0 : asgd_problem_x0(cfg->problem);
@@ -1047,7 +1059,7 @@ static int engine_init(struct engine *eng, const asgd_engine_config *cfg, asgd_e
 		return ASGD_ENOMEM;
 	if (cfg->trajectory)
 		memcpy(cfg->trajectory, x0, eng->dim * sizeof(double));
-	if (cfg->momentum != 0 && !(eng->velocity = calloc(eng->dim, sizeof(double))))
+	if (cfg->momentum != 0 && velocity_init(eng) != ASGD_OK)
 		return ASGD_ENOMEM;
 	if (asgd__staleness_alloc(cfg, res) != ASGD_OK || appliers_init(eng) != ASGD_OK)
 		return ASGD_ENOMEM;
