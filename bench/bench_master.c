@@ -9,7 +9,13 @@
  * the configurations) and medians reported: updates/s, the engine over the plain loop, and the
  * microseconds an update costs over the plain loop's. Timings never enter a test.
  *
- * usage: bench_master [--reps R] [--iters K] [--csv FILE]
+ * With --shards S the bench instead measures the sharded snapshot master (cfg.shards) at a large
+ * dimension: quadratic:d=D,n=10 (--dim, default 10000), M = 1 and 2 workers, S = 1..S shards,
+ * K updates a run (default 20000 there), the same interleaved medians, and each S over S = 1.
+ * Shards pay only when the master has cores for its appliers: on a 2-core machine S = 2 with
+ * M = 2 already oversubscribes it.
+ *
+ * usage: bench_master [--reps R] [--iters K] [--csv FILE] [--shards S [--dim D]]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,7 +64,7 @@ static double plain_rate(const asgd_problem *p, uint64_t iters)
 }
 
 static double engine_rate(const asgd_problem *p, asgd_engine_mode mode, unsigned workers,
-			  uint64_t iters)
+			  uint64_t iters, unsigned shards)
 {
 	asgd_engine_config cfg;
 	asgd_engine_result res;
@@ -72,6 +78,7 @@ static double engine_rate(const asgd_problem *p, asgd_engine_mode mode, unsigned
 	cfg.eta = asgd_problem_default_eta(p);
 	cfg.seed = 1;
 	cfg.record_staleness = 1;
+	cfg.shards = shards;
 	if (asgd_engine_run(&cfg, &res) != ASGD_OK)
 		return 0;
 	rate = (double)res.applied / res.wall_s;
@@ -79,10 +86,50 @@ static double engine_rate(const asgd_problem *p, asgd_engine_mode mode, unsigned
 	return rate;
 }
 
+#define MAX_SHARDS 16
+
+/* The --shards table: master mode at d = @dim, M = 1, 2, S = 1..@shards. */
+static int shards_bench(size_t dim, unsigned shards, int reps, uint64_t iters, FILE *csv)
+{
+	static double rate[2][MAX_SHARDS][MAX_REPS];
+	asgd_problem *p;
+	char spec[64];
+
+	snprintf(spec, sizeof(spec), "quadratic:d=%zu,n=10", dim);
+	if (asgd_problem_create(spec, &p) != ASGD_OK || shards > dim)
+		return 1;
+	for (int r = 0; r < reps; r++) {
+		for (size_t ci = 0; ci < 2; ci++)
+			for (unsigned s = 1; s <= shards; s++)
+				rate[ci][s - 1][r] = engine_rate(p, ASGD_ENGINE_MASTER, counts[ci],
+								 iters, s);
+		fprintf(stderr, "bench_master: repetition %d/%d\n", r + 1, reps);
+	}
+	if (csv)
+		fprintf(csv, "d,workers,shards,reps,updates_per_s_median,over_one_shard\n");
+	printf("%s, master mode, no injected work, K = %llu updates, medians of %d interleaved "
+	       "repetitions\n\n| d | M | S | updates/s | over S = 1 |\n|---|---|---|---|---|\n",
+	       spec, (unsigned long long)iters, reps);
+	for (size_t ci = 0; ci < 2; ci++) {
+		double one = bench_median(rate[ci][0], reps);
+
+		for (unsigned s = 1; s <= shards; s++) {
+			double e = bench_median(rate[ci][s - 1], reps);
+
+			printf("| %zu | %u | %u | %.0f | %.3f |\n", dim, counts[ci], s, e, e / one);
+			if (csv)
+				fprintf(csv, "%zu,%u,%u,%d,%.6g,%.6g\n", dim, counts[ci], s, reps, e,
+					e / one);
+		}
+	}
+	asgd_problem_destroy(p);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	int reps = 5;
-	uint64_t iters = 1000000, u;
+	int reps = 5, iters_given = 0;
+	uint64_t iters = 1000000, u, dim = 10000, shards = 0;
 	const char *csv = NULL;
 	asgd_problem *p[2];
 	/* samples: [dim][count][mode], and the plain loop per dim */
@@ -97,15 +144,34 @@ int main(int argc, char **argv)
 			reps = (int)u;
 		else if (!strcmp(argv[i], "--iters") && val && asgd_parse_u64(val, &u) == ASGD_OK &&
 			 u >= 1)
-			iters = u;
+			iters = u, iters_given = 1;
+		else if (!strcmp(argv[i], "--shards") && val && asgd_parse_u64(val, &u) == ASGD_OK &&
+			 u >= 1 && u <= MAX_SHARDS)
+			shards = u;
+		else if (!strcmp(argv[i], "--dim") && val && asgd_parse_u64(val, &u) == ASGD_OK &&
+			 u >= 1 && u <= 100000000)
+			dim = u;
 		else if (!strcmp(argv[i], "--csv") && val)
 			csv = val;
 		else {
 			fprintf(stderr, "usage: bench_master [--reps R (1..%d)] [--iters K] "
-					"[--csv FILE]\n", MAX_REPS);
+					"[--csv FILE] [--shards S (1..%d) [--dim D]]\n", MAX_REPS,
+				MAX_SHARDS);
 			return !strcmp(argv[i], "--help") ? 0 : 2;
 		}
 		i++;
+	}
+	if (shards) {
+		int rc;
+
+		if (csv && asgd_atomic_open(&af, csv) != ASGD_OK)
+			return 1;
+		rc = shards_bench(dim, (unsigned)shards, reps, iters_given ? iters : 20000,
+				  csv ? af.fp : NULL);
+		if (rc)
+			fprintf(stderr, "bench_master: --shards %llu is more than d = %llu\n",
+				(unsigned long long)shards, (unsigned long long)dim);
+		return rc || (csv && asgd_atomic_commit(&af) != ASGD_OK);
 	}
 	for (size_t di = 0; di < 2; di++) {
 		char spec[64];
@@ -120,7 +186,7 @@ int main(int argc, char **argv)
 			for (size_t ci = 0; ci < 2; ci++)
 				for (size_t mi = 0; mi < NMODES; mi++)
 					eng[di][ci][mi][r] = engine_rate(p[di], modes[mi],
-									 counts[ci], iters);
+									 counts[ci], iters, 1);
 		}
 		fprintf(stderr, "bench_master: repetition %d/%d\n", r + 1, reps);
 	}

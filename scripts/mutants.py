@@ -43,6 +43,9 @@ T_SME_EXACT = ("release", "test_sme_exact", ("tests/test_sme_exact", "--jobs", "
 T_COMBINING = ("release", "test_engine",
                ("tests/test_engine", "--jobs", "1", "--filter", "engine/combining_is_master_mode_without_a_master"))
 T_TSAN_ENGINE = ("tsan", "torture_engine", ("tests/torture_engine",))
+T_SHARDS = ("release", "test_engine",
+            ("tests/test_engine", "--jobs", "1", "--filter", "engine/shards_give_the_bits_of_one_shard_on_one_worker"))
+T_TSAN_SHARDS = ("tsan", "torture_shards", ("tests/torture_shards",))
 T_FAULTS = ("release", "asgd failmalloc",
             ("bash", "{src}/tests/faults.sh", "{asgd}", "{failmalloc}"))
 
@@ -58,6 +61,8 @@ REFERENCE = {
     T_TSAN_ENGINE: "ThreadSanitizer's happens-before analysis",
     T_FAULTS: "junk-filled allocation-failure sweep (crash = caught)",
     T_COMBINING: "each step 2 eta (x_v -+ 1) for the recorded v (exact to rounding)",
+    T_SHARDS: "the bits of S = 1 (the one-thread apply, itself sequential SGD bit for bit)",
+    T_TSAN_SHARDS: "ThreadSanitizer's happens-before analysis",
 }
 
 # id, title, edits, catching tests. An edit is (file, original text, replacement) or, for the
@@ -136,6 +141,14 @@ MUTANTS = [
      "if (atomic_load_explicit(&hw->seq, memory_order_relaxed) == s)",
      "if (1 || atomic_load_explicit(&hw->seq, memory_order_relaxed) == s)",
      [T_COMBINING]),
+    ("15", "the sharded master publishes before its appliers are done", "src/engine/engine.c",
+     "\teng->blocks_target += eng->n_appliers;\n\twait_blocks(eng, eng->blocks_target);\n",
+     "\teng->blocks_target += eng->n_appliers;\n",
+     [T_TSAN_SHARDS, T_SHARDS]),
+    ("16", "an applier skips the last coordinate of its block", "src/engine/engine.c",
+     "a->finite = apply_block(eng, &eng->task, a->lo, a->hi);",
+     "a->finite = apply_block(eng, &eng->task, a->lo, a->hi - 1);",
+     [T_SHARDS]),
 ]
 
 

@@ -38,6 +38,22 @@ expect_usage "bad.txt:3" fit "$tmp/bad.txt"
 printf '0,5\n1,-2\n' >"$tmp/bad.csv"
 expect_usage "bad.csv:2" fit "$tmp/bad.csv"
 
+# ---- --shards: bad values exit 2 naming them; a run says its shards in summary.json ------
+expect_usage "--shards '0' is not allowed: expected an integer in 1..1024" run --shards 0
+expect_usage "--shards 'abc' is not allowed" run --shards abc
+expect_usage "shards 501 is out of range for fig6: allowed 1..500" run --preset fig6:d=500 --shards 501
+expect_usage "shards 2 is out of range for fig4: allowed 1..1" run --shards 2
+expect_usage "--shards 2 needs --mode master" run --preset fig6:d=500 --mode master-inplace --shards 2
+if "$asgd" run --preset fig6:d=500 --shards 3 --workers 2 --iters 300 --replicas 2 --work none \
+     --quiet --out "$tmp/shards"; then
+  [ "$(json_get "$tmp/shards/summary.json" "['shards']")" = "3" ] && ok || fail "summary shards"
+  acc=$(json_get "$tmp/shards/summary.json" "['accounting']")
+  python3 -c "import sys; a=eval(sys.argv[1]); sys.exit(a['computed'] != a['applied'] + a['discarded'] or a['applied'] != 600)" "$acc" \
+    && ok || fail "shards accounting: $acc"
+else
+  fail "asgd run --shards 3"
+fi
+
 # ---- help on every command --------------------------------------------------------------
 for c in "" run fit; do
   if grep -q "usage: asgd" <<<"$("$asgd" $c --help)"; then ok; else fail "asgd $c --help"; fi

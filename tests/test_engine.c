@@ -763,3 +763,143 @@ Test(engine, combining_is_master_mode_without_a_master, .timeout = 120)
 	free(traj[1]);
 	asgd_problem_destroy(p);
 }
+
+/* The run of @cfg with @shards, its trajectory (rows+1 of dim values) into a fresh buffer. */
+static double *sharded_run(asgd_engine_config cfg, unsigned shards, size_t rows, size_t dim,
+			   double *x_final)
+{
+	asgd_engine_result res;
+	double *traj = malloc((rows + 1) * dim * sizeof(double));
+
+	cfg.shards = shards;
+	cfg.trajectory = traj;
+	cr_assert_eq(asgd_engine_run(&cfg, &res), ASGD_OK, "shards %u", shards);
+	cr_assert_eq(res.applied, cfg.iters, "shards %u", shards);
+	assert_accounting(&res);
+	memcpy(x_final, res.x_final, dim * sizeof(double));
+	asgd_engine_result_free(&res);
+	return traj;
+}
+
+/*
+ * Sharding splits who writes each coordinate, never how: with one worker (no race, τ = 0) a run
+ * with S shards gives the bits of S = 1, every trajectory row and x_final, with and without
+ * momentum (each shard keeps its block of the velocity), with line-aligned blocks (d = 500, 63
+ * lines) and with single-coordinate blocks (d = 20, 3 lines for 4 shards).
+ */
+Test(engine, shards_give_the_bits_of_one_shard_on_one_worker, .timeout = 120)
+{
+	static const struct {
+		const char *spec;
+		double momentum;
+		unsigned shards[4];
+	} cases[] = {
+		{ "fig6:d=500", 0, { 2, 3, 4, 7 } },
+		{ "fig6:d=500", 0.5, { 3, 0, 0, 0 } },
+		{ "fig6:d=20", 0, { 4, 20, 0, 0 } },
+	};
+
+	for (size_t c = 0; c < sizeof(cases) / sizeof(*cases); c++) {
+		asgd_problem *p = make(cases[c].spec);
+		size_t dim = asgd_problem_dim(p), rows = 1000;
+		asgd_engine_config cfg = config(p, 1, 1000);
+		double *x1 = malloc(dim * sizeof(double)), *xs = malloc(dim * sizeof(double));
+		double *t1, *ts;
+
+		cfg.momentum = cases[c].momentum;
+		t1 = sharded_run(cfg, 1, rows, dim, x1);
+		for (size_t i = 0; i < 4 && cases[c].shards[i]; i++) {
+			unsigned S = cases[c].shards[i];
+
+			ts = sharded_run(cfg, S, rows, dim, xs);
+			for (size_t r = 0; r <= rows; r++)
+				cr_assert_eq(memcmp(t1 + r * dim, ts + r * dim, dim * sizeof(double)), 0,
+					     "%s momentum %g: S = %u differs from S = 1 at row %zu",
+					     cases[c].spec, cfg.momentum, S, r);
+			cr_assert_eq(memcmp(x1, xs, dim * sizeof(double)), 0, "%s: x_final, S = %u",
+				     cases[c].spec, S);
+			free(ts);
+		}
+		free(t1);
+		free(x1);
+		free(xs);
+		asgd_problem_destroy(p);
+	}
+}
+
+/* M = 4 workers, S = 3 shards, pinned and not: every update lands, every gradient is counted. */
+Test(engine, shards_keep_the_accounting_with_several_workers, .timeout = 120)
+{
+	asgd_problem *p = make("fig6:d=500");
+
+	for (int pin = 0; pin < 2; pin++) {
+		asgd_engine_config cfg = config(p, 4, 5000);
+		asgd_engine_result res;
+
+		cfg.shards = 3;
+		cfg.pin = pin;
+		cr_assert_eq(asgd_engine_run(&cfg, &res), ASGD_OK);
+		cr_assert_eq(res.applied, 5000);
+		cr_assert_not(res.diverged);
+		cr_assert_not(res.interrupted);
+		assert_accounting(&res);
+		assert_tau_sane(&res, 4);
+		cr_assert_leq(res.discarded, 4);
+		cr_assert_eq(res.coords_written, 5000ull * 500);
+		asgd_engine_result_free(&res);
+	}
+	asgd_problem_destroy(p);
+}
+
+/* Only the last coordinate, in the last applier's block, blows up: that shard's probe must
+ * end the run, since the master's own block stays finite. */
+Test(engine, a_shard_reports_divergence_in_its_block, .timeout = 60)
+{
+	asgd_problem *p = make("fig7");
+	asgd_engine_config cfg = config(p, 1, 100000);
+	asgd_engine_result res;
+	double x0[100] = { 0 };
+
+	cr_assert_eq(asgd_problem_dim(p), 100);
+	x0[99] = 1e3; /* the quartic's gradient 2c(x − 1)³ throws it further each step */
+	cfg.x0 = x0;
+	cfg.shards = 3;
+	cr_assert_eq(asgd_engine_run(&cfg, &res), ASGD_OK);
+	cr_assert(res.diverged);
+	cr_assert_lt(res.applied, 100);
+	cr_assert(isfinite(res.x_final[0]), "block 0 stayed finite");
+	assert_accounting(&res);
+	asgd_engine_result_free(&res);
+	asgd_problem_destroy(p);
+}
+
+Test(engine, shards_are_refused_where_they_cannot_split)
+{
+	asgd_problem *p = make("fig6:d=20"), *one = make("fig4");
+	asgd_engine_config cfg = config(p, 1, 10);
+	char err[256];
+
+	cfg.shards = 20;
+	cr_assert_eq(asgd_engine_check_config(&cfg, err, sizeof(err)), ASGD_OK);
+	cfg.shards = 21;
+	cr_assert_eq(asgd_engine_check_config(&cfg, err, sizeof(err)), ASGD_EINVAL);
+	cr_assert(strstr(err, "shards 21") && strstr(err, "1..20"), "message: %s", err);
+	cfg.shards = 2;
+	for (asgd_engine_mode m = ASGD_ENGINE_MASTER_INPLACE; m <= ASGD_ENGINE_COMBINING; m++) {
+		asgd_engine_result res;
+
+		cfg.mode = m;
+		cr_assert_eq(asgd_engine_check_config(&cfg, err, sizeof(err)), ASGD_EINVAL, "%s",
+			     asgd_engine_mode_name(m));
+		cr_assert(strstr(err, "not allowed in"), "message: %s", err);
+		if (m != ASGD_ENGINE_MPI)
+			cr_assert_eq(asgd_engine_run(&cfg, &res), ASGD_EINVAL);
+	}
+	cfg = config(one, 1, 10);
+	cfg.shards = 1; /* 0 and 1 both mean "the master alone", whatever d */
+	cr_assert_eq(asgd_engine_check_config(&cfg, NULL, 0), ASGD_OK);
+	cfg.shards = 2;
+	cr_assert_eq(asgd_engine_check_config(&cfg, NULL, 0), ASGD_EINVAL);
+	asgd_problem_destroy(p);
+	asgd_problem_destroy(one);
+}

@@ -18,6 +18,7 @@
  *   gradient slot       its worker            master, after dequeue
  *   slot state          worker: 0→1 (send)    master: →0 (taken), →3 (shutdown)
  *   stop flag           anyone (e.g. SIGINT)  master
+ *   block s of x_{k+1}  applier s (shards)    master, after the block's done count; then as x_v
  *
  * Accounting: every gradient a worker computes is applied exactly once or counted as
  * discarded at shutdown (computed = applied + discarded); asgd_engine_run() checks it and
@@ -90,6 +91,24 @@ typedef enum asgd_engine_mode {
 	ASGD_ENGINE_MPI, /**< the parameter server on MPI ranks: asgd/mpi.h */
 	ASGD_ENGINE_COMBINING, /**< master mode's semantics without a master thread: below */
 } asgd_engine_mode;
+
+/*
+ * Shards (cfg.shards = S ≥ 2, master mode only). The snapshot master's apply costs O(d) per
+ * update on one thread, so at large d the master, not the workers, limits the update rate. With
+ * shards, [0, d) is split into S contiguous blocks (asgd_partition, edges on cache lines) and the
+ * apply of update k, x_{k+1} = x_k − η g into the fresh snapshot, is split too: the master hands
+ * the update out by bumping a generation counter (release), applies block 0 itself while applier
+ * s applies block s, then waits until all S − 1 have counted their block done (each a release,
+ * read with acquire), and only then publishes the snapshot — still one version counter, the
+ * snapshot's. Readers therefore never see a half-applied snapshot: the release store that
+ * publishes it comes after (happens after) every block's writes, and a reader's acquire load of
+ * it sees them all. Each coordinate is computed by the same expression whoever owns it, so with
+ * one worker a run is bit-identical whatever S; each block reports whether its coordinates stayed
+ * finite, so divergence is still caught. Appliers wait as workers do (yield, then a futex) and
+ * leave at the end of the run. Refused in master-inplace (a sparse gradient touches a few
+ * coordinates: the hand-off would cost more than the update), Hogwild and combining (no master)
+ * and MPI (the master is another process; asgd/partition.h is what its servers will share).
+ */
 
 /** How a Hogwild worker adds its gradient to a coordinate (see ASGD_ENGINE_HOGWILD above). */
 typedef enum asgd_hogwild_write {
@@ -185,6 +204,9 @@ int asgd_engine_fault_parse(const char *spec, asgd_engine_fault *out, char *err,
 /** The most worker threads one run may start. */
 #define ASGD_MAX_WORKERS 1024
 
+/** The most shards (the master and its applier threads) one run may split its apply over. */
+#define ASGD_MAX_SHARDS 1024
+
 /** What one run of the engine does. Zero-initialise, then set the fields you need. */
 typedef struct asgd_engine_config {
 	const asgd_problem *problem; /**< the objective; not owned, must outlive the run */
@@ -224,7 +246,15 @@ typedef struct asgd_engine_config {
 	                                  round-robin — the master (the calling thread, for the run
 	                                  only) to the first, worker i to the (i+1)-th, so that the
 	                                  master has a core to itself when there are more CPUs than
-	                                  workers; in Hogwild, worker i to the i-th */
+	                                  workers; in Hogwild, worker i to the i-th. With S ≥ 2
+	                                  shards, applier s to the s-th and worker i to the
+	                                  (i+S)-th, so that the master's team sits together */
+	unsigned shards;             /**< S, master mode only: 0 or 1, the master applies each
+	                                  update alone; S ≥ 2 (at most the dimension d and
+	                                  ASGD_MAX_SHARDS), the apply is split over the master and
+	                                  S − 1 applier threads, each owning a block of coordinates
+	                                  (asgd/partition.h) — for large d on many cores, where one
+	                                  thread's O(d) apply is the ceiling. See "Shards" above */
 	const atomic_int *stop;      /**< NULL, or a flag that ends the run early when nonzero
 	                                  (async-signal-safe to set: a SIGINT handler may set it) */
 	asgd_engine_fault fault;     /**< an injected fault; zero: none */

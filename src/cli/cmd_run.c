@@ -150,6 +150,11 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 		  .allowed = "a number in (0, 1]", .dflt = "1: none" },
 		CLI_SWITCH("pin", &o->cfg.pin, "pin threads to CPUs round-robin: the master to the "
 			   "first, worker i to the (i+1)-th (in hogwild, worker i to the i-th)"),
+		CLI_UINT("shards", "S", &o->cfg.shards, 1, ASGD_MAX_SHARDS, "master mode: split "
+			 "each update's apply over the master and S-1 applier threads, each owning a "
+			 "block of coordinates (at most d), for a large d on many cores, where one "
+			 "thread applying O(d) per update is the ceiling; an update writes the same "
+			 "bits for any S"),
 		CLI_CALL("hogwild-write", "HOW", take_hogwild_write, &o->cfg.hogwild_write, "racy",
 			 "hogwild: how a worker adds to a coordinate: racy (a load and a store, as "
 			 "Hogwild; a concurrent addition may be lost) or cas (compare-and-swap: none "
@@ -184,6 +189,10 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 	o->problem = o->cp.problem;
 	o->preset = o->cp.label;
 	o->cfg.mode = o->cp.engine_mode;
+	if (o->cfg.shards > 1 && o->cfg.mode != ASGD_ENGINE_MASTER)
+		cli_usage_error(CMD, "--shards %u needs --mode master (only the snapshot master "
+				"splits its apply; --mode %s does not)", o->cfg.shards,
+				asgd_engine_mode_name(o->cfg.mode));
 	if (o->cfg.hogwild_write != ASGD_HOGWILD_WRITE_RACY && o->cfg.mode != ASGD_ENGINE_HOGWILD)
 		cli_usage_error(CMD, "--hogwild-write %s needs --mode hogwild (the other modes add "
 				"every gradient at one master)", asgd_hogwild_write_name(o->cfg.hogwild_write));
@@ -338,6 +347,7 @@ int cli_run(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	o.cfg.slow_worker = -1;
+	o.cfg.shards = 1;
 	cli_mpi_start(CMD, &argc, &argv, &o.mpi);
 	parse_args(argc, argv, &o);
 	cli_mpi_serve(CMD, &o.mpi, &o.cfg); /* worker ranks stay there, and exit */

@@ -17,6 +17,12 @@
  *   5. At the end the master marks every slot SHUTDOWN, joins the workers, and counts what is
  *      left in the queue, and what workers computed but never sent, as discarded.
  *
+ * With shards (cfg.shards = S ≥ 2) step 3's write of x_{k+1} is split by coordinate blocks
+ * (asgd/partition.h): the master fills in the update's operands (a task), bumps a generation
+ * counter that S − 1 applier threads wait on, writes block 0 itself, and waits until every
+ * applier has counted its block done. Only then does it publish, so the one release store of
+ * the snapshot pointer comes after every block's writes: a reader never sees half an update.
+ *
  * Waiting is adaptive: spin briefly when every thread has a core, yield a few times, then
  * sleep on a futex. When there are more threads than cores a spinning worker steals the core
  * the master needs, and that too would show up as staleness, so spinning is skipped then.
@@ -40,6 +46,7 @@
 #include <urcu/wfcqueue.h>
 
 #include "asgd/error.h"
+#include "asgd/partition.h"
 #include "asgd/rng.h"
 #include "engine_internal.h"
 #include "sync.h"
@@ -66,8 +73,26 @@ struct snapshot {
 	struct snapshot *next; /* link in the pool, a retired batch, or the returned stack */
 	struct engine *eng;
 	uint64_t version;
-	double x[];
+	double x[] __attribute__((aligned(64))); /* so that shards' line-aligned blocks share
+						    no cache line */
 };
+
+/* The operands of one update, for the appliers: written by the master before it bumps the
+ * generation, read by them after; quit instead ends them. */
+struct apply_task {
+	const double *x, *g;
+	double *xn;
+	uint64_t k;
+	int quit;
+};
+
+/* One applier thread of a sharded master, owning coordinates [lo, hi) of every update. */
+struct applier {
+	struct engine *eng;
+	size_t lo, hi;
+	int finite; /* its block of the last update stayed finite: read by the master after done */
+	pthread_t thread;
+} __attribute__((aligned(64)));
 
 struct worker {
 	struct cds_wfcq_node node;
@@ -109,6 +134,16 @@ struct engine {
 	atomic_uint master_sleeping;
 	struct __cds_wfcq_head head __attribute__((aligned(64)));
 	struct cds_wfcq_tail tail __attribute__((aligned(64)));
+	/* Shards: the master does block 0 of part, appliers[s] block s + 1. */
+	asgd_partition part;
+	struct applier *appliers; /* n_appliers = shards − 1 of them, or NULL */
+	unsigned n_appliers, appliers_started;
+	unsigned blocks_target;   /* master-private: blocks_done once the current update is whole */
+	struct apply_task task;   /* written by the master only while no applier reads it */
+	atomic_uint gen __attribute__((aligned(64))); /* tasks handed out (release) */
+	atomic_uint gen_sleepers; /* appliers asleep, or about to be, on gen */
+	atomic_uint blocks_done __attribute__((aligned(64))); /* blocks finished, mod 2^32 */
+	atomic_uint master_waits; /* the master sleeps, or is about to, on blocks_done */
 };
 
 /* ---- configuration ------------------------------------------------------------------- */
@@ -128,6 +163,29 @@ static int check_schedule(const asgd_batch_schedule *s, char *err, size_t errlen
 					      "each entry must be >= 1", k);
 			return ASGD_EINVAL;
 		}
+	return ASGD_OK;
+}
+
+/* Only the snapshot master splits its apply; no shard may be empty. */
+static int check_shards(const asgd_engine_config *cfg, char *err, size_t errlen)
+{
+	size_t dim = asgd_problem_dim(cfg->problem);
+
+	if (cfg->shards <= 1)
+		return ASGD_OK;
+	if (cfg->mode != ASGD_ENGINE_MASTER) {
+		snprintf(err, errlen, "shards %u is not allowed in %s mode: only master mode splits "
+				      "its dense apply over applier threads", cfg->shards,
+			 asgd_engine_mode_name(cfg->mode));
+		return ASGD_EINVAL;
+	}
+	if (cfg->shards > dim || cfg->shards > ASGD_MAX_SHARDS) {
+		snprintf(err, errlen, "shards %u is out of range for %s: allowed 1..%zu (at most the "
+				      "dimension %zu, and %d)", cfg->shards,
+			 asgd_problem_name(cfg->problem),
+			 dim < ASGD_MAX_SHARDS ? dim : (size_t)ASGD_MAX_SHARDS, dim, ASGD_MAX_SHARDS);
+		return ASGD_EINVAL;
+	}
 	return ASGD_OK;
 }
 
@@ -214,6 +272,8 @@ int asgd_engine_check_config(const asgd_engine_config *cfg, char *err, size_t er
 			 asgd_problem_name(cfg->problem));
 		return ASGD_EINVAL;
 	}
+	if (check_shards(cfg, err, errlen) != ASGD_OK)
+		return ASGD_EINVAL;
 	return check_schedule(&cfg->schedule, err, errlen);
 }
 
@@ -289,7 +349,7 @@ static struct snapshot *snapshot_get(struct engine *eng)
 		eng->pool = s->next;
 		return s;
 	}
-	s = malloc(sizeof(*s) + eng->dim * sizeof(double));
+	s = aligned_alloc(64, (sizeof(*s) + eng->dim * sizeof(double) + 63) / 64 * 64);
 	if (s)
 		s->eng = eng;
 	return s;
@@ -561,29 +621,188 @@ static void release_slot(struct worker *w)
 		asgd__futex_wake(&w->state, 1);
 }
 
-/* x_{k+1} = x_k − η g, or with momentum v_{k+1} = β v_k − η g, x_{k+1} = x_k + v_{k+1} (2.6),
- * written straight into the next snapshot (η that of update @k). Returns 0 when x_{k+1} is not
- * finite. */
-static int apply_update(struct engine *eng, const double *x, const double *g, double *xn,
-			uint64_t k)
+/* Coordinates [lo, hi) of x_{k+1} = x_k − η g, or with momentum v_{k+1} = β v_k − η g,
+ * x_{k+1} = x_k + v_{k+1} (2.6), written straight into the next snapshot (η that of update k).
+ * The same expression per coordinate whichever thread owns it, so sharding changes no bit.
+ * Returns 0 when some written coordinate is not finite. */
+static int apply_block(struct engine *eng, const struct apply_task *t, size_t lo, size_t hi)
 {
-	const double eta = asgd__eta_at(eng->cfg, k), beta = eng->cfg->momentum;
+	const double eta = asgd__eta_at(eng->cfg, t->k), beta = eng->cfg->momentum;
+	const double *x = t->x, *g = t->g;
+	double *xn = t->xn;
 	double probe = 0; /* x·0 is NaN exactly when some x is not finite */
 	size_t j;
 
 	if (!eng->velocity) {
-		for (j = 0; j < eng->dim; j++) {
+		for (j = lo; j < hi; j++) {
 			xn[j] = x[j] - eta * g[j];
 			probe += xn[j] * 0.0;
 		}
 	} else {
-		for (j = 0; j < eng->dim; j++) {
+		for (j = lo; j < hi; j++) {
 			eng->velocity[j] = beta * eng->velocity[j] - eta * g[j];
 			xn[j] = x[j] + eng->velocity[j];
 			probe += xn[j] * 0.0;
 		}
 	}
 	return probe == 0.0;
+}
+
+/* ---- shards: the appliers ----------------------------------------------------------- */
+
+/*
+ * The hand-off is two counters. gen counts tasks: the master's increment releases the task it
+ * wrote, an applier's acquire load of the new value makes it visible. blocks_done counts finished
+ * blocks: an applier's increment releases its block of x_{k+1} and its finite flag, the master's
+ * acquire load of the total it expects makes them visible, and publication (release) passes
+ * them on to every reader. Sleeping is Dekker-style with seq_cst operations on both sides, which
+ * ThreadSanitizer models (it rejects fences): the sleeper registers, then re-reads the counter;
+ * the waker bumps the counter, then reads the registration, so one of them sees the other, and
+ * the futex re-checks the counter in the kernel.
+ */
+
+/* Wait until gen moves past @seen; returns the new value. */
+static unsigned wait_task(struct engine *eng, unsigned seen)
+{
+	unsigned g, i;
+
+	for (i = 0; i < eng->spin_rounds + eng->yield_rounds; i++) {
+		g = atomic_load_explicit(&eng->gen, memory_order_acquire);
+		if (g != seen)
+			return g;
+		if (i < eng->spin_rounds)
+			asgd__cpu_relax();
+		else
+			sched_yield();
+	}
+	for (;;) {
+		atomic_fetch_add(&eng->gen_sleepers, 1);
+		if (atomic_load(&eng->gen) == seen)
+			asgd__futex_wait(&eng->gen, seen, 0);
+		atomic_fetch_sub(&eng->gen_sleepers, 1);
+		g = atomic_load_explicit(&eng->gen, memory_order_acquire);
+		if (g != seen)
+			return g;
+	}
+}
+
+/* The task in eng->task is ready: wake the appliers. */
+static void hand_out(struct engine *eng)
+{
+	atomic_fetch_add(&eng->gen, 1);
+	if (atomic_load(&eng->gen_sleepers))
+		asgd__futex_wake(&eng->gen, INT32_MAX);
+}
+
+static void block_done(struct engine *eng)
+{
+	atomic_fetch_add(&eng->blocks_done, 1);
+	if (atomic_load(&eng->master_waits))
+		asgd__futex_wake(&eng->blocks_done, 1);
+}
+
+/* The master waits until blocks_done reaches @target (mod 2^32: it can never pass it). */
+static void wait_blocks(struct engine *eng, unsigned target)
+{
+	unsigned i, d;
+
+	for (i = 0; i < eng->spin_rounds + eng->yield_rounds; i++) {
+		if (atomic_load_explicit(&eng->blocks_done, memory_order_acquire) == target)
+			return;
+		if (i < eng->spin_rounds)
+			asgd__cpu_relax();
+		else
+			sched_yield();
+	}
+	for (;;) {
+		atomic_store(&eng->master_waits, 1);
+		d = atomic_load(&eng->blocks_done);
+		if (d != target)
+			asgd__futex_wait(&eng->blocks_done, d, 0);
+		atomic_store(&eng->master_waits, 0);
+		if (atomic_load_explicit(&eng->blocks_done, memory_order_acquire) == target)
+			return;
+	}
+}
+
+static void *applier_main(void *arg)
+{
+	struct applier *a = arg;
+	struct engine *eng = a->eng;
+	unsigned seen = 0;
+
+	for (;;) {
+		seen = wait_task(eng, seen);
+		if (eng->task.quit)
+			break;
+		a->finite = apply_block(eng, &eng->task, a->lo, a->hi);
+		block_done(eng);
+	}
+	return NULL;
+}
+
+/* Update @t split over the shards: block 0 here, the others on the appliers; returns 1 when
+ * every block stayed finite. The snapshot is whole when this returns, and not before. */
+static int apply_sharded(struct engine *eng, const struct apply_task *t)
+{
+	size_t lo, hi;
+	int finite;
+
+	eng->task = *t;
+	hand_out(eng);
+	asgd_partition_block(&eng->part, 0, &lo, &hi);
+	finite = apply_block(eng, t, lo, hi);
+	eng->blocks_target += eng->n_appliers;
+	wait_blocks(eng, eng->blocks_target);
+	for (unsigned s = 0; s < eng->n_appliers; s++)
+		finite &= eng->appliers[s].finite;
+	return finite;
+}
+
+/* Applier s is pinned to the s-th CPU slot, after the master's (0), before the workers'. */
+static int start_appliers(struct engine *eng)
+{
+	for (unsigned s = 0; s < eng->n_appliers; s++) {
+		struct applier *a = &eng->appliers[s];
+
+		if (asgd__start_thread(&a->thread, applier_main, a, "asgd-a", s + 1,
+				       eng->cfg->pin ? (int)s + 1 : -1) != ASGD_OK)
+			return ASGD_ETHREAD;
+		eng->appliers_started++;
+	}
+	return ASGD_OK;
+}
+
+/* After the last update (the master waited for its blocks, so no applier reads the task). */
+static void stop_appliers(struct engine *eng)
+{
+	if (!eng->appliers_started)
+		return;
+	eng->task.quit = 1;
+	hand_out(eng);
+	for (unsigned s = 0; s < eng->appliers_started; s++)
+		pthread_join(eng->appliers[s].thread, NULL);
+}
+
+/* Shards ≥ 2: the partition, and applier s owning block s + 1 (block 0 is the master's). */
+static int appliers_init(struct engine *eng)
+{
+	unsigned shards = eng->cfg->shards;
+
+	if (shards <= 1)
+		return ASGD_OK;
+	if (asgd_partition_init(&eng->part, eng->dim, shards, NULL, 0) != ASGD_OK)
+		return ASGD_EINVAL;
+	eng->appliers = aligned_alloc(64, (shards - 1) * sizeof(struct applier));
+	if (!eng->appliers)
+		return ASGD_ENOMEM;
+	memset(eng->appliers, 0, (shards - 1) * sizeof(struct applier));
+	eng->n_appliers = shards - 1;
+	for (unsigned s = 0; s < eng->n_appliers; s++) {
+		eng->appliers[s].eng = eng;
+		asgd_partition_block(&eng->part, s + 1, &eng->appliers[s].lo, &eng->appliers[s].hi);
+	}
+	return ASGD_OK;
 }
 
 /* Why next_gradient() came back empty: the stop flag, or no worker left (checked after the
@@ -611,12 +830,14 @@ static int apply_update_live(struct engine *eng, const struct asgd__sparse_grad 
 static int apply_snapshot(struct engine *eng, const struct worker *w, uint64_t k)
 {
 	struct snapshot *next = snapshot_get(eng);
+	struct apply_task t;
 	int finite;
 
 	if (!next)
 		return ASGD_ENOMEM;
 	next->version = k + 1;
-	finite = apply_update(eng, snapshot_current(eng)->x, w->g, next->x, k);
+	t = (struct apply_task){ snapshot_current(eng)->x, w->g, next->x, k, 0 };
+	finite = eng->n_appliers ? apply_sharded(eng, &t) : apply_block(eng, &t, 0, eng->dim);
 	snapshot_publish(eng, next);
 	return finite;
 }
@@ -721,7 +942,8 @@ static int start_workers(struct engine *eng, unsigned *started)
 		struct worker *w = &eng->workers[*started];
 
 		if (asgd__start_thread(&w->thread, worker_main, w, "asgd-w", *started,
-				       eng->cfg->pin ? (int)*started + 1 : -1) != ASGD_OK)
+				       eng->cfg->pin ? (int)(*started + eng->n_appliers) + 1 : -1) !=
+		    ASGD_OK)
 			return ASGD_ETHREAD;
 	}
 	return ASGD_OK;
@@ -786,6 +1008,18 @@ static int start_vector(struct engine *eng, const double *x0)
 	return ASGD_OK;
 }
 
+/* v_0 = 0, on cache lines like the snapshots, so that shards' blocks of it share none. */
+static int velocity_init(struct engine *eng)
+{
+	size_t bytes = (eng->dim * sizeof(double) + 63) / 64 * 64;
+
+	eng->velocity = aligned_alloc(64, bytes);
+	if (!eng->velocity)
+		return ASGD_ENOMEM;
+	memset(eng->velocity, 0, bytes);
+	return ASGD_OK;
+}
+
 static int engine_init(struct engine *eng, const asgd_engine_config *cfg, asgd_engine_result *res)
 {
 	const double *x0 = cfg->x0 ? cfg->x0 : asgd_problem_x0(cfg->problem);
@@ -797,7 +1031,8 @@ static int engine_init(struct engine *eng, const asgd_engine_config *cfg, asgd_e
 	eng->problem = cfg->problem;
 	eng->dim = asgd_problem_dim(cfg->problem);
 	eng->n = asgd_problem_components(cfg->problem);
-	eng->spin_rounds = (long)cfg->workers + 1 <= ncpu ? SPIN_ROUNDS : 0;
+	eng->spin_rounds = (long)cfg->workers + (cfg->shards > 1 ? cfg->shards : 1) <= ncpu
+				   ? SPIN_ROUNDS : 0;
 	eng->yield_rounds = YIELD_ROUNDS;
 	eng->retire_batch = RETIRE_BYTES / (sizeof(struct snapshot) + eng->dim * sizeof(double));
 	eng->retire_batch = eng->retire_batch < RETIRE_MIN ? RETIRE_MIN
@@ -809,6 +1044,10 @@ static int engine_init(struct engine *eng, const asgd_engine_config *cfg, asgd_e
 	atomic_init(&eng->live_workers, cfg->workers);
 	atomic_init(&eng->left, 0);
 	atomic_init(&eng->master_sleeping, 0);
+	atomic_init(&eng->gen, 0);
+	atomic_init(&eng->gen_sleepers, 0);
+	atomic_init(&eng->blocks_done, 0);
+	atomic_init(&eng->master_waits, 0);
 	__cds_wfcq_init(&eng->head, &eng->tail);
 
 	/* Zeroed the moment it exists: engine_free() frees every worker's buffers, whichever
@@ -822,9 +1061,9 @@ static int engine_init(struct engine *eng, const asgd_engine_config *cfg, asgd_e
 		return ASGD_ENOMEM;
 	if (cfg->trajectory)
 		memcpy(cfg->trajectory, x0, eng->dim * sizeof(double));
-	if (cfg->momentum != 0 && !(eng->velocity = calloc(eng->dim, sizeof(double))))
+	if (cfg->momentum != 0 && velocity_init(eng) != ASGD_OK)
 		return ASGD_ENOMEM;
-	if (asgd__staleness_alloc(cfg, res) != ASGD_OK)
+	if (asgd__staleness_alloc(cfg, res) != ASGD_OK || appliers_init(eng) != ASGD_OK)
 		return ASGD_ENOMEM;
 	for (i = 0; i < cfg->workers; i++)
 		if (worker_init(eng, &eng->workers[i], i) != ASGD_OK)
@@ -840,6 +1079,7 @@ static void engine_free(struct engine *eng, const asgd_engine_config *cfg)
 		for (i = 0; i < cfg->workers; i++)
 			worker_free(&eng->workers[i]);
 	free(eng->workers);
+	free(eng->appliers);
 	free(eng->velocity);
 	free(eng->live);
 	if (snapshot_current(eng))
@@ -866,12 +1106,15 @@ int asgd_engine_run(const asgd_engine_config *cfg, asgd_engine_result *res)
 	urcu_memb_register_thread(); /* the master calls call_rcu, which reads RCU state */
 	rc = engine_init(&eng, cfg, res);
 	if (rc == ASGD_OK)
+		rc = start_appliers(&eng);
+	if (rc == ASGD_OK)
 		rc = start_workers(&eng, &started);
 	t0 = asgd_now_ns();
 	if (rc == ASGD_OK)
 		rc = master_loop(&eng, res);
 	res->wall_s = (asgd_now_ns() - t0) * 1e-9;
 	stop_workers(&eng, started, res);
+	stop_appliers(&eng);
 	collect_worker_counts(&eng, started, res);
 	if (snapshot_current(&eng) && res->x_final)
 		memcpy(res->x_final, snapshot_current(&eng)->x, eng.dim * sizeof(double));
