@@ -151,6 +151,14 @@ int asgd_problem_is_sparse(const asgd_problem *p);
 void asgd_problem_grad_support(const asgd_problem *p, size_t i, const double *xs, double *gs);
 
 /*
+ * asgd_problem_prefetch - a hint that component i will be read soon: starts bringing its data
+ * (a data model's row) into the cache without waiting for it. Changes no result. On a large
+ * data set a random row is a cache miss on each of its arrays; a caller that knows its next row
+ * one gradient ahead hides that latency behind the current one. i < n. Thread-safe.
+ */
+void asgd_problem_prefetch(const asgd_problem *p, size_t i);
+
+/*
  * A global minimizer of f into x (dim values), where it is known in closed form or by a reliable
  * 1-D root find: fig4 0, fig5-quartic 0, fig5-doublewell the positive one (≈ 0.957504; the two
  * minima ±0.957504 are equally deep, and ties go to the largest), fig6 0, fig7 0, fig8 the mean of

@@ -58,6 +58,7 @@ int asgd__sparse_grad_init(struct asgd__sparse_grad *sg, const asgd_problem *p,
 		return ASGD_ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		sg->perm[i] = i;
+	sg->prefetch = asgd_problem_is_sparse(p);
 	return ASGD_OK;
 }
 
@@ -144,12 +145,24 @@ void asgd__sparse_grad_compute(struct asgd__sparse_grad *sg, const asgd_problem 
 	if (sg->rows.order) {
 		unsigned b = batch ? batch : 1;
 
-		for (unsigned k = 0; k < b; k++)
-			add_component(sg, p, asgd__rows_next(&sg->rows, rng), live, 1.0 / b);
+		for (unsigned k = 0; k < b; k++) {
+			size_t i = asgd__rows_next(&sg->rows, rng);
+
+			if (sg->prefetch && sg->rows.pos < sg->rows.len) /* the next row is known */
+				asgd_problem_prefetch(p, sg->rows.order[sg->rows.pos]);
+			add_component(sg, p, i, live, 1.0 / b);
+		}
 		return;
 	}
 	if (batch <= 1) {
-		add_component(sg, p, (size_t)asgd_rng_below(rng, n), live, 1);
+		size_t i = (size_t)asgd_rng_below(rng, n);
+
+		if (sg->prefetch) { /* the next draw, if nothing else draws first (work may) */
+			asgd_rng peek = *rng;
+
+			asgd_problem_prefetch(p, (size_t)asgd_rng_below(&peek, n));
+		}
+		add_component(sg, p, i, live, 1);
 		return;
 	}
 	/* A partial Fisher–Yates shuffle: perm stays a permutation between draws. */

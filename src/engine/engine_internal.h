@@ -64,6 +64,7 @@ struct asgd__sparse_grad {
 	size_t *perm;  /* for drawing a mini-batch without replacement */
 	struct asgd__rows rows; /* shuffled epochs instead (asgd__rows_init; freed with sg) */
 	size_t nnz, cap;
+	int prefetch; /* the problem's rows are worth fetching one gradient ahead */
 };
 
 /* x −= η g on the support of @sg: a relaxed load and a store of @order per coordinate. Whole

@@ -1065,6 +1065,12 @@ int asgd_problem_is_sparse(const asgd_problem *p)
 	return asgd_problem_max_support(p) < p->dim;
 }
 
+void asgd_problem_prefetch(const asgd_problem *p, size_t i)
+{
+	if (p->fam->prefetch)
+		p->fam->prefetch(p, i);
+}
+
 void asgd_problem_grad_support(const asgd_problem *p, size_t i, const double *xs, double *gs)
 {
 	assert(i < p->n);
