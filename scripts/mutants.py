@@ -100,12 +100,12 @@ MUTANTS = [
     ("8", "the slot released before tau, batch and nnz are read", "src/engine/engine.c",
      "\t\tif (res->tau) {\n\t\t\tres->tau[k] = k - w->version;\n\t\t\tres->worker[k] = w->id;\n\t\t}\n"
      "\t\tres->evaluations += w->batch;\n"
-     "\t\tres->coords_written += eng->live ? w->sg.nnz : eng->dim;\n"
+     "\t\tres->coords_written += asgd__live_is_set(eng->live) ? w->sg.nnz : eng->dim;\n"
      "\t\trelease_slot(w);\n",
      "\t\trelease_slot(w);\n"
      "\t\tif (res->tau) {\n\t\t\tres->tau[k] = k - w->version;\n\t\t\tres->worker[k] = w->id;\n\t\t}\n"
      "\t\tres->evaluations += w->batch;\n"
-     "\t\tres->coords_written += eng->live ? w->sg.nnz : eng->dim;\n",
+     "\t\tres->coords_written += asgd__live_is_set(eng->live) ? w->sg.nnz : eng->dim;\n",
      [T_TSAN_ENGINE]),
     ("9", "snapshot publication relaxed instead of release", "src/engine/engine.c",
      "atomic_store_explicit(&eng->current, s, memory_order_release);",

@@ -91,6 +91,29 @@ typedef enum asgd_hogwild_write {
 	ASGD_HOGWILD_WRITE_CAS,      /**< compare-and-swap loop: every addition lands */
 } asgd_hogwild_write;
 
+/*
+ * Precision of the shared vector. ASGD_PRECISION_F64 (the default) is the engine as it always
+ * was: every mode, every problem, bit for bit. ASGD_PRECISION_F32 stores the live vector of the
+ * master-inplace, Hogwild and combining modes as relaxed atomic floats, 4 bytes a coordinate
+ * instead of 8, as most practitioners train: a worker gathers its support in float and converts
+ * it to double, computes the gradient in double on the dataset's double values, and each write
+ * x_j − η g_j is computed in double and rounded to float once when stored. What stays double:
+ * the dataset, the gradient, the step, x0, the trajectory rows and x_final (converted from the
+ * floats, exactly), so everything downstream is unchanged. Only data models (asgd/datamodel.h)
+ * may ask for f32; presets, the snapshot master (whose snapshots are dense copies) and MPI are
+ * refused by asgd_engine_check_config(). The exact-arithmetic checks of the suite stay in f64.
+ */
+typedef enum asgd_precision {
+	ASGD_PRECISION_F64 = 0,
+	ASGD_PRECISION_F32,
+} asgd_precision;
+
+/** asgd_precision_name - "f64", "f32"; NULL if unknown. */
+const char *asgd_precision_name(asgd_precision p);
+
+/** asgd_precision_parse - the precision named @name: ASGD_OK, ASGD_ENOTFOUND or ASGD_EINVAL. */
+int asgd_precision_parse(const char *name, asgd_precision *out);
+
 /**
  * How workers pick the rows (components) of their gradients. Uniform draws each with
  * replacement, as the paper's SGD does; shuffle visits rows in epochs, as practitioners train:
@@ -157,6 +180,9 @@ typedef struct asgd_engine_config {
 	asgd_engine_mode mode;       /**< see "Modes" above; zero is ASGD_ENGINE_MASTER */
 	asgd_hogwild_write hogwild_write; /**< ASGD_ENGINE_HOGWILD: how coordinates are added;
 	                                  zero is racy, as Hogwild */
+	asgd_precision precision;    /**< the live vector's storage (see asgd_precision); zero is
+	                                  f64. f32: data models in master-inplace, hogwild and
+	                                  combining modes only */
 	unsigned workers;            /**< M, 1..ASGD_MAX_WORKERS */
 	uint64_t iters;              /**< updates the master applies, ≥ 1 */
 	double eta;                  /**< step size η > 0 */

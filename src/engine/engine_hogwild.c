@@ -61,7 +61,7 @@ struct hogwild {
 	const asgd_engine_config *cfg;
 	asgd_engine_result *res;
 	size_t dim;
-	_Atomic double *x;
+	struct asgd__live x; /* in cfg->precision */
 	_Atomic uint64_t reserved __attribute__((aligned(64)));
 	_Atomic uint64_t completed __attribute__((aligned(64)));
 	/* combining mode: 2k between updates, 2k + 1 while update k is written (a seqlock) */
@@ -73,29 +73,14 @@ struct hogwild {
 	struct hw_worker *workers;
 };
 
-/* x_j += delta, atomically for this coordinate only. Returns the new value. */
-static double atomic_add_double(_Atomic double *xj, double delta)
-{
-	double old = atomic_load_explicit(xj, memory_order_relaxed), next;
-
-	do {
-		next = old + delta;
-	} while (!atomic_compare_exchange_weak_explicit(xj, &old, next, memory_order_relaxed,
-							memory_order_relaxed));
-	return next;
-}
-
 /* −η g into x, η that of update @r (the slot reserved for it). */
 static int write_gradient(struct hogwild *hw, const struct asgd__sparse_grad *sg, uint64_t r)
 {
 	const double eta = asgd__eta_at(hw->cfg, r);
-	double probe = 0;
 
 	if (hw->cfg->hogwild_write != ASGD_HOGWILD_WRITE_CAS) /* another's addition may be lost */
 		return asgd__live_sub(hw->x, sg, eta, memory_order_relaxed);
-	for (size_t e = 0; e < sg->nnz; e++)
-		probe += atomic_add_double(&hw->x[sg->idx[e]], -eta * sg->val[e]) * 0.0;
-	return probe == 0.0;
+	return asgd__live_sub_cas(hw->x, sg, eta);
 }
 
 static int should_stop(const struct hogwild *hw)
@@ -310,12 +295,9 @@ static int hogwild_init(struct hogwild *hw, const asgd_engine_config *cfg, asgd_
 	if (!hw->workers)
 		return ASGD_ENOMEM;
 	memset(hw->workers, 0, cfg->workers * sizeof(struct hw_worker));
-	hw->x = aligned_alloc(64, ((hw->dim * sizeof(double) + 63) / 64) * 64);
 	res->x_final = malloc(hw->dim * sizeof(double));
-	if (!hw->x || !res->x_final)
+	if (!res->x_final || asgd__live_init(&hw->x, cfg->precision, x0, hw->dim) != ASGD_OK)
 		return ASGD_ENOMEM;
-	for (size_t j = 0; j < hw->dim; j++)
-		atomic_init(&hw->x[j], x0[j]);
 	if (cfg->trajectory)
 		memcpy(cfg->trajectory, x0, hw->dim * sizeof(double));
 	if (asgd__staleness_alloc(cfg, res) != ASGD_OK)
@@ -387,7 +369,7 @@ static void hogwild_free(struct hogwild *hw)
 			free(hw->workers[i].log);
 		}
 	free(hw->workers);
-	free(hw->x);
+	asgd__live_free(&hw->x);
 	pthread_mutex_destroy(&hw->lock);
 }
 
