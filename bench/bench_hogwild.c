@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * bench_hogwild.c — what Hogwild's write costs: the racy load-and-store against the
- * compare-and-swap add, on the sparse SVM HogWild++ is measured on.
+ * compare-and-swap add, and the shared vector in f64 against f32, on the sparse SVM HogWild++ is
+ * measured on.
  *
  * Workload: the hinge-loss SVM (λ = 1/n) on rcv1:n=200000,d=47236,nnz=70 (the project's
  * generator: ~70 non-zeros a row, unit-norm rows). For each write (racy, cas) and each worker
@@ -14,13 +15,17 @@
  *   M nnz/s     coordinates written per second (the gradients' support sizes): HogWild++
  *               reports this figure
  *   f(x_K)      the objective after the run: what lost additions cost, if anything
- *   racy/cas    the ratio of the two medians at equal M
+ *   racy/cas    the ratio of the two medians at equal M and precision
+ *   f32/f64     the ratio of the two medians at equal M and write (--precision both)
  *
  * --write W keeps one write only and --no-staleness turns τ recording off, so that the cost of
  * recording can be counted in instructions (callgrind; scripts/instrumentation-cost.sh).
+ * --precision f32 stores the shared vector as floats (asgd_precision), --precision both runs
+ * f64 and f32 side by side; the default, f64, is the engine as it was.
  *
  * Timings never enter a test. usage: bench_hogwild [--reps R] [--iters K] [--workers LIST]
- *                                    [--write racy|cas] [--no-staleness] [--csv FILE]
+ *                                    [--write racy|cas] [--precision f64|f32|both]
+ *                                    [--no-staleness] [--csv FILE]
  */
 #include <math.h>
 #include <stdio.h>
@@ -46,12 +51,14 @@ struct options {
 	size_t nworkers;
 	const char *csv;
 	int only_write;		/* -1: both writes, else the asgd_hogwild_write to keep */
+	int only_precision;	/* -1: both precisions, else the asgd_precision to keep */
 	int no_staleness;
 };
 
-/* One (write, M) configuration and its samples. */
+/* One (write, precision, M) configuration and its samples. */
 struct config {
 	asgd_hogwild_write write;
+	asgd_precision precision;
 	unsigned workers;
 	double rate[MAX_REPS], nnz[MAX_REPS], loss[MAX_REPS];
 };
@@ -59,8 +66,9 @@ struct config {
 static void usage(void)
 {
 	printf("usage: bench_hogwild [--reps R] [--iters K] [--workers LIST] [--write racy|cas]\n"
-	       "                     [--no-staleness] [--csv FILE]\n"
-	       "Hogwild's racy write against the compare-and-swap add on the rcv1-like SVM\n"
+	       "                     [--precision f64|f32|both] [--no-staleness] [--csv FILE]\n"
+	       "Hogwild's racy write against the compare-and-swap add, and the shared vector in\n"
+	       "f64 against f32 (default f64 only), on the rcv1-like SVM\n"
 	       "(n = 200000, d = 47236, 70 nnz a row): medians of R interleaved repetitions\n"
 	       "(default 5) of K updates (default 2000000) at each worker count (default 1,2).\n");
 }
@@ -73,9 +81,11 @@ static void parse(int argc, char **argv, struct options *o)
 	o->reps = 5;
 	o->iters = 2000000;
 	o->only_write = -1;
+	o->only_precision = ASGD_PRECISION_F64;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 		asgd_hogwild_write w;
+		asgd_precision pr;
 		uint64_t u;
 
 		if (!strcmp(a, "--help")) {
@@ -93,6 +103,11 @@ static void parse(int argc, char **argv, struct options *o)
 			o->csv = val;
 		} else if (!strcmp(a, "--write") && val && asgd_hogwild_write_parse(val, &w) == ASGD_OK) {
 			o->only_write = (int)w;
+		} else if (!strcmp(a, "--precision") && val && !strcmp(val, "both")) {
+			o->only_precision = -1;
+		} else if (!strcmp(a, "--precision") && val &&
+			   asgd_precision_parse(val, &pr) == ASGD_OK) {
+			o->only_precision = (int)pr;
 		} else if (!strcmp(a, "--no-staleness")) {
 			o->no_staleness = 1;
 			continue;
@@ -128,6 +143,7 @@ static int run_once(const asgd_problem *p, struct config *c, uint64_t iters, int
 	cfg.problem = p;
 	cfg.mode = ASGD_ENGINE_HOGWILD;
 	cfg.hogwild_write = c->write;
+	cfg.precision = c->precision;
 	cfg.workers = c->workers;
 	cfg.iters = iters;
 	cfg.eta = asgd_problem_default_eta(p);
@@ -144,33 +160,48 @@ static int run_once(const asgd_problem *p, struct config *c, uint64_t iters, int
 	return ASGD_OK;
 }
 
+/* @self's median rate over that of the configuration (@write, @prec) at @self's M; NAN when
+ * that one was not run. */
+static double ratio_to(const struct options *o, const struct config *c, size_t n,
+		       const struct config *self, asgd_hogwild_write write, asgd_precision prec)
+{
+	for (size_t i = 0; i < n; i++)
+		if (&c[i] != self && c[i].write == write && c[i].precision == prec &&
+		    c[i].workers == self->workers)
+			return bench_median(self->rate, o->reps) / bench_median(c[i].rate, o->reps);
+	return NAN;
+}
+
 static void report(const struct options *o, const struct config *c, size_t n, FILE *csv)
 {
-	printf("| write | M | M ex/s | M nnz/s | f(x_K) | racy/cas |\n|---|---|---|---|---|---|\n");
+	printf("| write | precision | M | M ex/s | M nnz/s | f(x_K) | racy/cas | f32/f64 |\n"
+	       "|---|---|---|---|---|---|---|---|\n");
 	if (csv)
-		fprintf(csv, "write,workers,reps,updates_per_s_median,nnz_per_s_median,"
-			     "loss_median,racy_over_cas\n");
+		fprintf(csv, "write,precision,workers,reps,updates_per_s_median,nnz_per_s_median,"
+			     "loss_median,racy_over_cas,f32_over_f64\n");
 	for (size_t i = 0; i < n; i++) {
 		double rate = bench_median(c[i].rate, o->reps), nnz = bench_median(c[i].nnz, o->reps);
-		double loss = bench_median(c[i].loss, o->reps), ratio = NAN;
+		double loss = bench_median(c[i].loss, o->reps), ratio = NAN, fratio = NAN;
 
-		if (c[i].write == ASGD_HOGWILD_WRITE_RACY && i + 1 < n &&
-		    c[i + 1].write == ASGD_HOGWILD_WRITE_CAS && c[i + 1].workers == c[i].workers)
-			ratio = rate / bench_median(c[i + 1].rate, o->reps);
-		printf("| %s | %u | %.3f | %.1f | %.6f | %.2f |\n",
-		       asgd_hogwild_write_name(c[i].write), c[i].workers, rate / 1e6, nnz / 1e6,
-		       loss, ratio);
+		if (c[i].write == ASGD_HOGWILD_WRITE_RACY)
+			ratio = ratio_to(o, c, n, &c[i], ASGD_HOGWILD_WRITE_CAS, c[i].precision);
+		if (c[i].precision == ASGD_PRECISION_F32)
+			fratio = ratio_to(o, c, n, &c[i], c[i].write, ASGD_PRECISION_F64);
+		printf("| %s | %s | %u | %.3f | %.1f | %.6f | %.2f | %.2f |\n",
+		       asgd_hogwild_write_name(c[i].write), asgd_precision_name(c[i].precision),
+		       c[i].workers, rate / 1e6, nnz / 1e6, loss, ratio, fratio);
 		if (csv)
-			fprintf(csv, "%s,%u,%d,%.6g,%.6g,%.10g,%.6g\n",
-				asgd_hogwild_write_name(c[i].write), c[i].workers, o->reps, rate,
-				nnz, loss, ratio);
+			fprintf(csv, "%s,%s,%u,%d,%.6g,%.6g,%.10g,%.6g,%.6g\n",
+				asgd_hogwild_write_name(c[i].write),
+				asgd_precision_name(c[i].precision), c[i].workers, o->reps, rate,
+				nnz, loss, ratio, fratio);
 	}
 }
 
 int main(int argc, char **argv)
 {
 	struct options o = { 0 };
-	struct config c[2 * MAX_M];
+	struct config c[4 * MAX_M];
 	asgd_dataset *ds = NULL;
 	asgd_problem *p = NULL;
 	asgd_dataset_options dopt = { 0 };
@@ -192,9 +223,13 @@ int main(int argc, char **argv)
 	}
 	for (size_t w = 0; w < o.nworkers; w++)
 		for (int k = 0; k < 2; k++)
-			if (o.only_write < 0 || o.only_write == k)
-				c[n++] = (struct config){ .write = (asgd_hogwild_write)k,
-							  .workers = o.workers[w] };
+			for (int pr = 0; pr < 2; pr++)
+				if ((o.only_write < 0 || o.only_write == k) &&
+				    (o.only_precision < 0 || o.only_precision == pr))
+					c[n++] = (struct config){
+						.write = (asgd_hogwild_write)k,
+						.precision = (asgd_precision)pr,
+						.workers = o.workers[w] };
 	for (int rep = 0; rep < o.reps; rep++) {
 		for (size_t i = 0; i < n; i++) {
 			if (run_once(p, &c[i], o.iters, rep, !o.no_staleness) != ASGD_OK) {
