@@ -42,6 +42,8 @@ T_STOP = ("release", "test_engine",
 T_SME_EXACT = ("release", "test_sme_exact", ("tests/test_sme_exact", "--jobs", "1"))
 T_COMBINING = ("release", "test_engine",
                ("tests/test_engine", "--jobs", "1", "--filter", "engine/combining_is_master_mode_without_a_master"))
+T_F32 = ("release", "test_precision",
+         ("tests/test_precision", "--jobs", "1", "--filter", "precision/f32_one_worker_is_float_rounded_sequential_sgd"))
 T_TSAN_ENGINE = ("tsan", "torture_engine", ("tests/torture_engine",))
 T_FAULTS = ("release", "asgd failmalloc",
             ("bash", "{src}/tests/faults.sh", "{asgd}", "{failmalloc}"))
@@ -58,6 +60,7 @@ REFERENCE = {
     T_TSAN_ENGINE: "ThreadSanitizer's happens-before analysis",
     T_FAULTS: "junk-filled allocation-failure sweep (crash = caught)",
     T_COMBINING: "each step 2 eta (x_v -+ 1) for the recorded v (exact to rounding)",
+    T_F32: "sequential SGD with float-rounded writes, written in the test (bit for bit)",
 }
 
 # id, title, edits, catching tests. An edit is (file, original text, replacement) or, for the
@@ -136,6 +139,15 @@ MUTANTS = [
      "if (atomic_load_explicit(&hw->seq, memory_order_relaxed) == s)",
      "if (1 || atomic_load_explicit(&hw->seq, memory_order_relaxed) == s)",
      [T_COMBINING]),
+    ("15", "the f32 gather reads coordinate e of x instead of idx[e]", "src/engine/live.c",
+     "xs[e] = atomic_load_explicit(&live.f[j], memory_order_acquire);",
+     "xs[e] = atomic_load_explicit(&live.f[e], memory_order_acquire);",
+     [T_F32]),
+    ("16", "the f32 write stores the old value, not the rounded new one", "src/engine/engine_internal.h",
+     "\t\tatomic_store_explicit(xj, v, order);\n\t\tprobe += v * 0.0f;",
+     "\t\tatomic_store_explicit(xj, atomic_load_explicit(xj, memory_order_relaxed), order);\n"
+     "\t\tprobe += v * 0.0f;",
+     [T_F32]),
 ]
 
 
