@@ -50,8 +50,9 @@
  * computed on version v saw exactly x_v, and τ = k − v is exact.
  *
  * ASGD_ENGINE_MASTER_INPLACE keeps the master as the only writer but drops the snapshots: the
- * master applies each gradient in place to one shared vector of relaxed atomic doubles, touching
- * only the gradient's support, then advances a version counter (release). A worker reads the
+ * master applies each gradient in place to one shared vector of relaxed atomic doubles (floats
+ * under ASGD_PRECISION_F32, below), touching only the gradient's support, then advances a
+ * version counter (release). A worker reads the
  * counter (acquire) as v and then the coordinates its components need. Every update before v
  * is visible to it; updates applied while it reads may be partly visible too, so τ = k − v
  * bounds from above the staleness of each coordinate read. For sparse data models this costs
