@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * bench_hogwild.c — what Hogwild's write costs: the racy load-and-store against the
- * compare-and-swap add, on the sparse SVM HogWild++ is measured on.
+ * compare-and-swap add, and the shared vector in f64 against f32, on the sparse SVM HogWild++ is
+ * measured on.
  *
  * Workload: the hinge-loss SVM (λ = 1/n) on rcv1:n=200000,d=47236,nnz=70 (the project's
  * generator: ~70 non-zeros a row, unit-norm rows). For each write (racy, cas) and each worker
@@ -14,18 +15,22 @@
  *   M nnz/s     coordinates written per second (the gradients' support sizes): HogWild++
  *               reports this figure
  *   f(x_K)      the objective after the run: what lost additions cost, if anything
- *   racy/cas    the ratio of the two medians at equal M
+ *   racy/cas    the ratio of the two medians at equal M, clock and precision
+ *   f32/f64     the ratio of the two medians at equal M, write and clock (--precision both)
  *
- * Each write runs with each of Hogwild's two clocks for τ (asgd_hogwild_clock): the shared
- * counter every update increments, and per-worker timestamps merged after the run; ts/counter
- * is the ratio of their medians at equal write and M.
+ * Each configuration also runs with each of Hogwild's two clocks for τ (asgd_hogwild_clock):
+ * the shared counter every update increments, and per-worker timestamps merged after the run;
+ * ts/counter is the ratio of their medians at equal write, precision and M.
  *
  * --write W and --clock C keep one write or one clock only, and --no-staleness turns τ
  * recording off, so that the cost of recording can be counted in instructions (callgrind;
  * scripts/instrumentation-cost.sh).
+ * --precision f32 stores the shared vector as floats (asgd_precision), --precision both runs
+ * f64 and f32 side by side; the default, f64, is the engine as it was.
  *
  * Timings never enter a test. usage: bench_hogwild [--reps R] [--iters K] [--workers LIST]
  *                                    [--write racy|cas] [--clock counter|timestamp]
+ *                                    [--precision f64|f32|both]
  *                                    [--no-staleness] [--csv FILE]
  */
 #include <math.h>
@@ -53,13 +58,15 @@ struct options {
 	const char *csv;
 	int only_write;		/* -1: both writes, else the asgd_hogwild_write to keep */
 	int only_clock;		/* -1: both clocks, else the asgd_hogwild_clock to keep */
+	int only_precision;	/* -1: both precisions, else the asgd_precision to keep */
 	int no_staleness;
 };
 
-/* One (write, clock, M) configuration and its samples. */
+/* One (write, clock, precision, M) configuration and its samples. */
 struct config {
 	asgd_hogwild_write write;
 	asgd_hogwild_clock clock;
+	asgd_precision precision;
 	unsigned workers;
 	double rate[MAX_REPS], nnz[MAX_REPS], loss[MAX_REPS];
 };
@@ -67,8 +74,10 @@ struct config {
 static void usage(void)
 {
 	printf("usage: bench_hogwild [--reps R] [--iters K] [--workers LIST] [--write racy|cas]\n"
-	       "                     [--clock counter|timestamp] [--no-staleness] [--csv FILE]\n"
-	       "Hogwild's racy write against the compare-and-swap add on the rcv1-like SVM\n"
+	       "                     [--clock counter|timestamp] [--precision f64|f32|both]\n"
+	       "                     [--no-staleness] [--csv FILE]\n"
+	       "Hogwild's racy write against the compare-and-swap add, and the shared vector in\n"
+	       "f64 against f32 (default f64 only), on the rcv1-like SVM\n"
 	       "(n = 200000, d = 47236, 70 nnz a row): medians of R interleaved repetitions\n"
 	       "(default 5) of K updates (default 2000000) at each worker count (default 1,2).\n");
 }
@@ -82,9 +91,11 @@ static void parse(int argc, char **argv, struct options *o)
 	o->iters = 2000000;
 	o->only_write = -1;
 	o->only_clock = -1;
+	o->only_precision = ASGD_PRECISION_F64;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 		asgd_hogwild_write w;
+		asgd_precision pr;
 		asgd_hogwild_clock c;
 		uint64_t u;
 
@@ -106,6 +117,11 @@ static void parse(int argc, char **argv, struct options *o)
 		} else if (!strcmp(a, "--clock") && val && asgd_hogwild_clock_parse(val, &c) == ASGD_OK &&
 			   (c == ASGD_HOGWILD_CLOCK_COUNTER || c == ASGD_HOGWILD_CLOCK_TIMESTAMP)) {
 			o->only_clock = (int)c;
+		} else if (!strcmp(a, "--precision") && val && !strcmp(val, "both")) {
+			o->only_precision = -1;
+		} else if (!strcmp(a, "--precision") && val &&
+			   asgd_precision_parse(val, &pr) == ASGD_OK) {
+			o->only_precision = (int)pr;
 		} else if (!strcmp(a, "--no-staleness")) {
 			o->no_staleness = 1;
 			continue;
@@ -141,6 +157,7 @@ static int run_once(const asgd_problem *p, struct config *c, uint64_t iters, int
 	cfg.problem = p;
 	cfg.mode = ASGD_ENGINE_HOGWILD;
 	cfg.hogwild_write = c->write;
+	cfg.precision = c->precision;
 	cfg.hogwild_clock = c->clock;
 	cfg.workers = c->workers;
 	cfg.iters = iters;
@@ -158,53 +175,58 @@ static int run_once(const asgd_problem *p, struct config *c, uint64_t iters, int
 	return ASGD_OK;
 }
 
-/* The configuration like @c but for write @w and clock @k, or NULL. */
-static const struct config *peer(const struct config *c, size_t n, const struct config *like,
-				 asgd_hogwild_write w, asgd_hogwild_clock k)
+/* @self's median rate over that of the configuration (@write, @clock, @prec) at @self's M; NAN
+ * when that one was not run. */
+static double ratio_to(const struct options *o, const struct config *c, size_t n,
+		       const struct config *self, asgd_hogwild_write write, asgd_hogwild_clock clock,
+		       asgd_precision prec)
 {
 	for (size_t i = 0; i < n; i++)
-		if (c[i].workers == like->workers && c[i].write == w && c[i].clock == k)
-			return &c[i];
-	return NULL;
-}
-
-static double ratio_to(const struct options *o, const struct config *c, const struct config *p)
-{
-	return p && p != c ? bench_median(c->rate, o->reps) / bench_median(p->rate, o->reps) : NAN;
+		if (&c[i] != self && c[i].write == write && c[i].precision == prec &&
+		    c[i].clock == clock && c[i].workers == self->workers)
+			return bench_median(self->rate, o->reps) / bench_median(c[i].rate, o->reps);
+	return NAN;
 }
 
 static void report(const struct options *o, const struct config *c, size_t n, FILE *csv)
 {
-	printf("| write | clock | M | M ex/s | M nnz/s | f(x_K) | racy/cas | ts/counter |\n"
-	       "|---|---|---|---|---|---|---|---|\n");
+	printf("| write | clock | precision | M | M ex/s | M nnz/s | f(x_K) | racy/cas | "
+	       "ts/counter | f32/f64 |\n|---|---|---|---|---|---|---|---|---|---|\n");
 	if (csv)
-		fprintf(csv, "write,clock,workers,reps,updates_per_s_median,nnz_per_s_median,"
-			     "loss_median,racy_over_cas,timestamp_over_counter\n");
+		fprintf(csv, "write,clock,precision,workers,reps,updates_per_s_median,"
+			     "nnz_per_s_median,loss_median,racy_over_cas,timestamp_over_counter,"
+			     "f32_over_f64\n");
 	for (size_t i = 0; i < n; i++) {
 		double rate = bench_median(c[i].rate, o->reps), nnz = bench_median(c[i].nnz, o->reps);
-		double loss = bench_median(c[i].loss, o->reps), by_write = NAN, by_clock = NAN;
+		double loss = bench_median(c[i].loss, o->reps), ratio = NAN, fratio = NAN;
+		double cratio = NAN;
 		const char *clock = asgd_hogwild_clock_name(c[i].clock);
 
 		if (c[i].write == ASGD_HOGWILD_WRITE_RACY)
-			by_write = ratio_to(o, &c[i], peer(c, n, &c[i], ASGD_HOGWILD_WRITE_CAS,
-							    c[i].clock));
+			ratio = ratio_to(o, c, n, &c[i], ASGD_HOGWILD_WRITE_CAS, c[i].clock,
+					 c[i].precision);
 		if (c[i].clock == ASGD_HOGWILD_CLOCK_TIMESTAMP)
-			by_clock = ratio_to(o, &c[i], peer(c, n, &c[i], c[i].write,
-							    ASGD_HOGWILD_CLOCK_COUNTER));
-		printf("| %s | %s | %u | %.3f | %.1f | %.6f | %.2f | %.2f |\n",
-		       asgd_hogwild_write_name(c[i].write), clock, c[i].workers, rate / 1e6,
-		       nnz / 1e6, loss, by_write, by_clock);
+			cratio = ratio_to(o, c, n, &c[i], c[i].write, ASGD_HOGWILD_CLOCK_COUNTER,
+					  c[i].precision);
+		if (c[i].precision == ASGD_PRECISION_F32)
+			fratio = ratio_to(o, c, n, &c[i], c[i].write, c[i].clock,
+					  ASGD_PRECISION_F64);
+		printf("| %s | %s | %s | %u | %.3f | %.1f | %.6f | %.2f | %.2f | %.2f |\n",
+		       asgd_hogwild_write_name(c[i].write), clock,
+		       asgd_precision_name(c[i].precision), c[i].workers, rate / 1e6, nnz / 1e6,
+		       loss, ratio, cratio, fratio);
 		if (csv)
-			fprintf(csv, "%s,%s,%u,%d,%.6g,%.6g,%.10g,%.6g,%.6g\n",
-				asgd_hogwild_write_name(c[i].write), clock, c[i].workers, o->reps,
-				rate, nnz, loss, by_write, by_clock);
+			fprintf(csv, "%s,%s,%s,%u,%d,%.6g,%.6g,%.10g,%.6g,%.6g,%.6g\n",
+				asgd_hogwild_write_name(c[i].write), clock,
+				asgd_precision_name(c[i].precision), c[i].workers, o->reps, rate,
+				nnz, loss, ratio, cratio, fratio);
 	}
 }
 
 int main(int argc, char **argv)
 {
 	struct options o = { 0 };
-	struct config c[4 * MAX_M];
+	struct config c[8 * MAX_M];
 	asgd_dataset *ds = NULL;
 	asgd_problem *p = NULL;
 	asgd_dataset_options dopt = { 0 };
@@ -227,11 +249,15 @@ int main(int argc, char **argv)
 	for (size_t w = 0; w < o.nworkers; w++)
 		for (int k = 0; k < 2; k++)
 			for (int t = ASGD_HOGWILD_CLOCK_COUNTER; t <= ASGD_HOGWILD_CLOCK_TIMESTAMP; t++)
-				if ((o.only_write < 0 || o.only_write == k) &&
-				    (o.only_clock < 0 || o.only_clock == t))
-					c[n++] = (struct config){ .write = (asgd_hogwild_write)k,
-								  .clock = (asgd_hogwild_clock)t,
-								  .workers = o.workers[w] };
+				for (int pr = 0; pr < 2; pr++)
+					if ((o.only_write < 0 || o.only_write == k) &&
+					    (o.only_clock < 0 || o.only_clock == t) &&
+					    (o.only_precision < 0 || o.only_precision == pr))
+						c[n++] = (struct config){
+							.write = (asgd_hogwild_write)k,
+							.clock = (asgd_hogwild_clock)t,
+							.precision = (asgd_precision)pr,
+							.workers = o.workers[w] };
 	for (int rep = 0; rep < o.reps; rep++) {
 		for (size_t i = 0; i < n; i++) {
 			if (run_once(p, &c[i], o.iters, rep, !o.no_staleness) != ASGD_OK) {

@@ -42,6 +42,8 @@ T_STOP = ("release", "test_engine",
 T_SME_EXACT = ("release", "test_sme_exact", ("tests/test_sme_exact", "--jobs", "1"))
 T_COMBINING = ("release", "test_engine",
                ("tests/test_engine", "--jobs", "1", "--filter", "engine/combining_is_master_mode_without_a_master"))
+T_F32 = ("release", "test_precision",
+         ("tests/test_precision", "--jobs", "1", "--filter", "precision/f32_one_worker_is_float_rounded_sequential_sgd"))
 T_TSAN_ENGINE = ("tsan", "torture_engine", ("tests/torture_engine",))
 T_SHARDS = ("release", "test_engine",
             ("tests/test_engine", "--jobs", "1", "--filter", "engine/shards_give_the_bits_of_one_shard_on_one_worker"))
@@ -63,6 +65,7 @@ REFERENCE = {
     T_COMBINING: "each step 2 eta (x_v -+ 1) for the recorded v (exact to rounding)",
     T_SHARDS: "the bits of S = 1 (the one-thread apply, itself sequential SGD bit for bit)",
     T_TSAN_SHARDS: "ThreadSanitizer's happens-before analysis",
+    T_F32: "sequential SGD with float-rounded writes, written in the test (bit for bit)",
 }
 
 # id, title, edits, catching tests. An edit is (file, original text, replacement) or, for the
@@ -105,12 +108,12 @@ MUTANTS = [
     ("8", "the slot released before tau, batch and nnz are read", "src/engine/engine.c",
      "\t\tif (res->tau) {\n\t\t\tres->tau[k] = k - w->version;\n\t\t\tres->worker[k] = w->id;\n\t\t}\n"
      "\t\tres->evaluations += w->batch;\n"
-     "\t\tres->coords_written += eng->live ? w->sg.nnz : eng->dim;\n"
+     "\t\tres->coords_written += asgd__live_is_set(eng->live) ? w->sg.nnz : eng->dim;\n"
      "\t\trelease_slot(w);\n",
      "\t\trelease_slot(w);\n"
      "\t\tif (res->tau) {\n\t\t\tres->tau[k] = k - w->version;\n\t\t\tres->worker[k] = w->id;\n\t\t}\n"
      "\t\tres->evaluations += w->batch;\n"
-     "\t\tres->coords_written += eng->live ? w->sg.nnz : eng->dim;\n",
+     "\t\tres->coords_written += asgd__live_is_set(eng->live) ? w->sg.nnz : eng->dim;\n",
      [T_TSAN_ENGINE]),
     ("9", "snapshot publication relaxed instead of release", "src/engine/engine.c",
      "atomic_store_explicit(&eng->current, s, memory_order_release);",
@@ -149,6 +152,15 @@ MUTANTS = [
      "a->finite = apply_block(eng, &eng->task, a->lo, a->hi);",
      "a->finite = apply_block(eng, &eng->task, a->lo, a->hi - 1);",
      [T_SHARDS]),
+    ("17", "the f32 gather reads coordinate e of x instead of idx[e]", "src/engine/live.c",
+     "xs[e] = atomic_load_explicit(&live.f[j], memory_order_acquire);",
+     "xs[e] = atomic_load_explicit(&live.f[e], memory_order_acquire);",
+     [T_F32]),
+    ("18", "the f32 write stores the old value, not the rounded new one", "src/engine/engine_internal.h",
+     "\t\tatomic_store_explicit(xj, v, order);\n\t\tprobe += v * 0.0f;",
+     "\t\tatomic_store_explicit(xj, atomic_load_explicit(xj, memory_order_relaxed), order);\n"
+     "\t\tprobe += v * 0.0f;",
+     [T_F32]),
 ]
 
 

@@ -110,38 +110,42 @@ static asgd_engine_config hogwild(const asgd_problem *p, unsigned workers, uint6
 
 /*
  * Both clocks in one run. They can differ only for an update whose read starts, or whose write
- * ends, while another worker's write is between its last store and its count (or stamp): a
- * window of a cache-line transfer, ~100 ns, or longer when a thread is preempted inside it. With
- * busy work of 100 µs on two workers, measured on the 2-core VM while two compilers ran: 5–9 of
- * 20,000 updates differ (99.955–99.97%); 20 runs with ≤ 20 differences each: the bound of 0.1%
- * (20) has a 2× margin over the loaded machine's worst.
+ * ends, while another worker's write is between its count and its stamp: a window of a few
+ * nanoseconds, or longer when a thread is preempted inside it (or, as a first version did,
+ * grows its log there: 0.1% of updates then differed). Measured on the 2-core VM: with busy
+ * work of 100 µs on two workers, 0 of 20,000 differ; with no work, 4 workers on 2 cores, 5–10
+ * of 200,000 (99.995%). The bound, 0.1% as issue 15 asks, is 20× the worst of those. (Their
+ * means may still differ: a thread preempted between its count and its stamp gives one update
+ * a τ larger by every write made meanwhile, thousands, where the counter gives it a few.)
  */
-Test(timestamps, agree_with_the_counter, .timeout = 120)
+static void check_clocks_agree(unsigned workers, uint64_t iters, const char *work)
 {
 	asgd_problem *p = NULL;
 	asgd_engine_config cfg;
 	asgd_engine_result res;
-	uint64_t same = 0, sum_c = 0, sum_t = 0;
+	uint64_t same = 0;
 
 	cr_assert_eq(asgd_problem_create("fig4", &p), ASGD_OK);
-	cfg = hogwild(p, 2, 20000);
+	cfg = hogwild(p, workers, iters);
 	cfg.hogwild_clock = ASGD_HOGWILD_CLOCK_BOTH;
-	cr_assert_eq(asgd_work_parse("spin:exp:100us", &cfg.work, NULL, 0), ASGD_OK);
+	cr_assert_eq(asgd_work_parse(work, &cfg.work, NULL, 0), ASGD_OK);
 	cr_assert_eq(asgd_engine_run(&cfg, &res), ASGD_OK);
-	cr_assert_eq(res.applied, 20000);
+	cr_assert_eq(res.applied, iters);
 	cr_assert_not_null(res.tau_timestamp);
 	for (uint64_t k = 0; k < res.applied; k++) {
 		same += res.tau[k] == res.tau_timestamp[k];
-		sum_c += res.tau[k];
-		sum_t += res.tau_timestamp[k];
 	}
-	cr_assert_geq(same, 19980, "the clocks agree on %llu of 20000 updates (%.3f%%)",
-		      (unsigned long long)same, 100.0 * (double)same / 20000);
-	/* E τ = M − 1 = 1 for each (see test_engine's queueing test); sums as a sanity check */
-	cr_assert(sum_t > 15000 && sum_t < 25000, "timestamp mean tau %.3f", sum_t / 20000.0);
-	cr_assert(sum_c > 15000 && sum_c < 25000, "counter mean tau %.3f", sum_c / 20000.0);
+	cr_assert_geq(same, iters - iters / 1000, "M = %u, work %s: the clocks agree on %llu of "
+		      "%llu updates (%.3f%%)", workers, work, (unsigned long long)same,
+		      (unsigned long long)iters, 100.0 * (double)same / (double)iters);
 	asgd_engine_result_free(&res);
 	asgd_problem_destroy(p);
+}
+
+Test(timestamps, agree_with_the_counter, .timeout = 120)
+{
+	check_clocks_agree(2, 20000, "spin:exp:100us");
+	check_clocks_agree(4, 200000, "none");
 }
 
 /* With one worker the timestamp clock stamps nothing and every τ is 0; the iterates are those

@@ -51,8 +51,9 @@
  * computed on version v saw exactly x_v, and τ = k − v is exact.
  *
  * ASGD_ENGINE_MASTER_INPLACE keeps the master as the only writer but drops the snapshots: the
- * master applies each gradient in place to one shared vector of relaxed atomic doubles, touching
- * only the gradient's support, then advances a version counter (release). A worker reads the
+ * master applies each gradient in place to one shared vector of relaxed atomic doubles (floats
+ * under ASGD_PRECISION_F32, below), touching only the gradient's support, then advances a
+ * version counter (release). A worker reads the
  * counter (acquire) as v and then the coordinates its components need. Every update before v
  * is visible to it; updates applied while it reads may be partly visible too, so τ = k − v
  * bounds from above the staleness of each coordinate read. For sparse data models this costs
@@ -115,6 +116,29 @@ typedef enum asgd_hogwild_write {
 	ASGD_HOGWILD_WRITE_RACY = 0, /**< load + store: a concurrent addition may be lost */
 	ASGD_HOGWILD_WRITE_CAS,      /**< compare-and-swap loop: every addition lands */
 } asgd_hogwild_write;
+
+/*
+ * Precision of the shared vector. ASGD_PRECISION_F64 (the default) is the engine as it always
+ * was: every mode, every problem, bit for bit. ASGD_PRECISION_F32 stores the live vector of the
+ * master-inplace, Hogwild and combining modes as relaxed atomic floats, 4 bytes a coordinate
+ * instead of 8, as most practitioners train: a worker gathers its support in float and converts
+ * it to double, computes the gradient in double on the dataset's double values, and each write
+ * x_j − η g_j is computed in double and rounded to float once when stored. What stays double:
+ * the dataset, the gradient, the step, x0, the trajectory rows and x_final (converted from the
+ * floats, exactly), so everything downstream is unchanged. Only data models (asgd/datamodel.h)
+ * may ask for f32; presets, the snapshot master (whose snapshots are dense copies) and MPI are
+ * refused by asgd_engine_check_config(). The exact-arithmetic checks of the suite stay in f64.
+ */
+typedef enum asgd_precision {
+	ASGD_PRECISION_F64 = 0,
+	ASGD_PRECISION_F32,
+} asgd_precision;
+
+/** asgd_precision_name - "f64", "f32"; NULL if unknown. */
+const char *asgd_precision_name(asgd_precision p);
+
+/** asgd_precision_parse - the precision named @name: ASGD_OK, ASGD_ENOTFOUND or ASGD_EINVAL. */
+int asgd_precision_parse(const char *name, asgd_precision *out);
 
 /**
  * How Hogwild measures τ (see ASGD_ENGINE_HOGWILD above). Both clocks count the updates written
@@ -215,6 +239,9 @@ typedef struct asgd_engine_config {
 	                                  zero is racy, as Hogwild */
 	asgd_hogwild_clock hogwild_clock; /**< ASGD_ENGINE_HOGWILD: how τ is measured; zero:
 	                                  timestamps where the run allows */
+	asgd_precision precision;    /**< the live vector's storage (see asgd_precision); zero is
+	                                  f64. f32: data models in master-inplace, hogwild and
+	                                  combining modes only */
 	unsigned workers;            /**< M, 1..ASGD_MAX_WORKERS */
 	uint64_t iters;              /**< updates the master applies, ≥ 1 */
 	double eta;                  /**< step size η > 0 */

@@ -123,6 +123,28 @@ static void take_hogwild_clock(const char *cmd, void *dst, const char *arg)
 				"timestamp, both", arg);
 }
 
+static void take_precision(const char *cmd, void *dst, const char *arg)
+{
+	if (asgd_precision_parse(arg, dst) != ASGD_OK)
+		cli_usage_error(cmd, "--precision '%s' is unknown: allowed f64, f32", arg);
+}
+
+/* f32 is a property of the live vector of a data model (asgd/engine.h): say which half of that
+ * a run lacks, in the flags' words, before the engine's own check does in its words. */
+static void check_precision(const struct run_opts *o)
+{
+	if (o->cfg.precision != ASGD_PRECISION_F32)
+		return;
+	if (!o->cp.ds)
+		cli_usage_error(CMD, "--precision f32 is for models on data (--model with --data), "
+				"not --preset %s: allowed f64", o->preset);
+	if (o->cfg.mode != ASGD_ENGINE_HOGWILD && o->cfg.mode != ASGD_ENGINE_COMBINING &&
+	    o->cfg.mode != ASGD_ENGINE_MASTER_INPLACE)
+		cli_usage_error(CMD, "--precision f32 is not allowed with --mode %s: allowed "
+				"with hogwild, combining and master-inplace (f64 with every mode)",
+				asgd_engine_mode_name(o->cfg.mode));
+}
+
 static void parse_args(int argc, char **argv, struct run_opts *o)
 {
 	const char *iters = NULL, *eta = NULL, *batch = NULL, *every = NULL;
@@ -165,6 +187,10 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 			 "counter every update increments), both (the counter's tau, and how often "
 			 "the two agree, in summary.json), auto (timestamp unless a batch schedule "
 			 "needs the counter)"),
+		CLI_CALL("precision", "P", take_precision, &o->cfg.precision, "f64",
+			 "the shared vector's storage: f64, or f32 (float, 4 bytes a coordinate; "
+			 "data models in hogwild, combining and master-inplace modes; gradients are "
+			 "still computed in double)"),
 		CLI_NOTE("mode", "mpi", "under 'mpirun -np N': rank 0 is the master, ranks 1..N-1 "
 			 "the workers (--workers is N-1); see also:"),
 		CLI_CALL("net-delay", "SPEC", take_net_delay, &o->cfg.net_delay, "none",
@@ -199,6 +225,7 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 	if (o->cfg.hogwild_clock != ASGD_HOGWILD_CLOCK_AUTO && o->cfg.mode != ASGD_ENGINE_HOGWILD)
 		cli_usage_error(CMD, "--hogwild-clock %s needs --mode hogwild (the other modes count "
 				"their updates in order)", asgd_hogwild_clock_name(o->cfg.hogwild_clock));
+	check_precision(o);
 	if (o->cfg.mode == ASGD_ENGINE_MPI && !o->mpi.on)
 		cli_usage_error(CMD, "--mode mpi runs under mpirun: 'mpirun -np N asgd run --mode mpi "
 				"...' (N−1 worker ranks)");

@@ -34,6 +34,7 @@
 #define _LGPL_SOURCE
 #endif
 #include "asgd/engine.h"
+#include "asgd/datamodel.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -125,7 +126,7 @@ struct engine {
 	_Atomic(struct snapshot *) returned; /* reclaimed after a grace period */
 	atomic_uint batches_pending;         /* handed to call_rcu, callback not yet run */
 	double *velocity;          /* explicit momentum, or NULL */
-	_Atomic double *live;      /* in-place mode: the one shared vector; NULL otherwise */
+	struct asgd__live live;    /* in-place mode: the one shared vector; unset otherwise */
 	_Atomic uint64_t live_version; /* in-place mode: updates applied to live */
 	struct worker *workers;
 	atomic_int done;
@@ -184,6 +185,33 @@ static int check_shards(const asgd_engine_config *cfg, char *err, size_t errlen)
 				      "dimension %zu, and %d)", cfg->shards,
 			 asgd_problem_name(cfg->problem),
 			 dim < ASGD_MAX_SHARDS ? dim : (size_t)ASGD_MAX_SHARDS, dim, ASGD_MAX_SHARDS);
+		return ASGD_EINVAL;
+	}
+	return ASGD_OK;
+}
+
+/* f32 lives only where there is one live vector to store (the snapshot master copies dense
+ * snapshots; MPI ships doubles), and only for data models, whose tests of exact arithmetic
+ * are not the point: presets stay the f64 reference. */
+static int check_precision(const asgd_engine_config *cfg, char *err, size_t errlen)
+{
+	if (!asgd_precision_name(cfg->precision)) {
+		snprintf(err, errlen, "precision %d is unknown: allowed f64, f32", (int)cfg->precision);
+		return ASGD_EINVAL;
+	}
+	if (cfg->precision == ASGD_PRECISION_F64)
+		return ASGD_OK;
+	if (cfg->mode != ASGD_ENGINE_MASTER_INPLACE && cfg->mode != ASGD_ENGINE_HOGWILD &&
+	    cfg->mode != ASGD_ENGINE_COMBINING) {
+		snprintf(err, errlen, "precision f32 is not allowed in %s mode: allowed in "
+				      "master-inplace, hogwild and combining (f64 in every mode)",
+			 asgd_engine_mode_name(cfg->mode));
+		return ASGD_EINVAL;
+	}
+	if (!asgd_problem_dataset(cfg->problem)) {
+		snprintf(err, errlen, "precision f32 is not allowed for %s, which is not a data "
+				      "model: f32 is for models on data (f64 for every problem)",
+			 asgd_problem_name(cfg->problem));
 		return ASGD_EINVAL;
 	}
 	return ASGD_OK;
@@ -258,6 +286,8 @@ int asgd_engine_check_config(const asgd_engine_config *cfg, char *err, size_t er
 	}
 	if (asgd__hogwild_check_config(cfg, err, errlen) != ASGD_OK)
 		return ASGD_EINVAL;
+	if (check_precision(cfg, err, errlen) != ASGD_OK)
+		return ASGD_EINVAL;
 	if ((cfg->mode == ASGD_ENGINE_MASTER_INPLACE || cfg->mode == ASGD_ENGINE_HOGWILD ||
 	     cfg->mode == ASGD_ENGINE_COMBINING) &&
 	    cfg->momentum != 0) {
@@ -312,6 +342,25 @@ int asgd_sampling_parse(const char *name, asgd_sampling *out)
 	for (unsigned s = 0; s < 2; s++)
 		if (strcmp(name, sampling_names[s]) == 0) {
 			*out = (asgd_sampling)s;
+			return ASGD_OK;
+		}
+	return ASGD_ENOTFOUND;
+}
+
+static const char *const precision_names[] = { "f64", "f32" };
+
+const char *asgd_precision_name(asgd_precision p)
+{
+	return (unsigned)p < 2 ? precision_names[p] : NULL;
+}
+
+int asgd_precision_parse(const char *name, asgd_precision *out)
+{
+	if (!name || !out)
+		return ASGD_EINVAL;
+	for (unsigned p = 0; p < 2; p++)
+		if (strcmp(name, precision_names[p]) == 0) {
+			*out = (asgd_precision)p;
 			return ASGD_OK;
 		}
 	return ASGD_ENOTFOUND;
@@ -458,7 +507,7 @@ static void compute_gradient(struct worker *w)
 {
 	struct snapshot *s;
 
-	if (w->eng->live) {
+	if (asgd__live_is_set(w->eng->live)) {
 		compute_gradient_live(w);
 		return;
 	}
@@ -849,7 +898,7 @@ static void record_row(struct engine *eng, uint64_t k)
 
 	if (!row)
 		return;
-	if (eng->live)
+	if (asgd__live_is_set(eng->live))
 		asgd__live_copy(row, eng->live, eng->dim);
 	else
 		memcpy(row, snapshot_current(eng)->x, eng->dim * sizeof(double));
@@ -874,7 +923,8 @@ static int master_loop(struct engine *eng, asgd_engine_result *res)
 			no_gradient(eng, res);
 			break;
 		}
-		finite = eng->live ? apply_update_live(eng, &w->sg, k) : apply_snapshot(eng, w, k);
+		finite = asgd__live_is_set(eng->live) ? apply_update_live(eng, &w->sg, k)
+						      : apply_snapshot(eng, w, k);
 		if (finite < 0) {
 			res->applied = k;
 			res->discarded++; /* the gradient in w, dequeued but never applied */
@@ -885,7 +935,7 @@ static int master_loop(struct engine *eng, asgd_engine_result *res)
 			res->worker[k] = w->id;
 		}
 		res->evaluations += w->batch;
-		res->coords_written += eng->live ? w->sg.nnz : eng->dim;
+		res->coords_written += asgd__live_is_set(eng->live) ? w->sg.nnz : eng->dim;
 		release_slot(w);
 		record_row(eng, ++k);
 		if (!finite) {
@@ -909,7 +959,7 @@ static int worker_init(struct engine *eng, struct worker *w, uint32_t id)
 	atomic_init(&w->state, SLOT_FREE);
 	/* Streams split by (replica, worker): the same seed gives the same samples per worker. */
 	asgd_rng_init(&w->rng, eng->cfg->seed, (eng->cfg->replica << 11) | id);
-	if (eng->live)
+	if (asgd__live_is_set(eng->live))
 		return asgd__sparse_grad_init(&w->sg, eng->problem,
 					      asgd__engine_max_batch(eng->cfg)) == ASGD_OK
 			       ? asgd__rows_init(&w->sg.rows, eng->cfg, id)
@@ -988,13 +1038,8 @@ static void collect_worker_counts(struct engine *eng, unsigned started, asgd_eng
 static int start_vector(struct engine *eng, const double *x0)
 {
 	if (eng->cfg->mode == ASGD_ENGINE_MASTER_INPLACE) {
-		eng->live = aligned_alloc(64, ((eng->dim * sizeof(double) + 63) / 64) * 64);
-		if (!eng->live)
-			return ASGD_ENOMEM;
-		for (size_t j = 0; j < eng->dim; j++)
-			atomic_init(&eng->live[j], x0[j]);
 		atomic_init(&eng->live_version, 0);
-		return ASGD_OK;
+		return asgd__live_init(&eng->live, eng->cfg->precision, x0, eng->dim);
 	}
 	struct snapshot *s = snapshot_get(eng);
 
@@ -1081,7 +1126,7 @@ static void engine_free(struct engine *eng, const asgd_engine_config *cfg)
 	free(eng->workers);
 	free(eng->appliers);
 	free(eng->velocity);
-	free(eng->live);
+	asgd__live_free(&eng->live);
 	if (snapshot_current(eng))
 		snapshots_free_all(eng);
 }
@@ -1118,7 +1163,7 @@ int asgd_engine_run(const asgd_engine_config *cfg, asgd_engine_result *res)
 	collect_worker_counts(&eng, started, res);
 	if (snapshot_current(&eng) && res->x_final)
 		memcpy(res->x_final, snapshot_current(&eng)->x, eng.dim * sizeof(double));
-	if (eng.live && res->x_final)
+	if (asgd__live_is_set(eng.live) && res->x_final)
 		asgd__live_copy(res->x_final, eng.live, eng.dim);
 	engine_free(&eng, cfg);
 	urcu_memb_unregister_thread();

@@ -113,22 +113,13 @@ void asgd__sparse_grad_free(struct asgd__sparse_grad *sg)
 
 /* Appends ∇f_i on its support to sg, scaled by @scale. */
 static void add_component(struct asgd__sparse_grad *sg, const asgd_problem *p, size_t i,
-			  _Atomic double *live, double scale)
+			  struct asgd__live live, double scale)
 {
 	const uint32_t *idx;
 	size_t s = asgd_problem_support(p, i, &idx);
-	uint32_t *out_idx = sg->idx + sg->nnz;
 	double *out_val = sg->val + sg->nnz;
 
-	for (size_t e = 0; e < s; e++) {
-		uint32_t j = idx ? idx[e] : (uint32_t)e;
-
-		out_idx[e] = j;
-		/* acquire, not relaxed, for combining mode's sequence lock (engine_hogwild.c): a
-		 * value written by an update orders the reader's later check of the sequence after
-		 * that update began. On x86 both are plain loads. */
-		sg->xs[e] = atomic_load_explicit(&live[j], memory_order_acquire);
-	}
+	asgd__live_gather(live, idx, s, sg->idx + sg->nnz, sg->xs);
 	asgd_problem_grad_support(p, i, sg->xs, out_val);
 	if (scale != 1)
 		for (size_t e = 0; e < s; e++)
@@ -137,7 +128,7 @@ static void add_component(struct asgd__sparse_grad *sg, const asgd_problem *p, s
 }
 
 void asgd__sparse_grad_compute(struct asgd__sparse_grad *sg, const asgd_problem *p,
-			       _Atomic double *live, unsigned batch, asgd_rng *rng)
+			       struct asgd__live live, unsigned batch, asgd_rng *rng)
 {
 	size_t n = asgd_problem_components(p);
 
@@ -206,12 +197,6 @@ void asgd__dense_grad(const asgd_problem *p, const double *x, unsigned batch, as
 	}
 	for (size_t j = 0; j < dim; j++)
 		g[j] /= batch;
-}
-
-void asgd__live_copy(double *x, _Atomic double *live, size_t dim)
-{
-	for (size_t j = 0; j < dim; j++)
-		x[j] = atomic_load_explicit(&live[j], memory_order_relaxed);
 }
 
 void asgd__work_tally_spend(struct asgd__work_tally *t, const asgd_work *work, asgd_rng *rng)

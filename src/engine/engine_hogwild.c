@@ -67,7 +67,7 @@ struct hogwild {
 	const asgd_engine_config *cfg;
 	asgd_engine_result *res;
 	size_t dim;
-	_Atomic double *x;
+	struct asgd__live x; /* in cfg->precision */
 	asgd_hogwild_clock clock; /* resolved: never AUTO */
 	int count;   /* the shared counter gives k and v */
 	int stamp;   /* reads and writes are stamped: timestamp τ with more than one worker */
@@ -134,29 +134,14 @@ int asgd__hogwild_check_config(const asgd_engine_config *cfg, char *err, size_t 
 	return ASGD_OK;
 }
 
-/* x_j += delta, atomically for this coordinate only. Returns the new value. */
-static double atomic_add_double(_Atomic double *xj, double delta)
-{
-	double old = atomic_load_explicit(xj, memory_order_relaxed), next;
-
-	do {
-		next = old + delta;
-	} while (!atomic_compare_exchange_weak_explicit(xj, &old, next, memory_order_relaxed,
-							memory_order_relaxed));
-	return next;
-}
-
 /* −η g into x, η that of update @r (the slot reserved for it). */
 static int write_gradient(struct hogwild *hw, const struct asgd__sparse_grad *sg, uint64_t r)
 {
 	const double eta = asgd__eta_at(hw->cfg, r);
-	double probe = 0;
 
 	if (hw->cfg->hogwild_write != ASGD_HOGWILD_WRITE_CAS) /* another's addition may be lost */
 		return asgd__live_sub(hw->x, sg, eta, memory_order_relaxed);
-	for (size_t e = 0; e < sg->nnz; e++)
-		probe += atomic_add_double(&hw->x[sg->idx[e]], -eta * sg->val[e]) * 0.0;
-	return probe == 0.0;
+	return asgd__live_sub_cas(hw->x, sg, eta);
 }
 
 static int should_stop(const struct hogwild *hw)
@@ -201,7 +186,7 @@ static int log_room(struct hw_worker *w)
 }
 
 /* The write just ended: log what the run's clock needs to know of this update. */
-static void log_update(struct hw_worker *w, uint64_t k, uint64_t v)
+static void log_update(struct hw_worker *w, uint64_t k, uint64_t v, uint64_t t_w)
 {
 	const struct hogwild *hw = w->hw;
 	uint64_t *e;
@@ -214,12 +199,18 @@ static void log_update(struct hw_worker *w, uint64_t k, uint64_t v)
 		*e++ = k - v;
 	}
 	if (hw->stamp) {
-		uint64_t t = asgd__stamp(hw->tsc);
-
 		*e++ = w->t_read;
 		/* after the read, and the next read after this write, whatever core runs them */
-		*e = w->t_read = t > w->t_read ? t : w->t_read + 1;
+		*e = w->t_read = t_w > w->t_read ? t_w : w->t_read + 1;
 	}
+}
+
+/* The write's end on the timestamp clock: right after the write (and its count), before any
+ * bookkeeping, since a stamp taken late (a log that grows, a cache miss) would move the write
+ * after others that ended in the meantime. 0 when the run does not stamp. */
+static uint64_t stamp_write(const struct hogwild *hw)
+{
+	return hw->stamp ? asgd__stamp(hw->tsc) : 0;
 }
 
 /* After update k (the counter's index, or the slot with timestamps): the trajectory row, the
@@ -249,7 +240,7 @@ static int land_update(struct hw_worker *w, uint64_t v, unsigned batch)
 {
 	struct hogwild *hw = w->hw;
 	const asgd_engine_config *cfg = hw->cfg;
-	uint64_t k, r = cfg->iters;
+	uint64_t k, r = cfg->iters, t_w;
 	int finite;
 
 	if (should_stop(hw) || (r = take_slot(w)) >= cfg->iters) {
@@ -258,10 +249,11 @@ static int land_update(struct hw_worker *w, uint64_t v, unsigned batch)
 	}
 	finite = write_gradient(hw, &w->sg, r);
 	k = hw->count ? atomic_fetch_add_explicit(&hw->completed, 1, memory_order_acq_rel) : r;
+	t_w = stamp_write(hw);
 	w->applied++;
 	w->evaluations += batch;
 	w->coords += w->sg.nnz;
-	log_update(w, k, v);
+	log_update(w, k, v, t_w);
 	return after_update(w, k, finite);
 }
 
@@ -326,7 +318,7 @@ static int land_whole(struct hw_worker *w, uint64_t v, unsigned batch)
 	w->applied++;
 	w->evaluations += batch;
 	w->coords += w->sg.nnz;
-	log_update(w, k, v);
+	log_update(w, k, v, 0);
 	if (!finite) {
 		atomic_store_explicit(&hw->diverged, 1, memory_order_relaxed);
 		return 0;
@@ -340,16 +332,16 @@ static uint64_t compute_racy(struct hw_worker *w, unsigned *batch)
 	struct hogwild *hw = w->hw;
 	uint64_t v;
 
-	/* the read begins: stamp it before loading anything (rdtscp waits for nothing later, so
-	 * the counter's acquire load or the gather may start before the stamp ends: a write
-	 * that ends within those few nanoseconds may count on the wrong side of the read) */
+	/* The read begins. Its stamp comes after the counter's load (rdtscp waits for it), as the
+	 * write's comes after its count: then a write the counter put before this read has its
+	 * stamp before this one too, except when its own stamp is delayed by more than the
+	 * counter line's trip between the cores, which is what keeps the two clocks in step. */
+	v = hw->count ? atomic_load_explicit(&hw->completed, memory_order_acquire) : 0;
 	if (hw->stamp) {
 		uint64_t t = asgd__stamp(hw->tsc);
 
 		w->t_read = t > w->t_read ? t : w->t_read;
 	}
-	v = hw->count ? atomic_load_explicit(&hw->completed, memory_order_acquire) : 0;
-
 	*batch = asgd__engine_batch_for(hw->cfg, v);
 	asgd__sparse_grad_compute(&w->sg, hw->cfg->problem, hw->x, *batch, &w->rng);
 	return v;
@@ -431,12 +423,9 @@ static int hogwild_init(struct hogwild *hw, const asgd_engine_config *cfg, asgd_
 	if (!hw->workers)
 		return ASGD_ENOMEM;
 	memset(hw->workers, 0, cfg->workers * sizeof(struct hw_worker));
-	hw->x = aligned_alloc(64, ((hw->dim * sizeof(double) + 63) / 64) * 64);
 	res->x_final = malloc(hw->dim * sizeof(double));
-	if (!hw->x || !res->x_final)
+	if (!res->x_final || asgd__live_init(&hw->x, cfg->precision, x0, hw->dim) != ASGD_OK)
 		return ASGD_ENOMEM;
-	for (size_t j = 0; j < hw->dim; j++)
-		atomic_init(&hw->x[j], x0[j]);
 	if (cfg->trajectory)
 		memcpy(cfg->trajectory, x0, hw->dim * sizeof(double));
 	if (asgd__staleness_alloc(cfg, res) != ASGD_OK)
@@ -564,7 +553,7 @@ static void hogwild_free(struct hogwild *hw)
 			free(hw->workers[i].log);
 		}
 	free(hw->workers);
-	free(hw->x);
+	asgd__live_free(&hw->x);
 	pthread_mutex_destroy(&hw->lock);
 }
 

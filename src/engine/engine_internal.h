@@ -11,6 +11,12 @@
  * loop) and ThreadSanitizer rightly reports. A relaxed atomic load or store of an aligned double
  * costs the same single mov on x86-64 and AArch64, and says exactly what Hogwild means: no order,
  * but no torn or invented values.
+ *
+ * Why a struct asgd__live and not the pointer: under cfg->precision f32 the same vector is
+ * _Atomic float (half the bytes, so twice the coordinates per cache line). Exactly one of its
+ * two pointers is set for a run, and every read and write of the live vector goes through the
+ * asgd__live_* helpers here and in live.c, which branch once per call, not per coordinate, so
+ * the modes' code is the same for both precisions and the f64 loops are the ones they were.
  */
 #ifndef ASGD_ENGINE_INTERNAL_H
 #define ASGD_ENGINE_INTERNAL_H
@@ -67,17 +73,53 @@ struct asgd__sparse_grad {
 	int prefetch; /* the problem's rows are worth fetching one gradient ahead */
 };
 
+/* The shared vector of the in-place master, Hogwild and combining modes: d under f64, f under
+ * f32, the other NULL (both NULL: no live vector, as in snapshot mode). Passed by value: two
+ * pointers, in registers. */
+struct asgd__live {
+	_Atomic double *d;
+	_Atomic float *f;
+};
+
+/* @dim coordinates from @x0 in @prec: ASGD_OK or ASGD_ENOMEM (free with asgd__live_free). */
+int asgd__live_init(struct asgd__live *l, asgd_precision prec, const double *x0, size_t dim);
+void asgd__live_free(struct asgd__live *l);
+
+static inline int asgd__live_is_set(struct asgd__live l)
+{
+	return l.d || l.f;
+}
+
+/* asgd__live_sub in f32: the new value is computed in double from the float, then rounded to
+ * float once; the finiteness probe looks at the float stored, which overflows sooner. */
+static inline int asgd__live_sub_f32(_Atomic float *x, const struct asgd__sparse_grad *sg,
+				     double eta, memory_order order)
+{
+	float probe = 0;
+
+	for (size_t e = 0; e < sg->nnz; e++) {
+		_Atomic float *xj = &x[sg->idx[e]];
+		float v = (float)(atomic_load_explicit(xj, memory_order_relaxed) - eta * sg->val[e]);
+
+		atomic_store_explicit(xj, v, order);
+		probe += v * 0.0f;
+	}
+	return probe == 0.0f;
+}
+
 /* x −= η g on the support of @sg: a relaxed load and a store of @order per coordinate. Whole
  * when the caller is the only writer (the in-place master, a combining worker holding the
  * lock); Hogwild's racy add otherwise (another writer's addition in between may be lost).
  * Returns 0 when some written value is not finite. */
-static inline int asgd__live_sub(_Atomic double *x, const struct asgd__sparse_grad *sg,
+static inline int asgd__live_sub(struct asgd__live x, const struct asgd__sparse_grad *sg,
 				 double eta, memory_order order)
 {
 	double probe = 0; /* x·0 is NaN exactly when x is not finite */
 
+	if (x.f)
+		return asgd__live_sub_f32(x.f, sg, eta, order);
 	for (size_t e = 0; e < sg->nnz; e++) {
-		_Atomic double *xj = &x[sg->idx[e]];
+		_Atomic double *xj = &x.d[sg->idx[e]];
 		double v = atomic_load_explicit(xj, memory_order_relaxed) - eta * sg->val[e];
 
 		atomic_store_explicit(xj, v, order);
@@ -85,6 +127,16 @@ static inline int asgd__live_sub(_Atomic double *x, const struct asgd__sparse_gr
 	}
 	return probe == 0.0;
 }
+
+/* asgd__live_sub with a relaxed compare-and-swap loop per coordinate, so that no concurrent
+ * addition is lost (Hogwild's --hogwild-write cas). */
+int asgd__live_sub_cas(struct asgd__live x, const struct asgd__sparse_grad *sg, double eta);
+
+/* x on one component's support into @xs (as double) and its indices into @out_idx: the @s
+ * coordinates @idx lists, or 0..s−1 when @idx is NULL (a dense problem). Acquire loads: see
+ * add_component in engine_common.c. */
+void asgd__live_gather(struct asgd__live live, const uint32_t *idx, size_t s, uint32_t *out_idx,
+		       double *xs);
 
 /* Buffers for batches of up to @max_batch components of @p. ASGD_OK or ASGD_ENOMEM. */
 int asgd__sparse_grad_init(struct asgd__sparse_grad *sg, const asgd_problem *p,
@@ -94,7 +146,7 @@ void asgd__sparse_grad_free(struct asgd__sparse_grad *sg);
 /* The mean gradient of @batch components drawn without replacement (or the next @batch rows of
  * sg->rows when it has an order), each on x gathered from @live with relaxed loads. */
 void asgd__sparse_grad_compute(struct asgd__sparse_grad *sg, const asgd_problem *p,
-			       _Atomic double *live, unsigned batch, asgd_rng *rng);
+			       struct asgd__live live, unsigned batch, asgd_rng *rng);
 
 /* ∇f_γ(x) into g for one component γ, or the mean over @batch components drawn without
  * replacement (a partial Fisher–Yates shuffle of @perm, n entries, which stays a permutation
@@ -122,8 +174,9 @@ static inline double *asgd__trajectory_row(const asgd_engine_config *cfg, uint64
 	return cfg->trajectory + k / stride * dim;
 }
 
-/* Copy @live (dim values) into @x with relaxed loads. */
-void asgd__live_copy(double *x, _Atomic double *live, size_t dim);
+/* Copy @live (dim values) into @x with relaxed loads; from f32, exactly (double holds every
+ * float). */
+void asgd__live_copy(double *x, struct asgd__live live, size_t dim);
 
 /* The injected work one worker spent: count, sum and sum of squares of its times. */
 struct asgd__work_tally {

@@ -189,6 +189,7 @@ static void add_engine_settings(cJSON *j, const char *preset, const asgd_engine_
 	cJSON_AddNumberToObject(j, "eta", cfg->eta);
 	cJSON_AddNumberToObject(j, "eta_decay", cfg->eta_decay > 0 ? cfg->eta_decay : 1);
 	cJSON_AddStringToObject(j, "sampling", asgd_sampling_name(cfg->sampling));
+	cJSON_AddStringToObject(j, "precision", asgd_precision_name(cfg->precision));
 	cJSON_AddBoolToObject(j, "pin", cfg->pin);
 	cJSON_AddNumberToObject(j, "shards", cfg->shards > 1 ? cfg->shards : 1);
 	cJSON_AddNumberToObject(j, "momentum", cfg->momentum);
