@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * bench_master.c — master mode's hand-offs against no hand-off at all: the snapshot master, the
- * in-place master and combining mode (master semantics, no master thread) beside a plain
- * sequential SGD loop on the same problem, with no injected work.
+ * in-place master, combining mode (master semantics, no master thread) and Hogwild (no master,
+ * dense here: every update writes all d coordinates) beside a plain sequential SGD loop on the
+ * same problem, with no injected work.
  *
  * Problems: quadratic:d=D,n=10 for D = 1 and 100 (as bench_engine), M = 1 and 2 workers, K
  * updates a run, staleness recorded. Repetitions are interleaved (the repetition loop outside
@@ -34,7 +35,7 @@
 static const size_t dims[] = { 1, 100 };
 static const unsigned counts[] = { 1, 2 };
 static const asgd_engine_mode modes[] = { ASGD_ENGINE_MASTER, ASGD_ENGINE_MASTER_INPLACE,
-					  ASGD_ENGINE_COMBINING };
+					  ASGD_ENGINE_COMBINING, ASGD_ENGINE_HOGWILD };
 #define NMODES (sizeof(modes) / sizeof(*modes))
 
 /* Updates per second of x ← x − η ∇f_i(x), i uniform, on one thread. */

@@ -157,9 +157,9 @@ MUTANTS = [
      "xs[e] = atomic_load_explicit(&live.f[e], memory_order_acquire);",
      [T_F32]),
     ("18", "the f32 write stores the old value, not the rounded new one", "src/engine/engine_internal.h",
-     "\t\tatomic_store_explicit(xj, v, order);\n\t\tprobe += v * 0.0f;",
+     "\t\tatomic_store_explicit(xj, v, order);\n\t\tbad |= asgd__not_finite_f(v);",
      "\t\tatomic_store_explicit(xj, atomic_load_explicit(xj, memory_order_relaxed), order);\n"
-     "\t\tprobe += v * 0.0f;",
+     "\t\tbad |= asgd__not_finite_f(v);",
      [T_F32]),
 ]
 

@@ -679,22 +679,22 @@ static int apply_block(struct engine *eng, const struct apply_task *t, size_t lo
 	const double eta = asgd__eta_at(eng->cfg, t->k), beta = eng->cfg->momentum;
 	const double *x = t->x, *g = t->g;
 	double *xn = t->xn;
-	double probe = 0; /* x·0 is NaN exactly when some x is not finite */
+	unsigned bad = 0;
 	size_t j;
 
 	if (!eng->velocity) {
 		for (j = lo; j < hi; j++) {
 			xn[j] = x[j] - eta * g[j];
-			probe += xn[j] * 0.0;
+			bad |= asgd__not_finite(xn[j]);
 		}
 	} else {
 		for (j = lo; j < hi; j++) {
 			eng->velocity[j] = beta * eng->velocity[j] - eta * g[j];
 			xn[j] = x[j] + eng->velocity[j];
-			probe += xn[j] * 0.0;
+			bad |= asgd__not_finite(xn[j]);
 		}
 	}
-	return probe == 0.0;
+	return !bad;
 }
 
 /* ---- shards: the appliers ----------------------------------------------------------- */

@@ -96,16 +96,16 @@ static float cas_add_float(_Atomic float *xj, double delta)
 
 int asgd__live_sub_cas(struct asgd__live x, const struct asgd__sparse_grad *sg, double eta)
 {
-	double probe = 0; /* x·0 is NaN exactly when x is not finite */
+	unsigned bad = 0;
 
 	if (x.f) {
 		for (size_t e = 0; e < sg->nnz; e++)
-			probe += cas_add_float(&x.f[sg->idx[e]], -eta * sg->val[e]) * 0.0;
-		return probe == 0.0;
+			bad |= asgd__not_finite_f(cas_add_float(&x.f[sg->idx[e]], -eta * sg->val[e]));
+		return !bad;
 	}
 	for (size_t e = 0; e < sg->nnz; e++)
-		probe += cas_add_double(&x.d[sg->idx[e]], -eta * sg->val[e]) * 0.0;
-	return probe == 0.0;
+		bad |= asgd__not_finite(cas_add_double(&x.d[sg->idx[e]], -eta * sg->val[e]));
+	return !bad;
 }
 
 void asgd__live_copy(double *x, struct asgd__live live, size_t dim)

@@ -410,7 +410,7 @@ static int next_gradient(struct master *m, unsigned *w)
 static int apply(struct master *m, const double *g)
 {
 	const double eta = m->cfg->eta, beta = m->cfg->momentum;
-	double probe = 0;
+	unsigned bad = 0;
 
 	for (size_t j = 0; j < m->dim; j++) {
 		if (m->velocity) {
@@ -419,9 +419,9 @@ static int apply(struct master *m, const double *g)
 		} else {
 			m->x[j] -= eta * g[j];
 		}
-		probe += m->x[j] * 0.0;
+		bad |= asgd__not_finite(m->x[j]);
 	}
-	return probe == 0.0;
+	return !bad;
 }
 
 static void record(struct master *m, uint64_t k, unsigned w)
