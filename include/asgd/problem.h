@@ -153,10 +153,11 @@ void asgd_problem_grad_support(const asgd_problem *p, size_t i, const double *xs
 /*
  * asgd_problem_prefetch - a hint that component i will be read soon: starts bringing its data
  * (a data model's row) into the cache without waiting for it. Changes no result. On a large
- * data set a random row is a cache miss on each of its arrays; a caller that knows its next row
- * one gradient ahead hides that latency behind the current one. i < n. Thread-safe.
+ * data set a random row is a cache miss on each of its arrays, and finding the row is one
+ * more: @stage 0 fetches only where row i lies (call it two gradients ahead), stage 1 the row
+ * itself (one gradient ahead, when stage 0 has brought its bounds). i < n. Thread-safe.
  */
-void asgd_problem_prefetch(const asgd_problem *p, size_t i);
+void asgd_problem_prefetch(const asgd_problem *p, size_t i, int stage);
 
 /*
  * A global minimizer of f into x (dim values), where it is known in closed form or by a reliable

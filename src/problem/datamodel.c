@@ -132,12 +132,18 @@ static void prefetch_lines(const void *from, size_t bytes)
 		__builtin_prefetch(p);
 }
 
-static void dm_prefetch(const asgd_problem *p, size_t i)
+static void dm_prefetch(const asgd_problem *p, size_t i, int stage)
 {
 	const struct datamodel *dm = &p->u.dm;
-	size_t a = row_start(dm, i), s = row_len(dm, i);
+	size_t a, s;
 
-	__builtin_prefetch(&dm->y[i]);
+	if (stage == 0) { /* the bounds, and the label while we are at it */
+		__builtin_prefetch(&dm->ds->row_ptr[i]);
+		__builtin_prefetch(&dm->y[i]);
+		return;
+	}
+	a = row_start(dm, i);
+	s = row_len(dm, i);
 	prefetch_lines(dm->ds->col + a, s * sizeof(uint32_t));
 	prefetch_lines(dm->ds->val + a, s * sizeof(double));
 }

@@ -1065,10 +1065,10 @@ int asgd_problem_is_sparse(const asgd_problem *p)
 	return asgd_problem_max_support(p) < p->dim;
 }
 
-void asgd_problem_prefetch(const asgd_problem *p, size_t i)
+void asgd_problem_prefetch(const asgd_problem *p, size_t i, int stage)
 {
 	if (p->fam->prefetch)
-		p->fam->prefetch(p, i);
+		p->fam->prefetch(p, i, stage);
 }
 
 void asgd_problem_grad_support(const asgd_problem *p, size_t i, const double *xs, double *gs)

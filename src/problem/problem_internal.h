@@ -34,7 +34,7 @@ struct family {
 	/* Sparse gradients (NULL for dense families: the support is every coordinate). */
 	size_t (*support)(const asgd_problem *p, size_t i, const uint32_t **idx);
 	void (*grad_support)(const asgd_problem *p, size_t i, const double *xs, double *gs);
-	void (*prefetch)(const asgd_problem *p, size_t i); /* NULL: nothing worth fetching */
+	void (*prefetch)(const asgd_problem *p, size_t i, int stage); /* NULL: nothing to fetch */
 };
 
 /* d = 1, f_i(x) = w·φ(x − center_i) + k: Figures 4, 5 and 8. */
