@@ -55,6 +55,8 @@ struct hw_worker {
 					 * last write ended, until the next read) */
 	uint64_t *log;			/* per update: (k, τ_k), (t_r, t_w) or all four */
 	size_t nlog, cap;
+	int log_count, log_stamp;	/* what it logs per update: (k, τ_k) and/or (t_r, t_w) */
+	size_t stride;			/* so many entries per update; 0: nothing is logged */
 	int log_lost;			/* the log could not grow: the run reports ENOMEM */
 	pthread_t thread;
 } __attribute__((aligned(64)));
@@ -166,16 +168,12 @@ static uint64_t take_slot(struct hw_worker *w)
 	return w->slot++;
 }
 
-/* Room in the worker's log for one more update; 0 when it cannot grow. */
-static int log_room(struct hw_worker *w)
+/* Twice the room in the worker's log; 0 when it cannot grow. */
+static int log_grow(struct hw_worker *w)
 {
-	size_t stride = w->hw->stride, cap;
-	uint64_t *log;
+	size_t cap = w->cap ? 2 * w->cap : 4096;
+	uint64_t *log = realloc(w->log, cap * w->stride * sizeof(uint64_t));
 
-	if (w->nlog < w->cap)
-		return 1;
-	cap = w->cap ? 2 * w->cap : 4096;
-	log = realloc(w->log, cap * stride * sizeof(uint64_t));
 	if (!log) {
 		w->log_lost = 1;
 		return 0;
@@ -185,20 +183,21 @@ static int log_room(struct hw_worker *w)
 	return 1;
 }
 
-/* The write just ended: log what the run's clock needs to know of this update. */
+/* The write just ended: log what the run's clock needs to know of this update. Per update on
+ * every worker: the fields it needs are the worker's own, in locals. */
 static void log_update(struct hw_worker *w, uint64_t k, uint64_t v, uint64_t t_w)
 {
-	const struct hogwild *hw = w->hw;
+	const size_t stride = w->stride;
 	uint64_t *e;
 
-	if (!hw->res->tau || (!hw->count && !hw->stamp) || !log_room(w))
+	if (!stride || (w->nlog == w->cap && !log_grow(w)))
 		return;
-	e = &w->log[w->nlog++ * hw->stride];
-	if (hw->count) {
+	e = w->log + w->nlog++ * stride;
+	if (w->log_count) {
 		*e++ = k;
 		*e++ = k - v;
 	}
-	if (hw->stamp) {
+	if (w->log_stamp) {
 		*e++ = w->t_read;
 		/* after the read, and the next read after this write, whatever core runs them */
 		*e = w->t_read = t_w > w->t_read ? t_w : w->t_read + 1;
@@ -438,6 +437,9 @@ static int hogwild_init(struct hogwild *hw, const asgd_engine_config *cfg, asgd_
 
 		w->hw = hw;
 		w->id = i;
+		w->log_count = cfg->record_staleness && hw->count;
+		w->log_stamp = hw->stamp;
+		w->stride = 2 * (size_t)w->log_count + 2 * (size_t)w->log_stamp;
 		/* The same streams as master mode: (replica, worker). */
 		asgd_rng_init(&w->rng, cfg->seed, (cfg->replica << 11) | i);
 		if (asgd__sparse_grad_init(&w->sg, cfg->problem, max_batch) != ASGD_OK ||

@@ -285,7 +285,8 @@ static inline uint64_t asgd__stamp(int tsc)
 }
 
 /* One worker's updates in write order: entry i's read time t_r at entries[i·stride + offset],
- * its write time t_w right after it. Both nondecreasing along the log, and t_r < t_w. */
+ * its write time t_w right after it, with t_w(i−1) ≤ t_r(i) < t_w(i): each read begins after
+ * the worker's previous write ended, and each write ends after its read began. */
 struct asgd__stamp_log {
 	const uint64_t *entries;
 	size_t n, stride, offset;

@@ -11,10 +11,11 @@
  *   v = the number of writes with t_w ≤ t_r (the updates that ended before its read began),
  *   τ = k − v, the number of updates written between its read and its write.
  *
- * Every write with t_w ≤ t_r also comes before the update's own write in the merge, so when an
- * update is merged the writes its read saw are already in the merged prefix: one pass suffices.
- * A worker's reads are in clock order, so its v is found by galloping forward from its previous
- * one, and the pass costs O(N log M) for N updates of M workers.
+ * With many workers the logs are merged in one pass: every write with t_w ≤ t_r also comes
+ * before the update's own write in the merge, so when an update is merged the writes its read
+ * saw are already in the merged prefix; a worker's reads are in clock order, so its v is found
+ * by walking (then galloping) forward from its previous one: O(N log M) for N updates of M
+ * workers. With one or two workers a plain two-way merge does the same for less (below).
  */
 #include "engine_internal.h"
 
@@ -55,26 +56,21 @@ uint64_t asgd__stamp_slow(void)
 }
 
 
-/* A binary min-heap of worker ids, keyed by each worker's next t_w (ties: the lower id). */
+/* ---- many workers: one merge of all the logs ----------------------------------------------- */
+
+/* A binary min-heap of worker ids, keyed by each worker's next t_w (ties: the lower id); the
+ * keys cached beside it, so that a comparison is two loads. */
 struct merge {
 	const struct asgd__stamp_log *logs;
 	size_t *next;  /* per worker: its next unmerged entry */
+	uint64_t *key; /* per worker: that entry's t_w */
 	unsigned *heap;
 	unsigned size;
 };
 
-static uint64_t head_key(const struct merge *m, unsigned w)
+static inline int before(const struct merge *m, unsigned a, unsigned b)
 {
-	const struct asgd__stamp_log *l = &m->logs[w];
-
-	return l->entries[m->next[w] * l->stride + l->offset + 1];
-}
-
-static int before(const struct merge *m, unsigned a, unsigned b)
-{
-	uint64_t ka = head_key(m, a), kb = head_key(m, b);
-
-	return ka < kb || (ka == kb && a < b);
+	return m->key[a] < m->key[b] || (m->key[a] == m->key[b] && a < b);
 }
 
 static void sift_down(struct merge *m, unsigned i)
@@ -95,11 +91,17 @@ static void sift_down(struct merge *m, unsigned i)
 	}
 }
 
-/* The first index p ≥ from with tw[p] > t in the sorted tw[0..n): gallop, then bisect. */
+/*
+ * The first index p ≥ from with tw[p] > t in the sorted tw[0..n). A worker's next read is
+ * usually a few writes past its last, so a short walk first; then gallop and bisect.
+ */
 static size_t count_before(const uint64_t *tw, size_t n, size_t from, uint64_t t)
 {
 	size_t lo = from, step = 1, hi;
 
+	for (int walk = 0; walk < 8; walk++, lo++)
+		if (lo == n || tw[lo] > t)
+			return lo;
 	while (lo + step <= n && tw[lo + step - 1] <= t) {
 		lo += step;
 		step *= 2;
@@ -116,24 +118,46 @@ static size_t count_before(const uint64_t *tw, size_t n, size_t from, uint64_t t
 	return lo;
 }
 
+static uint64_t entry_key(const struct asgd__stamp_log *l, size_t i)
+{
+	return l->entries[i * l->stride + l->offset + 1];
+}
+
 static int merge_init(struct merge *m, const struct asgd__stamp_log *logs, unsigned workers)
 {
 	m->logs = logs;
 	m->next = calloc(workers, sizeof(*m->next));
+	m->key = malloc(workers * sizeof(*m->key));
 	m->heap = malloc(workers * sizeof(*m->heap));
 	m->size = 0;
-	if (!m->next || !m->heap)
+	if (!m->next || !m->key || !m->heap)
 		return ASGD_ENOMEM;
 	for (unsigned w = 0; w < workers; w++)
-		if (logs[w].n > 0)
+		if (logs[w].n > 0) {
+			m->key[w] = entry_key(&logs[w], 0);
 			m->heap[m->size++] = w;
+		}
 	for (unsigned i = m->size / 2; i-- > 0;)
 		sift_down(m, i);
 	return ASGD_OK;
 }
 
-int asgd__tau_from_stamps(const struct asgd__stamp_log *logs, unsigned workers, uint64_t *tau,
-			  uint32_t *worker, uint64_t *entry)
+/* Worker @w's head is merged: its next entry becomes its key, or it leaves the heap. */
+static void merge_pop(struct merge *m, unsigned w)
+{
+	const struct asgd__stamp_log *l = &m->logs[w];
+
+	if (++m->next[w] == l->n)
+		m->heap[0] = m->heap[--m->size];
+	else
+		m->key[w] = entry_key(l, m->next[w]);
+	/* with one worker left its entries come in order: no sifting */
+	if (m->size > 1)
+		sift_down(m, 0);
+}
+
+static int tau_by_merge(const struct asgd__stamp_log *logs, unsigned workers, uint64_t *tau,
+			uint32_t *worker, uint64_t *entry)
 {
 	struct merge m = { 0 };
 	size_t total = 0, k = 0, *seen = calloc(workers, sizeof(size_t));
@@ -155,13 +179,58 @@ int asgd__tau_from_stamps(const struct asgd__stamp_log *logs, unsigned workers, 
 		worker[k] = w;
 		if (entry)
 			entry[k] = m.next[w];
-		if (++m.next[w] == l->n)
-			m.heap[0] = m.heap[--m.size];
-		sift_down(&m, 0);
+		merge_pop(&m, w);
 	}
 	free(m.next);
+	free(m.key);
 	free(m.heap);
 	free(seen);
 	free(tw);
 	return rc;
+}
+
+/* ---- one or two workers: a plain two-way merge ------------------------------------------- */
+
+/*
+ * The common case on small machines, in a dozen instructions an update instead of a heap's
+ * bookkeeping: take the earlier of the two heads (ties: worker 0 first); its v counts its own
+ * earlier writes, all before its read (t_w(i−1) ≤ t_r(i)), and the other's writes that ended
+ * by its read, a cursor that only grows along the log.
+ */
+static void tau_by_two(const struct asgd__stamp_log *logs, unsigned workers,
+		       uint64_t *restrict tau, uint32_t *restrict worker,
+		       uint64_t *restrict entry)
+{
+	const struct asgd__stamp_log *l[2] = { &logs[0], &logs[workers > 1] };
+	const uint64_t *e[2] = { l[0]->entries + l[0]->offset, l[1]->entries + l[1]->offset };
+	const size_t n[2] = { l[0]->n, workers > 1 ? l[1]->n : 0 };
+	const size_t stride[2] = { l[0]->stride, l[1]->stride };
+	size_t next[2] = { 0, 0 }, seen[2] = { 0, 0 }; /* seen[w]: the other's writes w's read saw */
+
+	for (size_t k = 0; k < n[0] + n[1]; k++) {
+		unsigned w = next[0] == n[0] ||
+			     (next[1] < n[1] &&
+			      e[1][next[1] * stride[1] + 1] < e[0][next[0] * stride[0] + 1]);
+		unsigned o = 1 - w;
+		const uint64_t tr = e[w][next[w] * stride[w]];
+
+		while (seen[w] < n[o] && e[o][seen[w] * stride[o] + 1] <= tr)
+			seen[w]++;
+		tau[k] = k - next[w] - seen[w];
+		worker[k] = w;
+		if (entry)
+			entry[k] = next[w];
+		next[w]++;
+	}
+}
+
+/* Up to two workers the two-way merge, beyond them the heap. */
+int asgd__tau_from_stamps(const struct asgd__stamp_log *logs, unsigned workers, uint64_t *tau,
+			  uint32_t *worker, uint64_t *entry)
+{
+	if (workers <= 2) {
+		tau_by_two(logs, workers, tau, worker, entry);
+		return ASGD_OK;
+	}
+	return tau_by_merge(logs, workers, tau, worker, entry);
 }
