@@ -44,6 +44,10 @@ T_COMBINING = ("release", "test_engine",
                ("tests/test_engine", "--jobs", "1", "--filter", "engine/combining_is_master_mode_without_a_master"))
 T_F32 = ("release", "test_precision",
          ("tests/test_precision", "--jobs", "1", "--filter", "precision/f32_one_worker_is_float_rounded_sequential_sgd"))
+T_STAMPS = ("release", "test_timestamps",
+            ("tests/test_timestamps", "--jobs", "1", "--filter", "timestamps/merge_matches_the_definition"))
+T_QUEUE_HOGWILD = ("release", "test_engine",
+                   ("tests/test_engine", "--jobs", "1", "--filter", "engine/exponential_work_gives_queueing_staleness_hogwild"))
 T_TSAN_ENGINE = ("tsan", "torture_engine", ("tests/torture_engine",))
 T_SHARDS = ("release", "test_engine",
             ("tests/test_engine", "--jobs", "1", "--filter", "engine/shards_give_the_bits_of_one_shard_on_one_worker"))
@@ -66,6 +70,8 @@ REFERENCE = {
     T_SHARDS: "the bits of S = 1 (the one-thread apply, itself sequential SGD bit for bit)",
     T_TSAN_SHARDS: "ThreadSanitizer's happens-before analysis",
     T_F32: "sequential SGD with float-rounded writes, written in the test (bit for bit)",
+    T_STAMPS: "tau by its definition, counted brute force, on random logs with ties",
+    T_QUEUE_HOGWILD: "queueing law mu = 1 - 1/M (closed form), batch-means SE",
 }
 
 # id, title, edits, catching tests. An edit is (file, original text, replacement) or, for the
@@ -161,6 +167,14 @@ MUTANTS = [
      "\t\tatomic_store_explicit(xj, atomic_load_explicit(xj, memory_order_relaxed), order);\n"
      "\t\tbad |= asgd__not_finite_f(v);",
      [T_F32]),
+    ("19", "Hogwild's timestamp tau forgets the worker's own earlier writes", "src/engine/timestamps.c",
+     "tau[k] = k - next[w] - nseen[o];",
+     "tau[k] = k - nseen[o];",
+     [T_STAMPS, T_QUEUE_HOGWILD]),
+    ("20", "the heap merge counts a write that ended at the read's instant as after it", "src/engine/timestamps.c",
+     "if (lo == n || tw[lo] > t)",
+     "if (lo == n || tw[lo] >= t)",
+     [T_STAMPS]),
 ]
 
 

@@ -202,25 +202,32 @@ static void tau_by_two(const struct asgd__stamp_log *logs, unsigned workers,
 		       uint64_t *restrict entry)
 {
 	const struct asgd__stamp_log *l[2] = { &logs[0], &logs[workers > 1] };
-	const uint64_t *e[2] = { l[0]->entries + l[0]->offset, l[1]->entries + l[1]->offset };
 	const size_t n[2] = { l[0]->n, workers > 1 ? l[1]->n : 0 };
 	const size_t stride[2] = { l[0]->stride, l[1]->stride };
-	size_t next[2] = { 0, 0 }, seen[2] = { 0, 0 }; /* seen[w]: the other's writes w's read saw */
+	/* per worker: its head entry (t_r, t_w), its log's end, and seen: the first of its writes
+	 * not yet known to end after the other's current read */
+	const uint64_t *head[2], *end[2], *seen[2];
+	size_t next[2] = { 0, 0 }, nseen[2] = { 0, 0 };
 
+	for (int w = 0; w < 2; w++) {
+		head[w] = seen[w] = l[w]->entries + l[w]->offset;
+		end[w] = head[w] + n[w] * stride[w];
+	}
 	for (size_t k = 0; k < n[0] + n[1]; k++) {
-		unsigned w = next[0] == n[0] ||
-			     (next[1] < n[1] &&
-			      e[1][next[1] * stride[1] + 1] < e[0][next[0] * stride[0] + 1]);
+		unsigned w = head[0] == end[0] || (head[1] != end[1] && head[1][1] < head[0][1]);
 		unsigned o = 1 - w;
-		const uint64_t tr = e[w][next[w] * stride[w]];
 
-		while (seen[w] < n[o] && e[o][seen[w] * stride[o] + 1] <= tr)
-			seen[w]++;
-		tau[k] = k - next[w] - seen[w];
+		while (seen[o] != end[o] && seen[o][1] <= head[w][0]) {
+			seen[o] += stride[o];
+			nseen[o]++;
+		}
+		/* less the other's writes w's read saw, and w's own earlier ones */
+		tau[k] = k - next[w] - nseen[o];
 		worker[k] = w;
 		if (entry)
 			entry[k] = next[w];
 		next[w]++;
+		head[w] += stride[w];
 	}
 }
 
