@@ -49,7 +49,7 @@ for d in ("1", "100"):
           f"processes, {med(torch[d]):,.0f} updates/s")
 PY
 {
-  echo "# Master mode without hand-offs: combining mode against the masters, a plain loop and PyTorch"
+  echo "# Master mode without hand-offs: combining mode and Hogwild against the masters, a plain loop and PyTorch"
   echo
   echo "- command: \`scripts/master-bench.sh $reps\` ($build/bench_master --reps 1 --iters $iters and"
   echo "  bench/torch_hogwild.py --dim D --procs 2 --iters 200000, alternating, $reps times; medians)"
