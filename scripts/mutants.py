@@ -81,9 +81,14 @@ MUTANTS = [
      "\t\t\tres->tau[k] = k - w->version;\n",
      "\t\t\tres->tau[k] = k > w->version ? k - w->version - 1 : 0;\n",
      [T_QUEUE]),
-    ("2", "Hogwild version v read after the gradient and the work", "src/engine/engine_hogwild.c",
-     "!land_update(w, v, batch)",
-     "!land_update(w, atomic_load_explicit(&hw->completed, memory_order_acquire), batch)",
+    ("2", "Hogwild's read noted after the gradient and the work (v by the counter, t_r by the clock)", [
+        ("src/engine/engine_hogwild.c", "!land_update(w, v, batch)",
+         "!land_update(w, atomic_load_explicit(&hw->completed, memory_order_acquire), batch)"),
+        ("src/engine/engine_hogwild.c", "\t\tw->t_read = t > w->t_read ? t : w->t_read;",
+         "\t\t(void)t;"),
+        ("src/engine/engine_hogwild.c", "\tfinite = write_gradient(hw, &w->sg, r);",
+         "\tif (hw->stamp)\n\t\tw->t_read = asgd__stamp(hw->tsc);\n"
+         "\tfinite = write_gradient(hw, &w->sg, r);")],
      [T_QUEUE]),
     ("3", "continuum Sigma = G, dropping -c^2 Y Y^T", [
         ("src/models/sme_scalar.c", "asgd__sme_root_clamped(G - c * c * y * y, &ncl)",
