@@ -21,6 +21,7 @@
 #include "asgd/engine.h"
 #include "asgd/error.h"
 #include "asgd/problem.h"
+#include "torture.h"
 
 struct tcase {
 	const char *name, *preset;
@@ -58,21 +59,6 @@ static const struct tcase cases[] = {
 	{ "8 workers, batch schedule, exp work", "fig8", 8, 10000, ASGD_WORK_EXP, 20000, 0, 0, 0, 0,
 	  1 },
 };
-
-struct stopper {
-	atomic_int *flag;
-	long ms;
-};
-
-static void *raise_stop(void *arg)
-{
-	struct stopper *s = arg;
-	struct timespec ts = { s->ms / 1000, (s->ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-	atomic_store(s->flag, 1);
-	return NULL;
-}
 
 #define CHECK(cond, ...)                                                                   \
 	do {                                                                               \
@@ -159,7 +145,7 @@ static int run_case(const struct tcase *c, uint64_t scale)
 		cfg.schedule = (asgd_batch_schedule){ .size = sched, .len = SCHEDULE_LEN };
 	}
 	if (c->stop_ms > 0)
-		pthread_create(&t, NULL, raise_stop, &s);
+		pthread_create(&t, NULL, torture_raise_later, &s);
 	rc = asgd_engine_run(&cfg, &res);
 	if (c->stop_ms > 0)
 		pthread_join(t, NULL);

@@ -96,21 +96,6 @@ struct tcase {
  * residual of a few ulps; 1e-4 is two orders above both and far below a lost update (≈ 1e-2). */
 #define F32_DIST 1e-4
 
-struct stopper {
-	atomic_int *flag;
-	long ms;
-};
-
-static void *raise_later(void *arg)
-{
-	struct stopper *s = arg;
-	struct timespec ts = { s->ms / 1000, (s->ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-	atomic_store(s->flag, 1);
-	return NULL;
-}
-
 static double distance(const double *x, const double *w, size_t d)
 {
 	double s = 0;
@@ -146,7 +131,7 @@ static void run_case(const struct tcase *tc, const asgd_problem *p, const double
 	cfg.record_staleness = 1;
 	cfg.stop = &stop;
 	if (tc->stop_ms)
-		pthread_create(&stopper, NULL, raise_later, &st);
+		pthread_create(&stopper, NULL, torture_raise_later, &st);
 	rc = asgd_engine_run(&cfg, &res);
 	if (tc->stop_ms)
 		pthread_join(stopper, NULL);

@@ -47,21 +47,6 @@ static const struct tcase cases[] = {
 	{ "2 workers, S=3, an applier diverges", "fig7", 2, 3, 100000, 0, 0, 0, 1 },
 };
 
-struct stopper {
-	atomic_int *flag;
-	long ms;
-};
-
-static void *raise_stop(void *arg)
-{
-	struct stopper *s = arg;
-	struct timespec ts = { s->ms / 1000, (s->ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-	atomic_store(s->flag, 1);
-	return NULL;
-}
-
 static void check_result(const struct tcase *c, const asgd_engine_config *cfg,
 			 const asgd_engine_result *res)
 {
@@ -133,7 +118,7 @@ static void run_case(const struct tcase *c, uint64_t scale)
 		cfg.x0 = x0;
 	}
 	if (c->stop_ms > 0)
-		pthread_create(&t, NULL, raise_stop, &s);
+		pthread_create(&t, NULL, torture_raise_later, &s);
 	if (asgd_engine_run(&cfg, &res) != ASGD_OK) {
 		check(0, "the run returns ASGD_OK", c->name);
 	} else {

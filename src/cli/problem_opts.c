@@ -146,7 +146,7 @@ static void pick_mode(const char *cmd, struct cli_problem *cp, double momentum)
 	}
 	if (asgd_engine_mode_parse(cp->mode, &cp->engine_mode) != ASGD_OK)
 		cli_usage_error(cmd, "--mode '%s' is unknown: allowed master, master-inplace, "
-				"hogwild", cp->mode);
+				"hogwild, combining (and mpi, under mpirun)", cp->mode);
 }
 
 void cli_problem_create(const char *cmd, struct cli_problem *cp, double momentum)

@@ -307,83 +307,12 @@ int asgd_engine_check_config(const asgd_engine_config *cfg, char *err, size_t er
 	return check_schedule(&cfg->schedule, err, errlen);
 }
 
-static const char *const mode_names[] = { "master", "master-inplace", "hogwild", "mpi",
-					  "combining" };
-
-const char *asgd_engine_mode_name(asgd_engine_mode mode)
-{
-	return (unsigned)mode < sizeof(mode_names) / sizeof(mode_names[0]) ? mode_names[mode]
-									    : NULL;
-}
-
-int asgd_engine_mode_parse(const char *name, asgd_engine_mode *out)
-{
-	if (!name || !out)
-		return ASGD_EINVAL;
-	for (unsigned m = 0; m < sizeof(mode_names) / sizeof(mode_names[0]); m++)
-		if (strcmp(name, mode_names[m]) == 0) {
-			*out = (asgd_engine_mode)m;
-			return ASGD_OK;
-		}
-	return ASGD_ENOTFOUND;
-}
-
-static const char *const sampling_names[] = { "uniform", "shuffle" };
-
-const char *asgd_sampling_name(asgd_sampling s)
-{
-	return (unsigned)s < 2 ? sampling_names[s] : NULL;
-}
-
-int asgd_sampling_parse(const char *name, asgd_sampling *out)
-{
-	if (!name || !out)
-		return ASGD_EINVAL;
-	for (unsigned s = 0; s < 2; s++)
-		if (strcmp(name, sampling_names[s]) == 0) {
-			*out = (asgd_sampling)s;
-			return ASGD_OK;
-		}
-	return ASGD_ENOTFOUND;
-}
-
-static const char *const precision_names[] = { "f64", "f32" };
-
-const char *asgd_precision_name(asgd_precision p)
-{
-	return (unsigned)p < 2 ? precision_names[p] : NULL;
-}
-
-int asgd_precision_parse(const char *name, asgd_precision *out)
-{
-	if (!name || !out)
-		return ASGD_EINVAL;
-	for (unsigned p = 0; p < 2; p++)
-		if (strcmp(name, precision_names[p]) == 0) {
-			*out = (asgd_precision)p;
-			return ASGD_OK;
-		}
-	return ASGD_ENOTFOUND;
-}
-
-static const char *const hogwild_write_names[] = { "racy", "cas" };
-
-const char *asgd_hogwild_write_name(asgd_hogwild_write w)
-{
-	return (unsigned)w < 2 ? hogwild_write_names[w] : NULL;
-}
-
-int asgd_hogwild_write_parse(const char *name, asgd_hogwild_write *out)
-{
-	if (!name || !out)
-		return ASGD_EINVAL;
-	for (unsigned w = 0; w < 2; w++)
-		if (strcmp(name, hogwild_write_names[w]) == 0) {
-			*out = (asgd_hogwild_write)w;
-			return ASGD_OK;
-		}
-	return ASGD_ENOTFOUND;
-}
+/* The names of the engine's enumerations, each value's at its index. */
+ASGD__NAMED_ENUM(asgd_engine_mode, asgd_engine_mode, "master", "master-inplace", "hogwild", "mpi",
+		 "combining")
+ASGD__NAMED_ENUM(asgd_sampling, asgd_sampling, "uniform", "shuffle")
+ASGD__NAMED_ENUM(asgd_precision, asgd_precision, "f64", "f32")
+ASGD__NAMED_ENUM(asgd_hogwild_write, asgd_hogwild_write, "racy", "cas")
 
 /* ---- snapshots: pool, publication, batched reclamation ------------------------------- */
 
@@ -710,20 +639,30 @@ static int apply_block(struct engine *eng, const struct apply_task *t, size_t lo
  * the futex re-checks the counter in the kernel.
  */
 
-/* Wait until gen moves past @seen; returns the new value. */
-static unsigned wait_task(struct engine *eng, unsigned seen)
+/* The waits' first phase: poll @word (acquire) through the spin and yield rounds until it is
+ * @v (@equal) or is not (!@equal). Returns 1 with its value in *@got, 0 when the rounds ran out. */
+static int poll_word(const struct engine *eng, atomic_uint *word, unsigned v, int equal,
+		     unsigned *got)
 {
-	unsigned g, i;
-
-	for (i = 0; i < eng->spin_rounds + eng->yield_rounds; i++) {
-		g = atomic_load_explicit(&eng->gen, memory_order_acquire);
-		if (g != seen)
-			return g;
+	for (unsigned i = 0; i < eng->spin_rounds + eng->yield_rounds; i++) {
+		*got = atomic_load_explicit(word, memory_order_acquire);
+		if ((*got == v) == equal)
+			return 1;
 		if (i < eng->spin_rounds)
 			asgd__cpu_relax();
 		else
 			sched_yield();
 	}
+	return 0;
+}
+
+/* Wait until gen moves past @seen; returns the new value. */
+static unsigned wait_task(struct engine *eng, unsigned seen)
+{
+	unsigned g;
+
+	if (poll_word(eng, &eng->gen, seen, 0, &g))
+		return g;
 	for (;;) {
 		atomic_fetch_add(&eng->gen_sleepers, 1);
 		if (atomic_load(&eng->gen) == seen)
@@ -753,16 +692,10 @@ static void block_done(struct engine *eng)
 /* The master waits until blocks_done reaches @target (mod 2^32: it can never pass it). */
 static void wait_blocks(struct engine *eng, unsigned target)
 {
-	unsigned i, d;
+	unsigned d;
 
-	for (i = 0; i < eng->spin_rounds + eng->yield_rounds; i++) {
-		if (atomic_load_explicit(&eng->blocks_done, memory_order_acquire) == target)
-			return;
-		if (i < eng->spin_rounds)
-			asgd__cpu_relax();
-		else
-			sched_yield();
-	}
+	if (poll_word(eng, &eng->blocks_done, target, 1, &d))
+		return;
 	for (;;) {
 		atomic_store(&eng->master_waits, 1);
 		d = atomic_load(&eng->blocks_done);

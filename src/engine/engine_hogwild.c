@@ -87,24 +87,7 @@ struct hogwild {
 	struct hw_worker *workers;
 };
 
-static const char *const clock_names[] = { "auto", "counter", "timestamp", "both" };
-
-const char *asgd_hogwild_clock_name(asgd_hogwild_clock c)
-{
-	return (unsigned)c < 4 ? clock_names[c] : NULL;
-}
-
-int asgd_hogwild_clock_parse(const char *name, asgd_hogwild_clock *out)
-{
-	if (!name || !out)
-		return ASGD_EINVAL;
-	for (unsigned c = 0; c < 4; c++)
-		if (strcmp(name, clock_names[c]) == 0) {
-			*out = (asgd_hogwild_clock)c;
-			return ASGD_OK;
-		}
-	return ASGD_ENOTFOUND;
-}
+ASGD__NAMED_ENUM(asgd_hogwild_clock, asgd_hogwild_clock, "auto", "counter", "timestamp", "both")
 
 asgd_hogwild_clock asgd_hogwild_clock_resolve(const asgd_engine_config *cfg)
 {
@@ -124,7 +107,7 @@ int asgd__hogwild_check_config(const asgd_engine_config *cfg, char *err, size_t 
 	}
 	if (cfg->hogwild_clock != ASGD_HOGWILD_CLOCK_AUTO && cfg->mode != ASGD_ENGINE_HOGWILD) {
 		snprintf(err, errlen, "hogwild_clock %s is for hogwild mode only (%s mode counts "
-				      "its updates in order)", clock_names[cfg->hogwild_clock],
+				      "its updates in order)", asgd_hogwild_clock_name(cfg->hogwild_clock),
 			 asgd_engine_mode_name(cfg->mode) ? asgd_engine_mode_name(cfg->mode) : "?");
 		return ASGD_EINVAL;
 	}
