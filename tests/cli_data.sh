@@ -34,6 +34,17 @@ expect_usage "ragged.csv:2" run --model squares --data "$tmp/ragged.csv"
 head -c 300 /dev/urandom >"$tmp/binary.svm"
 expect_usage "binary.svm:" run --model logistic --data "$tmp/binary.svm"
 expect_usage "rcv1" run --model hinge --data rcv1:n=0
+expect_usage "--scale 'minmax' is unknown: allowed none, maxabs, standard" run --model logistic --data heart_scale --scale minmax
+expect_usage "and --scale need --model" run --preset fig4 --scale maxabs
+expect_usage "use maxabs, which keeps the data sparse" run --model hinge --data rcv1:n=3000,d=47236,nnz=5 --scale standard
+# a scaled run: the summary names the scaled source, and the scaling reaches the model
+if "$asgd" run --model logistic --data heart_scale --scale standard --mode hogwild --workers 2 \
+     --work none --replicas 2 --iters 2000 --quiet --out "$tmp/scaled"; then
+  src=$(json_get "$tmp/scaled/summary.json" "['data']['source']")
+  [[ $src == *"(scaled: standard)" ]] && ok || fail "scaled source recorded: '$src'"
+else
+  fail "run --scale standard exited $?"
+fi
 grep -q -- "--model LOSS" <<<"$("$asgd" run --help)" && ok || fail "run --help lists --model"
 grep -q -- "--observe WHAT" <<<"$("$asgd" validate --help)" && ok || fail "validate --help lists --observe"
 

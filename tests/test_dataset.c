@@ -983,3 +983,113 @@ Test(dataset, generator_refuses_overlong_values_whole)
 	cr_assert(strstr(err, "noise="), "%s", err);
 	cr_assert_null(ds);
 }
+
+/* A small set with a sparse, a dense, a constant and a never-stored column, written out so that
+ * every scaled value can be checked by hand. */
+static asgd_dataset *scaling_fixture(char *dir)
+{
+	/* 1-based ids: column 0 sparse, 1 dense, 2 constant, 3 never stored */
+	static const char text[] = "1 1:2 2:-4 3:5\n"
+				   "-1 2:2 3:5\n"
+				   "1 1:-1 2:6 3:5\n"
+				   "-1 2:0.5 3:5\n";
+	asgd_dataset_options opt = { .base = ASGD_INDEX_ONE, .min_features = 4 };
+	asgd_dataset *ds = NULL;
+	char path[1200], err[ERRLEN];
+
+	make_tmpdir(dir);
+	snprintf(path, sizeof(path), "%s/scale.svm", dir);
+	write_bytes(path, text, sizeof(text) - 1);
+	cr_assert_eq(asgd_dataset_read_libsvm(path, &opt, &ds, err, sizeof(err)), ASGD_OK, "%s",
+		     err);
+	cr_assert_eq(ds->cols, 4);
+	return ds;
+}
+
+/* The value stored for (row i, column j), 0 when none is. */
+static double entry_of(const asgd_dataset *ds, size_t i, uint32_t j)
+{
+	for (size_t e = ds->row_ptr[i]; e < ds->row_ptr[i + 1]; e++)
+		if (ds->col[e] == j)
+			return ds->val[e];
+	return 0;
+}
+
+Test(dataset, maxabs_scaling_keeps_the_zeros)
+{
+	asgd_dataset *ds, *sc = NULL;
+	char dir[64], err[ERRLEN];
+
+	ds = scaling_fixture(dir);
+	cr_assert_eq(asgd_dataset_scale(ds, ASGD_SCALE_MAXABS, &sc, err, sizeof(err)), ASGD_OK,
+		     "%s", err);
+	check_invariants(sc);
+	cr_assert_eq(sc->nnz, ds->nnz, "maxabs stores what was stored, nothing more");
+	cr_assert_eq(sc->rows, 4);
+	cr_assert_eq(sc->cols, 4);
+	/* column 0: max |.| = 2; column 1: 6; column 2: 5 */
+	cr_assert_float_eq(entry_of(sc, 0, 0), 1.0, 1e-15);
+	cr_assert_float_eq(entry_of(sc, 2, 0), -0.5, 1e-15);
+	cr_assert_float_eq(entry_of(sc, 0, 1), -4.0 / 6, 1e-15);
+	cr_assert_float_eq(entry_of(sc, 3, 1), 0.5 / 6, 1e-15);
+	for (size_t i = 0; i < 4; i++) {
+		cr_assert_float_eq(entry_of(sc, i, 2), 1.0, 1e-15);
+		cr_assert_eq(sc->label[i], ds->label[i]);
+	}
+	cr_assert(strstr(sc->source, "(scaled: maxabs)"), "%s", sc->source);
+	asgd_dataset_destroy(sc);
+	asgd_dataset_destroy(ds);
+}
+
+Test(dataset, standard_scaling_centres_every_column)
+{
+	asgd_dataset *ds, *sc = NULL;
+	char dir[64], err[ERRLEN];
+
+	ds = scaling_fixture(dir);
+	cr_assert_eq(asgd_dataset_scale(ds, ASGD_SCALE_STANDARD, &sc, err, sizeof(err)), ASGD_OK,
+		     "%s", err);
+	check_invariants(sc);
+	cr_assert_eq(sc->nnz, 16, "dense: every row stores every column");
+	for (uint32_t j = 0; j < 4; j++) {
+		double mean = 0, sq = 0;
+
+		for (size_t i = 0; i < 4; i++) {
+			mean += entry_of(sc, i, j) / 4;
+			sq += entry_of(sc, i, j) * entry_of(sc, i, j) / 4;
+		}
+		cr_assert_float_eq(mean, 0, 1e-14, "column %u mean %g", j, mean);
+		/* unit population variance, or 0 for the constant and the empty column */
+		cr_assert_float_eq(sq, j <= 1 ? 1.0 : 0.0, 1e-14, "column %u var %g", j, sq);
+	}
+	/* column 0 holds 2, 0, -1, 0: mean 1/4, sd sqrt(5/4 - 1/16) */
+	cr_assert_float_eq(entry_of(sc, 0, 0), (2 - 0.25) / sqrt(1.25 - 0.0625), 1e-14);
+	asgd_dataset_destroy(sc);
+	asgd_dataset_destroy(ds);
+}
+
+Test(dataset, scaling_refusals)
+{
+	asgd_dataset *ds, *sc = NULL;
+	asgd_scale s;
+	char dir[64], err[ERRLEN];
+
+	ds = scaling_fixture(dir);
+	cr_assert_eq(asgd_dataset_scale(ds, ASGD_SCALE_NONE, &sc, err, sizeof(err)), ASGD_EINVAL);
+	cr_assert_eq(asgd_dataset_scale(ds, (asgd_scale)7, &sc, err, sizeof(err)), ASGD_EINVAL);
+	cr_assert_null(sc);
+	cr_assert_eq(asgd_scale_parse("maxabs", &s), ASGD_OK);
+	cr_assert_eq(s, ASGD_SCALE_MAXABS);
+	cr_assert_eq(asgd_scale_parse("minmax", &s), ASGD_ENOTFOUND);
+	cr_assert_str_eq(asgd_scale_name(ASGD_SCALE_STANDARD), "standard");
+	asgd_dataset_destroy(ds);
+	/* standard scaling of the full rcv1-like set would store 200000 x 47236 entries */
+	ds = generate("rcv1:n=3000,d=47236,nnz=5");
+	cr_assert_eq(asgd_dataset_scale(ds, ASGD_SCALE_STANDARD, &sc, err, sizeof(err)),
+		     ASGD_EINVAL);
+	cr_assert(strstr(err, "maxabs"), "%s", err);
+	cr_assert_eq(asgd_dataset_scale(ds, ASGD_SCALE_MAXABS, &sc, err, sizeof(err)), ASGD_OK);
+	cr_assert_eq(sc->nnz, ds->nnz);
+	asgd_dataset_destroy(sc);
+	asgd_dataset_destroy(ds);
+}

@@ -184,4 +184,35 @@ void asgd_dataset_destroy(asgd_dataset *ds);
  */
 int asgd_dataset_label_values(const asgd_dataset *ds, double *values, size_t cap, size_t *count);
 
+/*
+ * Feature scaling (issue 16): what practitioners do before they train, since SGD's one step
+ * size has to suit every column.
+ */
+typedef enum asgd_scale {
+	ASGD_SCALE_NONE = 0, /**< the values as read */
+	ASGD_SCALE_MAXABS,   /**< each column divided by its largest |value|: within [−1, 1],
+	                          zeros stay zeros, sparse data stays sparse */
+	ASGD_SCALE_STANDARD, /**< each column centred and divided by its (population) sd over all
+	                          n rows, stored zeros included: dense, n·d entries */
+} asgd_scale;
+
+/** The most entries standard scaling may store (n·d): about 1.5 GiB of values and ids. */
+#define ASGD_SCALE_MAX_DENSE (1ull << 27)
+
+/** asgd_scale_name - "none", "maxabs", "standard"; NULL if unknown. */
+const char *asgd_scale_name(asgd_scale s);
+
+/** asgd_scale_parse - the scaling named @name: ASGD_OK, ASGD_ENOTFOUND or ASGD_EINVAL (NULL). */
+int asgd_scale_parse(const char *name, asgd_scale *out);
+
+/*
+ * asgd_dataset_scale - a new dataset: @in with every column scaled @how (maxabs or standard);
+ * labels, rows and d as in @in, source "SOURCE (scaled: HOW)". A column that is constant, or
+ * never stored, keeps its values under maxabs and becomes 0 under standard. @in is unchanged.
+ * Return: ASGD_OK; ASGD_EINVAL with a sentence in @err for none or an unknown @how, or standard
+ * scaling of more than ASGD_SCALE_MAX_DENSE entries (use maxabs); ASGD_ENOMEM.
+ */
+int asgd_dataset_scale(const asgd_dataset *in, asgd_scale how, asgd_dataset **out, char *err,
+		       size_t errlen);
+
 #endif /* ASGD_DATASET_H */

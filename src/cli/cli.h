@@ -160,13 +160,13 @@ void cli_mpi_end(struct cli_mpi *m, int status);
 /* What the user asked for, and what was built from it. */
 struct cli_problem {
 	const char *preset, *model, *data, *lambda, *C, *positive, *base, *label_column;
-	const char *observe, *mode;
+	const char *observe, *mode, *scale;
 	struct asgd_dataset *ds;
 	struct asgd_problem *problem;
 	asgd_observable obs;     /* valid after cli_problem_create */
 	asgd_engine_mode engine_mode;
 	char label[160];         /* "fig4", or "logistic on heart_scale" */
-	struct cli_flag flags[12];
+	struct cli_flag flags[13];
 };
 
 /* The --preset row, storing into @dst: "problem (default fig4); one of:" and the list. */

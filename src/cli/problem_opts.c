@@ -43,6 +43,9 @@ const struct cli_flag *cli_problem_flags(struct cli_problem *cp)
 			 "ids up to 16777215"),
 		CLI_TEXT("label-column", "J", &cp->label_column, "-1",
 			 "CSV label column from 1, negative from the end"),
+		CLI_TEXT("scale", "HOW", &cp->scale, "none", "scale the data's columns first: none, "
+			 "maxabs (each within [-1, 1]; keeps sparse data sparse) or standard (centred, "
+			 "unit variance; dense)"),
 		CLI_TEXT("observe", "WHAT", &cp->observe, "x for presets, loss for data models",
 			 "moments of: x | loss | coord:J | proj[:SEED]"),
 		CLI_TEXT("mode", "MODE", &cp->mode, "master-inplace for sparse data models without "
@@ -97,6 +100,28 @@ static double model_lambda(const char *cmd, const struct cli_problem *cp, size_t
 	return 1.0 / (double)n;
 }
 
+/* --scale: the loaded set replaced by its scaled copy. */
+static void scale_data(const char *cmd, struct cli_problem *cp)
+{
+	asgd_scale how = ASGD_SCALE_NONE;
+	asgd_dataset *scaled = NULL;
+	char err[512];
+	int rc;
+
+	if (cp->scale && asgd_scale_parse(cp->scale, &how) != ASGD_OK)
+		cli_usage_error(cmd, "--scale '%s' is unknown: allowed none, maxabs, standard",
+				cp->scale);
+	if (how == ASGD_SCALE_NONE)
+		return;
+	rc = asgd_dataset_scale(cp->ds, how, &scaled, err, sizeof(err));
+	if (rc == ASGD_ENOMEM)
+		cli_out_of_memory(cmd);
+	if (rc != ASGD_OK)
+		cli_usage_error(cmd, "--scale %s: %s", cp->scale, err);
+	asgd_dataset_destroy(cp->ds);
+	cp->ds = scaled;
+}
+
 static void create_data_model(const char *cmd, struct cli_problem *cp)
 {
 	asgd_dataset_options dopt;
@@ -124,6 +149,7 @@ static void create_data_model(const char *cmd, struct cli_problem *cp)
 	}
 	if (rc != ASGD_OK)
 		cli_usage_error(cmd, "--data '%s': %s", cp->data, err);
+	scale_data(cmd, cp);
 	m.lambda = model_lambda(cmd, cp, cp->ds->rows);
 	if (cp->positive && asgd_parse_double(cp->positive, &m.positive) != ASGD_OK)
 		cli_usage_error(cmd, "--positive '%s' is not allowed: a label value, a number",
@@ -156,8 +182,8 @@ void cli_problem_create(const char *cmd, struct cli_problem *cp, double momentum
 
 	if (cp->model && cp->preset)
 		cli_usage_error(cmd, "--preset and --model both given: a preset or a model on data");
-	if (!cp->model && (cp->data || cp->lambda || cp->C || cp->positive))
-		cli_usage_error(cmd, "--data, --lambda, --C and --positive need --model");
+	if (!cp->model && (cp->data || cp->lambda || cp->C || cp->positive || cp->scale))
+		cli_usage_error(cmd, "--data, --lambda, --C, --positive and --scale need --model");
 	if (cp->model) {
 		create_data_model(cmd, cp);
 	} else {

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * dataset_scale.c — feature scaling, as practitioners scale before they train (issue 16).
+ *
+ * Unscaled features make SGD's step a compromise between the largest and the smallest column:
+ * breast-cancer, with values up to 4254, gets a default η of 1.6e-7 and ends far from its
+ * optimum. Two scalings are offered, each computed over all n rows (stored zeros included):
+ *
+ *   maxabs    x_ij / max_i |x_ij|: every column within [−1, 1], zeros stay zeros, so a sparse
+ *             set stays sparse (scikit-learn's MaxAbsScaler);
+ *   standard  (x_ij − mean_j) / sd_j, population sd: every column centred and of unit
+ *             variance; centring fills the zeros in, so the result is dense (n·d entries),
+ *             refused beyond ASGD_SCALE_MAX_DENSE entries.
+ *
+ * A column that is constant (sd 0) or never stored (max 0) keeps its values under maxabs and
+ * becomes 0 under standard. The scaled set is a new one; the input is not changed.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "asgd/dataset.h"
+#include "dataset_internal.h"
+
+static const char *const scale_names[] = { "none", "maxabs", "standard" };
+
+const char *asgd_scale_name(asgd_scale s)
+{
+	return (unsigned)s < 3 ? scale_names[s] : NULL;
+}
+
+int asgd_scale_parse(const char *name, asgd_scale *out)
+{
+	if (!name || !out)
+		return ASGD_EINVAL;
+	for (unsigned s = 0; s < 3; s++)
+		if (strcmp(name, scale_names[s]) == 0) {
+			*out = (asgd_scale)s;
+			return ASGD_OK;
+		}
+	return ASGD_ENOTFOUND;
+}
+
+/* Per column: the largest |value|, or the mean and the population sd over all n rows. */
+static void column_stats(const asgd_dataset *in, asgd_scale how, double *a, double *b)
+{
+	size_t d = in->cols, n = in->rows;
+
+	memset(a, 0, d * sizeof(double));
+	memset(b, 0, d * sizeof(double));
+	for (size_t e = 0; e < in->nnz; e++) {
+		double v = in->val[e];
+
+		if (how == ASGD_SCALE_MAXABS) {
+			a[in->col[e]] = fmax(a[in->col[e]], fabs(v));
+		} else {
+			a[in->col[e]] += v;
+			b[in->col[e]] += v * v;
+		}
+	}
+	if (how != ASGD_SCALE_STANDARD)
+		return;
+	for (size_t j = 0; j < d; j++) {
+		double mean = a[j] / (double)n, var = b[j] / (double)n - mean * mean;
+
+		a[j] = mean;
+		b[j] = var > 1e-300 ? sqrt(var) : 0;
+	}
+}
+
+/* Row i of @in, scaled by @a and @b, into the builder. */
+static int scaled_row(asgd__ds_builder *bld, const asgd_dataset *in, size_t i, asgd_scale how,
+		      const double *a, const double *b)
+{
+	size_t e = in->row_ptr[i], end = in->row_ptr[i + 1];
+	int rc = ASGD_OK;
+
+	if (how == ASGD_SCALE_MAXABS) {
+		for (; rc == ASGD_OK && e < end; e++)
+			rc = asgd__ds_push(bld, in->col[e],
+					   a[in->col[e]] > 0 ? in->val[e] / a[in->col[e]] : in->val[e]);
+		return rc == ASGD_OK ? asgd__ds_end_row(bld, in->label[i]) : rc;
+	}
+	for (uint32_t j = 0; rc == ASGD_OK && j < in->cols; j++) { /* standard: every column */
+		double v = e < end && in->col[e] == j ? in->val[e++] : 0;
+
+		rc = asgd__ds_push(bld, j, b[j] > 0 ? (v - a[j]) / b[j] : 0);
+	}
+	return rc == ASGD_OK ? asgd__ds_end_row(bld, in->label[i]) : rc;
+}
+
+static int scale_rows(const asgd_dataset *in, asgd_scale how, const double *a, const double *b,
+		      asgd_dataset **out)
+{
+	size_t nnz = how == ASGD_SCALE_STANDARD ? in->rows * in->cols : in->nnz;
+	size_t len = strlen(in->source) + 32;
+	char *source = malloc(len);
+	asgd__ds_builder bld;
+	int rc = source ? asgd__ds_builder_init(&bld, in->rows, nnz ? nnz : 1) : ASGD_ENOMEM;
+
+	if (rc != ASGD_OK) {
+		free(source);
+		return rc;
+	}
+	snprintf(source, len, "%s (scaled: %s)", in->source, asgd_scale_name(how));
+	for (size_t i = 0; rc == ASGD_OK && i < in->rows; i++)
+		rc = scaled_row(&bld, in, i, how, a, b);
+	if (rc == ASGD_OK)
+		rc = asgd__ds_finish(&bld, in->cols, source, out, NULL);
+	asgd__ds_builder_free(&bld);
+	free(source);
+	return rc;
+}
+
+int asgd_dataset_scale(const asgd_dataset *in, asgd_scale how, asgd_dataset **out, char *err,
+		       size_t errlen)
+{
+	double *a, *b;
+	int rc;
+
+	if (!in || !out || !asgd_scale_name(how) || how == ASGD_SCALE_NONE) {
+		snprintf(err, errlen, "scale: nothing to do (allowed maxabs, standard)");
+		return ASGD_EINVAL;
+	}
+	if (how == ASGD_SCALE_STANDARD && in->cols && in->rows > ASGD_SCALE_MAX_DENSE / in->cols) {
+		snprintf(err, errlen, "standard scaling centres every column, which would store all "
+			 "%zu x %zu entries of %s (more than %llu): use maxabs, which keeps the data "
+			 "sparse", in->rows, in->cols, in->source,
+			 (unsigned long long)ASGD_SCALE_MAX_DENSE);
+		return ASGD_EINVAL;
+	}
+	a = malloc((in->cols ? in->cols : 1) * sizeof(double));
+	b = malloc((in->cols ? in->cols : 1) * sizeof(double));
+	rc = a && b ? ASGD_OK : ASGD_ENOMEM;
+	if (rc == ASGD_OK) {
+		column_stats(in, how, a, b);
+		rc = scale_rows(in, how, a, b, out);
+	}
+	if (rc == ASGD_ENOMEM)
+		snprintf(err, errlen, "out of memory scaling %s", in->source);
+	free(a);
+	free(b);
+	return rc;
+}
