@@ -37,11 +37,25 @@ expect_usage "rcv1" run --model hinge --data rcv1:n=0
 expect_usage "--scale 'minmax' is unknown: allowed none, maxabs, standard" run --model logistic --data heart_scale --scale minmax
 expect_usage "and --scale need --model" run --preset fig4 --scale maxabs
 expect_usage "use maxabs, which keeps the data sparse" run --model hinge --data rcv1:n=3000,d=47236,nnz=5 --scale standard
-# a scaled run: the summary names the scaled source, and the scaling reaches the model
+# a scaled run: the summary names the scaled source, and the scaling reaches the model; the
+# mean final loss over the replicas is the mean of the moments' last row, and the gap is
+# computed from it and the optimum; the terminal says both
 if "$asgd" run --model logistic --data heart_scale --scale standard --mode hogwild --workers 2 \
-     --work none --replicas 2 --iters 2000 --quiet --out "$tmp/scaled"; then
-  src=$(json_get "$tmp/scaled/summary.json" "['data']['source']")
+     --work none --replicas 3 --iters 2000 --out "$tmp/scaled" >"$tmp/scaled.txt"; then
+  s="$tmp/scaled/summary.json"
+  src=$(json_get "$s" "['data']['source']")
   [[ $src == *"(scaled: standard)" ]] && ok || fail "scaled source recorded: '$src'"
+  $py - "$s" "$tmp/scaled/moments.csv" <<'PY' && ok || fail "mean final loss and gap in summary.json"
+import csv, json, sys
+d = json.load(open(sys.argv[1]))["data"]
+last = list(csv.DictReader(open(sys.argv[2])))[-1]
+assert abs(d["final_loss_mean"] - float(last["mean"])) <= 1e-9 * abs(float(last["mean"]))
+assert d["final_loss_replicas"] == 3 and d["final_loss_at"] == float(last["k"])
+gap = (d["final_loss_mean"] - d["optimum_loss"]) / d["optimum_loss"]
+assert abs(d["relative_gap"] - gap) < 1e-12 and d["final_loss_se"] > 0
+PY
+  grep -q "mean final loss .* over 3 replicas at update 2000; optimum .*; gap" "$tmp/scaled.txt" \
+    && ok || fail "the data line: $(grep '^data' "$tmp/scaled.txt")"
 else
   fail "run --scale standard exited $?"
 fi

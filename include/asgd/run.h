@@ -51,6 +51,12 @@ typedef struct asgd_run_data {
 	double final_accuracy;		/* NAN: not a classifier */
 	double optimum_loss;		/* f at the optimum; NAN: not known, or omitted */
 	int optimum_omitted;		/* the stop flag kept the optimum from being computed */
+	/* With the loss observed (the data models' default): its mean over the complete replicas
+	 * at the last recorded update, with the mean's standard error (NAN: not observed, or
+	 * fewer than 2 replicas for the SE) */
+	double loss_mean, loss_se;
+	uint64_t loss_at;		/* that update, k */
+	uint64_t loss_replicas;		/* the replicas it averages */
 } asgd_run_data;
 
 /* What a run measured. */

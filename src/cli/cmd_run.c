@@ -272,6 +272,33 @@ static void print_worker_rates(const asgd_replicas *t)
 	       hi);
 }
 
+/* The mean final loss over the replicas beside the optimum, and a warning when they are far
+ * apart: a user's first question on their own data. */
+static void print_data_scores(const asgd_run_data *d)
+{
+	double gap = (d->loss_mean - d->optimum_loss) / d->optimum_loss;
+
+	if (!isnan(d->loss_mean)) {
+		printf("data      mean final loss %.6g", d->loss_mean);
+		if (!isnan(d->loss_se))
+			printf(" ± %.2g (SE)", d->loss_se);
+		printf(" over %llu replicas at update %llu", (unsigned long long)d->loss_replicas,
+		       (unsigned long long)d->loss_at);
+	} else {
+		printf("data      final loss %.6g (last replica)", d->final_loss);
+	}
+	if (!isnan(d->optimum_loss))
+		printf("; optimum %.6g", d->optimum_loss);
+	if (!isnan(d->loss_mean) && !isnan(d->optimum_loss) && d->optimum_loss > 0)
+		printf("; gap %+.2f%%", 100 * gap);
+	if (!isnan(d->final_accuracy))
+		printf("; accuracy %.4f (last replica)", d->final_accuracy);
+	printf("\n");
+	if (!isnan(d->loss_mean) && !isnan(d->optimum_loss) && d->optimum_loss > 0 && gap > 0.05)
+		printf("warning   the mean final loss is %.1f%% above the optimum: more updates, a "
+		       "smaller --eta, or --scale for unscaled data may close it\n", 100 * gap);
+}
+
 static void print_summary(const struct run_opts *o, const asgd_run_result *r)
 {
 	const asgd_replicas *t = &r->replicas;
@@ -307,12 +334,8 @@ static void print_summary(const struct run_opts *o, const asgd_run_result *r)
 		printf("  k        mean                  second moment\n");
 		cli_print_moment_rows(&t->moments, K);
 	}
-	if (r->have_data) {
-		printf("data      final loss %.10g", r->data.final_loss);
-		if (!isnan(r->data.final_accuracy))
-			printf("   accuracy %.4f", r->data.final_accuracy);
-		printf("   (last replica; summary.json has the optimum where known)\n");
-	}
+	if (r->have_data)
+		print_data_scores(&r->data);
 	printf("outputs   %s/{summary.json,moments.csv,staleness.csv}\n", o->out);
 }
 

@@ -46,6 +46,22 @@ static void score_data(const asgd_engine_config *e, const double *x, asgd_run_da
 	free(xs);
 }
 
+/* The observed loss at the last recorded update, over the replicas: what a user compares with
+ * the optimum (one replica's last value is one draw of a noisy process). */
+static void mean_final_loss(const asgd_run_config *cfg, const asgd_replicas *t, asgd_run_data *ds)
+{
+	asgd_moment_row row;
+
+	ds->loss_mean = ds->loss_se = NAN;
+	if (!cfg->observe || cfg->observe->kind != ASGD_OBSERVE_LOSS || t->replicas_done < 1 ||
+	    asgd_moments_get(&t->moments, t->moments.steps - 1, 0, &row) != ASGD_OK)
+		return;
+	ds->loss_mean = row.mean;
+	ds->loss_se = row.se_mean;
+	ds->loss_at = (uint64_t)(t->moments.steps - 1) * t->moments.stride;
+	ds->loss_replicas = t->replicas_done;
+}
+
 int asgd_run(const asgd_run_config *cfg, asgd_run_result *res)
 {
 	asgd_engine_config e;
@@ -73,6 +89,7 @@ int asgd_run(const asgd_run_config *cfg, asgd_run_result *res)
 	res->have_staleness = rc == ASGD_OK;
 	if (asgd_problem_dataset(e.problem)) {
 		score_data(&e, res->replicas.x_last, &res->data);
+		mean_final_loss(cfg, &res->replicas, &res->data);
 		res->have_data = 1;
 	}
 	return ASGD_OK;
@@ -125,6 +142,16 @@ static cJSON *data_json(const asgd_problem *p, const asgd_run_data *sc)
 		cJSON_AddNumberToObject(j, "optimum_loss", sc->optimum_loss);
 	else
 		cJSON_AddNullToObject(j, "optimum_loss");
+	if (!isnan(sc->loss_mean)) {
+		cJSON_AddNumberToObject(j, "final_loss_mean", sc->loss_mean);
+		if (!isnan(sc->loss_se))
+			cJSON_AddNumberToObject(j, "final_loss_se", sc->loss_se);
+		cJSON_AddNumberToObject(j, "final_loss_at", (double)sc->loss_at);
+		cJSON_AddNumberToObject(j, "final_loss_replicas", (double)sc->loss_replicas);
+		if (!isnan(sc->optimum_loss) && sc->optimum_loss > 0)
+			cJSON_AddNumberToObject(j, "relative_gap",
+						(sc->loss_mean - sc->optimum_loss) / sc->optimum_loss);
+	}
 	return j;
 }
 
