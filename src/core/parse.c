@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "asgd/error.h"
+#include "core/names_internal.h"
 
 /* Longest number we copy out of a larger string (a duration or a list item). */
 #define NUMBUF 64
@@ -275,4 +276,21 @@ char *asgd_quote(const char *s, size_t n, size_t max, char *out, size_t len)
 	}
 	out[k] = '\0';
 	return out;
+}
+
+const char *asgd__enum_name(const char *const *names, unsigned n, unsigned v)
+{
+	return v < n ? names[v] : NULL;
+}
+
+int asgd__enum_parse(const char *const *names, unsigned n, const char *name, unsigned *out)
+{
+	if (!name || !out)
+		return ASGD_EINVAL;
+	for (unsigned v = 0; v < n; v++)
+		if (strcmp(name, names[v]) == 0) {
+			*out = v;
+			return ASGD_OK;
+		}
+	return ASGD_ENOTFOUND;
 }

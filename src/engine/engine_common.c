@@ -331,23 +331,6 @@ int asgd__start_thread(pthread_t *thread, void *(*fn)(void *), void *arg, const 
 	return ASGD_OK;
 }
 
-const char *asgd__enum_name(const char *const *names, unsigned n, unsigned v)
-{
-	return v < n ? names[v] : NULL;
-}
-
-int asgd__enum_parse(const char *const *names, unsigned n, const char *name, unsigned *out)
-{
-	if (!name || !out)
-		return ASGD_EINVAL;
-	for (unsigned v = 0; v < n; v++)
-		if (strcmp(name, names[v]) == 0) {
-			*out = v;
-			return ASGD_OK;
-		}
-	return ASGD_ENOTFOUND;
-}
-
 int asgd__staleness_alloc(const asgd_engine_config *cfg, asgd_engine_result *res)
 {
 	if (!cfg->record_staleness)

@@ -74,7 +74,6 @@ struct hogwild {
 	int count;   /* the shared counter gives k and v */
 	int stamp;   /* reads and writes are stamped: timestamp τ with more than one worker */
 	int tsc;     /* stamps read the TSC, not CLOCK_MONOTONIC */
-	size_t stride; /* log entries per update: (k, τ) then (t_r, t_w), as kept */
 	uint64_t chunk;
 	_Atomic uint64_t reserved __attribute__((aligned(64)));
 	_Atomic uint64_t completed __attribute__((aligned(64)));
@@ -368,7 +367,6 @@ static void choose_clock(struct hogwild *hw)
 	hw->stamp = cfg->record_staleness && hw->clock != ASGD_HOGWILD_CLOCK_COUNTER &&
 		    (cfg->workers > 1 || hw->clock == ASGD_HOGWILD_CLOCK_BOTH);
 	hw->tsc = hw->stamp && asgd__stamp_clock_init();
-	hw->stride = 2 * (size_t)hw->count + 2 * (size_t)hw->stamp;
 	hw->chunk = SLOT_CHUNK;
 	if (cfg->fault.kind == ASGD_FAULT_LEAVE)
 		hw->chunk = 1;
@@ -465,14 +463,19 @@ static int collect_stamps(struct hogwild *hw, unsigned started, asgd_engine_resu
 		entry = malloc(res->applied * sizeof(uint64_t) + 1);
 	}
 	if (logs && tau && worker && (!both || entry)) {
-		for (unsigned i = 0; i < started; i++)
-			logs[i] = (struct asgd__stamp_log){ hw->workers[i].log, hw->workers[i].nlog,
-							    hw->stride, hw->stride - 2 };
+		for (unsigned i = 0; i < started; i++) {
+			const struct hw_worker *w = &hw->workers[i];
+
+			logs[i] = (struct asgd__stamp_log){ w->log, w->nlog, w->stride, w->stride - 2 };
+		}
 		rc = asgd__tau_from_stamps(logs, started, tau, worker, entry);
 	}
 	if (rc == ASGD_OK && both) /* from merge order to the counter's */
-		for (uint64_t k = 0; k < res->applied; k++)
-			res->tau_timestamp[hw->workers[worker[k]].log[entry[k] * hw->stride]] = tau[k];
+		for (uint64_t k = 0; k < res->applied; k++) {
+			const struct hw_worker *w = &hw->workers[worker[k]];
+
+			res->tau_timestamp[w->log[entry[k] * w->stride]] = tau[k];
+		}
 	if (both) {
 		free(tau);
 		free(worker);
@@ -493,8 +496,8 @@ static int collect_staleness(struct hogwild *hw, unsigned started, asgd_engine_r
 			const struct hw_worker *w = &hw->workers[i];
 
 			for (size_t e = 0; e < w->nlog; e++) {
-				res->tau[w->log[e * hw->stride]] = w->log[e * hw->stride + 1];
-				res->worker[w->log[e * hw->stride]] = w->id;
+				res->tau[w->log[e * w->stride]] = w->log[e * w->stride + 1];
+				res->worker[w->log[e * w->stride]] = w->id;
 			}
 		}
 	if (hw->stamp)

@@ -30,6 +30,7 @@
 #include "asgd/problem.h"
 #include "asgd/rng.h"
 #include "asgd/work.h"
+#include "../core/names_internal.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -255,34 +256,6 @@ void asgd__check_accounting(const asgd_engine_result *res, const char *who);
 
 /* asgd_engine_run() for ASGD_ENGINE_MPI, on rank 0 (mpi.c). */
 int asgd__mpi_master_run(const asgd_engine_config *cfg, asgd_engine_result *res);
-
-/* The name of value @v among @n @names, or NULL. */
-const char *asgd__enum_name(const char *const *names, unsigned n, unsigned v);
-
-/* The index of @name among @n @names into *@out: ASGD_OK, ASGD_ENOTFOUND, or ASGD_EINVAL when
- * @name or @out is NULL. */
-int asgd__enum_parse(const char *const *names, unsigned n, const char *name, unsigned *out);
-
-/* PREFIX_name(TYPE) and PREFIX_parse(name, TYPE *) for an enumeration whose values 0, 1, …
- * are named by the strings that follow, in order (their declarations and documentation are in
- * the public header). */
-#define ASGD__NAMED_ENUM(prefix, type, ...)                                                     \
-	static const char *const prefix##_names[] = { __VA_ARGS__ };                             \
-	const char *prefix##_name(type v)                                                        \
-	{                                                                                        \
-		return asgd__enum_name(prefix##_names,                                           \
-				       sizeof(prefix##_names) / sizeof(*prefix##_names), (unsigned)v); \
-	}                                                                                        \
-	int prefix##_parse(const char *name, type *out)                                          \
-	{                                                                                        \
-		unsigned v = 0;                                                                  \
-		int rc = asgd__enum_parse(prefix##_names,                                        \
-					  sizeof(prefix##_names) / sizeof(*prefix##_names), name, \
-					  out ? &v : NULL);                                      \
-		if (rc == ASGD_OK)                                                               \
-			*out = (type)v;                                                          \
-		return rc;                                                                       \
-	}
 
 /* The part of asgd_engine_check_config() about Hogwild's own fields (the write, the clock). */
 int asgd__hogwild_check_config(const asgd_engine_config *cfg, char *err, size_t errlen);

@@ -21,26 +21,10 @@
 #include <string.h>
 
 #include "asgd/dataset.h"
+#include "core/names_internal.h"
 #include "dataset_internal.h"
 
-static const char *const scale_names[] = { "none", "maxabs", "standard" };
-
-const char *asgd_scale_name(asgd_scale s)
-{
-	return (unsigned)s < 3 ? scale_names[s] : NULL;
-}
-
-int asgd_scale_parse(const char *name, asgd_scale *out)
-{
-	if (!name || !out)
-		return ASGD_EINVAL;
-	for (unsigned s = 0; s < 3; s++)
-		if (strcmp(name, scale_names[s]) == 0) {
-			*out = (asgd_scale)s;
-			return ASGD_OK;
-		}
-	return ASGD_ENOTFOUND;
-}
+ASGD__NAMED_ENUM(asgd_scale, asgd_scale, "none", "maxabs", "standard")
 
 /* Per column: the largest |value|, or the mean and the population sd over all n rows. */
 static void column_stats(const asgd_dataset *in, asgd_scale how, double *a, double *b)
