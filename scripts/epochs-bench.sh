@@ -16,7 +16,7 @@ iters=2000000   # 10 epochs of n = 200000 updates
 {
   echo "# Objective after 10 epochs: uniform sampling against shuffled epochs"
   echo
-  echo "- command: \`scripts/epochs-bench.sh\` (each cell: \`$build/asgd run --model hinge --data rcv1"
+  echo "- command: \`scripts/epochs-bench.sh\` (each cell: \`$build/asgd run --loss hinge --data rcv1"
   echo "  --mode hogwild --workers 1 --replicas 1 --iters $iters --work none --sampling S"
   echo "  --eta-decay F --eta ETA --record-every $iters\`)"
   echo "- machine: nproc $(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(date -u +%Y-%m-%d)"
@@ -29,7 +29,7 @@ iters=2000000   # 10 epochs of n = 200000 updates
     for decay in 1 0.9 0.8; do
       row="| $eta | $decay |"
       for s in uniform shuffle; do
-        "$build/asgd" run --model hinge --data rcv1 --mode hogwild --workers 1 --replicas 1 \
+        "$build/asgd" run --loss hinge --data rcv1 --mode hogwild --workers 1 --replicas 1 \
           --iters $iters --work none --sampling $s --eta-decay $decay --eta $eta \
           --record-every $iters --quiet --out "$out/run" >/dev/null
         row="$row $(python3 -c "import json,sys; print('%.5f' % json.load(open(sys.argv[1]))['data']['final_loss'])" "$out/run/summary.json") |"
@@ -44,7 +44,7 @@ iters=2000000   # 10 epochs of n = 200000 updates
   echo "|---|---|---|---|"
   for spec in "0.5 0.9 50" "0.2 0.95 100"; do
     set -- $spec
-    "$build/asgd" run --model hinge --data rcv1 --mode hogwild --workers 1 --replicas 1 \
+    "$build/asgd" run --loss hinge --data rcv1 --mode hogwild --workers 1 --replicas 1 \
       --iters $(($3 * 200000)) --work none --sampling shuffle --eta-decay $2 --eta $1 \
       --record-every $(($3 * 200000)) --quiet --out "$out/run" >/dev/null
     echo "| $1 | $2 | $3 | $(python3 -c "import json,sys; print('%.5f' % json.load(open(sys.argv[1]))['data']['final_loss'])" "$out/run/summary.json") |"

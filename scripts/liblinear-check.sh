@@ -34,7 +34,7 @@ get() { $py -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval('d'+
   first=1
   for mode in master master-inplace hogwild; do
     for M in 1 4 16; do
-      "$asgd" run --model logistic --data heart_scale --C "$C" --workers "$M" --mode "$mode" \
+      "$asgd" run --loss logistic --data heart_scale --C "$C" --workers "$M" --mode "$mode" \
         --work none --replicas 1 --iters "$iters" --eta "$eta" --seed 1 --quiet --out "$tmp/r"
       s="$tmp/r/summary.json"
       if [ $first = 1 ]; then

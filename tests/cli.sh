@@ -79,9 +79,9 @@ fi
 expect_usage "--precision 'f16' is unknown: allowed f64, f32" run --precision f16
 expect_usage "--precision f32 is for models on data" run --precision f32 --preset fig4
 expect_usage "--precision f32 is not allowed with --mode master" \
-  run --model hinge --data rcv1:n=200,d=50,nnz=5 --mode master --precision f32
+  run --loss hinge --data rcv1:n=200,d=50,nnz=5 --mode master --precision f32
 for p in f32 f64; do
-  if "$asgd" run --model hinge --data rcv1:n=2000,d=500,nnz=20 --mode hogwild --workers 2 \
+  if "$asgd" run --loss hinge --data rcv1:n=2000,d=500,nnz=20 --mode hogwild --workers 2 \
        --work none --replicas 2 --iters 2000 --precision "$p" --quiet --out "$tmp/prec-$p"; then
     [ "$(json_get "$tmp/prec-$p/summary.json" "['precision']")" = "$p" ] && ok \
       || fail "summary.json lacks \"precision\": \"$p\""

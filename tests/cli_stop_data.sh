@@ -62,7 +62,7 @@ within_limit() { awk -v t="$1" -v l="$limit" 'BEGIN { exit !(t < l) }'; }
 
 # ---- while generating the data: nothing measured, nothing written --------------------------
 out=$tmp/gen
-"$asgd" run --model hinge --data rcv1:n=400000,d=47236,nnz=70 --replicas 1 --quiet \
+"$asgd" run --loss hinge --data rcv1:n=400000,d=47236,nnz=70 --replicas 1 --quiet \
   --out "$out" >"$tmp/gen.out" 2>"$tmp/gen.err" &
 pid=$!
 # Generation takes seconds; the handler is installed first thing in main(). Once /proc shows it,
@@ -85,7 +85,7 @@ fi
 # then scored by the loss over 100 000 rows (~15 ms each): seconds. Replica 1 is scored whole and
 # reported ("replica 1/2"); the signal then lands while replica 2's rows are scored.
 out=$tmp/score
-"$asgd" run --model hinge --data rcv1:n=100000 --mode hogwild --work none --workers 2 \
+"$asgd" run --loss hinge --data rcv1:n=100000 --mode hogwild --work none --workers 2 \
   --iters 300 --record-every 1 --replicas 2 --out "$out" >"$tmp/score.out" 2>"$tmp/score.err" &
 pid=$!
 if wait_until "'replica 1/2' on the stderr of asgd run" 300 \

@@ -111,7 +111,7 @@ for mode in master master-inplace hogwild; do
   signal_run "term-$mode" TERM '^replica 1/' run --preset fig4 --mode "$mode" --workers 3 \
     --work exp:200us --replicas 100000 --iters 1000
 done
-signal_run "term-data" TERM '^replica 1/' run --model hinge --data rcv1:n=5000,d=2000,nnz=30 \
+signal_run "term-data" TERM '^replica 1/' run --loss hinge --data rcv1:n=5000,d=2000,nnz=30 \
   --workers 3 --work exp:100us --replicas 100000 --iters 1000
 signal_run "term-validate" TERM '^replica 1/' validate --preset fig4 --workers 2 --work exp:200us \
   --replicas 100000 --iters 200 --paths 256
@@ -123,7 +123,7 @@ signal_run "term-validate" TERM '^replica 1/' validate --preset fig4 --workers 2
 # the signal, sent as the first one completes, lands inside the second.
 for mode in master master-inplace hogwild; do
   case $mode in master) iters=1000 ;; *) iters=200000 ;; esac
-  signal_run "busy-$mode" INT '^replica 1/' run --model hinge --data rcv1:n=5000,d=400000,nnz=30 \
+  signal_run "busy-$mode" INT '^replica 1/' run --loss hinge --data rcv1:n=5000,d=400000,nnz=30 \
     --mode "$mode" --workers 32 --work none --replicas 10 --iters $iters --record-every $iters
 done
 

@@ -159,29 +159,53 @@ void cli_mpi_end(struct cli_mpi *m, int status);
 
 /* What the user asked for, and what was built from it. */
 struct cli_problem {
-	const char *preset, *model, *data, *lambda, *C, *positive, *base, *label_column;
+	const char *preset, *loss, *data, *lambda, *C, *positive, *base, *label_column;
+	const char *model;		/* --model LOSS: the deprecated spelling of --loss */
 	const char *observe, *mode, *scale;
+	const char *preset_default;	/* set before cli_problem_flags; NULL: fig4 */
 	struct asgd_dataset *ds;
 	struct asgd_problem *problem;
 	asgd_observable obs;     /* valid after cli_problem_create */
 	asgd_engine_mode engine_mode;
 	char label[160];         /* "fig4", or "logistic on heart_scale" */
-	struct cli_flag flags[13];
+	char named[200];         /* how the user named it: "--preset 'fig4'", "--loss ... --data ..." */
+	char preset_help[64];
+	struct cli_flag flags[14];
 };
 
 /* The --preset row, storing into @dst: "problem (default fig4); one of:" and the list. */
 struct cli_flag cli_preset_flag(const char **dst);
 
-/* The flags of the problem group (--preset, --model, --data and the data options, --observe,
- * --mode), storing into @cp: a table for cli_flags_parse(). */
-const struct cli_flag *cli_problem_flags(struct cli_problem *cp);
+/* The optional rows of the problem group. */
+enum cli_problem_part {
+	CLI_PROBLEM_MODE = 1u << 0,		/* --mode: the command runs the engine */
+	CLI_PROBLEM_MODEL_ALIAS = 1u << 1,	/* --model LOSS, deprecated (run, validate) */
+};
+
+/* The flags of the problem group (--preset, --loss, --data and the data options, --observe,
+ * and the @parts asked for), storing into @cp: a table for cli_flags_parse(). */
+const struct cli_flag *cli_problem_flags(struct cli_problem *cp, unsigned parts);
 
 /* Builds the dataset, the problem, the observable and the engine mode, or exits 2 naming the
- * bad value. @default_observe: "x" for presets; data models default to "loss". @momentum: the
- * command's explicit momentum, which decides the default mode. */
+ * bad value. Presets are observed as x, data models as their loss, unless --observe says
+ * otherwise. @momentum: the command's explicit momentum, which decides the default mode. */
 void cli_problem_create(const char *cmd, struct cli_problem *cp, double momentum);
 
 void cli_problem_free(struct cli_problem *cp);
+
+/* Whether the problem is a model on data. */
+static inline int cli_problem_is_data(const struct cli_problem *cp)
+{
+	return cp->ds != NULL;
+}
+
+/* Rows --loss and --data for a command that cannot take a data problem: in --help they say
+ * @why (a string that outlives the parse); given, they end the process with exit 2 saying it. */
+struct cli_problem_refusal {
+	char help[256];
+	struct cli_flag flags[3];
+};
+const struct cli_flag *cli_problem_refusal(struct cli_problem_refusal *r, const char *why);
 
 /* Create --out DIR (with parents) or exit 2 saying why it cannot be written. */
 void cli_prepare_out(const char *cmd, const char *dir);

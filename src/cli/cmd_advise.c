@@ -23,7 +23,8 @@
 static const char *const CMD = "advise";
 
 struct advise_opts {
-	const char *preset, *out;
+	const char *preset, *out;	/* preset: the problem's label */
+	struct cli_problem cp;		/* --preset or --loss --data, --observe, --mode */
 	asgd_advise_config cfg;		/* the user's current setting and the experiment */
 	int quiet, argc;
 	char **argv;
@@ -63,13 +64,13 @@ static void find_local(const struct advise_opts *o, asgd_advise_result *r)
 	if (rc == ASGD_ENOMEM && !r->xstar)
 		cli_out_of_memory(CMD);
 	if (rc != ASGD_OK && !r->have_xstar)
-		cli_usage_error(CMD, "--preset '%s' is not allowed: its minimizer is not known, and "
-				     "the advice is about the curvature there", o->preset);
+		cli_usage_error(CMD, "%s is not allowed: its minimizer is not known, and "
+				     "the advice is about the curvature there", o->cp.named);
 	if (rc == ASGD_ENOTFOUND)
-		cli_usage_error(CMD, "--preset '%s' is not allowed: its curvature at the minimizer "
-				     "is not positive", o->preset);
+		cli_usage_error(CMD, "%s is not allowed: its curvature at the minimizer "
+				     "is not positive", o->cp.named);
 	if (rc != ASGD_OK)
-		cli_usage_error(CMD, "--preset '%s': %s", o->preset, asgd_strerror(rc));
+		cli_usage_error(CMD, "%s: %s", o->cp.named, asgd_strerror(rc));
 }
 
 static void check_config(const struct advise_opts *o)
@@ -90,13 +91,12 @@ static void parse_args(int argc, char **argv, struct advise_opts *o, asgd_advise
 	struct cli_engine_flags eng;
 	struct cli_output_flags out;
 	const struct cli_flag own[] = {
-		cli_preset_flag(&o->preset),
-		CLI_TEXT("eta", "ETA", &eta, "the preset's", "your current step size > 0"),
+		CLI_TEXT("eta", "ETA", &eta, "the problem's", "your current step size > 0"),
 		CLI_REAL("momentum", "BETA", &o->cfg.momentum, nextafter(-1, 0), nextafter(1, 0),
 			 "a number in (-1, 1)", "your current explicit momentum, in (-1,1)"),
 		CLI_U64("probe-replicas", "P", &o->cfg.probe_replicas, 1, 100000000,
 			"runs of the probe that measures mu_hat"),
-		CLI_TEXT("iters", "K", &iters, "the preset's", "updates per run"),
+		CLI_TEXT("iters", "K", &iters, "the problem's", "updates per run"),
 		CLI_REAL("target", "T", &o->cfg.target, 0x1p-1074, 1.7976931348623157e308,
 			 "a finite number > 0", "the level of E|x_k-x*|^2 (summed over coordinates) "
 			 "whose first crossing is \"iterations to target\"; > 0 (default 0.02, as "
@@ -105,7 +105,6 @@ static void parse_args(int argc, char **argv, struct advise_opts *o, asgd_advise
 	};
 	struct cli_flag *engine;
 
-	o->preset = "fig4";
 	o->cfg.probe_replicas = 50;
 	o->cfg.target = 0.02;
 	o->argc = argc;
@@ -116,9 +115,12 @@ static void parse_args(int argc, char **argv, struct advise_opts *o, asgd_advise
 	cli_flag_reword(engine, "replicas", "runs of each setting compared, {min}..{max}");
 	cli_flag_reword(engine, "seed", "seed of the compared runs; the probe uses S+1");
 	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){
-		own, engine, cli_output_flags(&out, &o->out, &o->quiet, "out/advise"), NULL }, argc,
+		own, cli_problem_flags(&o->cp, 0), engine,
+		cli_output_flags(&out, &o->out, &o->quiet, "out/advise"), NULL }, argc,
 		argv);
-	o->cfg.problem = cli_preset(CMD, o->preset);
+	cli_problem_create(CMD, &o->cp, o->cfg.momentum);
+	o->cfg.problem = o->cp.problem;
+	o->preset = o->cp.label;
 	o->cfg.iters = iters ? cli_u64_range(CMD, "--iters", iters, 1, 1000000000)
 			     : asgd_problem_default_iters(o->cfg.problem);
 	o->cfg.eta = eta ? cli_double_positive(CMD, "--eta", eta)
@@ -300,6 +302,6 @@ int cli_advise(int argc, char **argv)
 		advise_print(&o, &r);
 	status = exit_status(&o, &r, rc, wrc);
 	asgd_advise_result_free(&r);
-	asgd_problem_destroy(o.cfg.problem);
+	cli_problem_free(&o.cp);
 	return status;
 }

@@ -26,8 +26,9 @@
 static const char *const CMD = "batch";
 
 struct batch_opts {
-	const char *preset, *out;
-	asgd_problem *problem;
+	const char *preset, *out;	/* preset: the problem's label */
+	struct cli_problem cp;		/* --preset or --loss --data, --observe */
+	asgd_problem *problem;		/* cp's */
 	int quiet;
 	asgd_batch_config cfg;
 };
@@ -58,8 +59,8 @@ static const struct cli_command COMMAND = {
 static void read_preset(struct batch_opts *o)
 {
 	if (asgd_batch_read_problem(&o->cfg) != ASGD_OK)
-		cli_usage_error(CMD, "--preset '%s' is not allowed: the control needs a 1-D "
-				     "quadratic preset with a > 0 (fig4, fig8)", o->preset);
+		cli_usage_error(CMD, "%s is not allowed: the control needs a 1-D "
+				     "quadratic preset with a > 0 (fig4, fig8)", o->cp.named);
 }
 
 static void check_engine(const struct batch_opts *o)
@@ -88,15 +89,12 @@ static void parse_args(int argc, char **argv, struct batch_opts *o)
 	struct cli_ensemble_flags ens;
 	struct cli_output_flags out;
 	const struct cli_flag own[] = {
-		CLI_TEXT("preset", "NAME", &o->preset, NULL, "a 1-D quadratic preset, whose a = "
-			 "f''(x*) and Sigma = C(x*) define the control (default fig8: a = 1); fig4 "
-			 "and fig8 qualify"),
 		CLI_CALL("gamma", "G", take_gamma, &o->cfg, "gamma*/1000: the batch grows to about "
 			 "32 at the end", "the unit cost of extra gradients in (4.5), > 0; gamma >= "
 			 "gamma* means batch 1 throughout"),
 		CLI_U64("horizon", "K", &o->cfg.horizon, 1, 10000000,
 			"iterations, {min}..{max}; T = K dt"),
-		CLI_TEXT("eta", "ETA", &eta, "the preset's", "step size > 0"),
+		CLI_TEXT("eta", "ETA", &eta, "the problem's", "step size > 0"),
 		CLI_TEXT("mu", "MU", &mu, "the preset's; fig8's is 0 -- the paper's Figure 8 "
 			 "states none -- so dt = sqrt(eta)",
 			 "staleness of the control and the simulator, in [0,1)"),
@@ -107,7 +105,7 @@ static void parse_args(int argc, char **argv, struct batch_opts *o)
 	struct cli_flag *engine;
 
 	_Static_assert(ASGD_BATCH_GAMMA_DIVISOR == 1000.0, "--gamma's help says gamma*/1000");
-	o->preset = "fig8";
+	o->cp.preset_default = "fig8";
 	o->cfg.gamma_default = 1;
 	o->cfg.horizon = 1000;
 	o->cfg.constant = 5;
@@ -122,9 +120,11 @@ static void parse_args(int argc, char **argv, struct batch_opts *o)
 			"or --mu mu_hat");
 	cli_flag_reword(engine, "replicas", "engine runs per schedule, {min}..{max} (0: no engine)");
 	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){
-		own, cli_ensemble_flags(&ens, &o->cfg.paths, &o->cfg.threads, 5000, 2), engine,
+		own, cli_problem_flags(&o->cp, 0), cli_ensemble_flags(&ens, &o->cfg.paths, &o->cfg.threads, 5000, 2), engine,
 		cli_output_flags(&out, &o->out, &o->quiet, "out/batch"), NULL }, argc, argv);
-	o->cfg.problem = o->problem = cli_preset(CMD, o->preset);
+	cli_problem_create(CMD, &o->cp, 0);
+	o->cfg.problem = o->problem = o->cp.problem;
+	o->preset = o->cp.label;
 	read_preset(o);
 	o->cfg.eta = eta ? cli_double_positive(CMD, "--eta", eta)
 			 : asgd_problem_default_eta(o->problem);
@@ -228,8 +228,8 @@ static void prepare(const struct batch_opts *o, asgd_batch_result *r)
 		cli_usage_error(CMD, "eta %g, mu %g and horizon %llu give no control problem",
 				c->eta, c->mu, (unsigned long long)c->horizon);
 	case ASGD_BATCH_NO_NOISE:
-		cli_usage_error(CMD, "--preset '%s' has no gradient noise (Sigma = 0), so "
-				     "gamma* = 0: give --gamma", o->preset);
+		cli_usage_error(CMD, "%s has no gradient noise (Sigma = 0), so "
+				     "gamma* = 0: give --gamma", o->cp.named);
 	case ASGD_BATCH_BAD_GAMMA:
 		cli_usage_error(CMD, "--gamma %g is not allowed: expected a finite number > 0",
 				r->gamma);
@@ -317,6 +317,6 @@ int cli_batch(int argc, char **argv)
 		status = CLI_EXIT_FAIL;
 	}
 	asgd_batch_result_free(&r);
-	asgd_problem_destroy(o.problem);
+	cli_problem_free(&o.cp);
 	return status;
 }

@@ -27,9 +27,13 @@ static const struct cli_command COMMAND = {
 
 static void parse_args(int argc, char **argv, struct cli_models *o)
 {
+	struct cli_problem_refusal no_data;
+
 	cli_models_defaults(o, "out/compare");
-	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){ cli_models_flags(o), NULL },
-			    argc, argv);
+	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){ cli_models_flags(o),
+		cli_problem_refusal(&no_data, "compare puts the models side by side on a preset, "
+				    "exactly where it is quadratic; on data, run validate, which "
+				    "compares them with the real run"), NULL }, argc, argv);
 	cli_models_finish(CMD, o, argc, argv);
 }
 

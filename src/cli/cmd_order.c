@@ -43,6 +43,7 @@ static void parse_args(int argc, char **argv, struct order_opts *o)
 			   "use ensembles even where exact moments exist"),
 		CLI_END,
 	};
+	struct cli_problem_refusal no_data;
 	struct cli_flag *common;
 
 	cli_models_defaults(&o->m, "out/order");
@@ -50,8 +51,10 @@ static void parse_args(int argc, char **argv, struct order_opts *o)
 	common = cli_models_flags(&o->m);
 	cli_flag_reword(common, "eta", "the largest step size");
 	cli_flag_reword(common, "iters", "iterations at the largest step size (when no --horizon)");
-	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){ common, own, NULL }, argc,
-			    argv);
+	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){ common, own,
+		cli_problem_refusal(&no_data, "order halves eta on a preset, whose weak error it "
+				    "measures against exact or long reference moments; on data, "
+				    "run validate"), NULL }, argc, argv);
 	cli_models_finish(CMD, &o->m, argc, argv);
 	if (o->m.mu >= 1 || o->m.mu < 0)
 		cli_usage_error(CMD, "--mu %g is not allowed: expected a number in [0, 1)", o->m.mu);

@@ -206,7 +206,7 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 	char err[256];
 
 	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){
-		cli_problem_flags(&o->cp), cli_engine_flags(&eng, (struct cli_engine_dst){
+		cli_problem_flags(&o->cp, CLI_PROBLEM_MODE | CLI_PROBLEM_MODEL_ALIAS), cli_engine_flags(&eng, (struct cli_engine_dst){
 		&o->cfg.workers, &o->cfg.work, &o->replicas, &o->cfg.seed, 4, "exp:100us", 1000, 1 }),
 		own, cli_output_flags(&out, &o->out, &o->quiet, "out/run"), NULL }, argc, argv);
 	o->workers_given = eng.workers_given;

@@ -21,7 +21,8 @@ static const char *const CMD = "simulate";
 
 struct sim_opts {
 	struct cli_ensemble e;		/* --preset, --out, --quiet, --exact and the files */
-	asgd_problem *problem;
+	struct cli_problem cp;		/* --preset or --loss --data, --observe */
+	asgd_problem *problem;		/* cp's */
 	asgd_sim_config cfg;
 	double *tau_pmf;
 	uint32_t *schedule;
@@ -82,8 +83,11 @@ static void resolve(struct sim_opts *o, const struct raw_flags *f)
 	if (asgd_model_parse(f->model, &c->model) != ASGD_OK || !asgd_model_is_discrete(c->model))
 		cli_usage_error(CMD, "--model '%s' is unknown: expected asgd, sgd, msgd or minibatch",
 				f->model);
-	o->problem = cli_preset(CMD, o->e.preset);
+	cli_problem_create(CMD, &o->cp, 0);
+	o->problem = o->cp.problem;
+	o->e.preset = o->cp.label;
 	c->problem = o->problem;
+	c->observe = o->cp.obs.kind == ASGD_OBSERVE_X ? NULL : &o->cp.obs;
 	c->eta = f->eta ? cli_double_positive(CMD, "--eta", f->eta)
 			: asgd_problem_default_eta(o->problem);
 	if (f->mu && c->model == ASGD_MODEL_SGD)
@@ -129,10 +133,9 @@ static void parse_args(int argc, char **argv, struct sim_opts *o)
 	struct raw_flags f = { "asgd", NULL, NULL, NULL, NULL };
 	struct cli_output_flags out;
 	struct cli_ensemble_flags ens;
-	const char *const preset_s = "the preset's";
+	const char *const preset_s = "the problem's";
 	const struct cli_flag own[] = {
 		CLI_TEXT("model", "M", &f.model, NULL, "asgd | sgd | msgd | minibatch"),
-		cli_preset_flag(&o->e.preset),
 		CLI_TEXT("eta", "ETA", &f.eta, preset_s, "step size > 0 (MSGD: eta')"),
 		CLI_TEXT("mu", "MU", &f.mu, "the preset's; not used by sgd", "staleness (asgd, "
 			 "minibatch) or momentum mu' (msgd), in [0,1)"),
@@ -151,10 +154,9 @@ static void parse_args(int argc, char **argv, struct sim_opts *o)
 		CLI_END,
 	};
 
-	o->e.preset = "fig4";
 	o->cfg.seed = 1;
 	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){
-		own, cli_ensemble_flags(&ens, &o->cfg.paths, &o->cfg.threads, 5000, 1), cli_output_flags(&out, &o->e.out, &o->e.quiet, "out/simulate"),
+		own, cli_problem_flags(&o->cp, 0), cli_ensemble_flags(&ens, &o->cfg.paths, &o->cfg.threads, 5000, 1), cli_output_flags(&out, &o->e.out, &o->e.quiet, "out/simulate"),
 		NULL }, argc, argv);
 	resolve(o, &f);
 }
@@ -184,6 +186,6 @@ int cli_simulate(int argc, char **argv)
 	status = cli_ensemble(&o.e);
 	free(o.tau_pmf);
 	free(o.schedule);
-	asgd_problem_destroy(o.problem);
+	cli_problem_free(&o.cp);
 	return status;
 }

@@ -20,7 +20,8 @@ static const char *const CMD = "sme";
 
 struct sme_opts {
 	struct cli_ensemble e;		/* --preset, --out, --quiet, --exact, the schedule file */
-	asgd_problem *problem;
+	struct cli_problem cp;		/* --preset or --loss --data, --observe */
+	asgd_problem *problem;		/* cp's */
 	asgd_sme_config cfg;
 	asgd_geomix mixture;
 	uint32_t *schedule;
@@ -111,8 +112,11 @@ static void resolve(struct sme_opts *o, const struct raw_flags *f)
 	if (asgd_model_parse(f->model, &c->model) != ASGD_OK || asgd_model_is_discrete(c->model))
 		cli_usage_error(CMD, "--model '%s' is unknown: expected sme-asgd, sme-asgd-linear, "
 				"sme-msgd, sme-sgd or sme-asgd-mixture", f->model);
-	o->problem = cli_preset(CMD, o->e.preset);
+	cli_problem_create(CMD, &o->cp, 0);
+	o->problem = o->cp.problem;
+	o->e.preset = o->cp.label;
 	c->problem = o->problem;
+	c->observe = o->cp.obs.kind == ASGD_OBSERVE_X ? NULL : &o->cp.obs;
 	resolve_sigma(o, f);
 	c->eta = f->eta ? cli_double_positive(CMD, "--eta", f->eta)
 			: asgd_problem_default_eta(o->problem);
@@ -147,7 +151,7 @@ static void parse_args(int argc, char **argv, struct sme_opts *o)
 	struct raw_flags f = { NULL, NULL, NULL, NULL, NULL, NULL, NULL };
 	struct cli_output_flags out;
 	struct cli_ensemble_flags ens;
-	const char *const preset_s = "the preset's";
+	const char *const preset_s = "the problem's";
 	const struct cli_flag own[] = {
 		CLI_TEXT("model", "M", &f.model, NULL, "sme-asgd | sme-asgd-linear | sme-msgd | "
 			 "sme-sgd | sme-asgd-mixture (required)"),
@@ -161,7 +165,6 @@ static void parse_args(int argc, char **argv, struct sme_opts *o)
 			 "sme-asgd-mixture);\nevolve: (2.12) as printed (sme-asgd, mu > 0), or the "
 			 "linear form's evolution (sme-asgd-linear);\nconstant: C(x_0);\ninstant: "
 			 "C(X_t)\n"),
-		cli_preset_flag(&o->e.preset),
 		CLI_TEXT("eta", "ETA", &f.eta, preset_s, "step size > 0 (sme-msgd: eta')"),
 		CLI_TEXT("mu", "MU", &f.mu, "the preset's; not used by sme-sgd; for sme-asgd-mixture "
 			 "it must equal the mixture's m/(1+m)", "staleness (sme-asgd*) or momentum "
@@ -180,11 +183,10 @@ static void parse_args(int argc, char **argv, struct sme_opts *o)
 		CLI_END,
 	};
 
-	o->e.preset = "fig4";
 	o->cfg.substeps = 8;
 	o->cfg.seed = 1;
 	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){
-		own, cli_ensemble_flags(&ens, &o->cfg.paths, &o->cfg.threads, 5000, 1), cli_output_flags(&out, &o->e.out, &o->e.quiet, "out/sme"), NULL },
+		own, cli_problem_flags(&o->cp, 0), cli_ensemble_flags(&ens, &o->cfg.paths, &o->cfg.threads, 5000, 1), cli_output_flags(&out, &o->e.out, &o->e.quiet, "out/sme"), NULL },
 		argc, argv);
 	resolve(o, &f);
 }
@@ -218,6 +220,6 @@ int cli_sme(int argc, char **argv)
 	parse_args(argc, argv, &o);
 	status = cli_ensemble(&o.e);
 	free(o.schedule);
-	asgd_problem_destroy(o.problem);
+	cli_problem_free(&o.cp);
 	return status;
 }

@@ -29,8 +29,9 @@
 static const char *const CMD = "sweep";
 
 struct sweep_opts {
-	const char *preset, *out;
-	asgd_problem *problem;
+	const char *preset, *out;	/* preset: the problem's label */
+	struct cli_problem cp;		/* --preset or --loss --data, --observe */
+	asgd_problem *problem;		/* cp's */
 	asgd_sweep_config cfg;		/* workers points into @workers */
 	uint64_t workers[ASGD_SWEEP_MAX_M];
 	struct cli_progress_state msgd;	/* the MSGD ensemble's progress at the M under way */
@@ -88,8 +89,8 @@ static void check_minimizer(const struct sweep_opts *o)
 	rc = asgd_problem_minimizer(o->problem, xstar);
 	free(xstar);
 	if (rc != ASGD_OK)
-		cli_usage_error(CMD, "--preset '%s' is not allowed: its minimizer is not known, "
-				     "and the sweep measures the spread about it", o->preset);
+		cli_usage_error(CMD, "%s is not allowed: its minimizer is not known, "
+				     "and the sweep measures the spread about it", o->cp.named);
 }
 
 static void check_sizes(const struct sweep_opts *o)
@@ -158,14 +159,13 @@ static void refuse_mode(const char *cmd, void *dst, const char *arg)
 static void parse_args(int argc, char **argv, struct sweep_opts *o)
 {
 	const char *iters = NULL, *eta = NULL, *workers = "1,2,4,8,16";
-	const char *const preset_s = "the preset's";
+	const char *const preset_s = "the problem's";
 	struct cli_engine_flags eng;
 	struct cli_ensemble_flags ens;
 	struct cli_output_flags out;
 	const struct cli_flag own[] = {
 		CLI_TEXT("workers", "LIST", &workers, NULL, "worker counts, e.g. 1,2,4, each "
 			 "1..1024, at most 64, no repeats"),
-		cli_preset_flag(&o->preset),
 		CLI_TEXT("iters", "K", &iters, preset_s, "updates per run"),
 		CLI_TEXT("eta", "ETA", &eta, preset_s, "step size > 0"),
 		CLI_REAL("target", "T", &o->cfg.target, 0x1p-1074, 1.7976931348623157e308,
@@ -181,7 +181,6 @@ static void parse_args(int argc, char **argv, struct sweep_opts *o)
 
 	_Static_assert(ASGD_MAX_WORKERS == 1024 && ASGD_SWEEP_MAX_M == 64,
 		       "--workers' help states the limits");
-	o->preset = "fig4";
 	o->cfg.target = 0.02;
 	o->argc = argc;
 	o->argv = argv;
@@ -192,9 +191,11 @@ static void parse_args(int argc, char **argv, struct sweep_opts *o)
 	cli_flag_reword(engine, "replicas", "engine runs from x0 per M, {min}..{max}");
 	cli_flag_reword(ensemble, "paths", "paths of the MSGD ensemble per M");
 	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){
-		own, engine, ensemble, cli_output_flags(&out, &o->out, &o->quiet, "out/sweep"), NULL }, argc, argv);
+		own, cli_problem_flags(&o->cp, 0), engine, ensemble, cli_output_flags(&out, &o->out, &o->quiet, "out/sweep"), NULL }, argc, argv);
 	parse_workers(o, workers);
-	o->problem = cli_preset(CMD, o->preset);
+	cli_problem_create(CMD, &o->cp, 0);
+	o->problem = o->cp.problem;
+	o->preset = o->cp.label;
 	o->cfg.problem = o->problem;
 	o->cfg.iters = iters ? cli_u64_range(CMD, "--iters", iters, 1, 1000000000)
 			     : asgd_problem_default_iters(o->problem);
@@ -336,6 +337,6 @@ int cli_sweep(int argc, char **argv)
 	status = sweep_status(&o, &res, rc, stopped, wrc);
 out:
 	asgd_sweep_result_free(&res);
-	asgd_problem_destroy(o.problem);
+	cli_problem_free(&o.cp);
 	return status;
 }

@@ -59,12 +59,16 @@ static void parse_args(int argc, char **argv, struct theory_opts *o)
 		CLI_SWITCH("json", &o->json, "print theory.json on stdout instead of the table"),
 		CLI_END,
 	};
+	struct cli_problem_refusal no_data;
 	asgd_problem *p;
 	int rc;
 
 	o->c.preset = "fig4";
 	o->out = "out/theory";
-	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){ flags, NULL }, argc, argv);
+	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){ flags,
+		cli_problem_refusal(&no_data, "theory's closed forms are for a 1-D quadratic, f = a "
+				    "x^2/2 (fig4, fig8); on data, run sme, simulate or validate"),
+		NULL }, argc, argv);
 
 	p = cli_preset(CMD, o->c.preset);
 	rc = asgd_theory_from_problem(p, &o->c.p.a, &o->c.p.sigma2, &o->c.xstar);

@@ -67,7 +67,7 @@ static void parse_args(int argc, char **argv, struct validate_opts *o)
 	cli_models_defaults(&o->m, "out/validate");
 	o->mixture_max = 4;
 	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){
-		cli_problem_flags(&o->cp), cli_engine_flags(&eng, (struct cli_engine_dst){
+		cli_problem_flags(&o->cp, CLI_PROBLEM_MODE | CLI_PROBLEM_MODEL_ALIAS), cli_engine_flags(&eng, (struct cli_engine_dst){
 		&o->cfg.workers, &o->cfg.work, &o->replicas, &o->m.seed, 4, "exp:100us", 1000, 2 }), own,
 		cli_ensemble_flags(&ens, &o->m.paths, &o->m.threads, 5000, 2),
 		cli_output_flags(&out, &o->m.out, &o->m.quiet, "out/validate"), NULL },

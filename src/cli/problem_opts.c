@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * problem_opts.c — the problem a command runs on: --preset SPEC, or --model LOSS --data SPEC
- * with the model's options, plus what is observed (--observe) and how the engine runs (--mode).
+ * problem_opts.c — the problem a command runs on: --preset SPEC, or --loss LOSS --data SPEC
+ * with the model's options, plus what is observed (--observe) and, for the commands that run
+ * the engine, how it runs (--mode).
  *
- * Shared by `run` and `validate`, so that a flag means the same in both and a bad value gets
- * the same message. Defaults follow the problem: a preset's moments are of x and its engine
- * keeps snapshots; a data model's moments are of the loss, and its engine works in place when
- * the gradients are sparse (a snapshot per update would copy every feature).
+ * Shared by every command that takes a problem (run, validate, sweep, advise, batch, simulate,
+ * sme), so that a flag means the same everywhere and a bad value gets the same message; the
+ * commands whose answers are closed forms of a quadratic (theory, order, compare) take the
+ * refusal rows instead, which name the flags and say why. `--model` keeps one meaning, the
+ * algorithm or equation: `run` and `validate` still read `--model LOSS` for a release, with a
+ * note that it is deprecated. Defaults follow the problem: a preset's moments are of x and its
+ * engine keeps snapshots; a data model's moments are of the loss, and its engine works in place
+ * when the gradients are sparse (a snapshot per update would copy every feature).
  */
 #include <math.h>
 #include <stdio.h>
@@ -25,11 +30,11 @@ struct cli_flag cli_preset_flag(const char **dst)
 				  CLI_FLAG_TEXT, dst, .more = cli_print_presets };
 }
 
-const struct cli_flag *cli_problem_flags(struct cli_problem *cp)
+/* The rows of a data problem, after --preset: the loss, the data and their options. */
+static size_t data_rows(struct cli_problem *cp, struct cli_flag *rows)
 {
-	const struct cli_flag rows[] = {
-		cli_preset_flag(&cp->preset),
-		CLI_TEXT("model", "LOSS", &cp->model, NULL, "a model on data instead of a preset: "
+	const struct cli_flag data[] = {
+		CLI_TEXT("loss", "LOSS", &cp->loss, NULL, "a model on data instead of a preset: "
 			 "squares, logistic or hinge (L2-regularised; needs --data)"),
 		CLI_TEXT("data", "SPEC", &cp->data, NULL, "heart_scale | breast-cancer | digits "
 			 "(Debian's copies), FILE (LIBSVM, or CSV when named *.csv[.gz]), csv:FILE, "
@@ -48,16 +53,67 @@ const struct cli_flag *cli_problem_flags(struct cli_problem *cp)
 			 "unit variance; dense)"),
 		CLI_TEXT("observe", "WHAT", &cp->observe, "x for presets, loss for data models",
 			 "moments of: x | loss | coord:J | proj[:SEED]"),
-		CLI_TEXT("mode", "MODE", &cp->mode, "master-inplace for sparse data models without "
-			 "momentum, else master", "master | master-inplace | hogwild | combining (master "
-			 "semantics without a master thread: each worker applies its own update under "
-			 "one lock)"),
+	};
+
+	memcpy(rows, data, sizeof(data));
+	return sizeof(data) / sizeof(data[0]);
+}
+
+const struct cli_flag *cli_problem_flags(struct cli_problem *cp, unsigned parts)
+{
+	struct cli_flag *rows = cp->flags;
+	size_t n = 0;
+
+	_Static_assert(sizeof(cp->flags) / sizeof(cp->flags[0]) >= 13,
+		       "struct cli_problem: flags[] too small");
+	if (!cp->preset_default)
+		cp->preset_default = "fig4";
+	rows[n] = cli_preset_flag(&cp->preset);
+	snprintf(cp->preset_help, sizeof(cp->preset_help), "problem (default %s); one of:",
+		 cp->preset_default);
+	rows[n++].help = cp->preset_help;
+	n += data_rows(cp, rows + n);
+	if (parts & CLI_PROBLEM_MODEL_ALIAS)
+		rows[n++] = (struct cli_flag)CLI_TEXT("model", "LOSS", &cp->model, NULL,
+						      "deprecated: the same as --loss LOSS");
+	if (parts & CLI_PROBLEM_MODE)
+		rows[n++] = (struct cli_flag)CLI_TEXT("mode", "MODE", &cp->mode,
+			"master-inplace for sparse data models without momentum, else master",
+			"master | master-inplace | hogwild | combining (master semantics without "
+			"a master thread: each worker applies its own update under one lock)");
+	rows[n] = (struct cli_flag)CLI_END;
+	return rows;
+}
+
+/* ---- the refusal rows of the commands that cannot take data ---- */
+
+static void refuse(const char *cmd, const char *flag, const char *value, const char *why)
+{
+	cli_usage_error(cmd, "%s '%s' is not allowed: %s", flag, value, why);
+}
+
+static void refuse_loss(const char *cmd, void *why, const char *value)
+{
+	refuse(cmd, "--loss", value, why);
+}
+
+static void refuse_data(const char *cmd, void *why, const char *value)
+{
+	refuse(cmd, "--data", value, why);
+}
+
+const struct cli_flag *cli_problem_refusal(struct cli_problem_refusal *r, const char *why)
+{
+	const struct cli_flag rows[] = {
+		CLI_CALL("loss", "LOSS", refuse_loss, (void *)why, NULL, NULL),
+		CLI_CALL("data", "SPEC", refuse_data, (void *)why, NULL, NULL),
 		CLI_END,
 	};
 
-	_Static_assert(sizeof(rows) <= sizeof(cp->flags), "struct cli_problem: flags[] too small");
-	memcpy(cp->flags, rows, sizeof(rows));
-	return cp->flags;
+	snprintf(r->help, sizeof(r->help), "not allowed here (exit 2): %s", why);
+	memcpy(r->flags, rows, sizeof(rows));
+	r->flags[0].help = r->flags[1].help = r->help;
+	return r->flags;
 }
 
 /* LIBSVM feature ids the command accepts: a stray huge id would otherwise ask for a vector of
@@ -130,11 +186,11 @@ static void create_data_model(const char *cmd, struct cli_problem *cp)
 	int rc;
 
 	if (!cp->data)
-		cli_usage_error(cmd, "--model %s needs --data: a data set, a file or a generator",
-				cp->model);
-	if (asgd_loss_parse(cp->model, &m.loss) != ASGD_OK)
-		cli_usage_error(cmd, "--model '%s' is unknown: allowed squares, logistic, hinge",
-				cp->model);
+		cli_usage_error(cmd, "--loss %s needs --data: a data set, a file or a generator",
+				cp->loss);
+	if (asgd_loss_parse(cp->loss, &m.loss) != ASGD_OK)
+		cli_usage_error(cmd, "--loss '%s' is unknown: allowed squares, logistic, hinge",
+				cp->loss);
 	data_options(cmd, cp, &dopt);
 	/* Reading or generating a large data set takes seconds: SIGINT stops it, and since nothing
 	 * was measured yet, nothing is written. */
@@ -158,8 +214,9 @@ static void create_data_model(const char *cmd, struct cli_problem *cp)
 	if (rc == ASGD_ENOMEM)
 		cli_out_of_memory(cmd);
 	if (rc != ASGD_OK)
-		cli_usage_error(cmd, "--model %s --data %s: %s", cp->model, cp->data, err);
+		cli_usage_error(cmd, "--loss %s --data %s: %s", cp->loss, cp->data, err);
 	snprintf(cp->label, sizeof(cp->label), "%s on %s", asgd_loss_name(m.loss), cp->data);
+	snprintf(cp->named, sizeof(cp->named), "--loss %s --data '%s'", cp->loss, cp->data);
 }
 
 static void pick_mode(const char *cmd, struct cli_problem *cp, double momentum)
@@ -175,22 +232,43 @@ static void pick_mode(const char *cmd, struct cli_problem *cp, double momentum)
 				"hogwild, combining (and mpi, under mpirun)", cp->mode);
 }
 
+/* --model LOSS, the deprecated spelling of --loss LOSS, where the command still reads it. */
+static void read_model_alias(const char *cmd, struct cli_problem *cp)
+{
+	if (!cp->model)
+		return;
+	if (cp->loss)
+		cli_usage_error(cmd, "--model '%s' and --loss '%s' both given: --model LOSS is the "
+				"deprecated spelling of --loss LOSS; give --loss only", cp->model,
+				cp->loss);
+	fprintf(stderr, "asgd %s: note: --model %s is deprecated here: use --loss %s (--model "
+		"names the algorithm or equation in simulate and sme)\n", cmd, cp->model, cp->model);
+	cp->loss = cp->model;
+}
+
 void cli_problem_create(const char *cmd, struct cli_problem *cp, double momentum)
 {
 	char err[256];
 	int rc;
 
-	if (cp->model && cp->preset)
-		cli_usage_error(cmd, "--preset and --model both given: a preset or a model on data");
-	if (!cp->model && (cp->data || cp->lambda || cp->C || cp->positive || cp->scale))
-		cli_usage_error(cmd, "--data, --lambda, --C, --positive and --scale need --model");
-	if (cp->model) {
+	read_model_alias(cmd, cp);
+	if (cp->loss && cp->preset)
+		cli_usage_error(cmd, "--preset '%s' and --loss '%s' both given: a preset or a model "
+				"on data", cp->preset, cp->loss);
+	if (!cp->loss && (cp->data || cp->lambda || cp->C || cp->positive || cp->scale ||
+			  cp->base || cp->label_column))
+		cli_usage_error(cmd, "--data, --lambda, --C, --positive, --index-base, "
+				"--label-column and --scale need --loss squares|logistic|hinge");
+	if (cp->loss) {
 		create_data_model(cmd, cp);
 	} else {
-		cp->problem = cli_preset(cmd, cp->preset ? cp->preset : "fig4");
-		snprintf(cp->label, sizeof(cp->label), "%s", cp->preset ? cp->preset : "fig4");
+		const char *name = cp->preset ? cp->preset : cp->preset_default;
+
+		cp->problem = cli_preset(cmd, name);
+		snprintf(cp->label, sizeof(cp->label), "%s", name);
+		snprintf(cp->named, sizeof(cp->named), "--preset '%s'", name);
 	}
-	rc = asgd_observable_init(&cp->obs, cp->observe ? cp->observe : cp->model ? "loss" : "x",
+	rc = asgd_observable_init(&cp->obs, cp->observe ? cp->observe : cp->loss ? "loss" : "x",
 				  cp->problem, err, sizeof(err));
 	if (rc == ASGD_ENOMEM)
 		cli_out_of_memory(cmd);
