@@ -28,7 +28,9 @@
 #ifndef ASGD_DATAMODEL_H
 #define ASGD_DATAMODEL_H
 
+#include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "asgd/dataset.h"
 #include "asgd/problem.h"
@@ -69,6 +71,38 @@ const asgd_dataset *asgd_problem_dataset(const asgd_problem *p);
  * wrong) for a classification model; NAN for least squares and for non-data problems.
  */
 double asgd_problem_accuracy(const asgd_problem *p, const double *x);
+
+/*
+ * The defaults of a data model when the user names no step or horizon (docs/MODELS.md §7).
+ *
+ * The step is constant, so that the SMEs describe the algorithm that runs, and small enough that
+ * SGD's stationary excess loss is a fixed fraction of the optimum: near x*, SGD with step η
+ * settles where E f(x) − f* ≈ (η/4) tr C(x*) (the stationary covariance P of
+ * x − x* solves HP + PH = ηC, and E f − f* ≈ ½ tr(HP)), so η = 4 g f* / tr C(x*) aims at the
+ * relative gap g, capped by the stability scale of asgd_problem_create_data. Asynchrony leaves
+ * this to first order: by Proposition 1 ASGD is MSGD with η' = η(1 − μ), μ' = μ, whose
+ * stationary spread is again ηC/(4·) to first order.
+ */
+#define ASGD_DATA_GAP_TARGET 0.005	/* g: half of the 1% a default run must reach */
+
+typedef struct asgd_data_defaults {
+	double eta;		/* the default step: min(eta_stable, 4 g f* / tr C(x*)) */
+	double eta_stable;	/* the stability scale (asgd_problem_default_eta) */
+	double optimum;		/* f* = f(x*); NAN when no minimizer is known */
+	double trace_c;		/* tr C(x*); NAN likewise */
+	double predicted_gap;	/* (η/4) tr C(x*) / f* at the default η; NAN likewise */
+	double epochs;		/* the default horizon, in epochs of n component gradients */
+	uint64_t iters;		/* epochs · n updates of one component each */
+} asgd_data_defaults;
+
+/*
+ * asgd_data_defaults_of - the defaults of the data model @p: solves for its minimizer and keeps
+ * it in @p (asgd_problem_solve), then one pass over the data for tr C(x*). Without a minimizer
+ * (or with f* = 0) the step is the stability scale and the NAN fields say why. Returns ASGD_OK;
+ * ASGD_EINVAL when @p is not a data model; ASGD_EINTR when @stop was raised during the solve;
+ * ASGD_ENOMEM.
+ */
+int asgd_data_defaults_of(asgd_problem *p, const atomic_int *stop, asgd_data_defaults *out);
 
 /** asgd_loss_name - "squares", "logistic", "hinge"; NULL for an unknown value. */
 const char *asgd_loss_name(asgd_loss loss);

@@ -179,6 +179,15 @@ int asgd_problem_minimizer(const asgd_problem *p, double *x);
 int asgd_problem_minimizer_stop(const asgd_problem *p, double *x, const atomic_int *stop);
 
 /*
+ * asgd_problem_solve - compute the minimizer once and keep it in @p, so that every later
+ * asgd_problem_minimizer() is a copy. A data model's solve can take seconds, and one command asks
+ * for x* several times (its defaults, the optimum beside the run, the sweep's spread). Not
+ * thread-safe: call it before @p is shared. Returns as asgd_problem_minimizer_stop; on failure
+ * nothing is kept, and later calls solve again.
+ */
+int asgd_problem_solve(asgd_problem *p, const atomic_int *stop);
+
+/*
  * All local minimizers of f, where known: writes the first min(cap, count) of them into x, one
  * after the other (dim values each), ordered by increasing first coordinate, and their number into
  * *count. fig5-doublewell has two (−0.957504 and 0.957504); the convex presets have one, the global

@@ -78,6 +78,21 @@ typedef struct asgd_run_result {
 uint64_t asgd_run_default_stride(size_t dim, uint64_t iters);
 
 /*
+ * asgd_run_default_stride_observed - the default record_every when each recorded row is scored by
+ * @obs (NULL: as asgd_run_default_stride). Scoring the loss of a data model costs a pass over
+ * the data per row, which at a row per update would cost n times the run itself (165 s for
+ * digits at 100 epochs); so the rows are limited to what costs about a quarter of the engine's
+ * time, taking an update as ASGD_RUN_UPDATE_NS and a scored entry as 1 ns, between
+ * ASGD_RUN_ROWS_MIN and ASGD_RUN_ROWS_MAX rows. The stride is a power of 2, so the last row
+ * recorded is the last multiple of S up to K.
+ */
+#define ASGD_RUN_UPDATE_NS 300.0
+#define ASGD_RUN_ROWS_MIN 32
+#define ASGD_RUN_ROWS_MAX 1024
+uint64_t asgd_run_default_stride_observed(const asgd_problem *p, const asgd_observable *obs,
+					  uint64_t iters);
+
+/*
  * asgd_run - run @cfg's replicas (asgd_replicas_run_observed, staleness recorded), fit their
  * pooled staleness, and score the last replica's final iterate when the problem is a data model.
  * After a stop, the fit and the two passes of the scores are still made (they are cheap); only

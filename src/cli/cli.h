@@ -16,6 +16,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "asgd/datamodel.h"
 #include "asgd/ensemble.h"
 #include "asgd/ensemble_job.h"
 #include "asgd/exact.h"
@@ -161,16 +162,21 @@ void cli_mpi_end(struct cli_mpi *m, int status);
 struct cli_problem {
 	const char *preset, *loss, *data, *lambda, *C, *positive, *base, *label_column;
 	const char *model;		/* --model LOSS: the deprecated spelling of --loss */
-	const char *observe, *mode, *scale;
+	const char *observe, *mode, *scale, *epochs;
 	const char *preset_default;	/* set before cli_problem_flags; NULL: fig4 */
+	double data_epochs;		/* set before parsing: the command's own default horizon on
+					   data, in epochs (0: asgd_data_defaults') */
 	struct asgd_dataset *ds;
 	struct asgd_problem *problem;
 	asgd_observable obs;     /* valid after cli_problem_create */
 	asgd_engine_mode engine_mode;
 	char label[160];         /* "fig4", or "logistic on heart_scale" */
 	char named[200];         /* how the user named it: "--preset 'fig4'", "--loss ... --data ..." */
-	char preset_help[64];
-	struct cli_flag flags[14];
+	char preset_help[64], epochs_help[96];
+	int have_defaults;		/* @defaults computed (a data model whose --eta or --iters
+					   was left to its default) */
+	asgd_data_defaults defaults;
+	struct cli_flag flags[16];
 };
 
 /* The --preset row, storing into @dst: "problem (default fig4); one of:" and the list. */
@@ -192,6 +198,29 @@ const struct cli_flag *cli_problem_flags(struct cli_problem *cp, unsigned parts)
 void cli_problem_create(const char *cmd, struct cli_problem *cp, double momentum);
 
 void cli_problem_free(struct cli_problem *cp);
+
+/*
+ * The step: --eta @eta as given, or the problem's default — for a data model the step whose
+ * stationary excess loss is ASGD_DATA_GAP_TARGET of the optimum (asgd_data_defaults_of, which
+ * solves for x* once and keeps it in the problem), for a preset its own.
+ */
+double cli_problem_eta(const char *cmd, struct cli_problem *cp, const char *eta);
+
+/*
+ * The updates: --iters @iters, or --epochs E of the group (E·n component gradients, so E·n/@batch
+ * updates of @batch components each, rounded up), or the default (a data model's
+ * asgd_data_defaults epochs, a preset's iterations); exit 2 when both are given or the count is
+ * outside 1..@max.
+ */
+uint64_t cli_problem_iters(const char *cmd, struct cli_problem *cp, const char *iters,
+			   uint64_t batch, uint64_t max);
+
+/* The data defaults that were used (NULL: none), for summary.json: eta, eta_stable, optimum,
+ * trace_c, predicted_gap, epochs, iters, gap_target. */
+cJSON *cli_problem_defaults_json(const struct cli_problem *cp);
+
+/* One line on stdout saying where the data defaults came from (nothing when none were used). */
+void cli_print_problem_defaults(const struct cli_problem *cp);
 
 /* Whether the problem is a model on data. */
 static inline int cli_problem_is_data(const struct cli_problem *cp)
@@ -249,6 +278,7 @@ void cli_print_moment_rows(const asgd_moments *m, uint64_t K);
 /* One run of an ensemble command, for cli_ensemble. */
 struct cli_ensemble {
 	const char *cmd, *preset, *out;	/* the command's name, --preset and --out */
+	const char *observed;		/* what the moments are of ("loss"); NULL: of x */
 	int quiet, argc;		/* --quiet; the command line, for summary.json */
 	char **argv;
 	asgd_ensemble_job job;		/* what to run (its progress is set by cli_ensemble) */

@@ -111,7 +111,7 @@ static void parse_args(int argc, char **argv, struct advise_opts *o, asgd_advise
 	o->argv = argv;
 	engine = (struct cli_flag *)cli_engine_flags(&eng, (struct cli_engine_dst){
 		&o->cfg.workers, &o->cfg.work, &o->cfg.replicas, &o->cfg.seed, 8, "exp:100us", 200,
-		2 });
+		2, 20 });
 	cli_flag_reword(engine, "replicas", "runs of each setting compared, {min}..{max}");
 	cli_flag_reword(engine, "seed", "seed of the compared runs; the probe uses S+1");
 	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){
@@ -119,12 +119,12 @@ static void parse_args(int argc, char **argv, struct advise_opts *o, asgd_advise
 		cli_output_flags(&out, &o->out, &o->quiet, "out/advise"), NULL }, argc,
 		argv);
 	cli_problem_create(CMD, &o->cp, o->cfg.momentum);
+	if (cli_problem_is_data(&o->cp))
+		cli_engine_data_defaults(&eng);
 	o->cfg.problem = o->cp.problem;
 	o->preset = o->cp.label;
-	o->cfg.iters = iters ? cli_u64_range(CMD, "--iters", iters, 1, 1000000000)
-			     : asgd_problem_default_iters(o->cfg.problem);
-	o->cfg.eta = eta ? cli_double_positive(CMD, "--eta", eta)
-			 : asgd_problem_default_eta(o->cfg.problem);
+	o->cfg.iters = cli_problem_iters(CMD, &o->cp, iters, 1, 1000000000);
+	o->cfg.eta = cli_problem_eta(CMD, &o->cp, eta);
 	check_config(o);
 	find_local(o, r);
 	cli_prepare_out(CMD, o->out);

@@ -113,7 +113,7 @@ static void parse_args(int argc, char **argv, struct batch_opts *o)
 	o->cfg.argv = argv;
 	engine = (struct cli_flag *)cli_engine_flags(&eng, (struct cli_engine_dst){
 		&o->cfg.workers, &o->cfg.work, &o->cfg.replicas, &o->cfg.seed, 4, "exp:100us", 200,
-		0 });
+		0, 20 });
 	cli_flag_reword(engine, "workers", "worker threads of the real engine, 1..{max}. The "
 			"engine's staleness is its own, mu_hat ~ 1 - 1/M with exponential work, "
 			"reported beside --mu; for a like-for-like run pass --workers 1 (mu_hat = 0) "
@@ -123,11 +123,12 @@ static void parse_args(int argc, char **argv, struct batch_opts *o)
 		own, cli_problem_flags(&o->cp, 0), cli_ensemble_flags(&ens, &o->cfg.paths, &o->cfg.threads, 5000, 2), engine,
 		cli_output_flags(&out, &o->out, &o->quiet, "out/batch"), NULL }, argc, argv);
 	cli_problem_create(CMD, &o->cp, 0);
+	if (cli_problem_is_data(&o->cp))
+		cli_engine_data_defaults(&eng);
 	o->cfg.problem = o->problem = o->cp.problem;
 	o->preset = o->cp.label;
 	read_preset(o);
-	o->cfg.eta = eta ? cli_double_positive(CMD, "--eta", eta)
-			 : asgd_problem_default_eta(o->problem);
+	o->cfg.eta = cli_problem_eta(CMD, &o->cp, eta);
 	o->cfg.mu = mu ? cli_double_range(CMD, "--mu", mu, 0, nextafter(1, 0), "a number in [0, 1)")
 		       : asgd_problem_default_mu(o->problem);
 	check_engine(o);

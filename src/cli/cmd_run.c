@@ -53,7 +53,7 @@ static void record_stride(struct run_opts *o, const char *every)
 	uint64_t dim = asgd_problem_dim(o->problem), K = o->cfg.iters, S;
 
 	S = every ? cli_u64_range(CMD, "--record-every", every, 1, K)
-		  : asgd_run_default_stride(dim, K);
+		  : asgd_run_default_stride_observed(o->problem, &o->cp.obs, K);
 	if ((K / S + 1) * dim > ASGD_RUN_MAX_RECORDED)
 		cli_usage_error(CMD, "dimension %llu is too large to record: with --iters %llu and "
 				"--record-every %llu a trajectory needs %llu values; allowed: "
@@ -148,7 +148,7 @@ static void check_precision(const struct run_opts *o)
 static void parse_args(int argc, char **argv, struct run_opts *o)
 {
 	const char *iters = NULL, *eta = NULL, *batch = NULL, *every = NULL;
-	const char *const preset_s = "the preset's";
+	const char *const preset_s = "the problem's";
 	struct cli_engine_flags eng;
 	struct cli_output_flags out;
 	const struct cli_flag own[] = {
@@ -207,11 +207,13 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 
 	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){
 		cli_problem_flags(&o->cp, CLI_PROBLEM_MODE | CLI_PROBLEM_MODEL_ALIAS), cli_engine_flags(&eng, (struct cli_engine_dst){
-		&o->cfg.workers, &o->cfg.work, &o->replicas, &o->cfg.seed, 4, "exp:100us", 1000, 1 }),
+		&o->cfg.workers, &o->cfg.work, &o->replicas, &o->cfg.seed, 4, "exp:100us", 1000, 1, 5 }),
 		own, cli_output_flags(&out, &o->out, &o->quiet, "out/run"), NULL }, argc, argv);
 	o->workers_given = eng.workers_given;
 
 	cli_problem_create(CMD, &o->cp, o->cfg.momentum);
+	if (cli_problem_is_data(&o->cp))
+		cli_engine_data_defaults(&eng);
 	o->problem = o->cp.problem;
 	o->preset = o->cp.label;
 	o->cfg.mode = o->cp.engine_mode;
@@ -235,11 +237,10 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 				"--mode mpi");
 	cli_mpi_workers(CMD, &o->mpi, &o->cfg, o->workers_given);
 	o->cfg.problem = o->problem;
-	o->cfg.iters = iters ? cli_u64_range(CMD, "--iters", iters, 1, 1000000000)
-			     : asgd_problem_default_iters(o->problem);
-	o->cfg.eta = eta ? cli_double_positive(CMD, "--eta", eta) : asgd_problem_default_eta(o->problem);
 	o->cfg.batch = batch ? (unsigned)cli_u64_range(CMD, "--batch", batch, 1,
 						       asgd_problem_components(o->problem)) : 1;
+	o->cfg.iters = cli_problem_iters(CMD, &o->cp, iters, o->cfg.batch, 1000000000);
+	o->cfg.eta = cli_problem_eta(CMD, &o->cp, eta);
 	record_stride(o, every);
 	if (asgd_engine_check_config(&o->cfg, err, sizeof(err)) != ASGD_OK)
 		cli_usage_error(CMD, "%s", err);
@@ -312,6 +313,7 @@ static void print_summary(const struct run_opts *o, const asgd_run_result *r)
 	       o->preset, asgd_engine_mode_name(o->cfg.mode), o->cfg.workers, o->cfg.eta, work, (unsigned long long)K,
 	       (unsigned long long)t->replicas_done, t->interrupted ? "  (PARTIAL)" : "");
 	printf("machine   %s\n", machine);
+	cli_print_problem_defaults(&o->cp);
 	printf("accounting  computed %llu = applied %llu + discarded %llu\n",
 	       (unsigned long long)t->computed, (unsigned long long)t->applied,
 	       (unsigned long long)t->discarded);
@@ -362,6 +364,8 @@ static int run_master(struct run_opts *o, int argc, char **argv)
 		return CLI_EXIT_FAIL;
 	}
 	summary = asgd_run_result_json(&run, &r, argc, argv);
+	if (summary && o->cp.have_defaults)
+		cJSON_AddItemToObject(summary, "data_defaults", cli_problem_defaults_json(&o->cp));
 	/* rows at t = k: the engine has no SME clock of its own */
 	rc = cli_replicas_write(o->out, t, r.have_staleness ? &r.staleness : NULL, 1.0, summary);
 	cJSON_Delete(summary);

@@ -86,18 +86,17 @@ static void resolve(struct sim_opts *o, const struct raw_flags *f)
 	cli_problem_create(CMD, &o->cp, 0);
 	o->problem = o->cp.problem;
 	o->e.preset = o->cp.label;
+	o->e.observed = o->cp.obs.kind == ASGD_OBSERVE_X ? NULL : o->cp.obs.spec;
 	c->problem = o->problem;
 	c->observe = o->cp.obs.kind == ASGD_OBSERVE_X ? NULL : &o->cp.obs;
-	c->eta = f->eta ? cli_double_positive(CMD, "--eta", f->eta)
-			: asgd_problem_default_eta(o->problem);
+	c->eta = cli_problem_eta(CMD, &o->cp, f->eta);
 	if (f->mu && c->model == ASGD_MODEL_SGD)
 		cli_usage_error(CMD, "--mu '%s' is not allowed with --model sgd (it has no staleness)",
 				f->mu);
 	c->mu = c->model == ASGD_MODEL_SGD ? 0 : asgd_problem_default_mu(o->problem);
 	if (f->mu)
 		c->mu = cli_double_range(CMD, "--mu", f->mu, 0, nextafter(1, 0), "a number in [0, 1)");
-	c->iters = f->iters ? cli_u64_range(CMD, "--iters", f->iters, 1, 1000000000)
-			    : asgd_problem_default_iters(o->problem);
+	c->iters = cli_problem_iters(CMD, &o->cp, f->iters, 1, 1000000000);
 	cli_check_trajectory(CMD, c->iters, asgd_problem_dim(o->problem));
 	if ((f->batch || o->e.job.batch_schedule) && c->model != ASGD_MODEL_MINIBATCH)
 		cli_usage_error(CMD, "%s is only allowed with --model minibatch, not %s",

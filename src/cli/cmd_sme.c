@@ -115,11 +115,11 @@ static void resolve(struct sme_opts *o, const struct raw_flags *f)
 	cli_problem_create(CMD, &o->cp, 0);
 	o->problem = o->cp.problem;
 	o->e.preset = o->cp.label;
+	o->e.observed = o->cp.obs.kind == ASGD_OBSERVE_X ? NULL : o->cp.obs.spec;
 	c->problem = o->problem;
 	c->observe = o->cp.obs.kind == ASGD_OBSERVE_X ? NULL : &o->cp.obs;
 	resolve_sigma(o, f);
-	c->eta = f->eta ? cli_double_positive(CMD, "--eta", f->eta)
-			: asgd_problem_default_eta(o->problem);
+	c->eta = cli_problem_eta(CMD, &o->cp, f->eta);
 	if (f->mu && c->model == ASGD_MODEL_SME_SGD)
 		cli_usage_error(CMD, "--mu '%s' is not allowed with --model sme-sgd (it has no "
 				"staleness)", f->mu);
@@ -130,8 +130,7 @@ static void resolve(struct sme_opts *o, const struct raw_flags *f)
 	if (c->model == ASGD_MODEL_SME_ASGD && c->sigma == ASGD_SIGMA_EVOLVE && c->mu == 0)
 		cli_usage_error(CMD, "--mu 0 is not allowed with --sigma evolve: (2.12) divides by "
 				"mu; use --sigma continuum, its mu -> 0 limit");
-	c->iters = f->iters ? cli_u64_range(CMD, "--iters", f->iters, 1, 1000000000)
-			    : asgd_problem_default_iters(o->problem);
+	c->iters = cli_problem_iters(CMD, &o->cp, f->iters, 1, 1000000000);
 	cli_check_trajectory(CMD, c->iters, asgd_problem_dim(o->problem));
 	if (f->batch && o->e.job.batch_schedule)
 		cli_usage_error(CMD, "--batch and --batch-schedule '%s' exclude each other",

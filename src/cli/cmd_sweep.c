@@ -185,7 +185,7 @@ static void parse_args(int argc, char **argv, struct sweep_opts *o)
 	o->argc = argc;
 	o->argv = argv;
 	engine = (struct cli_flag *)cli_engine_flags(&eng, (struct cli_engine_dst){
-		NULL, &o->cfg.work, &o->cfg.replicas, &o->cfg.seed, 0, "exp:100us", 200, 1 });
+		NULL, &o->cfg.work, &o->cfg.replicas, &o->cfg.seed, 0, "exp:100us", 200, 1, 10 });
 	ensemble = (struct cli_flag *)cli_ensemble_flags(&ens, &o->cfg.paths, &o->cfg.threads,
 							 5000, 1);
 	cli_flag_reword(engine, "replicas", "engine runs from x0 per M, {min}..{max}");
@@ -194,12 +194,13 @@ static void parse_args(int argc, char **argv, struct sweep_opts *o)
 		own, cli_problem_flags(&o->cp, 0), engine, ensemble, cli_output_flags(&out, &o->out, &o->quiet, "out/sweep"), NULL }, argc, argv);
 	parse_workers(o, workers);
 	cli_problem_create(CMD, &o->cp, 0);
+	if (cli_problem_is_data(&o->cp))
+		cli_engine_data_defaults(&eng);
 	o->problem = o->cp.problem;
 	o->preset = o->cp.label;
 	o->cfg.problem = o->problem;
-	o->cfg.iters = iters ? cli_u64_range(CMD, "--iters", iters, 1, 1000000000)
-			     : asgd_problem_default_iters(o->problem);
-	o->cfg.eta = eta ? cli_double_positive(CMD, "--eta", eta) : asgd_problem_default_eta(o->problem);
+	o->cfg.iters = cli_problem_iters(CMD, &o->cp, iters, 1, 1000000000);
+	o->cfg.eta = cli_problem_eta(CMD, &o->cp, eta);
 	check_sizes(o);
 	check_minimizer(o);
 	cli_prepare_out(CMD, o->out);

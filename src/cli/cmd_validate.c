@@ -18,6 +18,12 @@
 
 static const char *const CMD = "validate";
 
+/* On data: the paths per model and the horizon the defaults give (docs/MODELS.md §7): enough
+ * paths for the models' SE to sit well under the real run's, and five epochs, which on the sets
+ * we ship covers the fall of the loss to the noise floor's neighbourhood. */
+#define VALIDATE_DATA_PATHS 1000
+#define VALIDATE_DATA_EPOCHS 5.0
+
 struct validate_opts {
 	struct cli_models m;		/* preset, eta, iters, paths, substeps, threads, seed, out */
 	struct cli_problem cp;		/* the problem (preset or data model), observable, mode */
@@ -62,19 +68,29 @@ static void parse_args(int argc, char **argv, struct validate_opts *o)
 			 "largest mixture tried, 1..{max}; 1 disables the mixture"),
 		CLI_END,
 	};
+	const struct cli_flag *engine, *ensemble;
 	char err[256];
 
 	cli_models_defaults(&o->m, "out/validate");
+	o->cp.data_epochs = VALIDATE_DATA_EPOCHS;
 	o->mixture_max = 4;
+	engine = cli_engine_flags(&eng, (struct cli_engine_dst){ &o->cfg.workers, &o->cfg.work,
+		&o->replicas, &o->m.seed, 4, "exp:100us", 1000, 2, 200 });
+	ensemble = cli_ensemble_flags(&ens, &o->m.paths, &o->m.threads, 5000, 2);
+	snprintf(ens.paths_default, sizeof(ens.paths_default), "5000; %d for a model on data",
+		 VALIDATE_DATA_PATHS);
 	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){
-		cli_problem_flags(&o->cp, CLI_PROBLEM_MODE | CLI_PROBLEM_MODEL_ALIAS), cli_engine_flags(&eng, (struct cli_engine_dst){
-		&o->cfg.workers, &o->cfg.work, &o->replicas, &o->m.seed, 4, "exp:100us", 1000, 2 }), own,
-		cli_ensemble_flags(&ens, &o->m.paths, &o->m.threads, 5000, 2),
-		cli_output_flags(&out, &o->m.out, &o->m.quiet, "out/validate"), NULL },
+		cli_problem_flags(&o->cp, CLI_PROBLEM_MODE | CLI_PROBLEM_MODEL_ALIAS), engine, own,
+		ensemble, cli_output_flags(&out, &o->m.out, &o->m.quiet, "out/validate"), NULL },
 		argc, argv);
 	o->workers_given = eng.workers_given;
 	cli_problem_create(CMD, &o->cp, 0);
+	if (cli_problem_is_data(&o->cp)) {
+		cli_engine_data_defaults(&eng);
+		cli_ensemble_data_defaults(&ens, VALIDATE_DATA_PATHS);
+	}
 	o->m.problem = o->cp.problem;
+	o->m.cp = &o->cp;
 	cli_models_finish(CMD, &o->m, argc, argv);
 	o->cfg.problem = o->m.problem;
 	o->cfg.mode = o->cp.engine_mode;

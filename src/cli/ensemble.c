@@ -35,7 +35,8 @@ static void print_ensemble(const struct cli_ensemble *e, const asgd_ensemble_out
 	printf("throughput %.3g path-steps/s on %u threads, %.2f s\n", r->path_steps_per_s,
 	       ens->threads, ens->wall_s);
 	if (ens->paths_done >= 2) {
-		printf("  k        mean                  second moment   (coordinate 0)\n");
+		printf("  k        mean                  second moment   (of %s)\n",
+		       e->observed ? e->observed : dim > 1 ? "x, coordinate 0" : "x");
 		cli_print_moment_rows(&ens->moments, iters);
 	}
 	printf("outputs %s/{summary.json,moments.csv%s}\n", e->out, dim == 1 ? ",final.csv" : "");

@@ -335,12 +335,36 @@ static void take_work(const char *cmd, void *dst, const char *value)
 	cli_work_option(cmd, "--work", value, dst);
 }
 
+static void take_work_given(const char *cmd, void *dst, const char *value)
+{
+	struct cli_engine_flags *g = dst;
+
+	take_work(cmd, g->d.work, value);
+	g->work_given = 1;
+}
+
+static void take_replicas(const char *cmd, void *dst, const char *value)
+{
+	struct cli_engine_flags *g = dst;
+
+	*g->d.replicas = cli_u64_range(cmd, "--replicas", value, g->d.replicas_min, 100000000);
+	g->replicas_given = 1;
+}
+
+void cli_engine_data_defaults(struct cli_engine_flags *g)
+{
+	if (!g->work_given)
+		*g->d.work = (asgd_work){ .kind = ASGD_WORK_NONE };
+	if (!g->replicas_given && g->d.replicas_data > 0)
+		*g->d.replicas = g->d.replicas_data;
+}
+
 const struct cli_flag *cli_engine_flags(struct cli_engine_flags *g, struct cli_engine_dst d)
 {
 	size_t n = 0;
 
 	g->d = d;
-	g->workers_given = 0;
+	g->workers_given = g->work_given = g->replicas_given = 0;
 	take_work("", d.work, d.work_default);	/* a default that does not parse is a bug */
 	*d.replicas = d.replicas_default;
 	*d.seed = 1;
@@ -351,15 +375,40 @@ const struct cli_flag *cli_engine_flags(struct cli_engine_flags *g, struct cli_e
 			g->workers_default, "worker threads of the real engine, 1..{max}");
 		g->flags[n - 1].max = ASGD_MAX_WORKERS;
 	}
-	g->flags[n++] = (struct cli_flag)CLI_CALL("work", "SPEC", take_work, d.work,
-		d.work_default, "injected work per gradient: none | fixed:DUR | exp:DUR | geom:P,DUR "
-		"(DUR like 100us, 1.5ms)");
-	g->flags[n++] = (struct cli_flag)CLI_U64("replicas", "R", d.replicas, d.replicas_min,
-		100000000, "independent runs of the engine from x0, {min}..{max}");
+	snprintf(g->work_default, sizeof(g->work_default), "%s; none for a model on data",
+		 d.work_default);
+	g->flags[n++] = (struct cli_flag)CLI_CALL("work", "SPEC", take_work_given, g,
+		g->work_default, "injected work per gradient: none | fixed:DUR | exp:DUR | "
+		"geom:P,DUR (DUR like 100us, 1.5ms)");
+	if (d.replicas_data)
+		snprintf(g->replicas_default, sizeof(g->replicas_default),
+			 "%llu; %llu for a model on data", (unsigned long long)d.replicas_default,
+			 (unsigned long long)d.replicas_data);
+	else
+		snprintf(g->replicas_default, sizeof(g->replicas_default), "%llu",
+			 (unsigned long long)d.replicas_default);
+	g->flags[n++] = (struct cli_flag)CLI_CALL("replicas", "R", take_replicas, g,
+		g->replicas_default, "independent runs of the engine from x0, {min}..{max}");
+	g->flags[n - 1].min = d.replicas_min;
+	g->flags[n - 1].max = 100000000;
 	g->flags[n++] = (struct cli_flag)CLI_U64("seed", "S", d.seed, 0, UINT64_MAX,
 		"seed of every random stream");
 	g->flags[n] = (struct cli_flag)CLI_END;
 	return g->flags;
+}
+
+static void take_paths(const char *cmd, void *dst, const char *value)
+{
+	struct cli_ensemble_flags *g = dst;
+
+	*g->paths = cli_u64_range(cmd, "--paths", value, g->flags[0].min, g->flags[0].max);
+	g->paths_given = 1;
+}
+
+void cli_ensemble_data_defaults(struct cli_ensemble_flags *g, uint64_t paths)
+{
+	if (!g->paths_given)
+		*g->paths = paths;
 }
 
 const struct cli_flag *cli_ensemble_flags(struct cli_ensemble_flags *g, uint64_t *paths,
@@ -368,8 +417,14 @@ const struct cli_flag *cli_ensemble_flags(struct cli_ensemble_flags *g, uint64_t
 {
 	*paths = paths_default;
 	*threads = 0;
-	g->flags[0] = (struct cli_flag)CLI_U64("paths", "P", paths, paths_min, 100000000,
-		"sample paths of each model's Monte Carlo ensemble");
+	g->paths = paths;
+	g->paths_given = 0;
+	snprintf(g->paths_default, sizeof(g->paths_default), "%llu",
+		 (unsigned long long)paths_default);
+	g->flags[0] = (struct cli_flag)CLI_CALL("paths", "P", take_paths, g, g->paths_default,
+		"sample paths of each model's Monte Carlo ensemble, {min}..{max}");
+	g->flags[0].min = paths_min;
+	g->flags[0].max = 100000000;
 	g->flags[1] = (struct cli_flag)CLI_UINT("threads", "T", threads, 0,
 		ASGD_ENSEMBLE_MAX_THREADS, "compute threads of the ensembles, 0 = all CPUs; the "
 		"results do not depend on T");

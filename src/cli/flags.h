@@ -115,22 +115,35 @@ struct cli_engine_dst {
 	const char *work_default;
 	uint64_t replicas_default;
 	uint64_t replicas_min;	/* 0 where a command can skip the engine, else 1 or 2 */
+	uint64_t replicas_data;	/* the default on a model on data; 0: replicas_default */
 };
 
 struct cli_engine_flags {
 	struct cli_engine_dst d;
 	int workers_given;	/* --workers was on the command line (MPI checks it) */
+	int work_given, replicas_given;	/* so were --work and --replicas */
 	char workers_default[16];
+	char work_default[64], replicas_default[96];
 	struct cli_flag flags[5];
 };
 
 const struct cli_flag *cli_engine_flags(struct cli_engine_flags *g, struct cli_engine_dst d);
 
+/* After parsing, on a model on data: no injected work (the gradient is the work) unless --work
+ * was given, and the data default of --replicas unless it was given. */
+void cli_engine_data_defaults(struct cli_engine_flags *g);
+
 /* ---- the ensemble group: --paths P, --threads T (the models' Monte Carlo) ---- */
 
 struct cli_ensemble_flags {
+	uint64_t *paths;
+	int paths_given;
+	char paths_default[64];
 	struct cli_flag flags[3];
 };
+
+/* After parsing, on a model on data: @paths unless --paths was given. */
+void cli_ensemble_data_defaults(struct cli_ensemble_flags *g, uint64_t paths);
 
 /* --paths into *@paths (default @paths_default, at least @paths_min), --threads into *@threads
  * (default 0: all CPUs). */

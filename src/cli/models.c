@@ -65,12 +65,14 @@ void cli_models_finish(const char *cmd, struct cli_models *o, int argc, char **a
 		o->problem_borrowed = 1;
 	else
 		o->problem = cli_preset(cmd, o->spec);
-	o->eta = o->eta_s ? cli_double_positive(cmd, "--eta", o->eta_s)
-			  : asgd_problem_default_eta(o->problem);
+	o->eta = o->cp ? cli_problem_eta(cmd, o->cp, o->eta_s)
+		: o->eta_s ? cli_double_positive(cmd, "--eta", o->eta_s)
+			   : asgd_problem_default_eta(o->problem);
 	o->mu = o->mu_s ? cli_double_range(cmd, "--mu", o->mu_s, 0, nextafter(1, 0),
 					   "a number in [0, 1)")
 			: asgd_problem_default_mu(o->problem);
-	o->iters = o->iters_s ? cli_u64_range(cmd, "--iters", o->iters_s, 1, 100000000)
+	o->iters = o->cp ? cli_problem_iters(cmd, o->cp, o->iters_s, 1, 100000000)
+		 : o->iters_s ? cli_u64_range(cmd, "--iters", o->iters_s, 1, 100000000)
 			      : asgd_problem_default_iters(o->problem);
 	if (o->sigma_s && asgd_sigma_parse(o->sigma_s, &o->sigma) != ASGD_OK)
 		cli_usage_error(cmd, "--sigma '%s' is not allowed: expected continuum, evolve, "

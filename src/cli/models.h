@@ -21,6 +21,8 @@ struct cli_models {
 	const char *spec, *out;
 	const char *eta_s, *mu_s, *iters_s, *sigma_s;	/* raw values, checked by _finish */
 	asgd_problem *problem;
+	struct cli_problem *cp;	/* NULL, or the problem group that built @problem: its defaults
+				   and --epochs */
 	double eta, mu;
 	uint64_t iters, paths, seed;
 	unsigned substeps, threads;

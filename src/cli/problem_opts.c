@@ -53,6 +53,8 @@ static size_t data_rows(struct cli_problem *cp, struct cli_flag *rows)
 			 "unit variance; dense)"),
 		CLI_TEXT("observe", "WHAT", &cp->observe, "x for presets, loss for data models",
 			 "moments of: x | loss | coord:J | proj[:SEED]"),
+		CLI_TEXT("epochs", "E", &cp->epochs, cp->epochs_help, "the horizon in epochs "
+			 "instead of --iters: E n component gradients, whatever the batch, E > 0"),
 	};
 
 	memcpy(rows, data, sizeof(data));
@@ -64,7 +66,7 @@ const struct cli_flag *cli_problem_flags(struct cli_problem *cp, unsigned parts)
 	struct cli_flag *rows = cp->flags;
 	size_t n = 0;
 
-	_Static_assert(sizeof(cp->flags) / sizeof(cp->flags[0]) >= 13,
+	_Static_assert(sizeof(cp->flags) / sizeof(cp->flags[0]) >= 15,
 		       "struct cli_problem: flags[] too small");
 	if (!cp->preset_default)
 		cp->preset_default = "fig4";
@@ -72,6 +74,12 @@ const struct cli_flag *cli_problem_flags(struct cli_problem *cp, unsigned parts)
 	snprintf(cp->preset_help, sizeof(cp->preset_help), "problem (default %s); one of:",
 		 cp->preset_default);
 	rows[n++].help = cp->preset_help;
+	if (cp->data_epochs > 0)
+		snprintf(cp->epochs_help, sizeof(cp->epochs_help), "%g on a model on data",
+			 cp->data_epochs);
+	else
+		snprintf(cp->epochs_help, sizeof(cp->epochs_help), "on a model on data, as many "
+			 "as its step needs (1 to 1000, docs/MODELS.md section 7)");
 	n += data_rows(cp, rows + n);
 	if (parts & CLI_PROBLEM_MODEL_ALIAS)
 		rows[n++] = (struct cli_flag)CLI_TEXT("model", "LOSS", &cp->model, NULL,
@@ -275,6 +283,102 @@ void cli_problem_create(const char *cmd, struct cli_problem *cp, double momentum
 	if (rc != ASGD_OK)
 		cli_usage_error(cmd, "--observe: %s", err);
 	pick_mode(cmd, cp, momentum);
+}
+
+/* The data model's defaults, computed once: a solve for x* and a pass over the data. */
+static const asgd_data_defaults *data_defaults(const char *cmd, struct cli_problem *cp)
+{
+	int rc;
+
+	if (cp->have_defaults)
+		return &cp->defaults;
+	rc = asgd_data_defaults_of(cp->problem, cli_stop_flag(), &cp->defaults);
+	if (rc == ASGD_ENOMEM)
+		cli_out_of_memory(cmd);
+	if (rc == ASGD_EINTR) {
+		fprintf(stderr, "asgd %s: interrupted while solving for the optimum; nothing "
+			"written\n", cmd);
+		exit(CLI_EXIT_INTERRUPTED);
+	}
+	if (rc != ASGD_OK)
+		cli_usage_error(cmd, "%s: no defaults: %s", cp->named, asgd_strerror(rc));
+	cp->have_defaults = 1;
+	return &cp->defaults;
+}
+
+double cli_problem_eta(const char *cmd, struct cli_problem *cp, const char *eta)
+{
+	if (eta)
+		return cli_double_positive(cmd, "--eta", eta);
+	if (cli_problem_is_data(cp))
+		return data_defaults(cmd, cp)->eta;
+	return asgd_problem_default_eta(cp->problem);
+}
+
+uint64_t cli_problem_iters(const char *cmd, struct cli_problem *cp, const char *iters,
+			   uint64_t batch, uint64_t max)
+{
+	double e, n = (double)asgd_problem_components(cp->problem), k;
+
+	if (iters && cp->epochs)
+		cli_usage_error(cmd, "--iters '%s' and --epochs '%s' both given: choose one", iters,
+				cp->epochs);
+	if (iters)
+		return cli_u64_range(cmd, "--iters", iters, 1, max);
+	if (!cp->epochs && !cli_problem_is_data(cp))
+		return asgd_problem_default_iters(cp->problem);
+	e = cp->epochs ? cli_double_positive(cmd, "--epochs", cp->epochs)
+	    : cp->data_epochs > 0 ? cp->data_epochs : data_defaults(cmd, cp)->epochs;
+	k = ceil(e * n / (double)(batch ? batch : 1));
+	if (!(k <= (double)max))
+		cli_usage_error(cmd, "--epochs '%s' is not allowed: %.0f updates of %llu components "
+				"(n = %.0f) is more than %llu", cp->epochs ? cp->epochs : "default", k,
+				(unsigned long long)(batch ? batch : 1), n, (unsigned long long)max);
+	return k < 1 ? 1 : (uint64_t)k;
+}
+
+cJSON *cli_problem_defaults_json(const struct cli_problem *cp)
+{
+	const asgd_data_defaults *d = &cp->defaults;
+	cJSON *j;
+
+	if (!cp->have_defaults)
+		return NULL;
+	j = cJSON_CreateObject();
+	cJSON_AddNumberToObject(j, "eta", d->eta);
+	cJSON_AddNumberToObject(j, "eta_stable", d->eta_stable);
+	cJSON_AddNumberToObject(j, "gap_target", ASGD_DATA_GAP_TARGET);
+	if (isnan(d->optimum)) {
+		cJSON_AddNullToObject(j, "optimum");
+		cJSON_AddNullToObject(j, "trace_c");
+		cJSON_AddNullToObject(j, "predicted_gap");
+	} else {
+		cJSON_AddNumberToObject(j, "optimum", d->optimum);
+		cJSON_AddNumberToObject(j, "trace_c", d->trace_c);
+		if (isnan(d->predicted_gap))
+			cJSON_AddNullToObject(j, "predicted_gap");
+		else
+			cJSON_AddNumberToObject(j, "predicted_gap", d->predicted_gap);
+	}
+	cJSON_AddNumberToObject(j, "epochs", d->epochs);
+	cJSON_AddNumberToObject(j, "iters", (double)d->iters);
+	return j;
+}
+
+void cli_print_problem_defaults(const struct cli_problem *cp)
+{
+	const asgd_data_defaults *d = &cp->defaults;
+
+	if (!cp->have_defaults)
+		return;
+	if (isnan(d->predicted_gap))
+		printf("defaults  eta %.4g, the stability scale (no optimum to aim the step at); "
+		       "%g epochs\n", d->eta, d->epochs);
+	else
+		printf("defaults  eta %.4g = min(%.4g, 4 g f*/tr C(x*)), f* %.6g, tr C %.4g: "
+		       "predicted stationary gap %.2f%%; %g epochs for the bias to fall below it\n",
+		       d->eta, d->eta_stable, d->optimum, d->trace_c, 100 * d->predicted_gap,
+		       d->epochs);
 }
 
 void cli_problem_free(struct cli_problem *cp)

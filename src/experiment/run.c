@@ -28,6 +28,29 @@ uint64_t asgd_run_default_stride(size_t dim, uint64_t iters)
 	return S < iters ? S : iters; /* x_0 and x_K: the fewest rows there are */
 }
 
+/* The rows whose scoring costs about a quarter of the engine's K updates. */
+static uint64_t affordable_rows(const asgd_problem *p, uint64_t iters)
+{
+	const asgd_dataset *ds = asgd_problem_dataset(p);
+	double per_row = (double)(ds->nnz + asgd_problem_dim(p));
+	double rows = 0.25 * (double)iters * ASGD_RUN_UPDATE_NS / per_row;
+
+	return (uint64_t)fmin(fmax(rows, ASGD_RUN_ROWS_MIN), ASGD_RUN_ROWS_MAX);
+}
+
+uint64_t asgd_run_default_stride_observed(const asgd_problem *p, const asgd_observable *obs,
+					  uint64_t iters)
+{
+	uint64_t S = asgd_run_default_stride(asgd_problem_dim(p), iters), rows;
+
+	if (!obs || obs->kind != ASGD_OBSERVE_LOSS || !asgd_problem_dataset(p))
+		return S;
+	rows = affordable_rows(p, iters);
+	while (iters / S > rows && S < iters)
+		S *= 2;
+	return S < iters ? S : iters;
+}
+
 /*
  * Two passes over the data, cheap even after a stop (tens of milliseconds for rcv1). The optimum
  * is a Newton or normal-equations solve that can take seconds: it looks at the stop flag, and is

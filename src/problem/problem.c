@@ -895,6 +895,8 @@ int asgd_problem_create_quadratic(size_t dim, size_t n, const double *A, const d
 
 void asgd_problem_destroy(asgd_problem *p)
 {
+	if (p)
+		free(p->xstar);
 	free(p);
 }
 
@@ -1089,7 +1091,31 @@ int asgd_problem_minimizer_stop(const asgd_problem *p, double *x, const atomic_i
 {
 	if (!p || !x)
 		return ASGD_EINVAL;
+	if (p->xstar) {
+		memcpy(x, p->xstar, p->dim * sizeof(*x));
+		return ASGD_OK;
+	}
 	return p->fam->minimizer(p, x, stop);
+}
+
+int asgd_problem_solve(asgd_problem *p, const atomic_int *stop)
+{
+	double *x;
+	int rc;
+
+	if (!p)
+		return ASGD_EINVAL;
+	if (p->xstar)
+		return ASGD_OK;
+	x = malloc(p->dim * sizeof(*x));
+	if (!x)
+		return ASGD_ENOMEM;
+	rc = p->fam->minimizer(p, x, stop);
+	if (rc == ASGD_OK)
+		p->xstar = x;
+	else
+		free(x);
+	return rc;
 }
 
 int asgd_problem_local_minima(const asgd_problem *p, double *x, size_t cap, size_t *count)
@@ -1103,7 +1129,7 @@ int asgd_problem_local_minima(const asgd_problem *p, double *x, size_t cap, size
 		return p->fam->local_minima(p, x, cap, count);
 	/* Convex: the minimizer is the one local minimum, if it is known. */
 	if (cap > 0) {
-		rc = p->fam->minimizer(p, x, NULL);
+		rc = asgd_problem_minimizer(p, x);
 	} else {
 		tmp = malloc(p->dim * sizeof(*tmp));
 		if (!tmp)

@@ -84,6 +84,7 @@ struct asgd_problem {
 	double eta, mu;
 	uint64_t iters;
 	double *x0;
+	double *xstar;		/* NULL, or the minimizer asgd_problem_solve kept (malloc'd) */
 	char name[24];
 	char spec[512];
 	union {

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * data_defaults.c — what a data model runs with when the user names no step or horizon
+ * (asgd/datamodel.h has the argument for the step; docs/MODELS.md §7 the measurements).
+ *
+ * A newcomer who types `asgd run --loss logistic --data heart_scale` should get an answer within
+ * 1% of the optimum in seconds. The stability scale 1/max L_i is not that answer: its stationary
+ * noise leaves logistic regression on heart_scale 5-9% above the optimum. So the default step is
+ * chosen from the data's own noise at the optimum, and the horizon from the step.
+ */
+#include "asgd/datamodel.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_eigen.h>
+
+#include "asgd/error.h"
+
+/* The horizon, in epochs: within these bounds, and at most UPDATES_MAX updates (about 5 s of
+ * the engine on data, times the replicas: the 30 s a default run may take). */
+#define EPOCHS_MIN 1.0
+#define EPOCHS_MAX 1000.0
+#define UPDATES_MAX 5000000.0
+/* Without a spectrum (d > SPECTRUM_MAX_DIM, or no x*): a rule of thumb, ten epochs at the
+ * stability scale and proportionally more at a smaller step. */
+#define SPECTRUM_MAX_DIM 512
+#define FALLBACK_EPOCHS 10.0
+
+/* tr C(x) = (1/n) Σ_i ‖∇f_i(x)‖² − ‖∇f(x)‖², one pass over every row's support. */
+static int trace_covariance(const asgd_problem *p, const double *x, double *out)
+{
+	size_t n = asgd_problem_components(p), d = asgd_problem_dim(p);
+	size_t cap = asgd_problem_max_support(p);
+	double *buf = malloc((2 * cap + d) * sizeof(double)), *xs, *gs, *g, sum = 0, mean2 = 0;
+
+	if (!buf)
+		return ASGD_ENOMEM;
+	xs = buf;
+	gs = xs + cap;
+	g = gs + cap;
+	for (size_t i = 0; i < n; i++) {
+		const uint32_t *idx;
+		size_t s = asgd_problem_support(p, i, &idx);
+
+		for (size_t e = 0; e < s; e++)
+			xs[e] = x[idx[e]];
+		asgd_problem_grad_support(p, i, xs, gs);
+		for (size_t e = 0; e < s; e++)
+			sum += gs[e] * gs[e];
+	}
+	asgd_problem_grad(p, x, g);
+	for (size_t j = 0; j < d; j++)
+		mean2 += g[j] * g[j];
+	free(buf);
+	*out = sum / (double)n - mean2;
+	return ASGD_OK;
+}
+
+/* H = ∇²f(x*) by central differences of ∇f along each axis (d gradients, O(d·nnz)), symmetrised:
+ * exact up to rounding for least squares, O(h²) otherwise. */
+static int hessian_at(const asgd_problem *p, const double *xs, double *H)
+{
+	size_t d = asgd_problem_dim(p);
+	double *buf = malloc(3 * d * sizeof(double)), *x, *gp, *gm;
+
+	if (!buf)
+		return ASGD_ENOMEM;
+	x = buf;
+	gp = x + d;
+	gm = gp + d;
+	memcpy(x, xs, d * sizeof(double));
+	for (size_t j = 0; j < d; j++) {
+		double h = 1e-5 * fmax(1, fabs(xs[j]));
+
+		x[j] = xs[j] + h;
+		asgd_problem_grad(p, x, gp);
+		x[j] = xs[j] - h;
+		asgd_problem_grad(p, x, gm);
+		x[j] = xs[j];
+		for (size_t r = 0; r < d; r++)
+			H[r * d + j] = (gp[r] - gm[r]) / (2 * h);
+	}
+	for (size_t r = 0; r < d; r++)
+		for (size_t c = 0; c < r; c++)
+			H[r * d + c] = H[c * d + r] = 0.5 * (H[r * d + c] + H[c * d + r]);
+	free(buf);
+	return ASGD_OK;
+}
+
+/* The quadratic model's excess loss of the mean iterate after k updates of step η from x_0:
+ * ½ Σ_j h_j c_j² (1 − ηh_j)^{2k}, c = Vᵀ(x_0 − x*) in H's eigenbasis. */
+static double bias_after(const double *h, const double *c, size_t d, double eta, double k)
+{
+	double sum = 0;
+
+	for (size_t j = 0; j < d; j++)
+		if (h[j] > 0)
+			sum += 0.5 * h[j] * c[j] * c[j] * exp(2 * k * log1p(-fmin(eta * h[j], 1)));
+	return sum;
+}
+
+/* The eigenvalues of H into @h and x_0 − x* in its eigenbasis into @c (d values each). */
+static int spectrum(const asgd_problem *p, const double *xs, double *h, double *c)
+{
+	size_t d = asgd_problem_dim(p);
+	gsl_matrix *H = gsl_matrix_alloc(d, d), *V = gsl_matrix_alloc(d, d);
+	gsl_vector *ev = gsl_vector_alloc(d);
+	gsl_eigen_symmv_workspace *ws = gsl_eigen_symmv_alloc(d);
+	const double *x0 = asgd_problem_x0(p);
+	int rc = H && V && ev && ws ? hessian_at(p, xs, H->data) : ASGD_ENOMEM;
+
+	if (rc == ASGD_OK && gsl_eigen_symmv(H, ev, V, ws) != 0)
+		rc = ASGD_ENOTFOUND;
+	for (size_t j = 0; rc == ASGD_OK && j < d; j++) {
+		h[j] = gsl_vector_get(ev, j);
+		c[j] = 0;
+		for (size_t r = 0; r < d; r++)
+			c[j] += gsl_matrix_get(V, r, j) * (x0[r] - xs[r]);
+	}
+	gsl_eigen_symmv_free(ws);
+	gsl_vector_free(ev);
+	gsl_matrix_free(V);
+	gsl_matrix_free(H);
+	return rc;
+}
+
+/*
+ * The horizon: the fewest whole epochs after which the quadratic model's bias (the mean
+ * iterate's excess loss) is below the stationary gap the step aims at, so that the run ends
+ * where its noise, not its start, decides the loss. Bisection on whole epochs (the bias falls
+ * with k), keeping bias(lo) above the goal and bias(hi) at or below it.
+ */
+static double bias_epochs(const asgd_problem *p, const double *xs, const asgd_data_defaults *dd)
+{
+	size_t d = asgd_problem_dim(p);
+	double n = (double)asgd_problem_components(p), *h = malloc(2 * d * sizeof(double)), e = NAN;
+	double lo = EPOCHS_MIN, hi = EPOCHS_MAX, goal = ASGD_DATA_GAP_TARGET * dd->optimum;
+
+	if (h && spectrum(p, xs, h, h + d) == ASGD_OK) {
+		if (bias_after(h, h + d, d, dd->eta, hi * n) > goal) {
+			e = hi;
+		} else if (bias_after(h, h + d, d, dd->eta, lo * n) <= goal) {
+			e = lo;
+		} else {
+			while (hi - lo > 1) {
+				double mid = floor(0.5 * (lo + hi));
+
+				if (bias_after(h, h + d, d, dd->eta, mid * n) > goal)
+					lo = mid;
+				else
+					hi = mid;
+			}
+			e = hi;
+		}
+	}
+	free(h);
+	return e;
+}
+
+static double default_epochs(const asgd_problem *p, const double *xs,
+			     const asgd_data_defaults *dd)
+{
+	double n = (double)asgd_problem_components(p), e = NAN;
+
+	if (xs && asgd_problem_dim(p) <= SPECTRUM_MAX_DIM && dd->optimum > 0)
+		e = bias_epochs(p, xs, dd);
+	if (isnan(e))
+		e = fmin(fmax(FALLBACK_EPOCHS * dd->eta_stable / dd->eta, EPOCHS_MIN), EPOCHS_MAX);
+	if (e * n > UPDATES_MAX)
+		e = fmax(EPOCHS_MIN, floor(UPDATES_MAX / n));
+	return e;
+}
+
+int asgd_data_defaults_of(asgd_problem *p, const atomic_int *stop, asgd_data_defaults *out)
+{
+	double *xs = NULL;
+	int rc;
+
+	if (!p || !out || !asgd_problem_dataset(p))
+		return ASGD_EINVAL;
+	*out = (asgd_data_defaults){ .eta_stable = asgd_problem_default_eta(p), .optimum = NAN,
+				     .trace_c = NAN, .predicted_gap = NAN };
+	out->eta = out->eta_stable;
+	rc = asgd_problem_solve(p, stop);
+	if (rc == ASGD_EINTR || rc == ASGD_ENOMEM)
+		return rc;
+	if (rc == ASGD_OK) {
+		xs = malloc(asgd_problem_dim(p) * sizeof(double));
+		if (!xs)
+			return ASGD_ENOMEM;
+		asgd_problem_minimizer(p, xs);
+		out->optimum = asgd_problem_f(p, xs);
+		rc = trace_covariance(p, xs, &out->trace_c);
+		if (rc != ASGD_OK) {
+			free(xs);
+			return rc;
+		}
+		if (out->optimum > 0 && out->trace_c > 0) {
+			out->eta = fmin(out->eta_stable,
+					4 * ASGD_DATA_GAP_TARGET * out->optimum / out->trace_c);
+			out->predicted_gap = out->eta * out->trace_c / (4 * out->optimum);
+		}
+	}
+	out->epochs = default_epochs(p, xs, out);
+	out->iters = (uint64_t)ceil(out->epochs * (double)asgd_problem_components(p));
+	free(xs);
+	return ASGD_OK;
+}
