@@ -138,6 +138,13 @@ rows = list(csv.DictReader(open(sys.argv[1])))
 assert abs(float(rows[0]["mean"]) - 1) < 1e-12, rows[0]
 assert float(rows[-1]["mean"]) < 0.9, rows[-1]
 PY
+    # the hinge loss has an optimum (dual coordinate descent): no replica's loss is below it
+    $py - "$s" <<'PY' && ok || fail "$mode: hinge optimum and gap in summary.json"
+import json, sys
+d = json.load(open(sys.argv[1]))["data"]
+assert 0 < d["optimum_loss"] < 1, d
+assert d["final_loss"] >= d["optimum_loss"] and d["relative_gap"] > 0, d
+PY
   else
     fail "run --mode $mode"
   fi

@@ -332,6 +332,25 @@ Test(stop, newton_cholesky)
 	testdata_free(&ds);
 }
 
+/* d = 47 236 > 4096, 200 000 rcv1-like rows: the hinge loss's dual coordinate descent and the
+ * logistic loss's Newton-CG each take seconds, and look at the flag by rows. */
+Test(stop, dual_cd_and_newton_cg, .timeout = 120)
+{
+	asgd_dataset *ds;
+	asgd_problem *p;
+	asgd_data_model m = { .loss = ASGD_LOSS_HINGE, .lambda = 1.0 / 200000, .positive = NAN };
+
+	cr_assert_eq(asgd_dataset_generate("rcv1:n=200000", &ds, NULL, 0), ASGD_OK);
+	cr_assert_eq(asgd_problem_create_data(ds, &m, &p, NULL, 0), ASGD_OK);
+	minimizer_stops(p, 0.3, "dual coordinate descent (hinge, d = 47236)");
+	asgd_problem_destroy(p);
+	m.loss = ASGD_LOSS_LOGISTIC;
+	cr_assert_eq(asgd_problem_create_data(ds, &m, &p, NULL, 0), ASGD_OK);
+	minimizer_stops(p, 0.3, "Newton-CG (logistic, d = 47236)");
+	asgd_problem_destroy(p);
+	asgd_dataset_destroy(ds);
+}
+
 Test(stop, minimizer_raised_beforehand)
 {
 	atomic_int flag = 1;

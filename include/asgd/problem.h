@@ -163,16 +163,20 @@ void asgd_problem_prefetch(const asgd_problem *p, size_t i, int stage);
  * A global minimizer of f into x (dim values), where it is known in closed form or by a reliable
  * 1-D root find: fig4 0, fig5-quartic 0, fig5-doublewell the positive one (≈ 0.957504; the two
  * minima ±0.957504 are equally deep, and ties go to the largest), fig6 0, fig7 0, fig8 the mean of
- * the c_i, quadratic and custom-quadratic the solution of (mean A_i) x = mean b_i.
+ * the c_i, quadratic and custom-quadratic the solution of (mean A_i) x = mean b_i; a data model
+ * (asgd/datamodel.h) its regularised minimizer, for every loss and d, by the solvers of
+ * docs/MODELS.md §7 (to ‖∇f‖ ≤ 10⁻¹⁰‖∇f(0)‖, or the hinge dual's projected gradients to 10⁻¹⁰).
  * Returns ASGD_OK, ASGD_EINVAL for a NULL argument, or ASGD_ENOTFOUND where no minimizer is known
- * (a quadratic whose mean Hessian is not positive definite); x is untouched on failure. Thread-safe.
+ * (a quadratic or data model whose Hessian is not positive definite, the hinge loss at λ = 0, a
+ * solver that did not reach its tolerance); x is untouched on failure. Thread-safe.
  */
 int asgd_problem_minimizer(const asgd_problem *p, double *x);
 
 /*
  * asgd_problem_minimizer_stop - asgd_problem_minimizer, looking at @stop (NULL: never) in its
- * long solves: a data model's Newton steps or normal equations (asgd/datamodel.h: seconds at
- * d = 4096, seen within ~0.1 ms of work) and a dense quadratic's Cholesky. Returns as
+ * long solves: a data model's Newton steps, normal equations, Newton-CG or dual coordinate descent
+ * (seconds at d = 4096 or n = 200 000, seen within ~0.1 ms of work) and a dense quadratic's
+ * Cholesky. Returns as
  * asgd_problem_minimizer, or ASGD_EINTR when @stop was raised before the solve ended (x
  * untouched). Closed forms finish whatever the flag says.
  */

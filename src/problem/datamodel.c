@@ -8,12 +8,9 @@
  * (grad_i, fi) gather x onto the support and call the same code, so the sparse path the engine
  * uses and the dense path the simulators use cannot disagree.
  *
- * The minimizer is computed here, independently of any SGD: the normal equations for least
- * squares, Newton's method with backtracking for logistic regression (both by Cholesky, so for
- * d up to NEWTON_MAX_DIM). The hinge loss is not smooth and has no minimizer here. A Newton step
- * at d = 4096 takes seconds (the Hessian is O(Σ_i s_i²) for rows of s_i entries, its
- * factorisation O(d³)), so every pass looks at the caller's stop flag: the Hessian by rows, the
- * factorisation by tiles (linalg.c), the line search at each evaluation of f.
+ * The minimizer is computed independently of any SGD, in datamodel_optimum.c: for every loss
+ * and every d (Cholesky for the smooth losses up to d = 4096, Newton-CG beyond, dual coordinate
+ * descent for the hinge loss), each checked against liblinear (scripts/liblinear-check.sh).
  */
 #include "asgd/datamodel.h"
 
@@ -23,13 +20,8 @@
 #include <string.h>
 
 #include "asgd/error.h"
-#include "core/linalg_internal.h"
-#include "problem_internal.h"
-#include "core/stop_internal.h"
+#include "datamodel_internal.h"
 
-/* Cholesky in d² doubles: beyond this the minimizer is not offered. */
-#define NEWTON_MAX_DIM 4096
-#define NEWTON_MAX_ITERS 100
 #define DEFAULT_ITERS_CAP 10000000ull
 
 static const char *const loss_names[] = { "squares", "logistic", "hinge" };
@@ -192,140 +184,10 @@ static void dm_grad(const asgd_problem *p, const double *x, double *g)
 		g[j] = g[j] / (double)p->n + (dm->ds->col_count[j] ? dm->lambda * x[j] : 0);
 }
 
-/* ---- the minimizer, independently of SGD ------------------------------------------------- */
-
-/* The Hessian of f (or the normal matrix for least squares) at x into H (dim²), with a unit
- * diagonal on features no row stores, which stay at 0. ASGD_EINTR when @poll sees the flag. */
-static int dm_hessian(const asgd_problem *p, const double *x, double *H, asgd__stop_poll *poll)
+/* The minimizer: datamodel_optimum.c, each loss by the solver that suits it and its size. */
+static int dm_minimizer(const asgd_problem *p, double *x, const atomic_int *stop)
 {
-	const struct datamodel *dm = &p->u.dm;
-	size_t d = p->dim;
-
-	memset(H, 0, d * d * sizeof(*H));
-	for (size_t i = 0; i < p->n; i++) {
-		const double *a = dm->ds->val + row_start(dm, i);
-		const uint32_t *col = dm->ds->col + row_start(dm, i);
-		size_t s = row_len(dm, i);
-		double w = 1;
-
-		if (dm->loss == ASGD_LOSS_LOGISTIC) {
-			double sg = 1 / (1 + exp(-dm->y[i] * margin_dense(dm, i, x)));
-
-			w = sg * (1 - sg);
-		}
-		for (size_t e = 0; e < s; e++)
-			for (size_t f = 0; f < s; f++)
-				H[col[e] * d + col[f]] += w * a[e] * a[f];
-		if (asgd__stop_after(poll, s * s + s))
-			return ASGD_EINTR;
-	}
-	for (size_t r = 0; r < d * d; r++)
-		H[r] /= (double)p->n;
-	for (size_t j = 0; j < d; j++)
-		H[j * d + j] += dm->ds->col_count[j] ? dm->lambda : 1;
-	return ASGD_OK;
-}
-
-/* Solves H step = g in place of g: ASGD_OK; ASGD_ENOTFOUND when H is not positive definite;
- * ASGD_EINTR; ASGD_ENOMEM. */
-static int cholesky_solve(double *H, double *g, size_t d, const atomic_int *stop)
-{
-	int rc = asgd__cholesky(H, d, stop);
-
-	if (rc == ASGD_OK)
-		asgd__cholesky_solve(H, d, g);
-	return rc;
-}
-
-/* f(x), after which the flag is looked at (one f is a pass over every stored entry). */
-static int f_or_stop(const asgd_problem *p, const double *x, asgd__stop_poll *poll, double *f)
-{
-	*f = asgd_problem_f(p, x);
-	return asgd__stop_after(poll, p->u.dm.ds->nnz + p->dim) ? ASGD_EINTR : ASGD_OK;
-}
-
-static double dot(const double *u, const double *v, size_t d)
-{
-	double s = 0;
-
-	for (size_t j = 0; j < d; j++)
-		s += u[j] * v[j];
-	return s;
-}
-
-/* One damped Newton step from x (least squares: the exact solution in one step). */
-static int newton_step(const asgd_problem *p, double *x, double *H, double *g, double *trial,
-		       double *decrement, asgd__stop_poll *poll)
-{
-	size_t d = p->dim;
-	double f0, ft, t = 1;
-	int rc = f_or_stop(p, x, poll, &f0);
-
-	if (rc)
-		return rc;
-	dm_grad(p, x, g);
-	rc = dm_hessian(p, x, H, poll);
-	if (rc)
-		return rc;
-	for (size_t j = 0; j < d; j++)
-		if (!p->u.dm.ds->col_count[j])
-			g[j] = 0;
-	rc = cholesky_solve(H, g, d, poll->flag);
-	if (rc)
-		return rc;
-	*decrement = dot(g, g, d);
-	/* Near the minimum f is flat to rounding and cannot judge a step: take it whole. */
-	if (*decrement < 1e-12 * (1 + dot(x, x, d))) {
-		for (size_t j = 0; j < d; j++)
-			x[j] -= g[j];
-		return ASGD_OK;
-	}
-	for (int halvings = 0; halvings < 60; halvings++, t /= 2) {
-		for (size_t j = 0; j < d; j++)
-			trial[j] = x[j] - t * g[j];
-		rc = f_or_stop(p, trial, poll, &ft);
-		if (rc)
-			return rc;
-		if (ft <= f0)
-			break;
-	}
-	memcpy(x, trial, d * sizeof(*x));
-	return ASGD_OK;
-}
-
-static int dm_minimizer(const asgd_problem *p, double *out, const atomic_int *stop)
-{
-	asgd__stop_poll poll = asgd__stop_poll_init(stop);
-	size_t d = p->dim;
-	double *H, *g, *trial, *x, dec = INFINITY;
-	int rc = ASGD_ENOTFOUND, step, it;
-
-	if (p->u.dm.loss == ASGD_LOSS_HINGE || d > NEWTON_MAX_DIM)
-		return ASGD_ENOTFOUND;
-	if (asgd__stop_raised(stop))
-		return ASGD_EINTR;
-	H = malloc((d * d + 3 * d) * sizeof(*H));
-	if (!H)
-		return ASGD_ENOMEM;
-	g = H + d * d;
-	trial = g + d;
-	x = trial + d;
-	memset(x, 0, d * sizeof(*x));
-	for (it = 0; it < NEWTON_MAX_ITERS; it++) {
-		step = newton_step(p, x, H, g, trial, &dec, &poll);
-		if (step == ASGD_EINTR || step == ASGD_ENOMEM)
-			rc = step;
-		if (step != ASGD_OK)
-			break;
-		if (p->u.dm.loss == ASGD_LOSS_SQUARES || dec < 1e-24 * (1 + dot(x, x, d))) {
-			rc = ASGD_OK;
-			break;
-		}
-	}
-	if (rc == ASGD_OK)
-		memcpy(out, x, d * sizeof(*out));
-	free(H);
-	return rc;
+	return asgd__dm_minimizer(p, x, stop, ASGD__DM_CHOLESKY_MAX_DIM);
 }
 
 static const struct family data_family = {
