@@ -20,8 +20,11 @@
 
   plot.py sweep DIR [-o FILE.png]
       The output of `asgd sweep`: the fitted mu_hat (95% interval) against M beside 1 - 1/M,
-      and the stationary E||x - x*||^2 of the real run, of Proposition 1's matched MSGD
-      (mu' = mu_hat, eta' = eta(1 - mu_hat)), Appendix B and the discrete ASGD's exact value.
+      and the stationary quantity (sweep.json's "quantity": E||x - x*||^2 on presets, the loss
+      gap E f(x) - f* on data models, with the optimum f* and the target's gap) of the real
+      run, of Proposition 1's matched MSGD (mu' = mu_hat, eta' = eta(1 - mu_hat)) and of
+      discrete ASGD at mu_hat, each +-2 SE; for 1-D quadratics also the exact MSGD and
+      discrete ASGD values and Appendix B.
   plot.py batch DIR [-o FILE.png]
       The output of `asgd batch`, like the paper's Figure 8: E|x_k - x*|^2 against k (log
       scale) for the optimal, the constant and the equal-total schedules -- the simulator with
@@ -311,8 +314,19 @@ def plot_staleness(args):
 
 # ---- asgd sweep ----
 
-SWEEP_NEEDED = ("workers", "mu_hat", "mu_ci95_lo", "mu_ci95_hi", "real_ex2", "real_ex2_se",
-          "msgd_ex2", "msgd_ex2_se", "msgd_exact_ex2", "appendix_b_ex2", "asgd_exact_ex2")
+SWEEP_MU = ("workers", "mu_hat", "mu_ci95_lo", "mu_ci95_hi")
+# Per quantity: the generic name of each stationary column -> its name in sweep.json, and which
+# of them a row must have (asgd_ex2 came later: a sweep.json before it draws without it).
+SWEEP_QUANTITY = {
+    "msd": ({"real": "real_ex2", "real_se": "real_ex2_se", "msgd": "msgd_ex2",
+             "msgd_se": "msgd_ex2_se", "asgd": "asgd_ex2", "asgd_se": "asgd_ex2_se",
+             "msgd_exact": "msgd_exact_ex2", "appendix_b": "appendix_b_ex2",
+             "asgd_exact": "asgd_exact_ex2"},
+            ("real", "real_se", "msgd", "msgd_se", "msgd_exact", "appendix_b", "asgd_exact")),
+    "loss_gap": ({"real": "real_gap", "real_se": "real_gap_se", "msgd": "msgd_gap",
+                  "msgd_se": "msgd_gap_se", "asgd": "asgd_gap", "asgd_se": "asgd_gap_se"},
+                 ("real", "real_se", "msgd", "msgd_se", "asgd", "asgd_se")),
+}
 
 
 def num(v):
@@ -321,6 +335,7 @@ def num(v):
 
 
 def read_sweep(d):
+    """sweep.json's settings, and its rows by M as lists under SWEEP_MU's and generic names."""
     path = os.path.join(d, "sweep.json")
     if not os.path.isdir(d):
         fail(f"'{d}' does not exist or is not a directory")
@@ -336,17 +351,22 @@ def read_sweep(d):
         fail(f"'{path}' has no list of rows: is it the sweep.json of 'asgd sweep'?")
     if not rows:
         fail(f"'{path}' has no rows (an interrupted sweep before its first M?)")
+    quantity = info.get("quantity", "msd")  # a sweep.json before the loss gap: always msd
+    if quantity not in SWEEP_QUANTITY:
+        fail(f"'{path}': quantity '{quantity}' is not one of {', '.join(SWEEP_QUANTITY)}")
+    names, needed = SWEEP_QUANTITY[quantity]
+    keys = dict({k: k for k in SWEEP_MU}, **names)
     for i, r in enumerate(rows):
-        missing = [k for k in SWEEP_NEEDED if not isinstance(r, dict) or k not in r]
+        missing = [keys[k] for k in SWEEP_MU + needed if not isinstance(r, dict) or keys[k] not in r]
         if missing:
             fail(f"'{path}': row {i} lacks {', '.join(missing)}")
         try:
-            for k in SWEEP_NEEDED:
-                num(r[k])
+            for k in keys.values():
+                num(r.get(k))
         except (TypeError, ValueError):
             fail(f"'{path}': row {i} has a value that is not a number")
     rows = sorted(rows, key=lambda r: num(r["workers"]))
-    return info, {k: [num(r[k]) for r in rows] for k in SWEEP_NEEDED}
+    return info, quantity, {k: [num(r.get(name)) for r in rows] for k, name in keys.items()}
 
 
 def finite(xs, ys):
@@ -377,29 +397,41 @@ def panel_mu(ax, d):
     ax.set_title("fitted staleness against the queueing prediction")
 
 
-def panel_ex2(ax, d):
+def panel_stationary(ax, info, quantity, d):
+    """The stationary quantity against M: the real run and the two ensembles +-2 SE, and the
+    closed forms where there are any; for the loss gap, the target's gap f_target - f*."""
     m = d["workers"]
-    errbars(ax, m, d["real_ex2"], d["real_ex2_se"], "black", "real run (+-2 SE)", 1.0)
-    errbars(ax, m, d["msgd_ex2"], d["msgd_ex2_se"], "tab:green",
+    errbars(ax, m, d["real"], d["real_se"], "black", "real run (+-2 SE)", 1.0)
+    errbars(ax, m, d["msgd"], d["msgd_se"], "tab:green",
             "MSGD(mu_hat, eta(1-mu_hat)) (+-2 SE)", 1.06)
-    for key, color, ls, label in (("msgd_exact_ex2", "tab:green", "--", "MSGD exact"),
-                                  ("appendix_b_ex2", "tab:blue", "-", "Appendix B"),
-                                  ("asgd_exact_ex2", "tab:purple", ":", "discrete ASGD exact")):
-        x, y = finite(m, d[key])
+    errbars(ax, m, d["asgd"], d["asgd_se"], "tab:purple",
+            "discrete ASGD(mu_hat, eta) (+-2 SE)", 1 / 1.06)
+    for key, color, ls, label in (("msgd_exact", "tab:green", "--", "MSGD exact"),
+                                  ("appendix_b", "tab:blue", "-", "Appendix B"),
+                                  ("asgd_exact", "tab:purple", ":", "discrete ASGD exact")):
+        x, y = finite(m, d.get(key, []))
         if x:
             ax.plot(x, y, ls, color=color, marker=".", lw=1.2, label=label)
     ax.set_xlabel("workers M")
-    ax.set_ylabel("stationary E||x - x*||^2")
-    ax.set_title("stationary spread: ASGD and Proposition 1's MSGD")
+    if quantity == "loss_gap":
+        fstar, target = num(info.get("optimum_loss")), num(info.get("target"))
+        if math.isfinite(fstar) and math.isfinite(target) and target > fstar:
+            ax.axhline(target - fstar, color="tab:red", ls="--", lw=1,
+                       label=f"target f <= {target:.6g} (gap {target - fstar:.3g})")
+        ax.set_ylabel("stationary loss gap E f(x) - f*")
+        ax.set_title(f"stationary excess loss over the optimum f* = {fstar:.6g}")
+    else:
+        ax.set_ylabel("stationary E||x - x*||^2")
+        ax.set_title("stationary spread: ASGD and Proposition 1's MSGD")
 
 
 def plot_sweep(args):
-    info, d = read_sweep(args.dir)
+    info, quantity, d = read_sweep(args.dir)
     if any(not math.isfinite(x) or x < 1 for x in d["workers"]):
         fail(f"'{args.dir}/sweep.json': workers must be numbers >= 1")
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), constrained_layout=True)
     panel_mu(axes[0], d)
-    panel_ex2(axes[1], d)
+    panel_stationary(axes[1], info, quantity, d)
     for ax in axes:
         if max(d["workers"]) > 1:
             ax.set_xscale("log", base=2)

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # cli_sweep.sh — `asgd sweep` end to end: --help, bad input exits 2 naming the value, a small
 # sweep writes sweep.csv/sweep.json/M<m>/ whose numbers agree with each other, with the per-M
-# moments.csv and with the exact stationary values, scripts/plot.py sweep draws it, and SIGINT
-# writes a partial result and exits 130.
+# moments.csv and with the exact stationary values, scripts/plot.py sweep draws it; on a data
+# model (logistic on heart_scale) the table, the columns and the figure say loss gap and
+# optimum, and the numbers agree with the loss's moments.csv; and SIGINT writes a partial result
+# and exits 130.
 # usage: tests/cli_sweep.sh PATH/TO/asgd
 asgd=${1:?usage: cli_sweep.sh PATH/TO/asgd}
 . "$(dirname "$0")/lib.sh"
@@ -13,7 +15,8 @@ is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a
 
 # ---- --help ------------------------------------------------------------------------------
 "$asgd" sweep --help >"$tmp/help" 2>&1 && grep -q -- "--workers LIST" "$tmp/help" &&
-  grep -q -- "--target T" "$tmp/help" && ok || fail "sweep --help"
+  grep -q -- "--target T" "$tmp/help" && grep -q "loss gap" "$tmp/help" &&
+  grep -q "asgd_moments.csv" "$tmp/help" && ok || fail "sweep --help"
 
 # ---- bad input: exit 2, the message names the value --------------------------------------
 expect_usage "--workers '0' is not allowed" sweep --workers 0
@@ -48,6 +51,8 @@ rows = j["rows"]
 assert j["partial"] is False and j["diverged"] is False, j
 assert j["command_line"][:2] == ["asgd", "sweep"], j["command_line"]
 assert j["target"] == 0.1 and j["iterations"] == 200 and j["quadratic_1d"] == {"a": 2, "sigma2": 4}
+assert j["quantity"] == "msd" and j["observe"] == "x" and j["target_default"] is False, j
+assert j["asgd_paths"] == 256 and j["optimum_loss"] is not None, j
 assert [r["workers"] for r in rows] == [1, 2], rows
 c = list(csv.DictReader(open(d + "/sweep.csv")))
 assert [int(r["workers"]) for r in c] == [1, 2], c
@@ -64,8 +69,10 @@ for r in rows:
     # Proposition 1's map
     assert r["msgd_mu"] == r["mu_hat"] and math.isclose(r["msgd_eta"], 0.05 * (1 - r["mu_hat"]))
     for k in ("real_ex2", "real_ex2_se", "msgd_ex2", "msgd_ex2_se", "msgd_exact_ex2",
-              "appendix_b_ex2", "asgd_exact_ex2", "updates_per_s"):
+              "appendix_b_ex2", "asgd_exact_ex2", "asgd_ex2", "asgd_ex2_se", "updates_per_s"):
         assert r[k] is not None and math.isfinite(r[k]) and r[k] > 0, (k, r)
+    # discrete ASGD at mu_hat, simulated, against its exact fixed point (the SE is a bound)
+    assert abs(r["asgd_ex2"] - r["asgd_exact_ex2"]) <= 4 * r["asgd_ex2_se"], r
     # Appendix B (docs/MODELS.md §3) at mu_hat: S eta^2/(2(1-mu)) + S eta/(2a), a = 2, S = 4
     mu = r["mu_hat"]
     assert math.isclose(r["appendix_b_ex2"], 4 * 0.05**2 / (2 * (1 - mu)) + 4 * 0.05 / 4, rel_tol=1e-12)
@@ -88,6 +95,7 @@ for r in rows:
     assert sum(int(x["count"]) for x in st) == 20 * 200
     json.load(open(f"{d}/M{r['workers']}/summary.json"))
     assert len(list(csv.DictReader(open(f"{d}/M{r['workers']}/msgd_moments.csv")))) == 201
+    assert len(list(csv.DictReader(open(f"{d}/M{r['workers']}/asgd_moments.csv")))) == 201
 m1 = rows[0]
 assert m1["mu_hat"] < 0.01, m1                       # one worker: (almost) never stale
 if m1["mu_hat"] == 0:
@@ -103,6 +111,69 @@ PY
     fail "plot.py sweep -o"
 else
   fail "asgd sweep (small) failed"
+fi
+
+# ---- a data model: the loss gap ---------------------------------------------------------
+# Logistic regression on heart_scale (270 rows, 13 features), the loss observed by default: the
+# stationary columns are the excess loss E f(x) - f*, the target a level of the loss.
+dout="$tmp/d"
+if "$asgd" sweep --loss logistic --data heart_scale --workers 1,2 --work none --replicas 3 \
+     --iters 300 --paths 32 --seed 2 --out "$dout" >"$tmp/d.out" 2>/dev/null; then
+  ok
+  grep -q "stationary loss gap E f(x) - f\*" "$tmp/d.out" && grep -q "optimum f\* = f(x\*) = " "$tmp/d.out" &&
+    grep -q "ASGD sim" "$tmp/d.out" && grep -q "first E f(x_k) <= " "$tmp/d.out" &&
+    ! grep -q "E||x-x\*||^2" "$tmp/d.out" && ok || fail "sweep on data: the table does not name the loss"
+  python3 - "$dout" <<'PY' && ok || fail "sweep on data: outputs"
+import csv, json, math, sys
+d = sys.argv[1]
+j = json.load(open(d + "/sweep.json"))
+assert j["quantity"] == "loss_gap" and j["observe"] == "loss", j
+fstar = j["optimum_loss"]
+assert 0.3 < fstar < math.log(2), fstar           # below f(0) = log 2
+assert j["target_default"] is True and math.isclose(j["target"], 1.01 * fstar, rel_tol=1e-12), j
+assert "E f(x_k) <= target" in j["target_meaning"], j["target_meaning"]
+assert j["quadratic_1d"] is None
+c = list(csv.DictReader(open(d + "/sweep.csv")))
+head = list(c[0].keys())
+assert not [k for k in head if "ex2" in k], head
+for k in ("real_gap", "real_gap_se", "msgd_gap", "msgd_gap_se", "asgd_gap", "asgd_gap_se",
+          "iters_to_target", "time_to_target_s"):
+    assert k in head, (k, head)
+for r, cr in zip(j["rows"], c):   # the CSV and the JSON say the same
+    assert list(r.keys()) == head, (list(r.keys()), head)
+    for k, v in r.items():
+        assert cr[k] == "nan" if v is None else math.isclose(float(cr[k]), v, rel_tol=1e-9), (k, cr[k], v)
+for r in j["rows"]:
+    for k in ("real_gap", "real_gap_se", "msgd_gap", "msgd_gap_se", "asgd_gap", "asgd_gap_se"):
+        assert r[k] is not None and math.isfinite(r[k]) and r[k] > 0, (k, r)
+    # the real run's moments.csv is of the loss: its late-half mean minus f* is the gap
+    m = list(csv.DictReader(open(f"{d}/M{r['workers']}/moments.csv")))
+    assert len(m) == 301
+    avg = sum(float(x["mean"]) for x in m[150:]) / len(m[150:])
+    assert math.isclose(r["real_gap"], avg - fstar, rel_tol=1e-6), (r["real_gap"], avg - fstar)
+    below = [int(x["k"]) for x in m if float(x["mean"]) <= j["target"]]
+    assert r["iters_to_target"] == (below[0] if below else None), (r["iters_to_target"], below[:3])
+    for f in ("msgd_moments.csv", "asgd_moments.csv"):
+        assert len(list(csv.DictReader(open(f"{d}/M{r['workers']}/{f}")))) == 301
+PY
+  "$py" "$plot" sweep "$dout" >/dev/null && is_png "$dout/sweep.png" && ok || fail "plot.py sweep, data"
+else
+  fail "asgd sweep on data failed"
+fi
+# --target on data: a level of the loss itself (f(0) = log 2 = 0.693 > 0.6 > f*), reached
+if "$asgd" sweep --loss logistic --data heart_scale --workers 1 --work none --replicas 2 \
+     --iters 300 --paths 8 --target 0.6 --quiet --out "$tmp/dt"; then
+  python3 - "$tmp/dt" <<'PY' && ok || fail "sweep on data: --target"
+import csv, json, sys
+d = sys.argv[1]
+j = json.load(open(d + "/sweep.json"))
+assert j["target"] == 0.6 and j["target_default"] is False, j
+m = list(csv.DictReader(open(d + "/M1/moments.csv")))
+first = next(int(x["k"]) for x in m if float(x["mean"]) <= 0.6)
+assert 0 < first and j["rows"][0]["iters_to_target"] == first, (first, j["rows"][0])
+PY
+else
+  fail "asgd sweep on data --target failed"
 fi
 
 # ---- plot.py sweep: bad input exits 2 ------------------------------------------------------

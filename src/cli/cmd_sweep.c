@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * sweep.c — `asgd sweep`: the real engine over a list of worker counts M, and what asynchrony
- * costs at each: the fitted staleness μ̂ beside the queueing prediction 1 − 1/M, the stationary
- * spread about the minimizer of the real run beside the MSGD that Proposition 1 matches to it
- * (μ' = μ̂, η' = η(1 − μ̂)) and beside the closed forms, and how soon a target is reached, in
- * iterations and in wall time.
+ * costs at each: the fitted staleness μ̂ beside the queueing prediction 1 − 1/M, a stationary
+ * quantity of the real run beside the MSGD that Proposition 1 matches to it (μ' = μ̂,
+ * η' = η(1 − μ̂)), beside discrete ASGD at μ̂ and beside the closed forms, and how soon a target
+ * is reached, in iterations and in wall time. On presets the quantity is the spread
+ * E‖x − x*‖² about the minimizer; on data models (the loss observed) it is the mean excess
+ * loss E f(x) − f*, and the target is a level of the loss.
  *
- * Each M is `asgd run` with R replicas (its files go to DIR/M<m>/) followed by an MSGD ensemble.
+ * Each M is `asgd run` with R replicas (its files go to DIR/M<m>/) followed by an MSGD ensemble
+ * and a discrete ASGD ensemble.
  * SIGINT or SIGTERM stops the current M; the rows of the Ms done so far are written, marked
  * "partial", and the command exits 130.
  *
@@ -32,9 +35,11 @@ struct sweep_opts {
 	const char *preset, *out;	/* preset: the problem's label */
 	struct cli_problem cp;		/* --preset or --loss --data, --observe */
 	asgd_problem *problem;		/* cp's */
-	asgd_sweep_config cfg;		/* workers points into @workers */
+	asgd_sweep_config cfg;		/* workers points into @workers, xstar into @xstar */
 	uint64_t workers[ASGD_SWEEP_MAX_M];
+	double *xstar;			/* the minimizer, solved for once (check_minimizer) */
 	struct cli_progress_state msgd;	/* the MSGD ensemble's progress at the M under way */
+	struct cli_progress_state asgd;	/* the discrete ASGD ensemble's */
 	int quiet, argc;
 	char **argv;
 };
@@ -43,18 +48,27 @@ static const struct cli_command COMMAND = {
 	.name = "sweep",
 	.about = "Run the real threaded engine for each worker count M and report, per M: the "
 		 "fitted staleness mu_hat with its 95% interval beside the queueing prediction "
-		 "1-1/M, the goodness of fit and the throughput; the stationary second moment "
-		 "about the minimizer x*, E||x-x*||^2 averaged over the last half of the "
-		 "iterations, of the real run, of MSGD with Proposition 1's mu' = mu_hat, eta' = "
-		 "eta(1-mu_hat) (an ensemble and, for 1-D quadratic presets, exactly), of Appendix "
-		 "B's closed form and of discrete ASGD exactly (both at mu_hat); and the iterations "
-		 "and wall time until the real run's E||x_k-x*||^2 first falls to --target.",
+		 "1-1/M, the goodness of fit and the throughput; a stationary quantity averaged "
+		 "over the last half of the iterations, of the real run, of MSGD with Proposition "
+		 "1's mu' = mu_hat, eta' = eta(1-mu_hat) and of discrete ASGD at mu_hat with the "
+		 "same eta (geometric staleness; both ensembles of --paths); and the iterations and "
+		 "wall time until the real run reaches --target. On presets the quantity is the "
+		 "spread about the minimizer x*, E||x-x*||^2, also exactly for 1-D quadratics "
+		 "(MSGD's and discrete ASGD's fixed points, Appendix B's closed form). On a data "
+		 "model (--loss --data; the loss is observed) it is the stationary loss gap "
+		 "E[f(x)-f*], the mean excess loss over the optimum f* = f(x*), and --target is a "
+		 "level of the loss f itself.",
 	.epilogue = "outputs in DIR: sweep.csv (one row per M), sweep.json (settings, rows, machine,\n"
 		    "command line), and per M in DIR/M<m>/ the real run's moments.csv, staleness.csv,\n"
-		    "summary.json and the MSGD ensemble's msgd_moments.csv.\n"
+		    "summary.json and the ensembles' msgd_moments.csv and asgd_moments.csv (all of\n"
+		    "the observable: f(x_k) for data models).\n"
+		    "Columns: sweep.json's \"quantity\" is \"msd\" (E||x-x*||^2: real_ex2, msgd_ex2,\n"
+		    "asgd_ex2, each with _se, and the closed forms msgd_exact_ex2, appendix_b_ex2,\n"
+		    "asgd_exact_ex2) or \"loss_gap\" (E f(x) - f*: real_gap, msgd_gap, asgd_gap, each\n"
+		    "with _se; \"optimum_loss\" is f*); iters_to_target, time_to_target_s in both.\n"
 		    "Stationary values are averages over k = K/2..K. The real run's SE is that of each\n"
-		    "replica's own average across the (independent) replicas; the MSGD ensemble's is\n"
-		    "bounded by the largest SE of one step (its paths are not kept).\n"
+		    "replica's own average across the (independent) replicas; an ensemble's is bounded\n"
+		    "by the largest SE of one step (its paths are not kept).\n"
 		    "exit status: 0 done, 1 failed or diverged, 2 bad usage, 130 interrupted.\n",
 };
 
@@ -78,19 +92,42 @@ static void parse_workers(struct sweep_opts *o, const char *s)
 	o->cfg.nworkers = n;
 }
 
-/* The sweep measures the spread about x*: the preset must know it. */
-static void check_minimizer(const struct sweep_opts *o)
+/* The sweep measures the spread about x*, or the loss gap f(x) − f(x*): the problem must know
+ * its minimizer. Solved once here, before any output, and handed to the library. */
+static void check_minimizer(struct sweep_opts *o)
 {
-	double *xstar = malloc(asgd_problem_dim(o->problem) * sizeof(double));
 	int rc;
 
-	if (!xstar)
+	o->xstar = malloc(asgd_problem_dim(o->problem) * sizeof(double));
+	if (!o->xstar)
 		cli_out_of_memory(CMD);
-	rc = asgd_problem_minimizer(o->problem, xstar);
-	free(xstar);
+	rc = asgd_problem_minimizer_stop(o->problem, o->xstar, cli_stop_flag());
+	if (rc == ASGD_ENOMEM)
+		cli_out_of_memory(CMD);
+	if (rc == ASGD_EINTR)
+		exit(cli_say(CLI_EXIT_INTERRUPTED, CMD, "interrupted while solving for x*"));
+	if (rc != ASGD_OK && cli_problem_is_data(&o->cp))
+		cli_usage_error(CMD, "%s is not allowed: its minimizer is not known here, and the "
+				     "sweep measures the loss gap f(x) - f(x*) from it", o->cp.named);
 	if (rc != ASGD_OK)
 		cli_usage_error(CMD, "%s is not allowed: its minimizer is not known, "
 				     "and the sweep measures the spread about it", o->cp.named);
+	o->cfg.xstar = o->xstar;
+}
+
+/* The spread of x, or the loss gap: a coordinate or a projection has no optimum to measure a
+ * gap from. The default --target is the quantity's. */
+static void check_observable(struct sweep_opts *o)
+{
+	asgd_observe_kind k = o->cp.obs.kind;
+
+	if (k != ASGD_OBSERVE_X && k != ASGD_OBSERVE_LOSS)
+		cli_usage_error(CMD, "--observe '%s' is not allowed: sweep measures E||x-x*||^2 "
+				     "(--observe x) or the loss gap E f(x) - f* (--observe loss)",
+				o->cp.obs.spec);
+	o->cfg.observe = &o->cp.obs;
+	if (o->cfg.target == 0 && k == ASGD_OBSERVE_X)
+		o->cfg.target = 0.02;
 }
 
 static void check_sizes(const struct sweep_opts *o)
@@ -114,12 +151,16 @@ static void sweep_progress(void *arg, const asgd_sweep_progress *p)
 	case ASGD_SWEEP_BEGIN:
 		fprintf(stderr, "sweep: M = %u (%zu of %zu)\n", p->workers, p->index + 1, p->count);
 		o->msgd = (struct cli_progress_state){ .what = "msgd paths" };
+		o->asgd = (struct cli_progress_state){ .what = "asgd paths" };
 		break;
 	case ASGD_SWEEP_REPLICAS:
 		cli_replica_progress(NULL, p->done, p->total);
 		break;
 	case ASGD_SWEEP_MSGD:
 		cli_progress_cb(&o->msgd, p->done, p->total);
+		break;
+	case ASGD_SWEEP_ASGD:
+		cli_progress_cb(&o->asgd, p->done, p->total);
 		break;
 	default:
 		cli_progress_end();
@@ -169,10 +210,11 @@ static void parse_args(int argc, char **argv, struct sweep_opts *o)
 		CLI_TEXT("iters", "K", &iters, preset_s, "updates per run"),
 		CLI_TEXT("eta", "ETA", &eta, preset_s, "step size > 0"),
 		CLI_REAL("target", "T", &o->cfg.target, 0x1p-1074, 1.7976931348623157e308,
-			 "a finite number > 0", "the level of E||x_k-x*||^2 (summed over "
-			 "coordinates, an absolute value, whatever the preset) to reach, > 0 (default "
-			 "0.02: on fig4, 2% of the start's 1, and above the stationary level, about "
-			 "0.012 at M = 16)"),
+			 "a finite number > 0", "the level to reach, an absolute value: on presets "
+			 "of E||x_k-x*||^2 summed over coordinates (default 0.02: on fig4, 2% of the "
+			 "start's 1, and above the stationary level, about 0.012 at M = 16); with the "
+			 "loss observed (data models) of the loss E f(x_k) itself, not of its gap "
+			 "(default f*(1 + 1%), 1% above the optimum)"),
 		CLI_CALL("mode", "MODE", refuse_mode, NULL, NULL, "not taken: each M needs its own "
 			 "mpirun -np M+1; see scripts/mpi-compare.sh"),
 		CLI_END,
@@ -181,7 +223,7 @@ static void parse_args(int argc, char **argv, struct sweep_opts *o)
 
 	_Static_assert(ASGD_MAX_WORKERS == 1024 && ASGD_SWEEP_MAX_M == 64,
 		       "--workers' help states the limits");
-	o->cfg.target = 0.02;
+	o->cfg.target = 0; /* the quantity's default: see check_observable */
 	o->argc = argc;
 	o->argv = argv;
 	engine = (struct cli_flag *)cli_engine_flags(&eng, (struct cli_engine_dst){
@@ -189,7 +231,7 @@ static void parse_args(int argc, char **argv, struct sweep_opts *o)
 	ensemble = (struct cli_flag *)cli_ensemble_flags(&ens, &o->cfg.paths, &o->cfg.threads,
 							 5000, 1);
 	cli_flag_reword(engine, "replicas", "engine runs from x0 per M, {min}..{max}");
-	cli_flag_reword(ensemble, "paths", "paths of the MSGD ensemble per M");
+	cli_flag_reword(ensemble, "paths", "paths per M of each ensemble (MSGD, discrete ASGD)");
 	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){
 		own, cli_problem_flags(&o->cp, 0), engine, ensemble, cli_output_flags(&out, &o->out, &o->quiet, "out/sweep"), NULL }, argc, argv);
 	parse_workers(o, workers);
@@ -201,6 +243,7 @@ static void parse_args(int argc, char **argv, struct sweep_opts *o)
 	o->cfg.problem = o->problem;
 	o->cfg.iters = cli_problem_iters(CMD, &o->cp, iters, 1, 1000000000);
 	o->cfg.eta = cli_problem_eta(CMD, &o->cp, eta);
+	check_observable(o);
 	check_sizes(o);
 	check_minimizer(o);
 	cli_prepare_out(CMD, o->out);
@@ -248,30 +291,104 @@ static void print_staleness_rows(const asgd_sweep_row *rows, size_t n)
 	}
 }
 
-static void print_stationary_rows(const asgd_sweep_row *rows, size_t n)
+/* A value and its SE, %g-style when @g (a loss gap spans decades), else with 5 decimals. */
+static void print_with_se(double v, double se, int g)
+{
+	print_value(v, g ? 9 : 8, g ? 4 : 5, g);
+	print_value(se, g ? 8 : 7, g ? 3 : 5, g);
+}
+
+/* Iterations and wall time to the target, ending the line. */
+static void print_target(const asgd_sweep_row *r)
+{
+	print_value(r->k_target, 8, 0, 0);
+	if (isfinite(r->t_target_s))
+		printf("  %.3g s\n", r->t_target_s);
+	else
+		printf("  not reached\n");
+}
+
+/* E||x-x*||^2: the real run, the two ensembles and, for 1-D quadratics, the closed forms. */
+static void print_msd_rows(const asgd_sweep_row *rows, size_t n)
 {
 	printf("     M  real run     ± SE  MSGD sim     ± SE MSGD exact    App. B  ASGD exact"
+	       "  ASGD sim     ± SE  k_target  t_target\n");
+	for (size_t i = 0; i < n; i++) {
+		const asgd_sweep_row *r = &rows[i];
+
+		printf("  %4.0f", r->workers);
+		print_with_se(r->real_ex2, r->real_se, 0);
+		print_with_se(r->msgd_ex2, r->msgd_se, 0);
+		print_value(r->msgd_exact, 9, 5, 0);
+		print_value(r->appb_ex2, 8, 5, 0);
+		print_value(r->asgd_exact, 10, 5, 0);
+		print_with_se(r->asgd_ex2, r->asgd_se, 0);
+		print_target(r);
+	}
+}
+
+/* E f(x) - f*: the real run and the two ensembles (no closed forms: they are of x). */
+static void print_gap_rows(const asgd_sweep_row *rows, size_t n)
+{
+	printf("     M   real run      ± SE   MSGD sim      ± SE   ASGD sim      ± SE"
 	       "  k_target  t_target\n");
 	for (size_t i = 0; i < n; i++) {
 		const asgd_sweep_row *r = &rows[i];
 
 		printf("  %4.0f", r->workers);
-		print_value(r->real_ex2, 8, 5, 0);
-		print_value(r->real_se, 7, 5, 0);
-		print_value(r->msgd_ex2, 8, 5, 0);
-		print_value(r->msgd_se, 7, 5, 0);
-		print_value(r->msgd_exact, 9, 5, 0);
-		print_value(r->appb_ex2, 8, 5, 0);
-		print_value(r->asgd_exact, 10, 5, 0);
-		print_value(r->k_target, 8, 0, 0);
-		if (isfinite(r->t_target_s))
-			printf("  %.3g s\n", r->t_target_s);
-		else
-			printf("  not reached\n");
+		print_with_se(r->real_ex2, r->real_se, 1);
+		print_with_se(r->msgd_ex2, r->msgd_se, 1);
+		print_with_se(r->asgd_ex2, r->asgd_se, 1);
+		print_target(r);
 	}
 }
 
-/* The two tables on stdout: staleness and throughput; stationary spread and time to target. */
+/* What the second table measures, the models, and what the target is a level of. */
+static void print_stationary_heading(const asgd_sweep_result *res)
+{
+	unsigned long long K = res->cfg.iters;
+
+	if (res->quantity == ASGD_SWEEP_LOSS_GAP)
+		printf("\nstationary loss gap E f(x) - f* (the mean excess loss), average over "
+		       "k = %llu..%llu; optimum f* = f(x*) = %.10g\n", K / 2, K, res->fstar);
+	else
+		printf("\nstationary E||x-x*||^2, average over k = %llu..%llu\n", K / 2, K);
+	printf("SE: the real run's across its replicas; an ensemble's the largest of one step\n");
+	printf("MSGD: mu' = mu_hat, eta' = eta(1-mu_hat) (Proposition 1); ASGD: discrete ASGD at "
+	       "mu_hat, eta\n(geometric staleness); sim: an ensemble of %llu paths%s\n",
+	       (unsigned long long)res->cfg.paths,
+	       res->quantity == ASGD_SWEEP_MSD ? "; exact: the discrete recursion's fixed point"
+					       : "");
+	if (res->quantity == ASGD_SWEEP_LOSS_GAP)
+		printf("k_target, t_target: first E f(x_k) <= %.10g (the loss%s)\n", res->target,
+		       res->cfg.target == 0 ? ", f*(1 + 1%): the default" : "");
+	else
+		printf("k_target, t_target: first E||x_k-x*||^2 <= %g\n", res->target);
+}
+
+/* When no M reached the target and the real run's stationary level stays above it, say so: the
+ * default target of a loss (1% above f*) is below the noise floor of a large step size, and a
+ * short run may not get near it at all. */
+static void print_target_note(const asgd_sweep_result *res)
+{
+	double floor = INFINITY;
+	int gap = res->quantity == ASGD_SWEEP_LOSS_GAP;
+
+	for (size_t i = 0; i < res->nrows; i++) {
+		if (isfinite(res->rows[i].k_target))
+			return;
+		if (isfinite(res->rows[i].real_ex2))
+			floor = fmin(floor, res->rows[i].real_ex2 + (gap ? res->fstar : 0));
+	}
+	if (res->nrows > 0 && isfinite(floor) && floor > res->target)
+		printf("note      no M reached the target %.6g: the real run's stationary %s is at "
+		       "least %.6g;\n          a higher --target, or a smaller --eta with more "
+		       "--iters, may reach it\n",
+		       res->target, gap ? "loss" : "E||x-x*||^2", floor);
+}
+
+/* The two tables on stdout: staleness and throughput; the stationary quantity and the time to
+ * the target. */
 static void sweep_print_table(const struct sweep_opts *o, const asgd_sweep_result *res)
 {
 	const asgd_sweep_config *c = &res->cfg;
@@ -279,17 +396,18 @@ static void sweep_print_table(const struct sweep_opts *o, const asgd_sweep_resul
 
 	asgd_work_format(&c->work, work, sizeof(work));
 	asgd_report_machine(machine, sizeof(machine));
-	printf("asgd sweep  %s  eta=%g  work=%s  iters=%llu  replicas=%llu  msgd paths=%llu%s\n",
+	printf("asgd sweep  %s  eta=%g  work=%s  iters=%llu  replicas=%llu  paths=%llu%s\n",
 	       asgd_problem_spec(c->problem), c->eta, work, (unsigned long long)c->iters,
 	       (unsigned long long)c->replicas, (unsigned long long)c->paths,
 	       res->partial ? "  (PARTIAL)" : "");
 	printf("machine   %s\n\nstaleness and throughput\n", machine);
 	print_staleness_rows(res->rows, res->nrows);
-	printf("\nstationary E||x-x*||^2, average over k = %llu..%llu (SE: the largest of one step)\n"
-	       "MSGD: mu' = mu_hat, eta' = eta(1-mu_hat) (Proposition 1); exact: the discrete\n"
-	       "recursion's fixed point; k_target, t_target: first E||x_k-x*||^2 <= %g\n",
-	       (unsigned long long)(c->iters / 2), (unsigned long long)c->iters, c->target);
-	print_stationary_rows(res->rows, res->nrows);
+	print_stationary_heading(res);
+	if (res->quantity == ASGD_SWEEP_LOSS_GAP)
+		print_gap_rows(res->rows, res->nrows);
+	else
+		print_msd_rows(res->rows, res->nrows);
+	print_target_note(res);
 	printf("outputs   %s/{sweep.csv,sweep.json,M<m>/}\n", o->out);
 }
 
@@ -338,6 +456,7 @@ int cli_sweep(int argc, char **argv)
 	status = sweep_status(&o, &res, rc, stopped, wrc);
 out:
 	asgd_sweep_result_free(&res);
+	free(o.xstar);
 	cli_problem_free(&o.cp);
 	return status;
 }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * sweep.c — the experiment behind `asgd sweep` (asgd/sweep.h): per worker count M, R replicas
- * of the real engine, Proposition 1's MSGD ensemble at the fitted μ̂, the closed forms of 1-D
- * quadratics, and the time to a target; one row per M. Its outputs are sweep_out.c's.
+ * of the real engine, Proposition 1's MSGD ensemble and discrete ASGD's at the fitted μ̂, the
+ * closed forms of 1-D quadratics, and the time to a target; one row per M. The stationary
+ * quantity is E‖x − x*‖² when x is observed and the excess loss E f(x) − f* when the loss is.
+ * Its outputs are sweep_out.c's.
  */
 #include "asgd/sweep.h"
 
@@ -50,6 +52,25 @@ static int each(const struct sweep_ctx *c, asgd_sweep_m *m)
 	return c->cfg->each ? c->cfg->each(c->cfg->each_arg, m) : ASGD_OK;
 }
 
+/* Each replica's average of the observed loss gap f(x_k) − f* over its late half k = K/2..K:
+ * the loss's counterpart of asgd_msd_late (the rows are observed, one value each). */
+struct gap_late {
+	double fstar;
+	asgd_welford w;
+};
+
+static void gap_late_add(void *arg, const double *rows, size_t steps, size_t dim)
+{
+	struct gap_late *s = arg;
+	size_t K = steps - 1, k0 = K / 2;
+	double v = 0;
+
+	(void)dim; /* 1: the loss */
+	for (size_t k = k0; k <= K; k++)
+		v += rows[k] - s->fstar;
+	asgd_welford_add(&s->w, v / (double)(K - k0 + 1));
+}
+
 /*
  * E‖x_k − x*‖² = Σ_c (E x_c² − 2x*_c E x_c + x*_c²) at step @k, and a bound on its SE: the moments
  * keep no Σx³, so the covariance of x² and x is unknown, and sd(A + B) ≤ sd(A) + sd(B) bounds
@@ -70,13 +91,37 @@ static double msd_at(const asgd_moments *m, size_t k, const double *xstar, doubl
 	return v;
 }
 
+/* The pooled value at step @k of what the target is a level of, and its SE: E‖x_k − x*‖² from
+ * moments of x, or E f(x_k) itself from moments of the loss. */
+static double level_at(const asgd_sweep_result *res, const asgd_moments *m, size_t k, double *se)
+{
+	asgd_moment_row row;
+
+	if (res->quantity == ASGD_SWEEP_MSD)
+		return msd_at(m, k, res->xstar, se);
+	asgd_moments_get(m, k, 0, &row);
+	*se = row.se_mean;
+	return row.mean;
+}
+
+/* The stationary quantity at step @k and its SE: the level, less f* for the loss (a constant,
+ * so the SE is the mean's). */
+static double quantity_at(const asgd_sweep_result *res, const asgd_moments *m, size_t k,
+			  double *se)
+{
+	double v = level_at(res, m, k, se);
+
+	return res->quantity == ASGD_SWEEP_LOSS_GAP ? v - res->fstar : v;
+}
+
 /*
- * The stationary E‖x − x*‖²: the average over k = K/2..K. Its SE is reported as the largest SE
+ * The stationary quantity: the average over k = K/2..K. Its SE is reported as the largest SE
  * of a single k: the steps share their paths and are strongly correlated, so the average is not
  * √(K/2) times better than one step; sd(mean of X_k) ≤ mean of sd(X_k) ≤ max sd(X_k) holds
  * whatever the correlation, so the bound is never optimistic.
  */
-static void late_half(const asgd_moments *m, const double *xstar, double *avg, double *se)
+static void late_half(const asgd_sweep_result *res, const asgd_moments *m, double *avg,
+		      double *se)
 {
 	size_t K = m->steps - 1, k0 = K / 2;
 	double sum = 0, worst = 0, s;
@@ -86,22 +131,23 @@ static void late_half(const asgd_moments *m, const double *xstar, double *avg, d
 	if (m->paths == 0)
 		return;
 	for (size_t k = k0; k <= K; k++) {
-		sum += msd_at(m, k, xstar, &s);
+		sum += quantity_at(res, m, k, &s);
 		worst = isnan(s) || isnan(worst) ? NAN : fmax(worst, s);
 	}
 	*avg = sum / (double)(K - k0 + 1);
 	*se = isfinite(*avg) ? worst : NAN;
 }
 
-/* The first k with E‖x_k − x*‖² ≤ @target, or NAN when none. */
-static double first_k_below(const asgd_moments *m, const double *xstar, double target)
+/* The first k at which the target is reached (for the loss, E f(x_k) ≤ the target, compared as
+ * such: no f* subtracted); NAN when none. */
+static double first_k_below(const asgd_sweep_result *res, const asgd_moments *m)
 {
 	double se;
 
 	if (m->paths == 0)
 		return NAN;
 	for (size_t k = 0; k < m->steps; k++)
-		if (msd_at(m, k, xstar, &se) <= target)
+		if (level_at(res, m, k, &se) <= res->target)
 			return (double)k;
 	return NAN;
 }
@@ -118,7 +164,7 @@ static void fill_staleness(const asgd_staleness_summary *sum, asgd_sweep_row *ro
 }
 
 static void fill_real(const asgd_sweep_result *res, const asgd_replicas *t,
-		      const asgd_staleness_summary *sum, const asgd_msd_late *ra,
+		      const asgd_staleness_summary *sum, const asgd_welford *late,
 		      asgd_sweep_row *row)
 {
 	row->replicas = (double)t->replicas_done;
@@ -130,13 +176,13 @@ static void fill_real(const asgd_sweep_result *res, const asgd_replicas *t,
 	row->mu_queueing = 1 - 1 / row->workers;
 	/* across replicas of each one's late-half average: they are independent, so this SE is
 	 * honest, where the pooled moments only bound it by one step's, several times too wide */
-	row->real_ex2 = asgd_welford_mean(&ra->w);
-	row->real_se = asgd_welford_se(&ra->w);
-	row->k_target = first_k_below(&t->moments, res->xstar, res->cfg.target);
+	row->real_ex2 = asgd_welford_mean(late);
+	row->real_se = asgd_welford_se(late);
+	row->k_target = first_k_below(res, &t->moments);
 	row->t_target_s = row->k_target / row->updates_per_s;
 }
 
-/* Appendix B and the discrete processes' fixed points at μ̂ (1-D quadratics only). */
+/* Appendix B and the discrete processes' fixed points at μ̂ (E‖x − x*‖² of 1-D quadratics). */
 static void fill_closed_forms(const asgd_sweep_result *res, asgd_sweep_row *row)
 {
 	asgd_theory_params p = { res->a, res->sigma2, res->cfg.eta, row->mu_hat };
@@ -144,7 +190,7 @@ static void fill_closed_forms(const asgd_sweep_result *res, asgd_sweep_row *row)
 	double v;
 
 	row->appb_ex2 = row->asgd_exact = row->msgd_exact = NAN;
-	if (!res->quad1d || asgd_theory_check(&p) != ASGD_OK)
+	if (!res->quad1d || res->quantity != ASGD_SWEEP_MSD || asgd_theory_check(&p) != ASGD_OK)
 		return;
 	asgd_theory_stationary_of(&p, &st);
 	row->appb_ex2 = st.ex2;
@@ -156,46 +202,87 @@ static void fill_closed_forms(const asgd_sweep_result *res, asgd_sweep_row *row)
 		row->msgd_exact = v;
 }
 
-/* Proposition 1's MSGD as an ensemble, shown to the per-M callback. Returns 0 or an error. */
-static int run_msgd(struct sweep_ctx *c, asgd_sweep_row *row, int *interrupted)
+static int failed(struct sweep_ctx *c, asgd_sweep_stage stage, int rc)
+{
+	c->res->failed_workers = c->workers;
+	c->res->failed_stage = stage;
+	return rc;
+}
+
+/* One model's ensemble (observed as the real run is) and where its results go. */
+struct ensemble_job {
+	asgd_model model;
+	double eta, mu;
+	asgd_sweep_stage stage, end;	/* its progress stages */
+	double *avg, *se;		/* its stationary quantity in the row */
+};
+
+/*
+ * The ensemble of @j, its late-half average into the row, shown to the per-M callback.
+ * Returns 0 or an error; *@interrupted: the stop flag cut it short.
+ */
+static int run_ensemble(struct sweep_ctx *c, const struct ensemble_job *j, int *interrupted)
 {
 	const asgd_sweep_config *cfg = c->cfg;
+	const asgd_observable *obs = c->res->quantity == ASGD_SWEEP_MSD ? NULL : cfg->observe;
 	asgd_sim_config sc = { 0 };
 	asgd_sim_result res;
-	asgd_sweep_m m = { .stage = ASGD_SWEEP_MSGD };
+	asgd_sweep_m m = { .stage = j->stage };
 	int rc;
 
-	asgd_theory_prop1(cfg->eta, row->mu_hat, &row->msgd_eta, &row->msgd_mu);
-	sc.model = ASGD_MODEL_MSGD;
+	sc.model = j->model;
 	sc.problem = cfg->problem;
-	sc.eta = row->msgd_eta;
-	sc.mu = row->msgd_mu;
+	sc.eta = j->eta;
+	sc.mu = j->mu;
 	sc.iters = cfg->iters;
 	sc.paths = cfg->paths;
 	sc.threads = cfg->threads;
 	sc.seed = cfg->seed;
+	sc.observe = obs;
 	sc.stop = cfg->stop;
-	c->stage = ASGD_SWEEP_MSGD;
+	c->stage = j->stage;
 	if (cfg->progress) {
 		sc.progress = tell_cb;
 		sc.progress_arg = c;
 	}
 	rc = asgd_sim_run(&sc, &res);
-	tell(c, ASGD_SWEEP_MSGD_END, 0, 0);
+	tell(c, j->end, 0, 0);
 	if (rc != ASGD_OK)
 		return rc;
 	*interrupted = res.ens.interrupted;
-	late_half(&res.ens.moments, c->res->xstar, &row->msgd_ex2, &row->msgd_se);
-	m.msgd = &res.ens;
+	late_half(c->res, &res.ens.moments, j->avg, j->se);
+	if (j->model == ASGD_MODEL_MSGD)
+		m.msgd = &res.ens;
+	else
+		m.asgd = &res.ens;
 	rc = each(c, &m);
 	asgd_sim_result_free(&res);
 	return rc;
 }
 
-static int failed(struct sweep_ctx *c, asgd_sweep_stage stage, int rc)
+/* Proposition 1's MSGD (μ' = μ̂, η' = η(1 − μ̂)), then discrete ASGD at μ̂ with the same η and
+ * geometric staleness: the two discrete models the real run is held against. */
+static int run_models(struct sweep_ctx *c, asgd_sweep_row *row, int *interrupted)
 {
-	c->res->failed_workers = c->workers;
-	c->res->failed_stage = stage;
+	struct ensemble_job msgd = { ASGD_MODEL_MSGD, 0, 0, ASGD_SWEEP_MSGD, ASGD_SWEEP_MSGD_END,
+				     &row->msgd_ex2, &row->msgd_se };
+	struct ensemble_job asgd = { ASGD_MODEL_ASGD, c->cfg->eta, row->mu_hat, ASGD_SWEEP_ASGD,
+				     ASGD_SWEEP_ASGD_END, &row->asgd_ex2, &row->asgd_se };
+	int rc;
+
+	asgd_theory_prop1(c->cfg->eta, row->mu_hat, &row->msgd_eta, &row->msgd_mu);
+	msgd.eta = row->msgd_eta;
+	msgd.mu = row->msgd_mu;
+	rc = run_ensemble(c, &msgd, interrupted);
+	if (rc != ASGD_OK) {
+		failed(c, ASGD_SWEEP_MSGD, rc);
+		return rc;
+	}
+	if (*interrupted)
+		return ASGD_OK;
+	rc = run_ensemble(c, &asgd, interrupted);
+	if (rc != ASGD_OK)
+		failed(c, ASGD_SWEEP_ASGD, rc);
 	return rc;
 }
 
@@ -215,20 +302,21 @@ static asgd_engine_config engine_of(const struct sweep_ctx *c)
 	return e;
 }
 
-/* After the replicas: the callback, the row, MSGD and the closed forms. */
-static int after_replicas(struct sweep_ctx *c, asgd_sweep_m *m, const asgd_msd_late *ra,
+/* After the replicas: the callback, the row, the models and the closed forms. */
+static int after_replicas(struct sweep_ctx *c, asgd_sweep_m *m, const asgd_welford *late,
 			  asgd_sweep_row *row, int *done)
 {
 	int rc, interrupted = 0;
 
 	rc = each(c, m);
-	fill_real(c->res, m->replicas, m->staleness, ra, row);
+	fill_real(c->res, m->replicas, m->staleness, late, row);
 	row->msgd_mu = row->msgd_eta = row->msgd_ex2 = row->msgd_se = NAN;
-	/* without a single applied gradient there is no μ̂ to match */
-	if (rc == ASGD_OK && !m->replicas->interrupted && m->staleness)
-		rc = run_msgd(c, row, &interrupted);
+	row->asgd_ex2 = row->asgd_se = NAN;
 	if (rc != ASGD_OK)
 		failed(c, ASGD_SWEEP_MSGD, rc);
+	/* without a single applied gradient there is no μ̂ to match */
+	else if (!m->replicas->interrupted && m->staleness)
+		rc = run_models(c, row, &interrupted);
 	fill_closed_forms(c->res, row);
 	*done = rc == ASGD_OK && !m->replicas->interrupted && !interrupted;
 	return rc;
@@ -241,6 +329,8 @@ static int sweep_one(struct sweep_ctx *c, asgd_sweep_row *row, int *done)
 	asgd_staleness_summary sum;
 	asgd_replicas t;
 	asgd_msd_late ra = { .xstar = c->res->xstar };
+	struct gap_late ga = { .fstar = c->res->fstar };
+	int msd = c->res->quantity == ASGD_SWEEP_MSD;
 	asgd_sweep_m m = { .stage = ASGD_SWEEP_BEGIN };
 	int rc;
 
@@ -253,8 +343,10 @@ static int sweep_one(struct sweep_ctx *c, asgd_sweep_row *row, int *done)
 		return failed(c, ASGD_SWEEP_BEGIN, rc);
 	tell(c, ASGD_SWEEP_BEGIN, 0, 0);
 	c->stage = ASGD_SWEEP_REPLICAS;
-	rc = asgd_replicas_run_each(&e, c->cfg->replicas, c->cfg->progress ? tell_cb : NULL, c,
-				    asgd_msd_late_add, &ra, &t);
+	rc = asgd_replicas_run_observed(&e, c->cfg->replicas, msd ? NULL : c->cfg->observe,
+					c->cfg->progress ? tell_cb : NULL, c,
+					msd ? asgd_msd_late_add : gap_late_add,
+					msd ? (void *)&ra : (void *)&ga, &t);
 	tell(c, ASGD_SWEEP_REPLICAS_END, 0, 0);
 	if (rc != ASGD_OK)
 		return failed(c, ASGD_SWEEP_REPLICAS, rc);
@@ -266,18 +358,38 @@ static int sweep_one(struct sweep_ctx *c, asgd_sweep_row *row, int *done)
 	m.stage = ASGD_SWEEP_REPLICAS;
 	m.replicas = &t;
 	m.staleness = rc == ASGD_OK ? &sum : NULL;
-	rc = after_replicas(c, &m, &ra, row, done);
+	rc = after_replicas(c, &m, msd ? &ra.w : &ga.w, row, done);
 	if (m.staleness)
 		asgd_staleness_summary_free(&sum);
 	asgd_replicas_free(&t);
 	return rc;
 }
 
+/* What an observable makes the stationary columns measure; ASGD_EINVAL for the ones the sweep
+ * does not take (a coordinate or a projection has no optimum to measure a gap from). */
+static int quantity_of(const asgd_sweep_config *cfg, asgd_sweep_quantity *q)
+{
+	const asgd_observable *o = cfg->observe;
+
+	*q = ASGD_SWEEP_MSD;
+	if (!o || o->kind == ASGD_OBSERVE_X)
+		return ASGD_OK;
+	if (o->kind != ASGD_OBSERVE_LOSS || o->problem != cfg->problem)
+		return ASGD_EINVAL;
+	*q = ASGD_SWEEP_LOSS_GAP;
+	return ASGD_OK;
+}
+
 static int check_config(const asgd_sweep_config *cfg)
 {
+	asgd_sweep_quantity q;
+
 	if (!cfg->problem || !cfg->workers || cfg->nworkers < 1 ||
 	    cfg->nworkers > ASGD_SWEEP_MAX_M || cfg->replicas < 1 || cfg->paths < 1 ||
-	    cfg->iters < 1 || !(cfg->eta > 0) || !(cfg->target > 0))
+	    cfg->iters < 1 || !(cfg->eta > 0) || quantity_of(cfg, &q) != ASGD_OK)
+		return ASGD_EINVAL;
+	/* 0 is the loss's default target; E‖x − x*‖² has none */
+	if (!(cfg->target > 0) && !(q == ASGD_SWEEP_LOSS_GAP && cfg->target == 0))
 		return ASGD_EINVAL;
 	for (size_t i = 0; i < cfg->nworkers; i++)
 		if (cfg->workers[i] < 1 || cfg->workers[i] > ASGD_MAX_WORKERS)
@@ -285,17 +397,30 @@ static int check_config(const asgd_sweep_config *cfg)
 	return ASGD_OK;
 }
 
-/* x* of the problem, and a, Σ when it is a 1-D quadratic. */
+/* x* of the problem (the caller's, or solved for here), f* = f(x*), the target, and a, Σ when
+ * it is a 1-D quadratic. */
 static int find_minimizer(asgd_sweep_result *res)
 {
-	const asgd_problem *p = res->cfg.problem;
+	const asgd_sweep_config *cfg = &res->cfg;
+	const asgd_problem *p = cfg->problem;
+	size_t dim = asgd_problem_dim(p);
 	double xs;
+	int rc;
 
-	res->xstar = malloc(asgd_problem_dim(p) * sizeof(double));
+	res->xstar = malloc(dim * sizeof(double));
 	if (!res->xstar)
 		return ASGD_ENOMEM;
-	if (asgd_problem_minimizer(p, res->xstar) != ASGD_OK)
-		return ASGD_ENOTFOUND;
+	if (cfg->xstar) {
+		memcpy(res->xstar, cfg->xstar, dim * sizeof(double));
+	} else {
+		rc = asgd_problem_minimizer_stop(p, res->xstar, cfg->stop);
+		if (rc != ASGD_OK)
+			return rc == ASGD_EINTR || rc == ASGD_ENOMEM ? rc : ASGD_ENOTFOUND;
+	}
+	res->fstar = asgd_problem_f(p, res->xstar);
+	res->target = cfg->target;
+	if (res->quantity == ASGD_SWEEP_LOSS_GAP && cfg->target == 0)
+		res->target = res->fstar + ASGD_SWEEP_LOSS_TARGET_REL * fabs(res->fstar);
 	res->quad1d = asgd_theory_from_problem(p, &res->a, &res->sigma2, &xs) == ASGD_OK;
 	return ASGD_OK;
 }
@@ -312,6 +437,7 @@ int asgd_sweep_run(const asgd_sweep_config *cfg, asgd_sweep_result *res)
 	if (!cfg || check_config(cfg) != ASGD_OK)
 		return ASGD_EINVAL;
 	res->cfg = *cfg;
+	quantity_of(cfg, &res->quantity);
 	rc = find_minimizer(res);
 	for (size_t i = 0; i < cfg->nworkers && rc == ASGD_OK && done; i++) {
 		c.index = i;
