@@ -48,6 +48,36 @@
 typedef int (*asgd_path_fn)(void *ctx, uint64_t path, asgd_rng *rng, double *traj,
 			    void *scratch);
 
+/*
+ * Rows handed over as they are produced (asgd_path_rows_fn), for paths whose whole trajectory
+ * would not fit: at d = 47,236 one path of 2,000 rows is 755 MB, while its loss is 2,000
+ * doubles. The ensemble fills this in; a path function only passes it to asgd_path_rows_put().
+ */
+typedef struct asgd_path_rows {
+	const asgd_observable *observe;	/* NULL: rows are kept whole */
+	const atomic_int *stop;
+	size_t dim;			/* doubles of a state row */
+	size_t steps;
+	double *out;			/* steps rows of the observable (or of the state) */
+	double *last;			/* the state at row steps − 1 (dim doubles) */
+} asgd_path_rows;
+
+/*
+ * asgd_path_rows_put - record @x (dim doubles), the state at step @k < steps: scored at once
+ * by the observable (O(nnz) for a data model's loss) or copied whole; the last row is also kept
+ * as the state, for the final rows and the finiteness count. Returns ASGD_OK, or ASGD_EINTR when
+ * the stop flag was raised while scoring (the path should return it).
+ */
+int asgd_path_rows_put(asgd_path_rows *rows, size_t k, const double *x);
+
+/*
+ * asgd_path_rows_fn - asgd_path_fn for a path that keeps only the state it needs (its own
+ * history, if any, in @scratch) and records each row k = 0..steps−1, in order, through
+ * asgd_path_rows_put(). Same contract otherwise.
+ */
+typedef int (*asgd_path_rows_fn)(void *ctx, uint64_t path, asgd_rng *rng, asgd_path_rows *rows,
+				 void *scratch);
+
 /* What to run. Fields not set must be zero. */
 typedef struct asgd_ensemble_config {
 	uint64_t paths;		/* P ≥ 1 */
@@ -55,7 +85,9 @@ typedef struct asgd_ensemble_config {
 	uint64_t seed;
 	size_t steps, dim;	/* the shape of one trajectory; both ≥ 1 */
 	size_t scratch_bytes;	/* per-thread scratch for @path (0 for none) */
-	asgd_path_fn path;
+	asgd_path_fn path;	/* exactly one of path and path_rows */
+	asgd_path_rows_fn path_rows; /* rows scored as they come: memory steps·(observable's
+				   dim), not steps·dim */
 	void *ctx;
 	int keep_final;		/* nonzero: keep every path's last row in the result */
 	const asgd_observable *observe; /* optional: the moments are of this observable of each
@@ -96,5 +128,12 @@ void asgd_ensemble_result_free(asgd_ensemble_result *res);
 
 /* asgd_ensemble_default_threads - the number of online CPUs (at least 1). */
 unsigned asgd_ensemble_default_threads(void);
+
+/*
+ * asgd_ensemble_estimate_s - the wall time of @paths paths of @path_s seconds each on @threads
+ * threads (0: the online CPUs), as asgd_ensemble_run() shares them out: whole chunks of
+ * ASGD_ENSEMBLE_CHUNK paths, so the busiest thread runs ⌈chunks/T⌉ of them.
+ */
+double asgd_ensemble_estimate_s(uint64_t paths, unsigned threads, double path_s);
 
 #endif /* ASGD_ENSEMBLE_H */

@@ -92,4 +92,13 @@ int asgd_sim_run(const asgd_sim_config *cfg, asgd_sim_result *res);
 /* asgd_sim_result_free - release what a run allocated; NULL is a no-op. */
 void asgd_sim_result_free(asgd_sim_result *res);
 
+/*
+ * asgd_sim_estimate_s - the expected wall time of asgd_sim_run(@cfg), in seconds: a pilot of one
+ * path on one thread, K' = 8, 32, ... steps until it takes 50 ms or K' = K, scaled to K steps and
+ * to the paths the busiest thread runs (asgd_ensemble_estimate_s). Returns ASGD_OK, ASGD_EINVAL
+ * for a config asgd_sim_check_config() rejects, or what asgd_sim_run() returns (ASGD_EINTR when
+ * @cfg->stop ended the pilot).
+ */
+int asgd_sim_estimate_s(const asgd_sim_config *cfg, double *seconds);
+
 #endif /* ASGD_SIM_H */

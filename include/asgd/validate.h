@@ -36,6 +36,7 @@
 #include "asgd/model.h"
 #include "asgd/observe.h"
 #include "asgd/replicas.h"
+#include "asgd/sme.h"
 #include "asgd/staleness.h"
 
 /* The models put beside the real run, in the order they run and are reported. */
@@ -98,6 +99,8 @@ typedef enum asgd_validate_event {
 	ASGD_VALIDATE_BEGIN,		/* the real run or a model starts (done = 0) */
 	ASGD_VALIDATE_DONE,		/* replicas, or a model's paths, done of total */
 	ASGD_VALIDATE_END,		/* what began is over, whatever its outcome */
+	ASGD_VALIDATE_ESTIMATE,		/* a model's expected wall time (estimate_s), after
+					   BEGIN and before its paths run */
 } asgd_validate_event;
 
 /* One progress report. */
@@ -106,6 +109,9 @@ typedef struct asgd_validate_progress {
 	const char *name;		/* "replica", or the model's name */
 	asgd_validate_event event;
 	uint64_t done, total;		/* replicas or paths (DONE; 0 at BEGIN and END) */
+	double estimate_s;		/* ESTIMATE: seconds the model's run is expected to take
+					   (a pilot path timed: asgd_sme_estimate_s,
+					   asgd_sim_estimate_s); 0 otherwise */
 } asgd_validate_progress;
 
 /* What one validation does. */
@@ -120,6 +126,8 @@ typedef struct asgd_validate_config {
 	uint64_t replicas;		/* real runs from x0, ≥ 2 */
 	uint64_t paths;			/* sample paths per model, ≥ 2 */
 	unsigned substeps;		/* Euler–Maruyama substeps per step of the SMEs, ≥ 1 */
+	asgd_sme_noise noise;		/* how the SMEs sample C in d > 1 (asgd/sme.h; 0: auto) */
+	size_t noise_rows;		/* ASGD_SME_NOISE_SAMPLED: rows a substep */
 	unsigned threads;		/* compute threads of the models, 0 = all CPUs */
 	unsigned mixture_max;		/* largest K tried, 1..ASGD_GEOMIX_MAX; 1: no mixture */
 	const char *out;		/* NULL, or the directory under which each model that runs

@@ -87,6 +87,11 @@ struct cli_progress_state {
 };
 void cli_progress_cb(void *arg, uint64_t done, uint64_t total);
 
+/* cli_estimate - "asgd CMD: WHAT: about T expected" on stderr, when @seconds exceeds 30 s
+ * (CLI_ESTIMATE_MIN_S): a long run says so before it starts. */
+#define CLI_ESTIMATE_MIN_S 30.0
+void cli_estimate(const char *cmd, const char *what, double seconds);
+
 /* The staleness table shared by `run` and `fit`. */
 void cli_print_staleness(const asgd_staleness_summary *sum);
 

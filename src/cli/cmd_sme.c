@@ -40,7 +40,7 @@ static const struct cli_command COMMAND = {
 };
 
 struct raw_flags {
-	const char *model, *sigma, *eta, *mu, *iters, *batch, *mixture;
+	const char *model, *sigma, *eta, *mu, *iters, *batch, *mixture, *noise;
 };
 
 static void resolve_sigma(struct sme_opts *o, const struct raw_flags *f)
@@ -139,6 +139,9 @@ static void resolve(struct sme_opts *o, const struct raw_flags *f)
 		c->batch.constant = (uint32_t)cli_u64_range(CMD, "--batch", f->batch, 1, 1000000);
 	if (o->e.job.batch_schedule)
 		cli_load_schedule(CMD, o->e.job.batch_schedule, 1000000, &o->schedule, &c->batch);
+	if (f->noise && asgd_sme_noise_parse(f->noise, &c->noise, &c->noise_rows) != ASGD_OK)
+		cli_usage_error(CMD, "--noise '%s' is not allowed: expected exact, auto or "
+				"sampled:M with M >= 1", f->noise);
 	if (asgd_sme_check_config(c, err, sizeof(err)) != ASGD_OK)
 		cli_usage_error(CMD, "%s", err);
 	cli_prepare_out(CMD, o->e.out);
@@ -147,7 +150,7 @@ static void resolve(struct sme_opts *o, const struct raw_flags *f)
 
 static void parse_args(int argc, char **argv, struct sme_opts *o)
 {
-	struct raw_flags f = { NULL, NULL, NULL, NULL, NULL, NULL, NULL };
+	struct raw_flags f = { 0 };
 	struct cli_output_flags out;
 	struct cli_ensemble_flags ens;
 	const char *const preset_s = "the problem's";
@@ -177,6 +180,9 @@ static void parse_args(int argc, char **argv, struct sme_opts *o)
 			 "(4.2): the noise covariance divided by B, 1..1000000"),
 		CLI_TEXT("batch-schedule", "F", &o->e.job.batch_schedule, NULL,
 			 "the same with B_k from a CSV of lines k,B (k = 0, 1, ...)"),
+		CLI_TEXT("noise", "HOW", &f.noise, "exact", "how instant and constant Sigma = C "
+			 "are sampled for d > 1: exact (every component) or sampled:M (M random "
+			 "components a substep; same covariance, not Gaussian)"),
 		CLI_SWITCH("exact", &o->e.job.exact, "exact moments instead of Monte Carlo (quadratic "
 			   "presets; not for sme-asgd-mixture)"),
 		CLI_END,
@@ -208,6 +214,15 @@ static void print_head(const void *arg, const asgd_ensemble_outcome *r)
 	       (unsigned long long)r->sme.sigma_clamped);
 }
 
+/* The expected time of a long Monte Carlo run, before it starts (a pilot path timed). */
+static void print_estimate(const struct sme_opts *o)
+{
+	double s;
+
+	if (!o->e.quiet && !o->e.job.exact && asgd_sme_estimate_s(&o->cfg, &s) == ASGD_OK)
+		cli_estimate(CMD, asgd_model_name(o->cfg.model), s);
+}
+
 int cli_sme(int argc, char **argv)
 {
 	struct sme_opts o;
@@ -217,6 +232,7 @@ int cli_sme(int argc, char **argv)
 	o.e = (struct cli_ensemble){ .cmd = CMD, .argc = argc, .argv = argv, .print_head = print_head,
 				     .arg = &o, .job.sme = &o.cfg };
 	parse_args(argc, argv, &o);
+	print_estimate(&o);
 	status = cli_ensemble(&o.e);
 	free(o.schedule);
 	cli_problem_free(&o.cp);

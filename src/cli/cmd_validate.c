@@ -32,6 +32,9 @@ struct validate_opts {
 	asgd_engine_config cfg;
 	uint64_t replicas;
 	unsigned mixture_max;
+	const char *noise;		/* --noise, NULL: auto */
+	asgd_sme_noise noise_kind;
+	size_t noise_rows;
 	int argc;			/* the command line, for the real run's summary.json */
 	char **argv;
 	struct cli_progress_state prog;	/* the model in progress */
@@ -66,6 +69,9 @@ static void parse_args(int argc, char **argv, struct validate_opts *o)
 			 "Euler-Maruyama substeps per step of the SMEs"),
 		CLI_UINT("mixture-max", "K", &o->mixture_max, 1, ASGD_GEOMIX_MAX,
 			 "largest mixture tried, 1..{max}; 1 disables the mixture"),
+		CLI_TEXT("noise", "HOW", &o->noise, "exact up to 65536 rows, else sampled:4096",
+			 "the SMEs' noise on data, d > 1: exact (every row's gradient, O(nnz) a "
+			 "substep) or sampled:M (M random rows; same covariance, not Gaussian)"),
 		CLI_END,
 	};
 	const struct cli_flag *engine, *ensemble;
@@ -103,6 +109,9 @@ static void parse_args(int argc, char **argv, struct validate_opts *o)
 	o->cfg.seed = o->m.seed;
 	o->cfg.record_staleness = 1;
 	o->cfg.stop = cli_stop_flag();
+	if (o->noise && asgd_sme_noise_parse(o->noise, &o->noise_kind, &o->noise_rows) != ASGD_OK)
+		cli_usage_error(CMD, "--noise '%s' is not allowed: expected exact, auto or "
+				"sampled:M with M >= 1", o->noise);
 	if (asgd_engine_check_config(&o->cfg, err, sizeof(err)) != ASGD_OK)
 		cli_usage_error(CMD, "%s", err);
 }
@@ -113,7 +122,9 @@ static void progress(void *arg, const asgd_validate_progress *p)
 {
 	struct validate_opts *o = arg;
 
-	if (p->event == ASGD_VALIDATE_END)
+	if (p->event == ASGD_VALIDATE_ESTIMATE)
+		cli_estimate(CMD, p->name, p->estimate_s);
+	else if (p->event == ASGD_VALIDATE_END)
 		cli_progress_end();
 	else if (p->model == ASGD_VALIDATE_REAL && p->event == ASGD_VALIDATE_DONE)
 		cli_progress(p->name, p->done, p->total);
@@ -249,6 +260,7 @@ int cli_validate(int argc, char **argv)
 	c = (asgd_validate_config){
 		.engine = o.cfg, .observe = &o.cp.obs, .replicas = o.replicas, .paths = o.m.paths,
 		.substeps = o.m.substeps, .threads = o.m.threads, .mixture_max = o.mixture_max,
+		.noise = o.noise_kind, .noise_rows = o.noise_rows,
 		.out = o.m.out, .stop = cli_stop_flag(), .progress = o.m.quiet ? NULL : progress,
 		.progress_arg = &o, .write_real = write_real, .write_real_arg = &o,
 	};

@@ -77,6 +77,17 @@ void cli_progress_end(void)
 		fprintf(stderr, "\r\033[K");
 }
 
+void cli_estimate(const char *cmd, const char *what, double seconds)
+{
+	if (!(seconds > CLI_ESTIMATE_MIN_S))
+		return;
+	if (seconds < 120)
+		fprintf(stderr, "asgd %s: %s: about %.0f s expected\n", cmd, what, seconds);
+	else
+		fprintf(stderr, "asgd %s: %s: about %.0f min %02.0f s expected\n", cmd, what,
+			floor(seconds / 60), fmod(floor(seconds), 60));
+}
+
 void cli_progress_cb(void *arg, uint64_t done, uint64_t total)
 {
 	struct cli_progress_state *s = arg;

@@ -31,14 +31,14 @@ static void replica_done(void *arg, uint64_t done, uint64_t total)
 {
 	const asgd_validate_config *c = arg;
 	asgd_validate_progress p = { ASGD_VALIDATE_REAL, "replica", ASGD_VALIDATE_DONE, done,
-				     total };
+				     total, 0 };
 
 	c->progress(c->progress_arg, &p);
 }
 
 static void report_real(const asgd_validate_config *c, asgd_validate_event e)
 {
-	asgd_validate_progress p = { ASGD_VALIDATE_REAL, "replica", e, 0, 0 };
+	asgd_validate_progress p = { ASGD_VALIDATE_REAL, "replica", e, 0, 0, 0 };
 
 	if (c->progress)
 		c->progress(c->progress_arg, &p);

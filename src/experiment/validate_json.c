@@ -27,6 +27,9 @@ static cJSON *settings_json(const asgd_validate_config *c)
 	cJSON_AddNumberToObject(j, "eta", e->eta);
 	cJSON_AddNumberToObject(j, "paths", (double)c->paths);
 	cJSON_AddNumberToObject(j, "substeps", c->substeps);
+	cJSON_AddStringToObject(j, "noise", c->noise == ASGD_SME_NOISE_EXACT ? "exact"
+					    : c->noise == ASGD_SME_NOISE_SAMPLED ? "sampled" : "auto");
+	cJSON_AddNumberToObject(j, "noise_rows", (double)c->noise_rows);
 	cJSON_AddNumberToObject(j, "mixture_max", c->mixture_max);
 	cJSON_AddNumberToObject(j, "threads", c->threads);
 	cJSON_AddNumberToObject(j, "seed", (double)e->seed);

@@ -73,10 +73,20 @@ struct model_ctx {
 static void report(const struct model_ctx *x, asgd_validate_event e, uint64_t done,
 		   uint64_t total)
 {
-	asgd_validate_progress p = { (int)x->index, x->m->name, e, done, total };
+	asgd_validate_progress p = { (int)x->index, x->m->name, e, done, total, 0 };
 
 	if (x->cfg->progress)
 		x->cfg->progress(x->cfg->progress_arg, &p);
+}
+
+/* The expected wall time of the run about to start: a pilot path timed (only when someone
+ * listens; the pilot costs ~0.1 s). */
+static void report_estimate(const struct model_ctx *x, double seconds)
+{
+	asgd_validate_progress p = { (int)x->index, x->m->name, ASGD_VALIDATE_ESTIMATE, 0, 0,
+				     seconds };
+
+	x->cfg->progress(x->cfg->progress_arg, &p);
 }
 
 static void paths_done(void *arg, uint64_t done, uint64_t total)
@@ -121,11 +131,14 @@ static int run_sim(const struct model_ctx *x, char *err, size_t errlen)
 	asgd_sim_result res;
 	char why[256];
 	int rc = asgd_sim_check_config(&cfg, why, sizeof(why));
+	double est;
 
 	if (rc) {
 		snprintf(err, errlen, "%s: %s", m->name, why);
 		return rc;
 	}
+	if (c->progress && asgd_sim_estimate_s(&cfg, &est) == ASGD_OK)
+		report_estimate(x, est);
 	rc = asgd_sim_run(&cfg, &res);
 	if (rc)
 		return rc;
@@ -148,15 +161,19 @@ static int run_sme(const struct model_ctx *x, char *err, size_t errlen)
 		.substeps = c->substeps, .paths = c->paths, .threads = c->threads,
 		.seed = model_seed(c, x->index), .stop = c->stop,
 		.progress = paths_done, .progress_arg = (void *)x,
+		.noise = c->noise, .noise_rows = c->noise_rows,
 	};
 	asgd_sme_result res;
 	char why[256];
 	int rc = asgd_sme_check_config(&cfg, why, sizeof(why));
+	double est;
 
 	if (rc) {
 		snprintf(err, errlen, "%s: %s", m->name, why);
 		return rc;
 	}
+	if (c->progress && asgd_sme_estimate_s(&cfg, &est) == ASGD_OK)
+		report_estimate(x, est);
 	rc = asgd_sme_run(&cfg, &res);
 	if (rc)
 		return rc;

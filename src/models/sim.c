@@ -39,6 +39,8 @@ struct sim_ctx {
 	double *a, *b;			/* 1-D affine gradients a_i x − b_i, or NULL */
 	double *ea, *eb;		/* η a_i and η b_i: the ASGD step is x − (ηa_i x_r − ηb_i) */
 	unsigned gamma_bits;		/* n = 2^gamma_bits: γ from the τ draw's spare bits; 0: no */
+	size_t ring;			/* rows a general path keeps (a power of two) */
+	int sparse;			/* component gradients through their supports (data) */
 	uint64_t stop_every;		/* steps between two looks at cfg->stop (stop_internal.h) */
 	atomic_uint_fast64_t truncated;
 };
@@ -264,6 +266,7 @@ static int ctx_init(struct sim_ctx *c, const asgd_sim_config *cfg)
 	c->dim = asgd_problem_dim(cfg->problem);
 	c->n = asgd_problem_components(cfg->problem);
 	c->x0 = cfg->x0 ? cfg->x0 : asgd_problem_x0(cfg->problem);
+	c->sparse = asgd_problem_dataset(cfg->problem) != NULL;
 	c->history = 1;
 	atomic_init(&c->truncated, 0);
 	if (uses_staleness(cfg->model))
@@ -446,6 +449,25 @@ static unsigned shared_gamma_bits(const struct sim_ctx *c)
 
 /* ---- any dimension ---------------------------------------------------------------------- */
 
+/*
+ * A general path keeps the last R rows in a ring (R a power of two ≥ H, or ≥ K + 1 when that is
+ * smaller; 1 when nothing reads a stale row): every read x_{k−τ}, τ ≤ H − 1, is still there when
+ * it is needed, and the rows go to the ensemble as they are made. On a data set the whole
+ * trajectory would be K·d doubles (755 MB for 2,000 rows of d = 47,236); the ring is R·d.
+ */
+static size_t ring_rows(const struct sim_ctx *c)
+{
+	uint64_t need = c->history < c->cfg->iters + 1 ? c->history : c->cfg->iters + 1;
+
+	return c->cfg->model == ASGD_MODEL_MSGD || !c->stale ? 1 : (size_t)next_pow2(need);
+}
+
+/* Doubles of scratch a general path needs: the ring, g and gi, and a gathered support. */
+static size_t general_scratch(const struct sim_ctx *c)
+{
+	return (c->ring + 2) * c->dim + 2 * asgd_problem_max_support(c->cfg->problem);
+}
+
 /* The average of B_k component gradients at @xr into @g; @gi is scratch. */
 static void batch_gradient(const struct sim_ctx *c, asgd_rng *r, uint32_t B, const double *xr,
 			   double *g, double *gi)
@@ -463,23 +485,62 @@ static void batch_gradient(const struct sim_ctx *c, asgd_rng *r, uint32_t B, con
 			g[d] /= (double)B;
 }
 
-/* ASGD, SGD and mini-batch ASGD in any dimension; scratch: 2·dim doubles. */
-static int path_general(void *ctx, uint64_t path, asgd_rng *rng, double *traj, void *scratch)
+/* next = x − η g for the average @g of a batch (dense: O(dim)); next may be x. */
+static void step_dense(const struct sim_ctx *c, const double *x, const double *g, double *next)
+{
+	for (size_t d = 0; d < c->dim; d++)
+		next[d] = x[d] - c->cfg->eta * g[d];
+}
+
+/*
+ * next = x − η∇f_i(xr) with one component: on a data model through its support, O(nnz of row i)
+ * (plus a copy of x when next is another row). Off the support ∇f_i is 0 and x − η·0 = x, and
+ * on it the gradient is the same sum in the same order, so this is bit-identical to the dense
+ * step. @sc: dim + 2·max_support doubles.
+ */
+static void step_one(const struct sim_ctx *c, size_t i, const double *xr, const double *x,
+		     double *next, double *sc)
+{
+	const asgd_problem *p = c->cfg->problem;
+	const uint32_t *idx;
+	size_t s;
+	double *xs = sc + c->dim, *gs = xs + asgd_problem_max_support(p);
+
+	if (!c->sparse) {
+		asgd_problem_grad_i(p, i, xr, sc);
+		step_dense(c, x, sc, next);
+		return;
+	}
+	s = asgd_problem_support(p, i, &idx);
+	for (size_t e = 0; e < s; e++)
+		xs[e] = xr[idx[e]];
+	asgd_problem_grad_support(p, i, xs, gs);
+	if (next != x)
+		memcpy(next, x, c->dim * sizeof(double));
+	for (size_t e = 0; e < s; e++)
+		next[idx[e]] = x[idx[e]] - c->cfg->eta * gs[e];
+}
+
+/* ASGD, SGD and mini-batch ASGD in any dimension, rows handed over as they come. */
+static int path_general(void *ctx, uint64_t path, asgd_rng *rng, asgd_path_rows *rows,
+			void *scratch)
 {
 	struct sim_ctx *c = ctx;
 	const asgd_sim_config *cfg = c->cfg;
-	const size_t dim = c->dim;
+	const size_t dim = c->dim, mask = c->ring - 1;
 	const uint64_t hmax = c->history - 1;
-	double *g = scratch, *gi = g + dim;
+	double *ring = scratch, *g = ring + c->ring * dim, *gi = g + dim;
 	uint64_t truncated = 0, look = c->stop_every;
-	int rc = ASGD_OK;
+	int rc;
 
 	(void)path;
-	memcpy(traj, c->x0, dim * sizeof(double));
-	for (uint64_t k = 0; k < cfg->iters; k++) {
-		const double *x = traj + k * dim, *xr = x;
-		double *next = traj + (k + 1) * dim;
-		uint64_t tau = 0;
+	memcpy(ring, c->x0, dim * sizeof(double));
+	rc = asgd_path_rows_put(rows, 0, ring);
+	for (uint64_t k = 0; k < cfg->iters && rc == ASGD_OK; k++) {
+		const double *x = ring + (k & mask) * dim, *xr = x;
+		double *next = ring + ((k + 1) & mask) * dim;
+		uint64_t tau = 0, i = 0;
+		uint32_t B = 1;
 
 		if (k == look) {
 			look += c->stop_every;
@@ -493,43 +554,48 @@ static int path_general(void *ctx, uint64_t path, asgd_rng *rng, double *traj, v
 			uint64_t u = asgd_rng_next(rng);
 
 			tau = asgd_alias_pick_spare(&c->tau, u, c->gamma_bits);
-			truncated += tau > hmax;
-			tau = tau > hmax ? hmax : tau;
-			xr = traj + (tau > k ? 0 : k - tau) * dim;
-			asgd_problem_grad_i(cfg->problem, (size_t)(u & (c->n - 1)), xr, g);
-		} else {
-			if (c->stale) {
-				tau = asgd_alias_sample(&c->tau, rng);
-				truncated += tau > hmax;
-				tau = tau > hmax ? hmax : tau;
-				xr = traj + (tau > k ? 0 : k - tau) * dim;
-			}
-			batch_gradient(c, rng, asgd_batch_at(&cfg->batch, k), xr, g, gi);
+			i = u & (c->n - 1);
+		} else if (c->stale) {
+			tau = asgd_alias_sample(&c->tau, rng);
 		}
-		for (size_t d = 0; d < dim; d++)
-			next[d] = x[d] - cfg->eta * g[d];
+		truncated += tau > hmax;
+		tau = tau > hmax ? hmax : tau;
+		xr = tau > k ? c->x0 : ring + ((k - tau) & mask) * dim;
+		if (!c->gamma_bits) {
+			B = asgd_batch_at(&cfg->batch, k);
+			if (B == 1)
+				i = asgd_rng_below(rng, c->n);
+		}
+		if (B == 1) {
+			step_one(c, (size_t)i, xr, x, next, g);
+		} else {	/* the batch's average is dense anyway */
+			batch_gradient(c, rng, B, xr, g, gi);
+			step_dense(c, x, g, next);
+		}
+		rc = asgd_path_rows_put(rows, (size_t)k + 1, next);
 	}
 	if (truncated)
 		atomic_fetch_add_explicit(&c->truncated, truncated, memory_order_relaxed);
 	return rc;
 }
 
-/* MSGD in any dimension; scratch: 2·dim doubles (gradient, velocity). */
-static int path_msgd(void *ctx, uint64_t path, asgd_rng *rng, double *traj, void *scratch)
+/* MSGD in any dimension; scratch: 3·dim doubles (x, gradient, velocity). The velocity decays
+ * every coordinate, so a step is O(dim) whatever the gradient's support. */
+static int path_msgd(void *ctx, uint64_t path, asgd_rng *rng, asgd_path_rows *rows,
+		     void *scratch)
 {
 	struct sim_ctx *c = ctx;
 	const asgd_sim_config *cfg = c->cfg;
 	const size_t dim = c->dim;
-	double *g = scratch, *v = g + dim;
+	double *x = scratch, *g = x + dim, *v = g + dim;
 	uint64_t look = c->stop_every;
+	int rc;
 
 	(void)path;
-	memcpy(traj, c->x0, dim * sizeof(double));
+	memcpy(x, c->x0, dim * sizeof(double));
 	memset(v, 0, dim * sizeof(double));
-	for (uint64_t k = 0; k < cfg->iters; k++) {
-		const double *x = traj + k * dim;
-		double *next = traj + (k + 1) * dim;
-
+	rc = asgd_path_rows_put(rows, 0, x);
+	for (uint64_t k = 0; k < cfg->iters && rc == ASGD_OK; k++) {
 		if (k == look) {
 			look += c->stop_every;
 			if (asgd__stop_raised(cfg->stop))
@@ -539,17 +605,22 @@ static int path_msgd(void *ctx, uint64_t path, asgd_rng *rng, double *traj, void
 		asgd_problem_grad_i(cfg->problem, (size_t)asgd_rng_below(rng, c->n), x, g);
 		for (size_t d = 0; d < dim; d++) {
 			v[d] = cfg->mu * v[d] - cfg->eta * g[d];
-			next[d] = x[d] + v[d];
+			x[d] += v[d];
 		}
+		rc = asgd_path_rows_put(rows, (size_t)k + 1, x);
 	}
-	return ASGD_OK;
+	return rc;
 }
 
-static asgd_path_fn pick_path(const struct sim_ctx *c)
+/* The ensemble's path function: a 1-D loop (whole trajectories) or a general one (rows). */
+static void pick_path(const struct sim_ctx *c, asgd_ensemble_config *ec)
 {
-	if (c->dim == 1)
-		return pick_1d(c);
-	return c->cfg->model == ASGD_MODEL_MSGD ? path_msgd : path_general;
+	if (c->dim == 1) {
+		ec->path = pick_1d(c);
+		return;
+	}
+	ec->path_rows = c->cfg->model == ASGD_MODEL_MSGD ? path_msgd : path_general;
+	ec->scratch_bytes = general_scratch(c) * sizeof(double);
 }
 
 int asgd_sim_run(const asgd_sim_config *cfg, asgd_sim_result *res)
@@ -564,14 +635,14 @@ int asgd_sim_run(const asgd_sim_config *cfg, asgd_sim_result *res)
 	if (rc != ASGD_OK)
 		return rc;
 	c.gamma_bits = cfg->model == ASGD_MODEL_ASGD ? shared_gamma_bits(&c) : 0;
+	c.ring = ring_rows(&c);
 	memset(&ec, 0, sizeof(ec));
 	ec.paths = cfg->paths;
 	ec.threads = cfg->threads;
 	ec.seed = cfg->seed;
 	ec.steps = (size_t)cfg->iters + 1;
 	ec.dim = c.dim;
-	ec.scratch_bytes = 2 * c.dim * sizeof(double);
-	ec.path = pick_path(&c);
+	pick_path(&c, &ec);
 	ec.ctx = &c;
 	ec.keep_final = cfg->keep_final;
 	ec.observe = cfg->observe;
@@ -589,6 +660,43 @@ int asgd_sim_run(const asgd_sim_config *cfg, asgd_sim_result *res)
 	}
 	ctx_free(&c);
 	return rc;
+}
+
+int asgd_sim_estimate_s(const asgd_sim_config *cfg, double *seconds)
+{
+	uint64_t k = 8;
+
+	if (!cfg || !seconds || asgd_sim_check_config(cfg, NULL, 0) != ASGD_OK)
+		return ASGD_EINVAL;
+	for (;;) {
+		asgd_sim_config pilot = *cfg;
+		asgd_sim_result res;
+		double wall;
+		int rc;
+
+		pilot.iters = k < cfg->iters ? k : cfg->iters;
+		pilot.paths = 1;
+		pilot.threads = 1;
+		pilot.keep_final = 0;
+		pilot.progress = NULL;
+		if (pilot.batch.size && pilot.batch.len > pilot.iters)
+			pilot.batch.len = (size_t)pilot.iters;
+		rc = asgd_sim_run(&pilot, &res);
+		if (rc != ASGD_OK)
+			return rc;
+		wall = res.ens.wall_s;
+		rc = res.ens.interrupted ? ASGD_EINTR : ASGD_OK;
+		asgd_sim_result_free(&res);
+		if (rc != ASGD_OK)
+			return rc;
+		if (wall >= 0.05 || pilot.iters == cfg->iters) {
+			*seconds = asgd_ensemble_estimate_s(cfg->paths, cfg->threads,
+							    wall * (double)cfg->iters /
+							    (double)pilot.iters);
+			return ASGD_OK;
+		}
+		k *= 4;
+	}
 }
 
 void asgd_sim_result_free(asgd_sim_result *res)

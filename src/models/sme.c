@@ -16,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "asgd/datamodel.h"
 #include "asgd/error.h"
+#include "asgd/parse.h"
 #include "sme_internal.h"
 #include "core/stop_internal.h"
 
@@ -89,6 +91,62 @@ static int check_batch(const asgd_batch_schedule *b)
 	return ASGD_OK;
 }
 
+/*
+ * An evolving Σ is a d×d matrix per path, factorised at every substep: refused beyond
+ * ASGD_SME_EVOLVING_MAX_DIM rather than allocated (at d = 47,236 it would be 4 × 17.9 GB a
+ * thread and ~10¹⁴ flops a substep). The noise choice must be one of the three.
+ */
+static int check_noise(const asgd_sme_config *cfg, char *err, size_t errlen)
+{
+	size_t d = asgd_problem_dim(cfg->problem);
+
+	if (asgd__sme_evolving(cfg->sigma) && d > ASGD_SME_EVOLVING_MAX_DIM) {
+		if (err && errlen)
+			snprintf(err, errlen, "sigma %s is not allowed for d = %zu: it carries a "
+				 "d x d matrix per path (%.3g GB a thread) and factorises it at "
+				 "every substep (O(d^3) = %.3g flops); allowed for d <= %u, use "
+				 "sigma instant or constant", asgd_sigma_name(cfg->sigma), d,
+				 4.0 * (double)d * (double)d * 8 / 1e9,
+				 (double)d * (double)d * (double)d / 3, ASGD_SME_EVOLVING_MAX_DIM);
+		return ASGD_EINVAL;
+	}
+	if ((unsigned)cfg->noise > ASGD_SME_NOISE_SAMPLED)
+		return fail(err, errlen, "noise must be auto, exact or sampled:M");
+	if (cfg->noise == ASGD_SME_NOISE_SAMPLED && cfg->noise_rows == 0)
+		return fail(err, errlen, "noise sampled:M needs M >= 1 rows");
+	return ASGD_OK;
+}
+
+int asgd_sme_noise_parse(const char *spec, asgd_sme_noise *kind, size_t *rows)
+{
+	uint64_t m;
+
+	if (!spec || !kind || !rows)
+		return ASGD_EINVAL;
+	if (strcmp(spec, "exact") == 0 || strcmp(spec, "auto") == 0) {
+		*kind = spec[0] == 'e' ? ASGD_SME_NOISE_EXACT : ASGD_SME_NOISE_AUTO;
+		*rows = 0;
+		return ASGD_OK;
+	}
+	if (strncmp(spec, "sampled:", 8) != 0 || asgd_parse_u64(spec + 8, &m) != ASGD_OK ||
+	    m == 0 || m > SIZE_MAX / 16)
+		return ASGD_EINVAL;
+	*kind = ASGD_SME_NOISE_SAMPLED;
+	*rows = (size_t)m;
+	return ASGD_OK;
+}
+
+size_t asgd_sme_noise_rows(const asgd_sme_config *cfg)
+{
+	size_t n = asgd_problem_components(cfg->problem);
+
+	switch (cfg->noise) {
+	case ASGD_SME_NOISE_EXACT: return n;
+	case ASGD_SME_NOISE_SAMPLED: return cfg->noise_rows;
+	default: return n <= ASGD_SME_NOISE_EXACT_MAX_N ? n : ASGD_SME_NOISE_AUTO_ROWS;
+	}
+}
+
 int asgd_sme_check_config(const asgd_sme_config *cfg, char *err, size_t errlen)
 {
 	if (!cfg || !cfg->problem)
@@ -114,6 +172,8 @@ int asgd_sme_check_config(const asgd_sme_config *cfg, char *err, size_t errlen)
 		return fail(err, errlen, "iters, substeps and paths must be >= 1");
 	if (check_batch(&cfg->batch) != ASGD_OK)
 		return fail(err, errlen, "batch sizes must be >= 1");
+	if (check_noise(cfg, err, errlen) != ASGD_OK)
+		return ASGD_EINVAL;
 	return check_mixture(cfg, err, errlen);
 }
 
@@ -156,28 +216,81 @@ static int ctx_affine(struct sme_ctx *cx)
 	return rc == ASGD_ENOMEM ? rc : ASGD_OK;
 }
 
-/* C(x_0): a scalar in 1-D, the low-rank factor F0 in d > 1; and ∇f(0). */
+/*
+ * How C is sampled in d > 1 (asgd/sme.h): the row route for a data model (each ∇f_i on its
+ * support) or whenever rows are sampled; the dense centred sum otherwise.
+ */
+static void ctx_noise_route(struct sme_ctx *cx, const asgd_sme_config *cfg)
+{
+	size_t m = asgd_sme_noise_rows(cfg);
+
+	cx->max_support = asgd_problem_max_support(cx->p);
+	cx->sampled = cfg->noise == ASGD_SME_NOISE_SAMPLED ||
+		      (cfg->noise == ASGD_SME_NOISE_AUTO && m < cx->n);
+	cx->rows = cx->d > 1 && !asgd__sme_evolving(cx->sigma) &&
+		   (cx->sampled || (asgd_problem_dataset(cx->p) && !cfg->dense_noise));
+	cx->noise_m = cx->rows ? (cx->sampled ? m : cx->n) : cx->n;
+}
+
+/* The row route's constant Σ = C(x_0): every ∇f_i(x_0) on its support, and ∇f(x_0). */
+static int ctx_rows_at_x0(struct sme_ctx *cx)
+{
+	const size_t n = cx->n, d = cx->d;
+	double *xs = malloc((cx->max_support + 1) * sizeof(double));
+	const uint32_t *idx;
+	size_t s;
+
+	cx->Fs_at = malloc((n + 1) * sizeof(size_t));
+	cx->g0 = malloc(d * sizeof(double));
+	if (!xs || !cx->Fs_at || !cx->g0)
+		goto nomem;
+	cx->Fs_at[0] = 0;
+	for (size_t i = 0; i < n; i++)
+		cx->Fs_at[i + 1] = cx->Fs_at[i] + asgd_problem_support(cx->p, i, &idx);
+	cx->Fs = malloc((cx->Fs_at[n] + 1) * sizeof(double));
+	if (!cx->Fs)
+		goto nomem;
+	for (size_t i = 0; i < n; i++) {
+		s = asgd_problem_support(cx->p, i, &idx);
+		for (size_t e = 0; idx && e < s; e++)
+			xs[e] = cx->x0[idx[e]];
+		asgd_problem_grad_support(cx->p, i, idx ? xs : cx->x0, cx->Fs + cx->Fs_at[i]);
+	}
+	asgd_problem_grad(cx->p, cx->x0, cx->g0);
+	free(xs);
+	return ASGD_OK;
+nomem:
+	free(xs);
+	return ASGD_ENOMEM;
+}
+
+/* C(x_0): a scalar in 1-D, for a constant Σ in d > 1 its low-rank factor (dense F0 or the rows'
+ * gradients at x_0); and ∇f(0). */
 static int ctx_noise_data(struct sme_ctx *cx)
 {
 	const size_t d = cx->d, n = cx->n;
+	const int dense_f0 = d > 1 && cx->sigma == ASGD_SIGMA_CONSTANT && !cx->rows;
 	double *g = malloc(d * sizeof(double)), *zero = calloc(d, sizeof(double));
 	int rc = ASGD_ENOMEM;
 
 	cx->grad0 = malloc(d * sizeof(double));
-	if (d > 1)
+	if (dense_f0)
 		cx->F0 = malloc(n * d * sizeof(double));
-	if (!g || !zero || !cx->grad0 || (d > 1 && !cx->F0))
+	if (!g || !zero || !cx->grad0 || (dense_f0 && !cx->F0))
 		goto out;
 	asgd_problem_grad(cx->p, zero, cx->grad0);
 	if (d == 1) {
 		asgd__sme_grad1_general(cx, cx->x0[0], &cx->C0);
-	} else {
+	} else if (dense_f0) {
 		asgd_problem_grad(cx->p, cx->x0, g);
 		for (size_t i = 0; i < n; i++) {
 			asgd_problem_grad_i(cx->p, i, cx->x0, cx->F0 + i * d);
 			for (size_t r = 0; r < d; r++)
 				cx->F0[i * d + r] = (cx->F0[i * d + r] - g[r]) / sqrt((double)n);
 		}
+	} else if (cx->rows && cx->sigma == ASGD_SIGMA_CONSTANT) {
+		rc = ctx_rows_at_x0(cx);
+		goto out;
 	}
 	rc = ASGD_OK;
 out:
@@ -203,6 +316,9 @@ static void ctx_free(struct sme_ctx *cx)
 	free(cx->bscale);
 	free(cx->clamps);
 	free(cx->F0);
+	free(cx->Fs);
+	free(cx->Fs_at);
+	free(cx->g0);
 	free(cx->grad0);
 }
 
@@ -260,6 +376,11 @@ static void ctx_stop(struct sme_ctx *cx, const asgd_sme_config *cfg)
 	cx->stop = cfg->stop;
 	if (d == 1 && !cfg->generic)
 		cx->substep_cost = cx->affine ? 8 : 8 * n + 8;
+	else if (asgd_problem_dataset(cx->p) && !asgd__sme_evolving(cx->sigma))
+		/* two passes over the data (∇f, the noise's rows) and a few over x; SME-SGD's H∇f
+		 * two more */
+		cx->substep_cost = 16 * ((uint64_t)asgd_problem_dataset(cx->p)->nnz + n + d) +
+				   8 * cx->noise_m;
 	else
 		cx->substep_cost = 8 * (d + n) + 4 * d * d * (n + 1) +
 				   (asgd__sme_evolving(cx->sigma) ? d * d * d : 0);
@@ -284,6 +405,7 @@ static int ctx_init(struct sme_ctx *cx, const asgd_sme_config *cfg)
 		ctx_mixture(cx, cfg->mixture);
 	if (cx->K + 1 == 0 || (cx->K + 1) > SIZE_MAX / cx->d / sizeof(double))
 		return ASGD_EINVAL;
+	ctx_noise_route(cx, cfg);
 	rc = ctx_affine(cx);
 	if (rc == ASGD_OK)
 		rc = ctx_noise_data(cx);
@@ -327,7 +449,7 @@ int asgd_sme_run(const asgd_sme_config *cfg, asgd_sme_result *res)
 	if (cx.d == 1 && !cfg->generic) {
 		ec.path = cx.affine ? asgd__sme_path_1d_affine : asgd__sme_path_1d_general;
 	} else {
-		ec.path = asgd__sme_path_generic;
+		ec.path_rows = asgd__sme_path_generic;
 		ec.scratch_bytes = asgd__sme_scratch_doubles(&cx) * sizeof(double);
 	}
 	rc = asgd_ensemble_run(&ec, &res->ens);
@@ -342,6 +464,42 @@ int asgd_sme_run(const asgd_sme_config *cfg, asgd_sme_result *res)
 	}
 	ctx_free(&cx);
 	return rc;
+}
+
+int asgd_sme_estimate_s(const asgd_sme_config *cfg, double *seconds)
+{
+	asgd_sme_config pilot;
+	uint64_t k = 8;
+	int rc;
+
+	if (!cfg || !seconds || asgd_sme_check_config(cfg, NULL, 0) != ASGD_OK)
+		return ASGD_EINVAL;
+	for (;;) {
+		asgd_sme_result res;
+		double wall;
+
+		pilot = *cfg;
+		pilot.iters = k < cfg->iters ? k : cfg->iters;
+		pilot.paths = 1;
+		pilot.threads = 1;
+		pilot.keep_final = 0;
+		pilot.progress = NULL;
+		rc = asgd_sme_run(&pilot, &res);
+		if (rc != ASGD_OK)
+			return rc;
+		wall = res.ens.wall_s;
+		rc = res.ens.interrupted ? ASGD_EINTR : ASGD_OK;
+		asgd_sme_result_free(&res);
+		if (rc != ASGD_OK)
+			return rc;
+		if (wall >= 0.05 || pilot.iters == cfg->iters) {
+			*seconds = asgd_ensemble_estimate_s(cfg->paths, cfg->threads,
+							    wall * (double)cfg->iters /
+							    (double)pilot.iters);
+			return ASGD_OK;
+		}
+		k *= 4;
+	}
 }
 
 void asgd_sme_result_free(asgd_sme_result *res)

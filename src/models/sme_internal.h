@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "asgd/ensemble.h"
 #include "asgd/geomix.h"
 #include "asgd/model.h"
 #include "asgd/problem.h"
@@ -36,7 +37,17 @@ struct sme_ctx {
 	int affine;
 	double a, b, va, cab, vb;
 	double C0;		/* 1-D: C(x_0) */
-	double *F0;		/* d > 1: n*d, the low-rank factor of C(x_0), rows (∇f_i − ∇f)/√n */
+	double *F0;		/* d > 1, constant Σ, dense route: n*d, the low-rank factor of C(x_0),
+				   rows (∇f_i − ∇f)/√n */
+	/* the row route (data models, or SAMPLED): ξ = (1/√m) Σ_j z_j (∇f_{i_j} − ∇f), each ∇f_i
+	 * on its support (MODELS.md §2.1) */
+	int rows;		/* nonzero: instant and constant Σ take the row route */
+	int sampled;		/* rows drawn uniformly with replacement, else every row once */
+	size_t noise_m;		/* m: rows (and normals) a substep */
+	size_t max_support;	/* the largest support of a ∇f_i */
+	double *Fs;		/* constant Σ: ∇f_i(x_0) on row i's support, at Fs + Fs_at[i] */
+	size_t *Fs_at;		/* n + 1 offsets into Fs */
+	double *g0;		/* constant Σ: ∇f(x_0) */
 	double *grad0;		/* ∇f(0), for the linear form's h = ∇f(P) − ∇f(0) */
 	/* sme-asgd-mixture (MODELS.md §5): weights π_j and rates c_j = (1 − μ_j)/Δt */
 	size_t mix_k;
@@ -79,7 +90,8 @@ int asgd__sme_path_1d_general(void *ctx, uint64_t path, asgd_rng *rng, double *t
 			      void *scratch);
 
 /* asgd_ensemble_config.path for any d, and the doubles of scratch it needs (sme_vector.c). */
-int asgd__sme_path_generic(void *ctx, uint64_t path, asgd_rng *rng, double *traj, void *scratch);
+int asgd__sme_path_generic(void *ctx, uint64_t path, asgd_rng *rng, asgd_path_rows *rows,
+			   void *scratch);
 size_t asgd__sme_scratch_doubles(const struct sme_ctx *cx);
 
 #endif /* ASGD_SME_INTERNAL_H */

@@ -4,7 +4,11 @@
  *
  * One path's vectors live in the thread's scratch (struct nd_state); the evolving Σ(t) choices
  * carry a d×d matrix, stepped and factored by asgd/sigma.h, while constant and instant Σ use the
- * low-rank factor (∇f_i − ∇f)/√n of C and draw n normals instead of factoring. SME-ASGD for mixture
+ * low-rank factor (∇f_i − ∇f)/√n of C and draw n normals instead of factoring. On a data model
+ * that factor is never formed: the noise sums z_i ∇f_i over the rows, each on its support, and
+ * subtracts (Σ z_i)∇f once — O(nnz + d) a substep instead of O(n·d) — or over m sampled rows
+ * (asgd/sme.h, MODELS.md §2.1). Rows are handed to the ensemble as they are recorded, so a path
+ * never holds more than its state. SME-ASGD for mixture
  * staleness carries K gradient averages ȳ_j and, for the continuum Σ, K matrices G_j (MODELS.md
  * §5). In 1-D it computes
  * the scheme of sme_scalar.c with the same draws. Within a substep of length h every coefficient
@@ -28,6 +32,8 @@ struct nd_state {
 	double *g, *gi, *dx, *xr, *t1, *t2, *z;
 	double *sig, *S, *L, *sv;	/* evolving Σ only: Σ or G, S(·), factor, Σ value */
 	double *yb, *Gm;	/* mixture: ȳ_j (K·d), and G_j (K·d·d) for the continuum Σ */
+	double *xs, *gs;	/* row route: a row's support gathered, and ∇f_i on it */
+	uint64_t *pick;		/* row route, sampled: the m rows of this substep */
 	asgd_sigma_factorizer fac;
 	uint64_t clamps;
 };
@@ -36,7 +42,13 @@ static size_t nd_znormals(const struct sme_ctx *cx)
 {
 	if (cx->d == 1)
 		return 1;
-	return asgd__sme_evolving(cx->sigma) ? cx->d : cx->n;
+	return asgd__sme_evolving(cx->sigma) ? cx->d : cx->noise_m;
+}
+
+/* The doubles of the row route: a gathered support, ∇f_i on it, and the sampled rows. */
+static size_t nd_rows_doubles(const struct sme_ctx *cx)
+{
+	return cx->rows ? 2 * cx->max_support + (cx->sampled ? cx->noise_m : 0) : 0;
 }
 
 /* The doubles of the mixture's ȳ_j and G_j. */
@@ -49,15 +61,15 @@ static size_t nd_mixture_doubles(const struct sme_ctx *cx)
 
 size_t asgd__sme_scratch_doubles(const struct sme_ctx *cx)
 {
-	size_t d = cx->d, zn = cx->d > cx->n ? cx->d : cx->n;
+	size_t d = cx->d, zn = cx->d > cx->noise_m ? cx->d : cx->noise_m;
 
 	return 8 * d + zn + (asgd__sme_evolving(cx->sigma) ? 4 * d * d : 0) +
-	       nd_mixture_doubles(cx);
+	       nd_mixture_doubles(cx) + nd_rows_doubles(cx);
 }
 
 static void nd_carve(const struct sme_ctx *cx, struct nd_state *st, double *s)
 {
-	size_t d = cx->d, zn = cx->d > cx->n ? cx->d : cx->n;
+	size_t d = cx->d, zn = cx->d > cx->noise_m ? cx->d : cx->noise_m;
 
 	st->x = s;
 	st->y = s + d;
@@ -74,6 +86,9 @@ static void nd_carve(const struct sme_ctx *cx, struct nd_state *st, double *s)
 	st->sv = st->L + d * d;
 	st->yb = st->sig + (asgd__sme_evolving(cx->sigma) ? 4 * d * d : 0);
 	st->Gm = st->yb + cx->mix_k * d;
+	st->xs = s + asgd__sme_scratch_doubles(cx) - nd_rows_doubles(cx);
+	st->gs = st->xs + cx->max_support;
+	st->pick = (uint64_t *)(st->gs + cx->max_support);	/* scratch has no declared type */
 	st->clamps = 0;
 }
 
@@ -86,7 +101,6 @@ static double cov1(const struct sme_ctx *cx, double x)
 	return C;
 }
 
-/* dx = amp·√Σ z for the state's Σ; @xr is where `instant` evaluates C. */
 /* The mixture's Σ = Σ_j π_j G_j − ḡḡᵀ into sv, with ḡ = Σ_j π_j ȳ_j in y (MODELS.md §5). */
 static void nd_mixture_sigma(const struct sme_ctx *cx, struct nd_state *st)
 {
@@ -101,7 +115,63 @@ static void nd_mixture_sigma(const struct sme_ctx *cx, struct nd_state *st)
 	}
 }
 
-static int nd_noise(const struct sme_ctx *cx, struct nd_state *st, double amp)
+/*
+ * ∇f_i on row i's support into *gs (at x_0 from the stored rows for a constant Σ, else at xr,
+ * gathered into xs); returns the support's size and its indices in *idx (NULL: all of 0..d−1).
+ */
+static size_t nd_row_grad(const struct sme_ctx *cx, struct nd_state *st, size_t i,
+			  const uint32_t **idx, const double **gs)
+{
+	size_t s = asgd_problem_support(cx->p, i, idx);
+
+	if (cx->sigma == ASGD_SIGMA_CONSTANT) {
+		*gs = cx->Fs + cx->Fs_at[i];
+		return s;
+	}
+	for (size_t e = 0; *idx && e < s; e++)
+		st->xs[e] = st->xr[(*idx)[e]];
+	asgd_problem_grad_support(cx->p, i, *idx ? st->xs : st->xr, st->gs);
+	*gs = st->gs;
+	return s;
+}
+
+/*
+ * The row route: dx = amp·(1/√m) Σ_j z_j (∇f_{i_j} − ∇f) = amp/√m · (Σ_j z_j ∇f_{i_j} − (Σ_j z_j)∇f),
+ * rows i_j = j (exact, m = n) or sampled; ∇f = @gbar at the same point. Its covariance is
+ * amp²·C exactly: for the exact rows because Σ_i (∇f_i − ∇f)(∇f_i − ∇f)ᵀ/n = C, for sampled ones
+ * because each term has covariance C over the row's draw and the terms are uncorrelated. Summing
+ * the uncentred gradients and subtracting once loses digits only where the spread of the ∇f_i is
+ * far below |∇f|, i.e. far from any minimiser, where the noise does not matter.
+ */
+static void nd_noise_rows(const struct sme_ctx *cx, struct nd_state *st, double amp,
+			  const double *gbar)
+{
+	const size_t d = cx->d, m = cx->noise_m;
+	const double w = amp / sqrt((double)m);
+	double zs = 0;
+
+	memset(st->dx, 0, d * sizeof(double));
+	for (size_t j = 0; j < m; j++) {
+		size_t i = cx->sampled ? (size_t)st->pick[j] : j;
+		const double z = st->z[j], *gs;
+		const uint32_t *idx;
+		size_t s = nd_row_grad(cx, st, i, &idx, &gs);
+
+		zs += z;
+		if (idx)
+			for (size_t e = 0; e < s; e++)
+				st->dx[idx[e]] += z * gs[e];
+		else
+			for (size_t e = 0; e < s; e++)
+				st->dx[e] += z * gs[e];
+	}
+	for (size_t r = 0; r < d; r++)
+		st->dx[r] = w * (st->dx[r] - zs * gbar[r]);
+}
+
+/* dx = amp·√Σ z for the state's Σ; @xr is where `instant` evaluates C, @gxr ∇f there (NULL:
+ * not known yet). */
+static int nd_noise(const struct sme_ctx *cx, struct nd_state *st, double amp, const double *gxr)
 {
 	const size_t d = cx->d, n = cx->n;
 	const double c = cx->fric;
@@ -124,6 +194,16 @@ static int nd_noise(const struct sme_ctx *cx, struct nd_state *st, double amp)
 		default: s = asgd__sme_root_clamped(st->sig[0], &st->clamps); break;
 		}
 		st->dx[0] = amp * s * st->z[0];
+		return ASGD_OK;
+	}
+	if (cx->rows) {
+		if (cx->sigma == ASGD_SIGMA_CONSTANT) {
+			gxr = cx->g0;
+		} else if (!gxr) {
+			asgd_problem_grad(cx->p, st->xr, st->t1);
+			gxr = st->t1;
+		}
+		nd_noise_rows(cx, st, amp, gxr);
 		return ASGD_OK;
 	}
 	memset(st->dx, 0, d * sizeof(double));
@@ -241,11 +321,25 @@ static void nd_start(const struct sme_ctx *cx, struct nd_state *st)
 				st->sig[r * d + q] -= st->g[r] * st->g[q];
 }
 
-static void nd_record(const struct sme_ctx *cx, const struct nd_state *st, double *row)
+/* Row k: X, or M + αP for the linear form (built in gi, free between substeps). */
+static int nd_record(const struct sme_ctx *cx, struct nd_state *st, asgd_path_rows *rows,
+		     uint64_t k)
 {
+	if (cx->model != ASGD_MODEL_SME_ASGD_LINEAR)
+		return asgd_path_rows_put(rows, (size_t)k, st->x);
 	for (size_t r = 0; r < cx->d; r++)
-		row[r] = cx->model == ASGD_MODEL_SME_ASGD_LINEAR ? st->x[r] + cx->alpha * st->y[r]
-							       : st->x[r];
+		st->gi[r] = st->x[r] + cx->alpha * st->y[r];
+	return asgd_path_rows_put(rows, (size_t)k, st->gi);
+}
+
+/* This substep's normals and, for sampled rows, the rows (after the normals). */
+static void nd_draw(const struct sme_ctx *cx, struct nd_state *st, asgd_rng *rng, size_t zn)
+{
+	for (size_t i = 0; i < zn; i++)
+		st->z[i] = asgd_normal(rng);
+	if (cx->rows && cx->sampled)
+		for (size_t j = 0; j < cx->noise_m; j++)
+			st->pick[j] = asgd_rng_below(rng, cx->n);
 }
 
 /* ∇f at x into g (and S(x) into S unless @S is NULL), then the noise at xr = x into dx. */
@@ -253,7 +347,7 @@ static int nd_grad_noise(const struct sme_ctx *cx, struct nd_state *st, double a
 {
 	nd_grad(cx, st, st->x, st->g, S);
 	memcpy(st->xr, st->x, cx->d * sizeof(double));
-	return nd_noise(cx, st, amp);
+	return nd_noise(cx, st, amp, st->g);
 }
 
 /* One Euler–Maruyama substep of SME-ASGD (2.11) and its Σ. */
@@ -296,7 +390,7 @@ static int nd_step_mixture(const struct sme_ctx *cx, struct nd_state *st, double
 			st->y[r] += cx->mix_w[j] * st->yb[j * d + r];
 	}
 	memcpy(st->xr, st->x, d * sizeof(double));
-	rc = nd_noise(cx, st, amp);
+	rc = nd_noise(cx, st, amp, st->g);
 	if (rc != ASGD_OK)
 		return rc;
 	for (size_t j = 0; j < K; j++) {
@@ -322,7 +416,7 @@ static int nd_step_linear(const struct sme_ctx *cx, struct nd_state *st, double 
 	nd_grad(cx, st, st->x, st->g, NULL);
 	for (size_t r = 0; r < d; r++)
 		st->xr[r] = st->x[r] + al * st->y[r];
-	rc = nd_noise(cx, st, amp);
+	rc = nd_noise(cx, st, amp, NULL);
 	if (rc != ASGD_OK)
 		return rc;
 	if (cx->sigma == ASGD_SIGMA_EVOLVE) {
@@ -382,7 +476,8 @@ static int nd_step(const struct sme_ctx *cx, struct nd_state *st, double amp)
 	}
 }
 
-int asgd__sme_path_generic(void *ctx, uint64_t path, asgd_rng *rng, double *traj, void *scratch)
+int asgd__sme_path_generic(void *ctx, uint64_t path, asgd_rng *rng, asgd_path_rows *rows,
+			   void *scratch)
 {
 	const struct sme_ctx *cx = ctx;
 	const size_t d = cx->d, zn = nd_znormals(cx);
@@ -399,18 +494,18 @@ int asgd__sme_path_generic(void *ctx, uint64_t path, asgd_rng *rng, double *traj
 			return rc;
 	}
 	nd_start(cx, &st);
-	nd_record(cx, &st, traj);
+	rc = nd_record(cx, &st, rows, 0);
 	for (uint64_t k = 0; k < cx->K && rc == ASGD_OK; k++) {
 		const double amp = amp0 * asgd__sme_batch_scale(cx, k);
 
 		for (unsigned j = 0; j < cx->S && rc == ASGD_OK; j++) {
-			for (size_t i = 0; i < zn; i++)
-				st.z[i] = asgd_normal(rng);
+			nd_draw(cx, &st, rng, zn);
 			rc = nd_step(cx, &st, amp);
 			if (rc == ASGD_OK && asgd__stop_after(&poll, cx->substep_cost))
 				rc = ASGD_EINTR;
 		}
-		nd_record(cx, &st, traj + (k + 1) * d);
+		if (rc == ASGD_OK)
+			rc = nd_record(cx, &st, rows, k + 1);
 	}
 	asgd_sigma_factorizer_free(&st.fac);
 	if (cx->clamps)
