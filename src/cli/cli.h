@@ -199,6 +199,18 @@ static inline int cli_problem_is_data(const struct cli_problem *cp)
 	return cp->ds != NULL;
 }
 
+/* ---- advise and batch on data (data_defaults.c) ---- */
+
+/* The engine's defaults on a data problem: --work none unless --work was given (the gradient
+ * is the work). Presets keep theirs. */
+void cli_data_defaults(const struct cli_problem *cp, const struct cli_engine_flags *eng,
+		       asgd_work *work);
+
+/* Exit 2: @cp's minimizer is not known (the hinge loss; a data model beyond the solver's d),
+ * saying which and then @why the command needs it. */
+void cli_no_minimizer(const char *cmd, const struct cli_problem *cp, const char *why)
+	__attribute__((noreturn));
+
 /* Rows --loss and --data for a command that cannot take a data problem: in --help they say
  * @why (a string that outlives the parse); given, they end the process with exit 2 saying it. */
 struct cli_problem_refusal {

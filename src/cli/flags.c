@@ -335,12 +335,21 @@ static void take_work(const char *cmd, void *dst, const char *value)
 	cli_work_option(cmd, "--work", value, dst);
 }
 
+/* --work, remembering that it was given: data models change its default. */
+static void take_work_flag(const char *cmd, void *dst, const char *value)
+{
+	struct cli_engine_flags *g = dst;
+
+	take_work(cmd, g->d.work, value);
+	g->work_given = 1;
+}
+
 const struct cli_flag *cli_engine_flags(struct cli_engine_flags *g, struct cli_engine_dst d)
 {
 	size_t n = 0;
 
 	g->d = d;
-	g->workers_given = 0;
+	g->workers_given = g->work_given = 0;
 	take_work("", d.work, d.work_default);	/* a default that does not parse is a bug */
 	*d.replicas = d.replicas_default;
 	*d.seed = 1;
@@ -351,7 +360,7 @@ const struct cli_flag *cli_engine_flags(struct cli_engine_flags *g, struct cli_e
 			g->workers_default, "worker threads of the real engine, 1..{max}");
 		g->flags[n - 1].max = ASGD_MAX_WORKERS;
 	}
-	g->flags[n++] = (struct cli_flag)CLI_CALL("work", "SPEC", take_work, d.work,
+	g->flags[n++] = (struct cli_flag)CLI_CALL("work", "SPEC", take_work_flag, g,
 		d.work_default, "injected work per gradient: none | fixed:DUR | exp:DUR | geom:P,DUR "
 		"(DUR like 100us, 1.5ms)");
 	g->flags[n++] = (struct cli_flag)CLI_U64("replicas", "R", d.replicas, d.replicas_min,

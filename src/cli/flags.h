@@ -120,6 +120,7 @@ struct cli_engine_dst {
 struct cli_engine_flags {
 	struct cli_engine_dst d;
 	int workers_given;	/* --workers was on the command line (MPI checks it) */
+	int work_given;		/* --work was (data models default to none: cli_data_defaults) */
 	char workers_default[16];
 	struct cli_flag flags[5];
 };
