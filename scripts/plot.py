@@ -29,7 +29,9 @@
       The output of `asgd batch`, like the paper's Figure 8: E|x_k - x*|^2 against k (log
       scale) for the optimal, the constant and the equal-total schedules -- the simulator with
       a +-2 standard-error band, the real engine dashed with markers, the control model (4.5)
-      dotted -- and below it the batch size B_k of each, with the transition k*.
+      dotted -- and below it the batch size B_k of each, with the transition k*. On a model
+      on data (batch.json's "measure" is "loss_gap") the curves are the loss gap f(x_k) - f*
+      instead, with the loss f(x_k) itself on the right-hand axis and the optimum f* named.
 
 Each figure is written to a temporary file and renamed, so a failed run never leaves half a PNG.
 """
@@ -450,6 +452,9 @@ def plot_sweep(args):
 # ---- asgd batch ----
 
 BATCH_COLUMNS = ("schedule", "k", "batch", "model", "sim_msd", "sim_se", "engine_msd", "engine_se")
+# On data curves.csv names the measure's columns after the loss gap; read into the same keys.
+BATCH_GAP_NAMES = {"model": "model_loss_gap", "sim_msd": "sim_loss_gap",
+                   "engine_msd": "engine_loss_gap"}
 BATCH_STYLE = {"optimal": "tab:red", "constant": "tab:blue", "equal-total": "tab:green"}
 
 
@@ -471,15 +476,18 @@ def read_batch(d):
     if not os.path.isfile(path):
         fail(f"'{d}' has no curves.csv: is it the --out of 'asgd batch'?")
     curves = {}
+    names = {k: k for k in BATCH_COLUMNS}
+    if info.get("measure") == "loss_gap":
+        names.update(BATCH_GAP_NAMES)
     with open(path, newline="") as fp:
         rows = csv.DictReader(fp)
-        if rows.fieldnames is None or not set(BATCH_COLUMNS) <= set(rows.fieldnames):
-            fail(f"'{path}' is not a curves.csv (needs columns {', '.join(BATCH_COLUMNS)})")
+        if rows.fieldnames is None or not set(names.values()) <= set(rows.fieldnames):
+            fail(f"'{path}' is not a curves.csv (needs columns {', '.join(names.values())})")
         for i, r in enumerate(rows):
             c = curves.setdefault(r["schedule"], {k: [] for k in BATCH_COLUMNS[1:]})
             try:
                 for k in BATCH_COLUMNS[1:]:
-                    c[k].append(float(r[k]))
+                    c[k].append(float(r[names[k]]))
             except (TypeError, ValueError):
                 fail(f"'{path}': row {i + 2} has a value that is not a number")
     if not curves:
@@ -527,6 +535,12 @@ def plot_batch(args):
     fig, axes = plt.subplots(2, 1, figsize=(9, 8), sharex=True, constrained_layout=True,
                              gridspec_kw={"height_ratios": [3, 1.3]})
     batch_panel_msd(axes[0], curves)
+    fstar = num(info.get("fstar"))
+    if info.get("measure") == "loss_gap" and math.isfinite(fstar):
+        axes[0].set_ylabel(f"loss gap f(x_k) - f*  (optimum f* = {fstar:.6g})")
+        right = axes[0].secondary_yaxis("right", functions=(lambda g: g + fstar,
+                                                             lambda f: f - fstar))
+        right.set_ylabel("loss f(x_k)")
     batch_panel_size(axes[1], curves, ctl.get("k_star"))
     for ax in axes:
         ax.grid(alpha=0.3, which="both")

@@ -163,6 +163,55 @@ else
   fail "asgd batch --replicas 0"
 fi
 
+# ---- on data: the surrogate's control, the loss gap named in every key -------------------
+out="$tmp/d"
+if "$asgd" batch --loss logistic --data heart_scale --horizon 100 --paths 32 --replicas 4 \
+     --workers 2 --seed 3 --out "$out" >"$tmp/dreport" 2>"$tmp/derr"; then
+  ok
+  grep -q "^loss gap f(x_K) - f\* at K = 100" "$tmp/dreport" && grep -q "work=none" "$tmp/dreport" &&
+    grep -q "a=.* = trace(HC)/trace(C) at x\*" "$tmp/dreport" && ok ||
+    fail "batch on data: the table does not name the loss gap: $(cat "$tmp/dreport")"
+  python3 - "$out" <<'PY' && ok || fail "batch on data: outputs"
+import csv, json, math, sys
+d = sys.argv[1]
+j = json.load(open(d + "/batch.json"))
+assert j["measure"] == "loss_gap" and j["curvature_source"] == "hessian", j
+assert j["minimizer"] is None and j["work"] == "none"
+assert 0 < j["a"] <= j["largest_hessian_eigenvalue"], j
+assert math.isclose(j["z0"], 2 * (j["f_x0"] - j["fstar"]) / j["a"], rel_tol=1e-9)
+gap0 = j["f_x0"] - j["fstar"]
+for x in j["schedules"]:
+    for k in ("model_final_loss_gap", "sim_final_loss_gap", "sim_final_loss_gap_se",
+              "engine_final_loss_gap", "engine_final_loss_gap_se"):
+        assert x[k] is not None and math.isfinite(x[k]) and x[k] > 0, (k, x)
+    assert "sim_final" not in x and "engine_final" not in x, x
+    assert x["sim_final_loss_gap"] < gap0 and x["engine_final_loss_gap"] < gap0, x
+cu = list(csv.DictReader(open(d + "/curves.csv")))
+assert "sim_loss_gap" in cu[0] and "engine_loss_gap" in cu[0] and "sim_msd" not in cu[0], cu[0]
+for y in cu:
+    if y["k"] == "0":
+        for key in ("model_loss_gap", "sim_loss_gap", "engine_loss_gap"):
+            assert math.isclose(float(y[key]), gap0, rel_tol=1e-9), (key, y)
+bc = list(csv.DictReader(open(d + "/batch.csv")))
+assert "engine_final_loss_gap" in bc[0], bc[0]
+PY
+  "$py" "$plot" batch "$out" >/dev/null && is_png "$out/batch.png" && ok || fail "plot.py batch on data"
+else
+  fail "asgd batch on data failed: $(tail -3 "$tmp/derr")"
+fi
+expect_usage "--observe x is not allowed: on data batch measures the loss gap" \
+  batch --loss logistic --data heart_scale --observe x
+"$asgd" batch --loss hinge --data heart_scale --horizon 50 --paths 8 --replicas 2 \
+  --out "$tmp/h" >"$tmp/hout" 2>"$tmp/herr"
+rc=$?
+if [ $rc -eq 2 ]; then
+  grep -q "no minimizer x\* of the hinge loss is known" "$tmp/herr" && ok ||
+    fail "batch --loss hinge: exit 2 without the reason: $(cat "$tmp/herr")"
+else
+  [ $rc -eq 0 ] && grep -q "= lambda (the regulariser's" "$tmp/hout" && ok ||
+    fail "batch --loss hinge exited $rc without saying where a comes from"
+fi
+
 # ---- plot.py batch: bad input exits 2 ------------------------------------------------------
 usage_cmd=("$py" "$plot" batch)
 expect_usage "does not exist" "$tmp/nope"

@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "asgd/advise.h"
+#include "asgd/datamodel.h"
+#include "asgd/dataset.h"
 #include "asgd/engine.h"
 #include "asgd/error.h"
 #include "asgd/problem.h"
@@ -340,4 +342,168 @@ Test(advise, engine_negative_momentum_is_heavy_ball)
 	cr_assert_eq(asgd_engine_check_config(&cfg, err, sizeof(err)), ASGD_EINVAL);
 	cr_assert(strstr(err, "(-1, 1)") != NULL, "message: %s", err);
 	asgd_problem_destroy(p);
+}
+
+/* ---- on data ---- */
+
+/* heart_scale (Debian's liblinear-tools), or the test skipped. */
+static asgd_dataset *heart_scale_or_skip(void)
+{
+	char path[1024], err[256];
+	asgd_dataset *ds = NULL;
+
+	if (asgd_dataset_locate("heart_scale", path, sizeof(path)) != ASGD_OK)
+		cr_skip_test("heart_scale is not installed (Debian package liblinear-tools)");
+	cr_assert_eq(asgd_dataset_load("heart_scale", NULL, &ds, err, sizeof(err)), ASGD_OK, "%s",
+		     err);
+	return ds;
+}
+
+static asgd_problem *data_model(const asgd_dataset *ds, asgd_loss loss, double lambda)
+{
+	asgd_data_model m = { .loss = loss, .lambda = lambda, .positive = NAN };
+	asgd_problem *p = NULL;
+	char err[256];
+
+	cr_assert_eq(asgd_problem_create_data(ds, &m, &p, err, sizeof(err)), ASGD_OK, "%s", err);
+	return p;
+}
+
+/* Least squares' Hessian A^T A/n + λ I (features stored somewhere) into @m, formed by hand. */
+static void squares_hessian(const asgd_dataset *ds, double lambda, gsl_matrix *m)
+{
+	const double n = (double)ds->rows;
+
+	gsl_matrix_set_zero(m);
+	for (size_t i = 0; i < ds->rows; i++)
+		for (size_t e = ds->row_ptr[i]; e < ds->row_ptr[i + 1]; e++)
+			for (size_t f = ds->row_ptr[i]; f < ds->row_ptr[i + 1]; f++)
+				*gsl_matrix_ptr(m, ds->col[e], ds->col[f]) +=
+					ds->val[e] * ds->val[f] / n;
+	for (size_t j = 0; j < ds->cols; j++)
+		if (ds->col_count[j])
+			*gsl_matrix_ptr(m, j, j) += lambda;
+}
+
+static double largest_eigenvalue_gsl(const gsl_matrix *h)
+{
+	size_t d = h->size1;
+	gsl_matrix *m = gsl_matrix_alloc(d, d);
+	gsl_vector *ev = gsl_vector_alloc(d);
+	gsl_eigen_symm_workspace *w = gsl_eigen_symm_alloc(d);
+	double l;
+
+	gsl_matrix_memcpy(m, h);
+	cr_assert_eq(gsl_eigen_symm(m, ev, w), 0);
+	l = gsl_vector_max(ev);
+	gsl_eigen_symm_free(w);
+	gsl_vector_free(ev);
+	gsl_matrix_free(m);
+	return l;
+}
+
+/*
+ * heart_scale, least squares (d = 13): the power iteration's a against the largest eigenvalue
+ * of the Hessian formed by hand, A^T A/n + λI, by GSL; trace C(x*) against the trace of
+ * asgd_problem_covariance's matrix; and trace(HC)/trace(C) against the product of the two.
+ */
+Test(advise, data_least_squares_against_gsl)
+{
+	asgd_dataset *ds = heart_scale_or_skip();
+	const double lambda = 1.0 / (double)ds->rows;
+	asgd_problem *p = data_model(ds, ASGD_LOSS_SQUARES, lambda);
+	size_t d = asgd_problem_dim(p);
+	double *x = malloc(d * sizeof(double)), *C = malloc(d * d * sizeof(double));
+	double tr = 0, hc = 0, a_c;
+	gsl_matrix *H = gsl_matrix_alloc(d, d);
+	asgd_advise_local l;
+
+	cr_assert_eq(d, 13);
+	cr_assert_eq(asgd_problem_minimizer(p, x), ASGD_OK);
+	cr_assert_eq(asgd_advise_local_of(p, x, &l), ASGD_OK);
+	cr_assert_eq(l.source, ASGD_ADVISE_CURV_HESSIAN);
+	cr_assert(l.converged);
+	squares_hessian(ds, lambda, H);
+	cr_expect(fabs(l.a - largest_eigenvalue_gsl(H)) <= 1e-7 * l.a, "a %.12g, GSL %.12g", l.a,
+		  largest_eigenvalue_gsl(H));
+	cr_assert_eq(asgd_problem_covariance(p, x, C), ASGD_OK);
+	for (size_t j = 0; j < d; j++) {
+		tr += C[j * d + j];
+		for (size_t k = 0; k < d; k++)
+			hc += gsl_matrix_get(H, j, k) * C[k * d + j];
+	}
+	cr_expect(fabs(l.trace_c - tr) <= 1e-9 * tr, "trace C %.12g, by the matrix %.12g",
+		  l.trace_c, tr);
+	cr_expect(fabs(l.sigma2 - tr / (double)d) <= 1e-9 * tr);
+	cr_assert_eq(asgd_advise_noise_curvature(p, x, l.step, &a_c), ASGD_OK);
+	cr_expect(fabs(a_c - hc / tr) <= 1e-6 * a_c, "trace(HC)/trace(C) %.12g, by hand %.12g",
+		  a_c, hc / tr);
+	cr_expect(a_c < l.a, "the noise-weighted curvature is below the largest");
+	gsl_matrix_free(H);
+	free(x);
+	free(C);
+	asgd_problem_destroy(p);
+	asgd_dataset_destroy(ds);
+}
+
+/* heart_scale, logistic: the power iteration against GSL on the Hessian formed by hand,
+ * (1/n) Σ σ(m_i)σ(−m_i) a_i a_iᵀ + λI at x*, m_i = y_i a_i·x*. */
+Test(advise, data_logistic_against_gsl)
+{
+	asgd_dataset *ds = heart_scale_or_skip();
+	const double lambda = 1.0 / (double)ds->rows;
+	asgd_problem *p = data_model(ds, ASGD_LOSS_LOGISTIC, lambda);
+	size_t d = asgd_problem_dim(p);
+	double *x = malloc(d * sizeof(double));
+	gsl_matrix *H = gsl_matrix_calloc(d, d);
+	asgd_advise_local l;
+
+	cr_assert_eq(asgd_problem_minimizer(p, x), ASGD_OK);
+	cr_assert_eq(asgd_advise_local_of(p, x, &l), ASGD_OK);
+	for (size_t i = 0; i < ds->rows; i++) {
+		double m = 0, s;
+
+		for (size_t e = ds->row_ptr[i]; e < ds->row_ptr[i + 1]; e++)
+			m += ds->val[e] * x[ds->col[e]];
+		s = 1 / (1 + exp(-m));		/* σ(m)σ(−m) is even in m: y drops out */
+		for (size_t e = ds->row_ptr[i]; e < ds->row_ptr[i + 1]; e++)
+			for (size_t f = ds->row_ptr[i]; f < ds->row_ptr[i + 1]; f++)
+				*gsl_matrix_ptr(H, ds->col[e], ds->col[f]) +=
+					s * (1 - s) * ds->val[e] * ds->val[f] / (double)ds->rows;
+	}
+	for (size_t j = 0; j < d; j++)
+		if (ds->col_count[j])
+			*gsl_matrix_ptr(H, j, j) += lambda;
+	/* O(h²) for a non-quadratic: h = 1e-4 max(1, |x*|) */
+	cr_expect(fabs(l.a - largest_eigenvalue_gsl(H)) <= 1e-6 * l.a, "a %.12g, GSL %.12g", l.a,
+		  largest_eigenvalue_gsl(H));
+	gsl_matrix_free(H);
+	free(x);
+	asgd_problem_destroy(p);
+	asgd_dataset_destroy(ds);
+}
+
+/* The hinge loss: a = λ from the regulariser, without a Hessian; λ = 0 leaves no curvature. */
+Test(advise, hinge_takes_the_regulariser)
+{
+	asgd_dataset *ds = NULL;
+	asgd_problem *p, *q;
+	asgd_advise_local l;
+	double x[20] = { 0 };
+	char err[256];
+
+	cr_assert_eq(asgd_dataset_generate("rcv1:n=200,d=20,nnz=5,seed=3", &ds, err, sizeof(err)),
+		     ASGD_OK, "%s", err);
+	p = data_model(ds, ASGD_LOSS_HINGE, 0.01);
+	q = data_model(ds, ASGD_LOSS_HINGE, 0);
+	cr_assert_eq(asgd_advise_local_of(p, x, &l), ASGD_OK);
+	cr_expect_eq(l.a, 0.01);
+	cr_expect_eq(l.source, ASGD_ADVISE_CURV_REGULARISER);
+	cr_expect_eq(l.power_iters, 0);
+	cr_expect(l.trace_c > 0 && isfinite(l.trace_c));
+	cr_expect_str_eq(asgd_advise_curvature_name(l.source), "regulariser");
+	cr_expect_eq(asgd_advise_local_of(q, x, &l), ASGD_ENOTFOUND);
+	asgd_problem_destroy(p);
+	asgd_problem_destroy(q);
+	asgd_dataset_destroy(ds);
 }

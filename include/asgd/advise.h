@@ -47,9 +47,20 @@
 /* The largest |β| the model's search tries: β ∈ [−ASGD_ADVISE_BETA_MAX, ASGD_ADVISE_BETA_MAX]. */
 #define ASGD_ADVISE_BETA_MAX 0.999
 
+/* Where the curvature a comes from. */
+typedef enum asgd_advise_curvature {
+	ASGD_ADVISE_CURV_HESSIAN = 0,	/* the Hessian of f at x* (finite differences of ∇f) */
+	ASGD_ADVISE_CURV_REGULARISER,	/* the hinge loss: the regulariser's λ (see below) */
+} asgd_advise_curvature;
+
+/* asgd_advise_curvature_name - "hessian" or "regulariser". */
+const char *asgd_advise_curvature_name(asgd_advise_curvature c);
+
 /* Curvature and noise near a minimizer x*. */
 typedef struct asgd_advise_local {
-	double a;		/* 1-D: f''(x*); d > 1: the largest eigenvalue of the Hessian at x* */
+	double a;		/* 1-D: f''(x*); d > 1: the largest eigenvalue of the Hessian at x*;
+				   the hinge loss: λ */
+	asgd_advise_curvature source;	/* where a comes from */
 	double sigma2;		/* 1-D: C(x*); d > 1: trace(C(x*))/d, the mean variance per coordinate */
 	double trace_c;		/* trace(C(x*)) */
 	double step;		/* the finite-difference step h used */
@@ -68,10 +79,32 @@ typedef struct asgd_advise_local {
  * that no d×d matrix is formed. The stiffest direction is the one (5.6) must not let oscillate;
  * Σ per coordinate is what the 1-D formulas take. h = 1e-4·max(1, |x*|∞): exact up to rounding
  * for quadratics, O(h²) otherwise.
+ * The hinge loss (a data model, asgd/datamodel.h): its loss part is piecewise linear, so its
+ * Hessian is 0 almost everywhere, and at the optimum the margins of the support vectors sit on
+ * the kinks, where a difference of subgradients measures the jump, not a curvature. The only
+ * curvature there is the regulariser's, (λ/2)‖x‖² on the stored features: a = λ (source
+ * ASGD_ADVISE_CURV_REGULARISER), with no Hessian-vector product; Σ as above, from subgradients.
  * Returns 0; ASGD_EINVAL for NULL arguments; ASGD_ENOMEM; ASGD_ENOTFOUND when the curvature is
- * not positive (x* is not a strict minimum) or not finite.
+ * not positive (x* is not a strict minimum; the hinge loss with λ = 0) or not finite.
  */
 int asgd_advise_local_of(const asgd_problem *p, const double *xstar, asgd_advise_local *out);
+
+/*
+ * asgd_advise_noise_curvature - the noise-weighted mean curvature at @xstar,
+ *
+ *     a_C = trace(H C) / trace(C) = Σ_j λ_j c_j / Σ_j c_j   (c_j: C's weight on H's eigenvector j),
+ *
+ * by central-difference Hessian-vector products on the centred component gradients
+ * g_i − ∇f(x*), each of whose quadratic forms is (g_i − ∇f)ᵀH(g_i − ∇f); all n of them, or every
+ * ⌈n/4096⌉-th for larger n. Why this curvature: on a quadratic each eigendirection's share of
+ * the loss gap relaxes at its own rate ∝ λ_j towards a floor ∝ η c_j that does not depend on
+ * λ_j, so the rate at which the noise floor of the loss follows a change of batch is the c-weighted
+ * mean of the λ_j (docs/MODELS.md §6, "On data"). @h: the difference step (asgd_advise_local's).
+ * Returns 0 with *@out; ASGD_EINVAL for NULL; ASGD_ENOMEM; ASGD_ENOTFOUND when C(x*) = 0 or the
+ * result is not positive and finite.
+ */
+int asgd_advise_noise_curvature(const asgd_problem *p, const double *xstar, double h,
+				double *out);
 
 /* asgd_advise_total_momentum - μ_tot = 1 − (1 − @mu)(1 − @beta). */
 double asgd_advise_total_momentum(double mu, double beta);

@@ -3,7 +3,10 @@
  * asgd/batch_run.h — the experiment behind `asgd batch`: Section 4's optimal mini-batch schedule
  * (asgd/batchctl.h, docs/MODELS.md §6) for a 1-D quadratic, tested against a constant batch and
  * against the constant batch with the same total number of gradient evaluations — the paper's
- * Figure 8 as numbers.
+ * Figure 8 as numbers — or for a model on data through a 1-D surrogate (docs/MODELS.md §6, "On
+ * data"): a the noise-weighted curvature trace(HC)/trace(C) at x* (the hinge loss: λ),
+ * Σ = trace C(x*), and the schedules compared on the loss gap f(x_k) − f* instead of
+ * E(x_k − x*)².
  *
  * asgd_batch_prepare() solves the control and builds the three schedules with what the control
  * model (4.5) predicts for each; asgd_batch_run() runs each in the discrete simulator (mini-batch
@@ -24,8 +27,10 @@
 
 #include <cjson/cJSON.h>
 
+#include "asgd/advise.h"
 #include "asgd/batchctl.h"
 #include "asgd/engine.h"
+#include "asgd/observe.h"
 #include "asgd/problem.h"
 #include "asgd/work.h"
 
@@ -56,8 +61,16 @@ typedef struct asgd_batch_progress {
 
 /* The experiment. a, σ², x* and x0 come from the problem (asgd_batch_read_problem). */
 typedef struct asgd_batch_config {
-	const asgd_problem *problem;	/* a 1-D quadratic preset; not owned */
-	double a, sigma2, xstar, x0;	/* f''(x*), C(x*), the minimizer, the start */
+	const asgd_problem *problem;	/* a 1-D quadratic preset or a model on data; not owned */
+	double a, sigma2, xstar, x0;	/* f''(x*), C(x*), the minimizer, the start; on data a and
+					   Σ of the surrogate, x* and x0 NAN */
+	/* On data (set by asgd_batch_read_problem, but @loss by the caller): */
+	int on_data;			/* the measure is the loss gap f(x_k) − f* */
+	const asgd_observable *loss;	/* the loss observable of @problem; not owned */
+	asgd_advise_local local;	/* `advise`'s a (λ_max) and Σ, and where a comes from */
+	double fstar, f0;		/* f(x*) and f(x0) */
+	double z0;			/* the control's z(0): 2(f(x0) − f*)/a on data, (x0 − x*)²
+					   on a preset */
 	double eta;			/* step size > 0 */
 	double mu;			/* staleness of the control and of the simulator, in [0, 1) */
 	double gamma;			/* the unit cost of extra gradients in (4.5), > 0 */
@@ -83,17 +96,20 @@ typedef struct asgd_batch_outcome {
 	const char *name;		/* "optimal", "constant" or "equal-total" */
 	uint32_t *size;			/* B_k, K entries */
 	double evaluations;		/* Σ_k B_k: component gradients per path */
-	double *model;			/* z_k of the control model (4.5) under this schedule */
+	double *model;			/* z_k of the control model (4.5) under this schedule; on
+					   data its loss gap (a/2)z_k */
 	double *model_engine;		/* the same, drawn without replacement as the engine */
 	/* the simulator: mini-batch ASGD (4.1), with replacement, at the config's μ */
 	int sim_done;			/* every group of paths ran */
 	uint64_t sim_paths;		/* the paths in the results */
-	double sim_final, sim_final_se;	/* E(x_K − x*)² and its SE, NAN when none ran */
+	double sim_final, sim_final_se;	/* E(x_K − x*)² (on data the loss gap) and its SE, NAN
+					   when none ran; the curves likewise */
 	double *sim_msd, *sim_se;
 	/* the real engine: M workers, without replacement, its own staleness μ̂ */
 	int eng_ran, eng_done, eng_diverged;	/* ran at all; all replicas; a replica diverged */
 	uint64_t eng_replicas, eng_applied, eng_discarded;
-	double eng_final, eng_final_se;	/* E(x_K − x*)² over the complete replicas, its SE */
+	double eng_final, eng_final_se;	/* E(x_K − x*)² (on data the loss gap) over the complete
+					   replicas, its SE */
 	double eng_evaluations;		/* component gradients per K updates */
 	double eng_wall_s;
 	double mu_hat, mu_lo, mu_hi;	/* the fitted staleness and its 95% interval */
@@ -123,9 +139,14 @@ typedef struct asgd_batch_result {
 } asgd_batch_result;
 
 /*
- * asgd_batch_read_problem - a, σ², x* (asgd_theory_from_problem) and x0 of @c->problem into @c.
- * Returns 0; ASGD_EINVAL for NULL; or ASGD_ENOTFOUND when the problem is not a 1-D quadratic
- * with a > 0.
+ * asgd_batch_read_problem - a, σ², x* (asgd_theory_from_problem), x0 and z0 of @c->problem into
+ * @c. On a model on data (@c->on_data set): x* by asgd_problem_minimizer, a and Σ of the 1-D
+ * surrogate, a = asgd_advise_noise_curvature (the hinge loss: λ, asgd_advise_local_of's) and
+ * Σ = trace C(x*), f*, f(x0) and z0 = 2(f(x0) − f*)/a, so that the surrogate's loss gap (a/2)z
+ * starts at the data's and has its leading-order floor η·trace C(x*)/4 (docs/MODELS.md §6).
+ * Returns 0; ASGD_EINVAL for NULL; ASGD_ENOMEM; ASGD_ENOTFOUND when the problem is neither a 1-D
+ * quadratic with a > 0 nor a model on data with a known minimizer and positive curvature there
+ * (on data @c->fstar then says which: NAN when no minimizer is known, else the curvature).
  */
 int asgd_batch_read_problem(asgd_batch_config *c);
 

@@ -63,6 +63,14 @@ typedef struct asgd_data_model {
 int asgd_problem_create_data(const asgd_dataset *ds, const asgd_data_model *m,
 			     asgd_problem **out, char *err, size_t errlen);
 
+/*
+ * asgd_problem_data_model - the loss, λ and the label mapped to +1 of a data model into *@out,
+ * for the code that must treat a loss by its nature (the hinge loss has no curvature at its
+ * optimum: asgd/advise.h). Returns ASGD_OK; ASGD_EINVAL for NULL; ASGD_ENOTFOUND for a problem
+ * that is not a data model.
+ */
+int asgd_problem_data_model(const asgd_problem *p, asgd_data_model *out);
+
 /** The dataset of a data model; NULL for every other problem. */
 const asgd_dataset *asgd_problem_dataset(const asgd_problem *p);
 

@@ -233,6 +233,11 @@ static inline int cli_problem_is_data(const struct cli_problem *cp)
 	return cp->ds != NULL;
 }
 
+/* Exit 2: @cp's minimizer is not known (a preset without one; a data model whose solve
+ * failed, such as λ = 0 on rank-deficient data), saying so and then @why the command needs it. */
+void cli_no_minimizer(const char *cmd, const struct cli_problem *cp, const char *why)
+	__attribute__((noreturn));
+
 /* Rows --loss and --data for a command that cannot take a data problem: in --help they say
  * @why (a string that outlives the parse); given, they end the process with exit 2 saying it. */
 struct cli_problem_refusal {

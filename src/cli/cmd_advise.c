@@ -6,6 +6,11 @@
  * (asgd/advise_run.h), and so are its files; this file reports its progress, writes each
  * setting's run summary as it goes, and prints the report.
  *
+ * On a model on data (--loss --data) the same experiment runs on the data problem: x* is the
+ * model's minimizer, a the largest Hessian eigenvalue there (the hinge loss, which has none:
+ * the regulariser's λ, said in the report), and the settings are compared on the loss gap
+ * f(x_K) − f*, the observable's; a problem whose x* is not known is refused with exit 2.
+ *
  * SIGINT or SIGTERM stops the run in progress; what was measured so far is written, marked
  * "partial", and the command exits 130.
  */
@@ -37,19 +42,24 @@ static const struct cli_command COMMAND = {
 		 "     on M and the work per gradient, not on eta);\n"
 		 "  2. the curvature a and gradient noise Sigma near the minimizer x* (1-D: f''(x*)\n"
 		 "     and C(x*); d > 1: the largest Hessian eigenvalue by power iteration and\n"
-		 "     trace C(x*)/d);\n"
+		 "     trace C(x*)/d; the hinge loss, with no curvature at its optimum: a = lambda,\n"
+		 "     the regulariser's);\n"
 		 "  3. asynchrony and explicit momentum beta compose as total momentum\n"
 		 "     mu_tot = 1-(1-mu_hat)(1-beta); the advice keeps M and eta and sets\n"
 		 "     beta = 1-(1-mu_opt)/(1-mu_hat), so that mu_tot = mu_opt = max(1-4a eta, 0)\n"
 		 "     (5.6) -- negative when asynchrony already exceeds mu_opt (Mitliagkas et al.);\n"
 		 "     eta_opt = (1-mu_tot)/(4a) is reported as the alternative;\n"
 		 "  4. your setting and the advice run R times each in the real engine; the report\n"
-		 "     gives E|x_K-x*|^2 +- SE, iterations to --target and engine time for both,\n"
-		 "     and says plainly when the advice did not help (not lower by more than 2 SE).\n",
+		 "     gives E|x_K-x*|^2 +- SE (on data: the loss gap f(x_K)-f* +- SE), iterations\n"
+		 "     to --target and engine time for both, and says plainly when the advice did\n"
+		 "     not help (not lower by more than 2 SE).\n",
 	.epilogue = "outputs in DIR: advise.json (settings, measurements, recommendation with the\n"
 		    "model's contraction rates, both outcomes, difference, verdict), advise.csv (one\n"
 		    "row per setting), and current/ and recommended/ with moments.csv, msd.csv\n"
-		    "(k,msd,se: E|x_k-x*|^2 over replicas), staleness.csv and summary.json.\n"
+		    "(k,msd,se: E|x_k-x*|^2 over replicas; on data loss_gap.csv, k,loss,loss_gap,se:\n"
+		    "the loss and f(x_k)-f*), staleness.csv and summary.json. On data --work\n"
+		    "defaults to none; a problem without a known minimizer (--loss hinge today, or\n"
+		    "d > 4096) is refused with exit 2.\n"
 		    "For a schedule of growing mini-batches that lowers the noise floor late in a run,\n"
 		    "see 'asgd batch' (docs/MODELS.md section 6).\n"
 		    "exit status: 0 done (whatever the verdict), 1 failed or your setting diverged,\n"
@@ -64,8 +74,11 @@ static void find_local(const struct advise_opts *o, asgd_advise_result *r)
 	if (rc == ASGD_ENOMEM && !r->xstar)
 		cli_out_of_memory(CMD);
 	if (rc != ASGD_OK && !r->have_xstar)
-		cli_usage_error(CMD, "%s is not allowed: its minimizer is not known, and "
-				     "the advice is about the curvature there", o->cp.named);
+		cli_no_minimizer(CMD, &o->cp, "the advice is about the curvature and noise there");
+	if (rc == ASGD_ENOTFOUND && r->local.source == ASGD_ADVISE_CURV_REGULARISER)
+		cli_usage_error(CMD, "%s is not allowed: the hinge loss has no curvature at its "
+				     "optimum, and lambda = 0 gives the regulariser none either",
+				o->cp.named);
 	if (rc == ASGD_ENOTFOUND)
 		cli_usage_error(CMD, "%s is not allowed: its curvature at the minimizer "
 				     "is not positive", o->cp.named);
@@ -100,13 +113,13 @@ static void parse_args(int argc, char **argv, struct advise_opts *o, asgd_advise
 		CLI_REAL("target", "T", &o->cfg.target, 0x1p-1074, 1.7976931348623157e308,
 			 "a finite number > 0", "the level of E|x_k-x*|^2 (summed over coordinates) "
 			 "whose first crossing is \"iterations to target\"; > 0 (default 0.02, as "
-			 "asgd sweep)"),
+			 "asgd sweep). On data: a level of the loss f itself (default f* * 1.01)"),
 		CLI_END,
 	};
 	struct cli_flag *engine;
 
 	o->cfg.probe_replicas = 50;
-	o->cfg.target = 0.02;
+	o->cfg.target = NAN;	/* the measure's default: asgd_advise_locate */
 	o->argc = argc;
 	o->argv = argv;
 	engine = (struct cli_flag *)cli_engine_flags(&eng, (struct cli_engine_dst){
@@ -114,6 +127,9 @@ static void parse_args(int argc, char **argv, struct advise_opts *o, asgd_advise
 		2, 20 });
 	cli_flag_reword(engine, "replicas", "runs of each setting compared, {min}..{max}");
 	cli_flag_reword(engine, "seed", "seed of the compared runs; the probe uses S+1");
+	cli_flag_reword(engine, "work", "injected work per gradient: none | fixed:DUR | exp:DUR | "
+			"geom:P,DUR (DUR like 100us, 1.5ms); none on data, where the gradient is "
+			"the work");
 	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){
 		own, cli_problem_flags(&o->cp, 0), engine,
 		cli_output_flags(&out, &o->out, &o->quiet, "out/advise"), NULL }, argc,
@@ -122,6 +138,11 @@ static void parse_args(int argc, char **argv, struct advise_opts *o, asgd_advise
 	if (cli_problem_is_data(&o->cp))
 		cli_engine_data_defaults(&eng);
 	o->cfg.problem = o->cp.problem;
+	o->cfg.obs = &o->cp.obs;
+	if (asgd_advise_measure_of(o->cfg.obs, &(asgd_advise_measure){ 0 }) != ASGD_OK)
+		cli_usage_error(CMD, "--observe %s is not allowed: advise compares E|x-x*|^2 "
+				     "(--observe x) or the loss gap f(x)-f* (--observe loss)",
+				o->cp.obs.spec);
 	o->preset = o->cp.label;
 	o->cfg.iters = cli_problem_iters(CMD, &o->cp, iters, 1, 1000000000);
 	o->cfg.eta = cli_problem_eta(CMD, &o->cp, eta);
@@ -185,7 +206,10 @@ static void print_measurements(const struct advise_opts *o, const asgd_advise_re
 	printf("measured   mu_hat %.4f  95%% [%.4f, %.4f]  (probe: %llu runs, %llu gradients; "
 	       "1-1/M = %.4f)\n", s->mu_hat, s->mu_ci95[0], s->mu_ci95[1],
 	       (unsigned long long)r->probe_done, (unsigned long long)s->count, s->mu_queueing);
-	if (asgd_problem_dim(o->cfg.problem) == 1)
+	if (l->source == ASGD_ADVISE_CURV_REGULARISER)
+		printf("near x*    a = lambda = %.6g (the regulariser's: the hinge loss has no "
+		       "curvature at its optimum)   Sigma = trace C/d = %.6g\n", l->a, l->sigma2);
+	else if (asgd_problem_dim(o->cfg.problem) == 1)
 		printf("near x*    a = f''(x*) = %.6g   Sigma = C(x*) = %.6g   (x* = %.6g)\n", l->a,
 		       l->sigma2, r->xstar[0]);
 	else
@@ -240,8 +264,22 @@ static void print_outcome(const asgd_advise_outcome *s)
 	else
 		snprintf(k, sizeof(k), "not reached");
 	printf("           %-12s %8.4f %8.4f   %-12.5g %-10.2g %-12s %8.3f %s\n", s->name, s->beta,
-	       s->mu_hat, s->final_msd, s->final_se, k, s->wall_s,
+	       s->mu_hat, s->final, s->final_se, k, s->wall_s,
 	       s->diverged ? "DIVERGED" : s->interrupted ? "(interrupted)" : "");
+}
+
+/* What the outcome table measures, and its target. */
+static void print_outcome_head(const struct advise_opts *o, const asgd_advise_result *r)
+{
+	if (r->measure == ASGD_ADVISE_MSD) {
+		printf("outcome    %llu runs each, same seed streams; target %g\n",
+		       (unsigned long long)o->cfg.replicas, r->target);
+		return;
+	}
+	printf("outcome    %llu runs each, same seed streams; measured: the loss gap "
+	       "f(x_K)-f*, f* = %.10g\n           target: the loss %.8g%s, iterations until "
+	       "the mean loss first reaches it\n", (unsigned long long)o->cfg.replicas, r->fstar,
+	       r->target, r->target_default ? " (f* * 1.01, the default)" : "");
 }
 
 /* The report on stdout. */
@@ -251,10 +289,10 @@ static void advise_print(const struct advise_opts *o, const asgd_advise_result *
 	if (r->have_rec)
 		print_recommendation(o, r);
 	if (r->cur.ran) {
-		printf("outcome    %llu runs each, same seed streams; target %g\n",
-		       (unsigned long long)o->cfg.replicas, o->cfg.target);
+		print_outcome_head(o, r);
 		printf("           %-12s %8s %8s   %-12s %-10s %-12s %8s\n", "setting", "beta",
-		       "mu_hat", "final msd", "+- SE", "iters to T", "engine s");
+		       "mu_hat", r->measure == ASGD_ADVISE_LOSS_GAP ? "final gap" : "final msd",
+		       "+- SE", "iters to T", "engine s");
 		print_outcome(&r->cur);
 		print_outcome(&r->recd);
 	}

@@ -4,7 +4,10 @@
  * computed for a 1-D quadratic preset, and tested: it runs in the discrete simulator (mini-batch
  * ASGD (4.1)) and in the real engine against a constant batch and against the constant batch
  * with the same total number of gradient evaluations, and reports E|x_K − x*|² with its standard
- * error and the gradient evaluations of each — the paper's Figure 8 as numbers.
+ * error and the gradient evaluations of each — the paper's Figure 8 as numbers. On a model on
+ * data (--loss --data) the control is that of a 1-D surrogate (asgd_batch_read_problem) and the
+ * runs report the loss gap f(x_K) − f* instead; a problem whose minimizer is not known (the
+ * hinge loss today) is refused with exit 2.
  *
  * This file parses the flags into an asgd_batch_config and prints the table; the experiment
  * (the control, the schedules, the runs, the files) is asgd/batch_run.h's. SIGINT or SIGTERM
@@ -42,7 +45,11 @@ static const struct cli_command COMMAND = {
 		 "components drawn with replacement, staleness mu) and in the real engine (M "
 		 "workers, drawn without replacement), beside a constant batch and the constant "
 		 "batch with the same total number of gradient evaluations; for each: the final "
-		 "E|x_K - x*|^2 with its standard error and the gradient evaluations per run.",
+		 "E|x_K - x*|^2 with its standard error and the gradient evaluations per run. On "
+		 "data (--loss --data): the control of a 1-D surrogate with a = trace(HC)/trace(C) "
+		 "at x*, the noise-weighted curvature (the hinge loss: lambda, the regulariser's), Sigma = "
+		 "trace C(x*) and z0 = 2(f(x0)-f*)/a, whose loss gap (a/2)z has the data's start "
+		 "and noise floor; the runs report the loss gap f(x_K)-f* instead.",
 	.epilogue = "outputs in DIR: control.json (gamma*, t*, k*, r, kappa, V(z0,0), settings),\n"
 		    "schedule.csv (k,batch,u,t: the optimal schedule), batch.json and batch.csv (one\n"
 		    "row per schedule: gradient evaluations, the control model's z_K, simulator and\n"
@@ -52,15 +59,38 @@ static const struct cli_command COMMAND = {
 		    "B_{k-tau_k}) and caps it at n; drawing without replacement lowers the variance by\n"
 		    "(n-B)/(n-1) against the simulator (fig4 has n = 2: any batch >= 2 is the full\n"
 		    "gradient there, without noise).\n"
+		    "On data the measure columns are named *_loss_gap (batch.csv, curves.csv) and\n"
+		    "--work defaults to none; a problem without a known minimizer (--loss hinge\n"
+		    "today, or d > 4096) is refused with exit 2.\n"
 		    "exit status: 0 done, 1 failed or diverged, 2 bad usage, 130 interrupted.\n",
 };
 
-/* a, Σ, x* of a 1-D quadratic preset, or a usage error. */
-static void read_preset(struct batch_opts *o)
+/* a, Σ, x* of a 1-D quadratic preset, or of a data model's surrogate; or a usage error. */
+static void read_problem(struct batch_opts *o)
 {
-	if (asgd_batch_read_problem(&o->cfg) != ASGD_OK)
+	int data = cli_problem_is_data(&o->cp), rc;
+
+	if (data && o->cp.obs.kind != ASGD_OBSERVE_LOSS)
+		cli_usage_error(CMD, "--observe %s is not allowed: on data batch measures the loss "
+				     "gap f(x)-f* (--observe loss)", o->cp.obs.spec);
+	o->cfg.loss = data ? &o->cp.obs : NULL;
+	rc = asgd_batch_read_problem(&o->cfg);
+	if (rc == ASGD_ENOMEM)
+		cli_out_of_memory(CMD);
+	if (rc == ASGD_OK)
+		return;
+	if (!data)
 		cli_usage_error(CMD, "%s is not allowed: the control needs a 1-D "
-				     "quadratic preset with a > 0 (fig4, fig8)", o->cp.named);
+				     "quadratic preset with a > 0 (fig4, fig8) or a model on data",
+				o->cp.named);
+	if (isnan(o->cfg.fstar))
+		cli_no_minimizer(CMD, &o->cp, "the control's curvature and noise are taken there");
+	if (o->cfg.local.source == ASGD_ADVISE_CURV_REGULARISER)
+		cli_usage_error(CMD, "%s is not allowed: the hinge loss has no curvature at its "
+				     "optimum, and lambda = 0 gives the regulariser none either",
+				o->cp.named);
+	cli_usage_error(CMD, "%s is not allowed: its curvature at the minimizer is not positive",
+			o->cp.named);
 }
 
 static void check_engine(const struct batch_opts *o)
@@ -119,6 +149,9 @@ static void parse_args(int argc, char **argv, struct batch_opts *o)
 			"reported beside --mu; for a like-for-like run pass --workers 1 (mu_hat = 0) "
 			"or --mu mu_hat");
 	cli_flag_reword(engine, "replicas", "engine runs per schedule, {min}..{max} (0: no engine)");
+	cli_flag_reword(engine, "work", "injected work per gradient: none | fixed:DUR | exp:DUR | "
+			"geom:P,DUR (DUR like 100us, 1.5ms); none on data, where the gradient is "
+			"the work");
 	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){
 		own, cli_problem_flags(&o->cp, 0), cli_ensemble_flags(&ens, &o->cfg.paths, &o->cfg.threads, 5000, 2), engine,
 		cli_output_flags(&out, &o->out, &o->quiet, "out/batch"), NULL }, argc, argv);
@@ -127,7 +160,7 @@ static void parse_args(int argc, char **argv, struct batch_opts *o)
 		cli_engine_data_defaults(&eng);
 	o->cfg.problem = o->problem = o->cp.problem;
 	o->preset = o->cp.label;
-	read_preset(o);
+	read_problem(o);
 	o->cfg.eta = cli_problem_eta(CMD, &o->cp, eta);
 	o->cfg.mu = mu ? cli_double_range(CMD, "--mu", mu, 0, nextafter(1, 0), "a number in [0, 1)")
 		       : asgd_problem_default_mu(o->problem);
@@ -161,13 +194,31 @@ static void print_label(const asgd_batch_outcome *r)
 	printf("  %-18s", buf);
 }
 
+/* On data: the surrogate f = a x^2/2 and where its a, Σ and z0 come from. */
+static void print_surrogate(const asgd_batch_config *c, const asgd_batchctl *s)
+{
+	printf("control   the 1-D surrogate f = a x^2/2 of the data problem (docs/MODELS.md "
+	       "section 6):\n");
+	if (c->local.source == ASGD_ADVISE_CURV_REGULARISER)
+		printf("          a=%.6g = lambda (the regulariser's: the hinge loss has no "
+		       "curvature at its optimum)\n", c->a);
+	else
+		printf("          a=%.6g = trace(HC)/trace(C) at x*, the noise-weighted curvature "
+		       "(largest eigenvalue %.6g)\n", c->a, c->local.a);
+	printf("          Sigma=%.6g = trace C(x*)  f*=%.10g  f(x0)=%.6g  z0=2(f(x0)-f*)/a=%.6g\n"
+	       "          dt=%.6g  T=%.6g\n", c->sigma2, c->fstar, c->f0, s->p.z0, s->dt, s->p.T);
+}
+
 static void print_control(const asgd_batch_config *c, const asgd_batch_result *r)
 {
 	const asgd_batchctl *s = &r->ctl;
 	const asgd_batch_outcome *opt = &r->s[ASGD_BATCH_OPTIMAL];
 
-	printf("control   a=%g  Sigma=%.6g  x*=%.6g  z0=%.6g  dt=%.6g  T=%.6g\n", c->a, c->sigma2,
-	       c->xstar, s->p.z0, s->dt, s->p.T);
+	if (c->on_data)
+		print_surrogate(c, s);
+	else
+		printf("control   a=%g  Sigma=%.6g  x*=%.6g  z0=%.6g  dt=%.6g  T=%.6g\n", c->a,
+		       c->sigma2, c->xstar, s->p.z0, s->dt, s->p.T);
 	printf("          r=%.6g%s  kappa=%.6g  gamma*=%.6g  gamma=%.6g (gamma*/%.4g)\n", s->r,
 	       s->oscillating ? " (complex lambda: r = c)" : "", s->kappa, s->gamma_star, r->gamma,
 	       s->gamma_star / r->gamma);
@@ -188,8 +239,12 @@ static void print_table(const struct batch_opts *o, const asgd_batch_result *res
 	       (unsigned long long)c->paths, (unsigned long long)c->replicas, c->workers, work,
 	       res->partial ? "  (PARTIAL)" : "");
 	print_control(c, res);
-	printf("\nE|x_K - x*|^2 at K = %llu (+- one SE) and gradient evaluations per run\n",
-	       (unsigned long long)c->horizon);
+	if (c->on_data)
+		printf("\nloss gap f(x_K) - f* at K = %llu (+- one SE; f* = %.10g) and gradient "
+		       "evaluations per run\n", (unsigned long long)c->horizon, c->fstar);
+	else
+		printf("\nE|x_K - x*|^2 at K = %llu (+- one SE) and gradient evaluations per run\n",
+		       (unsigned long long)c->horizon);
 	printf("  %-18s  %10s  %9s  %-21s  %9s  %-21s  %10s  %6s\n", "schedule", "grad evals",
 	       "model", "simulator", "model(n)", "engine", "eng evals", "mu_hat");
 	for (int i = 0; i < ASGD_BATCH_NSCHEDULES; i++) {
@@ -208,6 +263,9 @@ static void print_table(const struct batch_opts *o, const asgd_batch_result *res
 	printf("model: the control model (4.5) stepped with this schedule; model(n): the same with\n"
 	       "the engine's draws without replacement from n = %zu, variance x (n-B)/(n-1)\n",
 	       asgd_problem_components(c->problem));
+	if (c->on_data)
+		printf("(on data both as the surrogate's loss gap (a/2) z: a model of the slowest\n"
+		       "directions' share only through a; docs/MODELS.md section 6)\n");
 	printf("simulator: mini-batch ASGD (4.1) at mu=%g, with replacement; engine: %u workers,\n"
 	       "without replacement, batch B_v of the version read, its own staleness mu_hat\n",
 	       c->mu, c->workers);

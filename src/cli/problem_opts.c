@@ -381,6 +381,15 @@ void cli_print_problem_defaults(const struct cli_problem *cp)
 		       d->epochs);
 }
 
+void cli_no_minimizer(const char *cmd, const struct cli_problem *cp, const char *why)
+{
+	if (cli_problem_is_data(cp))
+		cli_usage_error(cmd, "%s is not allowed: its minimizer x* could not be solved for "
+				"(with --lambda 0 it need not be unique), and %s", cp->named, why);
+	cli_usage_error(cmd, "%s is not allowed: its minimizer is not known, and %s", cp->named,
+			why);
+}
+
 void cli_problem_free(struct cli_problem *cp)
 {
 	asgd_observable_free(&cp->obs);

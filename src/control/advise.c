@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "asgd/datamodel.h"
 #include "asgd/error.h"
 #include "asgd/rng.h"
 #include "asgd/theory.h"
@@ -129,6 +130,48 @@ static int trace_covariance(const asgd_problem *p, const double *x, double *tr)
 	return ASGD_OK;
 }
 
+/* Components in the sample of asgd_advise_noise_curvature. */
+#define NOISE_CURV_SAMPLE 4096u
+
+int asgd_advise_noise_curvature(const asgd_problem *p, const double *xstar, double h,
+				double *out)
+{
+	size_t dim, n, stride;
+	double *mean, *g, *hv, *w, num = 0, den = 0;
+
+	if (!p || !xstar || !out || !(h > 0))
+		return ASGD_EINVAL;
+	dim = asgd_problem_dim(p);
+	n = asgd_problem_components(p);
+	stride = (n + NOISE_CURV_SAMPLE - 1) / NOISE_CURV_SAMPLE;
+	mean = malloc(5 * dim * sizeof(double));
+	if (!mean)
+		return ASGD_ENOMEM;
+	g = mean + dim;
+	hv = mean + 2 * dim;
+	w = mean + 3 * dim;
+	asgd_problem_grad(p, xstar, mean);
+	for (size_t i = 0; i < n; i += stride) {
+		double s;
+
+		asgd_problem_grad_i(p, i, xstar, g);
+		for (size_t j = 0; j < dim; j++)
+			g[j] -= mean[j];
+		s = sqrt(dot(g, g, dim));
+		if (!(s > 0))
+			continue;
+		/* a unit direction keeps the difference step's scale; weight s² restores it */
+		for (size_t j = 0; j < dim; j++)
+			g[j] /= s;
+		hess_vec(p, xstar, g, h, hv, w);
+		num += s * s * dot(g, hv, dim);
+		den += s * s;
+	}
+	free(mean);
+	*out = num / den;
+	return den > 0 && *out > 0 && isfinite(*out) ? ASGD_OK : ASGD_ENOTFOUND;
+}
+
 static int local_1d(const asgd_problem *p, const double *xstar, asgd_advise_local *out)
 {
 	double x, gp, gm, c;
@@ -147,10 +190,27 @@ static int local_1d(const asgd_problem *p, const double *xstar, asgd_advise_loca
 	return ASGD_OK;
 }
 
+const char *asgd_advise_curvature_name(asgd_advise_curvature c)
+{
+	return c == ASGD_ADVISE_CURV_REGULARISER ? "regulariser" : "hessian";
+}
+
+/* The hinge loss's curvature at its optimum: the regulariser's λ alone (asgd/advise.h). */
+static int is_hinge(const asgd_problem *p, double *lambda)
+{
+	asgd_data_model m;
+
+	if (asgd_problem_data_model(p, &m) != ASGD_OK || m.loss != ASGD_LOSS_HINGE)
+		return 0;
+	*lambda = m.lambda;
+	return 1;
+}
+
 int asgd_advise_local_of(const asgd_problem *p, const double *xstar, asgd_advise_local *out)
 {
 	asgd_advise_local l;
 	size_t dim;
+	double lambda;
 	int rc;
 
 	if (!p || !xstar || !out)
@@ -158,7 +218,13 @@ int asgd_advise_local_of(const asgd_problem *p, const double *xstar, asgd_advise
 	dim = asgd_problem_dim(p);
 	memset(&l, 0, sizeof(l));
 	l.step = fd_step(xstar, dim);
-	if (dim == 1) {
+	if (is_hinge(p, &lambda)) {
+		l.a = lambda;
+		l.source = ASGD_ADVISE_CURV_REGULARISER;
+		l.converged = 1;
+		rc = trace_covariance(p, xstar, &l.trace_c);
+		l.sigma2 = l.trace_c / (double)dim;
+	} else if (dim == 1) {
 		rc = local_1d(p, xstar, &l);
 	} else {
 		rc = largest_eigenvalue(p, xstar, &l);

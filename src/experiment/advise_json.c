@@ -3,9 +3,12 @@
  * advise_json.c — advise.json, the result of the `asgd advise` experiment as JSON
  * (asgd_advise_result_json): the command line, the settings, what was measured, the
  * recommendation with the model's contraction rates, both outcomes (the columns of
- * asgd_advise_columns, as advise.csv), the verdict and the machine.
+ * asgd_advise_columns, as advise.csv), the verdict and the machine. Every key and "meaning"
+ * that holds the measure names it: E||x - x*||^2 ("msd") or the loss gap f(x) - f* ("loss_gap").
  */
 #include "asgd/advise_run.h"
+
+#include <stdio.h>
 
 #include "asgd/report.h"
 #include "asgd/table.h"
@@ -31,8 +34,13 @@ static cJSON *settings_json(const asgd_advise_config *c, const asgd_advise_resul
 	cJSON_AddNumberToObject(j, "iterations", (double)c->iters);
 	cJSON_AddNumberToObject(j, "probe_replicas", (double)c->probe_replicas);
 	cJSON_AddNumberToObject(j, "replicas", (double)c->replicas);
-	cJSON_AddNumberToObject(j, "target", c->target);
-	cJSON_AddStringToObject(j, "target_meaning", "first k with E||x_k - x*||^2 <= target");
+	asgd_json_add_number(j, "target", r->target);
+	cJSON_AddBoolToObject(j, "target_default", r->target_default);
+	cJSON_AddStringToObject(j, "target_meaning",
+				r->measure == ASGD_ADVISE_LOSS_GAP
+					? "first k with the mean loss E f(x_k) <= target (a loss, not a "
+					  "gap; default f* * 1.01)"
+					: "first k with E||x_k - x*||^2 <= target");
 	cJSON_AddNumberToObject(j, "seed", (double)c->seed);
 	cJSON_AddNumberToObject(j, "probe_seed", (double)(c->seed + 1));
 	return j;
@@ -65,13 +73,34 @@ static cJSON *measurements_json(const asgd_advise_config *c, const asgd_advise_r
 	cJSON_AddNumberToObject(j, "a", l->a);
 	cJSON_AddNumberToObject(j, "sigma2", l->sigma2);
 	cJSON_AddNumberToObject(j, "trace_c", l->trace_c);
-	cJSON_AddStringToObject(j, "a_method", one_d ? "central difference of grad f at x*"
-						    : "power iteration on finite-difference "
-						      "Hessian-vector products at x*");
+	cJSON_AddStringToObject(j, "curvature_source", asgd_advise_curvature_name(l->source));
+	cJSON_AddStringToObject(j, "a_method",
+				l->source == ASGD_ADVISE_CURV_REGULARISER
+					? "the regulariser's lambda: the hinge loss has no curvature "
+					  "at its optimum (its Hessian is 0 almost everywhere)"
+				: one_d ? "central difference of grad f at x*"
+					: "power iteration on finite-difference Hessian-vector "
+					  "products at x*");
 	cJSON_AddStringToObject(j, "sigma2_method", one_d ? "C(x*)" : "trace C(x*) / d");
 	cJSON_AddNumberToObject(j, "fd_step", l->step);
 	cJSON_AddNumberToObject(j, "power_iterations", l->power_iters);
 	cJSON_AddBoolToObject(j, "power_converged", l->converged);
+	return j;
+}
+
+/* What the compared runs measure, and the optimum it is measured from. */
+static cJSON *measure_json(const asgd_advise_result *r)
+{
+	cJSON *j = cJSON_CreateObject();
+	int gap = r->measure == ASGD_ADVISE_LOSS_GAP;
+
+	cJSON_AddStringToObject(j, "name", asgd_advise_measure_name(r->measure));
+	cJSON_AddStringToObject(j, "meaning",
+				gap ? "the loss gap f(x_k) - f*, f the model's objective, mean over "
+				      "the replicas; per setting in <setting>/loss_gap.csv"
+				    : "E||x_k - x*||^2 summed over coordinates, mean over the "
+				      "replicas; per setting in <setting>/msd.csv");
+	asgd_json_add_number(j, "fstar", r->fstar);
 	return j;
 }
 
@@ -150,41 +179,50 @@ static cJSON *outcomes_json(const asgd_advise_config *c, const asgd_advise_resul
 			continue;
 		asgd_advise_row_of(c, r, settings[i], &row);
 		o = cJSON_AddObjectToObject(j, settings[i]->name);
-		asgd_table_json_row(o, &row, asgd_advise_columns, ASGD_ADVISE_NCOLUMNS);
+		asgd_table_json_row(o, &row, asgd_advise_columns_of(r->measure),
+				    ASGD_ADVISE_NCOLUMNS);
 	}
 	return j;
 }
 
-static void early_json(cJSON *j, const asgd_advise_result *r)
+static void early_json(cJSON *j, const asgd_advise_result *r, const char *what)
 {
 	cJSON *d = cJSON_AddObjectToObject(j, "early");
+	char meaning[256];
 
-	cJSON_AddStringToObject(d, "meaning", "recommended minus current E||x_k - x*||^2 at the "
-					      "first k where either setting reaches the target (that "
-					      "one is at most the target there by selection)");
+	snprintf(meaning, sizeof(meaning), "recommended minus current %s at the first k where "
+		 "either setting reaches the target (that one is at most the target there by "
+		 "selection)", what);
+	cJSON_AddStringToObject(d, "meaning", meaning);
 	asgd_json_add_number(d, "k", r->early_k);
-	asgd_json_add_number(d, "msd", r->early_diff);
+	asgd_json_add_number(d, asgd_advise_measure_name(r->measure), r->early_diff);
 	asgd_json_add_number(d, "se", r->early_se);
 	asgd_json_add_number(d, "z", r->early_diff / r->early_se);
 }
 
 static cJSON *verdict_json(const asgd_advise_result *r)
 {
+	const char *what = r->measure == ASGD_ADVISE_LOSS_GAP ? "loss gap f(x_K) - f*"
+							       : "E||x_K - x*||^2";
 	cJSON *j = cJSON_CreateObject(), *d;
+	char text[256], key[32];
 
 	d = cJSON_AddObjectToObject(j, "difference");
-	cJSON_AddStringToObject(d, "meaning", "recommended minus current final E||x_K - x*||^2; "
-					      "se = sqrt(se_rec^2 + se_cur^2), independent runs");
-	asgd_json_add_number(d, "final_msd", r->diff);
+	snprintf(text, sizeof(text), "recommended minus current final %s; se = sqrt(se_rec^2 + "
+		 "se_cur^2), independent runs", what);
+	cJSON_AddStringToObject(d, "meaning", text);
+	snprintf(key, sizeof(key), "final_%s", asgd_advise_measure_name(r->measure));
+	asgd_json_add_number(d, key, r->diff);
 	asgd_json_add_number(d, "se", r->diff_se);
 	asgd_json_add_number(d, "z", r->diff / r->diff_se);
-	early_json(j, r);
+	early_json(j, r, what);
 	if (r->verdict == ASGD_ADVISE_NO_VERDICT)
 		cJSON_AddNullToObject(j, "helped");
 	else
 		cJSON_AddBoolToObject(j, "helped", r->verdict == ASGD_ADVISE_HELPED);
-	cJSON_AddStringToObject(j, "rule", "helped when the recommended final E||x_K - x*||^2 is "
-					   "lower by more than 2 SE of the difference");
+	snprintf(text, sizeof(text), "helped when the recommended final %s is lower by more "
+		 "than 2 SE of the difference", what);
+	cJSON_AddStringToObject(j, "rule", text);
 	cJSON_AddStringToObject(j, "text", r->verdict_text);
 	return j;
 }
@@ -199,6 +237,7 @@ cJSON *asgd_advise_result_json(const asgd_advise_config *c, const asgd_advise_re
 	cJSON_AddStringToObject(j, "command", "advise");
 	cJSON_AddItemToObject(j, "command_line", asgd_report_argv_json(argc, argv));
 	cJSON_AddItemToObject(j, "settings", settings_json(c, r));
+	cJSON_AddItemToObject(j, "measure", measure_json(r));
 	cJSON_AddItemToObject(j, "measurements", measurements_json(c, r));
 	cJSON_AddItemToObject(j, "recommendation", recommendation_json(c, r));
 	cJSON_AddItemToObject(j, "outcomes", outcomes_json(c, r));

@@ -32,6 +32,49 @@ void asgd_advise_engine_config(const asgd_advise_config *c, asgd_engine_config *
 	out->stop = c->stop;
 }
 
+/* ---- what is measured ---- */
+
+const char *asgd_advise_measure_name(asgd_advise_measure m)
+{
+	return m == ASGD_ADVISE_LOSS_GAP ? "loss_gap" : "msd";
+}
+
+const char *asgd_advise_measure_label(asgd_advise_measure m)
+{
+	return m == ASGD_ADVISE_LOSS_GAP ? "loss gap f(x_k)-f*" : "E|x_k-x*|^2";
+}
+
+int asgd_advise_measure_of(const asgd_observable *obs, asgd_advise_measure *out)
+{
+	if (!out)
+		return ASGD_EINVAL;
+	if (!obs || obs->kind == ASGD_OBSERVE_X)
+		*out = ASGD_ADVISE_MSD;
+	else if (obs->kind == ASGD_OBSERVE_LOSS)
+		*out = ASGD_ADVISE_LOSS_GAP;
+	else
+		return ASGD_EINVAL;
+	return ASGD_OK;
+}
+
+/* The measure, f* and the target (its default, and on the measure's scale). */
+static int choose_measure(const asgd_advise_config *c, asgd_advise_result *r)
+{
+	int rc = asgd_advise_measure_of(c->obs, &r->measure);
+
+	if (rc != ASGD_OK)
+		return rc;
+	r->fstar = asgd_problem_f(c->problem, r->xstar);
+	r->target_default = isnan(c->target);
+	r->target = c->target;
+	if (r->target_default)
+		r->target = r->measure == ASGD_ADVISE_LOSS_GAP
+				    ? r->fstar * ASGD_ADVISE_TARGET_LOSS_FACTOR
+				    : ASGD_ADVISE_TARGET_MSD;
+	r->target_gap = r->measure == ASGD_ADVISE_LOSS_GAP ? r->target - r->fstar : r->target;
+	return ASGD_OK;
+}
+
 int asgd_advise_locate(const asgd_advise_config *c, asgd_advise_result *r)
 {
 	if (!c || !r || !c->problem)
@@ -42,6 +85,8 @@ int asgd_advise_locate(const asgd_advise_config *c, asgd_advise_result *r)
 	if (asgd_problem_minimizer(c->problem, r->xstar) != ASGD_OK)
 		return ASGD_ENOTFOUND;
 	r->have_xstar = 1;
+	if (choose_measure(c, r) != ASGD_OK)
+		return ASGD_EINVAL;
 	return asgd_advise_local_of(c->problem, r->xstar, &r->local);
 }
 
@@ -70,17 +115,25 @@ static void replica_done(void *arg, uint64_t done, uint64_t total)
 	report(arg, ASGD_ADVISE_REPLICA, done, total);
 }
 
-/* asgd_replicas_run_each at @cfg for stage @s, with its progress around it. */
+/* What a compared setting hands every replica to: the measure per step. NULL each: none (the
+ * probe). */
+struct measure_acc {
+	const asgd_observable *obs;	/* NULL: x, and @each is an asgd_msd_steps */
+	void (*each)(void *arg, const double *rows, size_t steps, size_t dim);
+	void *arg;
+};
+
+/* asgd_replicas_run_observed at @cfg for stage @s, with its progress around it. */
 static int run_stage(const struct stage *s, asgd_engine_config *cfg, uint64_t replicas,
-		     asgd_msd_steps *each, asgd_replicas *t)
+		     const struct measure_acc *m, asgd_replicas *t)
 {
 	void (*progress)(void *, uint64_t, uint64_t) = s->c->progress ? replica_done : NULL;
 	int rc;
 
 	if (s->c->progress)
 		report(s, ASGD_ADVISE_BEGIN, 0, replicas);
-	rc = asgd_replicas_run_each(cfg, replicas, progress, (void *)s,
-				    each ? asgd_msd_steps_add : NULL, each, t);
+	rc = asgd_replicas_run_observed(cfg, replicas, m ? m->obs : NULL, progress, (void *)s,
+					m ? m->each : NULL, m ? m->arg : NULL, t);
 	if (s->c->progress)
 		report(s, ASGD_ADVISE_END, 0, replicas);
 	return rc;
@@ -169,7 +222,7 @@ static int recommend(const asgd_advise_config *c, asgd_advise_result *r)
 /* ---- (d) one setting in the real engine ---- */
 
 /* Mean and SE across the independent replicas (@w, one per step), and what they come to. */
-static void summarise_outcome(const asgd_advise_config *c, const asgd_welford *w,
+static void summarise_outcome(const asgd_advise_result *r, const asgd_welford *w,
 			      asgd_advise_outcome *out)
 {
 	out->replicas = w[0].n;
@@ -177,19 +230,20 @@ static void summarise_outcome(const asgd_advise_config *c, const asgd_welford *w
 	for (size_t k = 0; k < out->steps; k++) {
 		double m = asgd_welford_mean(&w[k]);
 
-		out->msd[k] = m;
-		out->msd_se[k] = asgd_welford_se(&w[k]);
-		if (isnan(out->k_target) && m <= c->target)
+		out->curve[k] = m;
+		out->curve_se[k] = asgd_welford_se(&w[k]);
+		if (isnan(out->k_target) && m <= r->target_gap)
 			out->k_target = (double)k;
 	}
-	out->final_msd = out->diverged ? NAN : out->msd[out->steps - 1];
-	out->final_se = out->diverged ? NAN : out->msd_se[out->steps - 1];
+	out->final = out->diverged ? NAN : out->curve[out->steps - 1];
+	out->final_se = out->diverged ? NAN : out->curve_se[out->steps - 1];
 	out->t_target_s = out->k_target / out->updates_per_s;
 }
 
 /* What the replicas @t of a setting came to, and its run files. */
-static int finish_setting(const asgd_advise_config *c, const asgd_engine_config *cfg,
-			  const asgd_replicas *t, const asgd_welford *w, asgd_advise_outcome *out)
+static int finish_setting(const asgd_advise_config *c, const asgd_advise_result *r,
+			  const asgd_engine_config *cfg, const asgd_replicas *t,
+			  const asgd_welford *w, asgd_advise_outcome *out)
 {
 	asgd_staleness_summary sum;
 	int rc, have_sum;
@@ -204,7 +258,7 @@ static int finish_setting(const asgd_advise_config *c, const asgd_engine_config 
 	if (have_sum < 0)
 		return have_sum;
 	out->mu_hat = have_sum ? sum.mu_hat : NAN;
-	summarise_outcome(c, w, out);
+	summarise_outcome(r, w, out);
 	rc = c->write_run ? c->write_run(c->write_run_arg, out->name, cfg, t,
 					 have_sum ? &sum : NULL)
 			  : ASGD_OK;
@@ -218,26 +272,31 @@ static int run_setting(const asgd_advise_config *c, asgd_advise_result *r, asgd_
 {
 	struct stage s = { c, st, beta };
 	asgd_engine_config cfg;
-	asgd_msd_steps each = { .xstar = r->xstar };
+	asgd_msd_steps msd = { .xstar = r->xstar };
+	asgd_gap_steps gap = { .fstar = r->fstar };
+	struct measure_acc m = { NULL, asgd_msd_steps_add, &msd };
+	asgd_welford *w;
 	asgd_replicas t;
 	int rc;
 
+	if (r->measure == ASGD_ADVISE_LOSS_GAP)
+		m = (struct measure_acc){ c->obs, asgd_gap_steps_add, &gap };
 	asgd_advise_engine_config(c, &cfg);
 	cfg.momentum = beta;
 	out->eta = cfg.eta;
 	out->beta = beta;
 	out->steps = cfg.iters + 1;
-	out->msd = calloc(out->steps, sizeof(double));
-	out->msd_se = calloc(out->steps, sizeof(double));
-	each.w = calloc(out->steps, sizeof(*each.w));
-	rc = out->msd && out->msd_se && each.w ? ASGD_OK : ASGD_ENOMEM;
+	out->curve = calloc(out->steps, sizeof(double));
+	out->curve_se = calloc(out->steps, sizeof(double));
+	w = msd.w = gap.w = calloc(out->steps, sizeof(*w));
+	rc = out->curve && out->curve_se && w ? ASGD_OK : ASGD_ENOMEM;
 	if (rc == ASGD_OK)
-		rc = run_stage(&s, &cfg, c->replicas, &each, &t);
+		rc = run_stage(&s, &cfg, c->replicas, &m, &t);
 	if (rc == ASGD_OK) {
-		rc = finish_setting(c, &cfg, &t, each.w, out);
+		rc = finish_setting(c, r, &cfg, &t, w, out);
 		asgd_replicas_free(&t);
 	}
-	free(each.w);
+	free(w);
 	return rc;
 }
 
@@ -262,12 +321,12 @@ static void compare_early(asgd_advise_result *r, char *txt, size_t len)
 		return;
 	k = (size_t)r->early_k;
 	first = d->k_target == r->early_k ? "the recommendation" : "your setting";
-	r->early_diff = d->msd[k] - c->msd[k];
-	r->early_se = sqrt(d->msd_se[k] * d->msd_se[k] + c->msd_se[k] * c->msd_se[k]);
+	r->early_diff = d->curve[k] - c->curve[k];
+	r->early_se = sqrt(d->curve_se[k] * d->curve_se[k] + c->curve_se[k] * c->curve_se[k]);
 	snprintf(txt + used, len - used,
 		 "; early, at k = %zu where %s first reaches the target: %.4g +- %.2g against "
-		 "%.4g +- %.2g (%s by %.1f SE)", k, first, d->msd[k], d->msd_se[k], c->msd[k],
-		 c->msd_se[k], r->early_diff < 0 ? "lower" : "higher",
+		 "%.4g +- %.2g (%s by %.1f SE)", k, first, d->curve[k], d->curve_se[k],
+		 c->curve[k], c->curve_se[k], r->early_diff < 0 ? "lower" : "higher",
 		 fabs(r->early_diff / r->early_se));
 }
 
@@ -298,7 +357,7 @@ static void decide(asgd_advise_result *r)
 	double z;
 
 	r->early_k = r->early_diff = r->early_se = NAN;
-	r->diff = d->final_msd - c->final_msd;
+	r->diff = d->final - c->final;
 	r->diff_se = sqrt(d->final_se * d->final_se + c->final_se * c->final_se);
 	if (!c->ran || !d->ran || c->interrupted || d->interrupted) {
 		r->verdict = ASGD_ADVISE_NO_VERDICT;
@@ -311,10 +370,11 @@ static void decide(asgd_advise_result *r)
 	z = r->diff / r->diff_se;
 	r->verdict = r->diff < -2 * r->diff_se ? ASGD_ADVISE_HELPED : ASGD_ADVISE_NOT_HELPED;
 	snprintf(txt, len,
-		 "the recommendation %s: final E|x_K-x*|^2 = %.4g +- %.2g against %.4g +- %.2g "
+		 "the recommendation %s: final %s = %.4g +- %.2g against %.4g +- %.2g "
 		 "now, %s by %.3g +- %.2g (%.1f SE%s)",
-		 r->verdict == ASGD_ADVISE_HELPED ? "helped" : "did not help", d->final_msd,
-		 d->final_se, c->final_msd, c->final_se, r->diff < 0 ? "lower" : "higher",
+		 r->verdict == ASGD_ADVISE_HELPED ? "helped" : "did not help",
+		 r->measure == ASGD_ADVISE_LOSS_GAP ? "loss gap f(x_K)-f*" : "E|x_K-x*|^2", d->final,
+		 d->final_se, c->final, c->final_se, r->diff < 0 ? "lower" : "higher",
 		 fabs(r->diff), r->diff_se, fabs(z),
 		 r->verdict == ASGD_ADVISE_HELPED ? "" : r->diff < 0 ? ", not more than 2 SE" : "");
 	compare_early(r, txt, len);
@@ -360,9 +420,9 @@ void asgd_advise_result_free(asgd_advise_result *r)
 	if (r->have_probe)
 		asgd_staleness_summary_free(&r->probe);
 	free(r->xstar);
-	free(r->cur.msd);
-	free(r->cur.msd_se);
-	free(r->recd.msd);
-	free(r->recd.msd_se);
+	free(r->cur.curve);
+	free(r->cur.curve_se);
+	free(r->recd.curve);
+	free(r->recd.curve_se);
 	memset(r, 0, sizeof(*r));
 }

@@ -3,7 +3,9 @@
  * batch_json.c — the outputs of the `asgd batch` experiment (asgd/batch_run.h): the control
  * (control.json's body, schedule.csv) as soon as it is solved, then per schedule the simulator's
  * and the engine's results: batch.json's body and batch.csv from one table of columns, so that
- * the two always say the same, and curves.csv for the figure.
+ * the two always say the same, and curves.csv for the figure. Where a key or a column holds the
+ * measure it says which: E(x − x*)² on a preset ("measure": "msd", the keys of old), the loss
+ * gap f(x) − f* on data ("measure": "loss_gap", keys with "loss_gap" in them).
  */
 #include "asgd/batch_run.h"
 
@@ -17,6 +19,42 @@
 
 /* ---- control.json ---------------------------------------------------------------------- */
 
+/* "measure" and what it means: every number below that is "final" or a curve is of it. */
+static void measure_json(cJSON *j, const asgd_batch_config *c)
+{
+	cJSON_AddStringToObject(j, "measure", c->on_data ? "loss_gap" : "msd");
+	cJSON_AddStringToObject(j, "measure_meaning",
+				c->on_data ? "the loss gap f(x_k) - f* of the model's objective f; "
+					     "model columns: the 1-D surrogate's (a/2) z"
+					   : "E(x_k - x*)^2; model columns: z of (4.5)");
+}
+
+/* On data: the surrogate's a, Σ and z0, and where they come from (docs/MODELS.md §6). */
+static void surrogate_json(cJSON *j, const asgd_batch_config *c)
+{
+	const asgd_advise_local *l = &c->local;
+	int reg = l->source == ASGD_ADVISE_CURV_REGULARISER;
+
+	cJSON_AddStringToObject(j, "curvature_source", asgd_advise_curvature_name(l->source));
+	cJSON_AddStringToObject(j, "a_method",
+				reg ? "the regulariser's lambda: the hinge loss has no curvature "
+				      "at its optimum"
+				    : "trace(H C)/trace(C) at x*: the noise-weighted mean curvature, "
+				      "the rate at which the loss's noise floor follows the batch "
+				      "(finite-difference Hessian-vector products)");
+	cJSON_AddNumberToObject(j, "largest_hessian_eigenvalue", l->a);
+	cJSON_AddStringToObject(j, "sigma2_method", "trace C(x*): the whole gradient noise, "
+						    "whose loss-gap floor eta trace C/4 the "
+						    "surrogate's (a/2) z reproduces");
+	cJSON_AddNumberToObject(j, "fstar", c->fstar);
+	cJSON_AddNumberToObject(j, "f_x0", c->f0);
+	cJSON_AddNumberToObject(j, "z0", c->z0);
+	cJSON_AddStringToObject(j, "z0_method", "2 (f(x0) - f*) / a: the surrogate's loss gap "
+						"starts at the data's");
+	cJSON_AddNullToObject(j, "minimizer");
+	cJSON_AddNullToObject(j, "x0");
+}
+
 static cJSON *settings_json(const asgd_batch_config *c, const asgd_batch_result *r)
 {
 	char work[64];
@@ -26,10 +64,15 @@ static cJSON *settings_json(const asgd_batch_config *c, const asgd_batch_result 
 	cJSON_AddStringToObject(j, "command", "batch");
 	cJSON_AddItemToObject(j, "command_line", asgd_report_argv_json(c->argc, c->argv));
 	cJSON_AddStringToObject(j, "preset", asgd_problem_spec(c->problem));
+	measure_json(j, c);
 	cJSON_AddNumberToObject(j, "a", c->a);
 	cJSON_AddNumberToObject(j, "sigma2", c->sigma2);
-	cJSON_AddNumberToObject(j, "minimizer", c->xstar);
-	cJSON_AddNumberToObject(j, "x0", c->x0);
+	if (c->on_data) {
+		surrogate_json(j, c);
+	} else {
+		cJSON_AddNumberToObject(j, "minimizer", c->xstar);
+		cJSON_AddNumberToObject(j, "x0", c->x0);
+	}
 	cJSON_AddNumberToObject(j, "eta", c->eta);
 	cJSON_AddNumberToObject(j, "mu", c->mu);
 	cJSON_AddNumberToObject(j, "gamma", r->gamma);
@@ -122,21 +165,34 @@ struct batch_row {
 	double engine_wall_s;
 };
 
-/* Every column ASGD_FIELD_AUTO: counts stay whole at any size, measurements keep 10 digits. */
-static const asgd_column COLUMNS[] = {
+/*
+ * Every column ASGD_FIELD_AUTO: counts stay whole at any size, measurements keep 10 digits.
+ * The columns of the measure take a name that says which: @m is "" on a preset (the names of
+ * old: E(x − x*)²) and "_loss_gap" on data.
+ */
 #define COL(name, field) ASGD_COLUMN(struct batch_row, name, field, ASGD_FIELD_AUTO)
-	COL("constant_batch", constant_batch),	   COL("gradient_evaluations", evaluations),
-	COL("model_final", model_final),	   COL("model_engine_final", model_engine_final),
-	COL("sim_paths", sim_paths),
-	COL("sim_final", sim_final),		   COL("sim_final_se", sim_final_se),
-	COL("engine_replicas", engine_replicas),   COL("engine_final", engine_final),
-	COL("engine_final_se", engine_final_se),   COL("engine_evaluations", engine_evaluations),
-	COL("engine_mu_hat", engine_mu_hat),	   COL("engine_mu_ci95_lo", engine_mu_lo),
-	COL("engine_mu_ci95_hi", engine_mu_hi),	   COL("engine_applied", engine_applied),
-	COL("engine_discarded", engine_discarded), COL("engine_wall_s", engine_wall_s),
+#define BATCH_COLUMNS(m) { \
+	COL("constant_batch", constant_batch),	   COL("gradient_evaluations", evaluations), \
+	COL("model_final" m, model_final),	   COL("model_engine_final" m, model_engine_final), \
+	COL("sim_paths", sim_paths), \
+	COL("sim_final" m, sim_final),		   COL("sim_final" m "_se", sim_final_se), \
+	COL("engine_replicas", engine_replicas),   COL("engine_final" m, engine_final), \
+	COL("engine_final" m "_se", engine_final_se), \
+	COL("engine_evaluations", engine_evaluations), \
+	COL("engine_mu_hat", engine_mu_hat),	   COL("engine_mu_ci95_lo", engine_mu_lo), \
+	COL("engine_mu_ci95_hi", engine_mu_hi),	   COL("engine_applied", engine_applied), \
+	COL("engine_discarded", engine_discarded), COL("engine_wall_s", engine_wall_s), }
+static const asgd_column COLUMNS[] = BATCH_COLUMNS("");
+static const asgd_column COLUMNS_GAP[] = BATCH_COLUMNS("_loss_gap");
+#undef BATCH_COLUMNS
 #undef COL
-};
 #define NCOLUMNS (sizeof(COLUMNS) / sizeof(*COLUMNS))
+_Static_assert(sizeof(COLUMNS) == sizeof(COLUMNS_GAP), "one row, two namings");
+
+static const asgd_column *columns_of(const asgd_batch_config *c)
+{
+	return c->on_data ? COLUMNS_GAP : COLUMNS;
+}
 
 static void make_row(uint64_t K, int i, const asgd_batch_outcome *o, struct batch_row *row)
 {
@@ -170,10 +226,10 @@ static int write_batch_csv(const asgd_batch_config *c, const asgd_batch_result *
 
 	if (rc != ASGD_OK)
 		return rc;
-	asgd_table_csv_header(af.fp, "schedule", COLUMNS, NCOLUMNS);
+	asgd_table_csv_header(af.fp, "schedule", columns_of(c), NCOLUMNS);
 	for (int i = 0; i < ASGD_BATCH_NSCHEDULES; i++) {
 		make_row(c->horizon, i, &r->s[i], &row);
-		asgd_table_csv_row(af.fp, r->s[i].name, &row, COLUMNS, NCOLUMNS);
+		asgd_table_csv_row(af.fp, r->s[i].name, &row, columns_of(c), NCOLUMNS);
 	}
 	return asgd_atomic_commit(&af);
 }
@@ -193,7 +249,7 @@ cJSON *asgd_batch_result_json(const asgd_batch_config *c, const asgd_batch_resul
 
 		make_row(c->horizon, i, o, &row);
 		cJSON_AddStringToObject(j, "schedule", o->name);
-		asgd_table_json_row(j, &row, COLUMNS, NCOLUMNS);
+		asgd_table_json_row(j, &row, columns_of(c), NCOLUMNS);
 		cJSON_AddBoolToObject(j, "sim_complete", o->sim_done);
 		cJSON_AddBoolToObject(j, "engine_complete", o->eng_done);
 		cJSON_AddBoolToObject(j, "engine_diverged", o->eng_diverged);
@@ -215,7 +271,9 @@ static int write_curves_csv(const asgd_batch_config *c, const asgd_batch_result 
 
 	if (rc != ASGD_OK)
 		return rc;
-	fputs("schedule,k,t,batch,model,model_engine,sim_msd,sim_se,engine_msd,engine_se\n",
+	fputs(c->on_data ? "schedule,k,t,batch,model_loss_gap,model_engine_loss_gap,sim_loss_gap,"
+			   "sim_se,engine_loss_gap,engine_se\n"
+			 : "schedule,k,t,batch,model,model_engine,sim_msd,sim_se,engine_msd,engine_se\n",
 	      af.fp);
 	for (int i = 0; i < ASGD_BATCH_NSCHEDULES; i++)
 		for (uint64_t k = 0; k <= K; k++) {

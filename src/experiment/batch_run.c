@@ -2,9 +2,9 @@
 /*
  * batch_run.c — the `asgd batch` experiment (asgd/batch_run.h): the control and its three
  * schedules, then each schedule in the simulator (batch_sim.c) and in the real engine (M workers,
- * without replacement, its own staleness), reduced to E(x_k − x*)² with standard errors at every
- * k: the engine's exact at every k, from every replica's trajectory. The outputs are
- * batch_json.c's.
+ * without replacement, its own staleness), reduced to E(x_k − x*)² — on data to the loss gap
+ * f(x_k) − f* — with standard errors at every k: the engine's exact at every k, from every
+ * replica's trajectory. The outputs are batch_json.c's.
  */
 #include "asgd/batch_run.h"
 
@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "asgd/datamodel.h"
 #include "asgd/error.h"
 #include "asgd/msd.h"
 #include "asgd/replicas.h"
@@ -34,16 +35,52 @@ void asgd__batch_report(const asgd_batch_config *c, asgd_batch_event e, int i, u
 
 /* ---- the settings ---------------------------------------------------------------------- */
 
+/*
+ * The 1-D surrogate of a model on data (docs/MODELS.md §6, "On data"): a = trace(HC)/trace(C),
+ * the rate at which the loss's noise floor follows the batch (the hinge loss: λ), Σ = trace C(x*) — the whole noise, since the loss gap's floor η·trace C/4 does not depend on
+ * how the curvature spreads over directions — and z0 that gives the surrogate the data's
+ * initial loss gap.
+ */
+static int read_data_problem(asgd_batch_config *c)
+{
+	const asgd_problem *p = c->problem;
+	double *xstar = malloc(asgd_problem_dim(p) * sizeof(double));
+	int rc;
+
+	if (!xstar)
+		return ASGD_ENOMEM;
+	c->fstar = c->f0 = c->xstar = c->x0 = NAN;
+	rc = asgd_problem_minimizer(p, xstar);
+	if (rc == ASGD_OK) {
+		c->fstar = asgd_problem_f(p, xstar);
+		c->f0 = asgd_problem_f(p, asgd_problem_x0(p));
+		rc = asgd_advise_local_of(p, xstar, &c->local);
+	}
+	c->a = c->local.a;	/* the hinge loss: λ, with no Hessian */
+	if (rc == ASGD_OK && c->local.source == ASGD_ADVISE_CURV_HESSIAN)
+		rc = asgd_advise_noise_curvature(p, xstar, c->local.step, &c->a);
+	free(xstar);
+	if (rc != ASGD_OK)
+		return rc == ASGD_ENOMEM ? rc : ASGD_ENOTFOUND;
+	c->sigma2 = c->local.trace_c;
+	c->z0 = 2 * fmax(c->f0 - c->fstar, 0) / c->a;
+	return ASGD_OK;
+}
+
 int asgd_batch_read_problem(asgd_batch_config *c)
 {
 	int rc;
 
 	if (!c || !c->problem)
 		return ASGD_EINVAL;
+	c->on_data = asgd_problem_dataset(c->problem) != NULL;
+	if (c->on_data)
+		return read_data_problem(c);
 	rc = asgd_theory_from_problem(c->problem, &c->a, &c->sigma2, &c->xstar);
 	if (rc != ASGD_OK)
 		return rc == ASGD_EINVAL ? rc : ASGD_ENOTFOUND;
 	c->x0 = asgd_problem_x0(c->problem)[0];
+	c->z0 = (c->x0 - c->xstar) * (c->x0 - c->xstar);
 	return ASGD_OK;
 }
 
@@ -69,7 +106,7 @@ void asgd_batch_engine_config(const asgd_batch_config *c, const uint32_t *size,
 static int solve_control(const asgd_batch_config *c, asgd_batch_result *r)
 {
 	asgd_batchctl_params p = { c->a, c->sigma2, c->eta, c->mu, 1, 1,
-				   (c->x0 - c->xstar) * (c->x0 - c->xstar) };
+				   c->on_data ? c->z0 : (c->x0 - c->xstar) * (c->x0 - c->xstar) };
 
 	p.T = (double)c->horizon * sqrt(c->eta * (1 - c->mu));
 	if (asgd_batchctl_solve(&p, &r->ctl) != ASGD_OK) {
@@ -137,6 +174,15 @@ static int alloc_outcome(uint64_t K, asgd_batch_outcome *o, asgd_batch_refusal *
 	return ASGD_OK;
 }
 
+/* On data the model's z is the surrogate's: its loss gap is (a/2)z (docs/MODELS.md §6). */
+static void model_as_gap(const asgd_batch_config *c, uint64_t K, asgd_batch_outcome *o)
+{
+	for (uint64_t k = 0; k <= K; k++) {
+		o->model[k] *= c->a / 2;
+		o->model_engine[k] *= c->a / 2;
+	}
+}
+
 int asgd_batch_prepare(const asgd_batch_config *c, asgd_batch_result *r)
 {
 	const uint64_t K = c ? c->horizon : 0;
@@ -144,7 +190,7 @@ int asgd_batch_prepare(const asgd_batch_config *c, asgd_batch_result *r)
 	double eq;
 	int rc;
 
-	if (!c || !r || !c->problem || K < 1)
+	if (!c || !r || !c->problem || K < 1 || (c->on_data && !c->loss))
 		return ASGD_EINVAL;
 	rc = solve_control(c, r);
 	for (int i = 0; i < ASGD_BATCH_NSCHEDULES && rc == ASGD_OK; i++) {
@@ -168,6 +214,8 @@ int asgd_batch_prepare(const asgd_batch_config *c, asgd_batch_result *r)
 		asgd_batchctl_model_path(&r->ctl, o->size, K, 0, o->model);
 		asgd_batchctl_model_path(&r->ctl, o->size, K, asgd_problem_components(c->problem),
 					 o->model_engine);
+		if (c->on_data)
+			model_as_gap(c, K, o);
 	}
 	return ASGD_OK;
 }
@@ -240,24 +288,28 @@ static int run_engine(const asgd_batch_config *c, asgd_batch_result *r, int i)
 	struct replica_ctx x = { c, i };
 	asgd_engine_config cfg;
 	asgd_msd_steps a = { .xstar = &c->xstar };	/* 1-D: asgd_batch_read_problem */
+	asgd_gap_steps g = { .fstar = c->fstar };	/* on data */
+	asgd_welford *w = calloc(c->horizon + 1, sizeof(*w));
 	asgd_replicas t;
 	int rc;
 
-	a.w = calloc(c->horizon + 1, sizeof(*a.w));
-	if (!a.w)
+	if (!w)
 		return ASGD_ENOMEM;
+	a.w = g.w = w;
 	asgd_batch_engine_config(c, o->size, &cfg);
-	rc = asgd_replicas_run_each(&cfg, c->replicas, c->progress ? replica_done : NULL, &x,
-				    asgd_msd_steps_add, &a, &t);
+	rc = asgd_replicas_run_observed(&cfg, c->replicas, c->on_data ? c->loss : NULL,
+					c->progress ? replica_done : NULL, &x,
+					c->on_data ? asgd_gap_steps_add : asgd_msd_steps_add,
+					c->on_data ? (void *)&g : (void *)&a, &t);
 	asgd__batch_report(c, ASGD_BATCH_ENGINE_END, i, 0, c->replicas);
 	if (rc == ASGD_OK) {
-		fill_engine(c->horizon, &t, a.w, o);
+		fill_engine(c->horizon, &t, w, o);
 		o->eng_ran = 1;
 		r->interrupted = t.interrupted;
 		o->eng_done = !t.interrupted && !t.diverged;
 		asgd_replicas_free(&t);
 	}
-	free(a.w);
+	free(w);
 	return rc;
 }
 

@@ -5,7 +5,8 @@
  *
  * The per-step standard errors come from SIM_GROUPS independent groups of paths (batch means):
  * the moments keep no Σx³, so the SE of E(x − x*)² cannot be had from the pooled moments when
- * x* ≠ 0. The final value's SE is exact, from every path's end point.
+ * x* ≠ 0. The final value's SE is exact, from every path's end point. On data the paths'
+ * moments are of the loss (the observable), and the measure is its gap f(x_k) − f*.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -36,21 +37,33 @@ static uint64_t group_seed(uint64_t seed, size_t g)
 	return asgd_rng_next(&r);
 }
 
-static void add_group(struct sim_groups *sg, const asgd_sim_result *res, double xstar)
+/* The measure of path @p's end point: (x_K − x*)², or on data f(x_K) − f*. */
+static double final_measure(const asgd_batch_config *c, const asgd_sim_result *res, uint64_t p)
+{
+	double d;
+
+	if (c->on_data)
+		return asgd_problem_f(c->problem, res->ens.final +
+					 p * asgd_problem_dim(c->problem)) - c->fstar;
+	d = res->ens.final[p] - c->xstar;
+	return d * d;
+}
+
+static void add_group(const asgd_batch_config *c, struct sim_groups *sg,
+		      const asgd_sim_result *res)
 {
 	const asgd_moments *m = &res->ens.moments;
+	const double xstar = c->xstar;
 	double *mean = sg->means + sg->done * sg->steps;
 	asgd_moment_row row;
 
 	for (size_t k = 0; k < sg->steps; k++) {
 		asgd_moments_get(m, k, 0, &row);
-		mean[k] = row.second - 2 * xstar * row.mean + xstar * xstar;
+		mean[k] = c->on_data ? row.mean - c->fstar	/* moments of the loss */
+				     : row.second - 2 * xstar * row.mean + xstar * xstar;
 	}
-	for (uint64_t p = 0; p < res->ens.paths_done; p++) {
-		double d = res->ens.final[p] - xstar;
-
-		asgd_welford_add(&sg->final, d * d);
-	}
+	for (uint64_t p = 0; p < res->ens.paths_done; p++)
+		asgd_welford_add(&sg->final, final_measure(c, res, p));
 	sg->n[sg->done++] = res->ens.paths_done;
 }
 
@@ -91,6 +104,7 @@ static int sim_group(const asgd_batch_config *c, const asgd_batch_outcome *o, si
 	sc.threads = c->threads;
 	sc.seed = group_seed(c->seed, g);
 	sc.keep_final = 1;
+	sc.observe = c->on_data ? c->loss : NULL;
 	sc.stop = c->stop;
 	return asgd_sim_run(&sc, res);
 }
@@ -121,7 +135,7 @@ int asgd__batch_run_sim(const asgd_batch_config *c, asgd_batch_result *r, int i)
 			asgd_sim_result_free(&res);
 			break;
 		}
-		add_group(&sg, &res, c->xstar);
+		add_group(c, &sg, &res);
 		asgd_sim_result_free(&res);
 		asgd__batch_report(c, ASGD_BATCH_SIM_GROUP, i, g + 1, sg.G);
 	}

@@ -326,6 +326,17 @@ const asgd_dataset *asgd_problem_dataset(const asgd_problem *p)
 	return p && p->fam == &data_family ? p->u.dm.ds : NULL;
 }
 
+int asgd_problem_data_model(const asgd_problem *p, asgd_data_model *out)
+{
+	if (!p || !out)
+		return ASGD_EINVAL;
+	if (!asgd_problem_dataset(p))
+		return ASGD_ENOTFOUND;
+	*out = (asgd_data_model){ .loss = p->u.dm.loss, .lambda = p->u.dm.lambda,
+				  .positive = p->u.dm.positive };
+	return ASGD_OK;
+}
+
 double asgd_problem_accuracy(const asgd_problem *p, const double *x)
 {
 	size_t right = 0;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * msd.c — E‖x − x*‖² over the real engine's replicas with its standard error (asgd/msd.h).
+ * msd.c — E‖x − x*‖² and the loss gap f(x) − f* over the real engine's replicas, with their
+ * standard errors (asgd/msd.h).
  */
 #include "asgd/msd.h"
 
@@ -23,6 +24,15 @@ void asgd_msd_steps_add(void *arg, const double *traj, size_t steps, size_t dim)
 
 	for (size_t k = 0; k < steps; k++)
 		asgd_welford_add(&s->w[k], sq_dist(traj + k * dim, s->xstar, dim));
+}
+
+void asgd_gap_steps_add(void *arg, const double *rows, size_t steps, size_t dim)
+{
+	asgd_gap_steps *s = arg;
+
+	(void)dim;	/* 1: the loss observable's rows */
+	for (size_t k = 0; k < steps; k++)
+		asgd_welford_add(&s->w[k], rows[k] - s->fstar);
 }
 
 void asgd_msd_late_add(void *arg, const double *traj, size_t steps, size_t dim)
