@@ -201,15 +201,13 @@ else
 fi
 expect_usage "--observe x is not allowed: on data batch measures the loss gap" \
   batch --loss logistic --data heart_scale --observe x
-"$asgd" batch --loss hinge --data heart_scale --horizon 50 --paths 8 --replicas 2 \
-  --out "$tmp/h" >"$tmp/hout" 2>"$tmp/herr"
-rc=$?
-if [ $rc -eq 2 ]; then
-  grep -q "no minimizer x\* of the hinge loss is known" "$tmp/herr" && ok ||
-    fail "batch --loss hinge: exit 2 without the reason: $(cat "$tmp/herr")"
+# the hinge loss has a minimizer (dual coordinate descent) but no curvature there: a = lambda
+if "$asgd" batch --loss hinge --data heart_scale --horizon 50 --paths 8 --replicas 2 \
+     --out "$tmp/h" >"$tmp/hout" 2>"$tmp/herr"; then
+  grep -q "= lambda (the regulariser's" "$tmp/hout" && ok ||
+    fail "batch --loss hinge does not say where a comes from: $(head -5 "$tmp/hout")"
 else
-  [ $rc -eq 0 ] && grep -q "= lambda (the regulariser's" "$tmp/hout" && ok ||
-    fail "batch --loss hinge exited $rc without saying where a comes from"
+  fail "batch --loss hinge exited $?: $(cat "$tmp/herr")"
 fi
 
 # ---- plot.py batch: bad input exits 2 ------------------------------------------------------
