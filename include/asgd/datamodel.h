@@ -70,6 +70,27 @@ const asgd_dataset *asgd_problem_dataset(const asgd_problem *p);
  */
 double asgd_problem_accuracy(const asgd_problem *p, const double *x);
 
+/*
+ * asgd_problem_data_eval - how the data model @p's weights @x score on the rows of @ds: another
+ * data set (a held-out one) or its own. Into *@loss the mean loss (1/m) Σ ℓ(a_i·x, y_i) over the
+ * m rows, WITHOUT the regulariser (the usual held-out measure; asgd_problem_f is the objective
+ * with it), and into *@accuracy, for a classification loss, the fraction of rows with
+ * sign(a_i·x) = y_i (a margin of 0 counts as wrong; NAN for least squares). Labels map as @p
+ * maps its own: its positive class to +1, every other value to −1 (least squares: as read).
+ * Features at or beyond @p's d are ignored: @x has no weight for them.
+ * Returns ASGD_OK; ASGD_EINVAL for a NULL argument, a problem that is not a data model, or @ds
+ * without rows.
+ */
+int asgd_problem_data_eval(const asgd_problem *p, const asgd_dataset *ds, const double *x,
+			   double *loss, double *accuracy);
+
+/*
+ * asgd_problem_data_model - the model @p was built with into *@m, its positive class resolved
+ * (the label mapped to +1; NAN for least squares). ASGD_OK, or ASGD_EINVAL when @p is not a
+ * data model.
+ */
+int asgd_problem_data_model(const asgd_problem *p, asgd_data_model *m);
+
 /** asgd_loss_name - "squares", "logistic", "hinge"; NULL for an unknown value. */
 const char *asgd_loss_name(asgd_loss loss);
 

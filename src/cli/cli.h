@@ -163,6 +163,11 @@ struct cli_problem {
 	const char *model;		/* --model LOSS: the deprecated spelling of --loss */
 	const char *observe, *mode, *scale;
 	const char *preset_default;	/* set before cli_problem_flags; NULL: fig4 */
+	const char *test, *test_fraction, *init; /* --test FILE, --test-fraction F, --init FILE */
+	unsigned parts;			/* the cli_problem_part rows the command took */
+	struct asgd_dataset *test_ds;	/* held-out rows, scaled with the training set's statistics;
+					   NULL: none */
+	double *x0;			/* --init's weights (the problem's dim); NULL: none */
 	struct asgd_dataset *ds;
 	struct asgd_problem *problem;
 	asgd_observable obs;     /* valid after cli_problem_create */
@@ -170,7 +175,7 @@ struct cli_problem {
 	char label[160];         /* "fig4", or "logistic on heart_scale" */
 	char named[200];         /* how the user named it: "--preset 'fig4'", "--loss ... --data ..." */
 	char preset_help[64];
-	struct cli_flag flags[14];
+	struct cli_flag flags[18];
 };
 
 /* The --preset row, storing into @dst: "problem (default fig4); one of:" and the list. */
@@ -180,14 +185,18 @@ struct cli_flag cli_preset_flag(const char **dst);
 enum cli_problem_part {
 	CLI_PROBLEM_MODE = 1u << 0,		/* --mode: the command runs the engine */
 	CLI_PROBLEM_MODEL_ALIAS = 1u << 1,	/* --model LOSS, deprecated (run, validate) */
+	CLI_PROBLEM_HELDOUT = 1u << 2,		/* the command reports --test / --test-fraction and
+						   starts its engine runs from --init (run); every
+						   other command has the rows, and refuses them */
 };
 
 /* The flags of the problem group (--preset, --loss, --data and the data options, --observe,
  * and the @parts asked for), storing into @cp: a table for cli_flags_parse(). */
 const struct cli_flag *cli_problem_flags(struct cli_problem *cp, unsigned parts);
 
-/* Builds the dataset, the problem, the observable and the engine mode, or exits 2 naming the
- * bad value. Presets are observed as x, data models as their loss, unless --observe says
+/* Builds the dataset (and the test set of --test or --test-fraction, the training set then
+ * the rest; with --scale both scaled with the training set's statistics), the problem, --init's
+ * weights, the observable and the engine mode, or exits 2 naming the bad value. Presets are observed as x, data models as their loss, unless --observe says
  * otherwise. @momentum: the command's explicit momentum, which decides the default mode. */
 void cli_problem_create(const char *cmd, struct cli_problem *cp, double momentum);
 
