@@ -162,6 +162,80 @@ else
   fail "validate --loss logistic --data heart_scale"
 fi
 
+# ---- held-out scores, saved models (issue 16, item 3) ------------------------------------------
+# --test-fraction 0.3 holds out round(0.3 * 270) = 81 rows; every replica's final iterate is
+# scored on them and on the 189 training rows; --save-model keeps the last replica's weights.
+if "$asgd" run --loss logistic --data heart_scale --scale standard --test-fraction 0.3 \
+     --workers 2 --work none --replicas 3 --iters 2000 --out "$tmp/ho" \
+     --save-model "$tmp/ho/model.txt" >"$tmp/ho.txt"; then
+  grep -q "^data .*test .* 81 rows: mean loss .*, test accuracy" "$tmp/ho.txt" && ok \
+    || fail "run --test-fraction prints the test accuracy: $(grep '^data' "$tmp/ho.txt")"
+  $py - "$tmp/ho/summary.json" <<'PY' && ok || fail "summary.json's held-out keys"
+import json, sys
+d = json.load(open(sys.argv[1]))["data"]
+assert d["rows"] == 189 and d["test_rows"] == 81 and d["test_replicas"] == 3, d
+assert "held out: 81 of 270 rows, split seed 1" in d["test_source"], d["test_source"]
+assert d["test_source"].endswith("(scaled: standard)") and "train: 189 of 270" in d["source"]
+for k in ("test_loss", "test_accuracy", "train_loss", "train_accuracy"):
+    assert d[k + "_se"] >= 0 and d[k + "_mean"] > 0, k
+assert 0.5 < d["test_accuracy_mean"] <= 1 and d["train_loss_mean"] < d["final_loss_mean"]
+PY
+  head -1 "$tmp/ho/model.txt" | grep -q "^# asgd model v1 loss=logistic d=13 lambda=.* scale=standard objective=" \
+    && ok || fail "model header: $(head -1 "$tmp/ho/model.txt")"
+  # the saved model read back: one update of step 1e-12 from it leaves the loss where it was
+  if "$asgd" run --loss logistic --data heart_scale --scale standard --test-fraction 0.3 \
+       --init "$tmp/ho/model.txt" --workers 1 --work none --replicas 1 --iters 1 --eta 1e-12 \
+       --quiet --out "$tmp/ho_init"; then
+    $py - "$tmp/ho/summary.json" "$tmp/ho_init/summary.json" "$tmp/ho/model.txt" <<'PY' \
+      && ok || fail "--init from the saved model gives its loss"
+import json, sys
+saved = json.load(open(sys.argv[1]))["data"]["final_loss"]
+again = json.load(open(sys.argv[2]))["data"]["final_loss"]
+head = dict(f.split("=") for f in open(sys.argv[3]).readline().split()[4:])
+assert abs(again - saved) <= 1e-9 * saved, (again, saved)
+assert float(head["objective"]) == saved, (head, saved)
+PY
+  else
+    fail "run --init from a saved model exited $?"
+  fi
+else
+  fail "run --test-fraction 0.3 --save-model exited $?"
+fi
+# --test FILE: the training file itself scores exactly as the training rows do
+if "$asgd" run --loss logistic --data heart_scale --test heart_scale --workers 1 --work none \
+     --replicas 2 --iters 500 --quiet --out "$tmp/ho_self"; then
+  $py - "$tmp/ho_self/summary.json" <<'PY' && ok || fail "--test on the training rows"
+import json, sys
+d = json.load(open(sys.argv[1]))["data"]
+assert d["test_rows"] == 270 and d["test_loss_mean"] == d["train_loss_mean"], d
+assert d["test_accuracy_mean"] == d["train_accuracy_mean"], d
+PY
+else
+  fail "run --test heart_scale exited $?"
+fi
+# features the training set lacks are ignored, with a note; another loss's model, with a note
+printf '+1 1:0.5 40:1\n-1 2:0.5\n' >"$tmp/extra.svm"
+"$asgd" run --loss logistic --data heart_scale --test "$tmp/extra.svm" --workers 1 --work none \
+  --replicas 1 --iters 10 --quiet --out "$tmp/ho_extra" 2>"$tmp/extra.err" \
+  && grep -q "has 1 entries in features beyond the training set's 13" "$tmp/extra.err" && ok \
+  || fail "--test with an extra feature: $(cat "$tmp/extra.err")"
+if [ -s "$tmp/ho/model.txt" ]; then
+  "$asgd" run --loss hinge --data heart_scale --scale standard --init "$tmp/ho/model.txt" \
+    --workers 1 --work none --replicas 1 --iters 10 --quiet --out "$tmp/ho_hinge" \
+    2>"$tmp/hinge.err" && grep -q "a loss=logistic model starts this --loss hinge run" \
+    "$tmp/hinge.err" && ok || fail "--init of another loss: $(cat "$tmp/hinge.err")"
+  expect_usage "model.txt:1: the model has d=13, --data 'breast-cancer' has 30 features" \
+    run --loss logistic --data breast-cancer --init "$tmp/ho/model.txt"
+fi
+expect_usage "--test-fraction '1.5' is not allowed: expected a number in (0, 1)" \
+  run --loss logistic --data heart_scale --test-fraction 1.5
+expect_usage "--test 'heart_scale' and --test-fraction '0.3' both given" \
+  run --loss logistic --data heart_scale --test heart_scale --test-fraction 0.3
+expect_usage "--test '$tmp/missing.svm': cannot open" \
+  run --loss logistic --data heart_scale --test "$tmp/missing.svm"
+expect_usage "only 'asgd run' reports held-out scores" \
+  sweep --loss logistic --data heart_scale --test-fraction 0.3
+
 # ---- heart_scale against liblinear ------------------------------------------------------------
 hs=$(dirname "$(readlink -f /usr/share/doc/liblinear-tools/examples/heart_scale 2>/dev/null || echo /x)")/heart_scale
 if command -v liblinear-train >/dev/null && [ -r "$hs" ]; then

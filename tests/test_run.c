@@ -130,6 +130,47 @@ Test(run, data_scores)
 	asgd_dataset_destroy(ds);
 }
 
+/* Every replica's final iterate is scored on the test rows: with the training rows as the test
+ * set, the test and training scores agree exactly, and with one replica they are the last
+ * replica's own scores (the mean loss without the regulariser). */
+Test(run, held_out_scores_every_replica)
+{
+	asgd_dataset *ds = NULL;
+	asgd_problem *p = squares(&ds);
+	asgd_run_config c = small_config(p);
+	asgd_run_result r;
+	double loss, acc;
+	const cJSON *d;
+	cJSON *j;
+	char *argv[] = { "run" };
+
+	c.test = ds;
+	cr_assert_eq(asgd_run(&c, &r), ASGD_OK);
+	cr_assert(r.data.have_test);
+	cr_expect_eq(r.data.test_replicas, 3);
+	cr_expect_eq(r.data.test_loss_mean, r.data.train_loss_mean);
+	cr_expect(r.data.test_loss_se > 0, "three replicas differ");
+	cr_expect(isnan(r.data.test_accuracy_mean), "least squares has no accuracy");
+	j = asgd_run_result_json(&c, &r, 1, argv);
+	d = get(j, "data");
+	cr_expect_eq(get(d, "test_rows")->valuedouble, 60);
+	cr_expect_float_eq(get(d, "test_loss_mean")->valuedouble, r.data.test_loss_mean, 1e-15);
+	get(d, "test_loss_se");
+	get(d, "test_source");
+	cr_expect(!cJSON_GetObjectItem(d, "test_accuracy_mean"));
+	cJSON_Delete(j);
+	asgd_run_result_free(&r);
+	c.replicas = 1;
+	cr_assert_eq(asgd_run(&c, &r), ASGD_OK);
+	cr_assert_eq(asgd_problem_data_eval(p, ds, r.replicas.x_last, &loss, &acc), ASGD_OK);
+	cr_expect_eq(r.data.test_loss_mean, loss);
+	cr_expect(isnan(r.data.test_loss_se), "no SE of one replica");
+	cr_expect_lt(loss, r.data.final_loss, "f adds the regulariser");
+	asgd_run_result_free(&r);
+	asgd_problem_destroy(p);
+	asgd_dataset_destroy(ds);
+}
+
 Test(run, stop_omits_the_optimum)
 {
 	asgd_dataset *ds = NULL;

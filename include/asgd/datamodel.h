@@ -64,8 +64,8 @@ int asgd_problem_create_data(const asgd_dataset *ds, const asgd_data_model *m,
 			     asgd_problem **out, char *err, size_t errlen);
 
 /*
- * asgd_problem_data_model - the loss, λ and the label mapped to +1 of a data model into *@out,
- * for the code that must treat a loss by its nature (the hinge loss has no curvature at its
+ * asgd_problem_data_model - the loss, λ and the label mapped to +1 (NAN for least squares) of a
+ * data model into *@out, for the code that must treat a loss by its nature (the hinge loss has no curvature at its
  * optimum: asgd/advise.h). Returns ASGD_OK; ASGD_EINVAL for NULL; ASGD_ENOTFOUND for a problem
  * that is not a data model.
  */
@@ -111,6 +111,20 @@ typedef struct asgd_data_defaults {
  * ASGD_ENOMEM.
  */
 int asgd_data_defaults_of(asgd_problem *p, const atomic_int *stop, asgd_data_defaults *out);
+
+/*
+ * asgd_problem_data_eval - how the data model @p's weights @x score on the rows of @ds: another
+ * data set (a held-out one) or its own. Into *@loss the mean loss (1/m) Σ ℓ(a_i·x, y_i) over the
+ * m rows, WITHOUT the regulariser (the usual held-out measure; asgd_problem_f is the objective
+ * with it), and into *@accuracy, for a classification loss, the fraction of rows with
+ * sign(a_i·x) = y_i (a margin of 0 counts as wrong; NAN for least squares). Labels map as @p
+ * maps its own: its positive class to +1, every other value to −1 (least squares: as read).
+ * Features at or beyond @p's d are ignored: @x has no weight for them.
+ * Returns ASGD_OK; ASGD_EINVAL for a NULL argument, a problem that is not a data model, or @ds
+ * without rows.
+ */
+int asgd_problem_data_eval(const asgd_problem *p, const asgd_dataset *ds, const double *x,
+			   double *loss, double *accuracy);
 
 /** asgd_loss_name - "squares", "logistic", "hinge"; NULL for an unknown value. */
 const char *asgd_loss_name(asgd_loss loss);

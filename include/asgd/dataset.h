@@ -215,4 +215,53 @@ int asgd_scale_parse(const char *name, asgd_scale *out);
 int asgd_dataset_scale(const asgd_dataset *in, asgd_scale how, asgd_dataset **out, char *err,
 		       size_t errlen);
 
+/*
+ * A scaling's statistics, fitted on one set (the training set) and applied to others (a held-out
+ * set must be scaled with the training set's numbers, or its scores would see the test labels'
+ * features through the scaling). Per column j < cols: maxabs keeps max_i |x_ij| in a[j] (b
+ * unused); standard keeps the mean in a[j] and the population sd in b[j] (0 for a constant
+ * column).
+ */
+typedef struct asgd_scale_stats {
+	asgd_scale how;
+	size_t cols;
+	double *a, *b;
+} asgd_scale_stats;
+
+/*
+ * asgd_scale_fit - the statistics of @how (maxabs or standard) over all rows of @in into @st
+ * (free them with asgd_scale_stats_free). Returns ASGD_OK; ASGD_EINVAL with a sentence in @err
+ * for NULL arguments, none or an unknown @how; ASGD_ENOMEM.
+ */
+int asgd_scale_fit(const asgd_dataset *in, asgd_scale how, asgd_scale_stats *st, char *err,
+		   size_t errlen);
+
+/*
+ * asgd_scale_apply - a new dataset: @in scaled with @st, which may come from another set.
+ * The result has st->cols columns: entries of @in in a column at or beyond st->cols are dropped
+ * (there is no statistic for them, and a model fitted where they were absent has no weight for
+ * them); a column of @in short of st->cols is read as all zeros (and so, under standard, becomes
+ * −mean/sd). Labels and rows as in @in, source "SOURCE (scaled: HOW)". Returns as
+ * asgd_dataset_scale (the dense limit is checked on rows · st->cols).
+ */
+int asgd_scale_apply(const asgd_dataset *in, const asgd_scale_stats *st, asgd_dataset **out,
+		     char *err, size_t errlen);
+
+/** asgd_scale_stats_free - release @st's arrays; a zeroed or NULL @st is a no-op. */
+void asgd_scale_stats_free(asgd_scale_stats *st);
+
+/*
+ * asgd_dataset_split - hold out a fraction of the rows: m = round(@fraction · n) rows, at least 1
+ * and at most n − 1, go to *@test and the others to *@train, each keeping the rows' order of
+ * @in and @in's d (so feature ids mean the same in both). The m rows are the first m of a
+ * Fisher–Yates shuffle of 0..n−1 drawn from the asgd_rng stream (@seed, 0): the same @in,
+ * @fraction and @seed give the same split on any machine. Sources "SOURCE (train: n−m of n rows,
+ * split seed S)" and "SOURCE (held out: m of n rows, split seed S)".
+ * Returns ASGD_OK; ASGD_EINVAL with a sentence in @err for NULL arguments, @fraction outside
+ * (0, 1) or a set of fewer than 2 rows; ASGD_ENOMEM. *@train and *@test are written only on
+ * success.
+ */
+int asgd_dataset_split(const asgd_dataset *in, double fraction, uint64_t seed,
+		       asgd_dataset **train, asgd_dataset **test, char *err, size_t errlen);
+
 #endif /* ASGD_DATASET_H */

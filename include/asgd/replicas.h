@@ -84,6 +84,29 @@ int asgd_replicas_run_observed(asgd_engine_config *cfg, uint64_t replicas,
 					       size_t dim),
 			       void *each_arg, asgd_replicas *out);
 
+/* What asgd_replicas_run_hooked calls; every member may be NULL. */
+typedef struct asgd_replicas_hooks {
+	/* after each replica, with (progress_arg, done, total) */
+	void (*progress)(void *arg, uint64_t done, uint64_t total);
+	void *progress_arg;
+	/* every complete, finite replica's rows, as asgd_replicas_run_each's @each */
+	void (*each)(void *arg, const double *traj, size_t steps, size_t dim);
+	void *each_arg;
+	/* every complete, finite replica's final iterate x_K (dim values, the problem's
+	   dimension), as soon as it is done: for scores of each replica's model (held-out loss) */
+	void (*final)(void *arg, const double *x, size_t dim);
+	void *final_arg;
+} asgd_replicas_hooks;
+
+/*
+ * asgd_replicas_run_hooked - as asgd_replicas_run_observed, with its callbacks in @hooks (NULL:
+ * none). The complete, finite replicas are those of the moments: @each and @final are called
+ * for the same ones, in order.
+ */
+int asgd_replicas_run_hooked(asgd_engine_config *cfg, uint64_t replicas,
+			     const asgd_observable *obs, const asgd_replicas_hooks *hooks,
+			     asgd_replicas *out);
+
 /* asgd_replicas_free - release a result; NULL is a no-op. */
 void asgd_replicas_free(asgd_replicas *r);
 

@@ -38,6 +38,9 @@ typedef struct asgd_run_config {
 	const char *label;		/* the problem's name in the summary ("fig4", "logistic on
 					   heart_scale") */
 	const char *fault;		/* the fault injected, as its spec was given (NULL: none) */
+	const struct asgd_dataset *test; /* NULL, or held-out rows that every replica's final
+					   iterate is scored on (a data model only; the training
+					   set's columns, scaled as it was) */
 	int mpi_ranks;			/* the MPI job's ranks when engine.mode is MPI (the summary's
 					   "mpi" object); 0 otherwise */
 	/* NULL, or called after each replica with (@progress_arg, done, total) */
@@ -57,6 +60,14 @@ typedef struct asgd_run_data {
 	double loss_mean, loss_se;
 	uint64_t loss_at;		/* that update, k */
 	uint64_t loss_replicas;		/* the replicas it averages */
+	/* With a test set (cfg->test): every complete replica's final iterate scored by
+	 * asgd_problem_data_eval — the mean loss WITHOUT the regulariser, and the accuracy (NAN
+	 * for least squares) — on the test rows and, to compare, on the training rows: the means
+	 * over those replicas and their standard errors (NAN below 2 replicas) */
+	int have_test;
+	uint64_t test_replicas;
+	double test_loss_mean, test_loss_se, test_accuracy_mean, test_accuracy_se;
+	double train_loss_mean, train_loss_se, train_accuracy_mean, train_accuracy_se;
 } asgd_run_data;
 
 /* What a run measured. */
@@ -111,7 +122,9 @@ void asgd_run_result_free(asgd_run_result *res);
  * line, argv[0] the subcommand): asgd_replicas_summary_json's members, then "observe", "fault",
  * "mpi" (ranks, net_delay, the straggler if any, timeout_s; only when cfg->mpi_ranks > 0),
  * "data" (source, rows, features, nnz, final_loss, final_accuracy for a classifier, optimum_loss
- * or null; only for a data model) and "omitted": what a stop left out, [] when nothing —
+ * or null; with a test set test_source, test_rows, test_replicas, test_loss_mean/_se,
+ * train_loss_mean/_se and, for a classifier, test_accuracy_mean/_se and
+ * train_accuracy_mean/_se; only for a data model) and "omitted": what a stop left out, [] when nothing —
  * "replica_scoring" (the last replica ran to its end, and is in the accounting and the staleness,
  * but not in "replicas" nor in the moments) and "data.optimum_loss"; "partial" is true when it
  * is not empty. The caller owns the result (cJSON_Delete); NULL when out of memory.

@@ -171,6 +171,11 @@ struct cli_problem {
 	const char *preset_default;	/* set before cli_problem_flags; NULL: fig4 */
 	double data_epochs;		/* set before parsing: the command's own default horizon on
 					   data, in epochs (0: asgd_data_defaults') */
+	const char *test, *test_fraction, *init; /* --test FILE, --test-fraction F, --init FILE */
+	unsigned parts;			/* the cli_problem_part rows the command took */
+	struct asgd_dataset *test_ds;	/* held-out rows, scaled with the training set's statistics;
+					   NULL: none */
+	double *x0;			/* --init's weights (the problem's dim); NULL: none */
 	struct asgd_dataset *ds;
 	struct asgd_problem *problem;
 	asgd_observable obs;     /* valid after cli_problem_create */
@@ -181,7 +186,7 @@ struct cli_problem {
 	int have_defaults;		/* @defaults computed (a data model whose --eta or --iters
 					   was left to its default) */
 	asgd_data_defaults defaults;
-	struct cli_flag flags[16];
+	struct cli_flag flags[20];
 };
 
 /* The --preset row, storing into @dst: "problem (default fig4); one of:" and the list. */
@@ -191,14 +196,18 @@ struct cli_flag cli_preset_flag(const char **dst);
 enum cli_problem_part {
 	CLI_PROBLEM_MODE = 1u << 0,		/* --mode: the command runs the engine */
 	CLI_PROBLEM_MODEL_ALIAS = 1u << 1,	/* --model LOSS, deprecated (run, validate) */
+	CLI_PROBLEM_HELDOUT = 1u << 2,		/* the command reports --test / --test-fraction and
+						   starts its engine runs from --init (run); every
+						   other command has the rows, and refuses them */
 };
 
 /* The flags of the problem group (--preset, --loss, --data and the data options, --observe,
  * and the @parts asked for), storing into @cp: a table for cli_flags_parse(). */
 const struct cli_flag *cli_problem_flags(struct cli_problem *cp, unsigned parts);
 
-/* Builds the dataset, the problem, the observable and the engine mode, or exits 2 naming the
- * bad value. Presets are observed as x, data models as their loss, unless --observe says
+/* Builds the dataset (and the test set of --test or --test-fraction, the training set then
+ * the rest; with --scale both scaled with the training set's statistics), the problem, --init's
+ * weights, the observable and the engine mode, or exits 2 naming the bad value. Presets are observed as x, data models as their loss, unless --observe says
  * otherwise. @momentum: the command's explicit momentum, which decides the default mode. */
 void cli_problem_create(const char *cmd, struct cli_problem *cp, double momentum);
 

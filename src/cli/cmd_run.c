@@ -10,13 +10,16 @@
  * library's (asgd/run.h): this file parses the flags into its config, runs it on the only
  * process or on MPI rank 0 (the other ranks serve as workers), and writes and prints its result.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "asgd/datamodel.h"
 #include "asgd/engine.h"
 #include "asgd/error.h"
+#include "asgd/modelfile.h"
 #include "asgd/parse.h"
 #include "asgd/problem.h"
 #include "asgd/report.h"
@@ -28,6 +31,7 @@ static const char *const CMD = "run";
 
 struct run_opts {
 	const char *preset, *out, *fault_spec;
+	const char *save_model;		/* --save-model FILE: the last replica's final weights */
 	int workers_given;
 	struct cli_mpi mpi;
 	struct cli_problem cp;
@@ -44,7 +48,7 @@ static const struct cli_command COMMAND = {
 		 "geometric model P(tau=l) = (1-mu) mu^l, and write the moments over replicas.",
 	.epilogue = "outputs in DIR: summary.json, moments.csv (k,t,mean,second_moment,var,se_mean,\n"
 		    "se_second over replicas, of the --observe quantity), staleness.csv\n"
-		    "(l,count,pmf,geometric_pmf).\n"
+		    "(l,count,pmf,geometric_pmf); with --save-model FILE, FILE.\n"
 		    "exit status: 0 done, 1 failed or diverged, 2 bad usage, 130 interrupted.\n",
 };
 
@@ -145,6 +149,23 @@ static void check_precision(const struct run_opts *o)
 				asgd_engine_mode_name(o->cfg.mode));
 }
 
+/* --save-model FILE: on data, and writable, before any work (a run of hours should not end in
+ * a directory that does not exist). */
+static void check_save_model(const struct run_opts *o)
+{
+	asgd_atomic_file af;
+
+	if (!o->save_model)
+		return;
+	if (!o->cp.ds)
+		cli_usage_error(CMD, "--save-model '%s' needs a model on data (--loss LOSS --data "
+				"SPEC): a preset has no weights to keep", o->save_model);
+	if (asgd_atomic_open(&af, o->save_model) != ASGD_OK)
+		cli_usage_error(CMD, "--save-model '%s' cannot be written: %s", o->save_model,
+				strerror(errno));
+	asgd_atomic_abort(&af);
+}
+
 static void parse_args(int argc, char **argv, struct run_opts *o)
 {
 	const char *iters = NULL, *eta = NULL, *batch = NULL, *every = NULL;
@@ -199,6 +220,10 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 			 "MPI: worker W's messages are delayed by SPEC instead"),
 		CLI_CALL("mpi-timeout", "DUR", take_mpi_timeout, &o->cfg.mpi_timeout_s, "30s",
 			 "MPI: a worker silent this long is lost"),
+		CLI_TEXT("save-model", "FILE", &o->save_model, NULL, "data models: write the last "
+			 "replica's final weights to FILE (atomically; text: a '# asgd model v1' header, "
+			 "then 'INDEX VALUE' per non-zero weight, INDEX from 1, %.17g), for --init FILE; "
+			 "see docs/FORMATS.md"),
 		CLI_TEXT("record-every", "S", &every, "1, or the smallest power of 2 that keeps a "
 			 "trajectory within 128 MiB", "moments at every S-th update"),
 		CLI_END,
@@ -206,7 +231,7 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 	char err[256];
 
 	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){
-		cli_problem_flags(&o->cp, CLI_PROBLEM_MODE | CLI_PROBLEM_MODEL_ALIAS), cli_engine_flags(&eng, (struct cli_engine_dst){
+		cli_problem_flags(&o->cp, CLI_PROBLEM_MODE | CLI_PROBLEM_MODEL_ALIAS | CLI_PROBLEM_HELDOUT), cli_engine_flags(&eng, (struct cli_engine_dst){
 		&o->cfg.workers, &o->cfg.work, &o->replicas, &o->cfg.seed, 4, "exp:100us", 1000, 1, 5 }),
 		own, cli_output_flags(&out, &o->out, &o->quiet, "out/run"), NULL }, argc, argv);
 	o->workers_given = eng.workers_given;
@@ -237,6 +262,7 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 				"--mode mpi");
 	cli_mpi_workers(CMD, &o->mpi, &o->cfg, o->workers_given);
 	o->cfg.problem = o->problem;
+	o->cfg.x0 = o->cp.x0; /* --init, or NULL: the problem's x0 = 0 */
 	o->cfg.batch = batch ? (unsigned)cli_u64_range(CMD, "--batch", batch, 1,
 						       asgd_problem_components(o->problem)) : 1;
 	o->cfg.iters = cli_problem_iters(CMD, &o->cp, iters, o->cfg.batch, 1000000000);
@@ -244,8 +270,10 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 	record_stride(o, every);
 	if (asgd_engine_check_config(&o->cfg, err, sizeof(err)) != ASGD_OK)
 		cli_usage_error(CMD, "%s", err);
-	if (o->mpi.rank == 0) /* only rank 0 writes */
+	if (o->mpi.rank == 0) { /* only rank 0 writes */
 		cli_prepare_out(CMD, o->out);
+		check_save_model(o);
+	}
 	o->cfg.stop = cli_stop_flag();
 }
 
@@ -300,6 +328,55 @@ static void print_data_scores(const asgd_run_data *d)
 		       "smaller --eta, or --scale for unscaled data may close it\n", 100 * gap);
 }
 
+/* The held-out scores beside the same scores on the training rows, over the replicas. */
+static void print_test_scores(const struct run_opts *o, const asgd_run_data *d)
+{
+	const char *const rows[2] = { "test ", "train" };
+	const double mean[2][2] = { { d->test_loss_mean, d->test_accuracy_mean },
+				    { d->train_loss_mean, d->train_accuracy_mean } };
+	const double se[2][2] = { { d->test_loss_se, d->test_accuracy_se },
+				  { d->train_loss_se, d->train_accuracy_se } };
+	const size_t n[2] = { o->cp.test_ds->rows, o->cp.ds->rows };
+
+	for (int k = 0; k < 2; k++) {
+		printf("data      %s %6zu rows: mean loss %.6g", rows[k], n[k], mean[k][0]);
+		if (!isnan(se[k][0]))
+			printf(" ± %.2g", se[k][0]);
+		if (!isnan(mean[k][1]))
+			printf(", %s accuracy %.4f", k ? "train" : "test", mean[k][1]);
+		if (!isnan(mean[k][1]) && !isnan(se[k][1]))
+			printf(" ± %.2g", se[k][1]);
+		printf(k ? " (loss without the regulariser)\n"
+			 : " (SE over %llu replicas; %s)\n", (unsigned long long)d->test_replicas,
+		       o->cp.test ? "--test" : "--test-fraction");
+	}
+}
+
+/* --save-model: the last replica's final iterate, after a run that ended well. */
+static int save_model(const struct run_opts *o, const asgd_run_result *r)
+{
+	asgd_modelfile_info info = { .dim = asgd_problem_dim(o->problem),
+				     .objective = r->data.final_loss };
+	asgd_data_model m;
+	char err[1024];
+
+	asgd_problem_data_model(o->problem, &m);
+	snprintf(info.loss, sizeof(info.loss), "%s", asgd_loss_name(m.loss));
+	snprintf(info.scale, sizeof(info.scale), "%s", o->cp.scale ? o->cp.scale : "none");
+	snprintf(info.source, sizeof(info.source), "%s", o->cp.ds->source);
+	info.lambda = m.lambda;
+	info.positive = m.positive;
+	if (asgd_modelfile_write(o->save_model, &info, r->replicas.x_last, err,
+				 sizeof(err)) != ASGD_OK) {
+		fprintf(stderr, "asgd run: --save-model: %s\n", err);
+		return CLI_EXIT_FAIL;
+	}
+	if (!o->quiet)
+		printf("model     %s (the last replica's final weights, loss %.6g)\n",
+		       o->save_model, r->data.final_loss);
+	return CLI_EXIT_OK;
+}
+
 static void print_summary(const struct run_opts *o, const asgd_run_result *r)
 {
 	const asgd_replicas *t = &r->replicas;
@@ -338,6 +415,8 @@ static void print_summary(const struct run_opts *o, const asgd_run_result *r)
 	}
 	if (r->have_data)
 		print_data_scores(&r->data);
+	if (r->have_data && r->data.have_test)
+		print_test_scores(o, &r->data);
 	printf("outputs   %s/{summary.json,moments.csv,staleness.csv}\n", o->out);
 }
 
@@ -347,6 +426,7 @@ static int run_master(struct run_opts *o, int argc, char **argv)
 	asgd_run_config run = {
 		.engine = o->cfg, .replicas = o->replicas, .observe = &o->cp.obs, .label = o->preset,
 		.fault = o->fault_spec, .mpi_ranks = o->mpi.on ? o->mpi.size : 0,
+		.test = o->cp.test_ds,
 		.progress = o->quiet ? NULL : cli_replica_progress,
 	};
 	asgd_run_result r;
@@ -390,6 +470,11 @@ static int run_master(struct run_opts *o, int argc, char **argv)
 						 "scored: \"omitted\" in summary.json)" : "");
 		status = CLI_EXIT_INTERRUPTED;
 	}
+	if (o->save_model && status == CLI_EXIT_OK)
+		status = save_model(o, &r);
+	else if (o->save_model)
+		fprintf(stderr, "asgd run: --save-model %s not written: the run did not end well\n",
+			o->save_model);
 	asgd_run_result_free(&r);
 	return status;
 }

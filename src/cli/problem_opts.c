@@ -11,7 +11,9 @@
  * algorithm or equation: `run` and `validate` still read `--model LOSS` for a release, with a
  * note that it is deprecated. Defaults follow the problem: a preset's moments are of x and its
  * engine keeps snapshots; a data model's moments are of the loss, and its engine works in place
- * when the gradients are sparse (a snapshot per update would copy every feature).
+ * when the gradients are sparse (a snapshot per update would copy every feature). A data problem
+ * may hold rows out (--test, --test-fraction) and start from saved weights (--init): every
+ * command has the rows, only `run` (CLI_PROBLEM_HELDOUT) takes them yet.
  */
 #include <math.h>
 #include <stdio.h>
@@ -21,6 +23,7 @@
 #include "asgd/datamodel.h"
 #include "asgd/dataset.h"
 #include "asgd/error.h"
+#include "asgd/modelfile.h"
 #include "asgd/parse.h"
 #include "cli.h"
 
@@ -61,13 +64,36 @@ static size_t data_rows(struct cli_problem *cp, struct cli_flag *rows)
 	return sizeof(data) / sizeof(data[0]);
 }
 
+/* The held-out rows (--test, --test-fraction) and --init: in every command's group, so that
+ * they mean one thing everywhere; only `run` takes them yet, the others refuse (exit 2). */
+static size_t heldout_rows(struct cli_problem *cp, struct cli_flag *rows)
+{
+	const struct cli_flag heldout[] = {
+		CLI_TEXT("test", "SPEC", &cp->test, NULL, "held-out data, any --data SPEC, read with "
+			 "the same options (its feature ids must mean the training set's columns; ids "
+			 "beyond them are ignored, with a note) and scaled with the TRAINING set's "
+			 "statistics; run reports every replica's mean loss (no regulariser) and "
+			 "accuracy on it, mean +- SE (other commands refuse it, exit 2)"),
+		CLI_TEXT("test-fraction", "F", &cp->test_fraction, NULL, "hold out round(F n) rows "
+			 "of --data, 0 < F < 1, chosen by a shuffle with the fixed split seed 1 (the "
+			 "same rows whatever --seed), and train on the rest; reported as --test"),
+		CLI_TEXT("init", "FILE", &cp->init, NULL, "start every replica from the weights of "
+			 "FILE, an 'asgd run --save-model' file of the same d (a different loss or "
+			 "scaling is used, with a note); run only (other commands refuse it, exit 2)"),
+	};
+
+	memcpy(rows, heldout, sizeof(heldout));
+	return sizeof(heldout) / sizeof(heldout[0]);
+}
+
 const struct cli_flag *cli_problem_flags(struct cli_problem *cp, unsigned parts)
 {
 	struct cli_flag *rows = cp->flags;
 	size_t n = 0;
 
-	_Static_assert(sizeof(cp->flags) / sizeof(cp->flags[0]) >= 15,
+	_Static_assert(sizeof(cp->flags) / sizeof(cp->flags[0]) >= 18,
 		       "struct cli_problem: flags[] too small");
+	cp->parts = parts;
 	if (!cp->preset_default)
 		cp->preset_default = "fig4";
 	rows[n] = cli_preset_flag(&cp->preset);
@@ -81,6 +107,7 @@ const struct cli_flag *cli_problem_flags(struct cli_problem *cp, unsigned parts)
 		snprintf(cp->epochs_help, sizeof(cp->epochs_help), "on a model on data, as many "
 			 "as its step needs (1 to 1000, docs/MODELS.md section 7)");
 	n += data_rows(cp, rows + n);
+	n += heldout_rows(cp, rows + n);
 	if (parts & CLI_PROBLEM_MODEL_ALIAS)
 		rows[n++] = (struct cli_flag)CLI_TEXT("model", "LOSS", &cp->model, NULL,
 						      "deprecated: the same as --loss LOSS");
@@ -164,11 +191,28 @@ static double model_lambda(const char *cmd, const struct cli_problem *cp, size_t
 	return 1.0 / (double)n;
 }
 
-/* --scale: the loaded set replaced by its scaled copy. */
+/* *@ds replaced by its copy scaled with @st. */
+static void scale_with(const char *cmd, const struct cli_problem *cp, const asgd_scale_stats *st,
+		       asgd_dataset **ds)
+{
+	asgd_dataset *scaled = NULL;
+	char err[512];
+	int rc = asgd_scale_apply(*ds, st, &scaled, err, sizeof(err));
+
+	if (rc == ASGD_ENOMEM)
+		cli_out_of_memory(cmd);
+	if (rc != ASGD_OK)
+		cli_usage_error(cmd, "--scale %s: %s", cp->scale, err);
+	asgd_dataset_destroy(*ds);
+	*ds = scaled;
+}
+
+/* --scale: the loaded set replaced by its scaled copy, and the test set by its copy scaled with
+ * the training set's statistics (a held-out row must not move the scaling). */
 static void scale_data(const char *cmd, struct cli_problem *cp)
 {
 	asgd_scale how = ASGD_SCALE_NONE;
-	asgd_dataset *scaled = NULL;
+	asgd_scale_stats st;
 	char err[512];
 	int rc;
 
@@ -177,13 +221,113 @@ static void scale_data(const char *cmd, struct cli_problem *cp)
 				cp->scale);
 	if (how == ASGD_SCALE_NONE)
 		return;
-	rc = asgd_dataset_scale(cp->ds, how, &scaled, err, sizeof(err));
+	rc = asgd_scale_fit(cp->ds, how, &st, err, sizeof(err));
 	if (rc == ASGD_ENOMEM)
 		cli_out_of_memory(cmd);
 	if (rc != ASGD_OK)
 		cli_usage_error(cmd, "--scale %s: %s", cp->scale, err);
+	scale_with(cmd, cp, &st, &cp->ds);
+	if (cp->test_ds)
+		scale_with(cmd, cp, &st, &cp->test_ds);
+	asgd_scale_stats_free(&st);
+}
+
+/* The fixed seed of --test-fraction's shuffle: the split is part of the problem, the same in
+ * every run whatever --seed (which seeds the engine). */
+#define CLI_SPLIT_SEED 1
+
+static void split_data(const char *cmd, struct cli_problem *cp)
+{
+	double f = cli_double_range(cmd, "--test-fraction", cp->test_fraction, 0x1p-1074,
+				    nextafter(1, 0), "a number in (0, 1)");
+	asgd_dataset *train, *test;
+	char err[512];
+	int rc = asgd_dataset_split(cp->ds, f, CLI_SPLIT_SEED, &train, &test, err, sizeof(err));
+
+	if (rc == ASGD_ENOMEM)
+		cli_out_of_memory(cmd);
+	if (rc != ASGD_OK)
+		cli_usage_error(cmd, "--test-fraction %s of --data '%s': %s", cp->test_fraction,
+				cp->data, err);
 	asgd_dataset_destroy(cp->ds);
-	cp->ds = scaled;
+	cp->ds = train;
+	cp->test_ds = test;
+}
+
+/* Test entries in features the training set lacks: the model has no weight for them. */
+static void note_extra_features(const char *cmd, const struct cli_problem *cp)
+{
+	const asgd_dataset *te = cp->test_ds;
+	size_t extra = 0;
+
+	for (size_t e = 0; e < te->nnz; e++)
+		extra += te->col[e] >= cp->ds->cols;
+	if (extra)
+		fprintf(stderr, "asgd %s: note: --test '%s' has %zu entries in features beyond the "
+			"training set's %zu (0-based ids >= %zu); they are ignored: the model has no "
+			"weight for them\n", cmd, cp->test, extra, cp->ds->cols, cp->ds->cols);
+}
+
+/* --test SPEC: read as --data is, with at least the training set's d. */
+static void load_test(const char *cmd, struct cli_problem *cp, asgd_dataset_options dopt)
+{
+	char err[1024];
+	int rc;
+
+	dopt.min_features = cp->ds->cols;
+	rc = asgd_dataset_load(cp->test, &dopt, &cp->test_ds, err, sizeof(err));
+	if (rc == ASGD_ENOMEM)
+		cli_out_of_memory(cmd);
+	if (rc == ASGD_EINTR) {
+		fprintf(stderr, "asgd %s: interrupted while loading --test '%s'; nothing written\n",
+			cmd, cp->test);
+		exit(CLI_EXIT_INTERRUPTED);
+	}
+	if (rc != ASGD_OK)
+		cli_usage_error(cmd, "--test '%s': %s", cp->test, err);
+	note_extra_features(cmd, cp);
+}
+
+/* --test or --test-fraction, before any scaling (whose statistics are the training set's). */
+static void hold_out(const char *cmd, struct cli_problem *cp, const asgd_dataset_options *dopt)
+{
+	if (cp->test && cp->test_fraction)
+		cli_usage_error(cmd, "--test '%s' and --test-fraction '%s' both given: choose one (a "
+				"test set, or a fraction of --data held out)", cp->test,
+				cp->test_fraction);
+	if (cp->test_fraction)
+		split_data(cmd, cp);
+	else if (cp->test)
+		load_test(cmd, cp, *dopt);
+}
+
+/* --init FILE: the weights of a saved model, of this problem's d. A different loss or scaling
+ * is a legitimate warm start (a logistic model for a hinge run), so it is noted, not refused. */
+static void read_init(const char *cmd, struct cli_problem *cp, asgd_loss loss)
+{
+	asgd_modelfile_info info;
+	const char *scale = cp->scale ? cp->scale : "none";
+	char err[1024];
+	int rc;
+
+	if (!cp->init)
+		return;
+	rc = asgd_modelfile_read(cp->init, &info, &cp->x0, err, sizeof(err));
+	if (rc == ASGD_ENOMEM)
+		cli_out_of_memory(cmd);
+	if (rc != ASGD_OK)
+		cli_usage_error(cmd, "--init '%s': %s", cp->init, err);
+	if (info.dim != cp->ds->cols)
+		cli_usage_error(cmd, "--init %s:1: the model has d=%zu, --data '%s' has %zu "
+				"features: allowed a model saved from the same data and options",
+				cp->init, info.dim, cp->data, cp->ds->cols);
+	if (strcmp(info.loss, asgd_loss_name(loss)) != 0)
+		fprintf(stderr, "asgd %s: note: --init %s:1: a loss=%s model starts this --loss %s "
+			"run; its weights are used as they are\n", cmd, cp->init, info.loss,
+			asgd_loss_name(loss));
+	if (info.scale[0] && strcmp(info.scale, scale) != 0)
+		fprintf(stderr, "asgd %s: note: --init %s:1: the model's weights are of scale=%s "
+			"features, this run's are --scale %s\n", cmd, cp->init, info.scale, scale);
 }
 
 static void create_data_model(const char *cmd, struct cli_problem *cp)
@@ -213,6 +357,7 @@ static void create_data_model(const char *cmd, struct cli_problem *cp)
 	}
 	if (rc != ASGD_OK)
 		cli_usage_error(cmd, "--data '%s': %s", cp->data, err);
+	hold_out(cmd, cp, &dopt);
 	scale_data(cmd, cp);
 	m.lambda = model_lambda(cmd, cp, cp->ds->rows);
 	if (cp->positive && asgd_parse_double(cp->positive, &m.positive) != ASGD_OK)
@@ -223,6 +368,7 @@ static void create_data_model(const char *cmd, struct cli_problem *cp)
 		cli_out_of_memory(cmd);
 	if (rc != ASGD_OK)
 		cli_usage_error(cmd, "--loss %s --data %s: %s", cp->loss, cp->data, err);
+	read_init(cmd, cp, m.loss);
 	snprintf(cp->label, sizeof(cp->label), "%s on %s", asgd_loss_name(m.loss), cp->data);
 	snprintf(cp->named, sizeof(cp->named), "--loss %s --data '%s'", cp->loss, cp->data);
 }
@@ -254,12 +400,29 @@ static void read_model_alias(const char *cmd, struct cli_problem *cp)
 	cp->loss = cp->model;
 }
 
+/* --test, --test-fraction and --init: on data, and where the command reports or uses them. */
+static void check_heldout_flags(const char *cmd, const struct cli_problem *cp)
+{
+	const char *flag = cp->test ? "--test" : cp->test_fraction ? "--test-fraction" : "--init";
+	const char *value = cp->test ? cp->test : cp->test_fraction ? cp->test_fraction : cp->init;
+
+	if (!value)
+		return;
+	if (!cp->loss)
+		cli_usage_error(cmd, "%s '%s' needs a model on data: --loss squares|logistic|hinge "
+				"--data SPEC", flag, value);
+	if (!(cp->parts & CLI_PROBLEM_HELDOUT))
+		cli_usage_error(cmd, "%s '%s' is not allowed here: only 'asgd run' reports held-out "
+				"scores and starts from a saved model, for now", flag, value);
+}
+
 void cli_problem_create(const char *cmd, struct cli_problem *cp, double momentum)
 {
 	char err[256];
 	int rc;
 
 	read_model_alias(cmd, cp);
+	check_heldout_flags(cmd, cp);
 	if (cp->loss && cp->preset)
 		cli_usage_error(cmd, "--preset '%s' and --loss '%s' both given: a preset or a model "
 				"on data", cp->preset, cp->loss);
@@ -395,6 +558,9 @@ void cli_problem_free(struct cli_problem *cp)
 	asgd_observable_free(&cp->obs);
 	asgd_problem_destroy(cp->problem);
 	asgd_dataset_destroy(cp->ds);
+	asgd_dataset_destroy(cp->test_ds);
+	free(cp->x0);
 	cp->problem = NULL;
-	cp->ds = NULL;
+	cp->ds = cp->test_ds = NULL;
+	cp->x0 = NULL;
 }

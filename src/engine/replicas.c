@@ -43,6 +43,8 @@ struct each {
 	void (*fn)(void *arg, const double *traj, size_t steps, size_t dim);
 	void *arg;
 	const asgd_observable *obs;
+	void (*final)(void *arg, const double *x, size_t dim);
+	void *final_arg;
 };
 
 static int run_one(asgd_engine_config *cfg, asgd_replicas *t, uint64_t r, double *work_sum,
@@ -88,6 +90,8 @@ static int run_one(asgd_engine_config *cfg, asgd_replicas *t, uint64_t r, double
 		t->replicas_done++;
 		if (each->fn)
 			each->fn(each->arg, cfg->trajectory, rows(cfg), t->moments.dim);
+		if (each->final)
+			each->final(each->final_arg, res.x_final, asgd_problem_dim(cfg->problem));
 	}
 	asgd_engine_result_free(&res);
 	return rc;
@@ -117,7 +121,17 @@ int asgd_replicas_run_observed(asgd_engine_config *cfg, uint64_t replicas,
 					       size_t dim),
 			       void *each_arg, asgd_replicas *out)
 {
-	const struct each each = { each_fn, each_arg, obs };
+	const asgd_replicas_hooks h = { progress, arg, each_fn, each_arg, NULL, NULL };
+
+	return asgd_replicas_run_hooked(cfg, replicas, obs, &h, out);
+}
+
+int asgd_replicas_run_hooked(asgd_engine_config *cfg, uint64_t replicas,
+			     const asgd_observable *obs, const asgd_replicas_hooks *hooks,
+			     asgd_replicas *out)
+{
+	const asgd_replicas_hooks none = { 0 }, *h = hooks ? hooks : &none;
+	const struct each each = { h->each, h->each_arg, obs, h->final, h->final_arg };
 	double work_sum = 0, cv_sum = 0, *traj;
 	uint64_t work_runs = 0;
 	int rc;
@@ -143,8 +157,8 @@ int asgd_replicas_run_observed(asgd_engine_config *cfg, uint64_t replicas,
 		rc = run_one(cfg, out, r, &work_sum, &cv_sum, &work_runs, &each);
 		if (rc != ASGD_OK)
 			break;
-		if (progress)
-			progress(arg, r + 1, replicas);
+		if (h->progress)
+			h->progress(h->progress_arg, r + 1, replicas);
 	}
 	cfg->trajectory = NULL;
 	free(traj);

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * run.c — the experiment behind `asgd run` (asgd/run.h): R replicas of the real engine, the fit
- * of their pooled staleness, a data model's scores of the last iterate, and summary.json.
+ * of their pooled staleness, a data model's scores of the last iterate (and of every replica's
+ * on a test set), and summary.json.
  */
 #include "asgd/run.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +15,7 @@
 #include "asgd/dataset.h"
 #include "asgd/error.h"
 #include "asgd/problem.h"
+#include "asgd/welford.h"
 #include "asgd/work.h"
 
 /* Trajectories of every replica are summed into moments, one replica's rows in memory at a time:
@@ -85,8 +88,47 @@ static void mean_final_loss(const asgd_run_config *cfg, const asgd_replicas *t, 
 	ds->loss_replicas = t->replicas_done;
 }
 
+/* Each replica's model on the test and the training rows, as the replicas finish. */
+struct held_out {
+	const asgd_problem *p;
+	const asgd_dataset *test;
+	asgd_welford test_loss, test_acc, train_loss, train_acc;
+};
+
+static void score_replica(void *arg, const double *x, size_t dim)
+{
+	struct held_out *h = arg;
+	double loss, acc;
+
+	(void)dim;
+	if (asgd_problem_data_eval(h->p, h->test, x, &loss, &acc) == ASGD_OK) {
+		asgd_welford_add(&h->test_loss, loss);
+		asgd_welford_add(&h->test_acc, acc);
+	}
+	if (asgd_problem_data_eval(h->p, asgd_problem_dataset(h->p), x, &loss, &acc) == ASGD_OK) {
+		asgd_welford_add(&h->train_loss, loss);
+		asgd_welford_add(&h->train_acc, acc);
+	}
+}
+
+static void held_out_scores(const struct held_out *h, asgd_run_data *ds)
+{
+	ds->have_test = 1;
+	ds->test_replicas = h->test_loss.n;
+	ds->test_loss_mean = asgd_welford_mean(&h->test_loss);
+	ds->test_loss_se = asgd_welford_se(&h->test_loss);
+	ds->test_accuracy_mean = asgd_welford_mean(&h->test_acc);
+	ds->test_accuracy_se = asgd_welford_se(&h->test_acc);
+	ds->train_loss_mean = asgd_welford_mean(&h->train_loss);
+	ds->train_loss_se = asgd_welford_se(&h->train_loss);
+	ds->train_accuracy_mean = asgd_welford_mean(&h->train_acc);
+	ds->train_accuracy_se = asgd_welford_se(&h->train_acc);
+}
+
 int asgd_run(const asgd_run_config *cfg, asgd_run_result *res)
 {
+	struct held_out held = { 0 };
+	asgd_replicas_hooks hooks;
 	asgd_engine_config e;
 	int rc;
 
@@ -97,8 +139,13 @@ int asgd_run(const asgd_run_config *cfg, asgd_run_result *res)
 		return ASGD_EINVAL;
 	e = cfg->engine; /* the replicas set its replica and trajectory fields */
 	e.record_staleness = 1;
-	rc = asgd_replicas_run_observed(&e, cfg->replicas, cfg->observe, cfg->progress,
-					cfg->progress_arg, NULL, NULL, &res->replicas);
+	hooks = (asgd_replicas_hooks){ .progress = cfg->progress, .progress_arg = cfg->progress_arg };
+	if (cfg->test && asgd_problem_dataset(e.problem)) {
+		held = (struct held_out){ .p = e.problem, .test = cfg->test };
+		hooks.final = score_replica;
+		hooks.final_arg = &held;
+	}
+	rc = asgd_replicas_run_hooked(&e, cfg->replicas, cfg->observe, &hooks, &res->replicas);
 	if (rc != ASGD_OK) {
 		res->engine_failed = 1;
 		return rc;
@@ -113,6 +160,8 @@ int asgd_run(const asgd_run_config *cfg, asgd_run_result *res)
 	if (asgd_problem_dataset(e.problem)) {
 		score_data(&e, res->replicas.x_last, &res->data);
 		mean_final_loss(cfg, &res->replicas, &res->data);
+		if (held.test)
+			held_out_scores(&held, &res->data);
 		res->have_data = 1;
 	}
 	return ASGD_OK;
@@ -178,6 +227,33 @@ static cJSON *data_json(const asgd_problem *p, const asgd_run_data *sc)
 	return j;
 }
 
+static void add_mean_se(cJSON *j, const char *key, double mean, double se)
+{
+	char name[64];
+
+	if (isnan(mean))
+		return;
+	snprintf(name, sizeof(name), "%s_mean", key);
+	cJSON_AddNumberToObject(j, name, mean);
+	snprintf(name, sizeof(name), "%s_se", key);
+	if (isnan(se))
+		cJSON_AddNullToObject(j, name);
+	else
+		cJSON_AddNumberToObject(j, name, se);
+}
+
+/* The held-out scores beside the same scores on the training rows, over the replicas. */
+static void add_test_json(cJSON *j, const asgd_dataset *test, const asgd_run_data *sc)
+{
+	cJSON_AddStringToObject(j, "test_source", test->source);
+	cJSON_AddNumberToObject(j, "test_rows", (double)test->rows);
+	cJSON_AddNumberToObject(j, "test_replicas", (double)sc->test_replicas);
+	add_mean_se(j, "test_loss", sc->test_loss_mean, sc->test_loss_se);
+	add_mean_se(j, "test_accuracy", sc->test_accuracy_mean, sc->test_accuracy_se);
+	add_mean_se(j, "train_loss", sc->train_loss_mean, sc->train_loss_se);
+	add_mean_se(j, "train_accuracy", sc->train_accuracy_mean, sc->train_accuracy_se);
+}
+
 /* "omitted": what a stop kept out of the summary (docs/DESIGN.md, "Stopping"), [] when nothing. */
 static cJSON *omitted_json(const asgd_run_result *res)
 {
@@ -207,8 +283,13 @@ cJSON *asgd_run_result_json(const asgd_run_config *cfg, const asgd_run_result *r
 	cJSON_AddStringToObject(root, "fault", cfg->fault ? cfg->fault : "none");
 	if (cfg->mpi_ranks > 0)
 		cJSON_AddItemToObject(root, "mpi", mpi_json(cfg));
-	if (res->have_data)
-		cJSON_AddItemToObject(root, "data", data_json(cfg->engine.problem, &res->data));
+	if (res->have_data) {
+		cJSON *data = data_json(cfg->engine.problem, &res->data);
+
+		if (res->data.have_test)
+			add_test_json(data, cfg->test, &res->data);
+		cJSON_AddItemToObject(root, "data", data);
+	}
 	if (cJSON_GetArraySize(omitted) > 0) /* something is missing: the outputs are partial */
 		cJSON_ReplaceItemInObject(root, "partial", cJSON_CreateTrue());
 	cJSON_AddItemToObject(root, "omitted", omitted);

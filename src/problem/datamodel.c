@@ -333,7 +333,8 @@ int asgd_problem_data_model(const asgd_problem *p, asgd_data_model *out)
 	if (!asgd_problem_dataset(p))
 		return ASGD_ENOTFOUND;
 	*out = (asgd_data_model){ .loss = p->u.dm.loss, .lambda = p->u.dm.lambda,
-				  .positive = p->u.dm.positive };
+				  .positive = is_classification(p->u.dm.loss) ? p->u.dm.positive
+									      : NAN };
 	return ASGD_OK;
 }
 
@@ -346,6 +347,39 @@ double asgd_problem_accuracy(const asgd_problem *p, const double *x)
 	for (size_t i = 0; i < p->n; i++)
 		right += margin_dense(&p->u.dm, i, x) * p->u.dm.y[i] > 0;
 	return (double)right / (double)p->n;
+}
+
+/* Row i of @ds: its margin under @x, on the columns below @dim only. */
+static double margin_other(const asgd_dataset *ds, size_t i, const double *x, size_t dim)
+{
+	double m = 0;
+
+	for (size_t e = ds->row_ptr[i]; e < ds->row_ptr[i + 1] && ds->col[e] < dim; e++)
+		m += ds->val[e] * x[ds->col[e]];
+	return m;
+}
+
+int asgd_problem_data_eval(const asgd_problem *p, const asgd_dataset *ds, const double *x,
+			   double *loss, double *accuracy)
+{
+	const struct datamodel *dm;
+	double sum = 0;
+	size_t right = 0;
+
+	if (!asgd_problem_dataset(p) || !ds || !ds->rows || !x || !loss || !accuracy)
+		return ASGD_EINVAL;
+	dm = &p->u.dm;
+	for (size_t i = 0; i < ds->rows; i++) {
+		double m = margin_other(ds, i, x, p->dim);
+		double y = !is_classification(dm->loss) ? ds->label[i]
+			   : ds->label[i] == dm->positive ? 1 : -1;
+
+		sum += loss_value(dm->loss, m, y);
+		right += m * y > 0;
+	}
+	*loss = sum / (double)ds->rows;
+	*accuracy = is_classification(dm->loss) ? (double)right / (double)ds->rows : NAN;
+	return ASGD_OK;
 }
 
 const char *asgd_loss_name(asgd_loss loss)
