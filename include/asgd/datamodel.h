@@ -101,6 +101,8 @@ typedef struct asgd_data_defaults {
 	double predicted_gap;	/* (η/4) tr C(x*) / f* at the default η; NAN likewise */
 	double epochs;		/* the default horizon, in epochs of n component gradients */
 	uint64_t iters;		/* epochs · n updates of one component each */
+	int horizon_capped;	/* the bias model (or the rule) asked for more epochs than the
+				   bounds allow: the run may end before its noise floor */
 } asgd_data_defaults;
 
 /*

@@ -98,7 +98,7 @@ uint64_t asgd_run_default_stride(size_t dim, uint64_t iters);
  * recorded is the last multiple of S up to K.
  */
 #define ASGD_RUN_UPDATE_NS 300.0
-#define ASGD_RUN_ROWS_MIN 32
+#define ASGD_RUN_ROWS_MIN 16
 #define ASGD_RUN_ROWS_MAX 1024
 uint64_t asgd_run_default_stride_observed(const asgd_problem *p, const asgd_observable *obs,
 					  uint64_t iters);

@@ -524,6 +524,7 @@ cJSON *cli_problem_defaults_json(const struct cli_problem *cp)
 			cJSON_AddNumberToObject(j, "predicted_gap", d->predicted_gap);
 	}
 	cJSON_AddNumberToObject(j, "epochs", d->epochs);
+	cJSON_AddBoolToObject(j, "horizon_capped", d->horizon_capped);
 	cJSON_AddNumberToObject(j, "iters", (double)d->iters);
 	return j;
 }
@@ -536,12 +537,14 @@ void cli_print_problem_defaults(const struct cli_problem *cp)
 		return;
 	if (isnan(d->predicted_gap))
 		printf("defaults  eta %.4g, the stability scale (no optimum to aim the step at); "
-		       "%g epochs\n", d->eta, d->epochs);
+		       "%g epochs%s\n", d->eta, d->epochs, d->horizon_capped ? " (capped)" : "");
 	else
 		printf("defaults  eta %.4g = min(%.4g, 4 g f*/tr C(x*)), f* %.6g, tr C %.4g: "
-		       "predicted stationary gap %.2f%%; %g epochs for the bias to fall below it\n",
-		       d->eta, d->eta_stable, d->optimum, d->trace_c, 100 * d->predicted_gap,
-		       d->epochs);
+		       "predicted stationary gap %.2f%%; %g epochs%s\n", d->eta, d->eta_stable,
+		       d->optimum, d->trace_c, 100 * d->predicted_gap, d->epochs,
+		       d->horizon_capped ? ", the most a default run takes (the start's bias may "
+					   "outlast them: see the gap below)"
+					 : " for the start's bias to fall below it");
 }
 
 void cli_no_minimizer(const char *cmd, const struct cli_problem *cp, const char *why)
