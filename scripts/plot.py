@@ -218,6 +218,27 @@ def read_json(path, what):
         return json.load(fp)
 
 
+def short_problem(spec):
+    """'logistic on heart_scale' for a data model's spec, the spec itself for a preset."""
+    spec = str(spec)
+    if ":data=" not in spec:
+        return spec
+    loss, rest = spec.split(":data=", 1)
+    source = rest.split(",lambda=")[0].split(" (scaled")[0]
+    return f"{loss} on {os.path.basename(source.rstrip('/')) or source}"
+
+
+def moment_names(observe):
+    """The panels' titles for what the moments are of (validation.json's settings.observe)."""
+    if observe == "loss":
+        return "E f(x_k)  (the loss)", "E f(x_k)^2"
+    if observe and observe.startswith("coord"):
+        return f"E x_j ({observe})", f"E x_j^2 ({observe})"
+    if observe and observe.startswith("proj"):
+        return f"E u.x ({observe})", f"E (u.x)^2 ({observe})"
+    return "E x_k", "E x_k^2"
+
+
 def plot_validate(args):
     info = read_json(os.path.join(args.dir, "validation.json"), "the --out of 'asgd validate'")
     real = read_moments(os.path.join(args.dir, "real", "moments.csv"))
@@ -228,12 +249,18 @@ def plot_validate(args):
     for c in coords:
         if c not in real:
             fail(f"--coords: coordinate {c} is not in the data (0..{max(real)})")
+    se = info.get("settings", {})
+    names = moment_names(se.get("observe"))
+    fstar = se.get("optimum_loss")
     fig, axes = plt.subplots(len(coords), 2, figsize=(11, 3.8 * len(coords)), squeeze=False,
                              constrained_layout=True)
     for row, c in enumerate(coords):
-        for col, (key, name) in enumerate((("mean", "E x_k"), ("second", "E x_k^2"))):
+        for col, (key, name) in enumerate((("mean", names[0]), ("second", names[1]))):
             ax = axes[row][col]
             band(ax, real[c], key, "black", "real engine (+-2 SE)")
+            if key == "mean" and fstar is not None:
+                ax.axhline(fstar, color="tab:gray", ls=":", lw=1.0,
+                           label=f"optimum f* = {fstar:.6g}")
             for m in models:
                 color, ls = VALIDATE_STYLE.get(m, (None, "-"))
                 d = data[m][c]
@@ -247,12 +274,12 @@ def plot_validate(args):
             if row == 0 and col == 0:
                 ax.legend(fontsize=7)
     st = info.get("staleness") or {}
-    se = info.get("settings", {})
     mu = st.get("mu_hat")
-    fig.suptitle(f"{se.get('preset')}: M={se.get('workers')}, work={se.get('work')}, "
-                 f"eta={se.get('eta')}, {info.get('real', {}).get('replicas')} real runs, "
+    title = short_problem(se.get("preset"))
+    fig.suptitle(f"{title}: M={se.get('workers')}, work={se.get('work')}, "
+                 f"eta={se.get('eta'):.4g}, {info.get('real', {}).get('replicas')} real runs, "
                  f"mu_hat={mu:.4f}, {se.get('paths')} paths per model" if mu is not None
-                 else f"{se.get('preset')}: no staleness measured")
+                 else f"{title}: no staleness measured")
     save(fig, args.output or os.path.join(args.dir, "validate.png"))
 
 

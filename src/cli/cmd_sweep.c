@@ -31,6 +31,10 @@
 
 static const char *const CMD = "sweep";
 
+/* On data, paths per M of each ensemble by default: every path's rows are scored by the loss,
+ * a pass over the data each, so the presets' 5000 would cost minutes per M. */
+#define SWEEP_DATA_PATHS 500
+
 struct sweep_opts {
 	const char *preset, *out;	/* preset: the problem's label */
 	struct cli_problem cp;		/* --preset or --loss --data, --observe */
@@ -232,12 +236,16 @@ static void parse_args(int argc, char **argv, struct sweep_opts *o)
 							 5000, 1);
 	cli_flag_reword(engine, "replicas", "engine runs from x0 per M, {min}..{max}");
 	cli_flag_reword(ensemble, "paths", "paths per M of each ensemble (MSGD, discrete ASGD)");
+	snprintf(ens.paths_default, sizeof(ens.paths_default), "5000; %d for a model on data",
+		 SWEEP_DATA_PATHS);
 	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){
 		own, cli_problem_flags(&o->cp, 0), engine, ensemble, cli_output_flags(&out, &o->out, &o->quiet, "out/sweep"), NULL }, argc, argv);
 	parse_workers(o, workers);
 	cli_problem_create(CMD, &o->cp, 0);
-	if (cli_problem_is_data(&o->cp))
+	if (cli_problem_is_data(&o->cp)) {
 		cli_engine_data_defaults(&eng);
+		cli_ensemble_data_defaults(&ens, SWEEP_DATA_PATHS);
+	}
 	o->problem = o->cp.problem;
 	o->preset = o->cp.label;
 	o->cfg.problem = o->problem;

@@ -23,6 +23,11 @@ static const char *const CMD = "validate";
  * we ship covers the fall of the loss to the noise floor's neighbourhood. */
 #define VALIDATE_DATA_PATHS 1000
 #define VALIDATE_DATA_EPOCHS 5.0
+/* At the data defaults' small step the SMEs' Euler–Maruyama error is below the ensembles' SE
+ * even at one substep (heart_scale, sme-asgd, 400 paths, 5 epochs: the mean loss at S = 1, 2
+ * and 8 agrees within 2 SE at every k; docs/MODELS.md §7); 2 keeps a margin at a quarter of the
+ * presets' cost. */
+#define VALIDATE_DATA_SUBSTEPS 2
 
 struct validate_opts {
 	struct cli_models m;		/* preset, eta, iters, paths, substeps, threads, seed, out */
@@ -65,8 +70,9 @@ static void parse_args(int argc, char **argv, struct validate_opts *o)
 		CLI_TEXT("iters", "K", &o->m.iters_s, preset_s, "updates per run and model steps"),
 		CLI_TEXT("eta", "ETA", &o->m.eta_s, preset_s,
 			 "step size > 0, for the engine and every model"),
-		CLI_UINT("substeps", "S", &o->m.substeps, 1, 100000,
-			 "Euler-Maruyama substeps per step of the SMEs"),
+		{ "substeps", "S", "Euler-Maruyama substeps per step of the SMEs, {min}..{max}",
+		  CLI_FLAG_UINT, &o->m.substeps, .min = 1, .max = 100000,
+		  .dflt = "8; 2 for a model on data" },
 		CLI_UINT("mixture-max", "K", &o->mixture_max, 1, ASGD_GEOMIX_MAX,
 			 "largest mixture tried, 1..{max}; 1 disables the mixture"),
 		CLI_TEXT("noise", "HOW", &o->noise, "exact up to 65536 rows, else sampled:4096",
@@ -78,6 +84,7 @@ static void parse_args(int argc, char **argv, struct validate_opts *o)
 	char err[256];
 
 	cli_models_defaults(&o->m, "out/validate");
+	o->m.substeps = 0;	/* not given: by the problem, below */
 	o->cp.data_epochs = VALIDATE_DATA_EPOCHS;
 	o->mixture_max = 4;
 	engine = cli_engine_flags(&eng, (struct cli_engine_dst){ &o->cfg.workers, &o->cfg.work,
@@ -95,6 +102,8 @@ static void parse_args(int argc, char **argv, struct validate_opts *o)
 		cli_engine_data_defaults(&eng);
 		cli_ensemble_data_defaults(&ens, VALIDATE_DATA_PATHS);
 	}
+	if (!o->m.substeps)
+		o->m.substeps = cli_problem_is_data(&o->cp) ? VALIDATE_DATA_SUBSTEPS : 8;
 	o->m.problem = o->cp.problem;
 	o->m.cp = &o->cp;
 	cli_models_finish(CMD, &o->m, argc, argv);
@@ -154,6 +163,34 @@ static int write_real(void *arg, const asgd_engine_config *engine, const asgd_re
 
 /* ---- the verdict table ---- */
 
+/* The observed quantity's symbol in the table: "x", "f" (the loss), "x_j" or "u.x". */
+static const char *quantity(const struct validate_opts *o)
+{
+	switch (o->cp.obs.kind) {
+	case ASGD_OBSERVE_LOSS: return "f";
+	case ASGD_OBSERVE_COORD: return "x_j";
+	case ASGD_OBSERVE_PROJ: return "u.x";
+	default: return "x";
+	}
+}
+
+/* What the moments are of, and the optimum beside a loss. */
+static void print_observed(const struct validate_opts *o)
+{
+	size_t d = asgd_problem_dim(o->m.problem);
+	double *xs;
+
+	if (o->cp.obs.kind == ASGD_OBSERVE_X)
+		return;
+	printf("observed   %s", o->cp.obs.kind == ASGD_OBSERVE_LOSS ? "the loss f(x_k)"
+								 : o->cp.obs.spec);
+	xs = o->cp.obs.kind == ASGD_OBSERVE_LOSS ? malloc(d * sizeof(double)) : NULL;
+	if (xs && asgd_problem_minimizer(o->m.problem, xs) == ASGD_OK)
+		printf(", optimum f* = %.6g", asgd_problem_f(o->m.problem, xs));
+	free(xs);
+	printf(": the gaps below are of E %s and E %s^2\n", quantity(o), quantity(o));
+}
+
 static void print_fit(const struct validate_opts *o, const asgd_validate_result *r)
 {
 	const asgd_staleness_summary *s = &r->staleness;
@@ -161,9 +198,10 @@ static void print_fit(const struct validate_opts *o, const asgd_validate_result 
 
 	asgd_work_format(&o->cfg.work, work, sizeof(work));
 	printf("asgd validate  %s  M=%u  work=%s  eta=%g  iters=%llu  replicas=%llu  paths=%llu%s\n",
-	       asgd_problem_spec(o->m.problem), o->cfg.workers, work, o->m.eta,
+	       o->cp.label, o->cfg.workers, work, o->m.eta,
 	       (unsigned long long)o->m.iters, (unsigned long long)r->real.replicas_done,
 	       (unsigned long long)o->m.paths, cli_stopped() ? "  (PARTIAL)" : "");
+	print_observed(o);
 	printf("staleness  mu_hat %.4f  95%% [%.4f, %.4f]  vs 1-1/M = %.4f  (%llu gradients)\n",
 	       s->mu_hat, s->mu_ci95[0], s->mu_ci95[1], s->mu_queueing,
 	       (unsigned long long)s->count);
@@ -179,13 +217,14 @@ static void print_fit(const struct validate_opts *o, const asgd_validate_result 
 
 /* One row per scored model, then the best model. The cells with a "±" take one byte more than
  * they have columns. */
-static void print_models(const asgd_validate_model *m)
+static void print_models(const asgd_validate_model *m, const char *q)
 {
 	int bm = asgd_validate_best(m, 0), bs = asgd_validate_best(m, 1);
-	char mu[32], mean[64], second[64];
+	char mu[32], mean[64], second[64], head[64];
 
-	printf("%-19s%-8s%-23s%-26sinside ±2 SE (mean, E x^2)\n", "model", "mu",
-	       "max |mean gap| ± SE", "max rel E x^2 gap ± SE");
+	snprintf(head, sizeof(head), "max rel E %s^2 gap ± SE", q);
+	printf("%-19s%-8s%-23s%-26sinside ±2 SE (mean, E %s^2)\n", "model", "mu",
+	       "max |mean gap| ± SE", head, q);
 	for (const asgd_validate_model *r = m; r < m + ASGD_VALIDATE_NMODELS; r++) {
 		if (!r->have_score)
 			continue;
@@ -201,12 +240,12 @@ static void print_models(const asgd_validate_model *m)
 		       100 * r->score.inside_second);
 	}
 	if (bm >= 0)
-		printf("best model %s (smallest max |mean gap|); by E x^2: %s\n", m[bm].name,
+		printf("best model %s (smallest max |mean gap|); by E %s^2: %s\n", m[bm].name, q,
 		       m[bs].name);
 }
 
 /* The effects: shape, the two replays apart, correlation and the rest. */
-static void print_effects(const asgd_validate_model *m)
+static void print_effects(const asgd_validate_model *m, const char *q)
 {
 	asgd_validate_effects e;
 	const asgd_gap *s = &e.shape, *d = &e.direct, *c = &e.correlation;
@@ -214,13 +253,13 @@ static void print_effects(const asgd_validate_model *m)
 	if (asgd_validate_effects_of(m, &e) != ASGD_OK)
 		return;
 	printf("effects    shape of the staleness law = gap(asgd-geometric) - gap(asgd-measured-pmf):\n"
-	       "             mean %+.2e ± %.1e   E x^2 %+.2e ± %.1e\n", s->mean, s->mean_se,
+	       "             mean %+.2e ± %.1e   E %s^2 %+.2e ± %.1e\n", s->mean, s->mean_se, q,
 	       s->second_rel, s->second_rel_se);
 	if (e.have_direct)
-		printf("             (the two replays apart: mean %.2e ± %.1e   E x^2 %.2e ± %.1e)\n",
-		       d->mean, d->mean_se, d->second_rel, d->second_rel_se);
+		printf("             (the two replays apart: mean %.2e ± %.1e   E %s^2 %.2e ± %.1e)\n",
+		       d->mean, d->mean_se, q, d->second_rel, d->second_rel_se);
 	printf("           correlated staleness and the rest = gap(asgd-measured-pmf):\n"
-	       "             mean %.2e ± %.1e   E x^2 %.2e ± %.1e\n", c->mean, c->mean_se,
+	       "             mean %.2e ± %.1e   E %s^2 %.2e ± %.1e\n", c->mean, c->mean_se, q,
 	       c->second_rel, c->second_rel_se);
 }
 
@@ -275,8 +314,8 @@ int cli_validate(int argc, char **argv)
 	}
 	if (!o.m.quiet && r.have_staleness) {
 		print_fit(&o, &r);
-		print_models(r.models);
-		print_effects(r.models);
+		print_models(r.models, quantity(&o));
+		print_effects(r.models, quantity(&o));
 		printf("outputs    %s/{validation.json,real/,<model>/moments.csv}\n", o.m.out);
 	}
 	status = exit_status(&o, &r, rc);

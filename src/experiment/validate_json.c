@@ -7,9 +7,32 @@
  */
 #include "asgd/validate.h"
 
+#include <math.h>
+#include <stdlib.h>
+
 #include "asgd/error.h"
 #include "asgd/report.h"
 #include "asgd/work.h"
+
+/* What the moments are of and, for the loss, the optimum beside which it is read (null where
+ * no minimizer is known): figures draw it. */
+static void observed_json(cJSON *j, const asgd_validate_config *c)
+{
+	const asgd_problem *p = c->engine.problem;
+	double *xs, fstar = NAN;
+
+	cJSON_AddStringToObject(j, "observe", c->observe ? c->observe->spec : "x");
+	if (!c->observe || c->observe->kind != ASGD_OBSERVE_LOSS)
+		return;
+	xs = malloc(asgd_problem_dim(p) * sizeof(double));
+	if (xs && asgd_problem_minimizer(p, xs) == ASGD_OK)
+		fstar = asgd_problem_f(p, xs);
+	free(xs);
+	if (isfinite(fstar))
+		cJSON_AddNumberToObject(j, "optimum_loss", fstar);
+	else
+		cJSON_AddNullToObject(j, "optimum_loss");
+}
 
 static cJSON *settings_json(const asgd_validate_config *c)
 {
@@ -20,6 +43,7 @@ static cJSON *settings_json(const asgd_validate_config *c)
 	asgd_work_format(&e->work, work, sizeof(work));
 	cJSON_AddStringToObject(j, "preset", asgd_problem_spec(e->problem));
 	cJSON_AddNumberToObject(j, "dim", (double)asgd_problem_dim(e->problem));
+	observed_json(j, c);
 	cJSON_AddNumberToObject(j, "workers", e->workers);
 	cJSON_AddStringToObject(j, "work", work);
 	cJSON_AddNumberToObject(j, "replicas", (double)c->replicas);
