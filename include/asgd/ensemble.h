@@ -136,4 +136,15 @@ unsigned asgd_ensemble_default_threads(void);
  */
 double asgd_ensemble_estimate_s(uint64_t paths, unsigned threads, double path_s);
 
+/*
+ * asgd_ensemble_estimate_pilot - the expected wall time of an ensemble of @paths paths of @iters
+ * steps on @threads threads, from pilots: @pilot(@arg, K', &wall) runs one path of K' = 8, 32,
+ * ... steps on one thread and says how long it took, until a pilot takes 50 ms or K' = @iters;
+ * its time is then scaled to @iters steps and to the paths the busiest thread runs
+ * (asgd_ensemble_estimate_s). Returns ASGD_OK or the first error @pilot returns.
+ */
+int asgd_ensemble_estimate_pilot(uint64_t iters, uint64_t paths, unsigned threads,
+				 int (*pilot)(void *arg, uint64_t k, double *wall), void *arg,
+				 double *seconds);
+
 #endif /* ASGD_ENSEMBLE_H */

@@ -430,6 +430,25 @@ double asgd_ensemble_estimate_s(uint64_t paths, unsigned threads, double path_s)
 	return path_s * (double)(busiest < paths ? busiest : paths);
 }
 
+int asgd_ensemble_estimate_pilot(uint64_t iters, uint64_t paths, unsigned threads,
+				 int (*pilot)(void *arg, uint64_t k, double *wall), void *arg,
+				 double *seconds)
+{
+	for (uint64_t k = 8;; k *= 4) {
+		uint64_t kk = k < iters ? k : iters;
+		double wall;
+		int rc = pilot(arg, kk, &wall);
+
+		if (rc != ASGD_OK)
+			return rc;
+		if (wall >= 0.05 || kk == iters) {
+			*seconds = asgd_ensemble_estimate_s(paths, threads,
+							    wall * (double)iters / (double)kk);
+			return ASGD_OK;
+		}
+	}
+}
+
 void asgd_ensemble_result_free(asgd_ensemble_result *res)
 {
 	if (!res)

@@ -662,41 +662,35 @@ int asgd_sim_run(const asgd_sim_config *cfg, asgd_sim_result *res)
 	return rc;
 }
 
+/* One pilot path of @k steps on one thread (asgd_ensemble_estimate_pilot's callback). */
+static int sim_pilot(void *arg, uint64_t k, double *wall)
+{
+	asgd_sim_config pilot = *(const asgd_sim_config *)arg;
+	asgd_sim_result res;
+	int rc;
+
+	pilot.iters = k;
+	pilot.paths = 1;
+	pilot.threads = 1;
+	pilot.keep_final = 0;
+	pilot.progress = NULL;
+	if (pilot.batch.size && pilot.batch.len > pilot.iters)
+		pilot.batch.len = (size_t)pilot.iters;
+	rc = asgd_sim_run(&pilot, &res);
+	if (rc != ASGD_OK)
+		return rc;
+	*wall = res.ens.wall_s;
+	rc = res.ens.interrupted ? ASGD_EINTR : ASGD_OK;
+	asgd_sim_result_free(&res);
+	return rc;
+}
+
 int asgd_sim_estimate_s(const asgd_sim_config *cfg, double *seconds)
 {
-	uint64_t k = 8;
-
 	if (!cfg || !seconds || asgd_sim_check_config(cfg, NULL, 0) != ASGD_OK)
 		return ASGD_EINVAL;
-	for (;;) {
-		asgd_sim_config pilot = *cfg;
-		asgd_sim_result res;
-		double wall;
-		int rc;
-
-		pilot.iters = k < cfg->iters ? k : cfg->iters;
-		pilot.paths = 1;
-		pilot.threads = 1;
-		pilot.keep_final = 0;
-		pilot.progress = NULL;
-		if (pilot.batch.size && pilot.batch.len > pilot.iters)
-			pilot.batch.len = (size_t)pilot.iters;
-		rc = asgd_sim_run(&pilot, &res);
-		if (rc != ASGD_OK)
-			return rc;
-		wall = res.ens.wall_s;
-		rc = res.ens.interrupted ? ASGD_EINTR : ASGD_OK;
-		asgd_sim_result_free(&res);
-		if (rc != ASGD_OK)
-			return rc;
-		if (wall >= 0.05 || pilot.iters == cfg->iters) {
-			*seconds = asgd_ensemble_estimate_s(cfg->paths, cfg->threads,
-							    wall * (double)cfg->iters /
-							    (double)pilot.iters);
-			return ASGD_OK;
-		}
-		k *= 4;
-	}
+	return asgd_ensemble_estimate_pilot(cfg->iters, cfg->paths, cfg->threads, sim_pilot,
+					    (void *)cfg, seconds);
 }
 
 void asgd_sim_result_free(asgd_sim_result *res)

@@ -466,40 +466,33 @@ int asgd_sme_run(const asgd_sme_config *cfg, asgd_sme_result *res)
 	return rc;
 }
 
-int asgd_sme_estimate_s(const asgd_sme_config *cfg, double *seconds)
+/* One pilot path of @k recorded steps on one thread (asgd_ensemble_estimate_pilot's callback). */
+static int sme_pilot(void *arg, uint64_t k, double *wall)
 {
-	asgd_sme_config pilot;
-	uint64_t k = 8;
+	asgd_sme_config pilot = *(const asgd_sme_config *)arg;
+	asgd_sme_result res;
 	int rc;
 
+	pilot.iters = k;
+	pilot.paths = 1;
+	pilot.threads = 1;
+	pilot.keep_final = 0;
+	pilot.progress = NULL;
+	rc = asgd_sme_run(&pilot, &res);
+	if (rc != ASGD_OK)
+		return rc;
+	*wall = res.ens.wall_s;
+	rc = res.ens.interrupted ? ASGD_EINTR : ASGD_OK;
+	asgd_sme_result_free(&res);
+	return rc;
+}
+
+int asgd_sme_estimate_s(const asgd_sme_config *cfg, double *seconds)
+{
 	if (!cfg || !seconds || asgd_sme_check_config(cfg, NULL, 0) != ASGD_OK)
 		return ASGD_EINVAL;
-	for (;;) {
-		asgd_sme_result res;
-		double wall;
-
-		pilot = *cfg;
-		pilot.iters = k < cfg->iters ? k : cfg->iters;
-		pilot.paths = 1;
-		pilot.threads = 1;
-		pilot.keep_final = 0;
-		pilot.progress = NULL;
-		rc = asgd_sme_run(&pilot, &res);
-		if (rc != ASGD_OK)
-			return rc;
-		wall = res.ens.wall_s;
-		rc = res.ens.interrupted ? ASGD_EINTR : ASGD_OK;
-		asgd_sme_result_free(&res);
-		if (rc != ASGD_OK)
-			return rc;
-		if (wall >= 0.05 || pilot.iters == cfg->iters) {
-			*seconds = asgd_ensemble_estimate_s(cfg->paths, cfg->threads,
-							    wall * (double)cfg->iters /
-							    (double)pilot.iters);
-			return ASGD_OK;
-		}
-		k *= 4;
-	}
+	return asgd_ensemble_estimate_pilot(cfg->iters, cfg->paths, cfg->threads, sme_pilot,
+					    (void *)cfg, seconds);
 }
 
 void asgd_sme_result_free(asgd_sme_result *res)
