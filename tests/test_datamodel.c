@@ -15,7 +15,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "asgd/datamodel.h"
 #include "asgd/dataset.h"
@@ -424,17 +423,9 @@ Test(datamodel, newton_cg_agrees_with_cholesky_logistic)
 	check_newton_cg_agrees(ASGD_LOSS_LOGISTIC, 1.0 / 300); /* liblinear's C = 1 */
 }
 
-static double seconds_since(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0->tv_nsec);
-}
-
-/* d = 47 236 > 4096, rcv1-like rows of ~70 entries: every loss has its minimizer, in a few
- * seconds at most on a slow machine (about 0.05 s each on 2 EPYC cores), with ∇f ≈ 0 for the
- * smooth losses and the optimality conditions for the hinge loss. */
+/* d = 47 236 > 4096, rcv1-like rows of ~70 entries: every loss has its minimizer (about 0.05 s
+ * each on 2 EPYC cores; the timeout only catches a solver that does not end), with ∇f ≈ 0 for
+ * the smooth losses and the optimality conditions for the hinge loss. */
 Test(datamodel, large_sparse_minimizers, .timeout = 60)
 {
 	asgd_dataset *ds;
@@ -445,13 +436,9 @@ Test(datamodel, large_sparse_minimizers, .timeout = 60)
 		asgd_problem *p = make_problem(ds, losses[k], 1.0 / 2000);
 		size_t d = asgd_problem_dim(p);
 		double *x = malloc(d * sizeof(double)), *g = malloc(d * sizeof(double));
-		double *zero = calloc(d, sizeof(double)), gn = 0, gn0 = 0, took;
-		struct timespec t0;
+		double *zero = calloc(d, sizeof(double)), gn = 0, gn0 = 0;
 
-		clock_gettime(CLOCK_MONOTONIC, &t0);
 		cr_assert_eq(asgd_problem_minimizer(p, x), ASGD_OK, "%s", asgd_loss_name(losses[k]));
-		took = seconds_since(&t0);
-		cr_assert_lt(took, 5, "%s: %.2f s", asgd_loss_name(losses[k]), took);
 		if (losses[k] == ASGD_LOSS_HINGE) {
 			check_hinge_optimality(p, ds, 1.0 / 2000, x);
 		} else {
