@@ -15,6 +15,7 @@
 
 #include "asgd/error.h"
 #include "asgd/msd.h"
+#include "asgd/run.h"
 #include "asgd/sim.h"
 #include "asgd/theory.h"
 
@@ -138,17 +139,17 @@ static void late_half(const asgd_sweep_result *res, const asgd_moments *m, doubl
 	*se = isfinite(*avg) ? worst : NAN;
 }
 
-/* The first k at which the target is reached (for the loss, E f(x_k) ≤ the target, compared as
- * such: no f* subtracted); NAN when none. */
+/* The first recorded k at which the target is reached (for the loss, E f(x_k) ≤ the target,
+ * compared as such: no f* subtracted); NAN when none. Rows are every stride-th update. */
 static double first_k_below(const asgd_sweep_result *res, const asgd_moments *m)
 {
 	double se;
 
 	if (m->paths == 0)
 		return NAN;
-	for (size_t k = 0; k < m->steps; k++)
-		if (level_at(res, m, k, &se) <= res->target)
-			return (double)k;
+	for (size_t r = 0; r < m->steps; r++)
+		if (level_at(res, m, r, &se) <= res->target)
+			return (double)(r * (m->stride ? m->stride : 1));
 	return NAN;
 }
 
@@ -299,6 +300,8 @@ static asgd_engine_config engine_of(const struct sweep_ctx *c)
 	e.seed = c->cfg->seed;
 	e.record_staleness = 1;
 	e.stop = c->cfg->stop;
+	/* a row of the loss is a pass over the data: keep the rows scoring can afford */
+	e.record_every = asgd_run_default_stride_observed(e.problem, c->cfg->observe, e.iters);
 	return e;
 }
 
