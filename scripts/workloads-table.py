@@ -8,9 +8,16 @@ Every number is read from the runs' own JSON (validation.json, sweep.json) and w
 """
 import datetime
 import os
+import re
 import sys
 
 from results_common import load, machine
+
+
+def command(d):
+    """The command line as the user would type it: the scratch directory it ran in is the
+    final one (workloads-study.sh moves each run into place whole)."""
+    return re.sub(r"/\.run\.[^/]+/", "/", d["command_line"])
 
 
 def wall(out, run):
@@ -26,7 +33,7 @@ def validate_section(out, run):
     s, st = d["settings"], d["staleness"]
     lo, hi = st["mu_ci95"]
     print(f"## {run}\n")
-    print(f"command: `{d['command_line']}` — {wall(out, run)} s wall\n")
+    print(f"command: `{command(d)}` — {wall(out, run)} s wall\n")
     print(f"{s['replicas']} real replicas of {s['iters']} updates, M = {s['workers']}, η = "
           f"{s['eta']:.4g}, work {s['work']}; {s['paths']} paths per model, {s['substeps']} "
           f"substeps; moments of the {s.get('observe', 'x')}, optimum f* = "
@@ -61,7 +68,7 @@ def sweep_section(out, run):
         return
     d = load(p)
     print(f"## {run}\n")
-    print(f"command: `{d['command_line']}` — {wall(out, run)} s wall\n")
+    print(f"command: `{command(d)}` — {wall(out, run)} s wall\n")
     print(f"{d['quantity_meaning']}; η = {d['eta']:.4g}, {d['iterations']} updates, "
           f"{d['replicas_requested']} replicas, {d['msgd_paths']} paths per ensemble, optimum "
           f"f* = {fmt(d.get('optimum_loss'), '.6g')}, target loss {fmt(d.get('target'), '.6g')}\n")

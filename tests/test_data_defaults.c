@@ -66,7 +66,7 @@ Test(data_defaults, step_aims_at_the_gap_from_the_noise_at_the_optimum)
 		size_t d = asgd_problem_dim(f.p);
 		double *xs = malloc(d * sizeof(double)), tr, want;
 
-		cr_assert_eq(asgd_data_defaults_of(f.p, NULL, &dd), ASGD_OK);
+		cr_assert_eq(asgd_data_defaults_of(f.p, NULL, 1, &dd), ASGD_OK);
 		cr_assert_eq(asgd_problem_minimizer(f.p, xs), ASGD_OK);
 		tr = trace_of_covariance(f.p, xs);
 		cr_assert(fabs(dd.trace_c - tr) <= 1e-9 * tr, "tr C %.17g vs %.17g", dd.trace_c, tr);
@@ -121,7 +121,7 @@ Test(data_defaults, horizon_is_the_fewest_epochs_that_outlive_the_bias)
 	uint64_t n = 300;
 
 	cr_assert_eq(asgd_problem_dim(f.p), 8);
-	cr_assert_eq(asgd_data_defaults_of(f.p, NULL, &dd), ASGD_OK);
+	cr_assert_eq(asgd_data_defaults_of(f.p, NULL, 1, &dd), ASGD_OK);
 	cr_assert_eq(asgd_problem_minimizer(f.p, xs), ASGD_OK);
 	goal = ASGD_DATA_GAP_TARGET * dd.optimum;
 	cr_assert(dd.epochs >= 1 && dd.epochs == floor(dd.epochs), "epochs %g", dd.epochs);
@@ -132,6 +132,33 @@ Test(data_defaults, horizon_is_the_fewest_epochs_that_outlive_the_bias)
 		cr_assert(mean_bias(f.ds, lambda, xs, dd.eta, (uint64_t)(dd.epochs - 1) * n) >
 				  goal * (1 - 1e-6),
 			  "%g epochs are more than needed", dd.epochs);
+	release(&f);
+}
+
+/* digits' raw pixels (0-16) are too ill-conditioned for batch 1 within the bounds: the defaults
+ * take mini-batches of B = ⌊η_stab/η⌋ at step Bη, which keep the stationary gap (noise C/B) and
+ * cost B times fewer updates per epoch; a command without batches (max 1) keeps batch 1, said
+ * to be capped. */
+Test(data_defaults, an_ill_conditioned_set_takes_mini_batches, .timeout = 120)
+{
+	struct fixture f = make("digits", ASGD_LOSS_LOGISTIC);
+	asgd_data_defaults one, many;
+	double eta1;
+
+	cr_assert_eq(asgd_data_defaults_of(f.p, NULL, 1, &one), ASGD_OK);
+	cr_assert_eq(one.batch, 1);
+	cr_assert(one.horizon_capped, "batch 1 within %g epochs", one.epochs);
+	cr_assert_eq(asgd_data_defaults_of(f.p, NULL, 64, &many), ASGD_OK);
+	eta1 = 4 * ASGD_DATA_GAP_TARGET * many.optimum / many.trace_c;
+	cr_assert(fabs(one.eta - eta1) <= 1e-12 * eta1);
+	cr_assert_eq(many.batch, (unsigned)fmin(floor(many.eta_stable / eta1), 64));
+	cr_assert(many.batch > 1);
+	cr_assert(fabs(many.eta - many.batch * eta1) <= 1e-12 * many.eta);
+	cr_assert(many.eta <= many.eta_stable);
+	cr_assert(fabs(many.predicted_gap - ASGD_DATA_GAP_TARGET) <= 1e-12);
+	cr_assert_eq(many.iters, (uint64_t)ceil(many.epochs * (double)f.ds->rows / many.batch));
+	cr_assert(many.iters < one.iters * many.epochs / one.epochs,
+		  "a batched epoch is fewer updates");
 	release(&f);
 }
 
@@ -155,6 +182,6 @@ Test(data_defaults, refuses_a_preset)
 	asgd_data_defaults dd;
 
 	cr_assert_eq(asgd_problem_create("fig4", &p), ASGD_OK);
-	cr_assert_eq(asgd_data_defaults_of(p, NULL, &dd), ASGD_EINVAL);
+	cr_assert_eq(asgd_data_defaults_of(p, NULL, 1, &dd), ASGD_EINVAL);
 	asgd_problem_destroy(p);
 }

@@ -100,7 +100,8 @@ typedef struct asgd_data_defaults {
 	double trace_c;		/* tr C(x*); NAN likewise */
 	double predicted_gap;	/* (η/4) tr C(x*) / f* at the default η; NAN likewise */
 	double epochs;		/* the default horizon, in epochs of n component gradients */
-	uint64_t iters;		/* epochs · n updates of one component each */
+	unsigned batch;		/* components per update: 1, or more where the horizon needs it */
+	uint64_t iters;		/* epochs · n / batch updates */
 	int horizon_capped;	/* the bias model (or the rule) asked for more epochs than the
 				   bounds allow: the run may end before its noise floor */
 } asgd_data_defaults;
@@ -108,11 +109,15 @@ typedef struct asgd_data_defaults {
 /*
  * asgd_data_defaults_of - the defaults of the data model @p: solves for its minimizer and keeps
  * it in @p (asgd_problem_solve), then one pass over the data for tr C(x*). Without a minimizer
- * (or with f* = 0) the step is the stability scale and the NAN fields say why. Returns ASGD_OK;
+ * (or with f* = 0) the step is the stability scale and the NAN fields say why. Where the horizon
+ * at batch 1 is more than a default run affords (an ill-conditioned set: digits' pixels) and
+ * @max_batch > 1, mini-batches of B ≤ @max_batch components at step Bη keep the stationary gap
+ * and cost B times fewer updates (a command whose engine has no batch passes 1). Returns ASGD_OK;
  * ASGD_EINVAL when @p is not a data model; ASGD_EINTR when @stop was raised during the solve;
  * ASGD_ENOMEM.
  */
-int asgd_data_defaults_of(asgd_problem *p, const atomic_int *stop, asgd_data_defaults *out);
+int asgd_data_defaults_of(asgd_problem *p, const atomic_int *stop, unsigned max_batch,
+			  asgd_data_defaults *out);
 
 /*
  * asgd_problem_data_eval - how the data model @p's weights @x score on the rows of @ds: another

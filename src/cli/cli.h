@@ -171,6 +171,9 @@ struct cli_problem {
 	const char *preset_default;	/* set before cli_problem_flags; NULL: fig4 */
 	double data_epochs;		/* set before parsing: the command's own default horizon on
 					   data, in epochs (0: asgd_data_defaults') */
+	unsigned max_batch;		/* set before parsing: the largest default mini-batch the
+					   command's engine takes on data (0 or 1: none) */
+	unsigned batch;			/* cli_problem_batch's answer (0: not asked, 1) */
 	const char *test, *test_fraction, *init; /* --test FILE, --test-fraction F, --init FILE */
 	unsigned parts;			/* the cli_problem_part rows the command took */
 	struct asgd_dataset *test_ds;	/* held-out rows, scaled with the training set's statistics;
@@ -212,6 +215,14 @@ const struct cli_flag *cli_problem_flags(struct cli_problem *cp, unsigned parts)
 void cli_problem_create(const char *cmd, struct cli_problem *cp, double momentum);
 
 void cli_problem_free(struct cli_problem *cp);
+
+/*
+ * The components per update: --batch @batch as given, or on data, when --eta is not given
+ * either, the defaults' mini-batch (1 unless the horizon needs more, and at most cp->max_batch);
+ * else 1. Kept in cp->batch, which cli_problem_eta reads.
+ */
+unsigned cli_problem_batch(const char *cmd, struct cli_problem *cp, const char *batch,
+			   const char *eta);
 
 /*
  * The step: --eta @eta as given, or the problem's default — for a data model the step whose

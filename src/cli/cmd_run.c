@@ -29,6 +29,10 @@
 
 static const char *const CMD = "run";
 
+/* The largest mini-batch the data defaults may choose (asgd_data_defaults_of): enough for an
+ * ill-conditioned set such as digits to reach its noise floor within the default run. */
+#define RUN_DATA_MAX_BATCH 64
+
 struct run_opts {
 	const char *preset, *out, *fault_spec;
 	const char *save_model;		/* --save-model FILE: the last replica's final weights */
@@ -179,7 +183,8 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 			 "a number in (-1, 1)", "explicit momentum at the master, in (-1,1); a "
 			 "negative BETA cancels some of the momentum that asynchrony adds (Mitliagkas "
 			 "et al.; see 'asgd advise')"),
-		CLI_TEXT("batch", "B", &batch, "1",
+		CLI_TEXT("batch", "B", &batch, "1; on data, more where the default horizon needs "
+			 "it (docs/MODELS.md section 7)",
 			 "components per gradient, without replacement"),
 		CLI_CALL("fault", "SPEC", take_fault, o, NULL, "inject a fault in every replica: "
 			 "stall:W:N:DUR (worker W sleeps DUR after computing N gradients) or "
@@ -230,6 +235,7 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 	};
 	char err[256];
 
+	o->cp.max_batch = RUN_DATA_MAX_BATCH;
 	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){
 		cli_problem_flags(&o->cp, CLI_PROBLEM_MODE | CLI_PROBLEM_MODEL_ALIAS | CLI_PROBLEM_HELDOUT), cli_engine_flags(&eng, (struct cli_engine_dst){
 		&o->cfg.workers, &o->cfg.work, &o->replicas, &o->cfg.seed, 4, "exp:100us", 1000, 1, 5 }),
@@ -263,8 +269,7 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 	cli_mpi_workers(CMD, &o->mpi, &o->cfg, o->workers_given);
 	o->cfg.problem = o->problem;
 	o->cfg.x0 = o->cp.x0; /* --init, or NULL: the problem's x0 = 0 */
-	o->cfg.batch = batch ? (unsigned)cli_u64_range(CMD, "--batch", batch, 1,
-						       asgd_problem_components(o->problem)) : 1;
+	o->cfg.batch = cli_problem_batch(CMD, &o->cp, batch, eta);
 	o->cfg.iters = cli_problem_iters(CMD, &o->cp, iters, o->cfg.batch, 1000000000);
 	o->cfg.eta = cli_problem_eta(CMD, &o->cp, eta);
 	record_stride(o, every);

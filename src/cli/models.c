@@ -59,6 +59,13 @@ static void record_cmdline(struct cli_models *o, int argc, char **argv)
 		used += (size_t)snprintf(o->cmdline + used, sizeof(o->cmdline) - used, " %s", argv[i]);
 }
 
+/* Whether the paths' rows are scored by an observable of one value (the loss, a coordinate, a
+ * projection) rather than kept as x. */
+static int scored(const struct cli_models *o)
+{
+	return o->cp && o->cp->obs.kind != ASGD_OBSERVE_X;
+}
+
 void cli_models_finish(const char *cmd, struct cli_models *o, int argc, char **argv)
 {
 	if (o->problem)
@@ -81,10 +88,12 @@ void cli_models_finish(const char *cmd, struct cli_models *o, int argc, char **a
 		o->sigma = asgd_sme_default_sigma(ASGD_MODEL_SME_ASGD, o->problem);
 	if (o->sigma == ASGD_SIGMA_EVOLVE && o->mu == 0)
 		cli_usage_error(cmd, "--sigma evolve with --mu 0 is not allowed: (2.12) divides by mu");
-	if ((o->iters + 1) * asgd_problem_dim(o->problem) > (uint64_t)1 << 26)
+	/* The models' paths keep rows of x unless an observable scores them as they are made; the
+	 * real run's replica keeps its trajectory (1 GiB at most, as asgd run). */
+	if ((o->iters + 1) * asgd_problem_dim(o->problem) > (uint64_t)1 << (scored(o) ? 27 : 26))
 		cli_usage_error(cmd, "--iters %llu with dimension %zu is too large; allowed: "
-				"(iters+1)*dim <= 2^26", (unsigned long long)o->iters,
-				asgd_problem_dim(o->problem));
+				"(iters+1)*dim <= 2^%d", (unsigned long long)o->iters,
+				asgd_problem_dim(o->problem), scored(o) ? 27 : 26);
 	cli_prepare_out(cmd, o->out);
 	record_cmdline(o, argc, argv);
 }

@@ -24,7 +24,8 @@ static const asgd_data_defaults *data_defaults(const char *cmd, struct cli_probl
 
 	if (cp->have_defaults)
 		return &cp->defaults;
-	rc = asgd_data_defaults_of(cp->problem, cli_stop_flag(), &cp->defaults);
+	rc = asgd_data_defaults_of(cp->problem, cli_stop_flag(),
+				   cp->max_batch ? cp->max_batch : 1, &cp->defaults);
 	if (rc == ASGD_ENOMEM)
 		cli_out_of_memory(cmd);
 	if (rc == ASGD_EINTR) {
@@ -38,13 +39,32 @@ static const asgd_data_defaults *data_defaults(const char *cmd, struct cli_probl
 	return &cp->defaults;
 }
 
+unsigned cli_problem_batch(const char *cmd, struct cli_problem *cp, const char *batch,
+			   const char *eta)
+{
+	size_t n = asgd_problem_components(cp->problem);
+
+	if (batch)
+		cp->batch = (unsigned)cli_u64_range(cmd, "--batch", batch, 1, n);
+	else if (!eta && cli_problem_is_data(cp) && cp->max_batch > 1)
+		cp->batch = data_defaults(cmd, cp)->batch;
+	else
+		cp->batch = 1;
+	return cp->batch;
+}
+
 double cli_problem_eta(const char *cmd, struct cli_problem *cp, const char *eta)
 {
+	const asgd_data_defaults *d;
+	double B = cp->batch ? cp->batch : 1;
+
 	if (eta)
 		return cli_double_positive(cmd, "--eta", eta);
-	if (cli_problem_is_data(cp))
-		return data_defaults(cmd, cp)->eta;
-	return asgd_problem_default_eta(cp->problem);
+	if (!cli_problem_is_data(cp))
+		return asgd_problem_default_eta(cp->problem);
+	d = data_defaults(cmd, cp);
+	/* the same stationary gap at another batch: the noise is C/B, so the step is B times */
+	return B == d->batch ? d->eta : fmin(d->eta_stable, B * d->eta / d->batch);
 }
 
 uint64_t cli_problem_iters(const char *cmd, struct cli_problem *cp, const char *iters,

@@ -23,7 +23,10 @@
  * generation, the optimum and the scoring: the 30 s a default run may take). */
 #define EPOCHS_MIN 1.0
 #define EPOCHS_MAX 1000.0
+#define EPOCHS_MAX_BATCHED 100000.0
 #define UPDATES_MAX 3000000.0
+/* and at most this many component gradients (mini-batches: about 2 s of one replica's) */
+#define GRADIENTS_MAX 40000000.0
 /* Without a spectrum (d > SPECTRUM_MAX_DIM, or no x*): a rule of thumb, ten epochs at the
  * stability scale and proportionally more at a smaller step. */
 #define SPECTRUM_MAX_DIM 512
@@ -128,57 +131,85 @@ static int spectrum(const asgd_problem *p, const double *xs, double *h, double *
 }
 
 /*
- * The horizon: the fewest whole epochs after which the quadratic model's bias (the mean
- * iterate's excess loss) is below the stationary gap the step aims at, so that the run ends
- * where its noise, not its start, decides the loss. Bisection on whole epochs (the bias falls
- * with k), keeping bias(lo) above the goal and bias(hi) at or below it.
+ * The fewest whole epochs, of @per_epoch updates of step @eta each, after which the quadratic
+ * model's bias (the mean iterate's excess loss) is below @goal, the stationary gap the step aims
+ * at, so that the run ends where its noise, not its start, decides the loss; INFINITY beyond
+ * @emax. Bisection on whole epochs (the bias falls with k), keeping bias(lo) above the goal and
+ * bias(hi) at or below it.
  */
-static double bias_epochs(const asgd_problem *p, const double *xs, const asgd_data_defaults *dd)
+static double bias_epochs(const double *h, const double *c, size_t d, double goal, double eta,
+			  double per_epoch, double emax)
 {
-	size_t d = asgd_problem_dim(p);
-	double n = (double)asgd_problem_components(p), *h = malloc(2 * d * sizeof(double)), e = NAN;
-	double lo = EPOCHS_MIN, hi = EPOCHS_MAX, goal = ASGD_DATA_GAP_TARGET * dd->optimum;
+	double lo = EPOCHS_MIN, hi = emax;
 
-	if (h && spectrum(p, xs, h, h + d) == ASGD_OK) {
-		if (bias_after(h, h + d, d, dd->eta, hi * n) > goal) {
-			e = INFINITY;	/* more than EPOCHS_MAX: the caller caps it */
-		} else if (bias_after(h, h + d, d, dd->eta, lo * n) <= goal) {
-			e = lo;
-		} else {
-			while (hi - lo > 1) {
-				double mid = floor(0.5 * (lo + hi));
+	if (bias_after(h, c, d, eta, hi * per_epoch) > goal)
+		return INFINITY;
+	if (bias_after(h, c, d, eta, lo * per_epoch) <= goal)
+		return lo;
+	while (hi - lo > 1) {
+		double mid = floor(0.5 * (lo + hi));
 
-				if (bias_after(h, h + d, d, dd->eta, mid * n) > goal)
-					lo = mid;
-				else
-					hi = mid;
-			}
-			e = hi;
-		}
+		if (bias_after(h, c, d, eta, mid * per_epoch) > goal)
+			lo = mid;
+		else
+			hi = mid;
 	}
-	free(h);
-	return e;
+	return hi;
 }
 
-/* The horizon in epochs; *@capped: the bias model (or the rule) asked for more. */
-static double default_epochs(const asgd_problem *p, const double *xs,
-			     const asgd_data_defaults *dd, int *capped)
+/* The horizon at batch @batch and step @eta, capped; *@capped: the model asked for more. */
+static double capped_epochs(double want, double n, double batch, int *capped)
 {
-	double n = (double)asgd_problem_components(p), e = NAN, want;
+	double per_epoch = ceil(n / batch), e = fmin(want, batch > 1 ? EPOCHS_MAX_BATCHED
+								      : EPOCHS_MAX);
 
-	if (xs && asgd_problem_dim(p) <= SPECTRUM_MAX_DIM && dd->optimum > 0)
-		e = bias_epochs(p, xs, dd);
-	if (isnan(e))
-		e = fmax(FALLBACK_EPOCHS * dd->eta_stable / dd->eta, EPOCHS_MIN);
-	want = e;
-	e = fmin(e, EPOCHS_MAX);
-	if (e * n > UPDATES_MAX)
-		e = fmax(EPOCHS_MIN, floor(UPDATES_MAX / n));
+	if (e * per_epoch > UPDATES_MAX)
+		e = fmax(EPOCHS_MIN, floor(UPDATES_MAX / per_epoch));
+	if (e * n > GRADIENTS_MAX)
+		e = fmax(EPOCHS_MIN, floor(GRADIENTS_MAX / n));
 	*capped = want > e;
 	return e;
 }
 
-int asgd_data_defaults_of(asgd_problem *p, const atomic_int *stop, asgd_data_defaults *out)
+/*
+ * The horizon, and the batch where one needs it: at batch 1 the bias model's epochs (or, for
+ * d > SPECTRUM_MAX_DIM or without x*, the rule of thumb); when those are more than a default run
+ * affords and @max_batch allows, mini-batches of B = ⌊η_stab/η⌋ at step Bη: the noise, C/B, keeps
+ * the same stationary gap, the bias falls by the same factor per epoch (BηH over n/B updates),
+ * and an epoch costs n/B updates instead of n, which is what a run is short of.
+ */
+static void default_horizon(const asgd_problem *p, const double *xs, unsigned max_batch,
+			    asgd_data_defaults *dd)
+{
+	size_t d = asgd_problem_dim(p);
+	double n = (double)asgd_problem_components(p), e = NAN, goal, *h = NULL;
+
+	dd->batch = 1;
+	if (xs && d <= SPECTRUM_MAX_DIM && dd->optimum > 0 && (h = malloc(2 * d * sizeof(double))) &&
+	    spectrum(p, xs, h, h + d) == ASGD_OK) {
+		goal = ASGD_DATA_GAP_TARGET * dd->optimum;
+		e = bias_epochs(h, h + d, d, goal, dd->eta, n, EPOCHS_MAX);
+		dd->epochs = capped_epochs(e, n, 1, &dd->horizon_capped);
+		if (dd->horizon_capped && max_batch > 1 && dd->eta < dd->eta_stable) {
+			double B = fmin(fmin(floor(dd->eta_stable / dd->eta), max_batch), n);
+
+			if (B > 1) {
+				dd->batch = (unsigned)B;
+				dd->eta *= B;
+				e = bias_epochs(h, h + d, d, goal, dd->eta, ceil(n / B),
+						EPOCHS_MAX_BATCHED);
+				dd->epochs = capped_epochs(e, n, B, &dd->horizon_capped);
+			}
+		}
+	} else {
+		e = fmax(FALLBACK_EPOCHS * dd->eta_stable / dd->eta, EPOCHS_MIN);
+		dd->epochs = capped_epochs(e, n, 1, &dd->horizon_capped);
+	}
+	free(h);
+}
+
+int asgd_data_defaults_of(asgd_problem *p, const atomic_int *stop, unsigned max_batch,
+			  asgd_data_defaults *out)
 {
 	double *xs = NULL;
 	int rc;
@@ -208,8 +239,9 @@ int asgd_data_defaults_of(asgd_problem *p, const atomic_int *stop, asgd_data_def
 			out->predicted_gap = out->eta * out->trace_c / (4 * out->optimum);
 		}
 	}
-	out->epochs = default_epochs(p, xs, out, &out->horizon_capped);
-	out->iters = (uint64_t)ceil(out->epochs * (double)asgd_problem_components(p));
+	default_horizon(p, xs, max_batch, out);
+	out->iters = (uint64_t)ceil(out->epochs * (double)asgd_problem_components(p) /
+				    (double)out->batch);
 	free(xs);
 	return ASGD_OK;
 }
