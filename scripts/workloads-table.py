@@ -17,7 +17,10 @@ from results_common import load, machine
 def command(d):
     """The command line as the user would type it: the scratch directory it ran in is the
     final one (workloads-study.sh moves each run into place whole)."""
-    return re.sub(r"/\.run\.[^/]+/", "/", d["command_line"])
+    line = d["command_line"]
+    if isinstance(line, list):  # sweep.json keeps the argv
+        line = " ".join(line)
+    return re.sub(r"/\.run\.[^/]+/", "/", line)
 
 
 def wall(out, run):
@@ -93,9 +96,9 @@ def main():
     print(f"Made by `scripts/workloads-study.sh` on {machine()}, "
           f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC. "
           "The reading is in [README.md](README.md).\n")
-    for run in ("heart_scale-validate", "heart_scale-validate-eta0.1", "rcv1-validate"):
+    for run in ("heart_scale-validate", "heart_scale-validate-eta0.37", "rcv1-validate"):
         validate_section(out, run)
-    for run in ("heart_scale-sweep", "rcv1-sweep"):
+    for run in ("heart_scale-sweep", "heart_scale-sweep-eta0.37", "rcv1-sweep"):
         sweep_section(out, run)
 
 
