@@ -20,6 +20,7 @@
 #include "asgd/dataset.h"
 #include "asgd/error.h"
 #include "asgd/welford.h"
+#include "testdata.h"
 
 #define ERRLEN 512
 
@@ -1006,15 +1007,6 @@ static asgd_dataset *scaling_fixture(char *dir)
 	return ds;
 }
 
-/* The value stored for (row i, column j), 0 when none is. */
-static double entry_of(const asgd_dataset *ds, size_t i, uint32_t j)
-{
-	for (size_t e = ds->row_ptr[i]; e < ds->row_ptr[i + 1]; e++)
-		if (ds->col[e] == j)
-			return ds->val[e];
-	return 0;
-}
-
 Test(dataset, maxabs_scaling_keeps_the_zeros)
 {
 	asgd_dataset *ds, *sc = NULL;
@@ -1028,12 +1020,12 @@ Test(dataset, maxabs_scaling_keeps_the_zeros)
 	cr_assert_eq(sc->rows, 4);
 	cr_assert_eq(sc->cols, 4);
 	/* column 0: max |.| = 2; column 1: 6; column 2: 5 */
-	cr_assert_float_eq(entry_of(sc, 0, 0), 1.0, 1e-15);
-	cr_assert_float_eq(entry_of(sc, 2, 0), -0.5, 1e-15);
-	cr_assert_float_eq(entry_of(sc, 0, 1), -4.0 / 6, 1e-15);
-	cr_assert_float_eq(entry_of(sc, 3, 1), 0.5 / 6, 1e-15);
+	cr_assert_float_eq(testdata_entry(sc, 0, 0), 1.0, 1e-15);
+	cr_assert_float_eq(testdata_entry(sc, 2, 0), -0.5, 1e-15);
+	cr_assert_float_eq(testdata_entry(sc, 0, 1), -4.0 / 6, 1e-15);
+	cr_assert_float_eq(testdata_entry(sc, 3, 1), 0.5 / 6, 1e-15);
 	for (size_t i = 0; i < 4; i++) {
-		cr_assert_float_eq(entry_of(sc, i, 2), 1.0, 1e-15);
+		cr_assert_float_eq(testdata_entry(sc, i, 2), 1.0, 1e-15);
 		cr_assert_eq(sc->label[i], ds->label[i]);
 	}
 	cr_assert(strstr(sc->source, "(scaled: maxabs)"), "%s", sc->source);
@@ -1055,15 +1047,15 @@ Test(dataset, standard_scaling_centres_every_column)
 		double mean = 0, sq = 0;
 
 		for (size_t i = 0; i < 4; i++) {
-			mean += entry_of(sc, i, j) / 4;
-			sq += entry_of(sc, i, j) * entry_of(sc, i, j) / 4;
+			mean += testdata_entry(sc, i, j) / 4;
+			sq += testdata_entry(sc, i, j) * testdata_entry(sc, i, j) / 4;
 		}
 		cr_assert_float_eq(mean, 0, 1e-14, "column %u mean %g", j, mean);
 		/* unit population variance, or 0 for the constant and the empty column */
 		cr_assert_float_eq(sq, j <= 1 ? 1.0 : 0.0, 1e-14, "column %u var %g", j, sq);
 	}
 	/* column 0 holds 2, 0, -1, 0: mean 1/4, sd sqrt(5/4 - 1/16) */
-	cr_assert_float_eq(entry_of(sc, 0, 0), (2 - 0.25) / sqrt(1.25 - 0.0625), 1e-14);
+	cr_assert_float_eq(testdata_entry(sc, 0, 0), (2 - 0.25) / sqrt(1.25 - 0.0625), 1e-14);
 	asgd_dataset_destroy(sc);
 	asgd_dataset_destroy(ds);
 }

@@ -17,6 +17,7 @@
 #include "asgd/dataset.h"
 #include "asgd/error.h"
 #include "asgd/modelfile.h"
+#include "testdata.h"
 
 #define ERRLEN 512
 
@@ -29,14 +30,6 @@ static asgd_dataset *parse(const char *text)
 	cr_assert_eq(asgd_dataset_parse_libsvm("t", text, strlen(text), &opt, &ds, err,
 					       sizeof(err)), ASGD_OK, "%s", err);
 	return ds;
-}
-
-static double entry_of(const asgd_dataset *ds, size_t i, uint32_t j)
-{
-	for (size_t e = ds->row_ptr[i]; e < ds->row_ptr[i + 1]; e++)
-		if (ds->col[e] == j)
-			return ds->val[e];
-	return 0;
 }
 
 /* Rows of 10 distinct labels 0..9 and one feature equal to the label: a row is its label. */
@@ -68,7 +61,7 @@ Test(split, disjoint_complete_and_of_the_promised_sizes)
 	for (size_t i = 0; i + 1 < te->rows; i++)
 		cr_assert_lt(te->label[i], te->label[i + 1], "rows keep their order");
 	for (size_t i = 0; i < tr->rows; i++) /* each row whole: its feature is its label */
-		cr_assert_eq(entry_of(tr, i, 0), tr->label[i]);
+		cr_assert_eq(testdata_entry(tr, i, 0), tr->label[i]);
 	cr_assert(strstr(te->source, "held out: 3 of 10 rows, split seed 1"), "%s", te->source);
 	cr_assert(strstr(tr->source, "train: 7 of 10 rows"), "%s", tr->source);
 	asgd_dataset_destroy(tr);
@@ -146,10 +139,10 @@ Test(scale, standard_uses_the_training_mean_and_sd)
 	cr_assert_eq(asgd_scale_apply(te, &st, &sc, err, sizeof(err)), ASGD_OK, "%s", err);
 	cr_assert_eq(sc->cols, 2, "the test set's extra column is dropped");
 	cr_assert_eq(sc->nnz, 6, "dense over the training set's columns");
-	cr_assert_float_eq(entry_of(sc, 0, 0), (5 - 2) / sqrt(2.0 / 3), 1e-14);
-	cr_assert_float_eq(entry_of(sc, 0, 1), (0 - 2) / sqrt(8.0), 1e-14);
-	cr_assert_float_eq(entry_of(sc, 1, 0), (0 - 2) / sqrt(2.0 / 3), 1e-14);
-	cr_assert_float_eq(entry_of(sc, 1, 1), (2 - 2) / sqrt(8.0), 1e-14);
+	cr_assert_float_eq(testdata_entry(sc, 0, 0), (5 - 2) / sqrt(2.0 / 3), 1e-14);
+	cr_assert_float_eq(testdata_entry(sc, 0, 1), (0 - 2) / sqrt(8.0), 1e-14);
+	cr_assert_float_eq(testdata_entry(sc, 1, 0), (0 - 2) / sqrt(2.0 / 3), 1e-14);
+	cr_assert_float_eq(testdata_entry(sc, 1, 1), (2 - 2) / sqrt(8.0), 1e-14);
 	cr_assert_eq(sc->label[1], -1);
 	asgd_dataset_destroy(sc);
 	asgd_scale_stats_free(&st);
@@ -168,11 +161,11 @@ Test(scale, maxabs_uses_the_training_maxima)
 	cr_assert_eq(sc->cols, 2);
 	cr_assert_eq(sc->nnz, 3, "sparse stays sparse: the 4 stored entries less the one in the "
 		     "extra column (row 2's explicit 0 is kept)");
-	cr_assert_float_eq(entry_of(sc, 0, 0), 5.0 / 3, 1e-15, "beyond [-1, 1]: not its own max");
-	cr_assert_float_eq(entry_of(sc, 1, 1), 2.0 / 6, 1e-15);
+	cr_assert_float_eq(testdata_entry(sc, 0, 0), 5.0 / 3, 1e-15, "beyond [-1, 1]: not its own max");
+	cr_assert_float_eq(testdata_entry(sc, 1, 1), 2.0 / 6, 1e-15);
 	/* fit + apply on one set is asgd_dataset_scale */
 	cr_assert_eq(asgd_dataset_scale(tr, ASGD_SCALE_MAXABS, &self, err, sizeof(err)), ASGD_OK);
-	cr_assert_float_eq(entry_of(self, 2, 1), 1, 1e-15);
+	cr_assert_float_eq(testdata_entry(self, 2, 1), 1, 1e-15);
 	asgd_dataset_destroy(self);
 	asgd_dataset_destroy(sc);
 	asgd_scale_stats_free(&st);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * testdata.h — hand-built datasets for the tests of the data models and the engine modes, which
- * must not depend on the readers they do not test. asgd_dataset's fields are public; these two
- * helpers allocate and free them the same way everywhere.
+ * must not depend on the readers they do not test. asgd_dataset's fields are public; these
+ * helpers allocate, free and read them the same way everywhere.
  */
 #ifndef ASGD_TESTDATA_H
 #define ASGD_TESTDATA_H
@@ -33,6 +33,15 @@ static inline void testdata_free(asgd_dataset *ds)
 	free(ds->val);
 	free(ds->label);
 	free(ds->col_count);
+}
+
+/* The value stored for (row i, column j), 0 when none is. */
+static inline double testdata_entry(const asgd_dataset *ds, size_t i, uint32_t j)
+{
+	for (size_t e = ds->row_ptr[i]; e < ds->row_ptr[i + 1]; e++)
+		if (ds->col[e] == j)
+			return ds->val[e];
+	return 0;
 }
 
 #endif /* ASGD_TESTDATA_H */
