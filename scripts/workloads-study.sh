@@ -8,11 +8,16 @@
 # (scripts/plot.py validate|staleness|sweep) and study.md, the table of every verdict with the
 # command, the wall time and the machine (scripts/workloads-table.py). README.md beside them is
 # the reading, written by hand from these numbers.
-# Usage: scripts/workloads-study.sh [OUT]   (default results/workloads/study; ~35 min, 2 cores)
+# The ensembles' per-step moments (sweep's M<m>/{msgd,asgd}_moments.csv, ~0.6 MB each) are not
+# kept: sweep.json holds what the table and the figure read, and the script makes them again.
+# Usage: scripts/workloads-study.sh [OUT [RUN...]]   (default results/workloads/study, every run;
+#        ~35 min on 2 cores). RUNs name the ones to redo (e.g. rcv1-sweep); study.md is remade.
 # Environment: ASGD_BUILD_DIR (default build); ASGD_NO_BUILD=1 uses the binary already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-results/workloads/study}
+shift || true
+only=("$@")
 build=${ASGD_BUILD_DIR:-build}
 [ "${ASGD_NO_BUILD:-0}" = 1 ] || scripts/setup.sh "$build" >/dev/null
 asgd=$build/asgd
@@ -27,6 +32,7 @@ rcv=(--loss logistic --data rcv1:n=2000,d=47236,nnz=70)
 # NAME COMMAND...: run it into $scratch/NAME, record its wall time, move it into $out/NAME.
 study() {
   local name=$1; shift
+  if [ ${#only[@]} -gt 0 ] && [[ " ${only[*]} " != *" $name "* ]]; then return; fi
   echo "== $name: asgd $* ==" >&2
   local t0; t0=$(date +%s.%N)
   "$asgd" "$@" --seed 1 --quiet --out "$scratch/$name"
@@ -35,7 +41,8 @@ study() {
   case $1 in
     validate) "$py" scripts/plot.py validate "$scratch/$name" >/dev/null
               "$py" scripts/plot.py staleness "$scratch/$name" >/dev/null ;;
-    sweep) "$py" scripts/plot.py sweep "$scratch/$name" >/dev/null ;;
+    sweep) "$py" scripts/plot.py sweep "$scratch/$name" >/dev/null
+           rm -f "$scratch/$name"/M*/msgd_moments.csv "$scratch/$name"/M*/asgd_moments.csv ;;
   esac
   rm -rf "${out:?}/$name"
   mv "$scratch/$name" "$out/$name"

@@ -15,6 +15,9 @@
  * The stationary quantity depends on the observable (asgd/observe.h): of x (the paper's presets)
  * it is the spread E‖x − x*‖² about the minimizer; of the loss (data models) it is the mean
  * excess loss E f(x) − f*, f* = f(x*), and the target is a level of E f(x_k) itself.
+ * The engine runs as `asgd run`'s default: in place on sparse data (a snapshot per update would
+ * copy every feature), the snapshot master otherwise; its rows are the ones scoring the
+ * observable can afford (asgd_run_default_stride_observed).
  *
  * The run prints nothing: a per-M callback sees each M's replicas and ensembles while they
  * exist (asgd_sweep_write_m writes their tables in DIR/M<m>/ there), a progress callback sees the

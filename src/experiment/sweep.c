@@ -300,6 +300,8 @@ static asgd_engine_config engine_of(const struct sweep_ctx *c)
 	e.seed = c->cfg->seed;
 	e.record_staleness = 1;
 	e.stop = c->cfg->stop;
+	/* as asgd run's default: a snapshot per update would copy every feature of sparse data */
+	e.mode = asgd_problem_is_sparse(e.problem) ? ASGD_ENGINE_MASTER_INPLACE : ASGD_ENGINE_MASTER;
 	/* a row of the loss is a pass over the data: keep the rows scoring can afford */
 	e.record_every = asgd_run_default_stride_observed(e.problem, c->cfg->observe, e.iters);
 	return e;

@@ -93,6 +93,9 @@ static void add_target(cJSON *j, const asgd_sweep_result *res)
 				    : "first k with E||x_k - x*||^2 <= target");
 }
 
+/* The longest minimizer sweep.json lists. */
+#define SWEEP_JSON_MAX_XSTAR 1024
+
 static void add_settings(cJSON *j, const asgd_sweep_result *res)
 {
 	const asgd_sweep_config *cfg = &res->cfg;
@@ -103,7 +106,12 @@ static void add_settings(cJSON *j, const asgd_sweep_result *res)
 	asgd_work_format(&cfg->work, work, sizeof(work));
 	cJSON_AddStringToObject(j, "preset", asgd_problem_spec(cfg->problem));
 	cJSON_AddNumberToObject(j, "dim", (double)dim);
-	cJSON_AddItemToObject(j, "minimizer", cJSON_CreateDoubleArray(res->xstar, (int)dim));
+	/* x* itself where it is short enough to read; a data model's can be 47 236 numbers (its
+	 * loss, optimum_loss, says what a reader needs) */
+	if (dim <= SWEEP_JSON_MAX_XSTAR)
+		cJSON_AddItemToObject(j, "minimizer", cJSON_CreateDoubleArray(res->xstar, (int)dim));
+	else
+		cJSON_AddNullToObject(j, "minimizer");
 	cJSON_AddStringToObject(j, "observe", cfg->observe ? cfg->observe->spec : "x");
 	add_meaning(j, res);
 	cJSON_AddNumberToObject(j, "eta", cfg->eta);
