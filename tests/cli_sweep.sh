@@ -153,6 +153,12 @@ for r in j["rows"]:
     assert K >= 1 and int(m[1]["k"]) * K == int(m[-1]["k"]) <= 300, (K, m[1]["k"], m[-1]["k"])
     avg = sum(float(x["mean"]) for x in m[K // 2:]) / len(m[K // 2:])
     assert math.isclose(r["real_gap"], avg - fstar, rel_tol=1e-6), (r["real_gap"], avg - fstar)
+    # the ensembles (a row per step) are averaged over the same k as the real run's late half
+    ks = [int(x["k"]) for x in m[K // 2:]]
+    for f, col in (("msgd_moments.csv", "msgd_gap"), ("asgd_moments.csv", "asgd_gap")):
+        e = {int(x["k"]): float(x["mean"]) for x in csv.DictReader(open(f"{d}/M{r['workers']}/{f}"))}
+        win = sum(e[k] for k in ks) / len(ks) - fstar
+        assert math.isclose(r[col], win, rel_tol=1e-6), (col, r[col], win)
     below = [int(x["k"]) for x in m if float(x["mean"]) <= j["target"]]
     assert r["iters_to_target"] == (below[0] if below else None), (r["iters_to_target"], below[:3])
     for f in ("msgd_moments.csv", "asgd_moments.csv"):

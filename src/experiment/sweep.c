@@ -27,6 +27,8 @@ struct sweep_ctx {
 	unsigned workers;
 	asgd_sweep_stage stage;
 	const asgd_engine_config *engine;	/* the engine's settings at this M */
+	uint64_t real_stride, real_last;	/* the real run's rows: every stride-th update, the
+						   last at row real_last */
 };
 
 static void tell(const struct sweep_ctx *c, asgd_sweep_stage stage, uint64_t done,
@@ -53,8 +55,8 @@ static int each(const struct sweep_ctx *c, asgd_sweep_m *m)
 	return c->cfg->each ? c->cfg->each(c->cfg->each_arg, m) : ASGD_OK;
 }
 
-/* Each replica's average of the observed loss gap f(x_k) − f* over its late half k = K/2..K:
- * the loss's counterpart of asgd_msd_late (the rows are observed, one value each). */
+/* Each replica's average of the observed loss gap f(x_k) − f* over the late half of its rows,
+ * r = R/2..R: the loss's counterpart of asgd_msd_late (the rows are observed, one value each). */
 struct gap_late {
 	double fstar;
 	asgd_welford w;
@@ -116,26 +118,28 @@ static double quantity_at(const asgd_sweep_result *res, const asgd_moments *m, s
 }
 
 /*
- * The stationary quantity: the average over k = K/2..K. Its SE is reported as the largest SE
- * of a single k: the steps share their paths and are strongly correlated, so the average is not
- * √(K/2) times better than one step; sd(mean of X_k) ≤ mean of sd(X_k) ≤ max sd(X_k) holds
- * whatever the correlation, so the bound is never optimistic.
+ * The stationary quantity of an ensemble (a row per step): the average over the real run's late
+ * half, its rows r = R/2..R at k = r·S (@stride S, @last R), so that both average the same k
+ * even where the real run records every S-th update and the quantity is still falling. Its SE
+ * is reported as the largest SE of a single k: the steps share their paths and are strongly
+ * correlated, so the average is not √(R/2) times better than one step; sd(mean of X_k) ≤ mean
+ * of sd(X_k) ≤ max sd(X_k) holds whatever the correlation, so the bound is never optimistic.
  */
-static void late_half(const asgd_sweep_result *res, const asgd_moments *m, double *avg,
-		      double *se)
+static void late_half(const asgd_sweep_result *res, const asgd_moments *m, uint64_t stride,
+		      uint64_t last, double *avg, double *se)
 {
-	size_t K = m->steps - 1, k0 = K / 2;
 	double sum = 0, worst = 0, s;
+	uint64_t rows = 0;
 
 	*avg = NAN;
 	*se = NAN;
 	if (m->paths == 0)
 		return;
-	for (size_t k = k0; k <= K; k++) {
-		sum += quantity_at(res, m, k, &s);
+	for (uint64_t r = last / 2; r <= last && r * stride < m->steps; r++, rows++) {
+		sum += quantity_at(res, m, (size_t)(r * stride), &s);
 		worst = isnan(s) || isnan(worst) ? NAN : fmax(worst, s);
 	}
-	*avg = sum / (double)(K - k0 + 1);
+	*avg = rows ? sum / (double)rows : NAN;
 	*se = isfinite(*avg) ? worst : NAN;
 }
 
@@ -251,7 +255,7 @@ static int run_ensemble(struct sweep_ctx *c, const struct ensemble_job *j, int *
 	if (rc != ASGD_OK)
 		return rc;
 	*interrupted = res.ens.interrupted;
-	late_half(c->res, &res.ens.moments, j->avg, j->se);
+	late_half(c->res, &res.ens.moments, c->real_stride, c->real_last, j->avg, j->se);
 	if (j->model == ASGD_MODEL_MSGD)
 		m.msgd = &res.ens;
 	else
@@ -360,6 +364,8 @@ static int sweep_one(struct sweep_ctx *c, asgd_sweep_row *row, int *done)
 		asgd_replicas_free(&t);
 		return failed(c, ASGD_SWEEP_MSGD, rc);
 	}
+	c->real_stride = t.moments.stride ? t.moments.stride : 1;
+	c->real_last = t.moments.steps ? t.moments.steps - 1 : 0;
 	m.stage = ASGD_SWEEP_REPLICAS;
 	m.replicas = &t;
 	m.staleness = rc == ASGD_OK ? &sum : NULL;
