@@ -469,7 +469,7 @@ def plot_sweep(args):
             ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
         ax.grid(alpha=0.3, which="both")
         ax.legend(fontsize=8)
-    fig.suptitle(f"asgd sweep {info.get('preset')}: eta={info.get('eta')}, "
+    fig.suptitle(f"asgd sweep {short_problem(info.get('preset'))}: eta={info.get('eta')}, "
                  f"work={info.get('work')}, {info.get('replicas_requested')} replicas, "
                  f"late-half averages from k={info.get('stationary_from_k')}"
                  + (" (PARTIAL)" if info.get("partial") else ""), fontsize=10)
@@ -572,7 +572,7 @@ def plot_batch(args):
     for ax in axes:
         ax.grid(alpha=0.3, which="both")
         ax.legend(fontsize=7, ncol=3 if ax is axes[0] else 4)
-    fig.suptitle(f"asgd batch {info.get('preset')}: eta={info.get('eta')}, mu={info.get('mu')}, "
+    fig.suptitle(f"asgd batch {short_problem(info.get('preset'))}: eta={info.get('eta')}, mu={info.get('mu')}, "
                  f"gamma={num(info.get('gamma')):.3g} (gamma*={num(ctl.get('gamma_star')):.3g}), "
                  f"K={info.get('horizon')}, {info.get('workers')} engine workers"
                  + (" (PARTIAL)" if info.get("partial") else ""), fontsize=10)
