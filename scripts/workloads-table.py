@@ -39,7 +39,8 @@ def validate_section(out, run):
     print(f"command: `{command(d)}` — {wall(out, run)} s wall\n")
     print(f"{s['replicas']} real replicas of {s['iters']} updates, M = {s['workers']}, η = "
           f"{s['eta']:.4g}, work {s['work']}; {s['paths']} paths per model, {s['substeps']} "
-          f"substeps; moments of the {s.get('observe', 'x')}, optimum f* = "
+          f"substep{'' if s['substeps'] == 1 else 's'}, rows every {s.get('record_every', 1)} "
+          f"updates; moments of the {s.get('observe', 'x')}, optimum f* = "
           f"{s.get('optimum_loss', float('nan')):.6g}\n")
     print(f"staleness: μ̂ = {st['mu_hat']:.4f} [{lo:.4f}, {hi:.4f}] against 1 − 1/M = "
           f"{st['mu_queueing']:.4f}, lag-1 {st['lag1_autocorr']:+.3f}\n")

@@ -161,6 +161,29 @@ if "$asgd" validate --loss logistic --data heart_scale --observe proj:3 --worker
 else
   fail "validate --loss logistic --data heart_scale"
 fi
+# rows every S: on data at most 256 after row 0 by default (K = 600: S = 4), the same k in the
+# real run and every model; --record-every overrides it, within 1..K
+expect_usage "--record-every '0' is not allowed" validate --loss logistic --data heart_scale --iters 60 --record-every 0
+expect_usage "--record-every '61' is not allowed" validate --loss logistic --data heart_scale --iters 60 --record-every 61
+for every in "" 7; do
+  if "$asgd" validate --loss logistic --data heart_scale --workers 2 --replicas 4 --iters 600 \
+       --paths 8 ${every:+--record-every $every} --quiet --out "$tmp/vs"; then
+    S=${every:-4}
+    "$py" - "$tmp/vs" "$S" <<'PY' && ok || fail "validate rows every ${every:-default}"
+import csv, json, sys
+d, S = sys.argv[1], int(sys.argv[2])
+v = json.load(open(d + "/validation.json"))
+assert v["settings"]["record_every"] == S, v["settings"]
+assert v["settings"]["substeps"] == 1, v["settings"]
+want = list(range(0, 601, S))
+for m in ["real", "sme-asgd", "sme-sgd", "asgd-geometric", "asgd-measured-pmf"]:
+    ks = [int(r["k"]) for r in csv.DictReader(open(f"{d}/{m}/moments.csv"))]
+    assert ks == want, (m, ks[:4], len(ks))
+PY
+  else
+    fail "validate --record-every ${every:-default} on heart_scale"
+  fi
+done
 
 # ---- held-out scores, saved models (issue 16, item 3) ------------------------------------------
 # --test-fraction 0.3 holds out round(0.3 * 270) = 81 rows; every replica's final iterate is

@@ -612,3 +612,138 @@ Test(datamodel, covariance_sample_estimates_covariance)
 	asgd_problem_destroy(p);
 	testdata_free(&ds);
 }
+
+/* The one-pass forms against their definitions: f as the mean of f_i, ∇²f v against a central
+ * difference of ∇f (error O(h²) ≈ 1e-10 at h = 1e-5; the hinge's is λv off its kinks, where
+ * the difference agrees unless a margin crosses 1 within h), and ∇f with Σ z_i ∇f_i against
+ * the sums of grad_i. Features 11 and 12 are never stored: they stay out of every sum. */
+static void check_one_pass_forms(asgd_loss loss)
+{
+	enum { N = 40, D = 13 };
+	asgd_dataset ds;
+	double x[D], v[D], hv[D], gp[D], gm[D], xp[D], g[D], zg[D], gi[D], mean[D] = { 0 },
+	       zsum[D] = { 0 }, z[N], fmean = 0;
+	const double h = 1e-5;
+	asgd_rng r;
+
+	make_dataset(&ds, N, D - 2, 0.4, loss == ASGD_LOSS_SQUARES ? 1 : 0, 8);
+	ds.cols = D; /* two trailing features no row stores */
+	ds.col_count = realloc(ds.col_count, D * sizeof(*ds.col_count));
+	ds.col_count[D - 2] = ds.col_count[D - 1] = 0;
+	asgd_problem *p = make_problem(&ds, loss, 0.05);
+	random_x(x, D, 3);
+	random_x(v, D, 4);
+	asgd_rng_init(&r, 6, 0);
+	for (size_t i = 0; i < N; i++) {
+		z[i] = asgd_rng_normal(&r);
+		fmean += asgd_problem_fi(p, i, x) / N;
+		asgd_problem_grad_i(p, i, x, gi);
+		for (size_t j = 0; j < D; j++) {
+			mean[j] += gi[j] / N;
+			zsum[j] += z[i] * gi[j];
+		}
+	}
+	cr_assert(fabs(asgd_problem_f(p, x) - fmean) < 1e-13 * (1 + fabs(fmean)),
+		  "%s: f %.17g vs mean of f_i %.17g", asgd_loss_name(loss), asgd_problem_f(p, x),
+		  fmean);
+	cr_assert_eq(asgd_problem_grad_weighted(p, x, z, g, zg), ASGD_OK);
+	for (size_t j = 0; j < D; j++) {
+		cr_assert(fabs(g[j] - mean[j]) < 1e-13, "%s: grad %zu: %.17g vs %.17g",
+			  asgd_loss_name(loss), j, g[j], mean[j]);
+		cr_assert(fabs(zg[j] - zsum[j]) < 1e-12, "%s: sum z_i grad_i %zu: %.17g vs %.17g",
+			  asgd_loss_name(loss), j, zg[j], zsum[j]);
+	}
+	cr_assert_eq(asgd_problem_hess_vec(p, x, v, hv), ASGD_OK);
+	for (size_t j = 0; j < D; j++)
+		xp[j] = x[j] + h * v[j];
+	asgd_problem_grad(p, xp, gp);
+	for (size_t j = 0; j < D; j++)
+		xp[j] = x[j] - h * v[j];
+	asgd_problem_grad(p, xp, gm);
+	for (size_t j = 0; j < D; j++)
+		cr_assert(fabs((gp[j] - gm[j]) / (2 * h) - hv[j]) < 1e-7,
+			  "%s: Hv %zu: difference %.12g, exact %.12g", asgd_loss_name(loss), j,
+			  (gp[j] - gm[j]) / (2 * h), hv[j]);
+	cr_assert_eq(hv[D - 1], 0.0, "an unstored feature has no curvature");
+	asgd_problem_destroy(p);
+	testdata_free(&ds);
+}
+
+Test(datamodel, one_pass_forms_squares) { check_one_pass_forms(ASGD_LOSS_SQUARES); }
+Test(datamodel, one_pass_forms_logistic) { check_one_pass_forms(ASGD_LOSS_LOGISTIC); }
+Test(datamodel, one_pass_forms_hinge) { check_one_pass_forms(ASGD_LOSS_HINGE); }
+
+/* The presets have no closed-form ∇²f v or weighted pass: both say so and write nothing. */
+Test(datamodel, one_pass_forms_absent_on_presets)
+{
+	asgd_problem *p = NULL;
+	double x = 0.3, v = 1, out = 42, z[2] = { 1, 1 };
+
+	cr_assert_eq(asgd_problem_create("fig4", &p), ASGD_OK);
+	cr_assert_eq(asgd_problem_hess_vec(p, &x, &v, &out), ASGD_ENOTFOUND);
+	cr_assert_eq(asgd_problem_grad_weighted(p, &x, z, &out, &v), ASGD_ENOTFOUND);
+	cr_assert_eq(out, 42.0);
+	asgd_problem_destroy(p);
+}
+
+/*
+ * A mini-batch in place, one worker: every τ is 0 and the worker's B rows (drawn without
+ * replacement, the partial Fisher–Yates shuffle of the engine's stream) are merged to one entry
+ * per coordinate before the master applies them. The trajectory is then minibatch SGD, to a few
+ * ulps (the merged sums add (1/B)∇f_i in row order), and the coordinates written are the union
+ * of each batch's supports, not the sum of their sizes.
+ */
+Test(datamodel, engine_inplace_batches_are_merged_minibatch_sgd)
+{
+	enum { N = 30, D = 9, K = 300, B = 6 };
+	asgd_dataset ds;
+	asgd_engine_config cfg = { 0 };
+	asgd_engine_result res;
+	double x[D] = { 0 }, acc[D], gi[D], *traj = malloc((K + 1) * D * sizeof(double));
+	size_t perm[N];
+	uint64_t written = 0;
+	asgd_rng rng;
+
+	make_dataset(&ds, N, D, 0.3, 0, 12);
+	asgd_problem *p = make_problem(&ds, ASGD_LOSS_LOGISTIC, 0.05);
+	cfg = (asgd_engine_config){ .problem = p, .mode = ASGD_ENGINE_MASTER_INPLACE, .workers = 1,
+				    .iters = K, .eta = 0.2, .seed = 7, .batch = B,
+				    .trajectory = traj, .record_staleness = 1 };
+	cr_assert_eq(asgd_engine_run(&cfg, &res), ASGD_OK);
+	cr_assert_eq(res.applied, K);
+	for (size_t i = 0; i < N; i++)
+		perm[i] = i;
+	asgd_rng_init(&rng, 7, 0);
+	for (uint64_t k = 0; k < K; k++) {
+		int touched[D] = { 0 };
+
+		cr_assert_eq(res.tau[k], 0);
+		memset(acc, 0, sizeof(acc));
+		for (size_t b = 0; b < B; b++) {
+			size_t r = b + asgd_rng_below(&rng, N - b), i = perm[r];
+			const uint32_t *idx;
+			size_t s = asgd_problem_support(p, i, &idx);
+
+			perm[r] = perm[b];
+			perm[b] = i;
+			asgd_problem_grad_i(p, i, x, gi);
+			for (size_t e = 0; e < s; e++) {
+				acc[idx[e]] += gi[idx[e]] * (1.0 / B);
+				touched[idx[e]] = 1;
+			}
+		}
+		for (size_t j = 0; j < D; j++) {
+			x[j] -= cfg.eta * acc[j];
+			written += (uint64_t)touched[j];
+			cr_assert(fabs(traj[(k + 1) * D + j] - x[j]) < 1e-13,
+				  "x_%llu[%zu]: engine %.17g, minibatch SGD %.17g",
+				  (unsigned long long)(k + 1), j, traj[(k + 1) * D + j], x[j]);
+		}
+	}
+	cr_assert_eq(res.coords_written, written, "coordinates written %llu, batch unions %llu",
+		     (unsigned long long)res.coords_written, (unsigned long long)written);
+	asgd_engine_result_free(&res);
+	free(traj);
+	asgd_problem_destroy(p);
+	testdata_free(&ds);
+}

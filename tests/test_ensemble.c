@@ -96,7 +96,7 @@ Test(ensemble, stop_keeps_a_prefix_of_whole_chunks)
 	cfg.stop = &stop_after;
 	cr_assert_eq(asgd_ensemble_run(&cfg, &res), 0);
 	cr_assert(res.interrupted);
-	cr_assert_eq(res.paths_done % ASGD_ENSEMBLE_CHUNK, 0);
+	cr_assert_eq(res.paths_done % asgd_ensemble_chunk(10000), 0);
 	cr_assert_lt(res.paths_done, 10000);
 	cr_assert_eq(res.moments.paths, res.paths_done);
 	for (uint64_t p = 0; p < 10000; p++)
@@ -130,4 +130,62 @@ Test(ensemble, bad_config)
 	cfg.path = NULL;
 	cr_assert_eq(asgd_ensemble_run(&cfg, &res), ASGD_EINVAL);
 	cr_assert_eq(asgd_ensemble_run(NULL, &res), ASGD_EINVAL);
+}
+
+/* The same walk as rows put one at a time (asgd_path_rows_put). */
+static int walk_rows(void *ctx, uint64_t path, asgd_rng *rng, asgd_path_rows *rows, void *scratch)
+{
+	size_t steps = *(const size_t *)ctx;
+	double x = 0;
+	int rc = asgd_path_rows_put(rows, 0, &x);
+
+	(void)path;
+	(void)scratch;
+	for (size_t k = 1; k < steps && rc == ASGD_OK; k++) {
+		x += asgd_rng_normal(rng);
+		rc = asgd_path_rows_put(rows, k, &x);
+	}
+	return rc;
+}
+
+/* Rows every S: the sums at row r are the full run's at k = rS, bit for bit, for a whole
+ * trajectory and for rows put one at a time; the last state is the path's last, kept or not
+ * (here K = 49 is no multiple of S = 5: rows 0, 5, ..., 45). */
+Test(ensemble, strided_rows_are_the_full_rows)
+{
+	size_t steps = 50;
+	const uint64_t S = 5;
+	asgd_ensemble_config cfg = walk_config(&steps, 300, 2);
+	asgd_ensemble_result full, strided;
+
+	cr_assert_eq(asgd_ensemble_run(&cfg, &full), 0);
+	for (int rows = 0; rows < 2; rows++) {
+		cfg.every = S;
+		cfg.path = rows ? NULL : walk;
+		cfg.path_rows = rows ? walk_rows : NULL;
+		cr_assert_eq(asgd_ensemble_run(&cfg, &strided), 0);
+		cr_assert_eq(strided.moments.steps, (steps - 1) / S + 1);
+		cr_assert_eq(strided.moments.stride, S);
+		for (size_t r = 0; r < strided.moments.steps; r++) {
+			cr_assert_eq(strided.moments.s1[r], full.moments.s1[r * S], "row %zu", r);
+			cr_assert_eq(strided.moments.s2[r], full.moments.s2[r * S], "row %zu", r);
+			cr_assert_eq(strided.moments.s4[r], full.moments.s4[r * S], "row %zu", r);
+		}
+		cr_assert(!memcmp(strided.final, full.final, 300 * sizeof(double)));
+		asgd_ensemble_result_free(&strided);
+	}
+	asgd_ensemble_result_free(&full);
+}
+
+/* Chunks: ⌈P/32⌉ paths, 1 to 64, so 100 paths make 25 chunks and 10 make 10. */
+Test(ensemble, chunk_size_by_path_count)
+{
+	cr_assert_eq(asgd_ensemble_chunk(1), 1);
+	cr_assert_eq(asgd_ensemble_chunk(10), 1);
+	cr_assert_eq(asgd_ensemble_chunk(100), 4);
+	cr_assert_eq(asgd_ensemble_chunk(1000), 32);
+	cr_assert_eq(asgd_ensemble_chunk(2048), 64);
+	cr_assert_eq(asgd_ensemble_chunk(1000000), 64);
+	/* the estimate shares whole chunks: 100 paths of 1 s on 2 threads, 13 chunks of 4 on one */
+	cr_assert_eq(asgd_ensemble_estimate_s(100, 2, 1.0), 52.0);
 }

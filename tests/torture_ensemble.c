@@ -139,7 +139,7 @@ static void stop_mid_run(struct tally *t, int sme)
 	check(t, rc == ASGD_OK, "a stopped run returns 0");
 	if (rc == ASGD_OK) {
 		check(t, res.interrupted, "a stopped run says interrupted");
-		check(t, res.paths_done % ASGD_ENSEMBLE_CHUNK == 0 && res.paths_done < 1000000,
+		check(t, res.paths_done % asgd_ensemble_chunk(1000000) == 0 && res.paths_done < 1000000,
 		      "a stopped run keeps whole chunks");
 		check(t, res.moments.paths == res.paths_done, "moments count the paths kept");
 		asgd_ensemble_result_free(&res);

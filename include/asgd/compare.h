@@ -22,12 +22,13 @@
 /* Moments of one model, row-major at k*dim + coord. Standard errors are 0 for exact moments. */
 typedef struct asgd_moment_table {
 	size_t steps, dim;
-	double dt;		/* time of one step (row k sits at t = k*dt) */
+	double dt;		/* time between rows (row r sits at t = r*dt) */
 	double *mean, *second, *se_mean, *se_second;
 } asgd_moment_table;
 
 /*
- * asgd_table_from_moments - a table from an ensemble's power sums (asgd_moments_get per cell).
+ * asgd_table_from_moments - a table from an ensemble's power sums (asgd_moments_get per cell);
+ * @dt is the time of one iteration, and rows m->stride iterations apart sit @dt·stride apart.
  * Returns 0, ASGD_EINVAL (NULL, or no paths), or ASGD_ENOMEM. Free with asgd_table_free().
  */
 int asgd_table_from_moments(const asgd_moments *m, double dt, asgd_moment_table *out);

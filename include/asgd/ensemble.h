@@ -8,9 +8,9 @@
  * owns the threads, the order of summation and the stop flag, so that the simulators only say how
  * one path moves:
  *   - path p draws from the stream (seed, p), whichever thread runs it;
- *   - paths are grouped in chunks of ASGD_ENSEMBLE_CHUNK, each summed by one thread, and chunks are
- *     merged in chunk order — so floating-point sums, hence every output, do not depend on the
- *     thread count;
+ *   - paths are grouped in chunks (asgd_ensemble_chunk: a size set by the path count alone), each
+ *     summed by one thread, and chunks are merged in chunk order — so floating-point sums, hence
+ *     every output, do not depend on the thread count;
  *   - a raised stop flag ends the run within a path, keeping the complete chunks merged so far
  *     (a consistent, smaller ensemble), and says so.
  */
@@ -25,8 +25,19 @@
 #include "asgd/observe.h"
 #include "asgd/rng.h"
 
-/* Paths summed by one thread before its sums join the total, in order. */
+/* The most paths summed by one thread before its sums join the total, in order. */
 #define ASGD_ENSEMBLE_CHUNK 64
+
+/* The fewest chunks an ensemble of at least this many paths is cut into. */
+#define ASGD_ENSEMBLE_MIN_CHUNKS 32
+
+/*
+ * asgd_ensemble_chunk - the paths per chunk of an ensemble of @paths paths: ⌈paths/32⌉ within
+ * 1..ASGD_ENSEMBLE_CHUNK. Small ensembles of slow paths (100 SME paths on a large data set) are
+ * then shared evenly by the threads, and large ones keep chunks of 64; it depends on @paths alone,
+ * never on the threads, which is what keeps the sums thread-count independent.
+ */
+uint64_t asgd_ensemble_chunk(uint64_t paths);
 
 /* The most threads an ensemble starts. */
 #define ASGD_ENSEMBLE_MAX_THREADS 256
@@ -58,14 +69,15 @@ typedef struct asgd_path_rows {
 	const atomic_int *stop;
 	size_t dim;			/* doubles of a state row */
 	size_t steps;
-	double *out;			/* steps rows of the observable (or of the state) */
+	size_t every;			/* the row stride S ≥ 1: steps k = 0, S, 2S, ... are kept */
+	double *out;			/* the kept rows of the observable (or of the state) */
 	double *last;			/* the state at row steps − 1 (dim doubles) */
 } asgd_path_rows;
 
 /*
- * asgd_path_rows_put - record @x (dim doubles), the state at step @k < steps: scored at once
- * by the observable (O(nnz) for a data model's loss) or copied whole; the last row is also kept
- * as the state, for the final rows and the finiteness count. Returns ASGD_OK, or ASGD_EINTR when
+ * asgd_path_rows_put - record @x (dim doubles), the state at step @k < steps: when S divides k,
+ * scored at once by the observable (O(nnz) for a data model's loss) or copied whole; the last row
+ * is also kept as the state, for the final rows and the finiteness count. Returns ASGD_OK, or ASGD_EINTR when
  * the stop flag was raised while scoring (the path should return it).
  */
 int asgd_path_rows_put(asgd_path_rows *rows, size_t k, const double *x);
@@ -84,6 +96,9 @@ typedef struct asgd_ensemble_config {
 	unsigned threads;	/* compute threads; 0 = the online CPUs; capped at the chunk count */
 	uint64_t seed;
 	size_t steps, dim;	/* the shape of one trajectory; both ≥ 1 */
+	uint64_t every;		/* S: only rows k = 0, S, 2S, ... ≤ steps − 1 are scored and summed
+				   (0 or 1: every row); the moments' stride is S. A loss row is a
+				   pass over the data, so on data this sets what the rows cost */
 	size_t scratch_bytes;	/* per-thread scratch for @path (0 for none) */
 	asgd_path_fn path;	/* exactly one of path and path_rows */
 	asgd_path_rows_fn path_rows; /* rows scored as they come: memory steps·(observable's
@@ -132,7 +147,7 @@ unsigned asgd_ensemble_default_threads(void);
 /*
  * asgd_ensemble_estimate_s - the wall time of @paths paths of @path_s seconds each on @threads
  * threads (0: the online CPUs), as asgd_ensemble_run() shares them out: whole chunks of
- * ASGD_ENSEMBLE_CHUNK paths, so the busiest thread runs ⌈chunks/T⌉ of them.
+ * asgd_ensemble_chunk(@paths) paths, so the busiest thread runs ⌈chunks/T⌉ of them.
  */
 double asgd_ensemble_estimate_s(uint64_t paths, unsigned threads, double path_s);
 

@@ -105,6 +105,25 @@ void asgd_problem_grad_i(const asgd_problem *p, size_t i, const double *x, doubl
 void asgd_problem_grad(const asgd_problem *p, const double *x, double *g);
 
 /*
+ * asgd_problem_hess_vec - the Hessian-vector product ∇²f(x) v into @out (must alias neither x
+ * nor v), exactly, for the families that have it in closed form: the models on data (two passes
+ * over the rows; the hinge loss's Hessian is λ off its kinks, which have measure zero). Returns
+ * ASGD_ENOTFOUND, writing nothing, for the others, whose callers difference ∇f instead. No
+ * allocation; thread-safe.
+ */
+int asgd_problem_hess_vec(const asgd_problem *p, const double *x, const double *v, double *out);
+
+/*
+ * asgd_problem_grad_weighted - ∇f(x) into @g and Σ_i z_i ∇f_i(x) into @zg (@z: n weights) in
+ * one pass over the components, for the families that have such a pass (the models on data:
+ * each row's margin is taken once and serves both sums). Returns ASGD_ENOTFOUND, writing
+ * nothing, for the others. @g and @zg must alias neither x nor each other. No allocation;
+ * thread-safe.
+ */
+int asgd_problem_grad_weighted(const asgd_problem *p, const double *x, const double *z, double *g,
+			       double *zg);
+
+/*
  * The component-gradient covariance at x, (1/n) Σ_i (∇f_i − ∇f)(∇f_i − ∇f)ᵀ — the Σ of SME (2.11)
  * with zero staleness — into cov (dim*dim, row-major, exactly symmetric). Computed in two passes
  * (mean, then centred outer products) so that a small spread around a large mean keeps its digits.

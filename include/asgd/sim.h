@@ -34,6 +34,8 @@ typedef struct asgd_sim_config {
 	const asgd_problem *problem;
 	double eta, mu;            /* mu: staleness (ASGD, minibatch) or momentum mu' (MSGD); ignored for SGD */
 	uint64_t iters;            /* K: each path records x_0..x_K (K+1 rows of dim values) */
+	uint64_t every;            /* S: only rows k = 0, S, 2S, ... are scored and summed (0 or 1:
+				      all); res.ens.moments.stride is S */
 	const double *x0;          /* NULL: the preset's */
 	const double *tau_pmf;     /* optional (ASGD, minibatch): tau i.i.d. from this pmf over 0..tau_len-1 instead of geometric(mu) */
 	size_t tau_len;

@@ -61,6 +61,8 @@ typedef struct asgd_sme_config {
 	const asgd_geomix *mixture; /* the staleness law of sme-asgd-mixture (required there, NULL
 				      for every other model) */
 	uint64_t iters;            /* records K+1 rows at t_k = k*dt, dt = asgd_model_time_step() */
+	uint64_t every;            /* S: only rows k = 0, S, 2S, ... are scored and summed (0 or 1:
+				      all); res.ens.moments.stride is S */
 	unsigned substeps;         /* Euler–Maruyama substeps per recorded step, >= 1 */
 	const double *x0;          /* NULL: the preset's */
 	asgd_batch_schedule batch; /* (4.2): the noise covariance divided by B_k on [t_k, t_{k+1}) */

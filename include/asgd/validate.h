@@ -117,8 +117,9 @@ typedef struct asgd_validate_progress {
 /* What one validation does. */
 typedef struct asgd_validate_config {
 	/*
-	 * The real engine: problem, mode, workers, work, K = iters, η, seed. Its problem, K, η and
-	 * seed are also the models'. asgd_validate_run runs a copy of it with staleness recorded
+	 * The real engine: problem, mode, workers, work, K = iters, η, seed, and the row stride S =
+	 * record_every (0: 1). Its problem, K, η, seed and S are also the models': every table
+	 * holds rows k = 0, S, 2S, ..., so its cells compare at the same k. asgd_validate_run runs a copy of it with staleness recorded
 	 * and the stop flag @stop.
 	 */
 	asgd_engine_config engine;

@@ -70,7 +70,7 @@ static void load_staleness(struct sim_opts *o, double *mu_hat)
 }
 
 struct raw_flags {
-	const char *model, *eta, *mu, *iters, *batch;
+	const char *model, *eta, *mu, *iters, *batch, *every;
 };
 
 /* Defaults from the preset, then the flags; every combination checked. */
@@ -97,6 +97,10 @@ static void resolve(struct sim_opts *o, const struct raw_flags *f)
 	if (f->mu)
 		c->mu = cli_double_range(CMD, "--mu", f->mu, 0, nextafter(1, 0), "a number in [0, 1)");
 	c->iters = cli_problem_iters(CMD, &o->cp, f->iters, 1, 1000000000);
+	c->every = f->every ? cli_u64_range(CMD, "--record-every", f->every, 1, c->iters) : 1;
+	if (c->every > 1 && o->e.job.exact)
+		cli_usage_error(CMD, "--record-every %s and --exact exclude each other: the exact "
+				"moments are of every step", f->every);
 	cli_check_trajectory(CMD, c->iters, asgd_problem_dim(o->problem));
 	if ((f->batch || o->e.job.batch_schedule) && c->model != ASGD_MODEL_MINIBATCH)
 		cli_usage_error(CMD, "%s is only allowed with --model minibatch, not %s",
@@ -129,7 +133,7 @@ static void resolve(struct sim_opts *o, const struct raw_flags *f)
 
 static void parse_args(int argc, char **argv, struct sim_opts *o)
 {
-	struct raw_flags f = { "asgd", NULL, NULL, NULL, NULL };
+	struct raw_flags f = { .model = "asgd" };
 	struct cli_output_flags out;
 	struct cli_ensemble_flags ens;
 	const char *const preset_s = "the problem's";
@@ -139,6 +143,8 @@ static void parse_args(int argc, char **argv, struct sim_opts *o)
 		CLI_TEXT("mu", "MU", &f.mu, "the preset's; not used by sgd", "staleness (asgd, "
 			 "minibatch) or momentum mu' (msgd), in [0,1)"),
 		CLI_TEXT("iters", "K", &f.iters, preset_s, "steps per path, rows k = 0..K"),
+		CLI_TEXT("record-every", "S", &f.every, "1", "steps between the rows kept, k = 0, "
+			 "S, 2S, ... (on data each row is a pass over the rows), 1..K"),
 		CLI_U64("seed", "S", &o->cfg.seed, 0, UINT64_MAX,
 			"seed; path p uses the stream (S, p)"),
 		CLI_TEXT("staleness", "FILE", &o->e.job.staleness, NULL, "tau i.i.d. from a measured "

@@ -40,7 +40,7 @@ static const struct cli_command COMMAND = {
 };
 
 struct raw_flags {
-	const char *model, *sigma, *eta, *mu, *iters, *batch, *mixture, *noise;
+	const char *model, *sigma, *eta, *mu, *iters, *batch, *mixture, *noise, *every;
 };
 
 static void resolve_sigma(struct sme_opts *o, const struct raw_flags *f)
@@ -131,6 +131,10 @@ static void resolve(struct sme_opts *o, const struct raw_flags *f)
 		cli_usage_error(CMD, "--mu 0 is not allowed with --sigma evolve: (2.12) divides by "
 				"mu; use --sigma continuum, its mu -> 0 limit");
 	c->iters = cli_problem_iters(CMD, &o->cp, f->iters, 1, 1000000000);
+	c->every = f->every ? cli_u64_range(CMD, "--record-every", f->every, 1, c->iters) : 1;
+	if (c->every > 1 && o->e.job.exact)
+		cli_usage_error(CMD, "--record-every %s and --exact exclude each other: the exact "
+				"moments are of every step", f->every);
 	cli_check_trajectory(CMD, c->iters, asgd_problem_dim(o->problem));
 	if (f->batch && o->e.job.batch_schedule)
 		cli_usage_error(CMD, "--batch and --batch-schedule '%s' exclude each other",
@@ -172,6 +176,8 @@ static void parse_args(int argc, char **argv, struct sme_opts *o)
 			 "it must equal the mixture's m/(1+m)", "staleness (sme-asgd*) or momentum "
 			 "mu' (sme-msgd), in [0,1)"),
 		CLI_TEXT("iters", "K", &f.iters, preset_s, "recorded steps, rows k = 0..K"),
+		CLI_TEXT("record-every", "S", &f.every, "1", "iterations between the rows kept, "
+			 "k = 0, S, 2S, ... (on data each row is a pass over the rows), 1..K"),
 		CLI_UINT("substeps", "S", &o->cfg.substeps, 1, 1000000,
 			 "Euler-Maruyama substeps per recorded step"),
 		CLI_U64("seed", "S", &o->cfg.seed, 0, UINT64_MAX,

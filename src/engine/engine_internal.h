@@ -73,6 +73,8 @@ struct asgd__sparse_grad {
 	struct asgd__rows rows; /* shuffled epochs instead (asgd__rows_init; freed with sg) */
 	size_t nnz, cap;
 	int prefetch; /* the problem's rows are worth fetching one gradient ahead */
+	uint32_t *slot; /* mini-batches: 1 + where coordinate j's sum sits while a batch's entries
+			   are merged, 0 elsewhere (all 0 between batches); NULL: not merged */
 };
 
 /* The shared vector of the in-place master, Hogwild and combining modes: d under f64, f under

@@ -51,6 +51,8 @@ static cJSON *settings_json(const asgd_validate_config *c)
 	cJSON_AddNumberToObject(j, "eta", e->eta);
 	cJSON_AddNumberToObject(j, "paths", (double)c->paths);
 	cJSON_AddNumberToObject(j, "substeps", c->substeps);
+	cJSON_AddNumberToObject(j, "record_every",
+				(double)(c->engine.record_every ? c->engine.record_every : 1));
 	cJSON_AddStringToObject(j, "noise", c->noise == ASGD_SME_NOISE_EXACT ? "exact"
 					    : c->noise == ASGD_SME_NOISE_SAMPLED ? "sampled" : "auto");
 	cJSON_AddNumberToObject(j, "noise_rows", (double)c->noise_rows);

@@ -124,7 +124,7 @@ static int run_sim(const struct model_ctx *x, char *err, size_t errlen)
 	asgd_sim_config cfg = {
 		.model = m->model, .problem = c->engine.problem, .observe = c->observe,
 		.eta = c->engine.eta, .mu = m->mu, .iters = c->engine.iters,
-		.tau_pmf = m->tau_pmf, .tau_len = m->tau_len,
+		.every = c->engine.record_every, .tau_pmf = m->tau_pmf, .tau_len = m->tau_len,
 		.paths = c->paths, .threads = c->threads, .seed = model_seed(c, x->index),
 		.stop = c->stop, .progress = paths_done, .progress_arg = (void *)x,
 	};
@@ -158,7 +158,7 @@ static int run_sme(const struct model_ctx *x, char *err, size_t errlen)
 		.model = m->model, .sigma = asgd_sme_default_sigma(m->model, c->engine.problem),
 		.problem = c->engine.problem, .observe = c->observe, .eta = c->engine.eta,
 		.mu = m->mu, .mixture = m->mixture, .iters = c->engine.iters,
-		.substeps = c->substeps, .paths = c->paths, .threads = c->threads,
+		.every = c->engine.record_every, .substeps = c->substeps, .paths = c->paths, .threads = c->threads,
 		.seed = model_seed(c, x->index), .stop = c->stop,
 		.progress = paths_done, .progress_arg = (void *)x,
 		.noise = c->noise, .noise_rows = c->noise_rows,

@@ -2,7 +2,7 @@
 /*
  * ensemble.c — P sample paths on T threads, summed in an order that does not depend on T.
  *
- * Threads claim chunks of ASGD_ENSEMBLE_CHUNK paths from an atomic counter and sum each chunk into
+ * Threads claim chunks of asgd_ensemble_chunk(P) paths from an atomic counter and sum each chunk into
  * a private accumulator. The total takes chunks strictly in chunk order, so it is the same
  * sequence of floating-point additions for any T. A chunk finished ahead of its turn is not waited
  * for: its accumulator is swapped into a slot of a small window (W slots, chunk c in slot c mod W)
@@ -39,6 +39,7 @@
 struct ensemble {
 	const asgd_ensemble_config *cfg;
 	asgd_ensemble_result *res;
+	uint64_t chunk;				/* paths per chunk */
 	uint64_t chunks;
 	atomic_uint_fast64_t next_claim;	/* the next chunk to hand out */
 	atomic_int abandon;			/* set by a stop or an error: claim nothing more */
@@ -102,6 +103,9 @@ int asgd_path_rows_put(asgd_path_rows *rows, size_t k, const double *x)
 {
 	if (k + 1 == rows->steps)
 		memcpy(rows->last, x, rows->dim * sizeof(double));
+	if (k % rows->every)
+		return ASGD_OK;	/* not a recorded row: nothing to score */
+	k /= rows->every;
 	if (!rows->observe) {
 		memcpy(rows->out + k * rows->dim, x, rows->dim * sizeof(double));
 		return ASGD_OK;
@@ -111,13 +115,33 @@ int asgd_path_rows_put(asgd_path_rows *rows, size_t k, const double *x)
 					 rows->stop, NULL);
 }
 
+/* The row stride S ≥ 1 and the rows kept, k = 0, S, 2S, ... ≤ steps − 1. */
+static size_t row_stride(const asgd_ensemble_config *cfg)
+{
+	return cfg->every > 1 ? (size_t)cfg->every : 1;
+}
+
+static size_t rows_kept(const asgd_ensemble_config *cfg)
+{
+	return (cfg->steps - 1) / row_stride(cfg) + 1;
+}
+
+/* A whole trajectory's kept rows moved to its front, in order (row rS to row r). */
+static void keep_strided_rows(const asgd_ensemble_config *cfg, double *traj)
+{
+	const size_t S = row_stride(cfg), kept = rows_kept(cfg);
+
+	for (size_t r = 1; S > 1 && r < kept; r++)
+		memcpy(traj + r * cfg->dim, traj + r * S * cfg->dim, cfg->dim * sizeof(double));
+}
+
 /* One path into r->traj, its rows scored by the observable (in place or as they come). */
 static int run_path(struct runner *r, uint64_t p, asgd_rng *rng, const double **last)
 {
 	const asgd_ensemble_config *cfg = r->e->cfg;
 	asgd_path_rows rows = {
 		.observe = cfg->observe, .stop = cfg->stop, .dim = cfg->dim, .steps = cfg->steps,
-		.out = r->traj, .last = r->last,
+		.every = row_stride(cfg), .out = r->traj, .last = r->last,
 	};
 	int rc;
 
@@ -127,12 +151,13 @@ static int run_path(struct runner *r, uint64_t p, asgd_rng *rng, const double **
 	}
 	*last = r->traj + (cfg->steps - 1) * cfg->dim;
 	rc = cfg->path(cfg->ctx, p, rng, r->traj, r->scratch);
-	if (rc || !cfg->observe)
+	if (rc)
 		return rc;
-	memcpy(r->last, *last, cfg->dim * sizeof(double));	/* scoring overwrites it */
+	memcpy(r->last, *last, cfg->dim * sizeof(double));	/* the rows below overwrite it */
 	*last = r->last;
+	keep_strided_rows(cfg, r->traj);
 	/* in place: the raw rows are not needed any more; a loss row is a pass over the data */
-	if (cfg->observe && asgd_observable_rows_stop(cfg->observe, r->traj, cfg->steps,
+	if (cfg->observe && asgd_observable_rows_stop(cfg->observe, r->traj, rows_kept(cfg),
 						      r->traj, cfg->stop, NULL))
 		return ASGD_EINTR;
 	return ASGD_OK;
@@ -146,9 +171,8 @@ static bool run_chunk(struct runner *r, uint64_t chunk, uint64_t *nonfinite)
 {
 	struct ensemble *e = r->e;
 	const asgd_ensemble_config *cfg = e->cfg;
-	uint64_t first = chunk * ASGD_ENSEMBLE_CHUNK;
-	uint64_t end = first + ASGD_ENSEMBLE_CHUNK < cfg->paths ? first + ASGD_ENSEMBLE_CHUNK
-								 : cfg->paths;
+	uint64_t first = chunk * e->chunk;
+	uint64_t end = first + e->chunk < cfg->paths ? first + e->chunk : cfg->paths;
 	const double *last;
 
 	asgd_moments_reset(&r->sums);
@@ -283,6 +307,16 @@ static size_t moment_dim(const asgd_ensemble_config *cfg)
 	return cfg->observe ? asgd_observable_dim(cfg->observe) : cfg->dim;
 }
 
+/* Sums over the kept rows, which sit S iterations apart. */
+static int moments_init(const asgd_ensemble_config *cfg, asgd_moments *m)
+{
+	int rc = asgd_moments_init(m, rows_kept(cfg), moment_dim(cfg));
+
+	if (rc == ASGD_OK)
+		m->stride = row_stride(cfg);
+	return rc;
+}
+
 static int runner_init(struct runner *r, struct ensemble *e)
 {
 	const asgd_ensemble_config *cfg = e->cfg;
@@ -290,10 +324,10 @@ static int runner_init(struct runner *r, struct ensemble *e)
 
 	memset(r, 0, sizeof(*r));
 	r->e = e;
-	if (asgd_moments_init(&r->sums, cfg->steps, moment_dim(cfg)))
+	if (moments_init(cfg, &r->sums))
 		return ASGD_ENOMEM;
 	/* path_rows: rows arrive scored; else the whole states, scored in place afterwards */
-	r->traj = malloc(cfg->steps * (cfg->path_rows ? moment_dim(cfg) : cfg->dim) *
+	r->traj = malloc((cfg->path_rows ? rows_kept(cfg) * moment_dim(cfg) : cfg->steps * cfg->dim) *
 			 sizeof(double));
 	r->last = malloc(cfg->dim * sizeof(double));
 	r->scratch = scratch ? aligned_alloc(64, scratch) : NULL;
@@ -307,7 +341,7 @@ static int runner_init(struct runner *r, struct ensemble *e)
 static int result_init(const asgd_ensemble_config *cfg, asgd_ensemble_result *res)
 {
 	memset(res, 0, sizeof(*res));
-	if (asgd_moments_init(&res->moments, cfg->steps, moment_dim(cfg)))
+	if (moments_init(cfg, &res->moments))
 		return ASGD_ENOMEM;
 	if (cfg->keep_final) {
 		size_t count = (size_t)cfg->paths * cfg->dim;
@@ -333,7 +367,7 @@ static int slots_init(struct ensemble *e, unsigned threads)
 	if (!e->slots)
 		return ASGD_ENOMEM;
 	for (unsigned i = 0; i < e->window; i++)
-		if (asgd_moments_init(&e->slots[i].sums, cfg->steps, moment_dim(cfg)))
+		if (moments_init(cfg, &e->slots[i].sums))
 			return ASGD_ENOMEM;	/* slots_free copes with a partial set */
 	return ASGD_OK;
 }
@@ -382,7 +416,8 @@ int asgd_ensemble_run(const asgd_ensemble_config *cfg, asgd_ensemble_result *res
 
 	if (rc)
 		return rc;
-	e.chunks = (cfg->paths + ASGD_ENSEMBLE_CHUNK - 1) / ASGD_ENSEMBLE_CHUNK;
+	e.chunk = asgd_ensemble_chunk(cfg->paths);
+	e.chunks = (cfg->paths + e.chunk - 1) / e.chunk;
 	want = thread_count(cfg, e.chunks);
 	rs = aligned_alloc(_Alignof(struct runner), want * sizeof(*rs));
 	if (rs)
@@ -420,12 +455,19 @@ int asgd_ensemble_run(const asgd_ensemble_config *cfg, asgd_ensemble_result *res
 	return ASGD_OK;
 }
 
+uint64_t asgd_ensemble_chunk(uint64_t paths)
+{
+	uint64_t c = (paths + ASGD_ENSEMBLE_MIN_CHUNKS - 1) / ASGD_ENSEMBLE_MIN_CHUNKS;
+
+	return c < 1 ? 1 : c > ASGD_ENSEMBLE_CHUNK ? ASGD_ENSEMBLE_CHUNK : c;
+}
+
 double asgd_ensemble_estimate_s(uint64_t paths, unsigned threads, double path_s)
 {
-	uint64_t chunks = (paths + ASGD_ENSEMBLE_CHUNK - 1) / ASGD_ENSEMBLE_CHUNK;
+	uint64_t size = asgd_ensemble_chunk(paths), chunks = (paths + size - 1) / size;
 	asgd_ensemble_config cfg = { .threads = threads };
 	unsigned t = thread_count(&cfg, chunks ? chunks : 1);
-	uint64_t rounds = (chunks + t - 1) / t, busiest = rounds * ASGD_ENSEMBLE_CHUNK;
+	uint64_t rounds = (chunks + t - 1) / t, busiest = rounds * size;
 
 	return path_s * (double)(busiest < paths ? busiest : paths);
 }

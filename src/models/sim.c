@@ -641,6 +641,7 @@ int asgd_sim_run(const asgd_sim_config *cfg, asgd_sim_result *res)
 	ec.threads = cfg->threads;
 	ec.seed = cfg->seed;
 	ec.steps = (size_t)cfg->iters + 1;
+	ec.every = cfg->every;
 	ec.dim = c.dim;
 	pick_path(&c, &ec);
 	ec.ctx = &c;

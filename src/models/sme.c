@@ -439,6 +439,7 @@ int asgd_sme_run(const asgd_sme_config *cfg, asgd_sme_result *res)
 	ec.threads = cfg->threads;
 	ec.seed = cfg->seed;
 	ec.steps = (size_t)cfg->iters + 1;
+	ec.every = cfg->every;
 	ec.dim = cx.d;
 	ec.ctx = &cx;
 	ec.keep_final = cfg->keep_final;

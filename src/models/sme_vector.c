@@ -256,12 +256,18 @@ static void nd_grad(const struct sme_ctx *cx, struct nd_state *st, const double 
 	asgd_sigma_gradients(cx->p, x, g, S, st->gi);
 }
 
-/* H(x)g by a central difference of ∇f along g (3.3), into @out; t1, t2 are scratch. */
+/*
+ * H(x)g into @out: exactly where the problem has it (the data models), else by a central
+ * difference of ∇f along g (3.3); t1, t2 are scratch. On data the exact product is two passes
+ * over the rows where the difference was two gradients, and it has no truncation error.
+ */
 static void nd_hess_grad(const struct sme_ctx *cx, struct nd_state *st, double *out)
 {
 	const size_t d = cx->d;
 	double gn = 0, xn = 0, delta;
 
+	if (asgd_problem_hess_vec(cx->p, st->x, st->g, out) == ASGD_OK)
+		return;
 	for (size_t r = 0; r < d; r++) {
 		gn = fmax(gn, fabs(st->g[r]));
 		xn = fmax(xn, fabs(st->x[r]));
@@ -346,7 +352,9 @@ static void nd_draw(const struct sme_ctx *cx, struct nd_state *st, asgd_rng *rng
  * The drift's ∇f and the exact row noise at the same x in one pass over the rows: each ∇f_i is
  * made once and goes both into ∇f = (1/n) Σ ∇f_i (the decomposition's mean, equal to
  * asgd_problem_grad up to rounding) and into Σ z_i ∇f_i. The margins are the cost of either
- * sum, so this halves a substep's work on data (the drift and the noise each were a pass).
+ * sum, so this halves a substep's work on data (the drift and the noise each were a pass). The
+ * data models have the pass as asgd_problem_grad_weighted (a margin and one add per entry);
+ * other sparse families build each ∇f_i on its support here.
  */
 static void nd_grad_noise_fused(const struct sme_ctx *cx, struct nd_state *st, double amp)
 {
@@ -354,19 +362,22 @@ static void nd_grad_noise_fused(const struct sme_ctx *cx, struct nd_state *st, d
 	const double w = amp / sqrt((double)n), inv_n = 1 / (double)n;
 	double zs = 0;
 
-	memset(st->g, 0, d * sizeof(double));
-	memset(st->dx, 0, d * sizeof(double));
-	for (size_t i = 0; i < n; i++) {
-		const double z = st->z[i], *gs;
-		const uint32_t *idx;
-		size_t s = nd_row_grad(cx, st, i, &idx, &gs);
+	for (size_t i = 0; i < n; i++)
+		zs += st->z[i];
+	if (asgd_problem_grad_weighted(cx->p, st->x, st->z, st->g, st->dx) != ASGD_OK) {
+		memset(st->g, 0, d * sizeof(double));
+		memset(st->dx, 0, d * sizeof(double));
+		for (size_t i = 0; i < n; i++) {
+			const double z = st->z[i], *gs;
+			const uint32_t *idx;
+			size_t s = nd_row_grad(cx, st, i, &idx, &gs);
 
-		zs += z;
-		for (size_t e = 0; e < s; e++) {
-			size_t r = idx ? idx[e] : e;
+			for (size_t e = 0; e < s; e++) {
+				size_t r = idx ? idx[e] : e;
 
-			st->g[r] += inv_n * gs[e];
-			st->dx[r] += z * gs[e];
+				st->g[r] += inv_n * gs[e];
+				st->dx[r] += z * gs[e];
+			}
 		}
 	}
 	for (size_t r = 0; r < d; r++)
@@ -377,8 +388,7 @@ static void nd_grad_noise_fused(const struct sme_ctx *cx, struct nd_state *st, d
 static int nd_grad_noise(const struct sme_ctx *cx, struct nd_state *st, double amp, double *S)
 {
 	if (cx->d > 1 && cx->rows && !cx->sampled && cx->sigma == ASGD_SIGMA_INSTANT && !S) {
-		memcpy(st->xr, st->x, cx->d * sizeof(double));
-		nd_grad_noise_fused(cx, st, amp);
+		nd_grad_noise_fused(cx, st, amp);	/* at x itself: xr is not needed */
 		return ASGD_OK;
 	}
 	nd_grad(cx, st, st->x, st->g, S);
@@ -419,14 +429,13 @@ static int nd_step_mixture(const struct sme_ctx *cx, struct nd_state *st, double
 	const double h = cx->h, al = cx->alpha;
 	int rc;
 
-	nd_grad(cx, st, st->x, st->g, cont ? st->S : NULL);
+	/* ḡ first: the continuum Σ is built from it, and the gradient and noise share a pass */
 	for (size_t r = 0; r < d; r++) {
 		st->y[r] = 0;
 		for (size_t j = 0; j < K; j++)
 			st->y[r] += cx->mix_w[j] * st->yb[j * d + r];
 	}
-	memcpy(st->xr, st->x, d * sizeof(double));
-	rc = nd_noise(cx, st, amp, st->g);
+	rc = nd_grad_noise(cx, st, amp, cont ? st->S : NULL);
 	if (rc != ASGD_OK)
 		return rc;
 	for (size_t j = 0; j < K; j++) {

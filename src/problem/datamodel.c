@@ -44,6 +44,23 @@ static double loss_value(asgd_loss loss, double m, double y)
 	return NAN;
 }
 
+/* ∂²ℓ/∂m² (labels are ±1 for the classification losses); the hinge's is 0 off its kink. */
+static double loss_curvature(asgd_loss loss, double m, double y)
+{
+	double e;
+
+	switch (loss) {
+	case ASGD_LOSS_SQUARES:
+		return 1;
+	case ASGD_LOSS_LOGISTIC: /* σ(z)σ(−z) = e^{−|z|}/(1 + e^{−|z|})² */
+		e = exp(-fabs(y * m));
+		return e / ((1 + e) * (1 + e));
+	case ASGD_LOSS_HINGE:
+		return 0;
+	}
+	return NAN;
+}
+
 static double loss_slope(asgd_loss loss, double m, double y)
 {
 	double z = y * m;
@@ -69,27 +86,51 @@ static size_t row_len(const struct datamodel *dm, size_t i)
 	return dm->ds->row_ptr[i + 1] - dm->ds->row_ptr[i];
 }
 
+/* λ on the stored features, 0 elsewhere: the split regulariser's weights summed over the rows. */
+static double reg_total(const struct datamodel *dm, size_t j)
+{
+	return (dm->stored[j >> 6] >> (j & 63)) & 1 ? dm->lambda : 0;
+}
+
+/*
+ * The margins sum in four running sums, one per residue of e mod 4, added pairwise at the end:
+ * one sum's additions wait on each other (4 cycles apiece), four overlap, and the margins of a
+ * pass over the rows are then as fast as the loads. The support and the dense form add in the
+ * same order, so the engine's sparse path and the simulators' dense one agree to the bit.
+ */
 static double margin_support(const struct datamodel *dm, size_t i, const double *xs)
 {
 	const double *a = dm->ds->val + row_start(dm, i);
-	size_t s = row_len(dm, i);
-	double m = 0;
+	size_t s = row_len(dm, i), e = 0;
+	double m0 = 0, m1 = 0, m2 = 0, m3 = 0;
 
-	for (size_t e = 0; e < s; e++)
-		m += a[e] * xs[e];
-	return m;
+	for (; e + 4 <= s; e += 4) {
+		m0 += a[e] * xs[e];
+		m1 += a[e + 1] * xs[e + 1];
+		m2 += a[e + 2] * xs[e + 2];
+		m3 += a[e + 3] * xs[e + 3];
+	}
+	for (; e < s; e++)
+		m0 += a[e] * xs[e];
+	return (m0 + m1) + (m2 + m3);
 }
 
 static double margin_dense(const struct datamodel *dm, size_t i, const double *x)
 {
 	const double *a = dm->ds->val + row_start(dm, i);
 	const uint32_t *col = dm->ds->col + row_start(dm, i);
-	size_t s = row_len(dm, i);
-	double m = 0;
+	size_t s = row_len(dm, i), e = 0;
+	double m0 = 0, m1 = 0, m2 = 0, m3 = 0;
 
-	for (size_t e = 0; e < s; e++)
-		m += a[e] * x[col[e]];
-	return m;
+	for (; e + 4 <= s; e += 4) {
+		m0 += a[e] * x[col[e]];
+		m1 += a[e + 1] * x[col[e + 1]];
+		m2 += a[e + 2] * x[col[e + 2]];
+		m3 += a[e + 3] * x[col[e + 3]];
+	}
+	for (; e < s; e++)
+		m0 += a[e] * x[col[e]];
+	return (m0 + m1) + (m2 + m3);
 }
 
 /* ---- the family -------------------------------------------------------------------------- */
@@ -181,7 +222,102 @@ static void dm_grad(const asgd_problem *p, const double *x, double *g)
 			g[col[e]] += slope * a[e];
 	}
 	for (size_t j = 0; j < p->dim; j++)
-		g[j] = g[j] / (double)p->n + (dm->ds->col_count[j] ? dm->lambda * x[j] : 0);
+		g[j] = g[j] / (double)p->n + reg_total(dm, j) * x[j];
+}
+
+/*
+ * Σ x_j² over the stored features, in four overlapping sums as the margins. When every feature
+ * is stored only x is read: on a large sparse set this loop, not the margins, set the pass's time
+ * while it also streamed the counts.
+ */
+static double stored_norm2(const struct datamodel *dm, const double *x, size_t d)
+{
+	double r0 = 0, r1 = 0, r2 = 0, r3 = 0;
+	size_t j = 0;
+
+	for (; !dm->unstored && j + 4 <= d; j += 4) {
+		r0 += x[j] * x[j];
+		r1 += x[j + 1] * x[j + 1];
+		r2 += x[j + 2] * x[j + 2];
+		r3 += x[j + 3] * x[j + 3];
+	}
+	for (; j + 4 <= d; j += 4) {
+		r0 += reg_total(dm, j) ? x[j] * x[j] : 0;
+		r1 += reg_total(dm, j + 1) ? x[j + 1] * x[j + 1] : 0;
+		r2 += reg_total(dm, j + 2) ? x[j + 2] * x[j + 2] : 0;
+		r3 += reg_total(dm, j + 3) ? x[j + 3] * x[j + 3] : 0;
+	}
+	for (; j < d; j++)
+		r0 += reg_total(dm, j) ? x[j] * x[j] : 0;
+	return (r0 + r1) + (r2 + r3);
+}
+
+/*
+ * f = (1/n) Σ_i ℓ(a_i·x) + (λ/2) Σ_j x_j² on the stored features: the split regulariser summed
+ * once, so a pass reads x once on each row's support (the mean of dm_fi reads it twice).
+ */
+static double dm_f(const asgd_problem *p, const double *x)
+{
+	const struct datamodel *dm = &p->u.dm;
+	double loss = 0;
+
+	for (size_t i = 0; i < p->n; i++)
+		loss += loss_value(dm->loss, margin_dense(dm, i, x), dm->y[i]);
+	return loss / (double)p->n + 0.5 * dm->lambda * stored_norm2(dm, x, p->dim);
+}
+
+/* ∇²f v = (1/n) Σ_i ℓ''(a_i·x) (a_i·v) a_i + λ v on the stored features. */
+static void dm_hess_vec(const asgd_problem *p, const double *x, const double *v, double *out)
+{
+	const struct datamodel *dm = &p->u.dm;
+	const double inv_n = 1 / (double)p->n;
+
+	memset(out, 0, p->dim * sizeof(*out));
+	for (size_t i = 0; i < p->n; i++) {
+		const double *a = dm->ds->val + row_start(dm, i);
+		const uint32_t *col = dm->ds->col + row_start(dm, i);
+		size_t s = row_len(dm, i);
+		double w = loss_curvature(dm->loss, margin_dense(dm, i, x), dm->y[i]);
+
+		if (w == 0)
+			continue;
+		w *= margin_dense(dm, i, v);
+		for (size_t e = 0; e < s; e++)
+			out[col[e]] += w * a[e];
+	}
+	for (size_t j = 0; j < p->dim; j++)
+		out[j] = out[j] * inv_n + reg_total(dm, j) * v[j];
+}
+
+/*
+ * ∇f and Σ z_i ∇f_i, with ∇f_i = ℓ'(a_i·x) a_i + (λn/c_j) x_j on row i's support (the split
+ * regulariser): one margin a row, and each stored entry adds once to each sum. The regulariser
+ * of ∇f is added whole at the end, where it is λ x_j on every stored feature.
+ */
+static void dm_grad_weighted(const asgd_problem *p, const double *x, const double *z, double *g,
+			     double *zg)
+{
+	const struct datamodel *dm = &p->u.dm;
+	const double inv_n = 1 / (double)p->n;
+
+	memset(g, 0, p->dim * sizeof(*g));
+	memset(zg, 0, p->dim * sizeof(*zg));
+	for (size_t i = 0; i < p->n; i++) {
+		const double *a = dm->ds->val + row_start(dm, i);
+		const uint32_t *col = dm->ds->col + row_start(dm, i);
+		size_t s = row_len(dm, i);
+		double slope = loss_slope(dm->loss, margin_dense(dm, i, x), dm->y[i]), zi = z[i];
+
+		for (size_t e = 0; e < s; e++) {
+			uint32_t c = col[e];
+			double v = slope * a[e];
+
+			g[c] += v;
+			zg[c] += zi * (v + dm->reg[c] * x[c]);
+		}
+	}
+	for (size_t j = 0; j < p->dim; j++)
+		g[j] = g[j] * inv_n + reg_total(dm, j) * x[j];
 }
 
 /* The minimizer: datamodel_optimum.c, each loss by the solver that suits it and its size. */
@@ -194,6 +330,9 @@ static const struct family data_family = {
 	.fi = dm_fi,
 	.grad_i = dm_grad_i,
 	.grad = dm_grad,
+	.f = dm_f,
+	.hess_vec = dm_hess_vec,
+	.grad_weighted = dm_grad_weighted,
 	.minimizer = dm_minimizer,
 	.local_minima = NULL, /* every loss here is convex */
 	.support = dm_support,
@@ -240,14 +379,18 @@ static int pick_positive(const asgd_dataset *ds, const asgd_data_model *m, doubl
 }
 
 /* Per-feature weights λ n / c_j, the default η and the largest support. */
-static void fill_model(asgd_problem *p, double *y, double *reg)
+static void fill_model(asgd_problem *p, double *y, double *reg, uint64_t *stored)
 {
 	struct datamodel *dm = &p->u.dm;
 	const asgd_dataset *ds = dm->ds;
 	double smooth = dm->loss == ASGD_LOSS_LOGISTIC ? 0.25 : 1, lmax = 0;
 
-	for (size_t j = 0; j < p->dim; j++)
+	dm->unstored = 0;
+	for (size_t j = 0; j < p->dim; j++) {
 		reg[j] = ds->col_count[j] ? dm->lambda * (double)p->n / (double)ds->col_count[j] : 0;
+		dm->unstored += !ds->col_count[j];
+		stored[j >> 6] |= (uint64_t)(ds->col_count[j] != 0) << (j & 63);
+	}
 	for (size_t i = 0; i < p->n; i++) {
 		const double *a = ds->val + row_start(dm, i);
 		double norm2 = 0;
@@ -284,6 +427,7 @@ int asgd_problem_create_data(const asgd_dataset *ds, const asgd_data_model *m,
 {
 	struct layout l = { 0, true };
 	double positive = 0, *cur, *y, *reg;
+	uint64_t *stored;
 	asgd_problem *p;
 	char dummy[8];
 	int rc;
@@ -306,6 +450,7 @@ int asgd_problem_create_data(const asgd_dataset *ds, const asgd_data_model *m,
 		return rc;
 	asgd__problem_need(&l, ds->rows, 1);	/* y */
 	asgd__problem_need(&l, ds->cols, 1);	/* reg */
+	asgd__problem_need(&l, (ds->cols + 63) / 64, 1);	/* stored, as 64-bit words */
 	rc = asgd__problem_alloc(&data_family, ds->cols, ds->rows, l, &p, &cur);
 	if (rc) {
 		snprintf(err, errlen, "%s", rc == ASGD_ENOMEM ? "out of memory" : "too large");
@@ -313,9 +458,12 @@ int asgd_problem_create_data(const asgd_dataset *ds, const asgd_data_model *m,
 	}
 	y = asgd__problem_take(&cur, ds->rows);
 	reg = asgd__problem_take(&cur, ds->cols);
+	/* the problem's memory is one block of doubles, 8-byte words that hold the bits as well */
+	stored = (uint64_t *)asgd__problem_take(&cur, (ds->cols + 63) / 64);
+	memset(stored, 0, (ds->cols + 63) / 64 * sizeof(*stored));
 	p->u.dm = (struct datamodel){ .ds = ds, .loss = m->loss, .lambda = m->lambda,
-				      .positive = positive, .y = y, .reg = reg };
-	fill_model(p, y, reg);
+				      .positive = positive, .y = y, .reg = reg, .stored = stored };
+	fill_model(p, y, reg, stored);
 	write_data_spec(p);
 	*out = p;
 	return ASGD_OK;

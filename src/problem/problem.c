@@ -944,6 +944,8 @@ double asgd_problem_f(const asgd_problem *p, const double *x)
 {
 	double sum = 0;
 
+	if (p->fam->f)
+		return p->fam->f(p, x);
 	for (size_t i = 0; i < p->n; i++)
 		sum += p->fam->fi(p, i, x);
 	return sum / (double)p->n;
@@ -964,6 +966,23 @@ void asgd_problem_grad_i(const asgd_problem *p, size_t i, const double *x, doubl
 void asgd_problem_grad(const asgd_problem *p, const double *x, double *g)
 {
 	p->fam->grad(p, x, g);
+}
+
+int asgd_problem_hess_vec(const asgd_problem *p, const double *x, const double *v, double *out)
+{
+	if (!p->fam->hess_vec)
+		return ASGD_ENOTFOUND;
+	p->fam->hess_vec(p, x, v, out);
+	return ASGD_OK;
+}
+
+int asgd_problem_grad_weighted(const asgd_problem *p, const double *x, const double *z, double *g,
+			       double *zg)
+{
+	if (!p->fam->grad_weighted)
+		return ASGD_ENOTFOUND;
+	p->fam->grad_weighted(p, x, z, g, zg);
+	return ASGD_OK;
 }
 
 /* cov += dev·devᵀ, upper triangle only. */

@@ -26,6 +26,12 @@ struct family {
 	double (*fi)(const asgd_problem *p, size_t i, const double *x);
 	void (*grad_i)(const asgd_problem *p, size_t i, const double *x, double *g);
 	void (*grad)(const asgd_problem *p, const double *x, double *g);
+	/* f in one pass (NULL: the mean of fi) and ∇²f v in closed form (NULL: not known). */
+	double (*f)(const asgd_problem *p, const double *x);
+	void (*hess_vec)(const asgd_problem *p, const double *x, const double *v, double *out);
+	/* ∇f and Σ z_i ∇f_i in one pass (NULL: not known) */
+	void (*grad_weighted)(const asgd_problem *p, const double *x, const double *z, double *g,
+			      double *zg);
 	/* Writes x only on success; ASGD_ENOTFOUND when no minimizer is known; ASGD_EINTR when
 	 * @stop (may be NULL) was raised during a long solve (docs/DESIGN.md, "Stopping"). */
 	int (*minimizer)(const asgd_problem *p, double *x, const atomic_int *stop);
@@ -75,6 +81,9 @@ struct datamodel {
 	double positive;	/* the class mapped to +1 (classification) */
 	const double *y;	/* n targets: ±1 for classification */
 	const double *reg;	/* dim: λ n / c_j, 0 for features never stored */
+	size_t unstored;	/* the features never stored (most data sets: none) */
+	const uint64_t *stored;	/* dim bits: feature j is stored in some row (6 KB at d = 47,236,
+				   where the counts are 378 KB: the dense loops test this) */
 };
 
 struct asgd_problem {

@@ -38,7 +38,7 @@ int asgd_table_from_moments(const asgd_moments *m, double dt, asgd_moment_table 
 
 	if (!m || !out || m->paths == 0)
 		return ASGD_EINVAL;
-	rc = table_alloc(out, m->steps, m->dim, dt);
+	rc = table_alloc(out, m->steps, m->dim, dt * (double)(m->stride ? m->stride : 1));
 	if (rc)
 		return rc;
 	for (size_t k = 0; k < m->steps; k++)
