@@ -206,23 +206,34 @@ static void dm_grad_i(const asgd_problem *p, size_t i, const double *x, double *
 		g[col[e]] = slope * a[e] + dm->reg[col[e]] * x[col[e]];
 }
 
+/* out += w a_i. */
+static void add_row(const struct datamodel *dm, size_t i, double w, double *out)
+{
+	const double *a = dm->ds->val + row_start(dm, i);
+	const uint32_t *col = dm->ds->col + row_start(dm, i);
+	size_t s = row_len(dm, i);
+
+	for (size_t e = 0; e < s; e++)
+		out[col[e]] += w * a[e];
+}
+
+/* out = out/n + λ v on the stored features: a sum over the rows made a mean, plus the split
+ * regulariser's part, which summed over the rows is λ v_j wherever feature j is stored. */
+static void mean_plus_reg(const asgd_problem *p, const double *v, double *out)
+{
+	for (size_t j = 0; j < p->dim; j++)
+		out[j] = out[j] / (double)p->n + reg_total(&p->u.dm, j) * v[j];
+}
+
 /* ∇f = (1/n) Σ_i ℓ'(a_i·x) a_i + λ x on the stored features (the split regulariser summed). */
 static void dm_grad(const asgd_problem *p, const double *x, double *g)
 {
 	const struct datamodel *dm = &p->u.dm;
 
 	memset(g, 0, p->dim * sizeof(*g));
-	for (size_t i = 0; i < p->n; i++) {
-		const double *a = dm->ds->val + row_start(dm, i);
-		const uint32_t *col = dm->ds->col + row_start(dm, i);
-		size_t s = row_len(dm, i);
-		double slope = loss_slope(dm->loss, margin_dense(dm, i, x), dm->y[i]);
-
-		for (size_t e = 0; e < s; e++)
-			g[col[e]] += slope * a[e];
-	}
-	for (size_t j = 0; j < p->dim; j++)
-		g[j] = g[j] / (double)p->n + reg_total(dm, j) * x[j];
+	for (size_t i = 0; i < p->n; i++)
+		add_row(dm, i, loss_slope(dm->loss, margin_dense(dm, i, x), dm->y[i]), g);
+	mean_plus_reg(p, x, g);
 }
 
 /*
@@ -270,23 +281,15 @@ static double dm_f(const asgd_problem *p, const double *x)
 static void dm_hess_vec(const asgd_problem *p, const double *x, const double *v, double *out)
 {
 	const struct datamodel *dm = &p->u.dm;
-	const double inv_n = 1 / (double)p->n;
 
 	memset(out, 0, p->dim * sizeof(*out));
 	for (size_t i = 0; i < p->n; i++) {
-		const double *a = dm->ds->val + row_start(dm, i);
-		const uint32_t *col = dm->ds->col + row_start(dm, i);
-		size_t s = row_len(dm, i);
 		double w = loss_curvature(dm->loss, margin_dense(dm, i, x), dm->y[i]);
 
-		if (w == 0)
-			continue;
-		w *= margin_dense(dm, i, v);
-		for (size_t e = 0; e < s; e++)
-			out[col[e]] += w * a[e];
+		if (w != 0)
+			add_row(dm, i, w * margin_dense(dm, i, v), out);
 	}
-	for (size_t j = 0; j < p->dim; j++)
-		out[j] = out[j] * inv_n + reg_total(dm, j) * v[j];
+	mean_plus_reg(p, v, out);
 }
 
 /*
@@ -298,7 +301,6 @@ static void dm_grad_weighted(const asgd_problem *p, const double *x, const doubl
 			     double *zg)
 {
 	const struct datamodel *dm = &p->u.dm;
-	const double inv_n = 1 / (double)p->n;
 
 	memset(g, 0, p->dim * sizeof(*g));
 	memset(zg, 0, p->dim * sizeof(*zg));
@@ -316,8 +318,7 @@ static void dm_grad_weighted(const asgd_problem *p, const double *x, const doubl
 			zg[c] += zi * (v + dm->reg[c] * x[c]);
 		}
 	}
-	for (size_t j = 0; j < p->dim; j++)
-		g[j] = g[j] * inv_n + reg_total(dm, j) * x[j];
+	mean_plus_reg(p, x, g);
 }
 
 /* The minimizer: datamodel_optimum.c, each loss by the solver that suits it and its size. */
