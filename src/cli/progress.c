@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -38,7 +39,7 @@ static void take_mode(const char *cmd, void *dst, const char *value)
 struct cli_flag cli_progress_flag(void)
 {
 	return (struct cli_flag)CLI_CALL("progress", "HOW", take_mode, NULL,
-		"auto: a bar on a terminal, lines otherwise; none under --quiet",
+		"auto, a bar on a terminal and lines otherwise; none under --quiet",
 		"progress on stderr: auto, bar (redrawn in place: percent, elapsed, ETA), lines "
 		"(\"progress CMD I/N PHASE DONE/TOTAL SECONDSs\", a stable format) or none; given, "
 		"it holds even with --quiet");
@@ -73,6 +74,15 @@ static struct cli_progress_view view(double now)
 	};
 }
 
+/* The terminal's columns, 0 when unknown: a bar wider than the line would wrap, and \r then
+ * redraws only its last row. */
+static size_t terminal_columns(void)
+{
+	struct winsize ws;
+
+	return ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 ? ws.ws_col : 0;
+}
+
 /* Write the bar (\r, the text, the rest of the line erased) or one line, and remember it. */
 static void show(double now)
 {
@@ -80,7 +90,11 @@ static void show(double now)
 	char text[256];
 
 	if (display.mode == CLI_PROGRESS_BAR) {
+		size_t cols = terminal_columns();
+
 		cli_progress_format_bar(text, sizeof(text), &v);
+		if (cols > 1 && cols <= sizeof(text))
+			text[cols - 1] = '\0';	/* cut, not wrapped */
 		fprintf(stderr, "\r%s\033[K", text);
 	} else {
 		cli_progress_format_line(text, sizeof(text), &v);
