@@ -100,14 +100,14 @@ grep -q "diverged" "$tmp/err" && ok || fail "no divergence message"
 [ "$(json_get "$tmp/div/summary.json" "['diverged']")" = "True" ] && ok || fail "summary lacks diverged: true"
 
 # ---- SIGINT: partial outputs, exit 130 ---------------------------------------------------
-# Interrupted after its first replica, in the second: off a terminal `run` says "replica D/N"
-# only at each 10% of the replicas, so with 10 that line comes after the first. The other 9 give
+# Interrupted after its first replica, in the second: off a terminal `run` prints the progress
+# line "progress run 1/1 replicas D/10 ..." at its first replica and each 10%. The other 9 give
 # the signal nine times as long to land as the wait took. Replicas of 10000 iterations (0.2 s
 # here) keep the wait short on a loaded machine, where the engine slows down the most.
 "$asgd" run --iters 10000 --replicas 10 --work fixed:50us --out "$tmp/int" \
   >"$tmp/int.out" 2>"$tmp/int.err" &
 pid=$!
-wait_for_progress $pid "$tmp/int.err" '^replica 1/10$' ||
+wait_for_progress $pid "$tmp/int.err" '^progress run 1/1 replicas 1/10 ' ||
   fail "run printed no progress line to interrupt at"
 kill -INT $pid
 wait $pid

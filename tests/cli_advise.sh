@@ -219,7 +219,7 @@ fi
 "$asgd" advise --workers 2 --iters 10000 --probe-replicas 2 --replicas 100000 \
   --work fixed:50us --out "$tmp/int" >"$tmp/int.out" 2>"$tmp/int.err" &
 pid=$!
-wait_for_progress $pid "$tmp/int.err" '^replica 1/2$' ||
+wait_for_progress $pid "$tmp/int.err" '^progress advise 1/3 probe 1/2 ' ||
   fail "advise printed no progress line to interrupt at"
 kill -INT $pid
 wait $pid

@@ -227,18 +227,19 @@ usage_cmd=("$asgd")
 # once in the simulator (a long horizon), once in the engine (the simulator's 2 paths are quick)
 # Each is interrupted at a line on stderr that says the phase is under way:
 #  - sim: "batch: optimal schedule (1 of 3)", printed once the signal handler is in, as the first
-#    schedule's simulator starts. Its first progress line ("simulator group 3/32", at 10% of the
-#    32 groups) comes only after ~30 s, but the check needs no more than a simulator not yet done.
-#  - engine: "simulator group 2/2", the first schedule's simulator complete (2 paths: 2 groups);
-#    its engine runs next, and a stop raised before its first replica still cuts it short. The
-#    engine itself says nothing before 10% of its 100000 replicas.
+#    schedule's simulator starts. Its first progress line ("progress batch 1/6 optimal:sim 1/32
+#    ...", the first of 32 groups) comes only after seconds, but the check needs no more than a
+#    simulator not yet done.
+#  - engine: "progress batch 1/6 optimal:sim 2/2 ...", the first schedule's simulator complete
+#    (2 paths: 2 groups); its engine runs next, and a stop raised before its first replica still
+#    cuts it short.
 for phase in sim engine; do
   if [ $phase = sim ]; then
     args=(--horizon 200000 --paths 100000 --replicas 0)
     progress='^batch: optimal schedule \(1 of 3\)$'
   else
     args=(--horizon 100000 --paths 2 --replicas 100000 --work fixed:50us)
-    progress='^simulator group 2/2$'
+    progress='^progress batch 1/6 optimal:sim 2/2 '
   fi
   "$asgd" batch "${args[@]}" --out "$tmp/int-$phase" >"$tmp/int-$phase.out" \
     2>"$tmp/int-$phase.err" &

@@ -75,7 +75,7 @@ fi
 # paths): the signal handler is in and the run is far from done.
 "$asgd" compare --paths 10000000 --threads 1 --out "$tmp/int" >"$tmp/int.out" 2>"$tmp/int.err" &
 pid=$!
-wait_for_progress $pid "$tmp/int.err" '^asgd [1-9][0-9]*/10000000$' ||
+wait_for_progress $pid "$tmp/int.err" '^progress compare 1/3 asgd [1-9][0-9]*/10000000 ' ||
   fail "compare printed no progress line to interrupt at"
 kill -INT $pid
 wait $pid

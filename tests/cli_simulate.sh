@@ -106,7 +106,7 @@ fi
 "$asgd" simulate --paths 10000000 --iters 1000 --threads 1 --out "$tmp/int" \
   >"$tmp/int.out" 2>"$tmp/int.err" &
 pid=$!
-wait_for_progress $pid "$tmp/int.err" '^paths [1-9][0-9]*/10000000$' ||
+wait_for_progress $pid "$tmp/int.err" '^progress simulate 1/1 paths [1-9][0-9]*/10000000 ' ||
   fail "simulate printed no progress line to interrupt at"
 kill -INT $pid
 wait $pid

@@ -126,7 +126,7 @@ out="$tmp/int"
 "$asgd" sme --model sme-asgd --sigma evolve --preset fig5-quartic --paths 2000000 \
   --iters 20 --threads 2 --out "$out" >"$tmp/int.out" 2>"$tmp/int.err" &
 pid=$!
-wait_for_progress $pid "$tmp/int.err" '^paths [1-9][0-9]*/2000000$' ||
+wait_for_progress $pid "$tmp/int.err" '^progress sme 1/1 paths [1-9][0-9]*/2000000 ' ||
   fail "sme printed no progress line to interrupt at"
 kill -INT $pid
 wait $pid

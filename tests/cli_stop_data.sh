@@ -84,13 +84,13 @@ fi
 # ---- while scoring a finished replica's rows -------------------------------------------------
 # Hogwild with no injected work runs 300 updates in milliseconds; each of the 301 recorded rows is
 # then scored by the loss over 100 000 rows (~15 ms each): seconds. Replica 1 is scored whole and
-# reported ("replica 1/2"); the signal then lands while replica 2's rows are scored.
+# reported ("progress run 1/1 replicas 1/2 ..."); the signal then lands while replica 2's rows are scored.
 out=$tmp/score
 "$asgd" run --loss hinge --data rcv1:n=100000 --mode hogwild --work none --workers 2 \
   --iters 300 --record-every 1 --replicas 2 --out "$out" >"$tmp/score.out" 2>"$tmp/score.err" &
 pid=$!
-if wait_until "'replica 1/2' on the stderr of asgd run" 300 \
-  grep -q "replica 1/2" "$tmp/score.err"; then
+if wait_until "'progress run 1/1 replicas 1/2' on the stderr of asgd run" 300 \
+  grep -q "^progress run 1/1 replicas 1/2 " "$tmp/score.err"; then
   sleep 0.3
   interrupt "$pid"
   [ "$rc" -eq 130 ] && ok || fail "SIGINT while scoring: exit $rc, expected 130: $(cat "$tmp/score.err")"

@@ -122,13 +122,13 @@ expect_usage "has no staleness.csv" staleness "$tmp"
 
 # ---- SIGINT: partial, exit 130 --------------------------------------------------------------
 # Interrupted during the real run once gradients were applied (validation.json is written only
-# then): off a terminal "replica D/N" comes at each 10% of the replicas, so with 100 (each some
-# 30 ms here) "replica 10/100" comes after about 0.3 s, and the other 90 give the signal nine
-# times as long to land before the real run ends.
+# then): off a terminal "progress validate 1/7 real D/100 ..." comes at the first replica and
+# each 10% of them (each some 30 ms here), and the other 90 give the signal many times as long
+# to land before the real run ends.
 "$asgd" validate --workers 2 --work exp:20us --replicas 100 --out "$tmp/int" \
   >"$tmp/int.out" 2>"$tmp/int.err" &
 pid=$!
-wait_for_progress $pid "$tmp/int.err" '^replica [1-9][0-9]*/100$' ||
+wait_for_progress $pid "$tmp/int.err" '^progress validate 1/7 real [1-9][0-9]*/100 ' ||
   fail "validate printed no progress line to interrupt at"
 kill -INT $pid
 wait $pid

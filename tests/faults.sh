@@ -106,14 +106,14 @@ signal_run() {
   ls "$tmp/$name" | grep -q '\.tmp' && fail "$name: a temporary file was left" || ok
 }
 for mode in master master-inplace hogwild; do
-  signal_run "int-$mode" INT '^replica 1/' run --preset fig4 --mode "$mode" --workers 3 \
+  signal_run "int-$mode" INT '^progress run 1/1 replicas 1/' run --preset fig4 --mode "$mode" --workers 3 \
     --work exp:200us --replicas 100000 --iters 1000
-  signal_run "term-$mode" TERM '^replica 1/' run --preset fig4 --mode "$mode" --workers 3 \
+  signal_run "term-$mode" TERM '^progress run 1/1 replicas 1/' run --preset fig4 --mode "$mode" --workers 3 \
     --work exp:200us --replicas 100000 --iters 1000
 done
-signal_run "term-data" TERM '^replica 1/' run --loss hinge --data rcv1:n=5000,d=2000,nnz=30 \
+signal_run "term-data" TERM '^progress run 1/1 replicas 1/' run --loss hinge --data rcv1:n=5000,d=2000,nnz=30 \
   --workers 3 --work exp:100us --replicas 100000 --iters 1000
-signal_run "term-validate" TERM '^replica 1/' validate --preset fig4 --workers 2 --work exp:200us \
+signal_run "term-validate" TERM '^progress validate 1/7 real 1/' validate --preset fig4 --workers 2 --work exp:200us \
   --replicas 100000 --iters 200 --paths 256
 
 # A master-bound run: 32 workers whose sparse gradients (30 non-zeros) cost far less than the
@@ -123,7 +123,7 @@ signal_run "term-validate" TERM '^replica 1/' validate --preset fig4 --workers 2
 # the signal, sent as the first one completes, lands inside the second.
 for mode in master master-inplace hogwild; do
   case $mode in master) iters=1000 ;; *) iters=200000 ;; esac
-  signal_run "busy-$mode" INT '^replica 1/' run --loss hinge --data rcv1:n=5000,d=400000,nnz=30 \
+  signal_run "busy-$mode" INT '^progress run 1/1 replicas 1/' run --loss hinge --data rcv1:n=5000,d=400000,nnz=30 \
     --mode "$mode" --workers 32 --work none --replicas 10 --iters $iters --record-every $iters
 done
 
@@ -135,7 +135,7 @@ done
 "$asgd" run --preset fig4 --workers 3 --work exp:200us --replicas 100000 --iters 1000 \
   --out "$tmp/twice" >/dev/null 2>"$tmp/twice.err" &
 pid=$!
-if wait_for_progress $pid "$tmp/twice.err" '^replica 1/'; then
+if wait_for_progress $pid "$tmp/twice.err" '^progress run 1/1 replicas 1/'; then
   kill -STOP $pid; kill -INT $pid; kill -TERM $pid; kill -CONT $pid
   wait $pid
   rc=$?

@@ -111,7 +111,7 @@ fi
 "$mpirun" --oversubscribe -np 3 "$asgd" run --mode mpi --preset fig4 --replicas 100000 \
   --iters 1000 --work exp:200us --out "$tmp/term" >/dev/null 2>"$tmp/term.err" &
 pid=$!
-wait_for_progress $pid "$tmp/term.err" '^replica 1/' || fail "SIGTERM: no progress line to signal at"
+wait_for_progress $pid "$tmp/term.err" '^progress run 1/1 replicas 1/' || fail "SIGTERM: no progress line to signal at"
 kill -TERM $pid
 t0=$SECONDS
 wait $pid

@@ -2,9 +2,9 @@
 /*
  * cli.h — what the subcommands of the `asgd` command share: exit statuses, strict flag values
  * that end the process with status 2 and a message naming the bad value (flags.c, with the flag
- * tables of flags.h), the SIGINT/SIGTERM stop flag, progress lines, JSON that is whole or not
- * written, the real engine's files, the MPI ranks, the problem group of flags, and the ensemble
- * commands' common run (ensemble.c).
+ * tables of flags.h), the SIGINT/SIGTERM stop flag, the progress display (progress.h), JSON
+ * that is whole or not written, the real engine's files, the MPI ranks, the problem group of
+ * flags, and the ensemble commands' common run (ensemble.c).
  */
 #ifndef ASGD_CLI_H
 #define ASGD_CLI_H
@@ -30,6 +30,7 @@
 #include "asgd/welford.h"
 #include "asgd/work.h"
 #include "flags.h"
+#include "progress.h"
 
 enum cli_exit {
 	CLI_EXIT_OK = 0,
@@ -67,28 +68,12 @@ uint64_t cli_u64_range(const char *cmd, const char *flag, const char *s, uint64_
 atomic_int *cli_stop_flag(void);
 void cli_catch_signals(void);
 
-/* Progress on stderr for long runs: a rewritten line on a terminal; otherwise one line
- * "WHAT DONE/TOTAL" for the first unit done, every 10% and the last (the first line is the
- * earliest sign that a run is under way: tests wait on it before interrupting one). */
-void cli_progress(const char *what, uint64_t done, uint64_t total);
-void cli_progress_end(void);
-
-/*
- * Progress of an ensemble, as an asgd_ensemble_config.progress callback: @arg is a
- * struct cli_progress_state. Unlike cli_progress it notices every 10% boundary crossed, however
- * large the steps between calls (ensembles report once per chunk of paths); in lines mode its
- * first call always prints, as cli_progress's first unit does.
- */
-struct cli_progress_state {
-	const char *what;
-	unsigned last_decile;
-	int quiet;
-	int reported; /* a line was printed already; start at 0 */
-};
+/* Progress of a unit count, as the library's (arg, done, total) callbacks: @arg unused; the
+ * count goes to the phase under way (progress.h, cli_progress_update). */
 void cli_progress_cb(void *arg, uint64_t done, uint64_t total);
 
 /* cli_estimate - "asgd CMD: WHAT: about T expected" on stderr, when @seconds exceeds 30 s
- * (CLI_ESTIMATE_MIN_S): a long run says so before it starts. */
+ * (CLI_ESTIMATE_MIN_S) and progress is shown: a long run says so before it starts. */
 #define CLI_ESTIMATE_MIN_S 30.0
 void cli_estimate(const char *cmd, const char *what, double seconds);
 
@@ -125,9 +110,6 @@ void cli_json_init(void);
 /* asgd_report_write_json, unless @root is NULL or some cJSON allocation of this process failed
  * (then the document may silently lack keys): ASGD_ENOMEM, and nothing is written. */
 int cli_write_json(const char *path, const cJSON *root);
-
-/* Progress after each replica, as the asgd_replicas_run() callback (@arg unused). */
-void cli_replica_progress(void *arg, uint64_t done, uint64_t total);
 
 /*
  * The problem named by a --preset spec, or a usage error (exit 2) naming it and what is allowed.

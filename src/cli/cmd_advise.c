@@ -159,16 +159,21 @@ static const char *const STAGE[] = { "probe", "current", "recommended" };
 static void progress(void *arg, const asgd_advise_progress *p)
 {
 	(void)arg;
-	if (p->event == ASGD_ADVISE_REPLICA)
-		cli_replica_progress(NULL, p->done, p->total);
-	else if (p->event == ASGD_ADVISE_END)
-		cli_progress_end();
-	else if (p->stage == ASGD_ADVISE_PROBE)
-		fprintf(stderr, "advise: probe, %llu runs at your setting to measure mu_hat\n",
-			(unsigned long long)p->total);
+	if (p->event == ASGD_ADVISE_REPLICA) {
+		cli_progress_update(p->done, p->total);
+		return;
+	}
+	if (p->event == ASGD_ADVISE_END) {
+		cli_progress_phase_end();
+		return;
+	}
+	if (p->stage == ASGD_ADVISE_PROBE)
+		cli_progress_note("advise: probe, %llu runs at your setting to measure mu_hat",
+				  (unsigned long long)p->total);
 	else
-		fprintf(stderr, "advise: %s setting, beta = %.6g, %llu runs\n", STAGE[p->stage],
-			p->beta, (unsigned long long)p->total);
+		cli_progress_note("advise: %s setting, beta = %.6g, %llu runs", STAGE[p->stage],
+				  p->beta, (unsigned long long)p->total);
+	cli_progress_phase((unsigned)p->stage + 1, STAGE[p->stage]);
 }
 
 /* DIR/<setting>/: moments.csv, staleness.csv and summary.json, as soon as the setting ran. */
@@ -327,7 +332,7 @@ int cli_advise(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	memset(&r, 0, sizeof(r));
 	parse_args(argc, argv, &o, &r);
-	if (!o.quiet)
+	if (cli_progress_start(CMD, 3, o.quiet))	/* probe, current, recommended */
 		o.cfg.progress = progress;
 	o.cfg.write_run = write_run;
 	o.cfg.write_run_arg = &o;

@@ -33,6 +33,8 @@ struct batch_opts {
 	struct cli_problem cp;		/* --preset or --loss --data, --observe */
 	asgd_problem *problem;		/* cp's */
 	int quiet;
+	unsigned phase;			/* the progress phase open, from 1; 0: none */
+	char phase_name[32];		/* its name: "optimal:sim", "optimal:engine" */
 	asgd_batch_config cfg;
 };
 
@@ -306,19 +308,39 @@ static void prepare(const struct batch_opts *o, asgd_batch_result *r)
 	}
 }
 
+/* Each schedule's two phases: its simulated paths (in groups), then the engine's replicas. */
+#define BATCH_PHASES_PER_SCHEDULE 2
+
+/* Count @p in phase @k (0: sim, 1: engine) of its schedule, opened at its first count. */
+static void batch_count(struct batch_opts *o, const asgd_batch_progress *p, unsigned k)
+{
+	unsigned phase = (unsigned)p->schedule * BATCH_PHASES_PER_SCHEDULE + k + 1;
+
+	if (o->phase != phase) {
+		snprintf(o->phase_name, sizeof(o->phase_name), "%s:%s", p->name,
+			 k ? "engine" : "sim");
+		cli_progress_phase(phase, o->phase_name);
+		o->phase = phase;
+	}
+	cli_progress_update(p->done, p->total);
+}
+
 /* The schedule under way, the simulator's groups and the engine's replicas, on stderr. */
 static void progress(void *arg, const asgd_batch_progress *p)
 {
-	(void)arg;
-	if (p->event == ASGD_BATCH_BEGIN)
-		fprintf(stderr, "batch: %s schedule (%d of %d)\n", p->name, p->schedule + 1,
-			ASGD_BATCH_NSCHEDULES);
-	else if (p->event == ASGD_BATCH_SIM_GROUP)
-		cli_progress("simulator group", p->done, p->total);
-	else if (p->event == ASGD_BATCH_REPLICA)
-		cli_progress("replica", p->done, p->total);
-	else
-		cli_progress_end();
+	struct batch_opts *o = arg;
+
+	if (p->event == ASGD_BATCH_BEGIN) {
+		cli_progress_note("batch: %s schedule (%d of %d)", p->name, p->schedule + 1,
+				  ASGD_BATCH_NSCHEDULES);
+	} else if (p->event == ASGD_BATCH_SIM_GROUP) {
+		batch_count(o, p, 0);
+	} else if (p->event == ASGD_BATCH_REPLICA) {
+		batch_count(o, p, 1);
+	} else {
+		cli_progress_phase_end();
+		o->phase = 0;
+	}
 }
 
 /* control.json and schedule.csv: the control alone, written before any run. */
@@ -354,7 +376,11 @@ int cli_batch(int argc, char **argv)
 	wrc = write_control(&o, &r);
 	if (wrc == ASGD_OK) {
 		o.cfg.stop = cli_stop_flag();
-		o.cfg.progress = o.quiet ? NULL : progress;
+		if (cli_progress_start(CMD, ASGD_BATCH_NSCHEDULES * BATCH_PHASES_PER_SCHEDULE,
+				       o.quiet)) {
+			o.cfg.progress = progress;
+			o.cfg.progress_arg = &o;
+		}
 		rc = asgd_batch_run(&o.cfg, &r);
 		if (rc != ASGD_OK)
 			fprintf(stderr, "asgd batch: a run failed: %s\n", asgd_strerror(rc));

@@ -59,7 +59,7 @@ static void print_table(const struct cli_models *o, const asgd_compare_result *r
 int cli_compare(int argc, char **argv)
 {
 	struct cli_models o;
-	struct cli_progress_state prog;
+	struct cli_models_progress prog;
 	asgd_compare_config cfg = { 0 };
 	asgd_compare_result res;
 	cJSON *root;
@@ -69,7 +69,7 @@ int cli_compare(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	parse_args(argc, argv, &o);
 	cli_out_path(path, sizeof(path), o.out, "comparison.json");
-	cli_models_run_config(&o, &cfg.run, &prog);
+	cli_models_run_config(CMD, &o, ASGD_COMPARE_MODELS, &cfg.run, &prog);
 	cfg.dir = o.out;
 	rc = asgd_compare_run(&cfg, &res);
 	if (res.error[0])

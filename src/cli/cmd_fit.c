@@ -56,8 +56,11 @@ static void parse_args(int argc, char **argv, struct fit_opts *f)
 	int first;
 
 	f->kmax = 4;
+	cli_output_flags(&f->og, &f->out, &f->quiet, "out/fit");
+	cli_flag_remove(f->og.flags, "progress");	/* fit's work is short: none to show */
+	cli_flag_reword(f->og.flags, "quiet", "nothing on stdout");
 	first = cli_flags_parse(&COMMAND, (const struct cli_flag *const[]){
-		own, cli_output_flags(&f->og, &f->out, &f->quiet, "out/fit"), NULL }, argc, argv);
+		own, f->og.flags, NULL }, argc, argv);
 	if (first != argc - 1)
 		cli_usage_error(CMD, "expected exactly one FILE, got %d arguments", argc - first);
 	f->file = argv[first];

@@ -68,12 +68,10 @@ static void parse_args(int argc, char **argv, struct order_opts *o)
 /* After each rung: why a model's run was refused, then the rung's progress line. */
 static void on_rung(void *arg, const asgd_order_result *res, unsigned j)
 {
-	const struct order_opts *o = arg;
-
+	(void)arg;
 	if (res->error[0])
 		fprintf(stderr, "asgd: %s\n", res->error);
-	if (!o->m.quiet)
-		fprintf(stderr, "order: eta %g done (%u/%u)\n", res->rungs[j].eta, j + 1, res->n);
+	cli_progress_note("order: eta %g done (%u/%u)", res->rungs[j].eta, j + 1, res->n);
 }
 
 static void print_table(const struct order_opts *o, const asgd_order_result *res)
@@ -98,7 +96,7 @@ static void print_table(const struct order_opts *o, const asgd_order_result *res
 int cli_order(int argc, char **argv)
 {
 	struct order_opts o;
-	struct cli_progress_state prog;
+	struct cli_models_progress prog;
 	asgd_order_config cfg = { 0 };
 	asgd_order_result res;
 	char path[4096];
@@ -107,7 +105,7 @@ int cli_order(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	parse_args(argc, argv, &o);
-	cli_models_run_config(&o.m, &cfg.run, &prog);
+	cli_models_run_config(CMD, &o.m, 2 * (o.halvings + 1), &cfg.run, &prog);
 	cfg.halvings = o.halvings;
 	cfg.horizon = o.horizon;
 	cfg.monte_carlo = o.force_mc;

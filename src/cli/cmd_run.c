@@ -432,16 +432,18 @@ static int run_master(struct run_opts *o, int argc, char **argv)
 		.engine = o->cfg, .replicas = o->replicas, .observe = &o->cp.obs, .label = o->preset,
 		.fault = o->fault_spec, .mpi_ranks = o->mpi.on ? o->mpi.size : 0,
 		.test = o->cp.test_ds,
-		.progress = o->quiet ? NULL : cli_replica_progress,
 	};
 	asgd_run_result r;
 	const asgd_replicas *t = &r.replicas;
 	cJSON *summary;
 	int rc, status;
 
+	if (cli_progress_start(CMD, 1, o->quiet)) {
+		run.progress = cli_progress_cb;
+		cli_progress_phase(1, "replicas");
+	}
 	rc = asgd_run(&run, &r);
-	if (!o->quiet)
-		cli_progress_end();
+	cli_progress_phase_end();
 	if (rc != ASGD_OK && !r.engine_failed)
 		cli_out_of_memory(CMD);
 	if (rc != ASGD_OK) {

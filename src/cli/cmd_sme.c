@@ -225,7 +225,8 @@ static void print_estimate(const struct sme_opts *o)
 {
 	double s;
 
-	if (!o->e.quiet && !o->e.job.exact && asgd_sme_estimate_s(&o->cfg, &s) == ASGD_OK)
+	if (cli_progress_start(CMD, 1, o->e.quiet) && !o->e.job.exact &&
+	    asgd_sme_estimate_s(&o->cfg, &s) == ASGD_OK)
 		cli_estimate(CMD, asgd_model_name(o->cfg.model), s);
 }
 

@@ -42,8 +42,8 @@ struct sweep_opts {
 	asgd_sweep_config cfg;		/* workers points into @workers, xstar into @xstar */
 	uint64_t workers[ASGD_SWEEP_MAX_M];
 	double *xstar;			/* the minimizer, solved for once (check_minimizer) */
-	struct cli_progress_state msgd;	/* the MSGD ensemble's progress at the M under way */
-	struct cli_progress_state asgd;	/* the discrete ASGD ensemble's */
+	int open_stage;			/* the stage whose progress phase is open; -1: none */
+	char phase[32];			/* its name: "M4:real", "M4:msgd", "M4:asgd" */
 	int quiet, argc;
 	char **argv;
 };
@@ -146,6 +146,23 @@ static void check_sizes(const struct sweep_opts *o)
 	cli_check_trajectory(CMD, o->cfg.iters, asgd_problem_dim(o->problem));
 }
 
+/* Each M's three phases: the real run's replicas, the MSGD ensemble, the discrete ASGD one. */
+#define SWEEP_PHASES_PER_M 3
+
+/* The progress phase of a counting @stage at the M of @p: opened at its first count. */
+static void sweep_count(struct sweep_opts *o, const asgd_sweep_progress *p, int stage)
+{
+	static const char *const NAME[SWEEP_PHASES_PER_M] = { "real", "msgd", "asgd" };
+
+	if (o->open_stage != stage) {
+		snprintf(o->phase, sizeof(o->phase), "M%u:%s", p->workers, NAME[stage]);
+		cli_progress_phase((unsigned)(p->index * SWEEP_PHASES_PER_M) + (unsigned)stage + 1,
+				   o->phase);
+		o->open_stage = stage;
+	}
+	cli_progress_update(p->done, p->total);
+}
+
 /* The sweep's progress on stderr, as asgd_sweep_config.progress (@arg the sweep_opts). */
 static void sweep_progress(void *arg, const asgd_sweep_progress *p)
 {
@@ -153,21 +170,21 @@ static void sweep_progress(void *arg, const asgd_sweep_progress *p)
 
 	switch (p->stage) {
 	case ASGD_SWEEP_BEGIN:
-		fprintf(stderr, "sweep: M = %u (%zu of %zu)\n", p->workers, p->index + 1, p->count);
-		o->msgd = (struct cli_progress_state){ .what = "msgd paths" };
-		o->asgd = (struct cli_progress_state){ .what = "asgd paths" };
+		cli_progress_note("sweep: M = %u (%zu of %zu)", p->workers, p->index + 1, p->count);
+		o->open_stage = -1;
 		break;
 	case ASGD_SWEEP_REPLICAS:
-		cli_replica_progress(NULL, p->done, p->total);
+		sweep_count(o, p, 0);
 		break;
 	case ASGD_SWEEP_MSGD:
-		cli_progress_cb(&o->msgd, p->done, p->total);
+		sweep_count(o, p, 1);
 		break;
 	case ASGD_SWEEP_ASGD:
-		cli_progress_cb(&o->asgd, p->done, p->total);
+		sweep_count(o, p, 2);
 		break;
 	default:
-		cli_progress_end();
+		cli_progress_phase_end();
+		o->open_stage = -1;
 	}
 }
 
@@ -258,7 +275,7 @@ static void parse_args(int argc, char **argv, struct sweep_opts *o)
 	o->cfg.stop = cli_stop_flag();
 	o->cfg.each = sweep_write_m;
 	o->cfg.each_arg = o;
-	if (!o->quiet) {
+	if (cli_progress_start(CMD, (unsigned)o->cfg.nworkers * SWEEP_PHASES_PER_M, o->quiet)) {
 		o->cfg.progress = sweep_progress;
 		o->cfg.progress_arg = o;
 	}

@@ -49,7 +49,6 @@ struct validate_opts {
 	size_t noise_rows;
 	int argc;			/* the command line, for the real run's summary.json */
 	char **argv;
-	struct cli_progress_state prog;	/* the model in progress */
 };
 
 static const struct cli_command COMMAND = {
@@ -152,20 +151,29 @@ static void parse_args(int argc, char **argv, struct validate_opts *o)
 
 /* ---- the experiment's callbacks ---- */
 
+/* The phases: the real run (1, "real"), then each model by its asgd_validate_which (2..7). */
+#define VALIDATE_PHASES (1 + ASGD_VALIDATE_NMODELS)
+
 static void progress(void *arg, const asgd_validate_progress *p)
 {
-	struct validate_opts *o = arg;
-
-	if (p->event == ASGD_VALIDATE_ESTIMATE)
+	(void)arg;
+	switch (p->event) {
+	case ASGD_VALIDATE_BEGIN:
+		if (p->model == ASGD_VALIDATE_REAL)
+			cli_progress_phase(1, "real");
+		else
+			cli_progress_phase((unsigned)p->model + 2, p->name);
+		break;
+	case ASGD_VALIDATE_DONE:
+		cli_progress_update(p->done, p->total);
+		break;
+	case ASGD_VALIDATE_END:
+		cli_progress_phase_end();
+		break;
+	case ASGD_VALIDATE_ESTIMATE:
 		cli_estimate(CMD, p->name, p->estimate_s);
-	else if (p->event == ASGD_VALIDATE_END)
-		cli_progress_end();
-	else if (p->model == ASGD_VALIDATE_REAL && p->event == ASGD_VALIDATE_DONE)
-		cli_progress(p->name, p->done, p->total);
-	else if (p->event == ASGD_VALIDATE_BEGIN && p->model != ASGD_VALIDATE_REAL)
-		o->prog = (struct cli_progress_state){ .what = p->name };
-	else if (p->event == ASGD_VALIDATE_DONE)
-		cli_progress_cb(&o->prog, p->done, p->total);
+		break;
+	}
 }
 
 /* DIR/real/{summary.json,moments.csv,staleness.csv}, as soon as the real run is fitted. */
@@ -325,7 +333,8 @@ int cli_validate(int argc, char **argv)
 		.engine = o.cfg, .observe = &o.cp.obs, .replicas = o.replicas, .paths = o.m.paths,
 		.substeps = o.m.substeps, .threads = o.m.threads, .mixture_max = o.mixture_max,
 		.noise = o.noise_kind, .noise_rows = o.noise_rows,
-		.out = o.m.out, .stop = cli_stop_flag(), .progress = o.m.quiet ? NULL : progress,
+		.out = o.m.out, .stop = cli_stop_flag(),
+		.progress = cli_progress_start(CMD, VALIDATE_PHASES, o.m.quiet) ? progress : NULL,
 		.progress_arg = &o, .write_real = write_real, .write_real_arg = &o,
 	};
 	rc = asgd_validate_run(&c, &r);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * common.c — what is process state or terminal output, shared by the subcommands: the stop flag
- * that SIGINT and SIGTERM raise, progress lines, the staleness table on stdout, JSON that is
+ * that SIGINT and SIGTERM raise, run time estimates, the staleness table on stdout, JSON that is
  * whole or not written, output directories and paths, presets by name.
  */
 #include <errno.h>
@@ -55,55 +55,21 @@ void cli_catch_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
-/* Lines mode (stderr not a terminal) prints the first unit done, every tenth and the last: the
- * first is the earliest sign that a run is under way, which the tests wait on before they
- * interrupt one. */
-void cli_progress(const char *what, uint64_t done, uint64_t total)
-{
-	int tty = isatty(STDERR_FILENO);
-	uint64_t step = total >= 10 ? total / 10 : 1;
-
-	if (tty)
-		fprintf(stderr, "\r%s %llu/%llu", what, (unsigned long long)done,
-			(unsigned long long)total);
-	else if (done == 1 || done % step == 0 || done == total)
-		fprintf(stderr, "%s %llu/%llu\n", what, (unsigned long long)done,
-			(unsigned long long)total);
-}
-
-void cli_progress_end(void)
-{
-	if (isatty(STDERR_FILENO))
-		fprintf(stderr, "\r\033[K");
-}
-
 void cli_estimate(const char *cmd, const char *what, double seconds)
 {
 	if (!(seconds > CLI_ESTIMATE_MIN_S))
 		return;
 	if (seconds < 120)
-		fprintf(stderr, "asgd %s: %s: about %.0f s expected\n", cmd, what, seconds);
+		cli_progress_note("asgd %s: %s: about %.0f s expected", cmd, what, seconds);
 	else
-		fprintf(stderr, "asgd %s: %s: about %.0f min %02.0f s expected\n", cmd, what,
-			floor(seconds / 60), fmod(floor(seconds), 60));
+		cli_progress_note("asgd %s: %s: about %.0f min %02.0f s expected", cmd, what,
+				  floor(seconds / 60), fmod(floor(seconds), 60));
 }
 
 void cli_progress_cb(void *arg, uint64_t done, uint64_t total)
 {
-	struct cli_progress_state *s = arg;
-	unsigned decile = total ? (unsigned)(done * 10 / total) : 10;
-
-	if (s->quiet)
-		return;
-	if (isatty(STDERR_FILENO)) {
-		fprintf(stderr, "\r%s %llu/%llu", s->what, (unsigned long long)done,
-			(unsigned long long)total);
-	} else if (!s->reported || decile > s->last_decile || done == total) {
-		fprintf(stderr, "%s %llu/%llu\n", s->what, (unsigned long long)done,
-			(unsigned long long)total);
-	}
-	s->last_decile = decile;
-	s->reported = 1;
+	(void)arg;
+	cli_progress_update(done, total);
 }
 
 static void print_worker_means(const asgd_staleness_summary *s)
@@ -260,12 +226,6 @@ int cli_write_json(const char *path, const cJSON *root)
 	if (!root || atomic_load(&json_alloc_failed))
 		return ASGD_ENOMEM;
 	return asgd_report_write_json(path, root);
-}
-
-void cli_replica_progress(void *arg, uint64_t done, uint64_t total)
-{
-	(void)arg;
-	cli_progress("replica", done, total);
 }
 
 asgd_problem *cli_preset(const char *cmd, const char *spec)

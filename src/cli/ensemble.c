@@ -83,7 +83,6 @@ static int ensemble_failed(const struct cli_ensemble *e, int rc)
 
 int cli_ensemble(const struct cli_ensemble *e)
 {
-	struct cli_progress_state prog = { .what = "paths", .quiet = e->quiet };
 	const asgd_sim_config *sim = e->job.sim;
 	const asgd_sme_config *sme = e->job.sme;
 	asgd_ensemble_job job = e->job;
@@ -92,13 +91,12 @@ int cli_ensemble(const struct cli_ensemble *e)
 	cJSON *summary;
 	int rc, status;
 
-	if (!e->quiet && !job.exact) {
+	if (cli_progress_start(e->cmd, 1, e->quiet) && !job.exact) {
 		job.progress = cli_progress_cb;
-		job.progress_arg = &prog;
+		cli_progress_phase(1, "paths");
 	}
 	rc = asgd_ensemble_job_run(&job, &r);
-	if (!e->quiet && !job.exact)
-		cli_progress_end();
+	cli_progress_phase_end();
 	if (rc != ASGD_OK)
 		return ensemble_failed(e, rc);
 	rc = asgd_ensemble_write_tables(e->out, &job, &r);

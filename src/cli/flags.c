@@ -20,6 +20,7 @@
 #include "asgd/ensemble.h"
 #include "cli.h"
 #include "flags.h"
+#include "progress.h"
 
 /* Where a flag's help text starts, and the width it is wrapped to. */
 #define HELP_COLUMN 23
@@ -316,9 +317,20 @@ const struct cli_flag *cli_output_flags(struct cli_output_flags *g, const char *
 	*out = out_default;
 	*quiet = 0;
 	g->flags[0] = (struct cli_flag)CLI_TEXT("out", "DIR", out, NULL, "output directory");
-	g->flags[1] = (struct cli_flag)CLI_SWITCH("quiet", quiet, "no progress, nothing on stdout");
-	g->flags[2] = (struct cli_flag)CLI_END;
+	g->flags[1] = (struct cli_flag)CLI_SWITCH("quiet", quiet, CLI_QUIET_HELP);
+	g->flags[2] = cli_progress_flag();
+	g->flags[3] = (struct cli_flag)CLI_END;
 	return g->flags;
+}
+
+void cli_flag_remove(struct cli_flag *table, const char *name)
+{
+	struct cli_flag *f = table;
+
+	while (f->name && strcmp(f->name, name))
+		f++;
+	for (; f->name; f++)
+		f[0] = f[1];
 }
 
 /* --workers, remembering that it was given: under MPI the ranks decide, unless it says so. */

@@ -94,13 +94,20 @@ void cli_flag_reword(struct cli_flag *table, const char *name, const char *help)
  * those fields to the defaults, and keep in their struct only what the rows need.
  */
 
-/* ---- the output group: --out DIR, --quiet ---- */
+/* Remove row @name from @table (a shared group's row that one command has no use for). */
+void cli_flag_remove(struct cli_flag *table, const char *name);
+
+/* ---- the output group: --out DIR, --quiet, --progress HOW ---- */
+
+/* What --quiet does, wherever it is declared. */
+#define CLI_QUIET_HELP "nothing on stdout, and no progress unless --progress is given"
 
 struct cli_output_flags {
-	struct cli_flag flags[3];
+	struct cli_flag flags[4];
 };
 
-/* --out into *@out (default @out_default, "out/run"), --quiet into *@quiet (default 0). */
+/* --out into *@out (default @out_default, "out/run"), --quiet into *@quiet (default 0), and
+ * --progress (progress.h: cli_progress_flag, the display's own state). */
 const struct cli_flag *cli_output_flags(struct cli_output_flags *g, const char **out, int *quiet,
 					const char *out_default);
 

@@ -42,7 +42,8 @@ struct cli_flag *cli_models_flags(struct cli_models *o)
 			 "compute threads, 0 = all cores"),
 		CLI_U64("seed", "S", &o->seed, 0, UINT64_MAX, "seed"),
 		CLI_TEXT("out", "DIR", &o->out, NULL, "output directory"),
-		CLI_SWITCH("quiet", &o->quiet, "no progress, nothing on stdout"),
+		CLI_SWITCH("quiet", &o->quiet, CLI_QUIET_HELP),
+		cli_progress_flag(),
 		CLI_END,
 	};
 
@@ -124,30 +125,38 @@ cJSON *cli_models_header(const struct cli_models *o, const char *cmd)
 	return j;
 }
 
-void cli_models_run_config(const struct cli_models *o, asgd_model_run_config *c,
-			   struct cli_progress_state *prog)
+void cli_models_run_config(const char *cmd, const struct cli_models *o, unsigned phases,
+			   asgd_model_run_config *c, struct cli_models_progress *prog)
 {
-	*prog = (struct cli_progress_state){ .quiet = o->quiet };
+	*prog = (struct cli_models_progress){ 0 };
 	*c = (asgd_model_run_config){
 		.problem = o->problem, .eta = o->eta, .mu = o->mu, .iters = o->iters,
 		.paths = o->paths, .substeps = o->substeps, .threads = o->threads,
 		.sigma = o->sigma, .seed = o->seed, .stop = cli_stop_flag(),
-		.progress = cli_models_progress, .progress_arg = prog,
 	};
+	if (cli_progress_start(cmd, phases, o->quiet)) {
+		c->progress = cli_models_progress;
+		c->progress_arg = prog;
+	}
 }
 
 void cli_models_progress(void *arg, const asgd_model_progress *p)
 {
-	struct cli_progress_state *s = arg;
+	struct cli_models_progress *s = arg;
 
 	if (p->event == ASGD_MODEL_DONE) {
-		if (!s->quiet)
-			cli_progress_end();
-		*s = (struct cli_progress_state){ .quiet = s->quiet };
+		if (s->open)
+			cli_progress_phase_end();
+		else
+			s->phase++;	/* it ended before its first paths: the next is the next */
+		s->open = 0;
 		return;
 	}
-	s->what = asgd_model_name(p->model);
-	cli_progress_cb(s, p->done, p->total);
+	if (!s->open) {
+		cli_progress_phase(++s->phase, asgd_model_name(p->model));
+		s->open = 1;
+	}
+	cli_progress_update(p->done, p->total);
 }
 
 void cli_models_append(cJSON *root, cJSON *body)

@@ -2,8 +2,8 @@
 /*
  * models.h — what the commands that put several models side by side share (`compare`, `order`):
  * the common flags (--preset, --eta, --mu, --iters, --paths, --substeps, --sigma, --threads,
- * --seed, --out, --quiet), the settings of a model run (asgd/model_run.h) built from them, its
- * progress on stderr, the head of the output JSON and the exit status.
+ * --seed, --out, --quiet, --progress), the settings of a model run (asgd/model_run.h) built
+ * from them, its progress on stderr, the head of the output JSON and the exit status.
  */
 #ifndef ASGD_CLI_MODELS_H
 #define ASGD_CLI_MODELS_H
@@ -31,7 +31,7 @@ struct cli_models {
 	int problem_borrowed;	/* problem was set by the caller before _finish: not ours to free */
 	double t0;		/* start time, for wall_s */
 	char cmdline[1024];
-	struct cli_flag flags[12];
+	struct cli_flag flags[13];
 };
 
 /* The common flags as a table for cli_flags_parse(), storing into @o (after _defaults). */
@@ -47,15 +47,20 @@ cJSON *cli_models_header(const struct cli_models *o, const char *cmd);
  * in their order, and delete @body. */
 void cli_models_append(cJSON *root, cJSON *body);
 
+/* Where the progress of model runs is: each model's ensemble is a phase, in the order run. */
+struct cli_models_progress {
+	unsigned phase;		/* the phase under way or last run, from 1 (0: none yet) */
+	int open;		/* its ensemble has reported paths and not ended */
+};
+
 /*
  * The common settings of @o (problem, eta, mu, iterations, paths, substeps, threads, sigma, seed)
- * into @c, with the stop flag and progress on stderr through @prog (cli_models_progress; its
- * state is set up here). The rest of @c is zero.
+ * into @c, with the stop flag and, unless the display is off, progress on stderr through @prog
+ * (cli_models_progress) for @cmd's @phases model runs. The rest of @c is zero.
  */
-void cli_models_run_config(const struct cli_models *o, asgd_model_run_config *c,
-			   struct cli_progress_state *prog);
-/* Progress of model runs, as asgd_model_run_config.progress: @arg is a cli_progress_state; each
- * model's ensemble starts a fresh line. */
+void cli_models_run_config(const char *cmd, const struct cli_models *o, unsigned phases,
+			   asgd_model_run_config *c, struct cli_models_progress *prog);
+/* Progress of model runs, as asgd_model_run_config.progress: @arg is a cli_models_progress. */
 void cli_models_progress(void *arg, const asgd_model_progress *p);
 
 double cli_elapsed_s(const struct cli_models *o);
