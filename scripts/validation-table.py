@@ -22,9 +22,10 @@ def validate_section(out, run):
     comps = ", ".join(f"{c['weight']:.4g}×geom({c['mu']:.4f})" for c in mix.get("components", []))
     print(f"## validate {run}: {s.get('preset')}, M = {s.get('workers')}, work {s.get('work')}, "
           f"{s.get('replicas')} replicas × {s.get('iters')} updates\n")
-    print(f"command: `{d['command_line']}`\n")
+    cl = d["command_line"]  # an array since issue 17, a string before
+    print(f"command: `{' '.join(cl) if isinstance(cl, list) else cl}`\n")
     lo, hi = st["mu_ci95"]
-    p_chi = "0" if not st["chi2_p"] else f"{st['chi2_p']:.3g}"
+    p_chi = "< 1e-300" if st["chi2_p"] < 1e-300 else f"{st['chi2_p']:.3g}"
     print(f"staleness: μ̂ = {st['mu_hat']:.4f} [{lo:.4f}, {hi:.4f}] vs 1 − 1/M = {st['mu_queueing']:.4f}; "
           f"χ² p = {p_chi}, TV = {st['tv_distance']:.4f}, lag-1 = {st['lag1_autocorr']:+.3f}; "
           f"mixture by BIC: K = {mix.get('count', mix.get('k'))} ({comps})\n")  # 'k' before issue 14

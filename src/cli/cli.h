@@ -103,7 +103,7 @@ void cli_print_staleness(const asgd_staleness_summary *sum);
  * Returns 0 or the first error.
  */
 int cli_replicas_write(const char *dir, const asgd_replicas *t, const asgd_staleness_summary *sum,
-		       double dt, const cJSON *summary);
+		       double dt, cJSON *summary);
 
 /* asgd_staleness_summarize: 1 with *sum filled, 0 when nothing was measured; out of memory
  * exits 1 rather than writing a summary that silently lacks its staleness. */
@@ -122,9 +122,11 @@ void cli_out_of_memory(const char *cmd) __attribute__((noreturn));
 /* Route cJSON's allocations through a failure detector (main() calls this first). */
 void cli_json_init(void);
 
-/* asgd_report_write_json, unless @root is NULL or some cJSON allocation of this process failed
- * (then the document may silently lack keys): ASGD_ENOMEM, and nothing is written. */
-int cli_write_json(const char *path, const cJSON *root);
+/* asgd_report_write_json of @root with the keys every output carries added when it lacks them
+ * ("machine", "build", "run": asgd_report_add_provenance), unless @root is NULL or some cJSON
+ * allocation of this process failed (then the document may silently lack keys): ASGD_ENOMEM,
+ * and nothing is written. */
+int cli_write_json(const char *path, cJSON *root);
 
 /* Progress after each replica, as the asgd_replicas_run() callback (@arg unused). */
 void cli_replica_progress(void *arg, uint64_t done, uint64_t total);

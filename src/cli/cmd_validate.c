@@ -333,7 +333,7 @@ int cli_validate(int argc, char **argv)
 		cli_out_of_memory(CMD);
 	if (r.real.applied) {	/* something was measured: say what, even after a failure */
 		wrc = cli_write_json_out(o.m.out, "validation.json",
-					 asgd_validate_result_json(&c, &r, o.m.cmdline));
+					 asgd_validate_result_json(&c, &r, o.argc, o.argv));
 		if (rc == ASGD_OK)
 			rc = wrc;
 	}

@@ -186,7 +186,7 @@ int cli_stopped(void)
 }
 
 int cli_replicas_write(const char *dir, const asgd_replicas *t, const asgd_staleness_summary *sum,
-		       double dt, const cJSON *summary)
+		       double dt, cJSON *summary)
 {
 	char path[4096];
 	int rc;
@@ -255,9 +255,9 @@ void cli_json_init(void)
 	cJSON_InitHooks(&hooks);
 }
 
-int cli_write_json(const char *path, const cJSON *root)
+int cli_write_json(const char *path, cJSON *root)
 {
-	if (!root || atomic_load(&json_alloc_failed))
+	if (!root || asgd_report_add_provenance(root) != ASGD_OK || atomic_load(&json_alloc_failed))
 		return ASGD_ENOMEM;
 	return asgd_report_write_json(path, root);
 }
