@@ -109,6 +109,12 @@ int cli_replicas_write(const char *dir, const asgd_replicas *t, const asgd_stale
  * exits 1 rather than writing a summary that silently lacks its staleness. */
 int cli_summarize(const char *cmd, const asgd_staleness *st, asgd_staleness_summary *sum);
 
+/*
+ * The name among @names (@n of them) nearest to @word by edit distance, for "did you mean":
+ * NULL unless it is within max(2, strlen(@word) / 3) edits (and fewer than strlen(@word)).
+ */
+const char *cli_nearest(const char *word, const char *const *names, size_t n);
+
 /* Say "asgd CMD: <message>" on stderr and return @status: `return cli_say(1, ...)`. */
 int cli_say(int status, const char *cmd, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,9 +276,20 @@ asgd_problem *cli_preset(const char *cmd, const char *spec)
 
 	if (rc == ASGD_ENOMEM)
 		cli_out_of_memory(cmd);
-	if (rc == ASGD_ENOTFOUND)
+	if (rc == ASGD_ENOTFOUND) {
+		size_t n;
+		const char *const *names = asgd_problem_presets(&n);
+		char name[64];
+		const char *near;
+
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(spec, ":"), spec);
+		near = cli_nearest(name, names, n);
+		if (near)
+			cli_usage_error(cmd, "--preset '%s' is unknown; did you mean '%s'? ('asgd %s "
+					"--help' lists them)", spec, near, cmd);
 		cli_usage_error(cmd, "--preset '%s' is unknown; 'asgd %s --help' lists the presets",
 				spec, cmd);
+	}
 	if (rc != ASGD_OK) {
 		char name[32];
 		const char *desc;
@@ -310,4 +322,43 @@ void cli_print_presets(const char *indent)
 
 	for (size_t i = 0; i < n; i++)
 		printf("%s%-16s %s\n", indent, presets[i], asgd_problem_describe(presets[i]));
+}
+
+/* Levenshtein distance of @a and @b, capped at 64 characters each (a flag or preset name). */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strnlen(a, 64), lb = strnlen(b, 64), row[65];
+
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[lb];
+}
+
+const char *cli_nearest(const char *word, const char *const *names, size_t n)
+{
+	size_t len = strlen(word), limit = len / 3 > 2 ? len / 3 : 2, best = SIZE_MAX;
+	const char *found = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t d = edit_distance(word, names[i]);
+
+		if (d < best)
+			best = d, found = names[i];
+	}
+	return best <= limit && best < len ? found : NULL;
 }
