@@ -115,6 +115,13 @@ int cli_summarize(const char *cmd, const asgd_staleness *st, asgd_staleness_summ
  */
 const char *cli_nearest(const char *word, const char *const *names, size_t n);
 
+/*
+ * A p-value as every command prints it: "%.3g", but "< 1e-300" below 1e-300 (where the tail is
+ * rounding, printed as a subnormal like 5.21e-314 or as 0) and "n/a" when it is not a number.
+ * Returns @buf. The JSON outputs keep the number.
+ */
+const char *cli_format_p(double p, char *buf, size_t len);
+
 /* Say "asgd CMD: <message>" on stderr and return @status: `return cli_say(1, ...)`. */
 int cli_say(int status, const char *cmd, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

@@ -107,24 +107,46 @@ void cli_progress_cb(void *arg, uint64_t done, uint64_t total)
 	s->reported = 1;
 }
 
+const char *cli_format_p(double p, char *buf, size_t len)
+{
+	if (isnan(p))
+		snprintf(buf, len, "n/a");
+	else if (p < 1e-300)
+		snprintf(buf, len, "< 1e-300");
+	else
+		snprintf(buf, len, "%.3g", p);
+	return buf;
+}
+
+/* Per-worker mean staleness; a worker with no gradient (NaN: a histogram from `asgd fit` has no
+ * worker ids at all) prints "-", and when no worker has one the line says so instead. */
 static void print_worker_means(const asgd_staleness_summary *s)
 {
-	unsigned i, lo = 0, hi = 0;
+	unsigned i, lo = s->workers, hi = s->workers;
 
 	if (!s->workers || !s->worker_mean)
 		return;
+	for (i = 0; i < s->workers; i++) {
+		if (isnan(s->worker_mean[i]))
+			continue;
+		if (lo == s->workers || s->worker_mean[i] < s->worker_mean[lo])
+			lo = i;
+		if (hi == s->workers || s->worker_mean[i] > s->worker_mean[hi])
+			hi = i;
+	}
+	if (lo == s->workers) {
+		printf("  per-worker mean τ: not measured (no worker ids in the staleness)\n");
+		return;
+	}
 	if (s->workers <= 8) {
 		printf("  per-worker mean τ:");
 		for (i = 0; i < s->workers; i++)
-			printf(" %.2f", s->worker_mean[i]);
+			if (isnan(s->worker_mean[i]))
+				printf(" -");
+			else
+				printf(" %.2f", s->worker_mean[i]);
 		printf("\n");
 		return;
-	}
-	for (i = 1; i < s->workers; i++) {
-		if (s->worker_mean[i] < s->worker_mean[lo])
-			lo = i;
-		if (s->worker_mean[i] > s->worker_mean[hi])
-			hi = i;
 	}
 	printf("  per-worker mean τ: min %.2f (worker %u), max %.2f (worker %u)\n",
 	       s->worker_mean[lo], lo, s->worker_mean[hi], hi);
@@ -133,14 +155,15 @@ static void print_worker_means(const asgd_staleness_summary *s)
 void cli_print_staleness(const asgd_staleness_summary *s)
 {
 	size_t l;
+	char p[32];
 
 	printf("staleness  (%llu gradients)\n", (unsigned long long)s->count);
 	printf("  mean %.4f   var %.4f   max %llu\n", s->mean, s->var, (unsigned long long)s->max);
 	printf("  mu_hat %.4f  95%% [%.4f, %.4f]", s->mu_hat, s->mu_ci95[0], s->mu_ci95[1]);
 	if (!isnan(s->mu_queueing))
 		printf("   queueing 1-1/M = %.4f", s->mu_queueing);
-	printf("\n  chi2 %.1f on %u df, p = %.3g   TV distance %.4f   lag-1 autocorr ",
-	       s->chi2_stat, s->chi2_df, s->chi2_p, s->tv_distance);
+	printf("\n  chi2 %.1f on %u df, p = %s   TV distance %.4f   lag-1 autocorr ",
+	       s->chi2_stat, s->chi2_df, cli_format_p(s->chi2_p, p, sizeof(p)), s->tv_distance);
 	if (isnan(s->lag1_autocorr))
 		printf("n/a\n");
 	else
