@@ -94,8 +94,8 @@ for cmd in ("run", "fit", "simulate", "sme", "theory", "compare", "order", "vali
 # of gradients computed after a run's last update (a worker may or may not have started one more
 # when the run ends, even with one worker): compared for presence only.
 VOLATILE_KEY = re.compile(r"(^|_)(wall|seconds|secs|time|elapsed|date|timestamp|throughput|"
-                          r"machine|updates_per_s|rate|per_s|nproc|work_realised|load|"
-                          r"computed|discarded)($|_)|_s$")
+                          r"machine|updates_per_s|rate|per_s|nproc|work_realised|load|loadavg|"
+                          r"commit|kernel|computed|discarded)($|_)|_s$")
 # stdout/stderr lines that carry timings or the machine: compared for presence only.
 VOLATILE_LINE = re.compile(r"throughput|updates/s|engine time|machine|elapsed|took|wall|"
                            r"accounting")

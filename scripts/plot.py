@@ -333,7 +333,9 @@ def plot_staleness(args):
     title = "staleness"
     if st:
         num = lambda v, f: "n/a" if v is None else format(v, f)  # null: not defined
-        title += (f": chi2 p={num(st.get('chi2_p'), '.3g')}, TV={num(st.get('tv_distance'), '.3f')}, "
+        p = st.get("chi2_p")  # as the commands print it: below 1e-300 is rounding
+        p = "n/a" if p is None else "< 1e-300" if p < 1e-300 else format(p, ".3g")
+        title += (f": chi2 p={p}, TV={num(st.get('tv_distance'), '.3f')}, "
                   f"lag-1={num(st.get('lag1_autocorr'), '.3f')}")
     ax.set_title(title, fontsize=9)
     ax.grid(alpha=0.3, which="both")

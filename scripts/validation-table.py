@@ -12,6 +12,11 @@ from results_common import load, machine
 RUNS = ["fig4-M4", "fig4-M8", "fig5-doublewell-M4"]
 
 
+def pval(p):
+    """A p-value as the commands print it (cli_format_p): below 1e-300 is rounding."""
+    return "–" if p is None else "< 1e-300" if p < 1e-300 else f"{p:.3g}"
+
+
 def validate_section(out, run):
     p = os.path.join(out, run, "validation.json")
     if not os.path.isfile(p):
@@ -22,9 +27,10 @@ def validate_section(out, run):
     comps = ", ".join(f"{c['weight']:.4g}×geom({c['mu']:.4f})" for c in mix.get("components", []))
     print(f"## validate {run}: {s.get('preset')}, M = {s.get('workers')}, work {s.get('work')}, "
           f"{s.get('replicas')} replicas × {s.get('iters')} updates\n")
-    print(f"command: `{d['command_line']}`\n")
+    cl = d["command_line"]  # an array since issue 17, a string before
+    print(f"command: `{' '.join(cl) if isinstance(cl, list) else cl}`\n")
     lo, hi = st["mu_ci95"]
-    p_chi = "0" if not st["chi2_p"] else f"{st['chi2_p']:.3g}"
+    p_chi = pval(st["chi2_p"])
     print(f"staleness: μ̂ = {st['mu_hat']:.4f} [{lo:.4f}, {hi:.4f}] vs 1 − 1/M = {st['mu_queueing']:.4f}; "
           f"χ² p = {p_chi}, TV = {st['tv_distance']:.4f}, lag-1 = {st['lag1_autocorr']:+.3f}; "
           f"mixture by BIC: K = {mix.get('count', mix.get('k'))} ({comps})\n")  # 'k' before issue 14
@@ -59,7 +65,7 @@ def sweep_section(out):
         return "–" if v is None else format(v, fmt)
     for r in d["rows"]:
         print(f"| {r['workers']} | {r['mu_hat']:.4f} | [{r['mu_ci95_lo']:.4f}, {r['mu_ci95_hi']:.4f}] | "
-              f"{r['mu_queueing']:.4f} | {f(r.get('chi2_p'), '.2g')} | {f(r.get('tv_distance'), '.4f')} | "
+              f"{r['mu_queueing']:.4f} | {pval(r.get('chi2_p'))} | {f(r.get('tv_distance'), '.4f')} | "
               f"{r['updates_per_s']:.0f} | {r['real_ex2']:.5f} ± {r['real_ex2_se']:.5f} | "
               f"{f(r.get('msgd_ex2'), '.5f')} | {f(r.get('msgd_exact_ex2'), '.5f')} | "
               f"{f(r.get('appendix_b_ex2'), '.5f')} | {f(r.get('asgd_exact_ex2'), '.5f')} | "

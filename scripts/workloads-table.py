@@ -18,7 +18,7 @@ def command(d):
     """The command line as the user would type it: the scratch directory it ran in is the
     final one (workloads-study.sh moves each run into place whole)."""
     line = d["command_line"]
-    if isinstance(line, list):  # sweep.json keeps the argv
+    if isinstance(line, list):  # an array in every JSON since issue 17
         line = " ".join(line)
     return re.sub(r"/\.run\.[^/]+/", "/", line)
 

@@ -30,7 +30,7 @@ expect_usage "--substeps '0' is not allowed" validate --substeps 0
 expect_usage "--threads '257' is not allowed" validate --threads 257
 expect_usage "--seed '-1' is not allowed" validate --seed -1
 expect_usage "'nope' is unknown" validate --preset nope
-expect_usage "unknown option or missing value: '--mu'" validate --mu 0.5
+expect_usage "unknown option '--mu'" validate --mu 0.5
 expect_usage "unexpected argument 'extra'" validate extra
 touch "$tmp/afile"
 expect_usage "Not a directory" validate --out "$tmp/afile/sub"

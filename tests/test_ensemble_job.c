@@ -127,11 +127,11 @@ Test(ensemble_job, discrete_paths_summary_and_tables)
 	j = asgd_ensemble_summary_json("simulate", 3, argv, &job, &out);
 	cr_assert_not_null(j);
 	keys(j, k, sizeof(k));
-	cr_expect_str_eq(k, "command,argv,model,preset,dim,eta,mu,iters,dt,staleness,exact,paths,"
+	cr_expect_str_eq(k, "command,command_line,model,preset,dim,eta,mu,iters,dt,staleness,exact,paths,"
 			    "paths_done,threads,seed,history,truncation,nonfinite_paths,diverged,"
 			    "wall_s,path_steps_per_s,machine,partial,");
 	cr_expect_str_eq(cJSON_GetObjectItem(j, "staleness")->valuestring, "geometric");
-	cr_expect_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "argv")), 4);
+	cr_expect_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "command_line")), 4);
 	cr_expect(cJSON_IsFalse(cJSON_GetObjectItem(j, "partial")));
 	cJSON_Delete(j);
 	make_tmpdir(dir);
@@ -160,7 +160,7 @@ Test(ensemble_job, sme_paths_summary)
 	j = asgd_ensemble_summary_json("sme", 0, NULL, &job, &out);
 	cr_assert_not_null(j);
 	keys(j, k, sizeof(k));
-	cr_expect_str_eq(k, "command,argv,model,sigma,preset,dim,eta,mu,dt,iters,substeps,"
+	cr_expect_str_eq(k, "command,command_line,model,sigma,preset,dim,eta,mu,dt,iters,substeps,"
 			    "batch_schedule,exact,paths,paths_done,threads,seed,sigma_clamped,"
 			    "nonfinite_paths,diverged,wall_s,path_steps_per_s,machine,partial,");
 	cJSON_Delete(j);
@@ -189,7 +189,7 @@ Test(ensemble_job, exact_moments)
 	j = asgd_ensemble_summary_json("simulate", 0, NULL, &job, &out);
 	cr_assert_not_null(j);
 	keys(j, k, sizeof(k));
-	cr_expect_str_eq(k, "command,argv,model,preset,dim,eta,mu,iters,dt,exact,machine,partial,");
+	cr_expect_str_eq(k, "command,command_line,model,preset,dim,eta,mu,iters,dt,exact,machine,partial,");
 	cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(j, "exact")));
 	cJSON_Delete(j);
 	make_tmpdir(dir);

@@ -275,3 +275,46 @@ Test(report, json_round_trip)
 	cJSON_Delete(root);
 	cleanup(dir);
 }
+
+/* The provenance every JSON output carries: added when missing, never replacing a writer's own
+ * "machine", and the strings say something. */
+Test(report, provenance_added_once)
+{
+	cJSON *root = cJSON_CreateObject(), *own = cJSON_CreateString("kept"), *b, *r, *la;
+	const char *keys[] = { "version", "commit", "build_type", "compiler" };
+
+	cJSON_AddItemToObject(root, "machine", own);
+	cr_assert_eq(asgd_report_add_provenance(root), ASGD_OK);
+	cr_assert_eq(cJSON_GetObjectItem(root, "machine"), own);
+	b = cJSON_GetObjectItem(root, "build");
+	for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++) {
+		const cJSON *v = cJSON_GetObjectItem(b, keys[i]);
+
+		cr_assert(cJSON_IsString(v) && v->valuestring[0], "build.%s", keys[i]);
+	}
+	cr_assert_eq(strspn(cJSON_GetObjectItem(b, "version")->valuestring, "0123456789."),
+		     strlen(cJSON_GetObjectItem(b, "version")->valuestring));
+	r = cJSON_GetObjectItem(root, "run");
+	cr_assert_eq(strlen(cJSON_GetObjectItem(r, "time_utc")->valuestring), 20);
+	cr_assert_eq(cJSON_GetObjectItem(r, "time_utc")->valuestring[19], 'Z');
+	cr_assert(!strncmp(cJSON_GetObjectItem(r, "kernel")->valuestring, "Linux ", 6));
+	la = cJSON_GetObjectItem(r, "loadavg");
+	cr_assert(cJSON_IsNull(la) || (cJSON_GetArraySize(la) == 3 &&
+				       cJSON_GetArrayItem(la, 0)->valuedouble >= 0));
+	/* a second call adds nothing */
+	cr_assert_eq(asgd_report_add_provenance(root), ASGD_OK);
+	cr_assert_eq(cJSON_GetArraySize(root), 3);
+	cr_assert_eq(asgd_report_add_provenance(NULL), ASGD_EINVAL);
+	cJSON_Delete(root);
+}
+
+Test(report, argv_json_is_the_command_line)
+{
+	cJSON *a = asgd_report_argv_json(2, (char *[]){ "fit", "h.csv" });
+
+	cr_assert_eq(cJSON_GetArraySize(a), 3);
+	cr_assert_str_eq(cJSON_GetArrayItem(a, 0)->valuestring, "asgd");
+	cr_assert_str_eq(cJSON_GetArrayItem(a, 1)->valuestring, "fit");
+	cr_assert_str_eq(cJSON_GetArrayItem(a, 2)->valuestring, "h.csv");
+	cJSON_Delete(a);
+}

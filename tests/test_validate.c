@@ -167,9 +167,12 @@ Test(validate, small_run_scores_every_model)
 	}
 	cr_assert_geq(ran, 4);
 	cr_assert_eq(ran == ASGD_VALIDATE_NMODELS, r.have_mixture);
-	j = asgd_validate_result_json(&c, &r, "asgd validate");
+	j = asgd_validate_result_json(&c, &r, 2, (char *[]){ "validate", "--quiet" });
 	cr_assert_not_null(j);
 	cr_assert_str_eq(cJSON_GetObjectItem(j, "command")->valuestring, "validate");
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "command_line")), 3);
+	cr_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "command_line"), 2)->valuestring,
+			 "--quiet");
 	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "models")), ran);
 	cr_assert(cJSON_IsObject(cJSON_GetObjectItem(j, "best_model")));
 	cr_assert(cJSON_IsObject(cJSON_GetObjectItem(j, "effects")));
@@ -196,7 +199,7 @@ Test(validate, stopped_before_the_start_runs_no_model)
 	cr_assert(r.partial);
 	for (int i = 0; i < ASGD_VALIDATE_NMODELS; i++)
 		cr_assert_not(r.models[i].ran);
-	j = asgd_validate_result_json(&c, &r, NULL);
+	j = asgd_validate_result_json(&c, &r, 0, NULL);
 	cr_assert_null(cJSON_GetObjectItem(j, "command_line"));
 	cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(j, "partial")));
 	cr_assert(cJSON_IsNull(cJSON_GetObjectItem(j, "best_model")));

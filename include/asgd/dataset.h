@@ -166,6 +166,13 @@ int asgd_dataset_load(const char *spec, const asgd_dataset_options *opt, asgd_da
 		      char *err, size_t errlen);
 
 /*
+ * asgd_dataset_names - the data set names a spec may start with: the named Debian sets
+ * ("heart_scale", "breast-cancer", "digits") and the generators ("regression", "rcv1"), static,
+ * @count of them (for "did you mean" when a spec names none of them and no file).
+ */
+const char *const *asgd_dataset_names(size_t *count);
+
+/*
  * asgd_dataset_locate - the installed path of a named Debian data set ("heart_scale",
  * "breast-cancer", "digits") into @path: /usr/share/doc/liblinear-tools/examples/heart_scale and
  * /usr/lib/python3/dist-packages/sklearn/datasets/data/{breast_cancer.csv,digits.csv.gz}.

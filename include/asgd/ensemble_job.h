@@ -85,11 +85,11 @@ int asgd_ensemble_write_tables(const char *dir, const asgd_ensemble_job *job,
 /*
  * asgd_ensemble_summary_json - the summary.json of @out, the outcome of @job, as the command
  * `asgd @cmd` ran it (@argc, @argv: its command line, argv[0] the subcommand, recorded as
- * "argv"): "command", "argv", the settings ("model", ..., "exact"), then for an ensemble "paths"
- * (as requested), "paths_done", "threads", "seed", the model's own fields (@sim: "history",
- * "truncation" {"prob", "truncated"}; @sme: "sigma_clamped"), "nonfinite_paths", "diverged",
- * "basins" (asgd_ensemble_basins_json, where the problem has them), "wall_s",
- * "path_steps_per_s", "machine", "partial"; for exact moments "machine" and "partial": false.
+ * "command_line"): "command", "command_line", the settings ("model", ..., "exact"), then for
+ * an ensemble "paths" (as requested), "paths_done", "threads", "seed", the model's own fields
+ * (@sim: "history", "truncation" {"prob", "truncated"}; @sme: "sigma_clamped"),
+ * "nonfinite_paths", "diverged", "basins" (asgd_ensemble_basins_json, where the problem has
+ * them), "wall_s", "path_steps_per_s", "machine", "partial"; for exact moments "machine" and "partial": false.
  * Returns the object (the caller deletes it), or NULL when it could not be made.
  */
 cJSON *asgd_ensemble_summary_json(const char *cmd, int argc, char **argv,

@@ -113,8 +113,8 @@ void asgd_replicas_free(asgd_replicas *r);
 /*
  * asgd_replicas_summary_json - the summary.json of replicas @t of the engine @cfg, as the command
  * `asgd @cmd` ran them (@argc, @argv: its command line, argv[0] the subcommand, recorded as
- * "argv"; @preset: the problem's label): settings, "replicas" done of @requested, "diverged",
- * "partial", the `staleness` object (null when @sum is NULL), accounting, throughput, the
+ * "command_line"; @preset: the problem's label): settings, "replicas" done of @requested,
+ * "diverged", "partial", the `staleness` object (null when @sum is NULL), accounting, throughput, the
  * realised work and the machine. The caller owns the result (cJSON_Delete).
  */
 cJSON *asgd_replicas_summary_json(const char *cmd, int argc, char **argv, const char *preset,

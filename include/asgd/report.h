@@ -104,4 +104,28 @@ cJSON *asgd_report_machine_json(void);
  */
 cJSON *asgd_report_argv_json(int argc, char **argv);
 
+/*
+ * asgd_report_build_json - the "build" object every JSON output carries: what this binary is.
+ * "version" (CMake's project version), "commit" (git describe at configure time, "-dirty" when
+ * the tree had changes; "unknown" outside a git checkout), "build_type" (CMAKE_BUILD_TYPE) and
+ * "compiler" ("GNU 12.2.0"). The caller owns the result (cJSON_Delete).
+ */
+cJSON *asgd_report_build_json(void);
+
+/*
+ * asgd_report_run_json - the "run" object every JSON output carries: when and where it was
+ * written. "time_utc" (ISO 8601, "2026-12-05T10:47:14Z"), "kernel" (uname: "Linux 6.1.0-9-amd64
+ * x86_64") and "loadavg" ([1, 5, 15]-minute load averages from /proc/loadavg; null when it
+ * cannot be read). The caller owns the result.
+ */
+cJSON *asgd_report_run_json(void);
+
+/*
+ * asgd_report_add_provenance - give @root the keys every JSON output carries: "machine"
+ * (asgd_report_machine_json), "build" and "run", each added at the end only when @root lacks it,
+ * so a writer that already placed "machine" keeps its place. Returns 0, ASGD_EINVAL when @root
+ * is NULL or not an object, ASGD_ENOMEM.
+ */
+int asgd_report_add_provenance(cJSON *root);
+
 #endif /* ASGD_REPORT_H */

@@ -40,9 +40,9 @@ typedef struct asgd_theory_report {
 void asgd_theory_report_compute(const asgd_theory_report_config *cfg, asgd_theory_report *r);
 
 /*
- * asgd_theory_report_json - theory.json: "command", "preset", "argv" (@argc, @argv: the command
- * line from the subcommand on), "parameters", "scales", "eigenvalues", "stationary_sme",
- * "optimal", "proposition1", "discrete", "wall_s" (@wall_s) and "machine"; a NAN is null.
+ * asgd_theory_report_json - theory.json: "command", "preset", "command_line" (@argc, @argv: the
+ * command line, argv[0] the subcommand, as asgd_report_argv_json records it), "parameters",
+ * "scales", "eigenvalues", "stationary_sme", "optimal", "proposition1", "discrete", "wall_s" (@wall_s) and "machine"; a NAN is null.
  * The caller owns the result (cJSON_Delete).
  */
 cJSON *asgd_theory_report_json(const asgd_theory_report_config *cfg, const asgd_theory_report *r,

@@ -239,14 +239,14 @@ int asgd_validate_effects_of(const asgd_validate_model *m, asgd_validate_effects
 
 /*
  * asgd_validate_result_json - @res, which asgd_validate_run filled under @cfg, as validation.json:
- * "command" ("validate"), "command_line" (@command_line, as the caller records it; left out when
- * NULL), "settings", "machine", "real", "staleness" (with the mixture, null when not fitted; null
+ * "command" ("validate"), "command_line" (asgd_report_argv_json of @argc, @argv, argv[0] the
+ * subcommand; left out when @argv is NULL), "settings", "machine", "real", "staleness" (with the mixture, null when not fitted; null
  * without a fit), "models" (those that ran), "inside_fraction_required", "best_model", "effects"
  * (null without both discrete replays scored), "partial", "omitted" (what a stop kept out) and
  * "wall_s". The caller owns the result (cJSON_Delete); NULL for NULL arguments; cJSON's
  * allocation failures are the caller's to detect (cJSON_InitHooks).
  */
 cJSON *asgd_validate_result_json(const asgd_validate_config *cfg, const asgd_validate_result *res,
-				 const char *command_line);
+				 int argc, char **argv);
 
 #endif /* ASGD_VALIDATE_H */

@@ -88,11 +88,24 @@ void cli_print_staleness(const asgd_staleness_summary *sum);
  * Returns 0 or the first error.
  */
 int cli_replicas_write(const char *dir, const asgd_replicas *t, const asgd_staleness_summary *sum,
-		       double dt, const cJSON *summary);
+		       double dt, cJSON *summary);
 
 /* asgd_staleness_summarize: 1 with *sum filled, 0 when nothing was measured; out of memory
  * exits 1 rather than writing a summary that silently lacks its staleness. */
 int cli_summarize(const char *cmd, const asgd_staleness *st, asgd_staleness_summary *sum);
+
+/*
+ * The name among @names (@n of them) nearest to @word by edit distance, for "did you mean":
+ * NULL unless it is within max(2, strlen(@word) / 3) edits (and fewer than strlen(@word)).
+ */
+const char *cli_nearest(const char *word, const char *const *names, size_t n);
+
+/*
+ * A p-value as every command prints it: "%.3g", but "< 1e-300" below 1e-300 (where the tail is
+ * rounding, printed as a subnormal like 5.21e-314 or as 0) and "n/a" when it is not a number.
+ * Returns @buf. The JSON outputs keep the number.
+ */
+const char *cli_format_p(double p, char *buf, size_t len);
 
 /* Say "asgd CMD: <message>" on stderr and return @status: `return cli_say(1, ...)`. */
 int cli_say(int status, const char *cmd, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -107,9 +120,11 @@ void cli_out_of_memory(const char *cmd) __attribute__((noreturn));
 /* Route cJSON's allocations through a failure detector (main() calls this first). */
 void cli_json_init(void);
 
-/* asgd_report_write_json, unless @root is NULL or some cJSON allocation of this process failed
- * (then the document may silently lack keys): ASGD_ENOMEM, and nothing is written. */
-int cli_write_json(const char *path, const cJSON *root);
+/* asgd_report_write_json of @root with the keys every output carries added when it lacks them
+ * ("machine", "build", "run": asgd_report_add_provenance), unless @root is NULL or some cJSON
+ * allocation of this process failed (then the document may silently lack keys): ASGD_ENOMEM,
+ * and nothing is written. */
+int cli_write_json(const char *path, cJSON *root);
 
 /*
  * The problem named by a --preset spec, or a usage error (exit 2) naming it and what is allowed.

@@ -93,8 +93,6 @@ int cli_fit(int argc, char **argv)
 
 	parse_args(argc, argv, &f);
 	out = f.out, file = f.file, kmax = (size_t)f.kmax, quiet = f.quiet, workers = f.workers;
-	if (asgd_report_prepare_dir(out, err, sizeof(err)) != ASGD_OK)
-		cli_usage_error(CMD, "--out: %s", err);
 	if (asgd_staleness_init(&acc, workers) != ASGD_OK)
 		return CLI_EXIT_FAIL;
 	/* A log of 10^8 samples, or EM over thousands of levels, takes seconds: both stop on SIGINT.
@@ -117,9 +115,13 @@ int cli_fit(int argc, char **argv)
 	asgd_staleness_free(&acc);
 	if (rc != ASGD_OK)
 		cli_usage_error(CMD, "%s", rc == ASGD_EINVAL ? "no staleness samples" : err);
+	/* Only now: a FILE that cannot be read leaves no empty output directory behind. */
+	if (asgd_report_prepare_dir(out, err, sizeof(err)) != ASGD_OK)
+		cli_usage_error(CMD, "--out: %s", err);
 
 	root = cJSON_CreateObject();
 	cJSON_AddStringToObject(root, "command", "fit");
+	cJSON_AddItemToObject(root, "command_line", asgd_report_argv_json(argc, argv));
 	cJSON_AddStringToObject(root, "source", file);
 	cJSON_AddItemToObject(root, "staleness", asgd_staleness_summary_json(&sum));
 	if (mix_rc == ASGD_OK)

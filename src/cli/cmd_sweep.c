@@ -300,6 +300,7 @@ static void print_staleness_rows(const asgd_sweep_row *rows, size_t n)
 	printf("     M  mu_hat  95%% interval        1-1/M     chi2 p      TV   lag-1  updates/s\n");
 	for (size_t i = 0; i < n; i++) {
 		const asgd_sweep_row *r = &rows[i];
+		char p[32];
 
 		printf("  %4.0f", r->workers);
 		print_value(r->mu_hat, 6, 4, 0);
@@ -308,7 +309,7 @@ static void print_staleness_rows(const asgd_sweep_row *rows, size_t n)
 		else
 			printf("  %16s", "");
 		print_value(r->mu_queueing, 6, 4, 0);
-		print_value(r->chi2_p, 9, 3, 1);
+		printf("  %9s", cli_format_p(r->chi2_p, p, sizeof(p)));
 		print_value(r->tv, 6, 4, 0);
 		print_value(r->lag1, 6, 3, 0);
 		print_value(r->updates_per_s, 9, 0, 0);

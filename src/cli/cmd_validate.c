@@ -227,7 +227,7 @@ static void print_observed(const struct validate_opts *o)
 static void print_fit(const struct validate_opts *o, const asgd_validate_result *r)
 {
 	const asgd_staleness_summary *s = &r->staleness;
-	char work[64];
+	char work[64], p[32];
 
 	asgd_work_format(&o->cfg.work, work, sizeof(work));
 	printf("asgd validate  %s  M=%u  work=%s  eta=%g  iters=%llu  replicas=%llu  paths=%llu%s\n",
@@ -238,8 +238,8 @@ static void print_fit(const struct validate_opts *o, const asgd_validate_result 
 	printf("staleness  mu_hat %.4f  95%% [%.4f, %.4f]  vs 1-1/M = %.4f  (%llu gradients)\n",
 	       s->mu_hat, s->mu_ci95[0], s->mu_ci95[1], s->mu_queueing,
 	       (unsigned long long)s->count);
-	printf("           chi2 p = %.3g (%u df)   TV %.4f   lag-1 %.4f\n", s->chi2_p, s->chi2_df,
-	       s->tv_distance, s->lag1_autocorr);
+	printf("           chi2 p = %s (%u df)   TV %.4f   lag-1 %.4f\n",
+	       cli_format_p(s->chi2_p, p, sizeof(p)), s->chi2_df, s->tv_distance, s->lag1_autocorr);
 	if (!r->have_mixture)
 		return;
 	printf("mixture    K = %zu by BIC:", r->mixture.count);
@@ -342,7 +342,7 @@ int cli_validate(int argc, char **argv)
 		cli_out_of_memory(CMD);
 	if (r.real.applied) {	/* something was measured: say what, even after a failure */
 		wrc = cli_write_json_out(o.m.out, "validation.json",
-					 asgd_validate_result_json(&c, &r, o.m.cmdline));
+					 asgd_validate_result_json(&c, &r, o.argc, o.argv));
 		if (rc == ASGD_OK)
 			rc = wrc;
 	}

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,24 +73,46 @@ void cli_progress_cb(void *arg, uint64_t done, uint64_t total)
 	cli_progress_update(done, total);
 }
 
+const char *cli_format_p(double p, char *buf, size_t len)
+{
+	if (isnan(p))
+		snprintf(buf, len, "n/a");
+	else if (p < 1e-300)
+		snprintf(buf, len, "< 1e-300");
+	else
+		snprintf(buf, len, "%.3g", p);
+	return buf;
+}
+
+/* Per-worker mean staleness; a worker with no gradient (NaN: a histogram from `asgd fit` has no
+ * worker ids at all) prints "-", and when no worker has one the line says so instead. */
 static void print_worker_means(const asgd_staleness_summary *s)
 {
-	unsigned i, lo = 0, hi = 0;
+	unsigned i, lo = s->workers, hi = s->workers;
 
 	if (!s->workers || !s->worker_mean)
 		return;
+	for (i = 0; i < s->workers; i++) {
+		if (isnan(s->worker_mean[i]))
+			continue;
+		if (lo == s->workers || s->worker_mean[i] < s->worker_mean[lo])
+			lo = i;
+		if (hi == s->workers || s->worker_mean[i] > s->worker_mean[hi])
+			hi = i;
+	}
+	if (lo == s->workers) {
+		printf("  per-worker mean τ: not measured (no worker ids in the staleness)\n");
+		return;
+	}
 	if (s->workers <= 8) {
 		printf("  per-worker mean τ:");
 		for (i = 0; i < s->workers; i++)
-			printf(" %.2f", s->worker_mean[i]);
+			if (isnan(s->worker_mean[i]))
+				printf(" -");
+			else
+				printf(" %.2f", s->worker_mean[i]);
 		printf("\n");
 		return;
-	}
-	for (i = 1; i < s->workers; i++) {
-		if (s->worker_mean[i] < s->worker_mean[lo])
-			lo = i;
-		if (s->worker_mean[i] > s->worker_mean[hi])
-			hi = i;
 	}
 	printf("  per-worker mean τ: min %.2f (worker %u), max %.2f (worker %u)\n",
 	       s->worker_mean[lo], lo, s->worker_mean[hi], hi);
@@ -98,14 +121,15 @@ static void print_worker_means(const asgd_staleness_summary *s)
 void cli_print_staleness(const asgd_staleness_summary *s)
 {
 	size_t l;
+	char p[32];
 
 	printf("staleness  (%llu gradients)\n", (unsigned long long)s->count);
 	printf("  mean %.4f   var %.4f   max %llu\n", s->mean, s->var, (unsigned long long)s->max);
 	printf("  mu_hat %.4f  95%% [%.4f, %.4f]", s->mu_hat, s->mu_ci95[0], s->mu_ci95[1]);
 	if (!isnan(s->mu_queueing))
 		printf("   queueing 1-1/M = %.4f", s->mu_queueing);
-	printf("\n  chi2 %.1f on %u df, p = %.3g   TV distance %.4f   lag-1 autocorr ",
-	       s->chi2_stat, s->chi2_df, s->chi2_p, s->tv_distance);
+	printf("\n  chi2 %.1f on %u df, p = %s   TV distance %.4f   lag-1 autocorr ",
+	       s->chi2_stat, s->chi2_df, cli_format_p(s->chi2_p, p, sizeof(p)), s->tv_distance);
 	if (isnan(s->lag1_autocorr))
 		printf("n/a\n");
 	else
@@ -152,7 +176,7 @@ int cli_stopped(void)
 }
 
 int cli_replicas_write(const char *dir, const asgd_replicas *t, const asgd_staleness_summary *sum,
-		       double dt, const cJSON *summary)
+		       double dt, cJSON *summary)
 {
 	char path[4096];
 	int rc;
@@ -221,9 +245,9 @@ void cli_json_init(void)
 	cJSON_InitHooks(&hooks);
 }
 
-int cli_write_json(const char *path, const cJSON *root)
+int cli_write_json(const char *path, cJSON *root)
 {
-	if (!root || atomic_load(&json_alloc_failed))
+	if (!root || asgd_report_add_provenance(root) != ASGD_OK || atomic_load(&json_alloc_failed))
 		return ASGD_ENOMEM;
 	return asgd_report_write_json(path, root);
 }
@@ -235,9 +259,20 @@ asgd_problem *cli_preset(const char *cmd, const char *spec)
 
 	if (rc == ASGD_ENOMEM)
 		cli_out_of_memory(cmd);
-	if (rc == ASGD_ENOTFOUND)
+	if (rc == ASGD_ENOTFOUND) {
+		size_t n;
+		const char *const *names = asgd_problem_presets(&n);
+		char name[64];
+		const char *near;
+
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(spec, ":"), spec);
+		near = cli_nearest(name, names, n);
+		if (near)
+			cli_usage_error(cmd, "--preset '%s' is unknown; did you mean '%s'? ('asgd %s "
+					"--help' lists them)", spec, near, cmd);
 		cli_usage_error(cmd, "--preset '%s' is unknown; 'asgd %s --help' lists the presets",
 				spec, cmd);
+	}
 	if (rc != ASGD_OK) {
 		char name[32];
 		const char *desc;
@@ -270,4 +305,43 @@ void cli_print_presets(const char *indent)
 
 	for (size_t i = 0; i < n; i++)
 		printf("%s%-16s %s\n", indent, presets[i], asgd_problem_describe(presets[i]));
+}
+
+/* Levenshtein distance of @a and @b, capped at 64 characters each (a flag or preset name). */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strnlen(a, 64), lb = strnlen(b, 64), row[65];
+
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[lb];
+}
+
+const char *cli_nearest(const char *word, const char *const *names, size_t n)
+{
+	size_t len = strlen(word), limit = len / 3 > 2 ? len / 3 : 2, best = SIZE_MAX;
+	const char *found = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t d = edit_distance(word, names[i]);
+
+		if (d < best)
+			best = d, found = names[i];
+	}
+	return best <= limit && best < len ? found : NULL;
 }

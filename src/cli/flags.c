@@ -29,6 +29,10 @@
 /* The most flags one command takes (every table together). */
 #define MAX_FLAGS 96
 
+/* getopt_long's value for row i is ROW_VAL + i: above every character, so that a row never
+ * reads as 'h', ':' or '?'. */
+#define ROW_VAL 256
+
 /* The rows of @tables that are options (not notes), in order, into @rows. */
 static size_t collect(const struct cli_flag *const *tables, const struct cli_flag **rows)
 {
@@ -68,6 +72,56 @@ static void take_value(const char *cmd, const struct cli_flag *f, const char *va
 	}
 }
 
+/*
+ * The options of @opts (@n of them) whose names start with @name (its first @len characters):
+ * their count, the first two in *@a and *@b. getopt_long takes any unambiguous prefix, so a
+ * '?' from it means that none matches, several do, or a switch was given "=VALUE".
+ */
+static size_t prefix_matches(const struct option *opts, size_t n, const char *name, size_t len,
+			     const char **a, const char **b)
+{
+	size_t count = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (strncmp(opts[i].name, name, len) != 0)
+			continue;
+		if (strlen(opts[i].name) == len)	/* exact: getopt_long prefers it */
+			return *a = opts[i].name, 1;
+		if (count == 0)
+			*a = opts[i].name;
+		else if (count == 1)
+			*b = opts[i].name;
+		count++;
+	}
+	return count;
+}
+
+/* Why getopt_long refused @arg, as a usage error: unknown (and the nearest flag, if one is near),
+ * ambiguous (two of the flags it could be), or a value given to a switch. */
+static void refuse_option(const char *cmd, const struct option *opts, size_t n, const char *arg)
+{
+	const char *names[MAX_FLAGS + 1], *a = NULL, *b = NULL, *near;
+	const char *name = arg + 2;
+	size_t len = strcspn(name, "="), matches;
+	char word[64];
+
+	if (strncmp(arg, "--", 2) != 0)
+		cli_usage_error(cmd, "unknown option '%s'", arg);
+	matches = prefix_matches(opts, n, name, len, &a, &b);
+	if (matches == 1)
+		cli_usage_error(cmd, "--%s takes no value: '%s'", a, arg);
+	if (matches > 1)
+		cli_usage_error(cmd, "ambiguous option '%s': it could be --%s%s --%s%s", arg, a,
+				matches > 2 ? "," : " or", b, matches > 2 ? " or more" : "");
+	for (size_t i = 0; i < n; i++)
+		names[i] = opts[i].name;
+	snprintf(word, sizeof(word), "%.*s", (int)len, name);
+	near = cli_nearest(word, names, n);
+	if (near)
+		cli_usage_error(cmd, "unknown option '%s'; did you mean --%s?", arg, near);
+	cli_usage_error(cmd, "unknown option '%s'", arg);
+}
+
 int cli_flags_parse(const struct cli_command *cmd, const struct cli_flag *const *tables,
 		    int argc, char **argv)
 {
@@ -80,20 +134,26 @@ int cli_flags_parse(const struct cli_command *cmd, const struct cli_flag *const 
 		opts[i] = (struct option){ rows[i]->name,
 					   rows[i]->kind == CLI_FLAG_SWITCH ? no_argument
 									    : required_argument,
-					   NULL, (int)i };
-	opts[n] = (struct option){ "help", no_argument, NULL, (int)n };
+					   NULL, ROW_VAL + (int)i };
+	opts[n] = (struct option){ "help", no_argument, NULL, 'h' };
 	opts[n + 1] = (struct option){ NULL, 0, NULL, 0 };
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == (int)n) {
+	/* ':' first: a missing value returns ':' (optopt its row), apart from an unknown '?' */
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		if (c == 'h') {
 			cli_flags_help(cmd, tables);
 			exit(CLI_EXIT_OK);
 		}
-		if (c < 0 || c > (int)n)
-			cli_usage_error(cmd->name, "unknown option or missing value: '%s'",
-					argv[optind - 1]);
-		take_value(cmd->name, rows[c], optarg);
+		if (c == ':' && optopt >= ROW_VAL && optopt < ROW_VAL + (int)n)
+			cli_usage_error(cmd->name, "--%s needs a value: --%s %s",
+					rows[optopt - ROW_VAL]->name, rows[optopt - ROW_VAL]->name,
+					rows[optopt - ROW_VAL]->meta);
+		if (c == '?' && optopt > 0 && optopt < ROW_VAL)	/* -x: -h is the only short one */
+			cli_usage_error(cmd->name, "unknown option '-%c'", optopt);
+		if (c < ROW_VAL || c >= ROW_VAL + (int)n)
+			refuse_option(cmd->name, opts, n + 1, argv[optind - 1]);
+		take_value(cmd->name, rows[c - ROW_VAL], optarg);
 	}
 	return optind;
 }
@@ -296,7 +356,7 @@ void cli_flags_help(const struct cli_command *cmd, const struct cli_flag *const 
 	for (; *tables; tables++)
 		for (const struct cli_flag *f = *tables; f->name; f++)
 			print_flag(f);
-	printf("  %-*s", HELP_COLUMN - 2, "--help");
+	printf("  %-*s", HELP_COLUMN - 2, "-h, --help");
 	print_wrapped("this text", HELP_COLUMN, HELP_WIDTH - HELP_COLUMN);
 	if (cmd->epilogue)
 		printf("\n%s", cmd->epilogue);

@@ -73,8 +73,11 @@ struct cli_command {
 
 /*
  * Parse argv[1..argc−1] (argv[0] is the subcommand) with the flags of @tables, a NULL-terminated
- * list. --help prints cli_flags_help() and exits 0; an unknown flag, a missing or bad value exits
- * 2 naming it. Returns the index of the first positional argument (argc when there is none).
+ * list; a flag may be shortened to any unambiguous prefix (getopt_long). -h or --help prints
+ * cli_flags_help() and exits 0. Exit 2 with a message naming the flag for: an unknown flag ("did
+ * you mean --X?" when one is near: cli_nearest), an ambiguous prefix (two flags it could be), a
+ * missing value ("--eta needs a value: --eta ETA"), a value given to a switch, a bad value.
+ * Returns the index of the first positional argument (argc when there is none).
  */
 int cli_flags_parse(const struct cli_command *cmd, const struct cli_flag *const *tables,
 		    int argc, char **argv);

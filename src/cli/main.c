@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
+#include "asgd/report.h"
 #include "cli.h"
 
 struct subcommand {
@@ -36,12 +39,74 @@ static void usage(FILE *fp)
 		    "and the stochastic modified equations of An, Lu and Ying.\n\ncommands:\n");
 	for (i = 0; i < sizeof(subcommands) / sizeof(*subcommands); i++)
 		fprintf(fp, "  %-8s %s\n", subcommands[i].name, subcommands[i].summary);
-	fprintf(fp, "\n'asgd COMMAND --help' describes each command.\n");
+	fprintf(fp, "\n'asgd COMMAND --help' (or -h, or 'asgd help COMMAND') describes each command;\n"
+		    "'asgd --version' (or 'asgd version') says what this binary was built from.\n");
+}
+
+/* What every JSON output's "build" object says, one "key: value" a line after the version. */
+static int version(void)
+{
+	cJSON *b = asgd_report_build_json();
+	const cJSON *item;
+
+	if (!b) {
+		fprintf(stderr, "asgd: out of memory\n");
+		return CLI_EXIT_FAIL;
+	}
+	printf("asgd %s\n", cJSON_GetObjectItem(b, "version")->valuestring);
+	cJSON_ArrayForEach(item, b)
+		if (strcmp(item->string, "version") != 0)
+			printf("%s: %s\n", item->string, item->valuestring);
+	cJSON_Delete(b);
+	return CLI_EXIT_OK;
+}
+
+static const struct subcommand *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(*subcommands); i++)
+		if (!strcmp(name, subcommands[i].name))
+			return &subcommands[i];
+	return NULL;
+}
+
+/* "asgd: unknown command 'X'; did you mean 'Y'? allowed: ...", exit 2. */
+static int unknown_command(const char *name)
+{
+	const char *names[sizeof(subcommands) / sizeof(*subcommands)];
+	const char *near;
+	size_t i;
+
+	for (i = 0; i < sizeof(subcommands) / sizeof(*subcommands); i++)
+		names[i] = subcommands[i].name;
+	near = cli_nearest(name, names, i);
+	fprintf(stderr, "asgd: unknown command '%s'", name);
+	if (near)
+		fprintf(stderr, "; did you mean '%s'?", near);
+	fprintf(stderr, " allowed:");
+	for (i = 0; i < sizeof(subcommands) / sizeof(*subcommands); i++)
+		fprintf(stderr, " %s", subcommands[i].name);
+	fprintf(stderr, "\n");
+	return CLI_EXIT_USAGE;
+}
+
+/* `asgd help [CMD]`: the overview, or CMD's --help. */
+static int help(int argc, char **argv)
+{
+	const struct subcommand *c;
+
+	if (argc < 3) {
+		usage(stdout);
+		return CLI_EXIT_OK;
+	}
+	c = find_command(argv[2]);
+	if (!c)
+		return unknown_command(argv[2]);
+	return c->fn(2, (char *[]){ argv[2], "--help", NULL });
 }
 
 int main(int argc, char **argv)
 {
-	size_t i;
+	const struct subcommand *c;
 
 	cli_json_init();
 	/* Before any command starts: loading a data set can take seconds and must stop too. */
@@ -50,16 +115,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-		usage(stdout);
-		return CLI_EXIT_OK;
-	}
-	for (i = 0; i < sizeof(subcommands) / sizeof(*subcommands); i++)
-		if (!strcmp(argv[1], subcommands[i].name))
-			return subcommands[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "asgd: unknown command '%s'; allowed:", argv[1]);
-	for (i = 0; i < sizeof(subcommands) / sizeof(*subcommands); i++)
-		fprintf(stderr, " %s", subcommands[i].name);
-	fprintf(stderr, "\n");
-	return CLI_EXIT_USAGE;
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
+		return help(argc, argv);
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version"))
+		return version();
+	c = find_command(argv[1]);
+	return c ? c->fn(argc - 1, argv + 1) : unknown_command(argv[1]);
 }

@@ -52,14 +52,6 @@ struct cli_flag *cli_models_flags(struct cli_models *o)
 	return o->flags;
 }
 
-static void record_cmdline(struct cli_models *o, int argc, char **argv)
-{
-	size_t used = (size_t)snprintf(o->cmdline, sizeof(o->cmdline), "asgd");
-
-	for (int i = 0; i < argc && used < sizeof(o->cmdline); i++)
-		used += (size_t)snprintf(o->cmdline + used, sizeof(o->cmdline) - used, " %s", argv[i]);
-}
-
 /* Whether the paths' rows are scored by an observable of one value (the loss, a coordinate, a
  * projection) rather than kept as x. */
 static int scored(const struct cli_models *o)
@@ -96,7 +88,8 @@ void cli_models_finish(const char *cmd, struct cli_models *o, int argc, char **a
 				"(iters+1)*dim <= 2^%d", (unsigned long long)o->iters,
 				asgd_problem_dim(o->problem), scored(o) ? 27 : 26);
 	cli_prepare_out(cmd, o->out);
-	record_cmdline(o, argc, argv);
+	o->argc = argc;
+	o->argv = argv;
 }
 
 void cli_models_free(struct cli_models *o)
@@ -111,7 +104,7 @@ cJSON *cli_models_header(const struct cli_models *o, const char *cmd)
 	cJSON *j = cJSON_CreateObject();
 
 	cJSON_AddStringToObject(j, "command", cmd);
-	cJSON_AddStringToObject(j, "command_line", o->cmdline);
+	cJSON_AddItemToObject(j, "command_line", asgd_report_argv_json(o->argc, o->argv));
 	cJSON_AddStringToObject(j, "preset", asgd_problem_spec(o->problem));
 	cJSON_AddNumberToObject(j, "dim", (double)asgd_problem_dim(o->problem));
 	cJSON_AddNumberToObject(j, "eta", o->eta);

@@ -30,7 +30,8 @@ struct cli_models {
 	int quiet;
 	int problem_borrowed;	/* problem was set by the caller before _finish: not ours to free */
 	double t0;		/* start time, for wall_s */
-	char cmdline[1024];
+	int argc;		/* the command line, for "command_line" (argv[0] the subcommand) */
+	char **argv;
 	struct cli_flag flags[13];
 };
 

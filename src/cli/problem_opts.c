@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "asgd/datamodel.h"
 #include "asgd/dataset.h"
@@ -118,6 +119,24 @@ const struct cli_flag *cli_problem_flags(struct cli_problem *cp, unsigned parts)
 			"a master thread: each worker applies its own update under one lock)");
 	rows[n] = (struct cli_flag)CLI_END;
 	return rows;
+}
+
+/* A --data SPEC that could not be read, as a usage error: "did you mean" a known name when SPEC
+ * is no file and a name of asgd_dataset_names is near it (up to its first ':'). */
+static void data_error(const char *cmd, const char *spec, int rc, const char *err)
+{
+	size_t n;
+	const char *const *names = asgd_dataset_names(&n);
+	const char *near = NULL;
+	char name[64];
+
+	if (rc == ASGD_EIO && access(spec, F_OK) != 0 && !strchr(spec, '/')) {
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(spec, ":"), spec);
+		near = cli_nearest(name, names, n);
+	}
+	if (near)
+		cli_usage_error(cmd, "--data '%s': %s; did you mean '%s'?", spec, err, near);
+	cli_usage_error(cmd, "--data '%s': %s", spec, err);
 }
 
 /* ---- the refusal rows of the commands that cannot take data ---- */
@@ -356,7 +375,7 @@ static void create_data_model(const char *cmd, struct cli_problem *cp)
 		exit(CLI_EXIT_INTERRUPTED);
 	}
 	if (rc != ASGD_OK)
-		cli_usage_error(cmd, "--data '%s': %s", cp->data, err);
+		data_error(cmd, cp->data, rc, err);
 	hold_out(cmd, cp, &dopt);
 	scale_data(cmd, cp);
 	m.lambda = model_lambda(cmd, cp, cp->ds->rows);

@@ -14,9 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "asgd/error.h"
+#include "build_info.h"
 
 static const char tmp_suffix[] = ".tmp.XXXXXX";
 
@@ -319,4 +322,71 @@ cJSON *asgd_report_argv_json(int argc, char **argv)
 	for (int i = 0; i < argc; i++)
 		cJSON_AddItemToArray(a, cJSON_CreateString(argv[i]));
 	return a;
+}
+
+cJSON *asgd_report_build_json(void)
+{
+	cJSON *b = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(b, "version", ASGD_BUILD_VERSION);
+	cJSON_AddStringToObject(b, "commit", ASGD_BUILD_COMMIT);
+	cJSON_AddStringToObject(b, "build_type", ASGD_BUILD_TYPE);
+	cJSON_AddStringToObject(b, "compiler", ASGD_BUILD_COMPILER);
+	return b;
+}
+
+/* [1, 5, 15]-minute load averages, or null: a loaded machine explains a slow or noisy run. */
+static cJSON *loadavg_json(void)
+{
+	FILE *fp = fopen("/proc/loadavg", "r");
+	double l[3];
+	int got = fp ? fscanf(fp, "%lf %lf %lf", &l[0], &l[1], &l[2]) : 0;
+
+	if (fp)
+		fclose(fp);
+	return got == 3 ? cJSON_CreateDoubleArray(l, 3) : cJSON_CreateNull();
+}
+
+cJSON *asgd_report_run_json(void)
+{
+	cJSON *r = cJSON_CreateObject();
+	char when[32] = "unknown", kernel[3 * sizeof(((struct utsname *)0)->release) + 3];
+	struct utsname u;
+	struct tm tm;
+	time_t now = time(NULL);
+
+	if (gmtime_r(&now, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (uname(&u) == 0)
+		snprintf(kernel, sizeof(kernel), "%s %s %s", u.sysname, u.release, u.machine);
+	else
+		snprintf(kernel, sizeof(kernel), "unknown");
+	cJSON_AddStringToObject(r, "time_utc", when);
+	cJSON_AddStringToObject(r, "kernel", kernel);
+	cJSON_AddItemToObject(r, "loadavg", loadavg_json());
+	return r;
+}
+
+/* Add @item under @key, or delete it: false when it could not be made or added. */
+static int add_new(cJSON *root, const char *key, cJSON *item)
+{
+	if (item && cJSON_AddItemToObject(root, key, item))
+		return 1;
+	cJSON_Delete(item);
+	return 0;
+}
+
+int asgd_report_add_provenance(cJSON *root)
+{
+	int ok = 1;
+
+	if (!cJSON_IsObject(root))
+		return ASGD_EINVAL;
+	if (!cJSON_HasObjectItem(root, "machine"))
+		ok &= add_new(root, "machine", asgd_report_machine_json());
+	if (!cJSON_HasObjectItem(root, "build"))
+		ok &= add_new(root, "build", asgd_report_build_json());
+	if (!cJSON_HasObjectItem(root, "run"))
+		ok &= add_new(root, "run", asgd_report_run_json());
+	return ok ? ASGD_OK : ASGD_ENOMEM;
 }

@@ -270,7 +270,7 @@ cJSON *asgd_replicas_summary_json(const char *cmd, int argc, char **argv, const 
 
 	add_engine_settings(root, preset, cfg, requested);
 	cJSON_AddStringToObject(root, "command", cmd);
-	cJSON_AddItemToObject(root, "argv", asgd_report_argv_json(argc, argv));
+	cJSON_AddItemToObject(root, "command_line", asgd_report_argv_json(argc, argv));
 	cJSON_AddNumberToObject(root, "replicas", (double)t->replicas_done);
 	cJSON_AddBoolToObject(root, "diverged", t->diverged);
 	cJSON_AddBoolToObject(root, "partial", t->interrupted || t->starved);

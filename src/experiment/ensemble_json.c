@@ -140,7 +140,7 @@ cJSON *asgd_ensemble_summary_json(const char *cmd, int argc, char **argv,
 	if (!root)
 		return NULL;
 	cJSON_AddStringToObject(root, "command", cmd);
-	cJSON_AddItemToObject(root, "argv", asgd_report_argv_json(argc, argv));
+	cJSON_AddItemToObject(root, "command_line", asgd_report_argv_json(argc, argv));
 	if (job->sim)
 		add_sim_settings(root, job);
 	else

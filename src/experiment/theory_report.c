@@ -51,13 +51,11 @@ static cJSON *eigs_json(const asgd_theory_eig *e, int n)
 cJSON *asgd_theory_report_json(const asgd_theory_report_config *o, const asgd_theory_report *r,
 			       int argc, char **argv, double wall_s)
 {
-	cJSON *root = cJSON_CreateObject(), *j, *cmd = cJSON_CreateArray();
+	cJSON *root = cJSON_CreateObject(), *j;
 
 	cJSON_AddStringToObject(root, "command", "theory");
 	cJSON_AddStringToObject(root, "preset", o->preset);
-	for (int i = 0; i < argc; i++)
-		cJSON_AddItemToArray(cmd, cJSON_CreateString(argv[i]));
-	cJSON_AddItemToObject(root, "argv", cmd);
+	cJSON_AddItemToObject(root, "command_line", asgd_report_argv_json(argc, argv));
 	j = cJSON_AddObjectToObject(root, "parameters");
 	asgd_json_add_number(j, "a", o->p.a);
 	asgd_json_add_number(j, "sigma2", o->p.sigma2);

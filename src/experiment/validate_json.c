@@ -190,7 +190,7 @@ static cJSON *omitted_json(const asgd_validate_result *r)
 }
 
 cJSON *asgd_validate_result_json(const asgd_validate_config *cfg, const asgd_validate_result *res,
-				 const char *command_line)
+				 int argc, char **argv)
 {
 	cJSON *root, *models;
 
@@ -198,8 +198,8 @@ cJSON *asgd_validate_result_json(const asgd_validate_config *cfg, const asgd_val
 		return NULL;
 	root = cJSON_CreateObject();
 	cJSON_AddStringToObject(root, "command", "validate");
-	if (command_line)
-		cJSON_AddStringToObject(root, "command_line", command_line);
+	if (argv)
+		cJSON_AddItemToObject(root, "command_line", asgd_report_argv_json(argc, argv));
 	cJSON_AddItemToObject(root, "settings", settings_json(cfg));
 	cJSON_AddItemToObject(root, "machine", asgd_report_machine_json());
 	cJSON_AddItemToObject(root, "real", real_json(res));

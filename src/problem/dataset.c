@@ -253,6 +253,17 @@ static const struct named_set *find_named(const char *name)
 	return NULL;
 }
 
+const char *const *asgd_dataset_names(size_t *count)
+{
+	/* named_sets and the generators of is_generator_spec */
+	static const char *const names[] = { "heart_scale", "breast-cancer", "digits",
+					     "regression", "rcv1" };
+
+	if (count)
+		*count = sizeof(names) / sizeof(names[0]);
+	return names;
+}
+
 int asgd_dataset_locate(const char *name, char *path, size_t len)
 {
 	const struct named_set *s;
