@@ -100,7 +100,7 @@ def load_matplotlib():
         import matplotlib as mpl
     except ImportError:
         if (os.environ.get(NO_REEXEC) != "1" and os.path.exists(DEBIAN_PYTHON)
-                and os.path.realpath(sys.executable) != os.path.realpath(DEBIAN_PYTHON)):
+                and sys.executable != DEBIAN_PYTHON):
             os.environ[NO_REEXEC] = "1"
             os.execv(DEBIAN_PYTHON, [DEBIAN_PYTHON, os.path.abspath(__file__)] + sys.argv[1:])
         print(f"plot.py: matplotlib is not installed for {sys.executable}: install Debian's "
