@@ -2,6 +2,12 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Figures from asgd's outputs (matplotlib, Debian's python3-matplotlib).
 
+  plot.py DIR [--format png|pdf|svg]
+      Recognises which command's --out DIR is (validation.json, sweep.json, batch.json,
+      advise.json, comparison.json, order.json, or run's summary.json), draws its figures and
+      writes DIR/report.md: the command line, the machine, the verdict or summary table in
+      Markdown and the figures, linked relatively -- a run read without opening JSON.
+      The same as `plot.py report DIR`. An existing DIR/report.md is replaced.
   plot.py compare DIR [-o FILE.png] [--coords 0,1]
       The output of `asgd compare`: the mean and second moment of discrete ASGD, SME-ASGD and
       SME-SGD against the iteration k, each ensemble with a +-2 standard-error band and, for
@@ -13,10 +19,23 @@
       Any moments.csv files side by side.
   plot.py validate DIR [-o FILE.png] [--coords 0]
       The output of `asgd validate`: the real engine's mean and second moment over replicas with
-      a +-2 standard-error band, against each model's line (second moment on a log scale).
+      a +-2 standard-error band, against each model's line (second moment on a log scale), and
+      under each the residual (model - real) / sqrt(se_model^2 + se_real^2) with the +-2 band
+      of the verdict table's "cells within 2 SE". On data (observe=loss): the loss E f(x_k)
+      with the optimum f* as a line, and the problem named short ("logistic on heart_scale").
   plot.py staleness DIR [-o FILE.png]
-      The staleness measured by `asgd validate` (or `asgd run`): the empirical pmf on a log
-      axis, with the fitted geometric and, from validate, the fitted mixture of geometrics.
+      The staleness measured by `asgd validate` (or `asgd run`): the empirical pmf with the
+      fitted geometric and, from validate, the fitted mixture of geometrics -- on a linear axis
+      over the l that hold 99% of the mass, and on a log axis over every observed l, clipped
+      just below the smallest observed pmf.
+  plot.py run DIR [-o FILE.png]
+      The output of `asgd run`: the trajectory (E x_k, or the loss with f* on data) with its
+      +-2 SE band, the staleness pmf with the fit (both panels above), and each worker's mean
+      staleness with its share of the gradients.
+  plot.py advise DIR [-o FILE.png]
+      The output of `asgd advise`: E||x_k - x*||^2 (on data the loss gap, and the loss above
+      it) of your setting and the recommended one, +-2 SE, the target, each setting's
+      predicted noise floor (1-D presets) and the verdict (scripts/plot_advise.py is a shim).
 
   plot.py sweep DIR [-o FILE.png]
       The output of `asgd sweep`: the fitted mu_hat (95% interval) against M beside 1 - 1/M,
@@ -33,7 +52,11 @@
       on data (batch.json's "measure" is "loss_gap") the curves are the loss gap f(x_k) - f*
       instead, with the loss f(x_k) itself on the right-hand axis and the optimum f* named.
 
-Each figure is written to a temporary file and renamed, so a failed run never leaves half a PNG.
+Every subcommand takes --format png|pdf|svg (default: -o's extension, else png) and --dpi.
+Each figure is written to a temporary file and renamed, so a failed run never leaves half a
+figure; figures and report.md get mode 0666 less the umask, as the asgd binary's files do.
+A python without matplotlib (the first python3 on PATH may not be Debian's) runs this script
+again under /usr/bin/python3; --help and bad usage answer without matplotlib. Bad input exits 2.
 """
 import argparse
 import csv
@@ -530,8 +553,9 @@ def plot_run(args):
     staleness_panels(axes[0][1], axes[1][0], rows, st)
     worker_panel(axes[1][1], st)
     mu = st.get("mu_hat")
-    fig.suptitle(f"asgd run {short_problem(info.get('preset'))}: mode={info.get('mode')}, "
-                 f"M={info.get('workers')}, work={info.get('work')}, eta={num(info.get('eta')):.4g}"
+    fig.suptitle(f"asgd run {short_problem(info.get('preset'))}: "
+                 + (f"mode={info['mode']}, " if info.get("mode") else "")
+                 + f"M={info.get('workers')}, work={info.get('work')}, eta={num(info.get('eta')):.4g}"
                  + (f", mu_hat={mu:.4f} (1-1/M = {num(st.get('mu_queueing')):.4f})"
                     if mu is not None else "")
                  + (" (PARTIAL)" if info.get("partial") else "") + "\n" + staleness_title(st),
