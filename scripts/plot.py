@@ -1043,11 +1043,14 @@ def table_run(info):
             ("chi2 p", st.get("chi2_p")), ("TV distance", st.get("tv_distance")),
             ("lag-1 autocorrelation", st.get("lag1_autocorr")),
             ("updates/s", tp.get("updates_per_s"))]
-    for k in ("final_loss_mean", "final_loss_se", "relative_gap"):
-        if k in info:
-            rows.append((k, info[k]))
+    if "final_loss_mean" in data:
+        rows.append(("final loss ± SE", pm(data["final_loss_mean"], data.get("final_loss_se"))))
     if data.get("optimum_loss") is not None:
         rows.append(("optimum loss f*", data["optimum_loss"]))
+    if data.get("relative_gap") is not None:
+        rows.append(("(final - f*) / f*", data["relative_gap"]))
+    if data.get("final_accuracy") is not None:
+        rows.append(("final accuracy (last replica)", data["final_accuracy"]))
     rows.append(("partial", info.get("partial")))
     return md_table(["", "value"], [(k, num_or_none(v)) for k, v in rows])
 

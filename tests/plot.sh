@@ -49,8 +49,11 @@ t = sys.argv[2]
 plot.load_matplotlib()
 axes = {}
 real_save = plot.save
+labels = {}
 def save(fig, default, args):
     n = len(fig.axes)
+    labels[default] = {"y": [a.get_ylabel() for a in fig.axes], "suptitle": fig._suptitle.get_text() if fig._suptitle else "",
+                       "lines": [l.get_label() for a in fig.axes for l in a.get_lines()]}
     path = real_save(fig, default, args)
     axes[path] = n
     return path
@@ -73,6 +76,12 @@ for what, d, want in cases:
     assert img.std() > 0.01, f"{out} is blank"
     mode = stat.S_IMODE(os.stat(out).st_mode)
     assert mode == 0o644, (out, oct(mode))
+# on data the loss is named, the problem short, and the optimum drawn
+for what, d in (("run", "rund"), ("validate", "vald")):
+    lab = labels[os.path.join(t, d, what + ".png")]
+    assert lab["y"][0].startswith("E f(x_k)"), lab["y"]
+    assert "logistic on heart_scale" in lab["suptitle"] and "/" not in lab["suptitle"].split(":")[0], lab
+    assert any(l.startswith("optimum f* = ") for l in lab["lines"]), lab["lines"]
 # the staleness tail stops at the largest observed l, not at the pmf table's end
 import csv
 rows = list(csv.DictReader(open(os.path.join(t, "val", "real", "staleness.csv"))))
@@ -114,7 +123,8 @@ for name, m in info["models"].items():
     row = next(l for l in md.splitlines() if l.startswith(f"| {name} |"))
     assert row.endswith("| yes |" if m["inside_band"] else "| no |"), row
 PY
-head -1 "$tmp/rund/report.md" | grep -qx "# asgd run logistic on heart_scale" && ok ||
+head -1 "$tmp/rund/report.md" | grep -qx "# asgd run logistic on heart_scale" &&
+  grep -q "^| final loss ± SE | 0\.[0-9]* ± 0\.[0-9]* |$" "$tmp/rund/report.md" && ok ||
   fail "data run report: short problem name"
 "$py" "$plot" report "$tmp/run" --format svg >/dev/null && grep -q "](run.svg)" "$tmp/run/report.md" &&
   grep -q "<svg" "$tmp/run/run.svg" && ok || fail "report --format svg"
