@@ -48,6 +48,6 @@ if [ "$which" != advise ]; then
 fi
 if [ "$which" != batch ]; then
   run advise advise --preset fig4 --workers 8
-  "$py" scripts/plot_advise.py results/advise >/dev/null
+  "$py" scripts/plot.py advise results/advise >/dev/null
   cat results/advise/report.md
 fi

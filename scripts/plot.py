@@ -2,6 +2,12 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Figures from asgd's outputs (matplotlib, Debian's python3-matplotlib).
 
+  plot.py DIR [--format png|pdf|svg]
+      Recognises which command's --out DIR is (validation.json, sweep.json, batch.json,
+      advise.json, comparison.json, order.json, or run's summary.json), draws its figures and
+      writes DIR/report.md: the command line, the machine, the verdict or summary table in
+      Markdown and the figures, linked relatively -- a run read without opening JSON.
+      The same as `plot.py report DIR`. An existing DIR/report.md is replaced.
   plot.py compare DIR [-o FILE.png] [--coords 0,1]
       The output of `asgd compare`: the mean and second moment of discrete ASGD, SME-ASGD and
       SME-SGD against the iteration k, each ensemble with a +-2 standard-error band and, for
@@ -13,10 +19,23 @@
       Any moments.csv files side by side.
   plot.py validate DIR [-o FILE.png] [--coords 0]
       The output of `asgd validate`: the real engine's mean and second moment over replicas with
-      a +-2 standard-error band, against each model's line (second moment on a log scale).
+      a +-2 standard-error band, against each model's line (second moment on a log scale), and
+      under each the residual (model - real) / sqrt(se_model^2 + se_real^2) with the +-2 band
+      of the verdict table's "cells within 2 SE". On data (observe=loss): the loss E f(x_k)
+      with the optimum f* as a line, and the problem named short ("logistic on heart_scale").
   plot.py staleness DIR [-o FILE.png]
-      The staleness measured by `asgd validate` (or `asgd run`): the empirical pmf on a log
-      axis, with the fitted geometric and, from validate, the fitted mixture of geometrics.
+      The staleness measured by `asgd validate` (or `asgd run`): the empirical pmf with the
+      fitted geometric and, from validate, the fitted mixture of geometrics -- on a linear axis
+      over the l that hold 99% of the mass, and on a log axis over every observed l, clipped
+      just below the smallest observed pmf.
+  plot.py run DIR [-o FILE.png]
+      The output of `asgd run`: the trajectory (E x_k, or the loss with f* on data) with its
+      +-2 SE band, the staleness pmf with the fit (both panels above), and each worker's mean
+      staleness with its share of the gradients.
+  plot.py advise DIR [-o FILE.png]
+      The output of `asgd advise`: E||x_k - x*||^2 (on data the loss gap, and the loss above
+      it) of your setting and the recommended one, +-2 SE, the target, each setting's
+      predicted noise floor (1-D presets) and the verdict (scripts/plot_advise.py is a shim).
 
   plot.py sweep DIR [-o FILE.png]
       The output of `asgd sweep`: the fitted mu_hat (95% interval) against M beside 1 - 1/M,
@@ -33,7 +52,11 @@
       on data (batch.json's "measure" is "loss_gap") the curves are the loss gap f(x_k) - f*
       instead, with the loss f(x_k) itself on the right-hand axis and the optimum f* named.
 
-Each figure is written to a temporary file and renamed, so a failed run never leaves half a PNG.
+Every subcommand takes --format png|pdf|svg (default: -o's extension, else png) and --dpi.
+Each figure is written to a temporary file and renamed, so a failed run never leaves half a
+figure; figures and report.md get mode 0666 less the umask, as the asgd binary's files do.
+A python without matplotlib (the first python3 on PATH may not be Debian's) runs this script
+again under /usr/bin/python3; --help and bad usage answer without matplotlib. Bad input exits 2.
 """
 import argparse
 import csv
@@ -42,12 +65,15 @@ import math
 import os
 import sys
 import tempfile
+import textwrap
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import matplotlib.ticker  # noqa: E402
+# matplotlib is imported by load_matplotlib(), once the arguments are parsed: --help and bad
+# usage answer without it.
+matplotlib = None
+plt = None
+DEBIAN_PYTHON = "/usr/bin/python3"
+NO_REEXEC = "ASGD_PLOT_NO_REEXEC"  # set on the re-exec (no loops); set it to forbid one
+FORMATS = ("png", "pdf", "svg")
 
 COLORS = {"asgd": "black", "sme-asgd": "tab:blue", "sme-sgd": "tab:red",
           "sme-asgd-linear": "tab:cyan", "msgd": "tab:green", "sme-msgd": "tab:olive",
@@ -87,19 +113,65 @@ def read_moments(path):
     return out
 
 
-def save(fig, path):
+def load_matplotlib():
+    """Import matplotlib (Agg); where this python lacks it, run this script again under
+    Debian's python3, which has python3-matplotlib, with the same arguments."""
+    global matplotlib, plt
+    if plt is not None:
+        return
+    try:
+        import matplotlib as mpl
+    except ImportError:
+        if (os.environ.get(NO_REEXEC) != "1" and os.path.exists(DEBIAN_PYTHON)
+                and sys.executable != DEBIAN_PYTHON):
+            os.environ[NO_REEXEC] = "1"
+            os.execv(DEBIAN_PYTHON, [DEBIAN_PYTHON, os.path.abspath(__file__)] + sys.argv[1:])
+        print(f"plot.py: matplotlib is not installed for {sys.executable}: install Debian's "
+              f"python3-matplotlib and run {DEBIAN_PYTHON}", file=sys.stderr)
+        sys.exit(1)
+    mpl.use("Agg")
+    import matplotlib.pyplot
+    import matplotlib.ticker  # noqa: F401
+    matplotlib, plt = mpl, matplotlib.pyplot
+
+
+def file_mode():
+    """0666 less the umask: what open() would give a new file, as the asgd binary's outputs
+    get (mkstemp's 0600 would hide the figure from the rest of a group)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def figure_format(args, default_path):
+    """--format, else -o's extension where it is one of FORMATS, else png."""
+    fmt = getattr(args, "format", None)
+    out = getattr(args, "output", None)
+    if fmt is None and out:
+        ext = os.path.splitext(out)[1].lstrip(".").lower()
+        fmt = ext if ext in FORMATS else None
+    fmt = fmt or "png"
+    return fmt, out or os.path.splitext(default_path)[0] + "." + fmt
+
+
+def save(fig, default_path, args):
+    """Write @fig to -o, or @default_path with --format's extension: a temporary file in the
+    same directory, renamed over the target, so a failed run never leaves half a figure."""
+    fmt, path = figure_format(args, default_path)
     d = os.path.dirname(os.path.abspath(path))
     os.makedirs(d, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=d, suffix=".png.tmp")
+    fd, tmp = tempfile.mkstemp(dir=d, suffix=f".{fmt}.tmp")
     os.close(fd)
     try:
-        fig.savefig(tmp, dpi=120, bbox_inches="tight", format="png")
+        fig.savefig(tmp, dpi=getattr(args, "dpi", None) or 120, bbox_inches="tight", format=fmt)
+        os.chmod(tmp, file_mode())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
     plt.close(fig)
     print(path)
+    return path
 
 
 def band(ax, d, key, color, label):
@@ -156,7 +228,7 @@ def plot_compare(args):
                 ax.legend(fontsize=8)
     fig.suptitle(f"{info.get('preset')}: eta={info.get('eta')}, mu={info.get('mu')}, "
                  f"{info.get('paths')} paths, +-2 SE bands" + (", exact dashed" if exact else ""))
-    save(fig, args.output or os.path.join(args.dir, "compare.png"))
+    return save(fig, os.path.join(args.dir, "compare.png"), args)
 
 
 def plot_order(args):
@@ -185,7 +257,7 @@ def plot_order(args):
     ax.set_ylabel("gap between ASGD and SME-ASGD")
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8)
-    save(fig, args.output or os.path.join(args.dir, "order.png"))
+    return save(fig, os.path.join(args.dir, "order.png"), args)
 
 
 def plot_moments(args):
@@ -208,7 +280,7 @@ def plot_moments(args):
             ax.set_xlabel("k")
             ax.grid(alpha=0.3)
             ax.legend(fontsize=8)
-    save(fig, args.output or "moments.png")
+    return save(fig, "moments.png", args)
 
 
 def read_json(path, what):
@@ -239,6 +311,45 @@ def moment_names(observe):
     return "E x_k", "E x_k^2"
 
 
+def residuals(real, model, key):
+    """(k, z) with z = (model - real) / sqrt(se_model^2 + se_real^2) at the rows both have and
+    where the difference has a positive SE (k = 0 starts every run at the same x0)."""
+    rk = {k: (y, e) for k, y, e in zip(real["k"], real[key], real["se_" + key])}
+    ks, zs = [], []
+    for k, y, e in zip(model["k"], model[key], model["se_" + key]):
+        if k not in rk:
+            continue
+        ry, re_ = rk[k]
+        se = math.sqrt(e * e + re_ * re_)
+        if se > 0 and math.isfinite(se) and math.isfinite(y - ry):
+            ks.append(k)
+            zs.append((y - ry) / se)
+    return ks, zs
+
+
+RESIDUAL_CLIP = 12  # SE: beyond it a model is plainly outside, and the band would be a line
+
+
+def residual_panel(ax, real, data, key, name):
+    """Each model's (model - real) in SE units of the difference, with the +-2 band of the
+    table's rule ("cells within 2 SE")."""
+    ax.axhspan(-2, 2, color="tab:gray", alpha=0.15, lw=0, label="+-2 SE")
+    ax.axhline(0, color="black", lw=0.8)
+    top = 4.0
+    for m, d in data.items():
+        color, ls = VALIDATE_STYLE.get(m, (None, "-"))
+        k, z = residuals(real, d, key)
+        if k:
+            ax.plot(k, z, color=color, ls=ls, lw=0.9, label=m)
+            top = max(top, min(max(abs(v) for v in z) * 1.05, RESIDUAL_CLIP))
+    ax.set_ylim(-top, top)
+    ax.set_title(f"residual of {name}: (model - real) / SE" +
+                 (f", clipped at +-{RESIDUAL_CLIP}" if top >= RESIDUAL_CLIP else ""), fontsize=9)
+    ax.set_xlabel("iteration k")
+    ax.set_ylabel("SE units")
+    ax.grid(alpha=0.3)
+
+
 def plot_validate(args):
     info = read_json(os.path.join(args.dir, "validation.json"), "the --out of 'asgd validate'")
     real = read_moments(os.path.join(args.dir, "real", "moments.csv"))
@@ -252,11 +363,12 @@ def plot_validate(args):
     se = info.get("settings", {})
     names = moment_names(se.get("observe"))
     fstar = se.get("optimum_loss")
-    fig, axes = plt.subplots(len(coords), 2, figsize=(11, 3.8 * len(coords)), squeeze=False,
-                             constrained_layout=True)
+    fig, axes = plt.subplots(2 * len(coords), 2, figsize=(11, 6.6 * len(coords)), squeeze=False,
+                             constrained_layout=True,
+                             gridspec_kw={"height_ratios": [3, 2] * len(coords)})
     for row, c in enumerate(coords):
         for col, (key, name) in enumerate((("mean", names[0]), ("second", names[1]))):
-            ax = axes[row][col]
+            ax = axes[2 * row][col]
             band(ax, real[c], key, "black", "real engine (+-2 SE)")
             if key == "mean" and fstar is not None:
                 ax.axhline(fstar, color="tab:gray", ls=":", lw=1.0,
@@ -270,9 +382,14 @@ def plot_validate(args):
                 ax.set_yscale("log")
             ax.set_title(f"{name}{coord}" + (", log scale" if key == "second" else ""))
             ax.set_xlabel("iteration k")
+            ax.set_ylabel(name.split("  ")[0])
             ax.grid(alpha=0.3)
             if row == 0 and col == 0:
                 ax.legend(fontsize=7)
+            residual_panel(axes[2 * row + 1][col], real[c], {m: data[m][c] for m in models},
+                           key, name.split("  ")[0] + coord)
+            if row == 0 and col == 0:
+                axes[1][0].legend(fontsize=6, ncol=2)
     st = info.get("staleness") or {}
     mu = st.get("mu_hat")
     title = short_problem(se.get("preset"))
@@ -280,7 +397,7 @@ def plot_validate(args):
                  f"eta={se.get('eta'):.4g}, {info.get('real', {}).get('replicas')} real runs, "
                  f"mu_hat={mu:.4f}, {se.get('paths')} paths per model" if mu is not None
                  else f"{title}: no staleness measured")
-    save(fig, args.output or os.path.join(args.dir, "validate.png"))
+    return save(fig, os.path.join(args.dir, "validate.png"), args)
 
 
 def read_staleness_csv(path):
@@ -296,51 +413,156 @@ def read_staleness_csv(path):
     return pmf
 
 
-def plot_staleness(args):
-    path = next((p for p in (os.path.join(args.dir, "real", "staleness.csv"),
-                             os.path.join(args.dir, "staleness.csv")) if os.path.isfile(p)), None)
+def find_staleness(d):
+    """(staleness.csv, the staleness object of validation.json or the summary.json beside it)."""
+    path = next((p for p in (os.path.join(d, "real", "staleness.csv"),
+                             os.path.join(d, "staleness.csv")) if os.path.isfile(p)), None)
     if path is None:
-        fail(f"'{args.dir}' has no staleness.csv or real/staleness.csv: is it the --out of "
+        fail(f"'{d}' has no staleness.csv or real/staleness.csv: is it the --out of "
              "'asgd validate' or 'asgd run'?")
-    rows = read_staleness_csv(path)
-    # the fit: validate's validation.json (with the mixture), else the summary.json beside the csv
-    vpath = os.path.join(args.dir, "validation.json")
+    vpath = os.path.join(d, "validation.json")
     spath = os.path.join(os.path.dirname(path), "summary.json")
     jpath = vpath if os.path.isfile(vpath) else spath if os.path.isfile(spath) else None
     st = (read_json(jpath, "").get("staleness") or {}) if jpath else {}
+    return read_staleness_csv(path), st
+
+
+BODY_MASS = 0.99  # the linear panel shows the l that hold this much of the measured pmf
+
+
+def staleness_laws(ax, rows, st, top):
+    """The fitted geometric and, from validate, the fitted mixture, for l = 0..@top."""
+    ls = range(top + 1)
+    mu = st.get("mu_hat")
+    if mu is not None:
+        ax.plot(ls, [(1 - mu) * mu ** l for l in ls], color="tab:blue", lw=1.2,
+                label=f"geometric, mu_hat={mu:.4f}")
+    else:
+        ax.plot(ls, [rows[l][2] if l in rows else math.nan for l in ls], color="tab:blue",
+                lw=1.2, label="geometric")
     mix = st.get("mixture")
-    n = sum(c for c, _, _ in rows.values())
-    ls = sorted(rows)
-    top = max(ls)
-    fig, ax = plt.subplots(figsize=(6.5, 4.5))
-    seen = [l for l in ls if rows[l][1] > 0]
-    p = [rows[l][1] for l in seen]
-    err = [2 * math.sqrt(q * (1 - q) / n) if n > 0 else 0 for q in p]
-    lo = [min(e, q * 0.999) for e, q in zip(err, p)]  # keep the bars above 0 on a log axis
-    ax.errorbar(seen, p, yerr=[lo, err], fmt="o", color="black", ms=3, lw=0.8,
-                label=f"measured ({int(n)} gradients, +-2 SE)")
-    ax.plot(ls, [rows[l][2] for l in ls], color="tab:blue", lw=1.2,
-            label=f"geometric, mu_hat={st['mu_hat']:.4f}" if "mu_hat" in st else "geometric")
     if mix:
         comps = mix.get("components", [])
-        q = [sum(c["weight"] * (1 - c["mu"]) * c["mu"] ** l for c in comps) for l in range(top + 1)]
+        q = [sum(c["weight"] * (1 - c["mu"]) * c["mu"] ** l for c in comps) for l in ls]
         desc = " + ".join(f"{c['weight']:.2f} geom({c['mu']:.3f})" for c in comps)
-        ax.plot(range(top + 1), q, color="tab:orange", lw=1.2, ls="--",
+        ax.plot(ls, q, color="tab:orange", lw=1.2, ls="--",
                 label=f"mixture K={mix.get('count', mix.get('k'))}: {desc}")  # 'k' before issue 14
-    ax.set_yscale("log")
-    ax.set_xlabel("staleness l")
-    ax.set_ylabel("P(tau = l)")
-    title = "staleness"
-    if st:
-        num = lambda v, f: "n/a" if v is None else format(v, f)  # null: not defined
-        p = st.get("chi2_p")  # as the commands print it: below 1e-300 is rounding
-        p = "n/a" if p is None else "< 1e-300" if p < 1e-300 else format(p, ".3g")
-        title += (f": chi2 p={p}, TV={num(st.get('tv_distance'), '.3f')}, "
-                  f"lag-1={num(st.get('lag1_autocorr'), '.3f')}")
-    ax.set_title(title, fontsize=9)
-    ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=7)
-    save(fig, args.output or os.path.join(args.dir, "staleness.png"))
+
+
+def staleness_panels(body, tail, rows, st):
+    """The measured pmf (+-2 SE) with the fitted laws: @body on a linear axis over the l that
+    hold BODY_MASS of the mass, @tail on a log axis over every observed l, clipped just below
+    the smallest observed pmf (the laws' far tail would push the axis to 1e-38)."""
+    n = sum(c for c, _, _ in rows.values())
+    seen = [l for l in sorted(rows) if rows[l][1] > 0]
+    if not seen:
+        fail("the staleness.csv has no observed staleness (every count is 0)")
+    p = [rows[l][1] for l in seen]
+    err = [2 * math.sqrt(q * (1 - q) / n) if n > 0 else 0 for q in p]
+    cum, cut = 0.0, seen[-1]
+    for l, q in zip(seen, p):
+        cum += q
+        if cum >= BODY_MASS:
+            cut = l
+            break
+    cut = max(cut, min(5, seen[-1]))
+    label = f"measured ({int(n)} gradients, +-2 SE)"
+    inb = [i for i, l in enumerate(seen) if l <= cut]
+    body.bar([seen[i] for i in inb], [p[i] for i in inb], yerr=[err[i] for i in inb],
+             color="lightgray", edgecolor="black", lw=0.6, capsize=2, label=label)
+    staleness_laws(body, rows, st, cut)
+    body.set_xlim(-0.6, cut + 0.6)
+    body.set_ylim(bottom=0)
+    body.set_title(f"P(tau = l), l = 0..{cut} ({BODY_MASS:.0%} of the mass)", fontsize=9)
+    lo = [min(e, q * 0.999) for e, q in zip(err, p)]  # keep the bars above 0 on a log axis
+    tail.errorbar(seen, p, yerr=[lo, err], fmt="o", color="black", ms=3, lw=0.8, label=label)
+    staleness_laws(tail, rows, st, seen[-1] + 1)
+    tail.set_yscale("log")
+    tail.set_ylim(min(p) / 5, 1.5)
+    tail.set_xlim(-0.5, seen[-1] + 1.5)
+    tail.set_title(f"the tail, log scale (largest observed l = {seen[-1]})", fontsize=9)
+    for ax in (body, tail):
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        ax.set_xlabel("staleness l")
+        ax.set_ylabel("P(tau = l)")
+        ax.grid(alpha=0.3, which="both")
+    body.legend(fontsize=7)
+
+
+def staleness_title(st):
+    if not st:
+        return "staleness"
+    val = lambda v, f: "n/a" if v is None else format(v, f)  # noqa: E731 (null: not defined)
+    p = st.get("chi2_p")  # as the commands print it: below 1e-300 is rounding
+    p = "n/a" if p is None else "< 1e-300" if p < 1e-300 else format(p, ".3g")
+    return (f"staleness: chi2 p={p}, "
+            f"TV={val(st.get('tv_distance'), '.3f')}, lag-1={val(st.get('lag1_autocorr'), '.3f')}")
+
+
+def plot_staleness(args):
+    rows, st = find_staleness(args.dir)
+    fig, (body, tail) = plt.subplots(1, 2, figsize=(11, 4.3), constrained_layout=True)
+    staleness_panels(body, tail, rows, st)
+    fig.suptitle(staleness_title(st), fontsize=10)
+    return save(fig, os.path.join(args.dir, "staleness.png"), args)
+
+
+# ---- asgd run ----
+
+def worker_panel(ax, st):
+    """Each worker's mean staleness and its share of the gradients: a slow or starved worker
+    shows as a bar apart from the others."""
+    ws = st.get("workers") or []
+    if not ws:
+        ax.text(0.5, 0.5, "no per-worker staleness", ha="center", transform=ax.transAxes)
+        return
+    total = sum(w.get("count", 0) for w in ws) or 1
+    x = [w.get("worker") for w in ws]
+    y = [num(w.get("mean")) for w in ws]
+    ax.bar(x, y, color="tab:blue", alpha=0.7)
+    for xi, yi, w in zip(x, y, ws):
+        if math.isfinite(yi):
+            ax.text(xi, yi, f"{w.get('count', 0) / total:.0%}", ha="center", va="bottom",
+                    fontsize=7)
+    if st.get("mean") is not None:
+        ax.axhline(st["mean"], color="black", ls="--", lw=1, label=f"all: {st['mean']:.3f}")
+        ax.legend(fontsize=7)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.set_xlabel("worker (label: share of the applied gradients)")
+    ax.set_ylabel("mean staleness tau")
+    ax.set_title("staleness per worker", fontsize=9)
+    ax.grid(alpha=0.3, axis="y")
+
+
+def plot_run(args):
+    info = read_json(os.path.join(args.dir, "summary.json"), "the --out of 'asgd run'")
+    mom = read_moments(os.path.join(args.dir, "moments.csv"))
+    rows, st = find_staleness(args.dir)
+    names = moment_names(info.get("observe"))
+    fstar = (info.get("data") or {}).get("optimum_loss")
+    fig, axes = plt.subplots(2, 2, figsize=(11, 8), constrained_layout=True)
+    traj = axes[0][0]
+    c = min(mom)
+    band(traj, mom[c], "mean", "black", f"mean over {info.get('replicas')} replicas (+-2 SE)")
+    if fstar is not None and info.get("observe") == "loss":
+        traj.axhline(fstar, color="tab:gray", ls=":", lw=1, label=f"optimum f* = {fstar:.6g}")
+    title = names[0].split("  ")[0] + (f" (coordinate {c})" if len(mom) > 1 else "")
+    traj.set_title(title, fontsize=9)
+    traj.set_xlabel("iteration k")
+    traj.set_ylabel(title)
+    traj.grid(alpha=0.3)
+    traj.legend(fontsize=7)
+    staleness_panels(axes[0][1], axes[1][0], rows, st)
+    worker_panel(axes[1][1], st)
+    mu = st.get("mu_hat")
+    fig.suptitle(f"asgd run {short_problem(info.get('preset'))}: "
+                 + (f"mode={info['mode']}, " if info.get("mode") else "")
+                 + f"M={info.get('workers')}, work={info.get('work')}, eta={num(info.get('eta')):.4g}"
+                 + (f", mu_hat={mu:.4f} (1-1/M = {num(st.get('mu_queueing')):.4f})"
+                    if mu is not None else "")
+                 + (" (PARTIAL)" if info.get("partial") else "") + "\n" + staleness_title(st),
+                 fontsize=10)
+    return save(fig, os.path.join(args.dir, "run.png"), args)
 
 
 # ---- asgd sweep ----
@@ -475,7 +697,161 @@ def plot_sweep(args):
                  f"work={info.get('work')}, {info.get('replicas_requested')} replicas, "
                  f"late-half averages from k={info.get('stationary_from_k')}"
                  + (" (PARTIAL)" if info.get("partial") else ""), fontsize=10)
-    save(fig, args.output or os.path.join(args.dir, "sweep.png"))
+    return save(fig, os.path.join(args.dir, "sweep.png"), args)
+
+
+# ---- asgd advise ----
+
+ADVISE_SETTINGS = (("current", "black", "your setting"), ("recommended", "tab:blue", "recommended"))
+
+
+def read_advise(d):
+    if not os.path.isdir(d):
+        fail(f"'{d}' does not exist or is not a directory")
+    path = os.path.join(d, "advise.json")
+    if not os.path.isfile(path):
+        fail(f"'{d}' has no advise.json: is it the --out of 'asgd advise'?")
+    try:
+        with open(path) as fp:
+            info = json.load(fp)
+    except (OSError, ValueError) as e:
+        fail(f"'{path}' is not readable JSON: {e}")
+    if not isinstance(info, dict) or not isinstance(info.get("settings"), dict):
+        fail(f"'{path}' has no settings: is it the advise.json of 'asgd advise'?")
+    return info
+
+
+def read_msd(path):
+    """{'k': [...], 'msd': [...], 'se': [...]} from a k,msd,se file."""
+    out = {"k": [], "msd": [], "se": []}
+    try:
+        with open(path, newline="") as fp:
+            rows = csv.DictReader(fp)
+            if rows.fieldnames is None or not {"k", "msd", "se"} <= set(rows.fieldnames):
+                fail(f"'{path}' is not an msd.csv (needs columns k, msd, se)")
+            for i, r in enumerate(rows):
+                try:
+                    out["k"].append(int(r["k"]))
+                    out["msd"].append(float(r["msd"]))
+                    out["se"].append(float(r["se"]))
+                except (TypeError, ValueError):
+                    fail(f"'{path}': row {i + 1} is not k,msd,se numbers")
+    except OSError as e:
+        fail(f"'{path}' cannot be read: {e}")
+    if not out["k"]:
+        fail(f"'{path}' has no rows")
+    return out
+
+
+def read_gap(path):
+    """{'k', 'loss', 'msd' (the gap, so that band() draws it), 'se'} from a loss_gap.csv."""
+    out = {"k": [], "loss": [], "msd": [], "se": []}
+    try:
+        with open(path, newline="") as fp:
+            rows = csv.DictReader(fp)
+            if rows.fieldnames is None or not {"k", "loss", "loss_gap", "se"} <= set(rows.fieldnames):
+                fail(f"'{path}' is not a loss_gap.csv (needs columns k, loss, loss_gap, se)")
+            for i, r in enumerate(rows):
+                try:
+                    out["k"].append(int(r["k"]))
+                    out["loss"].append(float(r["loss"]))
+                    out["msd"].append(float(r["loss_gap"]))
+                    out["se"].append(float(r["se"]))
+                except (TypeError, ValueError):
+                    fail(f"'{path}': row {i + 1} is not k,loss,loss_gap,se numbers")
+    except OSError as e:
+        fail(f"'{path}' cannot be read: {e}")
+    if not out["k"]:
+        fail(f"'{path}' has no rows")
+    return out
+
+
+def opt_num(v):
+    """A JSON number, NaN for anything else (null, a missing key)."""
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else math.nan
+
+
+def advise_band(ax, d, color, label, floor):
+    """The curve with mean +- 2 SE; the lower edge is clipped to @floor on the log axis."""
+    k, m, se = d["k"], d["msd"], d["se"]
+    ax.plot(k, m, color=color, lw=1.3, label=label)
+    lo = [max(a - 2 * s, floor) if math.isfinite(s) else a for a, s in zip(m, se)]
+    hi = [a + 2 * s if math.isfinite(s) else a for a, s in zip(m, se)]
+    ax.fill_between(k, lo, hi, color=color, alpha=0.2, lw=0)
+
+
+def advise_loss_panel(ax, info, data):
+    """The loss f(x_k) of each setting, the optimum f* and the target loss (data models)."""
+    for name, color, label in ADVISE_SETTINGS:
+        if name in data:
+            ax.plot(data[name]["k"], data[name]["loss"], color=color, lw=1.3, label=label)
+    fstar = opt_num((info.get("measure") or {}).get("fstar"))
+    if math.isfinite(fstar):
+        ax.axhline(fstar, color="tab:green", lw=1, label=f"optimum f* = {fstar:.6g}")
+    target = opt_num(info["settings"].get("target"))
+    if math.isfinite(target):
+        ax.axhline(target, color="tab:red", ls="--", lw=1, label=f"target loss {target:.6g}")
+    ax.set_ylabel("loss f(x_k), mean over runs")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+
+
+def plot_advise(args):
+    info = read_advise(args.dir)
+    gap = (info.get("measure") or {}).get("name") == "loss_gap"
+    stem, what = ("loss_gap", "f(x_k) - f*") if gap else ("msd", "E||x_k - x*||^2")
+    data = {}
+    for name, _, _ in ADVISE_SETTINGS:
+        path = os.path.join(args.dir, name, stem + ".csv")
+        if os.path.isfile(path):
+            data[name] = read_gap(path) if gap else read_msd(path)
+    if "current" not in data:
+        fail(f"'{args.dir}' has no current/{stem}.csv (interrupted before the first setting ran?)")
+    positive = [v for d in data.values() for v in d["msd"] if math.isfinite(v) and v > 0]
+    if not positive:
+        fail(f"'{args.dir}': no positive {what} to draw on a log axis")
+    floor = 0.5 * min(positive)
+    rec = info.get("recommendation") or {}
+    outcomes = info.get("outcomes") or {}
+    if gap:
+        fig, (top, ax) = plt.subplots(2, 1, figsize=(9, 8), sharex=True, constrained_layout=True)
+        advise_loss_panel(top, info, data)
+    else:
+        fig, ax = plt.subplots(figsize=(9, 5), constrained_layout=True)
+    for name, color, label in ADVISE_SETTINGS:
+        if name not in data:
+            continue
+        o = outcomes.get(name) or {}
+        beta = opt_num(o.get("momentum"))
+        advise_band(ax, data[name], color, f"{label}: beta = {beta:.4g} (+-2 SE)", floor)
+        nf = opt_num(o.get("noise_floor"))
+        if math.isfinite(nf) and nf > 0:
+            ax.axhline(nf, color=color, ls=":", lw=1,
+                       label=f"{label}: predicted floor Sigma eta/(2a(1-beta)) = {nf:.3g}")
+    target = opt_num(info["settings"].get("target"))
+    if gap:
+        target -= opt_num((info.get("measure") or {}).get("fstar"))
+    if math.isfinite(target) and target > 0:
+        ax.axhline(target, color="tab:red", ls="--", lw=1,
+                   label=f"target {target:g}" + (" (the target loss - f*)" if gap else ""))
+    ax.set_yscale("log")
+    ax.set_xlabel("iteration k")
+    ax.set_ylabel("loss gap f(x_k) - f*" if gap else "E||x_k - x*||^2")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
+    se = info["settings"]
+    mu = opt_num((info.get("measurements") or {}).get("mu_hat"))
+    head = (f"asgd advise {short_problem(se.get('preset'))}: M={se.get('workers')}, work={se.get('work')}, "
+            f"eta={se.get('eta')}, mu_hat={mu:.4f}, mu_opt={opt_num(rec.get('mu_opt')):.4f}, "
+            f"{se.get('replicas')} runs each" + (" (PARTIAL)" if info.get("partial") else ""))
+    verdict = (info.get("verdict") or {}).get("text") or ""
+    title = head + "\n" + "\n".join(textwrap.wrap(verdict, 110))
+    if gap:
+        fig.suptitle(title, fontsize=9)
+    else:
+        ax.set_title(title, fontsize=9)
+    return save(fig, os.path.join(args.dir, "advise.png"), args)
+
 
 
 # ---- asgd batch ----
@@ -578,41 +954,252 @@ def plot_batch(args):
                  f"gamma={num(info.get('gamma')):.3g} (gamma*={num(ctl.get('gamma_star')):.3g}), "
                  f"K={info.get('horizon')}, {info.get('workers')} engine workers"
                  + (" (PARTIAL)" if info.get("partial") else ""), fontsize=10)
-    save(fig, args.output or os.path.join(args.dir, "batch.png"))
+    return save(fig, os.path.join(args.dir, "batch.png"), args)
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+# ---- what a directory holds, and its report ----
+
+# The file that marks each command's --out, in the order they are tried (validate's real/ and
+# sweep's M<m>/ hold a summary.json too, so run comes last).
+KINDS = (("validate", "validation.json"), ("sweep", "sweep.json"), ("batch", "batch.json"),
+         ("advise", "advise.json"), ("compare", "comparison.json"), ("order", "order.json"),
+         ("run", "summary.json"))
+SUBCOMMANDS = ("compare", "order", "moments", "validate", "staleness", "sweep", "batch", "run",
+               "advise", "report")
+
+
+def detect(d):
+    """The command whose --out @d is, by the file that marks it."""
+    if not os.path.isdir(d):
+        fail(f"'{d}' does not exist or is not a directory")
+    for kind, marker in KINDS:
+        if os.path.isfile(os.path.join(d, marker)):
+            if kind == "run" and not os.path.isfile(os.path.join(d, "moments.csv")):
+                break
+            return kind
+    fail(f"'{d}' holds none of {', '.join(m for _, m in KINDS)}: is it the --out of an asgd "
+         "command (run, validate, sweep, batch, advise, compare, order)?")
+
+
+def md_cell(v):
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, list):
+        return "[" + ", ".join(md_cell(num_or_none(x)) for x in v) + "]"
+    if isinstance(v, float):
+        return f"{v:.4g}" if math.isfinite(v) else "n/a"
+    if v is None:
+        return "n/a"
+    return str(v).replace("|", "\\|")
+
+
+def md_table(head, rows):
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    out += ["| " + " | ".join(md_cell(v) for v in r) + " |" for r in rows]
+    return out
+
+
+def pm(v, se):
+    return f"{md_cell(num_or_none(v))} ± {md_cell(num_or_none(se))}"
+
+
+def num_or_none(v):
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+
+
+def table_validate(info):
+    st = info.get("staleness") or {}
+    lines = []
+    if st.get("mu_hat") is not None:
+        ci = st.get("mu_ci95") or [None, None]
+        lines.append(f"staleness: mu_hat = {st['mu_hat']:.4f} [{md_cell(ci[0])}, {md_cell(ci[1])}] "
+                     f"vs 1 - 1/M = {md_cell(st.get('mu_queueing'))}; chi2 p = "
+                     f"{md_cell(st.get('chi2_p'))}, TV = {md_cell(st.get('tv_distance'))}, "
+                     f"lag-1 = {md_cell(st.get('lag1_autocorr'))}")
+        lines.append("")
+    rows = []
+    for name, m in (info.get("models") or {}).items():
+        rows.append([name, pm(m.get("mean_gap"), m.get("mean_gap_se")),
+                     pm(m.get("second_rel_gap"), m.get("second_rel_gap_se")),
+                     f"{num(m.get('mean_inside_fraction')):.1%}, "
+                     f"{num(m.get('second_inside_fraction')):.1%}",
+                     "yes" if m.get("inside_band") else "no"])
+    lines += md_table(["model", "max abs mean gap ± SE", "max rel. second-moment gap ± SE",
+                       "cells within 2 SE", "inside band"], rows)
+    best = info.get("best_model") or {}
+    if best:
+        lines += ["", f"best: {best.get('by_mean')} (mean), {best.get('by_second_moment')} "
+                  "(second moment)"]
+    return lines
+
+
+def table_run(info):
+    st = info.get("staleness") or {}
+    tp = info.get("throughput") or {}
+    data = info.get("data") or {}
+    rows = [("problem", short_problem(info.get("preset"))), ("mode", info.get("mode")),
+            ("workers", info.get("workers")), ("iterations", info.get("iterations")),
+            ("eta", info.get("eta")), ("work", info.get("work")),
+            ("replicas", info.get("replicas")), ("mu_hat", st.get("mu_hat")),
+            ("mu_hat 95%", st.get("mu_ci95")), ("1 - 1/M", st.get("mu_queueing")),
+            ("chi2 p", st.get("chi2_p")), ("TV distance", st.get("tv_distance")),
+            ("lag-1 autocorrelation", st.get("lag1_autocorr")),
+            ("updates/s", tp.get("updates_per_s"))]
+    if "final_loss_mean" in data:
+        rows.append(("final loss ± SE", pm(data["final_loss_mean"], data.get("final_loss_se"))))
+    if data.get("optimum_loss") is not None:
+        rows.append(("optimum loss f*", data["optimum_loss"]))
+    if data.get("relative_gap") is not None:
+        rows.append(("(final - f*) / f*", data["relative_gap"]))
+    if data.get("final_accuracy") is not None:
+        rows.append(("final accuracy (last replica)", data["final_accuracy"]))
+    rows.append(("partial", info.get("partial")))
+    return md_table(["", "value"], [(k, num_or_none(v)) for k, v in rows])
+
+
+def table_sweep(info):
+    q = info.get("quantity", "msd")
+    names, _ = SWEEP_QUANTITY.get(q, SWEEP_QUANTITY["msd"])
+    rows = [[r.get("workers"), num_or_none(r.get("mu_hat")),
+             1 - 1 / r["workers"] if r.get("workers") else None,
+             pm(r.get(names["real"]), r.get(names["real_se"])),
+             pm(r.get(names["msgd"]), r.get(names["msgd_se"])),
+             pm(r.get(names["asgd"]), r.get(names["asgd_se"])), r.get("iters_to_target")]
+            for r in info.get("rows") or []]
+    what = "E f - f*" if q == "loss_gap" else "E||x - x*||^2"
+    return md_table(["M", "mu_hat", "1 - 1/M", f"{what} real ± SE", "MSGD(mu_hat) ± SE",
+                     "ASGD(mu_hat) ± SE", "k to target"], rows)
+
+
+def table_advise(info):
+    """The verdict, then one column per setting and one row per measured number."""
+    lines = [str((info.get("verdict") or {}).get("text") or ""), ""]
+    outcomes = {k: o for k, o in (info.get("outcomes") or {}).items() if isinstance(o, dict)}
+    keys = []
+    for o in outcomes.values():
+        keys += [k for k, v in o.items() if not isinstance(v, (dict, list)) and k not in keys]
+    if outcomes:
+        lines += md_table([""] + list(outcomes),
+                          [[k] + [num_or_none(o.get(k)) for o in outcomes.values()] for k in keys])
+    return lines
+
+
+def table_scalars(info):
+    """Any other output: its top-level numbers and strings."""
+    return md_table(["", "value"], [(k, num_or_none(v)) for k, v in info.items()
+                                     if isinstance(v, (int, float, str)) and k != "command_line"])
+
+
+# kind -> (its JSON, the figures `plot.py report` draws, the table)
+REPORTS = {"validate": ("validation.json", ("validate", "staleness"), table_validate),
+           "run": ("summary.json", ("run",), table_run),
+           "sweep": ("sweep.json", ("sweep",), table_sweep),
+           "advise": ("advise.json", ("advise",), table_advise),
+           "batch": ("batch.json", ("batch",), table_scalars),
+           "compare": ("comparison.json", ("compare",), table_scalars),
+           "order": ("order.json", ("order",), table_scalars)}
+
+
+def command_line(info):
+    cl = info.get("command_line")
+    if isinstance(cl, list):
+        return " ".join(str(a) for a in cl)
+    if cl:
+        return cl
+    if isinstance(info.get("argv"), list):
+        return " ".join(str(a) for a in info["argv"])
+    return "(not recorded)"
+
+
+def machine(info):
+    m = info.get("machine") or {}
+    return m.get("description") or (f"{m.get('nproc')} cores" if m else "(not recorded)")
+
+
+def plot_report(args):
+    """Draw the figures of DIR's kind and write DIR/report.md: title, command line, machine,
+    the verdict or summary table and the figures, linked relatively."""
+    kind = detect(args.dir)
+    jname, figures, table = REPORTS[kind]
+    info = read_json(os.path.join(args.dir, jname), f"the --out of 'asgd {kind}'")
+    drawn = []
+    for what in figures:
+        sub = argparse.Namespace(dir=args.dir, output=None, coords=None, format=args.format,
+                                 dpi=args.dpi)
+        drawn.append(DRAW[what](sub))
+    title = f"asgd {kind}"
+    problem = info.get("preset") or (info.get("settings") or {}).get("preset")
+    if problem:
+        title += " " + short_problem(problem)
+    lines = [f"# {title}", "", f"command: `{command_line(info)}`  ", f"machine: {machine(info)}",
+             ""]
+    if info.get("partial"):
+        lines += ["**partial**: the run was interrupted; the numbers cover what it finished.", ""]
+    lines += table(info) + [""]
+    for path in drawn:
+        name = os.path.basename(path)
+        lines += [f"![{os.path.splitext(name)[0]}]({name})", ""]
+    out = os.path.join(args.dir, "report.md")
+    fd, tmp = tempfile.mkstemp(dir=args.dir, suffix=".md.tmp")
+    try:
+        with os.fdopen(fd, "w") as fp:
+            fp.write("\n".join(lines))
+        os.chmod(tmp, file_mode())
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    print(out)
+
+
+DRAW = {"compare": plot_compare, "order": plot_order, "moments": plot_moments,
+        "validate": plot_validate, "staleness": plot_staleness, "sweep": plot_sweep,
+        "batch": plot_batch, "run": plot_run, "advise": plot_advise, "report": plot_report}
+
+
+def parser():
+    ap = argparse.ArgumentParser(prog="plot.py", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--format", choices=FORMATS,
+                        help="figure format (default: -o's extension, else png)")
+    common.add_argument("--dpi", type=int, default=120, help="resolution of PNGs (default 120)")
     sub = ap.add_subparsers(dest="what", required=True)
-    c = sub.add_parser("compare", help="figure from 'asgd compare' output")
-    c.add_argument("dir")
-    c.add_argument("-o", "--output")
-    c.add_argument("--coords")
-    o = sub.add_parser("order", help="figure from 'asgd order' output")
-    o.add_argument("dir")
-    o.add_argument("-o", "--output")
-    m = sub.add_parser("moments", help="any moments.csv files")
+    helps = {"compare": "figure from 'asgd compare' output",
+             "order": "figure from 'asgd order' output",
+             "validate": "figure from 'asgd validate' output, with residuals",
+             "staleness": "measured staleness pmf with the fitted laws",
+             "sweep": "figure from 'asgd sweep' output",
+             "batch": "figure from 'asgd batch' output (like Figure 8)",
+             "run": "figure from 'asgd run' output",
+             "advise": "figure from 'asgd advise' output",
+             "report": "the figures of any output DIR and DIR/report.md"}
+    for name, text in helps.items():
+        p = sub.add_parser(name, help=text, parents=[common])
+        p.add_argument("dir")
+        if name != "report":
+            p.add_argument("-o", "--output")
+        if name in ("compare", "validate"):
+            p.add_argument("--coords")
+    m = sub.add_parser("moments", help="any moments.csv files", parents=[common])
     m.add_argument("csv", nargs="+")
     m.add_argument("--labels")
     m.add_argument("--coords")
     m.add_argument("-o", "--output")
-    v = sub.add_parser("validate", help="figure from 'asgd validate' output")
-    v.add_argument("dir")
-    v.add_argument("-o", "--output")
-    v.add_argument("--coords")
-    s = sub.add_parser("staleness", help="measured staleness pmf with the fitted laws")
-    s.add_argument("dir")
-    s.add_argument("-o", "--output")
-    w = sub.add_parser("sweep", help="figure from 'asgd sweep' output")
-    w.add_argument("dir")
-    w.add_argument("-o", "--output")
-    b = sub.add_parser("batch", help="figure from 'asgd batch' output (like Figure 8)")
-    b.add_argument("dir")
-    b.add_argument("-o", "--output")
-    args = ap.parse_args()
-    {"compare": plot_compare, "order": plot_order, "moments": plot_moments,
-     "validate": plot_validate, "staleness": plot_staleness, "sweep": plot_sweep,
-     "batch": plot_batch}[args.what](args)
+    return ap
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    # `plot.py DIR [--format F]`: the report of whatever DIR holds
+    first = next((a for a in argv if not a.startswith("-")), None)
+    if first is not None and first not in SUBCOMMANDS and os.path.isdir(first):
+        argv = ["report"] + argv
+    args = parser().parse_args(argv)
+    if args.dpi is not None and not 10 <= args.dpi <= 1200:
+        fail(f"--dpi '{args.dpi}' is not allowed: expected 10..1200")
+    load_matplotlib()
+    DRAW[args.what](args)
 
 
 if __name__ == "__main__":

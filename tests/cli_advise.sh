@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # cli_advise.sh — `asgd advise` end to end: --help, bad input exits 2 naming the value, a small
 # run writes advise.json/advise.csv/current/recommended whose numbers follow the formulas and
-# agree with each other and with msd.csv, scripts/plot_advise.py draws it (and refuses bad
+# agree with each other and with msd.csv, scripts/plot.py advise draws it (and refuses bad
 # input), and SIGINT writes a partial result and exits 130.
 # usage: tests/cli_advise.sh PATH/TO/asgd
 asgd=${1:?usage: cli_advise.sh PATH/TO/asgd}
 . "$(dirname "$0")/lib.sh"
-plot="$(cd "$(dirname "$0")/.." && pwd)/scripts/plot_advise.py"
+plot="$(cd "$(dirname "$0")/.." && pwd)/scripts/plot.py"
 py=${PYTHON:-/usr/bin/python3}
 [ -x "$py" ] || py=python3
 is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]; }
@@ -139,15 +139,15 @@ else:
     assert e["k"] is None and "early" not in v["text"]
 PY
   [ -z "$(find "$out" -name '*.tmp*')" ] && ok || fail "temporary files left in $out"
-  "$py" "$plot" "$out" >/dev/null && is_png "$out/advise.png" && ok || fail "plot_advise.py figure"
-  "$py" "$plot" "$out" -o "$tmp/fig/a.png" >/dev/null && is_png "$tmp/fig/a.png" && ok ||
-    fail "plot_advise.py -o"
+  "$py" "$plot" advise "$out" >/dev/null && is_png "$out/advise.png" && ok || fail "plot.py advise figure"
+  "$py" "$plot" advise "$out" -o "$tmp/fig/a.png" >/dev/null && is_png "$tmp/fig/a.png" && ok ||
+    fail "plot.py advise -o"
 else
   fail "asgd advise (small) failed: $(tail -3 "$tmp/err")"
 fi
 
-# ---- plot_advise.py: bad input exits 2 -----------------------------------------------------
-usage_cmd=("$py" "$plot")
+# ---- plot.py advise: bad input exits 2 ------------------------------------------------------
+usage_cmd=("$py" "$plot" advise)
 expect_usage "does not exist" "$tmp/nope"
 expect_usage "has no advise.json" "$out/current"
 mkdir -p "$tmp/bad" && echo '{' >"$tmp/bad/advise.json"
@@ -195,7 +195,7 @@ v = j["verdict"]
 assert "final_loss_gap" in v["difference"] and "loss gap" in v["rule"], v
 assert v["helped"] is not None and "loss gap f(x_K)-f*" in v["text"], v
 PY
-  "$py" "$plot" "$out" >/dev/null && is_png "$out/advise.png" && ok || fail "plot_advise.py on data"
+  "$py" "$plot" advise "$out" >/dev/null && is_png "$out/advise.png" && ok || fail "plot.py advise on data"
 else
   fail "asgd advise on data failed: $(tail -3 "$tmp/derr")"
 fi
