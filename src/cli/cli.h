@@ -95,6 +95,10 @@ void cli_estimate(const char *cmd, const char *what, double seconds);
 /* The staleness table shared by `run` and `fit`. */
 void cli_print_staleness(const asgd_staleness_summary *sum);
 
+/* The intervals over replicas (μ̂'s and lag-1's, asgd/staleness.h), each line led by @indent;
+ * nothing with fewer than 2 runs. */
+void cli_print_between_runs(const asgd_staleness_summary *s, const char *indent);
+
 /* ---- the real engine's outputs (`run`, `validate`) ---- */
 
 /*

@@ -129,6 +129,20 @@ static void print_worker_means(const asgd_staleness_summary *s)
 	       s->worker_mean[lo], lo, s->worker_mean[hi], hi);
 }
 
+void cli_print_between_runs(const asgd_staleness_summary *s, const char *indent)
+{
+	if (isnan(s->mu_ci95_runs[0]))
+		return;
+	printf("%smu_hat 95%% over %llu replicas [%.4f, %.4f] (holds under serial correlation; "
+	       "the i.i.d. one above does not)\n", indent, (unsigned long long)s->runs,
+	       s->mu_ci95_runs[0], s->mu_ci95_runs[1]);
+	if (isnan(s->lag1_ci95_runs[0]))
+		return;
+	printf("%slag-1 per replica: mean %.4f, 95%% [%.4f, %.4f]; i.i.d. tau would give 0 "
+	       "± %.4f\n", indent, s->lag1_runs_mean, s->lag1_ci95_runs[0], s->lag1_ci95_runs[1],
+	       s->lag1_iid_half);
+}
+
 void cli_print_staleness(const asgd_staleness_summary *s)
 {
 	size_t l;
@@ -144,6 +158,7 @@ void cli_print_staleness(const asgd_staleness_summary *s)
 		printf("n/a\n");
 	else
 		printf("%.4f\n", s->lag1_autocorr);
+	cli_print_between_runs(s, "  ");
 	print_worker_means(s);
 	printf("  l    pmf      geometric(mu_hat)\n");
 	for (l = 0; l < s->pmf_len && l < 8; l++)
