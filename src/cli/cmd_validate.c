@@ -237,6 +237,7 @@ static void print_fit(const struct validate_opts *o, const asgd_validate_result 
 	       (unsigned long long)o->m.iters, (unsigned long long)r->real.replicas_done,
 	       (unsigned long long)o->m.paths, cli_stopped() ? "  (PARTIAL)" : "");
 	print_observed(o);
+	cli_print_fidelity(CMD, &o->cfg.work, &r->real, "real run   ");
 	printf("staleness  mu_hat %.4f  95%% [%.4f, %.4f]  vs 1-1/M = %.4f  (%llu gradients)\n",
 	       s->mu_hat, s->mu_ci95[0], s->mu_ci95[1], s->mu_queueing,
 	       (unsigned long long)s->count);

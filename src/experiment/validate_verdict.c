@@ -50,7 +50,8 @@ uint64_t asgd_validate_replicas_needed(uint64_t replicas, double diff, double se
 
 	if (!isfinite(diff) || !isfinite(se_diff) || !isfinite(z) || diff == 0)
 		return ASGD_VALIDATE_REPLICAS_CAP;
-	r = ceil((double)replicas * pow(z * se_diff / fabs(diff), 2));
+	/* up, but not past an integer that rounding error alone overshoots */
+	r = ceil((double)replicas * pow(z * se_diff / fabs(diff), 2) * (1 - 1e-12));
 	if (!(r < (double)ASGD_VALIDATE_REPLICAS_CAP))
 		return ASGD_VALIDATE_REPLICAS_CAP;
 	return r < 2 ? 2 : (uint64_t)r;
@@ -66,7 +67,10 @@ static void answer_text(asgd_validate_answer *a)
 {
 	char need[96];
 
-	if (a->replicas_needed >= ASGD_VALIDATE_REPLICAS_CAP)
+	if (fabs(a->separation) >= ASGD_VALIDATE_DECISIVE_Z)
+		snprintf(need, sizeof(need), "the gaps are apart, the band verdicts do not split "
+					     "them");
+	else if (a->replicas_needed >= ASGD_VALIDATE_REPLICAS_CAP)
 		snprintf(need, sizeof(need), "no practical number of replicas would separate them");
 	else
 		snprintf(need, sizeof(need), "about %llu replicas would separate them at %.0f SE",
