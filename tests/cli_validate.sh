@@ -96,6 +96,9 @@ for key, gap in (("by_mean", "mean_gap"), ("by_second_moment", "second_rel_gap")
     apart = all(models[n][gap] - b[gap] > math.hypot(models[n][gap + "_se"], b[gap + "_se"])
                 for n in six if models[n] is not b)
     assert best[key] == (best["smallest_" + key] if apart else None), (key, best)
+    tied = [n for n in six if models[n] is b or not
+            models[n][gap] - b[gap] > math.hypot(models[n][gap + "_se"], b[gap + "_se"])]
+    assert sorted(best["tied_" + key]) == sorted(tied), (key, best, tied)
 # the answer: decisive only when one SME is inside, the other outside, >= 3 combined SE apart
 a, sa, ss = d["answer"], models["sme-asgd"], models["sme-sgd"]
 sep = (ss["mean_gap"] - sa["mean_gap"]) / math.hypot(ss["mean_gap_se"], sa["mean_gap_se"])
@@ -156,7 +159,8 @@ if "$asgd" validate --preset fig4 --workers 2 --work exp:20us --iters 200 --repl
   grep -q 'mu_hat 95% over 10 replicas \[' "$tmp/text.out" &&
     grep -q 'lag-1 per replica: mean' "$tmp/text.out" && ok ||
     fail "validate prints no interval over replicas"
-  grep -Eq '^(best model|by E x\^2  ) ' "$tmp/text.out" && ok || fail "validate names no best model line"
+  grep -Eq '^best model ([a-z-]+ \(smallest|none distinguishable at these sizes: [1-6] within 1 combined SE)' \
+    "$tmp/text.out" && ok || fail "validate prints no best model line"
 else
   fail "validate run for the printed verdict"
 fi

@@ -226,12 +226,19 @@ Test(validate, distinguishable_needs_more_than_one_combined_se)
 	double g2[6] = { 0.10, 0.1501, 0.30, 0.30, 0.30, 0.30 };
 	asgd_validate_model m[ASGD_VALIDATE_NMODELS];
 
+	int tied[ASGD_VALIDATE_NMODELS];
+
 	scored(m, g, se);
 	cr_assert_eq(asgd_validate_best(m, 0), ASGD_VALIDATE_SME_ASGD);
 	cr_assert_not(asgd_validate_distinguishable(m, 0));
 	cr_assert_not(asgd_validate_distinguishable(m, 1));
+	/* the tie is the best and the one 1 SE above it; the four at 0.30 are 4.7 SE away */
+	cr_assert_eq(asgd_validate_tied(m, 0, tied), 2);
+	cr_assert_eq(tied[0], ASGD_VALIDATE_SME_ASGD);
+	cr_assert_eq(tied[1], ASGD_VALIDATE_SME_SGD);
 	scored(m, g2, se);
 	cr_assert(asgd_validate_distinguishable(m, 0));
+	cr_assert_eq(asgd_validate_tied(m, 0, tied), 1);
 	/* a NaN gap is no evidence: not distinguishable */
 	g2[4] = NAN;
 	scored(m, g2, se);

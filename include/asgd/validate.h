@@ -245,6 +245,14 @@ int asgd_validate_best(const asgd_validate_model *m, int second);
 int asgd_validate_distinguishable(const asgd_validate_model *m, int second);
 
 /*
+ * asgd_validate_tied - the scored models of @m whose largest gap (as asgd_validate_distinguishable)
+ * is within 1 combined SE of the best one's, the best included, into @tied (their indices, in
+ * order; ASGD_VALIDATE_NMODELS entries suffice). A NaN gap counts as tied: it is no evidence.
+ * Returns how many, 0 when no model was scored.
+ */
+int asgd_validate_tied(const asgd_validate_model *m, int second, int *tied);
+
+/*
  * asgd_validate_replicas_needed - the replicas that would put two gaps @diff apart at
  * @z combined SE, when @replicas gave the combined SE @se_diff: SE ∝ 1/√R, so
  * R_needed = ⌈R·(z·SE/|diff|)²⌉ (model paths scaled in proportion to R, as the defaults keep

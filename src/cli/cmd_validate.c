@@ -253,16 +253,23 @@ static void print_fit(const struct validate_opts *o, const asgd_validate_result 
 	print_stall_tails(&r->mixture);
 }
 
-/* The best model by one criterion, or that none is distinguishable at these sizes. */
+/* The best model by one criterion, or that none is distinguishable at these sizes, and which
+ * models it cannot be told from. */
 static void print_best(const char *label, const asgd_validate_model *m, int b, int second,
 		       const char *what)
 {
-	if (asgd_validate_distinguishable(m, second))
+	int tied[ASGD_VALIDATE_NMODELS], n = asgd_validate_tied(m, second, tied);
+
+	if (asgd_validate_distinguishable(m, second)) {
 		printf("%s %s (smallest %s, more than 1 combined SE below every other)\n", label,
 		       m[b].name, what);
-	else
-		printf("%s none distinguishable at these sizes: every %s is within 1 combined SE "
-		       "of the smallest (%s's)\n", label, what, m[b].name);
+		return;
+	}
+	printf("%s none distinguishable at these sizes: %d within 1 combined SE of the smallest %s"
+	       " (", label, n, what);
+	for (int i = 0; i < n; i++)
+		printf("%s%s", i ? ", " : "", m[tied[i]].name);
+	printf(")\n");
 }
 
 /* One row per scored model, then the band rule and the best model. The cells with a "±" take

@@ -166,10 +166,21 @@ static cJSON *best_name_json(const asgd_validate_model *m, int second)
 	return cJSON_CreateString(m[b].name);
 }
 
+/* The models within 1 combined SE of the smallest gap, the smallest included. */
+static cJSON *tied_json(const asgd_validate_model *m, int second)
+{
+	int tied[ASGD_VALIDATE_NMODELS], n = asgd_validate_tied(m, second, tied);
+	cJSON *a = cJSON_CreateArray();
+
+	for (int i = 0; i < n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(m[tied[i]].name));
+	return a;
+}
+
 /*
  * The model with the smallest largest mean gap, and by E x², each null when its gap is within 1
- * combined SE of another model's ("smallest_*": the smallest regardless); JSON null when none was
- * scored.
+ * combined SE of another model's ("smallest_*": the smallest regardless; "tied_*": the models
+ * within 1 combined SE of it); JSON null when none was scored.
  */
 static cJSON *best_json(const asgd_validate_model *m)
 {
@@ -183,6 +194,8 @@ static cJSON *best_json(const asgd_validate_model *m)
 	cJSON_AddItemToObject(j, "by_second_moment", best_name_json(m, 1));
 	cJSON_AddStringToObject(j, "smallest_by_mean", m[bm].name);
 	cJSON_AddStringToObject(j, "smallest_by_second_moment", m[bs].name);
+	cJSON_AddItemToObject(j, "tied_by_mean", tied_json(m, 0));
+	cJSON_AddItemToObject(j, "tied_by_second_moment", tied_json(m, 1));
 	cJSON_AddStringToObject(j, "criterion", "smallest largest |mean gap| against the real "
 						"run over k >= 1 (by_second_moment: smallest "
 						"largest relative E x^2 gap), named only when it "

@@ -24,24 +24,32 @@ static double gap_se_of(const asgd_validate_model *m, int second)
 	return second ? m->score.gap.second_rel_se : m->score.gap.mean_se;
 }
 
-int asgd_validate_distinguishable(const asgd_validate_model *m, int second)
+int asgd_validate_tied(const asgd_validate_model *m, int second, int *tied)
 {
-	int best = asgd_validate_best(m, second), others = 0;
+	int best = asgd_validate_best(m, second), n = 0;
 
 	if (best < 0)
 		return 0;
 	for (int i = 0; i < ASGD_VALIDATE_NMODELS; i++) {
 		double diff, se;
 
-		if (i == best || !m[i].have_score)
+		if (!m[i].have_score)
 			continue;
-		others++;
 		diff = gap_of(&m[i], second) - gap_of(&m[best], second);
 		se = hypot(gap_se_of(&m[i], second), gap_se_of(&m[best], second));
-		if (!(diff > se))	/* a NaN is no evidence either */
-			return 0;
+		if (i == best || !(diff > se))	/* a NaN is no evidence either */
+			tied[n++] = i;
 	}
-	return others > 0;
+	return n;
+}
+
+int asgd_validate_distinguishable(const asgd_validate_model *m, int second)
+{
+	int tied[ASGD_VALIDATE_NMODELS], scored = 0;
+
+	for (int i = 0; i < ASGD_VALIDATE_NMODELS; i++)
+		scored += m[i].have_score != 0;
+	return scored > 1 && asgd_validate_tied(m, second, tied) == 1;
 }
 
 uint64_t asgd_validate_replicas_needed(uint64_t replicas, double diff, double se_diff, double z)
