@@ -275,13 +275,15 @@ Test(validate, answer_decisive_only_when_split_and_apart)
 	m[ASGD_VALIDATE_SME_ASGD].score.inside_band = 1;
 	m[ASGD_VALIDATE_SME_ASGD].score.inside_mean = 0.97;
 	m[ASGD_VALIDATE_SME_SGD].score.inside_mean = 0.41;
+	m[ASGD_VALIDATE_SME_ASGD].score.inside_second = 0.93;
+	m[ASGD_VALIDATE_SME_SGD].score.inside_second = 0.12;
 	/* 0.04 / √(0.006² + 0.008²) = 0.04/0.01 = 4 combined SE, one inside, one outside: yes */
 	cr_assert_eq(asgd_validate_answer_of(m, 1000, &a), ASGD_OK);
 	cr_assert(a.known && a.decisive && a.yes);
 	cr_assert_float_eq(a.separation, 4, 1e-12);
 	cr_assert_str_eq(a.text, "Answer: yes — SME-ASGD (mu_hat = 0.9000) is inside the ±2 SE "
-				 "band (97.0% of mean cells), SME-SGD outside it (41.0%); their "
-				 "largest mean gaps differ by 4.0 combined SE.");
+				 "band (cells inside: 97.0% mean, 93.0% E x^2), SME-SGD outside it "
+				 "(41.0%, 12.0%); their largest mean gaps differ by 4.0 combined SE.");
 	/* both outside: not decisive, though 4 SE apart */
 	m[ASGD_VALIDATE_SME_ASGD].score.inside_band = 0;
 	cr_assert_eq(asgd_validate_answer_of(m, 1000, &a), ASGD_OK);

@@ -272,6 +272,7 @@ typedef struct asgd_validate_answer {
 	int asgd_inside, sgd_inside;	/* their band verdicts */
 	double asgd_mu;		/* μ̂ SME-ASGD ran with */
 	double asgd_inside_mean, sgd_inside_mean;	/* their fractions of mean cells inside */
+	double asgd_inside_second, sgd_inside_second;	/* … and of E x² cells */
 	double separation;	/* (gap_SGD − gap_ASGD) / combined SE, largest mean gaps */
 	uint64_t replicas_needed;	/* asgd_validate_replicas_needed at
 					   ASGD_VALIDATE_DECISIVE_Z */

@@ -85,19 +85,21 @@ static void answer_text(asgd_validate_answer *a)
 			 (unsigned long long)a->replicas_needed, ASGD_VALIDATE_DECISIVE_Z);
 	if (a->decisive)
 		snprintf(a->text, sizeof(a->text),
-			 "Answer: %s — SME-ASGD (mu_hat = %.4f) is %s the ±2 SE band (%.1f%% of "
-			 "mean cells), SME-SGD %s it (%.1f%%); their largest mean gaps differ by "
-			 "%.1f combined SE.", a->yes ? "yes" : "no", a->asgd_mu,
+			 "Answer: %s — SME-ASGD (mu_hat = %.4f) is %s the ±2 SE band (cells inside: "
+			 "%.1f%% mean, %.1f%% E x^2), SME-SGD %s it (%.1f%%, %.1f%%); their largest "
+			 "mean gaps differ by %.1f combined SE.", a->yes ? "yes" : "no", a->asgd_mu,
 			 band_word(a->asgd_inside), 100 * a->asgd_inside_mean,
-			 band_word(a->sgd_inside), 100 * a->sgd_inside_mean, fabs(a->separation));
+			 100 * a->asgd_inside_second, band_word(a->sgd_inside),
+			 100 * a->sgd_inside_mean, 100 * a->sgd_inside_second, fabs(a->separation));
 	else
 		snprintf(a->text, sizeof(a->text),
-			 "Not decisive: SME-ASGD (mu_hat = %.4f) is %s the ±2 SE band (%.1f%% of "
-			 "mean cells), SME-SGD %s it (%.1f%%); their largest mean gaps differ by "
-			 "%+.1f combined SE (decisive: one inside, one outside, >= %.0f SE apart); %s.",
-			 a->asgd_mu, band_word(a->asgd_inside), 100 * a->asgd_inside_mean,
-			 band_word(a->sgd_inside), 100 * a->sgd_inside_mean, a->separation,
-			 ASGD_VALIDATE_DECISIVE_Z, need);
+			 "Not decisive: SME-ASGD (mu_hat = %.4f) is %s the ±2 SE band (cells inside: "
+			 "%.1f%% mean, %.1f%% E x^2), SME-SGD %s it (%.1f%%, %.1f%%); their largest "
+			 "mean gaps differ by %+.1f combined SE (decisive: one inside, one outside, "
+			 ">= %.0f SE apart); %s.", a->asgd_mu, band_word(a->asgd_inside),
+			 100 * a->asgd_inside_mean, 100 * a->asgd_inside_second,
+			 band_word(a->sgd_inside), 100 * a->sgd_inside_mean,
+			 100 * a->sgd_inside_second, a->separation, ASGD_VALIDATE_DECISIVE_Z, need);
 }
 
 int asgd_validate_answer_of(const asgd_validate_model *m, uint64_t replicas,
@@ -119,6 +121,8 @@ int asgd_validate_answer_of(const asgd_validate_model *m, uint64_t replicas,
 	out->asgd_mu = a->mu;
 	out->asgd_inside_mean = a->score.inside_mean;
 	out->sgd_inside_mean = s->score.inside_mean;
+	out->asgd_inside_second = a->score.inside_second;
+	out->sgd_inside_second = s->score.inside_second;
 	diff = s->score.gap.mean - a->score.gap.mean;
 	se = hypot(s->score.gap.mean_se, a->score.gap.mean_se);
 	out->separation = se > 0 ? diff / se : diff > 0 ? INFINITY : diff < 0 ? -INFINITY : 0;
