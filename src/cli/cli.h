@@ -104,6 +104,11 @@ void cli_print_staleness(const asgd_staleness_summary *sum);
 void cli_print_fidelity(const char *cmd, const asgd_work *w, const asgd_replicas *t,
 			const char *indent);
 
+/* cli_warn_fidelity - only the warnings of cli_print_fidelity, each naming @where ("M=16"; ""
+ * for nothing) after "asgd @cmd: warning: ". */
+void cli_warn_fidelity(const char *cmd, const char *where, const asgd_work *w,
+		       const asgd_replicas *t);
+
 /* The intervals over replicas (μ̂'s and lag-1's, asgd/staleness.h), each line led by @indent;
  * nothing with fewer than 2 runs. */
 void cli_print_between_runs(const asgd_staleness_summary *s, const char *indent);
