@@ -113,6 +113,7 @@ assert rule["inside_fraction_required"] == d["inside_fraction_required"] == 0.88
 assert "0.889" in rule["calibration"] and rule["cell_se"] == 2, rule
 # the intervals over replicas (they hold under serial correlation), and lag-1's
 assert st["runs"] == 40 and st["mu_ci95_runs"][0] <= mu <= st["mu_ci95_runs"][1], st
+assert st["interval_used"] == "mu_ci95_runs", st
 lo, hi = st["lag1_ci95_runs"]
 assert lo <= st["lag1_runs_mean"] <= hi and 0 < st["lag1_iid_half95"] < 1, st
 assert abs(st["lag1_iid_half95"] - 1.959963984540054 / math.sqrt(40 * 199)) < 1e-12, st

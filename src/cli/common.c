@@ -176,7 +176,7 @@ void cli_print_between_runs(const asgd_staleness_summary *s, const char *indent)
 	if (isnan(s->mu_ci95_runs[0]))
 		return;
 	printf("%smu_hat 95%% over %llu replicas [%.4f, %.4f] (holds under serial correlation; "
-	       "the i.i.d. one above does not)\n", indent, (unsigned long long)s->runs,
+	       "the one to read)\n", indent, (unsigned long long)s->runs,
 	       s->mu_ci95_runs[0], s->mu_ci95_runs[1]);
 	if (isnan(s->lag1_ci95_runs[0]))
 		return;

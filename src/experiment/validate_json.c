@@ -85,6 +85,13 @@ static cJSON *staleness_json(const asgd_validate_config *c, const asgd_validate_
 	if (!r->have_staleness)
 		return cJSON_CreateNull();
 	j = asgd_staleness_summary_json(&r->staleness);
+	cJSON_AddStringToObject(j, "interval_used",
+				r->staleness.runs >= 2 ? "mu_ci95_runs" : "mu_ci95");
+	cJSON_AddStringToObject(j, "interval_note",
+				"mu_ci95_runs is over replicas (batch means) and holds under the "
+				"serial correlation of tau; mu_ci95 assumes i.i.d. tau. The verdict "
+				"prints and reads mu_ci95_runs; every model runs with mu_hat itself, "
+				"which is the same under both");
 	if (!r->have_mixture) {
 		cJSON_AddNullToObject(j, "mixture");
 		return j;
