@@ -308,10 +308,12 @@ int asgd_validate_effects_of(const asgd_validate_model *m, asgd_validate_effects
 /*
  * asgd_validate_result_json - @res, which asgd_validate_run filled under @cfg, as validation.json:
  * "command" ("validate"), "command_line" (@command_line, as the caller records it; left out when
- * NULL), "settings", "machine", "real", "staleness" (with the mixture, null when not fitted; null
- * without a fit), "models" (those that ran), "inside_fraction_required", "best_model", "effects"
- * (null without both discrete replays scored), "answer" (asgd_validate_answer_of; null when
- * unknown), "band_rule", "partial", "omitted" (what a stop kept out) and "wall_s". The caller owns the result (cJSON_Delete); NULL for NULL arguments; cJSON's
+ * NULL), "settings", "machine", "real", "staleness" (with "interval_used" and the mixture, null
+ * when not fitted; null without a fit), "models" (those that ran), "inside_fraction_required",
+ * "band_rule" (the rule and its calibration), "answer" (asgd_validate_answer_of; null when
+ * unknown), "best_model" (a name only when asgd_validate_distinguishable, with the tied models),
+ * "effects" (null without both discrete replays scored), "partial", "omitted" (what a stop kept
+ * out) and "wall_s". The caller owns the result (cJSON_Delete); NULL for NULL arguments; cJSON's
  * allocation failures are the caller's to detect (cJSON_InitHooks).
  */
 cJSON *asgd_validate_result_json(const asgd_validate_config *cfg, const asgd_validate_result *res,
