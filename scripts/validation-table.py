@@ -43,7 +43,13 @@ def validate_section(out, run):
               f"{'yes' if m['inside_band'] else '**no**'} |")
     b, e = d["best_model"], d["effects"]
     sh, co = e["shape"], e["correlation"]
-    print(f"\nbest: {b['by_mean']} (mean), {b['by_second_moment']} (E x²). Shape of the staleness "
+    # null: none distinguishable at these sizes (files before the answer had always a name)
+    bm = b["by_mean"] or f"none distinguishable (smallest: {b.get('smallest_by_mean')})"
+    bs = b["by_second_moment"] or \
+        f"none distinguishable (smallest: {b.get('smallest_by_second_moment')})"
+    if d.get("answer"):
+        print(f"\n{d['answer']['text']}")
+    print(f"\nbest: {bm} (mean), {bs} (E x²). Shape of the staleness "
           f"law (gap of the geometric replay minus that of the measured-pmf replay): mean "
           f"{sh['mean']:+.2e} ± {sh['mean_se']:.1e}, E x² {sh['second_rel']:+.3f} ± {sh['second_rel_se']:.3f}; "
           f"correlated staleness and the rest (gap of the measured-pmf replay): mean "

@@ -75,6 +75,33 @@ else
   fail "asgd run (small) failed"
 fi
 
+# ---- the realised work beside the request, the machine's load, the intervals over replicas --
+if "$asgd" run --workers 2 --iters 200 --replicas 10 --work exp:50us --out "$tmp/fid" \
+     >"$tmp/fid.out" 2>"$tmp/fid.err"; then
+  grep -Eq '^work exp:50us \(mean 50 us, CV 1.00\), realised mean [0-9]+ us, CV [0-9.]+$' \
+    "$tmp/fid.out" && ok || fail "run prints no realised work"
+  grep -Eq '^load average [0-9.]+ at start, [0-9.]+ at end; other processes used [0-9.]+ cores$' \
+    "$tmp/fid.out" && ok || fail "run prints no load"
+  grep -q '^  mu_hat 95% over 10 replicas \[' "$tmp/fid.out" && ok ||
+    fail "run prints no interval over replicas"
+  python3 - "$tmp/fid/summary.json" "$tmp/fid.err" <<'PY' && ok || fail "run: sysload and work_realised"
+import json, sys
+s = json.load(open(sys.argv[1]))
+err = open(sys.argv[2]).read()
+w, l = s["work_realised"], s["sysload"]
+assert w["requested_mean_ns"] == 50000 and w["requested_cv"] == 1 and w["mean_ns"] > 0, w
+off = abs(w["mean_ns"] / 50000 - 1) > 0.2 or abs(w["cv"] - 1) > 0.2
+assert w["off_request"] == off, w
+# the warning is on stderr exactly when the summary says the work was off, or the machine busy
+assert off == ("the realised work is more than 20% off the request" in err), (w, err)
+assert l["known"] and l["other_cpu_cores"] >= 0 and l["busy"] == (l["other_cpu_cores"] > 0.2), l
+assert l["busy"] == ("the machine was busy" in err), (l, err)
+assert s["staleness"]["runs"] == 10 and len(s["staleness"]["mu_ci95_runs"]) == 2, s["staleness"]
+PY
+else
+  fail "asgd run --work exp:50us failed"
+fi
+
 # ---- --precision: f32 for data models with a live vector, recorded in summary.json -------
 expect_usage "--precision 'f16' is unknown: allowed f64, f32" run --precision f16
 expect_usage "--precision f32 is for models on data" run --precision f32 --preset fig4

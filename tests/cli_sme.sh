@@ -89,8 +89,10 @@ d = sys.argv[1]
 s = json.load(open(d + "/summary.json"))
 assert s["model"] == "sme-asgd-mixture" and s["sigma"] == "continuum", s
 mx = s["mixture"]
-assert mx["count"] == 2 and mx["components"] == [{"weight": 0.5, "mu": 0.5},
-                                                  {"weight": 0.5, "mu": 0.95}], mx
+assert mx["count"] == 2 and [(c["weight"], c["mu"]) for c in mx["components"]] == \
+    [(0.5, 0.5), (0.5, 0.95)], mx
+assert abs(mx["components"][1]["mean"] - 19) < 1e-9, mx
+assert not any(c["stall_tail"] for c in mx["components"]) and mx["stall_tail"] is None, mx
 assert "bic" not in mx, mx  # given, not fitted: no likelihood
 assert abs(mx["mean"] - 10) < 1e-12 and abs(s["mu"] - 10 / 11) < 1e-15, s
 assert abs(s["dt"] - math.sqrt(0.01 / 11)) < 1e-15, s

@@ -2,7 +2,9 @@
 # cli_validate.sh — `asgd validate` end to end: bad input exits 2 naming the value; a small fig4
 # run writes the real run's files, every model's moments and a validation.json whose numbers
 # hang together (fitted staleness, gaps and band fractions per model, the best model, the shape
-# and correlation effects); --mixture-max 1 leaves the mixture models out; plot.py draws the
+# and correlation effects, the answer with its separation and replicas needed, the band rule,
+# the intervals over replicas, stall tails, the realised work and the machine's load); the
+# printed verdict starts with the answer; --mixture-max 1 leaves the mixture models out; plot.py draws the
 # validate and staleness figures from it; SIGINT exits 130 with a partial result.
 # usage: tests/cli_validate.sh PATH/TO/asgd
 asgd=${1:?usage: cli_validate.sh PATH/TO/asgd}
@@ -86,8 +88,46 @@ for name in ("sme-asgd", "asgd-geometric", "asgd-measured-pmf"):
     assert models[name]["mu"] == mu, name
 assert abs(models["sme-asgd-mixture"]["mu"] - mix["mu_bar"]) < 1e-15
 best = d["best_model"]
-assert best["by_mean"] == min(six, key=lambda n: models[n]["mean_gap"]), best
-assert best["by_second_moment"] == min(six, key=lambda n: models[n]["second_rel_gap"]), best
+assert best["smallest_by_mean"] == min(six, key=lambda n: models[n]["mean_gap"]), best
+assert best["smallest_by_second_moment"] == min(six, key=lambda n: models[n]["second_rel_gap"])
+# a best model is named only when its gap is more than 1 combined SE below every other's
+for key, gap in (("by_mean", "mean_gap"), ("by_second_moment", "second_rel_gap")):
+    b = models[best["smallest_" + key]]
+    apart = all(models[n][gap] - b[gap] > math.hypot(models[n][gap + "_se"], b[gap + "_se"])
+                for n in six if models[n] is not b)
+    assert best[key] == (best["smallest_" + key] if apart else None), (key, best)
+    tied = [n for n in six if models[n] is b or not
+            models[n][gap] - b[gap] > math.hypot(models[n][gap + "_se"], b[gap + "_se"])]
+    assert sorted(best["tied_" + key]) == sorted(tied), (key, best, tied)
+# the answer: decisive only when one SME is inside, the other outside, >= 3 combined SE apart
+a, sa, ss = d["answer"], models["sme-asgd"], models["sme-sgd"]
+sep = (ss["mean_gap"] - sa["mean_gap"]) / math.hypot(ss["mean_gap_se"], sa["mean_gap_se"])
+assert abs(a["separation_se"] - sep) < 1e-9 and a["z_required"] == 3, a
+assert a["decisive"] == ((sa["inside_band"] and not ss["inside_band"] and sep >= 3) or
+                         (ss["inside_band"] and not sa["inside_band"] and sep <= -3)), a
+assert a["text"].startswith("Answer: " if a["decisive"] else "Not decisive: "), a
+need = 40 * (3 / sep) ** 2 if sep else 1e8
+assert abs(a["replicas_needed"] - min(max(math.ceil(need), 2), 1e8)) <= 1, (a, need)
+rule = d["band_rule"]
+assert rule["inside_fraction_required"] == d["inside_fraction_required"] == 0.88, rule
+assert "0.889" in rule["calibration"] and rule["cell_se"] == 2, rule
+# the intervals over replicas (they hold under serial correlation), and lag-1's
+assert st["runs"] == 40 and st["mu_ci95_runs"][0] <= mu <= st["mu_ci95_runs"][1], st
+assert st["interval_used"] == "mu_ci95_runs", st
+lo, hi = st["lag1_ci95_runs"]
+assert lo <= st["lag1_runs_mean"] <= hi and 0 < st["lag1_iid_half95"] < 1, st
+assert abs(st["lag1_iid_half95"] - 1.959963984540054 / math.sqrt(40 * 199)) < 1e-12, st
+# a stall tail is named as such, and only a light far component is one
+body = max(mix["components"], key=lambda c: c["weight"])
+for c in mix["components"]:
+    assert c["stall_tail"] == (c["weight"] < 0.01 and c["mu"] > body["mu"]), c
+# the machine's load and the realised work, recorded with the real run
+load, work = real["sysload"], real["work_realised"]
+assert load["known"] is True and load["other_cpu_cores"] >= 0 and load["elapsed_s"] > 0, load
+assert load["busy"] == (load["other_cpu_cores"] > 0.2), load
+assert work["requested_mean_ns"] == 20000 and work["requested_cv"] == 1, work
+off = abs(work["mean_ns"] / 20000 - 1) > 0.2 or abs(work["cv"] - 1) > 0.2
+assert work["off_request"] == off, work
 eff = d["effects"]
 g, p = models["asgd-geometric"], models["asgd-measured-pmf"]
 assert abs(eff["shape"]["mean"] - (g["mean_gap"] - p["mean_gap"])) < 1e-15
@@ -102,6 +142,28 @@ PY
     fail "plot.py staleness"
 else
   fail "small validate run"
+fi
+
+# ---- the printed verdict: the answer first, the band rule, the realised work and the load -----
+if "$asgd" validate --preset fig4 --workers 2 --work exp:20us --iters 200 --replicas 10 \
+     --paths 64 --out "$tmp/text" \
+     >"$tmp/text.out" 2>"$tmp/text.err"; then
+  head -1 "$tmp/text.out" | grep -Eq '^(Answer: (yes|no) — SME-ASGD|Not decisive: SME-ASGD)' &&
+    ok || fail "validate's first line is not the answer: $(head -1 "$tmp/text.out")"
+  grep -q '^band rule  inside = at least 88% of cells' "$tmp/text.out" &&
+    grep -q 'calibration: 20 runs of a correct model' "$tmp/text.out" && ok ||
+    fail "validate prints no band rule with its calibration"
+  grep -Eq '^real run   work exp:20us \(mean 20 us, CV 1.00\), realised mean [0-9]+ us, CV [0-9.]+$' \
+    "$tmp/text.out" && ok || fail "validate prints no realised work"
+  grep -Eq '^real run   load average [0-9.]+ at start, [0-9.]+ at end; other processes used [0-9.]+ cores$' \
+    "$tmp/text.out" && ok || fail "validate prints no load"
+  grep -q 'mu_hat 95% over 10 replicas \[' "$tmp/text.out" &&
+    grep -q 'lag-1 per replica: mean' "$tmp/text.out" && ok ||
+    fail "validate prints no interval over replicas"
+  grep -Eq '^best model ([a-z-]+ \(smallest|none distinguishable at these sizes: [1-6] within 1 combined SE)' \
+    "$tmp/text.out" && ok || fail "validate prints no best model line"
+else
+  fail "validate run for the printed verdict"
 fi
 
 # ---- --mixture-max 1: no mixture, four models -----------------------------------------------

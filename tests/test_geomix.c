@@ -319,3 +319,33 @@ Test(geomix, parse)
 	cr_expect(strstr(err, "0.9") && strstr(err, "sum"), "%s", err);
 	cr_assert_eq(asgd_geomix_parse(NULL, &m, err, sizeof(err)), ASGD_EINVAL);
 }
+
+/* A stall tail is a light component (< 1%) with μ above the heaviest one's; nothing else is. */
+Test(geomix, stall_tail_classification)
+{
+	asgd_geomix m = mixture(2, (double[]){ 1 - 5e-4, 5e-4 }, (double[]){ 0.71, 0.986 });
+	asgd_geomix near = mixture(2, (double[]){ 0.99, 0.01 }, (double[]){ 0.7, 0.98 });
+	asgd_geomix low = mixture(2, (double[]){ 0.005, 0.995 }, (double[]){ 0.1, 0.7 });
+	asgd_geomix three = mixture(3, (double[]){ 0.3, 0.695, 0.005 },
+				    (double[]){ 0.2, 0.7, 0.99 });
+	cJSON *j;
+
+	cr_assert_not(asgd_geomix_is_stall_tail(&m, 0));
+	cr_assert(asgd_geomix_is_stall_tail(&m, 1));
+	cr_assert_not(asgd_geomix_is_stall_tail(&m, 2));	/* out of range */
+	cr_assert_not(asgd_geomix_is_stall_tail(NULL, 0));
+	cr_assert_not(asgd_geomix_is_stall_tail(&near, 1));	/* weight 1% is not below 1% */
+	cr_assert_not(asgd_geomix_is_stall_tail(&low, 0));	/* light, but below the body */
+	cr_assert(asgd_geomix_is_stall_tail(&three, 2));
+	cr_assert_not(asgd_geomix_is_stall_tail(&three, 0));
+	/* the JSON names it, with its mean τ = μ/(1 − μ) */
+	j = asgd_geomix_json(&m, NULL, 0);
+	cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(
+		cJSON_GetObjectItem(j, "components"), 1), "stall_tail")));
+	cr_assert_float_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "stall_tail"), "mean")
+				   ->valuedouble, 0.986 / 0.014, 1e-9);
+	cJSON_Delete(j);
+	j = asgd_geomix_json(&near, NULL, 0);
+	cr_assert(cJSON_IsNull(cJSON_GetObjectItem(j, "stall_tail")));
+	cJSON_Delete(j);
+}

@@ -639,3 +639,79 @@ Test(staleness, read_empty_and_missing_files)
 	cr_expect_eq(s.count, 0);
 	asgd_staleness_free(&s);
 }
+
+/*
+ * The interval over runs, by hand: runs of constant τ = 0, 1, 2, 3 (10 samples each) have
+ * τ̄ = 1.5, μ̂ = 0.6, S_r − n_r τ̄ = 10(r − 1.5), Σ of squares 500, Var τ̄ = 4/3·500/40², and
+ * the half-width 1.96·√Var·(1 − μ̂)². Constant runs have no lag-1 of their own. A histogram has
+ * no runs: no such interval.
+ */
+Test(staleness, interval_over_runs_by_hand)
+{
+	uint64_t tau[10];
+	asgd_staleness s;
+	asgd_staleness_summary sum;
+	double half = 1.959963984540054 * sqrt(4.0 / 3 * 500) / 40 * 0.16;
+
+	cr_assert_eq(asgd_staleness_init(&s, 0), ASGD_OK);
+	for (uint64_t r = 0; r < 4; r++) {
+		for (int i = 0; i < 10; i++)
+			tau[i] = r;
+		cr_assert_eq(asgd_staleness_add_run(&s, tau, NULL, 10), ASGD_OK);
+	}
+	cr_assert_eq(asgd_staleness_summarize(&s, &sum), ASGD_OK);
+	cr_assert_eq(sum.runs, 4);
+	cr_assert_float_eq(sum.mu_hat, 0.6, 1e-15);
+	cr_assert_float_eq(sum.mu_ci95_runs[0], 0.6 - half, 1e-12);
+	cr_assert_float_eq(sum.mu_ci95_runs[1], 0.6 + half, 1e-12);
+	cr_assert(isnan(sum.lag1_runs_mean) && isnan(sum.lag1_ci95_runs[0]));
+	cr_assert_float_eq(sum.lag1_iid_half, 1.959963984540054 / 6, 1e-12); /* 36 pairs */
+	asgd_staleness_summary_free(&sum);
+	/* one histogram sample more: not every sample came from a run */
+	cr_assert_eq(asgd_staleness_add_count(&s, 1, 1), ASGD_OK);
+	cr_assert_eq(asgd_staleness_summarize(&s, &sum), ASGD_OK);
+	cr_assert(isnan(sum.mu_ci95_runs[0]) && isnan(sum.mu_ci95_runs[1]));
+	asgd_staleness_summary_free(&sum);
+	asgd_staleness_free(&s);
+}
+
+/*
+ * Under correlation the interval over runs has the right width and the i.i.d. one does not.
+ * τ_i = g_i + g_{i+1}, g i.i.d. geometric(0.8) (variance μ/(1 − μ)² = 20): Var τ = 40, lag-1
+ * 1/2, so a run of n has Var τ̄_run ≈ (40 + 2·20)/n = 80/n, twice what i.i.d. samples give.
+ * E τ = 8, μ = 8/9, and the half-width is 1.96·√(80/N)·(1 − μ)². Over 200 runs the SD of a
+ * run mean is estimated to about 1/√400 = 5%: the width must be within 20%. The runs' own lag-1
+ * average 1/2 up to their O(1/n) bias; their interval must hold it.
+ */
+Test(staleness, interval_over_runs_holds_under_correlation)
+{
+	enum { RUNS = 200, PER = 2000 };
+	static uint64_t tau[PER];
+	asgd_staleness s;
+	asgd_staleness_summary sum;
+	asgd_rng r;
+	double want = 1.959963984540054 * sqrt(80.0 / (RUNS * PER)) / 81, half;
+
+	cr_assert_eq(asgd_staleness_init(&s, 0), ASGD_OK);
+	asgd_rng_init(&r, 401, 0);
+	for (int run = 0; run < RUNS; run++) {
+		uint64_t g = asgd_rng_geometric(&r, 0.8);
+
+		for (int i = 0; i < PER; i++) {
+			uint64_t next = asgd_rng_geometric(&r, 0.8);
+
+			tau[i] = g + next;
+			g = next;
+		}
+		cr_assert_eq(asgd_staleness_add_run(&s, tau, NULL, PER), ASGD_OK);
+	}
+	cr_assert_eq(asgd_staleness_summarize(&s, &sum), ASGD_OK);
+	half = (sum.mu_ci95_runs[1] - sum.mu_ci95_runs[0]) / 2;
+	cr_expect(fabs(half / want - 1) < 0.2, "half-width %g, want %g", half, want);
+	cr_expect(sum.mu_ci95_runs[0] <= 8.0 / 9 && 8.0 / 9 <= sum.mu_ci95_runs[1]);
+	cr_expect(sum.lag1_ci95_runs[0] <= 0.5 && 0.5 <= sum.lag1_ci95_runs[1] + 0.01,
+		  "lag-1 [%g, %g]", sum.lag1_ci95_runs[0], sum.lag1_ci95_runs[1]);
+	cr_expect(fabs(sum.lag1_runs_mean - 0.5) < 0.02, "lag-1 mean %g", sum.lag1_runs_mean);
+	asgd_staleness_summary_free(&sum);
+	asgd_staleness_free(&s);
+}

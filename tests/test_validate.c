@@ -207,3 +207,110 @@ Test(validate, stopped_before_the_start_runs_no_model)
 	asgd_validate_result_free(&r);
 	asgd_problem_destroy(p);
 }
+
+/* Six scored models with the largest mean gaps @g and SEs @se (the second moment the same). */
+static void scored(asgd_validate_model m[ASGD_VALIDATE_NMODELS], const double g[6],
+		   const double se[6])
+{
+	memset(m, 0, ASGD_VALIDATE_NMODELS * sizeof(*m));
+	for (int i = 0; i < ASGD_VALIDATE_NMODELS; i++) {
+		m[i].have_score = 1;
+		m[i].mu = 0.9;
+		m[i].score.gap = (asgd_gap){ .mean = g[i], .mean_se = se[i], .second_rel = g[i],
+					     .second_rel_se = se[i] };
+	}
+}
+
+Test(validate, distinguishable_needs_more_than_one_combined_se)
+{
+	/* the best (0.10 ± 0.03) against 0.15 ± 0.04: 0.05 = 1 combined SE exactly: not apart */
+	const double g[6] = { 0.10, 0.15, 0.30, 0.30, 0.30, 0.30 };
+	const double se[6] = { 0.03, 0.04, 0.03, 0.03, 0.03, 0.03 };
+	double g2[6] = { 0.10, 0.1501, 0.30, 0.30, 0.30, 0.30 };
+	asgd_validate_model m[ASGD_VALIDATE_NMODELS];
+
+	int tied[ASGD_VALIDATE_NMODELS];
+
+	scored(m, g, se);
+	cr_assert_eq(asgd_validate_best(m, 0), ASGD_VALIDATE_SME_ASGD);
+	cr_assert_not(asgd_validate_distinguishable(m, 0));
+	cr_assert_not(asgd_validate_distinguishable(m, 1));
+	/* the tie is the best and the one 1 SE above it; the four at 0.30 are 4.7 SE away */
+	cr_assert_eq(asgd_validate_tied(m, 0, tied), 2);
+	cr_assert_eq(tied[0], ASGD_VALIDATE_SME_ASGD);
+	cr_assert_eq(tied[1], ASGD_VALIDATE_SME_SGD);
+	scored(m, g2, se);
+	cr_assert(asgd_validate_distinguishable(m, 0));
+	cr_assert_eq(asgd_validate_tied(m, 0, tied), 1);
+	/* a NaN gap is no evidence: not distinguishable */
+	g2[4] = NAN;
+	scored(m, g2, se);
+	cr_assert_not(asgd_validate_distinguishable(m, 0));
+	/* one scored model has nothing to be distinguished from; none, no best */
+	for (int i = 1; i < ASGD_VALIDATE_NMODELS; i++)
+		m[i].have_score = 0;
+	cr_assert_not(asgd_validate_distinguishable(m, 0));
+	m[0].have_score = 0;
+	cr_assert_not(asgd_validate_distinguishable(m, 0));
+}
+
+Test(validate, replicas_needed_formula)
+{
+	/* R·(z·SE/|diff|)²: 1000·(3·0.005/0.01)² = 2250 */
+	cr_assert_eq(asgd_validate_replicas_needed(1000, 0.01, 0.005, 3), 2250);
+	cr_assert_eq(asgd_validate_replicas_needed(1000, -0.01, 0.005, 3), 2250);
+	/* rounded up: 10·(3·1/2)² = 22.5 */
+	cr_assert_eq(asgd_validate_replicas_needed(10, 2, 1, 3), 23);
+	/* already far apart: at least 2 */
+	cr_assert_eq(asgd_validate_replicas_needed(1000, 1, 1e-6, 3), 2);
+	cr_assert_eq(asgd_validate_replicas_needed(1000, 0, 0.005, 3), ASGD_VALIDATE_REPLICAS_CAP);
+	cr_assert_eq(asgd_validate_replicas_needed(1000, 1e-9, 1, 3), ASGD_VALIDATE_REPLICAS_CAP);
+	cr_assert_eq(asgd_validate_replicas_needed(1000, NAN, 1, 3), ASGD_VALIDATE_REPLICAS_CAP);
+}
+
+Test(validate, answer_decisive_only_when_split_and_apart)
+{
+	const double g[6] = { 0.01, 0.05, 0, 0, 0, 0 }, se[6] = { 0.006, 0.008, 0, 0, 0, 0 };
+	asgd_validate_model m[ASGD_VALIDATE_NMODELS];
+	asgd_validate_answer a;
+
+	scored(m, g, se);
+	m[ASGD_VALIDATE_SME_ASGD].score.inside_band = 1;
+	m[ASGD_VALIDATE_SME_ASGD].score.inside_mean = 0.97;
+	m[ASGD_VALIDATE_SME_SGD].score.inside_mean = 0.41;
+	m[ASGD_VALIDATE_SME_ASGD].score.inside_second = 0.93;
+	m[ASGD_VALIDATE_SME_SGD].score.inside_second = 0.12;
+	/* 0.04 / √(0.006² + 0.008²) = 0.04/0.01 = 4 combined SE, one inside, one outside: yes */
+	cr_assert_eq(asgd_validate_answer_of(m, 1000, &a), ASGD_OK);
+	cr_assert(a.known && a.decisive && a.yes);
+	cr_assert_float_eq(a.separation, 4, 1e-12);
+	cr_assert_str_eq(a.text, "Answer: yes — SME-ASGD (mu_hat = 0.9000) is inside the ±2 SE "
+				 "band (cells inside: 97.0% mean, 93.0% E x^2), SME-SGD outside it "
+				 "(41.0%, 12.0%); their largest mean gaps differ by 4.0 combined SE.");
+	/* both outside: not decisive, though 4 SE apart */
+	m[ASGD_VALIDATE_SME_ASGD].score.inside_band = 0;
+	cr_assert_eq(asgd_validate_answer_of(m, 1000, &a), ASGD_OK);
+	cr_assert(a.known && !a.decisive && !a.yes);
+	cr_assert(strstr(a.text, "Not decisive: ") == a.text, "%s", a.text);
+	cr_assert(strstr(a.text, "the band verdicts do not split them"), "%s", a.text);
+	/* split, but 2 SE apart: not decisive; 1000·(3/2)² = 2250 replicas would settle it */
+	m[ASGD_VALIDATE_SME_ASGD].score.inside_band = 1;
+	m[ASGD_VALIDATE_SME_SGD].score.gap.mean = 0.03;
+	cr_assert_eq(asgd_validate_answer_of(m, 1000, &a), ASGD_OK);
+	cr_assert_not(a.decisive);
+	cr_assert_eq(a.replicas_needed, 2250);
+	cr_assert(strstr(a.text, "about 2250 replicas would separate them at 3 SE"), "%s", a.text);
+	/* the reverse split, SME-SGD 4 SE better: a decisive no */
+	m[ASGD_VALIDATE_SME_ASGD].score.inside_band = 0;
+	m[ASGD_VALIDATE_SME_SGD].score.inside_band = 1;
+	m[ASGD_VALIDATE_SME_ASGD].score.gap.mean = 0.05;
+	m[ASGD_VALIDATE_SME_SGD].score.gap.mean = 0.01;
+	cr_assert_eq(asgd_validate_answer_of(m, 1000, &a), ASGD_OK);
+	cr_assert(a.decisive && !a.yes);
+	cr_assert(strstr(a.text, "Answer: no — ") == a.text, "%s", a.text);
+	/* SME-SGD not scored: nothing known */
+	m[ASGD_VALIDATE_SME_SGD].have_score = 0;
+	cr_assert_eq(asgd_validate_answer_of(m, 1000, &a), ASGD_OK);
+	cr_assert_not(a.known);
+	cr_assert_eq(asgd_validate_answer_of(NULL, 1000, &a), ASGD_EINVAL);
+}

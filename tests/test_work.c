@@ -286,3 +286,35 @@ Test(work, spin_never_short)
 	cr_expect_eq(asgd_work_do(&none, &r), 0.0);
 	cr_expect(asgd_work_do(&spin, &r) >= 30e3);
 }
+
+Test(work, cv_closed_forms)
+{
+	asgd_work none = { ASGD_WORK_NONE, 0, 0, 0 }, fixed = { ASGD_WORK_FIXED, 5e3, 0, 0 },
+		  ex = { ASGD_WORK_EXP, 7e3, 0, 0 }, geom = { ASGD_WORK_GEOM, 10e3, 0.9, 0 };
+
+	cr_expect(isnan(asgd_work_cv(&none)));
+	cr_expect(isnan(asgd_work_cv(NULL)));
+	cr_expect_eq(asgd_work_cv(&fixed), 0.0);
+	cr_expect_eq(asgd_work_cv(&ex), 1.0);
+	/* ns(1 + G): sd ns√p/(1 − p) over mean ns/(1 − p) */
+	cr_expect_float_eq(asgd_work_cv(&geom), sqrt(0.9), 1e-15);
+}
+
+/* The realised work is off when its mean or CV strays more than 20% from the request. */
+Test(work, fidelity_flags_what_is_off)
+{
+	asgd_work ex = { ASGD_WORK_EXP, 100e3, 0, 0 }, fixed = { ASGD_WORK_FIXED, 50e3, 0, 0 },
+		  none = { ASGD_WORK_NONE, 0, 0, 0 };
+
+	cr_expect_eq(asgd_work_fidelity(&ex, 110e3, 1.1), 0);
+	cr_expect_eq(asgd_work_fidelity(&ex, 142e3, 1.0), ASGD_WORK_MEAN_OFF);
+	cr_expect_eq(asgd_work_fidelity(&ex, 100e3, 1.45), ASGD_WORK_CV_OFF);
+	cr_expect_eq(asgd_work_fidelity(&ex, 226e3, 2.49), ASGD_WORK_MEAN_OFF | ASGD_WORK_CV_OFF);
+	cr_expect_eq(asgd_work_fidelity(&ex, 79e3, 0.79), ASGD_WORK_MEAN_OFF | ASGD_WORK_CV_OFF);
+	/* a fixed request has CV 0: off when the realised one exceeds 0.2 */
+	cr_expect_eq(asgd_work_fidelity(&fixed, 55e3, 0.15), 0);
+	cr_expect_eq(asgd_work_fidelity(&fixed, 55e3, 0.25), ASGD_WORK_CV_OFF);
+	cr_expect_eq(asgd_work_fidelity(&none, 1e6, 5), 0);
+	cr_expect_eq(asgd_work_fidelity(&ex, NAN, NAN), 0);
+	cr_expect_eq(asgd_work_fidelity(NULL, 1, 1), 0);
+}

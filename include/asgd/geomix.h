@@ -30,6 +30,20 @@ typedef struct asgd_geomix {
 } asgd_geomix;
 
 /*
+ * A component lighter than this whose μ is above the body's (the heaviest component's) is a
+ * stall tail: the few gradients computed across a scheduler stall of their worker, not a second
+ * regime of the queue. BIC picks one out of 10⁵–10⁶ real samples at weights 0.03–0.1%.
+ */
+#define ASGD_GEOMIX_STALL_WEIGHT 0.01
+
+/*
+ * asgd_geomix_is_stall_tail - whether component @c of @m is a stall tail: weight below
+ * ASGD_GEOMIX_STALL_WEIGHT and μ above that of the heaviest component. 0 for NULL or @c out of
+ * range.
+ */
+int asgd_geomix_is_stall_tail(const asgd_geomix *m, size_t c);
+
+/*
  * asgd_geomix_fit - the maximum-likelihood mixture of @k geometrics for the histogram @hist
  * (hist[l] = number of samples with τ = l, l < @len), by EM from a deterministic start (μ spread
  * over the quantiles of the data), until the log-likelihood changes by less than 1e-10 relative
@@ -94,7 +108,9 @@ int asgd_geomix_pmf_table(const asgd_geomix *m, double eps, double **pmf, size_t
 
 /*
  * asgd_geomix_json - the mixture @m as JSON, one schema everywhere: "count" (K), "components"
- * [{"weight", "mu"}] by increasing mu, "mean" (E τ), "mu_bar" (m/(1+m)); when @all is not NULL,
+ * [{"weight", "mu", "mean" (E τ of the component), "stall_tail" (asgd_geomix_is_stall_tail)}] by
+ * increasing mu, "stall_tail" (the heaviest-μ stall-tail component's {"weight", "mu", "mean"},
+ * null when none), "mean" (E τ), "mu_bar" (m/(1+m)); when @all is not NULL,
  * @m was fitted by EM and BIC over K = 1..@kmax (all[K−1] the K-component fit) and the object
  * adds "loglik", "bic", "em_iterations", "kmax", "bic_per_k" and "count_per_k" (the components
  * each fit kept). The caller owns the result (cJSON_Delete).

@@ -20,6 +20,7 @@
 #include "asgd/moments.h"
 #include "asgd/observe.h"
 #include "asgd/staleness.h"
+#include "asgd/sysload.h"
 
 /* What R replicas measured together. */
 typedef struct asgd_replicas {
@@ -31,6 +32,8 @@ typedef struct asgd_replicas {
 	uint64_t replicas_done;		/* complete replicas in the moments */
 	double wall_s;			/* engine time summed over replicas */
 	double work_mean_ns, work_cv;	/* realised injected work, averaged over replicas (NAN: none) */
+	asgd_sysload sysload;		/* the machine's load from the first replica's start to the
+					   last one's end */
 	int diverged;			/* a replica's iterate became non-finite: the run stopped there */
 	int interrupted;		/* the stop flag ended a replica early, or came between two
 					   replicas or while one was scored: the run stopped there */
@@ -113,9 +116,10 @@ void asgd_replicas_free(asgd_replicas *r);
 /*
  * asgd_replicas_summary_json - the summary.json of replicas @t of the engine @cfg, as the command
  * `asgd @cmd` ran them (@argc, @argv: its command line, argv[0] the subcommand, recorded as
- * "command_line"; @preset: the problem's label): settings, "replicas" done of @requested,
- * "diverged", "partial", the `staleness` object (null when @sum is NULL), accounting, throughput, the
- * realised work and the machine. The caller owns the result (cJSON_Delete).
+ * "command_line"; @preset: the problem's label): settings, "replicas" done of @requested, "diverged",
+ * "partial", the `staleness` object (null when @sum is NULL), accounting, throughput, the
+ * realised work beside the request ("work_realised", with "off_request" per asgd_work_fidelity),
+ * the machine's load ("sysload", asgd_sysload_json) and the machine. The caller owns the result (cJSON_Delete).
  */
 cJSON *asgd_replicas_summary_json(const char *cmd, int argc, char **argv, const char *preset,
 				  const asgd_engine_config *cfg, uint64_t requested,

@@ -41,6 +41,13 @@ typedef struct asgd_staleness {
 	uint64_t pairs;
 	double pair_mean_x, pair_mean_y;
 	double pair_sxx, pair_syy, pair_sxy;
+	/* Per run (asgd_staleness_add_run), for intervals that hold under serial correlation: the
+	 * runs are independent even when τ within a run is not. S_r = Σ τ of run r, n_r its
+	 * length; r_r its lag-1 Pearson correlation (runs where it is defined). */
+	uint64_t runs, run_samples;	/* R and Σ n_r */
+	double run_s2, run_ns, run_n2;	/* Σ S_r², Σ n_r·S_r, Σ n_r² */
+	uint64_t lag1_runs;
+	double lag1_run_sum, lag1_run_sumsq;	/* Σ r_r, Σ r_r² */
 	unsigned workers;      /* 0 when unknown */
 	uint64_t *worker_count; /* length workers, NULL when 0 */
 	double *worker_sum;    /* Σ τ per worker, length workers, NULL when 0 */
@@ -119,9 +126,23 @@ typedef struct asgd_staleness_summary {
 	/* Total-variation distance ½ Σ_l |p̂(l) − (1 − μ̂)μ̂^l| over all l ≥ 0, the geometric mass
 	 * beyond max included. */
 	double tv_distance;
+	/*
+	 * 95% interval for μ̂ that holds under serial correlation: batch means with one batch per
+	 * run (the runs are independent). Var(τ̄) = R/(R−1)·Σ_r (S_r − n_r τ̄)²/N² (the ratio
+	 * estimator over runs), carried to μ̂ by the delta method dμ/dτ̄ = (1 − μ̂)². NAN with
+	 * fewer than 2 runs (a histogram, or one log). This is the interval the verdicts use.
+	 */
+	double mu_ci95_runs[2];
+	uint64_t runs;       /* runs added with asgd_staleness_add_run */
 	/* Pearson correlation of the pooled lag-1 pairs; NAN when there are no pairs or either
 	 * coordinate is constant. */
 	double lag1_autocorr;
+	/* The lag-1 correlation run by run: the mean of the runs' own r_r with a 95% interval
+	 * from their spread (1.96·sd/√R; NAN with fewer than 2 runs where r_r is defined), and
+	 * the i.i.d. reference half-width 1.96/√N (Bartlett) that a correlation 0 would show. */
+	double lag1_runs_mean;
+	double lag1_ci95_runs[2];
+	double lag1_iid_half;
 	size_t pmf_len;      /* max + 1 */
 	double *pmf;         /* empirical pmf p̂(l), l = 0..max; owned */
 	unsigned workers;    /* as given to asgd_staleness_init */
@@ -152,7 +173,8 @@ double asgd_geometric_pmf(double mu, uint64_t l);
  * asgd_staleness_summary_json - the summary as the `staleness` object of the output contract.
  *
  * Fields: count, mean, var, mu_hat, mu_ci95 [lo, hi], mu_queueing, chi2_stat, chi2_df, chi2_p,
- * tv_distance, lag1_autocorr, max, pmf [p̂(0), ..., p̂(max)], and, when the workers are known,
+ * tv_distance, lag1_autocorr, mu_ci95_runs, runs, lag1_runs_mean, lag1_ci95_runs,
+ * lag1_iid_half95, max, pmf [p̂(0), ..., p̂(max)], and, when the workers are known,
  * workers [{worker, count, mean}]. A NAN (no workers, no lag-1 pairs, no chi-square test, a
  * worker without samples) is written as null.
  * Returns a new object that the caller owns (cJSON_Delete), or NULL if @sum is NULL or memory

@@ -59,6 +59,11 @@ typedef enum asgd_validate_which {
  */
 #define ASGD_VALIDATE_INSIDE_FRACTION 0.88
 
+/* The calibration of ASGD_VALIDATE_INSIDE_FRACTION, in words, where the verdict is printed. */
+#define ASGD_VALIDATE_BAND_CALIBRATION \
+	"20 runs of a correct model had 0.889-0.996 (mean) and 0.901-0.992 (E x^2) of cells " \
+	"inside; at 0.95 only 7 of 20 pass (docs/MODELS.md)"
+
 /* The simulators' τ tables stop where the mixture's tail is below this (as sim's geometric). */
 #define ASGD_VALIDATE_MIXTURE_TAIL_EPS 1e-12
 
@@ -220,6 +225,69 @@ int asgd_validate_score_compute(const asgd_moment_table *model, const asgd_momen
  */
 int asgd_validate_best(const asgd_validate_model *m, int second);
 
+/*
+ * How many combined SE apart two largest gaps must be to call them distinct: the z of the
+ * replicas-needed formula and of the decisive answer. 3, not 2: a largest gap over many
+ * correlated cells is a maximum, its SE is a delta-method approximation, and two-sided z = 3
+ * leaves a chance difference at p ≈ 0.003 rather than 0.05.
+ */
+#define ASGD_VALIDATE_DECISIVE_Z 3.0
+
+/* The most replicas asgd_validate_replicas_needed reports; above it separation is hopeless. */
+#define ASGD_VALIDATE_REPLICAS_CAP 100000000ULL
+
+/*
+ * asgd_validate_distinguishable - whether the best model of @m by asgd_validate_best(@m,
+ * @second) is distinguishable: its largest gap (mean, or relative E x² with @second) lies more
+ * than 1 combined SE (the two gaps' SEs in quadrature) below every other scored model's. 0 when
+ * no model, or only one, was scored: one model has nothing to be distinguished from.
+ */
+int asgd_validate_distinguishable(const asgd_validate_model *m, int second);
+
+/*
+ * asgd_validate_tied - the scored models of @m whose largest gap (as asgd_validate_distinguishable)
+ * is within 1 combined SE of the best one's, the best included, into @tied (their indices, in
+ * order; ASGD_VALIDATE_NMODELS entries suffice). A NaN gap counts as tied: it is no evidence.
+ * Returns how many, 0 when no model was scored.
+ */
+int asgd_validate_tied(const asgd_validate_model *m, int second, int *tied);
+
+/*
+ * asgd_validate_replicas_needed - the replicas that would put two gaps @diff apart at
+ * @z combined SE, when @replicas gave the combined SE @se_diff: SE ∝ 1/√R, so
+ * R_needed = ⌈R·(z·SE/|diff|)²⌉ (model paths scaled in proportion to R, as the defaults keep
+ * them). Capped at ASGD_VALIDATE_REPLICAS_CAP (also for diff 0 or a non-finite input); at least
+ * 2. The SEs share the real run's error, so this is a rough size, not a power calculation.
+ */
+uint64_t asgd_validate_replicas_needed(uint64_t replicas, double diff, double se_diff, double z);
+
+/* The one-sentence answer of validate: does SME-ASGD predict the real run better than SME-SGD? */
+typedef struct asgd_validate_answer {
+	int known;		/* both SME-ASGD and SME-SGD were scored; nothing else is set
+				   otherwise */
+	int decisive;		/* yes: SME-ASGD inside the band, SME-SGD outside, and the
+				   largest mean gaps ≥ ASGD_VALIDATE_DECISIVE_Z combined SE apart
+				   (SME-SGD's the larger); or no: the reverse */
+	int yes;		/* decisive and SME-ASGD is the better */
+	int asgd_inside, sgd_inside;	/* their band verdicts */
+	double asgd_mu;		/* μ̂ SME-ASGD ran with */
+	double asgd_inside_mean, sgd_inside_mean;	/* their fractions of mean cells inside */
+	double asgd_inside_second, sgd_inside_second;	/* … and of E x² cells */
+	double separation;	/* (gap_SGD − gap_ASGD) / combined SE, largest mean gaps */
+	uint64_t replicas_needed;	/* asgd_validate_replicas_needed at
+					   ASGD_VALIDATE_DECISIVE_Z */
+	char text[512];		/* the sentence, starting "Answer: yes", "Answer: no" or
+				   "Not decisive" */
+} asgd_validate_answer;
+
+/*
+ * asgd_validate_answer_of - the answer of the scored models @m (ASGD_VALIDATE_NMODELS of them)
+ * from @replicas real replicas into @out. Returns 0 (out->known 0 when either SME was not
+ * scored), ASGD_EINVAL for NULL.
+ */
+int asgd_validate_answer_of(const asgd_validate_model *m, uint64_t replicas,
+			    asgd_validate_answer *out);
+
 /* What the shape of the staleness law and its correlation do to the gaps. */
 typedef struct asgd_validate_effects {
 	asgd_gap shape;		/* gap(asgd-geometric) − gap(asgd-measured-pmf): mean, second_rel
@@ -240,10 +308,12 @@ int asgd_validate_effects_of(const asgd_validate_model *m, asgd_validate_effects
 /*
  * asgd_validate_result_json - @res, which asgd_validate_run filled under @cfg, as validation.json:
  * "command" ("validate"), "command_line" (asgd_report_argv_json of @argc, @argv, argv[0] the
- * subcommand; left out when @argv is NULL), "settings", "machine", "real", "staleness" (with the mixture, null when not fitted; null
- * without a fit), "models" (those that ran), "inside_fraction_required", "best_model", "effects"
- * (null without both discrete replays scored), "partial", "omitted" (what a stop kept out) and
- * "wall_s". The caller owns the result (cJSON_Delete); NULL for NULL arguments; cJSON's
+ * subcommand; left out when @argv is NULL), "settings", "machine", "real", "staleness" (with "interval_used" and the mixture, null
+ * when not fitted; null without a fit), "models" (those that ran), "inside_fraction_required",
+ * "band_rule" (the rule and its calibration), "answer" (asgd_validate_answer_of; null when
+ * unknown), "best_model" (a name only when asgd_validate_distinguishable, with the tied models),
+ * "effects" (null without both discrete replays scored), "partial", "omitted" (what a stop kept
+ * out) and "wall_s". The caller owns the result (cJSON_Delete); NULL for NULL arguments; cJSON's
  * allocation failures are the caller's to detect (cJSON_InitHooks).
  */
 cJSON *asgd_validate_result_json(const asgd_validate_config *cfg, const asgd_validate_result *res,

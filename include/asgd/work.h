@@ -59,6 +59,26 @@ int asgd_work_format(const asgd_work *w, char *buf, size_t len);
 /* asgd_work_mean_ns - the expected work time in ns: 0, ns, ns, or ns/(1 − p) for geom. */
 double asgd_work_mean_ns(const asgd_work *w);
 
+/* asgd_work_cv - the coefficient of variation of the work time: 0 (fixed), 1 (exp), √p (geom:
+ * ns·(1 + G) has sd ns·√p/(1 − p)); NAN for none or NULL. */
+double asgd_work_cv(const asgd_work *w);
+
+/* How far a realised mean or CV may stray from the request before it is called off. */
+#define ASGD_WORK_FIDELITY_TOL 0.2
+
+/* What asgd_work_fidelity found off; a bit set per quantity. */
+#define ASGD_WORK_MEAN_OFF 1
+#define ASGD_WORK_CV_OFF 2
+
+/*
+ * asgd_work_fidelity - which of the realised @mean_ns and @cv of work @w are more than
+ * ASGD_WORK_FIDELITY_TOL off the request: relative to the requested mean (and CV); a requested
+ * CV of 0 (fixed) is off when the realised one exceeds ASGD_WORK_FIDELITY_TOL. A sleep
+ * overshoots (wake-up latency), so a realised mean above the request is the usual case.
+ * Returns the ASGD_WORK_*_OFF bits; 0 for no work, NULL or a NAN realised value.
+ */
+int asgd_work_fidelity(const asgd_work *w, double mean_ns, double cv);
+
 /*
  * asgd_work_sample_ns - draw one work time in ns from @w using the stream @r.
  * Thread-safe as long as @r is this thread's own stream.

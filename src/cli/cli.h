@@ -80,6 +80,24 @@ void cli_estimate(const char *cmd, const char *what, double seconds);
 /* The staleness table shared by `run` and `fit`. */
 void cli_print_staleness(const asgd_staleness_summary *sum);
 
+/*
+ * cli_print_fidelity - the work as requested beside the realised mean and CV of the replicas @t,
+ * and the machine's load during them (each line led by @indent); a warning on stderr ("asgd
+ * @cmd: warning: ...") when the realised work is off the request (asgd_work_fidelity) or other
+ * processes kept the machine busy (asgd_sysload).
+ */
+void cli_print_fidelity(const char *cmd, const asgd_work *w, const asgd_replicas *t,
+			const char *indent);
+
+/* cli_warn_fidelity - only the warnings of cli_print_fidelity, each naming @where ("M=16"; ""
+ * for nothing) after "asgd @cmd: warning: ". */
+void cli_warn_fidelity(const char *cmd, const char *where, const asgd_work *w,
+		       const asgd_replicas *t);
+
+/* The intervals over replicas (μ̂'s and lag-1's, asgd/staleness.h), each line led by @indent;
+ * nothing with fewer than 2 runs. */
+void cli_print_between_runs(const asgd_staleness_summary *s, const char *indent);
+
 /* ---- the real engine's outputs (`run`, `validate`) ---- */
 
 /*

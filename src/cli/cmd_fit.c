@@ -76,6 +76,11 @@ static void print_mixture(const asgd_geomix *best, const asgd_geomix *all, size_
 	for (size_t k = 0; k < kmax; k++)
 		printf("  K=%zu %.6g", k + 1, all[k].bic);
 	printf("\n");
+	for (size_t c = 0; c < best->count; c++)
+		if (asgd_geomix_is_stall_tail(best, c))
+			printf("          stall tail: weight %.2g%%, mu %.4f, mean tau %.1f "
+			       "(gradients computed across a scheduler stall)\n",
+			       100 * best->weight[c], best->mu[c], best->mu[c] / (1 - best->mu[c]));
 }
 
 int cli_fit(int argc, char **argv)

@@ -405,6 +405,7 @@ static void print_summary(const struct run_opts *o, const asgd_run_result *r)
 	printf("throughput  %.0f updates/s over %.2f s of engine time\n",
 	       t->wall_s > 0 ? t->applied / t->wall_s : 0, t->wall_s);
 	print_worker_rates(t);
+	cli_print_fidelity(CMD, &o->cfg.work, t, "");
 	if (t->clock_compared)
 		printf("  clocks: the counter's and the timestamps' tau agree on %.4f%% of %llu "
 		       "updates\n", 100.0 * (double)t->clock_agreed / (double)t->clock_compared,

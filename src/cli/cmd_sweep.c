@@ -203,6 +203,8 @@ static int sweep_write_m(void *arg, const asgd_sweep_m *m)
 	rc = asgd_sweep_write_m(dir, m);
 	if (rc != ASGD_OK || m->stage != ASGD_SWEEP_REPLICAS)
 		return rc;
+	snprintf(name, sizeof(name), "M=%u", m->engine->workers);
+	cli_warn_fidelity(CMD, name, &m->engine->work, m->replicas);
 	return cli_write_json_out(dir, "summary.json",
 				  asgd_replicas_summary_json(CMD, o->argc, o->argv,
 							     asgd_problem_spec(o->problem), m->engine,

@@ -224,6 +224,16 @@ static void print_observed(const struct validate_opts *o)
 	printf(": the gaps below are of E %s and E %s^2\n", quantity(o), quantity(o));
 }
 
+/* The mixture's stall tails by what they are, not as a second regime of the queue. */
+static void print_stall_tails(const asgd_geomix *mix)
+{
+	for (size_t c = 0; c < mix->count; c++)
+		if (asgd_geomix_is_stall_tail(mix, c))
+			printf("           stall tail: weight %.2g%%, mu %.4f, mean tau %.1f "
+			       "(gradients computed across a scheduler stall)\n",
+			       100 * mix->weight[c], mix->mu[c], mix->mu[c] / (1 - mix->mu[c]));
+}
+
 static void print_fit(const struct validate_opts *o, const asgd_validate_result *r)
 {
 	const asgd_staleness_summary *s = &r->staleness;
@@ -235,21 +245,43 @@ static void print_fit(const struct validate_opts *o, const asgd_validate_result 
 	       (unsigned long long)o->m.iters, (unsigned long long)r->real.replicas_done,
 	       (unsigned long long)o->m.paths, cli_stopped() ? "  (PARTIAL)" : "");
 	print_observed(o);
+	cli_print_fidelity(CMD, &o->cfg.work, &r->real, "real run   ");
 	printf("staleness  mu_hat %.4f  95%% [%.4f, %.4f]  vs 1-1/M = %.4f  (%llu gradients)\n",
 	       s->mu_hat, s->mu_ci95[0], s->mu_ci95[1], s->mu_queueing,
 	       (unsigned long long)s->count);
 	printf("           chi2 p = %s (%u df)   TV %.4f   lag-1 %.4f\n",
 	       cli_format_p(s->chi2_p, p, sizeof(p)), s->chi2_df, s->tv_distance, s->lag1_autocorr);
+	cli_print_between_runs(s, "           ");
 	if (!r->have_mixture)
 		return;
 	printf("mixture    K = %zu by BIC:", r->mixture.count);
 	for (size_t c = 0; c < r->mixture.count; c++)
-		printf("%s %.3f x geom(%.4f)", c ? " +" : "", r->mixture.weight[c], r->mixture.mu[c]);
+		printf("%s %.3g x geom(%.4f)", c ? " +" : "", r->mixture.weight[c], r->mixture.mu[c]);
 	printf("   TV %.4f\n", r->mixture_tv);
+	print_stall_tails(&r->mixture);
 }
 
-/* One row per scored model, then the best model. The cells with a "±" take one byte more than
- * they have columns. */
+/* The best model by one criterion, or that none is distinguishable at these sizes, and which
+ * models it cannot be told from. */
+static void print_best(const char *label, const asgd_validate_model *m, int b, int second,
+		       const char *what)
+{
+	int tied[ASGD_VALIDATE_NMODELS], n = asgd_validate_tied(m, second, tied);
+
+	if (asgd_validate_distinguishable(m, second)) {
+		printf("%s %s (smallest %s, more than 1 combined SE below every other)\n", label,
+		       m[b].name, what);
+		return;
+	}
+	printf("%s none distinguishable at these sizes: %d within 1 combined SE of the smallest %s"
+	       " (", label, n, what);
+	for (int i = 0; i < n; i++)
+		printf("%s%s", i ? ", " : "", m[tied[i]].name);
+	printf(")\n");
+}
+
+/* One row per scored model, then the band rule and the best model. The cells with a "±" take
+ * one byte more than they have columns. */
 static void print_models(const asgd_validate_model *m, const char *q)
 {
 	int bm = asgd_validate_best(m, 0), bs = asgd_validate_best(m, 1);
@@ -272,9 +304,23 @@ static void print_models(const asgd_validate_model *m, const char *q)
 		       r->score.inside_band ? "yes" : "no", 100 * r->score.inside_mean,
 		       100 * r->score.inside_second);
 	}
-	if (bm >= 0)
-		printf("best model %s (smallest max |mean gap|); by E %s^2: %s\n", m[bm].name, q,
-		       m[bs].name);
+	printf("band rule  inside = at least %.0f%% of cells (k >= 1, mean and E %s^2) within 2 SE "
+	       "of the difference;\n           calibration: %s\n",
+	       100 * ASGD_VALIDATE_INSIDE_FRACTION, q, ASGD_VALIDATE_BAND_CALIBRATION);
+	if (bm < 0)
+		return;
+	print_best("best model", m, bm, 0, "max |mean gap|");
+	print_best("by E x^2  ", m, bs, 1, "max rel E x^2 gap");
+}
+
+/* The one-sentence answer, first; and how many replicas would settle it when it is not. */
+static void print_answer(const asgd_validate_model *m, uint64_t replicas)
+{
+	asgd_validate_answer a;
+
+	if (asgd_validate_answer_of(m, replicas, &a) != ASGD_OK || !a.known)
+		return;
+	printf("%s\n", a.text);
 }
 
 /* The effects: shape, the two replays apart, correlation and the rest. */
@@ -347,6 +393,7 @@ int cli_validate(int argc, char **argv)
 			rc = wrc;
 	}
 	if (!o.m.quiet && r.have_staleness) {
+		print_answer(r.models, r.real.replicas_done);
 		print_fit(&o, &r);
 		print_models(r.models, quantity(&o));
 		print_effects(r.models, quantity(&o));

@@ -118,6 +118,62 @@ static void print_worker_means(const asgd_staleness_summary *s)
 	       s->worker_mean[lo], lo, s->worker_mean[hi], hi);
 }
 
+void cli_warn_fidelity(const char *cmd, const char *where, const asgd_work *w,
+		       const asgd_replicas *t)
+{
+	int off = isnan(t->work_mean_ns) ? 0 : asgd_work_fidelity(w, t->work_mean_ns, t->work_cv);
+	const char *sep = where[0] ? ": " : "";
+
+	if (off)
+		fprintf(stderr, "asgd %s: warning: %s%sthe realised work is more than %.0f%% off the "
+				"request (%s%s%s): %s\n", cmd, where, sep,
+			100 * ASGD_WORK_FIDELITY_TOL, off & ASGD_WORK_MEAN_OFF ? "mean" : "",
+			off == (ASGD_WORK_MEAN_OFF | ASGD_WORK_CV_OFF) ? " and " : "",
+			off & ASGD_WORK_CV_OFF ? "CV" : "",
+			w->spin ? "spinning shares the cores with the other workers"
+				: "a sleep overshoots by the wake-up latency, so short sleeps are "
+				  "longer and less variable or, under load, more variable than asked");
+	if (t->sysload.busy)
+		fprintf(stderr, "asgd %s: warning: %s%sthe machine was busy: other processes used "
+				"%.2f cores on average during the run (more than %.1f): the staleness "
+				"measured is partly theirs\n", cmd, where, sep, t->sysload.other_cores,
+			ASGD_SYSLOAD_BUSY_CORES);
+}
+
+void cli_print_fidelity(const char *cmd, const asgd_work *w, const asgd_replicas *t,
+			const char *indent)
+{
+	const asgd_sysload *l = &t->sysload;
+	char spec[64];
+
+	if (w->kind != ASGD_WORK_NONE && !isnan(t->work_mean_ns)) {
+		asgd_work_format(w, spec, sizeof(spec));
+		printf("%swork %s (mean %.0f us, CV %.2f), realised mean %.0f us, CV %.2f\n",
+		       indent, spec, asgd_work_mean_ns(w) / 1e3, asgd_work_cv(w),
+		       t->work_mean_ns / 1e3, t->work_cv);
+	}
+	if (l->known)
+		printf("%sload average %.2f at start, %.2f at end; other processes used %.2f "
+		       "cores\n", indent, l->load_start, l->load_end, l->other_cores);
+	else
+		printf("%sload unknown (no /proc)\n", indent);
+	cli_warn_fidelity(cmd, "", w, t);
+}
+
+void cli_print_between_runs(const asgd_staleness_summary *s, const char *indent)
+{
+	if (isnan(s->mu_ci95_runs[0]))
+		return;
+	printf("%smu_hat 95%% over %llu replicas [%.4f, %.4f] (holds under serial correlation; "
+	       "the one to read)\n", indent, (unsigned long long)s->runs,
+	       s->mu_ci95_runs[0], s->mu_ci95_runs[1]);
+	if (isnan(s->lag1_ci95_runs[0]))
+		return;
+	printf("%slag-1 per replica: mean %.4f, 95%% [%.4f, %.4f]; i.i.d. tau would give 0 "
+	       "± %.4f\n", indent, s->lag1_runs_mean, s->lag1_ci95_runs[0], s->lag1_ci95_runs[1],
+	       s->lag1_iid_half);
+}
+
 void cli_print_staleness(const asgd_staleness_summary *s)
 {
 	size_t l;
@@ -134,6 +190,7 @@ void cli_print_staleness(const asgd_staleness_summary *s)
 		printf("n/a\n");
 	else
 		printf("%.4f\n", s->lag1_autocorr);
+	cli_print_between_runs(s, "  ");
 	print_worker_means(s);
 	printf("  l    pmf      geometric(mu_hat)\n");
 	for (l = 0; l < s->pmf_len && l < 8; l++)

@@ -134,6 +134,7 @@ int asgd_replicas_run_hooked(asgd_engine_config *cfg, uint64_t replicas,
 	const struct each each = { h->each, h->each_arg, obs, h->final, h->final_arg };
 	double work_sum = 0, cv_sum = 0, *traj;
 	uint64_t work_runs = 0;
+	asgd_sysload_sample load0, load1;
 	int rc;
 
 	if (!cfg || !out || !cfg->problem || replicas == 0)
@@ -148,6 +149,7 @@ int asgd_replicas_run_hooked(asgd_engine_config *cfg, uint64_t replicas,
 		return ASGD_ENOMEM;
 	}
 	cfg->trajectory = traj;
+	asgd_sysload_read(&load0);
 	for (uint64_t r = 0; r < replicas && !out->diverged && !out->interrupted && !out->starved;
 	     r++) {
 		if (r > 0 && asgd__stop_raised(cfg->stop)) {	/* the first one says it itself */
@@ -160,6 +162,8 @@ int asgd_replicas_run_hooked(asgd_engine_config *cfg, uint64_t replicas,
 		if (h->progress)
 			h->progress(h->progress_arg, r + 1, replicas);
 	}
+	asgd_sysload_read(&load1);
+	asgd_sysload_between(&load0, &load1, &out->sysload);
 	cfg->trajectory = NULL;
 	free(traj);
 	if (rc != ASGD_OK) {
@@ -259,7 +263,13 @@ static void add_engine_measures(cJSON *root, const asgd_engine_config *cfg,
 		cJSON_AddNumberToObject(work, "cv", t->work_cv);
 	}
 	cJSON_AddNumberToObject(work, "requested_mean_ns", asgd_work_mean_ns(&cfg->work));
+	if (!isnan(asgd_work_cv(&cfg->work)))
+		cJSON_AddNumberToObject(work, "requested_cv", asgd_work_cv(&cfg->work));
 	cJSON_AddStringToObject(work, "spent", cfg->work.spin ? "busy" : "asleep");
+	if (!isnan(t->work_mean_ns))
+		cJSON_AddBoolToObject(work, "off_request",
+				      asgd_work_fidelity(&cfg->work, t->work_mean_ns, t->work_cv) != 0);
+	cJSON_AddItemToObject(root, "sysload", asgd_sysload_json(&t->sysload));
 }
 
 cJSON *asgd_replicas_summary_json(const char *cmd, int argc, char **argv, const char *preset,

@@ -240,6 +240,44 @@ double asgd_work_mean_ns(const asgd_work *w)
 	return NAN;
 }
 
+double asgd_work_cv(const asgd_work *w)
+{
+	if (!w)
+		return NAN;
+	switch (w->kind) {
+	case ASGD_WORK_NONE:
+		return NAN;
+	case ASGD_WORK_FIXED:
+		return 0.0;
+	case ASGD_WORK_EXP:
+		return 1.0;
+	case ASGD_WORK_GEOM:
+		return sqrt(w->p);
+	}
+	return NAN;
+}
+
+/* Whether @got is more than the tolerance off @want (absolutely when @want is 0). */
+static int off_request(double got, double want)
+{
+	double scale = want > 0 ? want : 1;
+
+	return fabs(got - want) > ASGD_WORK_FIDELITY_TOL * scale;
+}
+
+int asgd_work_fidelity(const asgd_work *w, double mean_ns, double cv)
+{
+	int off = 0;
+
+	if (!w || w->kind == ASGD_WORK_NONE)
+		return 0;
+	if (!isnan(mean_ns) && off_request(mean_ns, asgd_work_mean_ns(w)))
+		off |= ASGD_WORK_MEAN_OFF;
+	if (!isnan(cv) && off_request(cv, asgd_work_cv(w)))
+		off |= ASGD_WORK_CV_OFF;
+	return off;
+}
+
 double asgd_work_sample_ns(const asgd_work *w, asgd_rng *r)
 {
 	if (!w)

@@ -85,6 +85,13 @@ static cJSON *staleness_json(const asgd_validate_config *c, const asgd_validate_
 	if (!r->have_staleness)
 		return cJSON_CreateNull();
 	j = asgd_staleness_summary_json(&r->staleness);
+	cJSON_AddStringToObject(j, "interval_used",
+				r->staleness.runs >= 2 ? "mu_ci95_runs" : "mu_ci95");
+	cJSON_AddStringToObject(j, "interval_note",
+				"mu_ci95_runs is over replicas (batch means) and holds under the "
+				"serial correlation of tau; mu_ci95 assumes i.i.d. tau. The verdict "
+				"prints and reads mu_ci95_runs; every model runs with mu_hat itself, "
+				"which is the same under both");
 	if (!r->have_mixture) {
 		cJSON_AddNullToObject(j, "mixture");
 		return j;
@@ -156,7 +163,32 @@ static cJSON *effects_json(const asgd_validate_model *m)
 	return j;
 }
 
-/* The model with the smallest largest mean gap, and by E x²; JSON null when none was scored. */
+/* The best model by one criterion, or null when it is not distinguishable from the rest. */
+static cJSON *best_name_json(const asgd_validate_model *m, int second)
+{
+	int b = asgd_validate_best(m, second);
+
+	if (b < 0 || !asgd_validate_distinguishable(m, second))
+		return cJSON_CreateNull();
+	return cJSON_CreateString(m[b].name);
+}
+
+/* The models within 1 combined SE of the smallest gap, the smallest included. */
+static cJSON *tied_json(const asgd_validate_model *m, int second)
+{
+	int tied[ASGD_VALIDATE_NMODELS], n = asgd_validate_tied(m, second, tied);
+	cJSON *a = cJSON_CreateArray();
+
+	for (int i = 0; i < n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(m[tied[i]].name));
+	return a;
+}
+
+/*
+ * The model with the smallest largest mean gap, and by E x², each null when its gap is within 1
+ * combined SE of another model's ("smallest_*": the smallest regardless; "tied_*": the models
+ * within 1 combined SE of it); JSON null when none was scored.
+ */
 static cJSON *best_json(const asgd_validate_model *m)
 {
 	int bm = asgd_validate_best(m, 0), bs = asgd_validate_best(m, 1);
@@ -165,11 +197,64 @@ static cJSON *best_json(const asgd_validate_model *m)
 	if (bm < 0)
 		return cJSON_CreateNull();
 	j = cJSON_CreateObject();
-	cJSON_AddStringToObject(j, "by_mean", m[bm].name);
-	cJSON_AddStringToObject(j, "by_second_moment", m[bs].name);
+	cJSON_AddItemToObject(j, "by_mean", best_name_json(m, 0));
+	cJSON_AddItemToObject(j, "by_second_moment", best_name_json(m, 1));
+	cJSON_AddStringToObject(j, "smallest_by_mean", m[bm].name);
+	cJSON_AddStringToObject(j, "smallest_by_second_moment", m[bs].name);
+	cJSON_AddItemToObject(j, "tied_by_mean", tied_json(m, 0));
+	cJSON_AddItemToObject(j, "tied_by_second_moment", tied_json(m, 1));
 	cJSON_AddStringToObject(j, "criterion", "smallest largest |mean gap| against the real "
 						"run over k >= 1 (by_second_moment: smallest "
-						"largest relative E x^2 gap)");
+						"largest relative E x^2 gap), named only when it "
+						"is more than 1 combined SE below every other "
+						"model's; null: no model distinguishable at these "
+						"sizes");
+	return j;
+}
+
+/* The one-sentence answer (asgd_validate_answer_of); null when either SME was not scored. */
+static cJSON *answer_json(const asgd_validate_model *m, uint64_t replicas)
+{
+	asgd_validate_answer a;
+	cJSON *j;
+
+	if (asgd_validate_answer_of(m, replicas, &a) != ASGD_OK || !a.known)
+		return cJSON_CreateNull();
+	j = cJSON_CreateObject();
+	cJSON_AddBoolToObject(j, "decisive", a.decisive);
+	if (a.decisive)
+		cJSON_AddBoolToObject(j, "yes", a.yes);
+	else
+		cJSON_AddNullToObject(j, "yes");
+	cJSON_AddStringToObject(j, "text", a.text);
+	cJSON_AddBoolToObject(j, "sme_asgd_inside_band", a.asgd_inside);
+	cJSON_AddBoolToObject(j, "sme_sgd_inside_band", a.sgd_inside);
+	if (isfinite(a.separation))
+		cJSON_AddNumberToObject(j, "separation_se", a.separation);
+	else
+		cJSON_AddNullToObject(j, "separation_se");
+	cJSON_AddNumberToObject(j, "z_required", ASGD_VALIDATE_DECISIVE_Z);
+	cJSON_AddNumberToObject(j, "replicas_needed", (double)a.replicas_needed);
+	cJSON_AddStringToObject(j, "definition",
+				"decisive: SME-ASGD inside the band, SME-SGD outside and their "
+				"largest mean gaps >= z_required combined SE apart (or the reverse); "
+				"separation_se = (gap(sme-sgd) - gap(sme-asgd)) / combined SE; "
+				"replicas_needed = R (z SE / |gap difference|)^2, SE ~ 1/sqrt(R)");
+	return j;
+}
+
+/* The band rule as the verdict applies it, with where its threshold comes from. */
+static cJSON *band_rule_json(void)
+{
+	cJSON *j = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(j, "cell_se", 2);
+	cJSON_AddNumberToObject(j, "inside_fraction_required", ASGD_VALIDATE_INSIDE_FRACTION);
+	cJSON_AddStringToObject(j, "rule", "a model is inside the band when at least "
+					   "inside_fraction_required of the cells (k >= 1, every "
+					   "coordinate) have |model - real| <= 2 SE of the "
+					   "difference, for the mean and for E x^2");
+	cJSON_AddStringToObject(j, "calibration", ASGD_VALIDATE_BAND_CALIBRATION);
 	return j;
 }
 
@@ -210,6 +295,8 @@ cJSON *asgd_validate_result_json(const asgd_validate_config *cfg, const asgd_val
 			cJSON_AddItemToObject(models, res->models[i].name,
 					      model_json(&res->models[i]));
 	cJSON_AddNumberToObject(root, "inside_fraction_required", ASGD_VALIDATE_INSIDE_FRACTION);
+	cJSON_AddItemToObject(root, "band_rule", band_rule_json());
+	cJSON_AddItemToObject(root, "answer", answer_json(res->models, res->real.replicas_done));
 	cJSON_AddItemToObject(root, "best_model", best_json(res->models));
 	cJSON_AddItemToObject(root, "effects", effects_json(res->models));
 	cJSON_AddBoolToObject(root, "partial", res->partial);

@@ -549,20 +549,49 @@ static void add_fits(cJSON *j, const asgd_geomix *all, size_t kmax)
 	}
 }
 
+int asgd_geomix_is_stall_tail(const asgd_geomix *m, size_t c)
+{
+	size_t body = 0;
+
+	if (!m || c >= m->count || m->count > ASGD_GEOMIX_MAX)
+		return 0;
+	for (size_t i = 1; i < m->count; i++)
+		if (m->weight[i] > m->weight[body])
+			body = i;
+	return m->weight[c] < ASGD_GEOMIX_STALL_WEIGHT && m->mu[c] > m->mu[body];
+}
+
+/* One component: weight, μ and its mean τ = μ/(1 − μ). */
+static cJSON *component_json(const asgd_geomix *m, size_t c)
+{
+	cJSON *e = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(e, "weight", m->weight[c]);
+	cJSON_AddNumberToObject(e, "mu", m->mu[c]);
+	cJSON_AddNumberToObject(e, "mean", m->mu[c] / (1 - m->mu[c]));
+	return e;
+}
+
 cJSON *asgd_geomix_json(const asgd_geomix *m, const asgd_geomix *all, size_t kmax)
 {
 	cJSON *j = cJSON_CreateObject();
 	cJSON *comp;
+	size_t tail = m->count;
 
 	cJSON_AddNumberToObject(j, "count", (double)m->count);
 	comp = cJSON_AddArrayToObject(j, "components");
 	for (size_t c = 0; c < m->count; c++) {
-		cJSON *e = cJSON_CreateObject();
+		cJSON *e = component_json(m, c);
 
-		cJSON_AddNumberToObject(e, "weight", m->weight[c]);
-		cJSON_AddNumberToObject(e, "mu", m->mu[c]);
+		cJSON_AddBoolToObject(e, "stall_tail", asgd_geomix_is_stall_tail(m, c));
 		cJSON_AddItemToArray(comp, e);
+		if (asgd_geomix_is_stall_tail(m, c))
+			tail = c;	/* sorted by μ: the last is the farthest */
 	}
+	if (tail < m->count)
+		cJSON_AddItemToObject(j, "stall_tail", component_json(m, tail));
+	else
+		cJSON_AddNullToObject(j, "stall_tail");
 	cJSON_AddNumberToObject(j, "mean", asgd_geomix_mean(m));
 	cJSON_AddNumberToObject(j, "mu_bar", asgd_geomix_mu_bar(m));
 	/* a mixture given on the command line has no likelihood: only a fit reports one */

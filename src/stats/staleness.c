@@ -98,6 +98,27 @@ static void merge_pairs(asgd_staleness *s, uint64_t m, double mx, double my, dou
 	s->pairs += m;
 }
 
+/* The run's total for the between-run variance of τ̄ (batch means, one batch per run). */
+static void add_run_sum(asgd_staleness *s, const uint64_t *tau, size_t n)
+{
+	double sum = 0;
+
+	for (size_t i = 0; i < n; i++)
+		sum += (double)tau[i];
+	s->runs++;
+	s->run_samples += n;
+	s->run_s2 += sum * sum;
+	s->run_ns += (double)n * sum;
+	s->run_n2 += (double)n * (double)n;
+}
+
+static void add_run_lag1(asgd_staleness *s, double r)
+{
+	s->lag1_runs++;
+	s->lag1_run_sum += r;
+	s->lag1_run_sumsq += r * r;
+}
+
 int asgd_staleness_add_run(asgd_staleness *s, const uint64_t *tau, const uint32_t *worker,
 			   size_t n)
 {
@@ -153,7 +174,10 @@ int asgd_staleness_add_run(asgd_staleness *s, const uint64_t *tau, const uint32_
 			sxy += dx * dy;
 		}
 		merge_pairs(s, m, mx, my, sxx, syy, sxy);
+		if (sxx > 0 && syy > 0)
+			add_run_lag1(s, sxy / sqrt(sxx * syy));
 	}
+	add_run_sum(s, tau, n);
 	return ASGD_OK;
 }
 
@@ -219,6 +243,39 @@ static void chi_square(const asgd_staleness *s, double mu, double q, double *sta
 	bins++;
 	*stat_out = stat;
 	*bins_out = bins;
+}
+
+/*
+ * The intervals over runs (the runs are independent however τ is correlated within one): μ̂'s
+ * from the ratio estimator's variance of τ̄, lag-1's from the spread of the runs' own values.
+ * Needs r->mean, r->mu_hat and r->count.
+ */
+static void between_runs(const asgd_staleness *s, asgd_staleness_summary *r)
+{
+	double R = (double)s->runs, n = (double)r->count, m = r->mean, ss, se, q, half;
+
+	r->runs = s->runs;
+	r->mu_ci95_runs[0] = r->mu_ci95_runs[1] = NAN;
+	/* only when every sample came from a run: a histogram has no runs to spread over */
+	if (s->runs >= 2 && s->run_samples == r->count) {
+		ss = fmax(0, s->run_s2 - 2 * m * s->run_ns + m * m * s->run_n2);
+		se = sqrt(R / (R - 1) * ss) / n;
+		q = 1 - r->mu_hat;
+		half = Z95 * se * q * q;
+		r->mu_ci95_runs[0] = fmax(0.0, r->mu_hat - half);
+		r->mu_ci95_runs[1] = fmin(1.0, r->mu_hat + half);
+	}
+	r->lag1_iid_half = s->pairs ? Z95 / sqrt((double)s->pairs) : NAN;
+	r->lag1_runs_mean = s->lag1_runs ? s->lag1_run_sum / (double)s->lag1_runs : NAN;
+	r->lag1_ci95_runs[0] = r->lag1_ci95_runs[1] = NAN;
+	if (s->lag1_runs >= 2) {
+		double k = (double)s->lag1_runs, mean = r->lag1_runs_mean;
+		double var = fmax(0, (s->lag1_run_sumsq - k * mean * mean) / (k - 1));
+
+		half = Z95 * sqrt(var / k);
+		r->lag1_ci95_runs[0] = mean - half;
+		r->lag1_ci95_runs[1] = mean + half;
+	}
 }
 
 int asgd_staleness_summarize(const asgd_staleness *s, asgd_staleness_summary *out)
@@ -294,6 +351,7 @@ int asgd_staleness_summarize(const asgd_staleness *s, asgd_staleness_summary *ou
 		r.lag1_autocorr = s->pair_sxy / sqrt(s->pair_sxx * s->pair_syy);
 	else
 		r.lag1_autocorr = NAN;
+	between_runs(s, &r);
 
 	*out = r;
 	return ASGD_OK;
@@ -355,6 +413,11 @@ cJSON *asgd_staleness_summary_json(const asgd_staleness_summary *sum)
 	     add_num(o, "chi2_stat", sum->chi2_stat) && add_num(o, "chi2_df", sum->chi2_df) &&
 	     add_num(o, "chi2_p", sum->chi2_p) && add_num(o, "tv_distance", sum->tv_distance) &&
 	     add_num(o, "lag1_autocorr", sum->lag1_autocorr) &&
+	     add_array(o, "mu_ci95_runs", cJSON_CreateDoubleArray(sum->mu_ci95_runs, 2)) &&
+	     add_num(o, "runs", (double)sum->runs) &&
+	     add_num(o, "lag1_runs_mean", sum->lag1_runs_mean) &&
+	     add_array(o, "lag1_ci95_runs", cJSON_CreateDoubleArray(sum->lag1_ci95_runs, 2)) &&
+	     add_num(o, "lag1_iid_half95", sum->lag1_iid_half) &&
 	     add_num(o, "max", (double)sum->max) &&
 	     add_array(o, "pmf", cJSON_CreateDoubleArray(sum->pmf, (int)sum->pmf_len));
 	if (ok && sum->workers) {
