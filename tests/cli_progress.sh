@@ -11,7 +11,7 @@ asgd=${1:?usage: cli_progress.sh PATH/TO/asgd}
 small=(--replicas 4 --paths 8 --iters 50 --work none)
 line_re='^progress [a-z]+ [0-9]+/[0-9]+ [^ ]+ [0-9]+/[0-9]+ [0-9]+\.[0-9]s$'
 
-# check_lines FILE CMD COUNT PHASE... : every line of FILE is a progress line of CMD; the phases
+# check_lines FILE CMD COUNT PHASE... : every progress line of FILE is one of CMD's; the phases
 # come in order, numbered 1..COUNT as listed (PHASE "I:NAME"), each with its counts never going
 # down and its last line at its total.
 check_lines() {
@@ -21,6 +21,8 @@ path, cmd, count, *want = sys.argv[1:]
 rx = re.compile(r"^progress (\S+) (\d+)/(\d+) (\S+) (\d+)/(\d+) (\d+\.\d)s$")
 seen = []  # [index, name, last done, total]
 for ln in open(path).read().splitlines():
+    if not ln.startswith("progress "):
+        continue  # a warning (a busy machine, the realised work) may come between them
     m = rx.match(ln)
     if not m:
         sys.exit(f"not a progress line: {ln!r}")

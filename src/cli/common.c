@@ -152,9 +152,13 @@ void cli_print_fidelity(const char *cmd, const asgd_work *w, const asgd_replicas
 		       indent, spec, asgd_work_mean_ns(w) / 1e3, asgd_work_cv(w),
 		       t->work_mean_ns / 1e3, t->work_cv);
 	}
-	if (l->known)
+	if (l->known && l->cpu_known)
 		printf("%sload average %.2f at start, %.2f at end; other processes used %.2f "
 		       "cores\n", indent, l->load_start, l->load_end, l->other_cores);
+	else if (l->known)
+		printf("%sload average %.2f at start, %.2f at end; other processes' CPU not "
+		       "measured (the run took %.2f s, under %.0f s)\n", indent, l->load_start,
+		       l->load_end, l->elapsed_s, ASGD_SYSLOAD_MIN_S);
 	else
 		printf("%sload unknown (no /proc)\n", indent);
 	cli_warn_fidelity(cmd, "", w, t);

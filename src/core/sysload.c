@@ -101,6 +101,9 @@ void asgd_sysload_between(const asgd_sysload_sample *a, const asgd_sysload_sampl
 	out->known = 1;
 	out->load_start = a->loadavg1;
 	out->load_end = b->loadavg1;
+	out->cpu_known = out->elapsed_s >= ASGD_SYSLOAD_MIN_S;
+	if (!out->cpu_known)
+		return;
 	other = (b->busy_s - a->busy_s) - (b->self_s - a->self_s);
 	out->other_cores = other > 0 ? other / out->elapsed_s : 0;
 	out->busy = out->other_cores > ASGD_SYSLOAD_BUSY_CORES;
@@ -115,7 +118,10 @@ cJSON *asgd_sysload_json(const asgd_sysload *l)
 		return j;
 	cJSON_AddNumberToObject(j, "loadavg_start", l->load_start);
 	cJSON_AddNumberToObject(j, "loadavg_end", l->load_end);
-	cJSON_AddNumberToObject(j, "other_cpu_cores", l->other_cores);
+	if (l->cpu_known)
+		cJSON_AddNumberToObject(j, "other_cpu_cores", l->other_cores);
+	else
+		cJSON_AddNullToObject(j, "other_cpu_cores");
 	cJSON_AddNumberToObject(j, "elapsed_s", l->elapsed_s);
 	cJSON_AddBoolToObject(j, "busy", l->busy);
 	cJSON_AddNumberToObject(j, "busy_threshold_cores", ASGD_SYSLOAD_BUSY_CORES);
