@@ -45,9 +45,10 @@ produce theory theory
 produce order order --halvings 2
 produce compare compare --paths 50 --iters 50
 produce compare-basins compare --preset fig5-doublewell --paths 50 --iters 50
-if [ -s "$o/run-fig4/staleness.csv" ]; then
-  produce fit fit "$o/run-fig4/staleness.csv"
-fi
+# --save-model: the model file of docs/FORMATS.md, which OUTPUTS.md points to.
+head -1 "$tmp/model.txt" 2>/dev/null | grep -q '^# asgd model v1 loss=logistic d=13 ' && ok ||
+  fail "--save-model wrote no model file with the v1 header"
+produce fit fit "$o/run-fig4/staleness.csv"
 
 # Every kind of file the commands are known to write must have appeared: a run that silently
 # wrote less would otherwise pass the key check vacuously.
