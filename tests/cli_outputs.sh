@@ -23,6 +23,7 @@ produce run-fig4 run --preset fig4 --replicas 3 --iters 100 --work none --quiet
 produce run-work run --preset fig4 --replicas 2 --iters 100 --work fixed:1us --quiet
 produce run-hogwild run --preset fig4 --replicas 2 --iters 100 --work none --mode hogwild \
   --hogwild-clock both --quiet
+produce run-combining run --preset fig4 --mode combining --replicas 2 --iters 100 --work none --quiet
 produce run-quadratic run --preset quadratic:d=3,n=50 --replicas 2 --iters 100 --work none --quiet
 produce run-data run "${heart[@]}" --replicas 2 --iters 300 --test-fraction 0.2 --quiet \
   --save-model "$tmp/model.txt"
@@ -35,6 +36,7 @@ produce simulate-data simulate "${heart[@]}" --paths 10 --iters 50
 produce sme sme --model sme-asgd --paths 50 --iters 50
 produce sme-mixture sme --model sme-asgd-mixture --mixture 0.5:0.5,0.5:0.9 --paths 50 --iters 50
 produce sme-exact sme --model sme-asgd --exact --iters 50
+produce sme-msgd sme --model sme-msgd --paths 20 --iters 50
 produce sweep sweep --workers 1,2 --replicas 2 --iters 200 --paths 20 --work none
 produce sweep-data sweep --workers 1,2 --replicas 2 --iters 200 --paths 20 "${heart[@]}"
 produce advise advise --probe-replicas 4 --replicas 2 --iters 200 --work none
@@ -43,12 +45,13 @@ produce batch batch --paths 50 --replicas 2 --horizon 200
 produce batch-data batch "${heart[@]}" --paths 10 --replicas 2 --horizon 200
 produce theory theory
 produce order order --halvings 2
+produce order-mc order --monte-carlo --paths 50 --halvings 1 --iters 50
 produce compare compare --paths 50 --iters 50
 produce compare-basins compare --preset fig5-doublewell --paths 50 --iters 50
 # --save-model: the model file of docs/FORMATS.md, which OUTPUTS.md points to.
 head -1 "$tmp/model.txt" 2>/dev/null | grep -q '^# asgd model v1 loss=logistic d=13 ' && ok ||
   fail "--save-model wrote no model file with the v1 header"
-produce fit fit "$o/run-fig4/staleness.csv"
+produce fit fit --workers 4 "$o/run-fig4/staleness.csv"
 
 # Every kind of file the commands are known to write must have appeared: a run that silently
 # wrote less would otherwise pass the key check vacuously.
