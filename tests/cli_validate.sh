@@ -123,8 +123,11 @@ for c in mix["components"]:
     assert c["stall_tail"] == (c["weight"] < 0.01 and c["mu"] > body["mu"]), c
 # the machine's load and the realised work, recorded with the real run
 load, work = real["sysload"], real["work_realised"]
-assert load["known"] is True and load["other_cpu_cores"] >= 0 and load["elapsed_s"] > 0, load
-assert load["busy"] == (load["other_cpu_cores"] > 0.2), load
+assert load["known"] is True and load["elapsed_s"] > 0, load
+if load["elapsed_s"] < 1:  # other processes' CPU is measured over 1 s or more only
+    assert load["other_cpu_cores"] is None and load["busy"] is False, load
+else:
+    assert load["other_cpu_cores"] >= 0 and load["busy"] == (load["other_cpu_cores"] > 0.2), load
 assert work["requested_mean_ns"] == 20000 and work["requested_cv"] == 1, work
 off = abs(work["mean_ns"] / 20000 - 1) > 0.2 or abs(work["cv"] - 1) > 0.2
 assert work["off_request"] == off, work
@@ -155,7 +158,7 @@ if "$asgd" validate --preset fig4 --workers 2 --work exp:20us --iters 200 --repl
     fail "validate prints no band rule with its calibration"
   grep -Eq '^real run   work exp:20us \(mean 20 us, CV 1.00\), realised mean [0-9]+ us, CV [0-9.]+$' \
     "$tmp/text.out" && ok || fail "validate prints no realised work"
-  grep -Eq '^real run   load average [0-9.]+ at start, [0-9.]+ at end; other processes used [0-9.]+ cores$' \
+  grep -Eq '^real run   load average [0-9.]+ at start, [0-9.]+ at end; other processes( used [0-9.]+ cores|'"'"' CPU not measured \(the run took [0-9.]+ s, under 1 s\))$' \
     "$tmp/text.out" && ok || fail "validate prints no load"
   grep -q 'mu_hat 95% over 10 replicas \[' "$tmp/text.out" &&
     grep -q 'lag-1 per replica: mean' "$tmp/text.out" && ok ||
