@@ -721,49 +721,38 @@ def read_advise(d):
     return info
 
 
-def read_msd(path):
-    """{'k': [...], 'msd': [...], 'se': [...]} from a k,msd,se file."""
-    out = {"k": [], "msd": [], "se": []}
+def read_columns(path, what, cols):
+    """{name: [values]} from the CSV @path (@what, as "an msd.csv"), @cols mapping each name to (column, type)."""
+    out = {name: [] for name in cols}
+    need = [c for c, _ in cols.values()]
     try:
         with open(path, newline="") as fp:
             rows = csv.DictReader(fp)
-            if rows.fieldnames is None or not {"k", "msd", "se"} <= set(rows.fieldnames):
-                fail(f"'{path}' is not an msd.csv (needs columns k, msd, se)")
+            if rows.fieldnames is None or not set(need) <= set(rows.fieldnames):
+                fail(f"'{path}' is not {what} (needs columns {', '.join(need)})")
             for i, r in enumerate(rows):
                 try:
-                    out["k"].append(int(r["k"]))
-                    out["msd"].append(float(r["msd"]))
-                    out["se"].append(float(r["se"]))
+                    for name, (c, kind) in cols.items():
+                        out[name].append(kind(r[c]))
                 except (TypeError, ValueError):
-                    fail(f"'{path}': row {i + 1} is not k,msd,se numbers")
+                    fail(f"'{path}': row {i + 1} is not {','.join(need)} numbers")
     except OSError as e:
         fail(f"'{path}' cannot be read: {e}")
     if not out["k"]:
         fail(f"'{path}' has no rows")
     return out
+
+
+def read_msd(path):
+    """{'k': [...], 'msd': [...], 'se': [...]} from a k,msd,se file."""
+    return read_columns(path, "an msd.csv", {"k": ("k", int), "msd": ("msd", float),
+                                           "se": ("se", float)})
 
 
 def read_gap(path):
     """{'k', 'loss', 'msd' (the gap, so that band() draws it), 'se'} from a loss_gap.csv."""
-    out = {"k": [], "loss": [], "msd": [], "se": []}
-    try:
-        with open(path, newline="") as fp:
-            rows = csv.DictReader(fp)
-            if rows.fieldnames is None or not {"k", "loss", "loss_gap", "se"} <= set(rows.fieldnames):
-                fail(f"'{path}' is not a loss_gap.csv (needs columns k, loss, loss_gap, se)")
-            for i, r in enumerate(rows):
-                try:
-                    out["k"].append(int(r["k"]))
-                    out["loss"].append(float(r["loss"]))
-                    out["msd"].append(float(r["loss_gap"]))
-                    out["se"].append(float(r["se"]))
-                except (TypeError, ValueError):
-                    fail(f"'{path}': row {i + 1} is not k,loss,loss_gap,se numbers")
-    except OSError as e:
-        fail(f"'{path}' cannot be read: {e}")
-    if not out["k"]:
-        fail(f"'{path}' has no rows")
-    return out
+    return read_columns(path, "a loss_gap.csv", {"k": ("k", int), "loss": ("loss", float),
+                                               "msd": ("loss_gap", float), "se": ("se", float)})
 
 
 def opt_num(v):

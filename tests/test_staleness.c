@@ -170,6 +170,27 @@ Test(staleness, mixture_rejected)
 	free(tau);
 }
 
+/* @runs runs of @per τ_i = g_i + g_{i+1}, g i.i.d. geometric(0.8), from stream (@seed, 0), into a
+ * fresh @s (@tau: @per scratch values): an MA(1) sequence with lag-1 correlation 1/2. */
+static void add_ma1_runs(asgd_staleness *s, uint64_t seed, int runs, int per, uint64_t *tau)
+{
+	asgd_rng r;
+
+	cr_assert_eq(asgd_staleness_init(s, 0), ASGD_OK);
+	asgd_rng_init(&r, seed, 0);
+	for (int run = 0; run < runs; run++) {
+		uint64_t g = asgd_rng_geometric(&r, 0.8);
+
+		for (int i = 0; i < per; i++) {
+			uint64_t next = asgd_rng_geometric(&r, 0.8);
+
+			tau[i] = g + next;
+			g = next;
+		}
+		cr_assert_eq(asgd_staleness_add_run(s, tau, NULL, (size_t)per), ASGD_OK);
+	}
+}
+
 /*
  * A correlated sequence with known lag-1 correlation: τ_k = G_k + G_{k+1} with G i.i.d.
  * geometric is an MA(1) process, Cov(τ_k, τ_{k+1}) = Var G and Var τ = 2 Var G, so ρ1 = 1/2 and
@@ -184,21 +205,8 @@ Test(staleness, lag1_ma1)
 	uint64_t tau[PER];
 	asgd_staleness s;
 	asgd_staleness_summary sum;
-	asgd_rng r;
 
-	cr_assert_eq(asgd_staleness_init(&s, 0), ASGD_OK);
-	asgd_rng_init(&r, 400, 0);
-	for (int run = 0; run < RUNS; run++) {
-		uint64_t g = asgd_rng_geometric(&r, 0.8);
-
-		for (int i = 0; i < PER; i++) {
-			uint64_t next = asgd_rng_geometric(&r, 0.8);
-
-			tau[i] = g + next;
-			g = next;
-		}
-		cr_assert_eq(asgd_staleness_add_run(&s, tau, NULL, PER), ASGD_OK);
-	}
+	add_ma1_runs(&s, 400, RUNS, PER, tau);
 	cr_assert_eq(asgd_staleness_summarize(&s, &sum), ASGD_OK);
 	double se = sqrt(0.5 / N_FIT);
 
@@ -689,22 +697,9 @@ Test(staleness, interval_over_runs_holds_under_correlation)
 	static uint64_t tau[PER];
 	asgd_staleness s;
 	asgd_staleness_summary sum;
-	asgd_rng r;
 	double want = 1.959963984540054 * sqrt(80.0 / (RUNS * PER)) / 81, half;
 
-	cr_assert_eq(asgd_staleness_init(&s, 0), ASGD_OK);
-	asgd_rng_init(&r, 401, 0);
-	for (int run = 0; run < RUNS; run++) {
-		uint64_t g = asgd_rng_geometric(&r, 0.8);
-
-		for (int i = 0; i < PER; i++) {
-			uint64_t next = asgd_rng_geometric(&r, 0.8);
-
-			tau[i] = g + next;
-			g = next;
-		}
-		cr_assert_eq(asgd_staleness_add_run(&s, tau, NULL, PER), ASGD_OK);
-	}
+	add_ma1_runs(&s, 401, RUNS, PER, tau);
 	cr_assert_eq(asgd_staleness_summarize(&s, &sum), ASGD_OK);
 	half = (sum.mu_ci95_runs[1] - sum.mu_ci95_runs[0]) / 2;
 	cr_expect(fabs(half / want - 1) < 0.2, "half-width %g, want %g", half, want);
