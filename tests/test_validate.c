@@ -285,7 +285,7 @@ Test(validate, answer_decisive_only_when_split_and_apart)
 	cr_assert(a.known && a.decisive && a.yes);
 	cr_assert_float_eq(a.separation, 4, 1e-12);
 	cr_assert_str_eq(a.text, "Answer: yes — SME-ASGD (mu_hat = 0.9000) is inside the ±2 SE "
-				 "band (cells inside: 97.0% mean, 93.0% E x^2), SME-SGD outside it "
+				 "band (cells inside: 97.0% mean, 93.0% second moment), SME-SGD outside it "
 				 "(41.0%, 12.0%); their largest mean gaps differ by 4.0 combined SE.");
 	/* both outside: not decisive, though 4 SE apart */
 	m[ASGD_VALIDATE_SME_ASGD].score.inside_band = 0;

@@ -86,7 +86,7 @@ static void answer_text(asgd_validate_answer *a)
 	if (a->decisive)
 		snprintf(a->text, sizeof(a->text),
 			 "Answer: %s — SME-ASGD (mu_hat = %.4f) is %s the ±2 SE band (cells inside: "
-			 "%.1f%% mean, %.1f%% E x^2), SME-SGD %s it (%.1f%%, %.1f%%); their largest "
+			 "%.1f%% mean, %.1f%% second moment), SME-SGD %s it (%.1f%%, %.1f%%); their largest "
 			 "mean gaps differ by %.1f combined SE.", a->yes ? "yes" : "no", a->asgd_mu,
 			 band_word(a->asgd_inside), 100 * a->asgd_inside_mean,
 			 100 * a->asgd_inside_second, band_word(a->sgd_inside),
@@ -94,7 +94,7 @@ static void answer_text(asgd_validate_answer *a)
 	else
 		snprintf(a->text, sizeof(a->text),
 			 "Not decisive: SME-ASGD (mu_hat = %.4f) is %s the ±2 SE band (cells inside: "
-			 "%.1f%% mean, %.1f%% E x^2), SME-SGD %s it (%.1f%%, %.1f%%); their largest "
+			 "%.1f%% mean, %.1f%% second moment), SME-SGD %s it (%.1f%%, %.1f%%); their largest "
 			 "mean gaps differ by %+.1f combined SE (decisive: one inside, one outside, "
 			 ">= %.0f SE apart); %s.", a->asgd_mu, band_word(a->asgd_inside),
 			 100 * a->asgd_inside_mean, 100 * a->asgd_inside_second,
