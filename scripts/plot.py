@@ -284,10 +284,18 @@ def plot_moments(args):
 
 
 def read_json(path, what):
+    """The JSON object at @path, a file of @what ("the --out of 'asgd run'"); exits 2 naming
+    the directory when it is missing, and the file when it is not readable JSON."""
+    d = os.path.dirname(path) or "."
+    if not os.path.isdir(d):
+        fail(f"'{d}' does not exist or is not a directory")
     if not os.path.isfile(path):
-        fail(f"'{os.path.dirname(path) or '.'}' has no {os.path.basename(path)}: is it {what}?")
-    with open(path) as fp:
-        return json.load(fp)
+        fail(f"'{d}' has no {os.path.basename(path)}: is it {what}?")
+    try:
+        with open(path) as fp:
+            return json.load(fp)
+    except (OSError, ValueError) as e:
+        fail(f"'{path}' is not readable JSON: {e}")
 
 
 def short_problem(spec):
@@ -706,16 +714,8 @@ ADVISE_SETTINGS = (("current", "black", "your setting"), ("recommended", "tab:bl
 
 
 def read_advise(d):
-    if not os.path.isdir(d):
-        fail(f"'{d}' does not exist or is not a directory")
     path = os.path.join(d, "advise.json")
-    if not os.path.isfile(path):
-        fail(f"'{d}' has no advise.json: is it the --out of 'asgd advise'?")
-    try:
-        with open(path) as fp:
-            info = json.load(fp)
-    except (OSError, ValueError) as e:
-        fail(f"'{path}' is not readable JSON: {e}")
+    info = read_json(path, "the --out of 'asgd advise'")
     if not isinstance(info, dict) or not isinstance(info.get("settings"), dict):
         fail(f"'{path}' has no settings: is it the advise.json of 'asgd advise'?")
     return info
@@ -854,16 +854,7 @@ BATCH_STYLE = {"optimal": "tab:red", "constant": "tab:blue", "equal-total": "tab
 
 def read_batch(d):
     """(batch.json as a dict, {schedule: {column: [values]}}) from the --out of `asgd batch`."""
-    if not os.path.isdir(d):
-        fail(f"'{d}' does not exist or is not a directory")
-    path = os.path.join(d, "batch.json")
-    if not os.path.isfile(path):
-        fail(f"'{d}' has no batch.json: is it the --out of 'asgd batch'?")
-    try:
-        with open(path) as fp:
-            info = json.load(fp)
-    except (OSError, ValueError) as e:
-        fail(f"'{path}' is not readable JSON: {e}")
+    info = read_json(os.path.join(d, "batch.json"), "the --out of 'asgd batch'")
     if not isinstance(info, dict) or not isinstance(info.get("schedules"), list):
         fail(f"'{d}/batch.json' has no list of schedules: is it the --out of 'asgd batch'?")
     path = os.path.join(d, "curves.csv")
