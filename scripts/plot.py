@@ -285,10 +285,8 @@ def plot_moments(args):
 
 def read_json(path, what):
     """The JSON object at @path, a file of @what ("the --out of 'asgd run'"); exits 2 naming
-    the directory when it is missing, and the file when it is not readable JSON."""
+    the directory when the file is missing, and the file when it is not readable JSON."""
     d = os.path.dirname(path) or "."
-    if not os.path.isdir(d):
-        fail(f"'{d}' does not exist or is not a directory")
     if not os.path.isfile(path):
         fail(f"'{d}' has no {os.path.basename(path)}: is it {what}?")
     try:
@@ -713,9 +711,16 @@ def plot_sweep(args):
 ADVISE_SETTINGS = (("current", "black", "your setting"), ("recommended", "tab:blue", "recommended"))
 
 
+def read_dir_json(d, name, what):
+    """DIR/@name (read_json), after checking that @d is a directory."""
+    if not os.path.isdir(d):
+        fail(f"'{d}' does not exist or is not a directory")
+    return read_json(os.path.join(d, name), what)
+
+
 def read_advise(d):
     path = os.path.join(d, "advise.json")
-    info = read_json(path, "the --out of 'asgd advise'")
+    info = read_dir_json(d, "advise.json", "the --out of 'asgd advise'")
     if not isinstance(info, dict) or not isinstance(info.get("settings"), dict):
         fail(f"'{path}' has no settings: is it the advise.json of 'asgd advise'?")
     return info
@@ -854,7 +859,7 @@ BATCH_STYLE = {"optimal": "tab:red", "constant": "tab:blue", "equal-total": "tab
 
 def read_batch(d):
     """(batch.json as a dict, {schedule: {column: [values]}}) from the --out of `asgd batch`."""
-    info = read_json(os.path.join(d, "batch.json"), "the --out of 'asgd batch'")
+    info = read_dir_json(d, "batch.json", "the --out of 'asgd batch'")
     if not isinstance(info, dict) or not isinstance(info.get("schedules"), list):
         fail(f"'{d}/batch.json' has no list of schedules: is it the --out of 'asgd batch'?")
     path = os.path.join(d, "curves.csv")
