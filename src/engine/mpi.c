@@ -5,7 +5,8 @@
  * The story of one replica, from the master's side:
  *   1. Send every worker PARAMS(replica, version 0, x_0).
  *   2. Take gradients in arrival order (one posted receive from any source); record τ = k − v;
- *      apply; answer the sender with PARAMS(k+1, x_{k+1}), or STOP once iters are applied.
+ *      apply; answer the sender with PARAMS(k+1, x_{k+1}) — VALUES(k+1, x_{k+1} where the
+ *      gradient said its next one reads) with sparse messages — or STOP once iters are applied.
  *   3. Drain: every worker still owing a gradient sends one more; count it discarded, STOP it.
  * A worker silent for mpi_timeout_s while it owes a gradient is counted lost and not waited
  * for. Waiting polls with short sleeps rather than blocking in MPI, whose blocking calls spin:
