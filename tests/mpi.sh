@@ -4,7 +4,8 @@
 # gradient samples per worker (one worker under MPI is bit for bit one thread), a straggler that
 # shows in the per-worker staleness table, a worker rank that dies (noticed by the timeout, the
 # run goes on; all dead: stopped and flagged partial, no hang), validate under mpirun, SIGTERM,
-# and the usage errors.
+# and the usage errors; the bytes each way (exact for dense messages; for sparse data a few per
+# non-zero, one sparse worker bit for bit one in-place thread, a dead rank under sparse messages).
 # usage: tests/mpi.sh PATH/TO/asgd PATH/TO/mpirun
 asgd=${1:?usage: mpi.sh PATH/TO/asgd PATH/TO/mpirun}
 mpirun=${2:?usage: mpi.sh PATH/TO/asgd PATH/TO/mpirun}
@@ -34,6 +35,12 @@ assert a["discarded"] <= 3 * 20, a                       # at most one per worke
 st = d["staleness"]
 assert len(st["workers"]) == 3 and all(w["count"] > 0 for w in st["workers"]), st["workers"]
 assert 0 < st["mu_hat"] < 1 and d["replicas"] == 20 and not d["partial"], d
+# dense messages: every GRAD is 4 + d doubles; PARAMS too, STOP 4 doubles (one per replica's
+# end and per discarded gradient); each replica starts with one PARAMS per worker
+m, full = d["mpi"], 8 * (4 + d["dim"])
+assert m["messages"] == "dense", m
+assert m["bytes_to_master"] == a["computed"] * full, (m, a)
+assert m["bytes_to_workers"] == (20 * 3 + a["applied"] - 20) * full + (20 + a["discarded"]) * 32, (m, a)
 PY
   [ "$(wc -l <"$tmp/m4/moments.csv")" -eq 502 ] && ok || fail "4 ranks: moments.csv rows"
   [ -s "$tmp/m4/staleness.csv" ] && ok || fail "4 ranks: staleness.csv"
@@ -47,6 +54,53 @@ mpi 2 "$asgd" run --mode mpi --preset fig6 --replicas 4 --iters 300 --work none 
   "$asgd" run --preset fig6 --workers 1 --replicas 4 --iters 300 --work none --seed 9 \
   --quiet --out "$tmp/one-thread" && cmp -s "$tmp/one-mpi/moments.csv" "$tmp/one-thread/moments.csv" \
   && ok || fail "one MPI worker and one thread differ"
+
+# ---- sparse data: sparse messages, a few bytes per non-zero each way --------------------------
+# A worker pulls x only where its next gradient reads and pushes only its gradient's non-zeros:
+# each way at most 3 × 12 bytes per non-zero of the mini-batch (the issue's bound), where dense
+# messages cost 8d. Each replica's first PARAMS is x_0 in full, counted too.
+if mpi 4 "$asgd" run --mode mpi --loss hinge --data rcv1:n=2000,d=5000,nnz=20 --batch 2 \
+     --replicas 3 --iters 2000 --work none --seed 5 --quiet --out "$tmp/sp"; then
+  $py - "$tmp/sp/summary.json" <<'PY' && ok || fail "sparse: bytes per update, accounting"
+import json, sys
+d = json.load(open(sys.argv[1]))
+a, m = d["accounting"], d["mpi"]
+assert m["messages"] == "sparse", m
+assert a["computed"] == a["applied"] + a["discarded"] and a["applied"] == 3 * 2000, a
+nnz_batch = d["batch"] * d["data"]["nnz"] / d["data"]["rows"]
+bound = 3 * 12 * nnz_batch
+for way in ("to_workers", "to_master"):
+    per = m["bytes_per_update_" + way]
+    assert per == m["bytes_" + way] / a["applied"], m
+    assert 0 < per <= bound, (way, per, bound)
+    assert per < 8 * d["dim"] / 10, (way, per)   # an order of magnitude under dense
+PY
+else
+  fail "sparse: exit $?"
+fi
+# one worker: bit for bit the threaded in-place master, mini-batches merged or not
+for b in 1 3; do
+  mpi 2 "$asgd" run --mode mpi --loss hinge --data rcv1:n=2000,d=5000,nnz=20 --batch $b \
+    --replicas 3 --iters 800 --work none --seed 9 --quiet --out "$tmp/sp-mpi$b" && \
+    "$asgd" run --loss hinge --data rcv1:n=2000,d=5000,nnz=20 --batch $b --workers 1 \
+    --replicas 3 --iters 800 --work none --seed 9 --quiet --out "$tmp/sp-thr$b" && \
+    cmp -s "$tmp/sp-mpi$b/moments.csv" "$tmp/sp-thr$b/moments.csv" \
+    && ok || fail "sparse, batch $b: one MPI worker and one thread differ"
+done
+# a rank that dies under sparse messages: noticed, the others carry on
+if mpi 4 "$asgd" run --mode mpi --loss hinge --data rcv1:n=2000,d=5000,nnz=20 --replicas 2 \
+     --iters 1500 --work exp:50us --fault leave:1:5 --mpi-timeout 1s --quiet --out "$tmp/sp-dead"; then
+  $py - "$tmp/sp-dead/summary.json" <<'PY' && ok || fail "sparse, one rank dies: summary"
+import json, sys
+d = json.load(open(sys.argv[1]))
+a = d["accounting"]
+assert d["mpi"]["messages"] == "sparse", d["mpi"]
+assert a["computed"] == a["applied"] + a["discarded"] and a["applied"] == 3000, a
+assert d["workers_lost"] >= 1 and not d["partial"], d
+PY
+else
+  fail "sparse, one rank dies: exit $?"
+fi
 
 # ---- a straggler shows in the per-worker staleness -------------------------------------------
 if mpi 4 "$asgd" run --mode mpi --preset fig4 --replicas 5 --iters 600 --work exp:50us \

@@ -314,6 +314,9 @@ typedef struct asgd_engine_result {
 	unsigned workers_left; /**< workers that left early (ASGD_FAULT_LEAVE) */
 	int starved;         /**< every worker left: the run ended with fewer than iters updates */
 	unsigned workers_lost; /**< MPI: worker ranks that fell silent past the timeout (died) */
+	uint64_t mpi_bytes_to_workers; /**< MPI: bytes rank 0 sent the workers (PARAMS, STOP) */
+	uint64_t mpi_bytes_to_master;  /**< MPI: bytes rank 0 received from them (GRAD) */
+	int mpi_sparse;      /**< MPI: sparse messages were used (asgd/mpi.h) */
 	double *x_final;     /**< the last iterate, dim values */
 } asgd_engine_result;
 

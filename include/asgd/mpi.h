@@ -5,8 +5,9 @@
  * Launched as `mpirun -np N asgd run --mode mpi ...`: rank 0 is the master (the parameter
  * server), ranks 1..N−1 are the workers 0..N−2. Two-sided messages only:
  *
- *   master → worker   PARAMS (replica, version v, x_v)  |  STOP (replica over)  |  FINISH
- *   worker → master   GRAD (v, batch, gradients computed so far, g)
+ *   master → worker   PARAMS (replica, version v, x_v)  |  VALUES (replica, v, x_v on a list)
+ *                     |  STOP (replica over)  |  FINISH
+ *   worker → master   GRAD (v, batch, gradients computed so far, g [, the list for next time])
  *
  * A worker holds one gradient in flight: it computes on the x_v it was sent, spends its work and
  * its injected network delay, sends (g, v), and waits for the next parameters. The master takes
@@ -15,6 +16,13 @@
  * draws from the stream (seed, replica·2^11 + worker) — the same as a thread of master mode — so
  * the same seed gives the same gradient samples per worker, and with one worker an MPI run is
  * bit for bit the threaded run.
+ *
+ * Sparse messages (a sparse problem, no momentum, no batch schedule): the worker draws the rows
+ * of its next gradient before it sends the current one (after that one's work and delay, where
+ * the draw would come anyway) and the GRAD carries the gradient's non-zeros (values, uint32
+ * indices) and the coordinates those rows read; the master answers VALUES(version, x at exactly
+ * those coordinates). A replica's first PARAMS is x_0 in full. Rank 0 counts the bytes each way
+ * (asgd_engine_result.mpi_bytes_*).
  *
  * Why not one-sided reads (a passive-target window, MPI_Get without the master): it would give
  * Hogwild-like inconsistent reads, but MPI leaves a Get concurrent with a Put to the same bytes

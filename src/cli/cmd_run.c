@@ -402,6 +402,11 @@ static void print_summary(const struct run_opts *o, const asgd_run_result *r)
 	if (t->workers_lost)
 		printf("faults      %llu worker rank(s) fell silent past the MPI timeout and were "
 		       "given up on (summed over replicas)\n", (unsigned long long)t->workers_lost);
+	if (o->mpi.on)
+		printf("messages    %s: %.0f bytes/update to the workers, %.0f to the master\n",
+		       t->mpi_sparse ? "sparse" : "dense",
+		       t->applied ? (double)t->mpi_bytes_to_workers / (double)t->applied : 0,
+		       t->applied ? (double)t->mpi_bytes_to_master / (double)t->applied : 0);
 	printf("throughput  %.0f updates/s over %.2f s of engine time\n",
 	       t->wall_s > 0 ? t->applied / t->wall_s : 0, t->wall_s);
 	print_worker_rates(t);

@@ -253,6 +253,37 @@ static void add_components(struct asgd__sparse_grad *sg, const asgd_problem *p,
 	}
 }
 
+void asgd__sparse_grad_draw(struct asgd__sparse_grad *sg, const asgd_problem *p, unsigned batch,
+			    asgd_rng *rng, size_t *rows)
+{
+	size_t n = asgd_problem_components(p);
+
+	if (batch <= 1) {
+		rows[0] = (size_t)asgd_rng_below(rng, n);
+		return;
+	}
+	for (size_t b = 0; b < batch; b++) { /* add_components' partial Fisher–Yates shuffle */
+		size_t r = b + (size_t)asgd_rng_below(rng, n - b);
+		size_t i = sg->perm[r];
+
+		sg->perm[r] = sg->perm[b];
+		sg->perm[b] = i;
+		rows[b] = i;
+	}
+}
+
+void asgd__sparse_grad_of_rows(struct asgd__sparse_grad *sg, const asgd_problem *p,
+			       struct asgd__live live, const size_t *rows, unsigned batch)
+{
+	unsigned b = batch ? batch : 1;
+
+	sg->nnz = 0;
+	for (unsigned k = 0; k < b; k++)
+		add_component(sg, p, rows[k], live, b > 1 ? 1.0 / b : 1);
+	if (b > 1 && sg->slot)
+		merge_batch(sg);
+}
+
 void asgd__dense_grad(const asgd_problem *p, const double *x, unsigned batch, asgd_rng *rng,
 		      size_t *perm, struct asgd__rows *rows, double *g, double *scratch)
 {

@@ -177,6 +177,15 @@ void asgd__sparse_grad_free(struct asgd__sparse_grad *sg);
 void asgd__sparse_grad_compute(struct asgd__sparse_grad *sg, const asgd_problem *p,
 			       struct asgd__live live, unsigned batch, asgd_rng *rng);
 
+/* asgd__sparse_grad_compute in two steps, for a worker that must name the coordinates it will
+ * read before it reads them (MPI's sparse messages): draw the @batch components into @rows (the
+ * draws asgd__sparse_grad_compute makes from @rng, without sg->rows' shuffled order), then the
+ * gradient on them, x gathered from @live. */
+void asgd__sparse_grad_draw(struct asgd__sparse_grad *sg, const asgd_problem *p, unsigned batch,
+			    asgd_rng *rng, size_t *rows);
+void asgd__sparse_grad_of_rows(struct asgd__sparse_grad *sg, const asgd_problem *p,
+			       struct asgd__live live, const size_t *rows, unsigned batch);
+
 /* ∇f_γ(x) into g for one component γ, or the mean over @batch components drawn without
  * replacement (a partial Fisher–Yates shuffle of @perm, n entries, which stays a permutation
  * between draws), or the next rows of @rows when it is not NULL and has an order; @scratch has

@@ -74,6 +74,9 @@ static int run_one(asgd_engine_config *cfg, asgd_replicas *t, uint64_t r, double
 	memcpy(t->x_last, res.x_final, asgd_problem_dim(cfg->problem) * sizeof(double));
 	t->workers_left += res.workers_left;
 	t->workers_lost += res.workers_lost;
+	t->mpi_bytes_to_workers += res.mpi_bytes_to_workers;
+	t->mpi_bytes_to_master += res.mpi_bytes_to_master;
+	t->mpi_sparse |= res.mpi_sparse;
 	if (res.diverged)
 		t->diverged = 1;
 	else if (res.interrupted)

@@ -177,8 +177,14 @@ void asgd_run_result_free(asgd_run_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
-/* How the MPI run was set up: ranks, delays. */
-static cJSON *mpi_json(const asgd_run_config *cfg)
+/* Bytes per applied update, 0 when none was applied. */
+static double per_update(uint64_t bytes, uint64_t applied)
+{
+	return applied ? (double)bytes / (double)applied : 0;
+}
+
+/* How the MPI run was set up (ranks, delays) and what its messages cost. */
+static cJSON *mpi_json(const asgd_run_config *cfg, const asgd_replicas *t)
 {
 	const asgd_engine_config *e = &cfg->engine;
 	cJSON *j = cJSON_CreateObject();
@@ -193,6 +199,13 @@ static cJSON *mpi_json(const asgd_run_config *cfg)
 		cJSON_AddStringToObject(j, "straggler_delay", buf);
 	}
 	cJSON_AddNumberToObject(j, "timeout_s", e->mpi_timeout_s > 0 ? e->mpi_timeout_s : 30.0);
+	cJSON_AddStringToObject(j, "messages", t->mpi_sparse ? "sparse" : "dense");
+	cJSON_AddNumberToObject(j, "bytes_to_workers", (double)t->mpi_bytes_to_workers);
+	cJSON_AddNumberToObject(j, "bytes_to_master", (double)t->mpi_bytes_to_master);
+	cJSON_AddNumberToObject(j, "bytes_per_update_to_workers",
+				per_update(t->mpi_bytes_to_workers, t->applied));
+	cJSON_AddNumberToObject(j, "bytes_per_update_to_master",
+				per_update(t->mpi_bytes_to_master, t->applied));
 	return j;
 }
 
@@ -282,7 +295,7 @@ cJSON *asgd_run_result_json(const asgd_run_config *cfg, const asgd_run_result *r
 	cJSON_AddStringToObject(root, "observe", cfg->observe ? cfg->observe->spec : "x");
 	cJSON_AddStringToObject(root, "fault", cfg->fault ? cfg->fault : "none");
 	if (cfg->mpi_ranks > 0)
-		cJSON_AddItemToObject(root, "mpi", mpi_json(cfg));
+		cJSON_AddItemToObject(root, "mpi", mpi_json(cfg, &res->replicas));
 	if (res->have_data) {
 		cJSON *data = data_json(cfg->engine.problem, &res->data);
 
