@@ -16,6 +16,7 @@
 
 #include <math.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,7 @@ int asgd__sparse_grad_init(struct asgd__sparse_grad *sg, const asgd_problem *p,
 			   unsigned max_batch)
 {
 	size_t s = asgd_problem_max_support(p), n = asgd_problem_components(p);
+	bool merge;
 
 	memset(sg, 0, sizeof(*sg));
 	sg->cap = (size_t)max_batch * s;
@@ -64,11 +66,10 @@ int asgd__sparse_grad_init(struct asgd__sparse_grad *sg, const asgd_problem *p,
 	sg->val = line_alloc(sg->cap * sizeof(*sg->val));
 	sg->xs = line_alloc(s * sizeof(*sg->xs));
 	sg->perm = malloc(n * sizeof(*sg->perm));
-	if (max_batch > 1 && asgd_problem_dim(p) <= MERGE_MAX_DIM && sg->cap < UINT32_MAX)
+	merge = max_batch > 1 && asgd_problem_dim(p) <= MERGE_MAX_DIM && sg->cap < UINT32_MAX;
+	if (merge)
 		sg->slot = calloc(asgd_problem_dim(p), sizeof(*sg->slot));
-	if (!sg->idx || !sg->val || !sg->xs || !sg->perm ||
-	    (max_batch > 1 && asgd_problem_dim(p) <= MERGE_MAX_DIM && sg->cap < UINT32_MAX &&
-	     !sg->slot))
+	if (!sg->idx || !sg->val || !sg->xs || !sg->perm || (merge && !sg->slot))
 		return ASGD_ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		sg->perm[i] = i;
@@ -205,15 +206,15 @@ static void merge_batch(struct asgd__sparse_grad *sg)
 	sg->nnz = u;
 }
 
-static void add_components(struct asgd__sparse_grad *sg, const asgd_problem *p,
-			      struct asgd__live live, unsigned batch, asgd_rng *rng);
-
-void asgd__sparse_grad_compute(struct asgd__sparse_grad *sg, const asgd_problem *p,
-			       struct asgd__live live, unsigned batch, asgd_rng *rng)
+/* Row @b of a mini-batch drawn without replacement: a partial Fisher–Yates shuffle, after which
+ * perm is still a permutation of the n rows (so the next batch draws from all of them). */
+static size_t draw_batch_row(struct asgd__sparse_grad *sg, asgd_rng *rng, size_t n, size_t b)
 {
-	add_components(sg, p, live, batch, rng);
-	if (batch > 1 && sg->slot)
-		merge_batch(sg);
+	size_t r = b + (size_t)asgd_rng_below(rng, n - b), i = sg->perm[r];
+
+	sg->perm[r] = sg->perm[b];
+	sg->perm[b] = i;
+	return i;
 }
 
 static void add_components(struct asgd__sparse_grad *sg, const asgd_problem *p,
@@ -242,15 +243,16 @@ static void add_components(struct asgd__sparse_grad *sg, const asgd_problem *p,
 		add_component(sg, p, i, live, 1);
 		return;
 	}
-	/* A partial Fisher–Yates shuffle: perm stays a permutation between draws. */
-	for (size_t b = 0; b < batch; b++) {
-		size_t r = b + (size_t)asgd_rng_below(rng, n - b);
-		size_t i = sg->perm[r];
+	for (size_t b = 0; b < batch; b++)
+		add_component(sg, p, draw_batch_row(sg, rng, n, b), live, 1.0 / batch);
+}
 
-		sg->perm[r] = sg->perm[b];
-		sg->perm[b] = i;
-		add_component(sg, p, i, live, 1.0 / batch);
-	}
+void asgd__sparse_grad_compute(struct asgd__sparse_grad *sg, const asgd_problem *p,
+			       struct asgd__live live, unsigned batch, asgd_rng *rng)
+{
+	add_components(sg, p, live, batch, rng);
+	if (batch > 1 && sg->slot)
+		merge_batch(sg);
 }
 
 void asgd__sparse_grad_draw(struct asgd__sparse_grad *sg, const asgd_problem *p, unsigned batch,
@@ -262,14 +264,8 @@ void asgd__sparse_grad_draw(struct asgd__sparse_grad *sg, const asgd_problem *p,
 		rows[0] = (size_t)asgd_rng_below(rng, n);
 		return;
 	}
-	for (size_t b = 0; b < batch; b++) { /* add_components' partial Fisher–Yates shuffle */
-		size_t r = b + (size_t)asgd_rng_below(rng, n - b);
-		size_t i = sg->perm[r];
-
-		sg->perm[r] = sg->perm[b];
-		sg->perm[b] = i;
-		rows[b] = i;
-	}
+	for (size_t b = 0; b < batch; b++) /* the draws add_components makes */
+		rows[b] = draw_batch_row(sg, rng, n, b);
 }
 
 void asgd__sparse_grad_of_rows(struct asgd__sparse_grad *sg, const asgd_problem *p,
