@@ -5,7 +5,9 @@
 # shows in the per-worker staleness table, a worker rank that dies (noticed by the timeout, the
 # run goes on; all dead: stopped and flagged partial, no hang), validate under mpirun, SIGTERM,
 # and the usage errors; the bytes each way (exact for dense messages; for sparse data a few per
-# non-zero, one sparse worker bit for bit one in-place thread, a dead rank under sparse messages).
+# non-zero, one sparse worker bit for bit one in-place thread, a dead rank under sparse messages);
+# sharded servers (--servers S: one worker bit for bit the thread, every server applying every
+# update, each server's clock, a dead rank, validate, SIGTERM, the usage errors).
 # usage: tests/mpi.sh PATH/TO/asgd PATH/TO/mpirun
 asgd=${1:?usage: mpi.sh PATH/TO/asgd PATH/TO/mpirun}
 mpirun=${2:?usage: mpi.sh PATH/TO/asgd PATH/TO/mpirun}
@@ -177,10 +179,98 @@ else
   echo "mpi: mpirun ended the job on SIGTERM before rank 0 wrote (exit $rc); Open MPI's choice" >&2
 fi
 
+# ---- sharded servers (--servers S): ranks 0..S-1 own parts of x ------------------------------
+# One worker: with S servers the trajectory is bit for bit the threaded in-place master's, in
+# both layouts (every coordinate is written by the same update, in the same order, wherever it
+# lives).
+for S in 2 3; do
+  for L in cyclic blocks; do
+    mpi $((S + 1)) "$asgd" run --mode mpi --servers $S --partition $L --loss hinge \
+      --data rcv1:n=2000,d=5000,nnz=20 --batch 3 --replicas 3 --iters 800 --work none --seed 9 \
+      --quiet --out "$tmp/sv-$S$L" && \
+      cmp -s "$tmp/sv-$S$L/moments.csv" "$tmp/sp-thr3/moments.csv" \
+      && ok || fail "servers $S $L: one MPI worker and one thread differ"
+  done
+done
+# Three workers, two servers: nothing discarded (rank 0 parks the workers it does not need), so
+# every server applies every update; each server's own clock gives the same mean staleness as
+# rank 0's up to the updates in flight at the ends; cyclic balances the Zipf columns; the bytes
+# stay within the bound with a header per server.
+check_servers() { # summary.json, servers, replicas×iters, [lost]
+  $py - "$@" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); S = int(sys.argv[2]); K = int(sys.argv[3])
+lost = len(sys.argv) > 4
+a, m, st = d["accounting"], d["mpi"], d["staleness"]
+assert m["servers"] == S and len(m["shards"]) == S and m["partition"] == "cyclic", m
+assert a["computed"] == a["applied"] and a["discarded"] == 0, a
+if not d["partial"]:
+    assert a["applied"] == K, a
+for s in m["shards"]:
+    assert s["applied"] == a["applied"], (s, a)
+    if not lost:   # rank 0's clock is the run's: the others differ only by arrival order
+        assert abs(s["tau_mean"] - st["mean"]) < 0.05 * st["mean"] + 0.05, (s, st["mean"])
+assert m["shards"][0]["tau_max"] == st["max"], (m["shards"][0], st["max"])
+assert sum(s["coords"] for s in m["shards"]) == d["dim"], m
+w = [s["coords_written"] for s in m["shards"]]
+assert max(w) < 1.5 * sum(w) / S, w    # blocks would give rank 0 most of the writes
+nnz_batch = d["batch"] * d["data"]["nnz"] / d["data"]["rows"]
+for way in ("to_workers", "to_master"):
+    assert 0 < m["bytes_per_update_" + way] <= 3 * 12 * nnz_batch + 48 * S, (way, m)
+PY
+}
+if mpi 5 "$asgd" run --mode mpi --servers 2 --loss hinge --data rcv1:n=2000,d=5000,nnz=20 \
+     --replicas 3 --iters 3000 --work none --seed 5 --quiet --out "$tmp/sv3"; then
+  check_servers "$tmp/sv3/summary.json" 2 9000 && ok || fail "servers 2, 3 workers: summary"
+  [ "$(wc -l <"$tmp/sv3/moments.csv")" -gt 2 ] && ok || fail "servers 2: moments.csv"
+else
+  fail "servers 2, 3 workers: exit $?"
+fi
+# a worker rank that dies: a parked worker takes its place, every server still applies all
+if mpi 5 "$asgd" run --mode mpi --servers 2 --loss hinge --data rcv1:n=2000,d=5000,nnz=20 \
+     --replicas 2 --iters 1500 --work exp:50us --fault leave:1:5 --mpi-timeout 1s --quiet \
+     --out "$tmp/sv-dead"; then
+  check_servers "$tmp/sv-dead/summary.json" 2 3000 lost && ok || fail "servers 2, a rank dies: summary"
+  [ "$(json_get "$tmp/sv-dead/summary.json" "['workers_lost']")" -ge 1 ] && ok || fail "servers 2: no rank lost"
+else
+  fail "servers 2, a rank dies: exit $?"
+fi
+# validate with two servers, on data
+mpi 4 "$asgd" validate --mode mpi --servers 2 --loss hinge --data rcv1:n=300,d=500,nnz=10 \
+  --iters 200 --replicas 10 --paths 32 --quiet --out "$tmp/sv-val" && \
+  [ -s "$tmp/sv-val/validation.json" ] && [ -s "$tmp/sv-val/real/moments.csv" ] \
+  && ok || fail "validate with --servers 2"
+# SIGTERM with two servers: rank 0 stops, drains (applying: the others applied those pieces),
+# ends the servers and writes a partial result in which every server applied the same
+"$mpirun" --oversubscribe -np 4 "$asgd" run --mode mpi --servers 2 --loss hinge \
+  --data rcv1:n=2000,d=5000,nnz=20 --replicas 100000 --iters 2000 --work exp:200us \
+  --out "$tmp/sv-term" >/dev/null 2>"$tmp/sv-term.err" &
+pid=$!
+wait_for_progress $pid "$tmp/sv-term.err" '^progress run 1/1 replicas 1/' || fail "servers, SIGTERM: no progress line"
+kill -TERM $pid
+t0=$SECONDS
+wait $pid
+[ $((SECONDS - t0)) -le 30 ] && ok || fail "servers, SIGTERM: took $((SECONDS - t0)) s"
+if [ -s "$tmp/sv-term/summary.json" ]; then
+  check_servers "$tmp/sv-term/summary.json" 2 0 && \
+    [ "$(json_get "$tmp/sv-term/summary.json" "['partial']")" = "True" ] \
+    && ok || fail "servers, SIGTERM: summary"
+else
+  echo "mpi: mpirun ended the job on SIGTERM before rank 0 wrote; Open MPI's choice" >&2
+fi
+mpi 3 "$asgd" run --mode mpi --servers 2 --preset fig4 --quiet --out "$tmp/sv-dense" 2>"$tmp/err"
+grep -q "servers 2 needs sparse messages" "$tmp/err" && ok || fail "servers on a dense problem: $(head -2 "$tmp/err")"
+mpi 3 "$asgd" run --mode mpi --servers 3 --loss hinge --data rcv1:n=300,d=500,nnz=10 --quiet \
+  --out "$tmp/sv-all" 2>"$tmp/err"
+grep -q "servers 3 leaves no worker rank of mpirun -np 3" "$tmp/err" && ok || fail "servers = ranks: $(head -2 "$tmp/err")"
+
 # ---- usage -------------------------------------------------------------------------------------
 expect_usage "--mode mpi needs a master and at least one worker rank" run --mode mpi
 expect_usage "--net-delay and --straggler delay MPI messages" run --net-delay exp:1ms
 expect_usage "--mpi-timeout '0s' is not allowed" run --mpi-timeout 0s
+expect_usage "--servers is for the parameter servers of --mode mpi" run --servers 2
+expect_usage "--partition is for the parameter servers of --mode mpi" run --partition blocks
+expect_usage "--partition 'hashed' is not allowed: cyclic or blocks" run --partition hashed
 "$mpirun" --oversubscribe -np 1 "$asgd" run --mode mpi --quiet --out "$tmp/np1" 2>"$tmp/err"
 grep -q "needs a master and at least one worker" "$tmp/err" && ok || fail "np 1: $(cat "$tmp/err")"
 mpi 3 "$asgd" run --mode mpi --workers 5 --quiet --out "$tmp/w5" 2>"$tmp/err"

@@ -5,6 +5,7 @@
  * the degenerate splits are refused.
  */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "asgd/error.h"
@@ -105,4 +106,59 @@ Test(partition, empty_blocks_are_refused)
 	cr_assert(strstr(err, "0 shards") != NULL, "message: %s", err);
 	cr_assert_eq(asgd_partition_init(&p, 0, 1, NULL, 0), ASGD_EINVAL);
 	cr_assert_eq(memcmp(&p, &before, sizeof(p)), 0, "a refused split wrote the partition");
+}
+
+/* local() and global() are inverse bijections between [0, d) and the owners' index ranges
+ * [0, size(s)), in increasing order of j within an owner, for both layouts. */
+static void check_local_global(size_t dim, unsigned shards, asgd_partition_layout layout)
+{
+	asgd_partition p;
+	size_t total = 0, *seen = calloc(shards, sizeof(size_t));
+
+	cr_assert_eq(asgd_partition_init_layout(&p, dim, shards, layout, NULL, 0), ASGD_OK);
+	for (size_t j = 0; j < dim; j++) {
+		unsigned s = asgd_partition_owner(&p, j);
+		size_t i = asgd_partition_local(&p, j);
+
+		cr_assert_lt(s, shards);
+		cr_assert_eq(i, seen[s], "%s d=%zu S=%u: local(%zu) = %zu, expected %zu",
+			     asgd_partition_layout_name(layout), dim, shards, j, i, seen[s]);
+		cr_assert_eq(asgd_partition_global(&p, s, i), j);
+		seen[s]++;
+	}
+	for (unsigned s = 0; s < shards; s++) {
+		cr_assert_eq(seen[s], asgd_partition_size(&p, s), "%s d=%zu S=%u: owner %u",
+			     asgd_partition_layout_name(layout), dim, shards, s);
+		cr_assert_geq(seen[s], 1);
+		total += seen[s];
+	}
+	cr_assert_eq(total, dim);
+	free(seen);
+}
+
+Test(partition, local_and_global_are_inverse_in_both_layouts)
+{
+	static const size_t dims[] = { 1, 2, 7, 9, 17, 64, 100, 1001 };
+
+	for (size_t i = 0; i < sizeof(dims) / sizeof(*dims); i++)
+		for (unsigned s = 1; s <= 9 && s <= dims[i]; s++) {
+			check_local_global(dims[i], s, ASGD_PARTITION_BLOCKS);
+			check_local_global(dims[i], s, ASGD_PARTITION_CYCLIC);
+		}
+}
+
+Test(partition, cyclic_deals_j_mod_s)
+{
+	asgd_partition p;
+	asgd_partition_layout l;
+
+	cr_assert_eq(asgd_partition_init_layout(&p, 10, 4, ASGD_PARTITION_CYCLIC, NULL, 0), ASGD_OK);
+	cr_assert_eq(asgd_partition_owner(&p, 9), 1);
+	cr_assert_eq(asgd_partition_size(&p, 0), 3); /* 0 4 8 */
+	cr_assert_eq(asgd_partition_size(&p, 3), 2); /* 3 7 */
+	cr_assert_eq(asgd_partition_init_layout(&p, 3, 4, ASGD_PARTITION_CYCLIC, NULL, 0),
+		     ASGD_EINVAL);
+	cr_assert_eq(asgd_partition_layout_parse("cyclic", &l), ASGD_OK);
+	cr_assert_eq(l, ASGD_PARTITION_CYCLIC);
+	cr_assert_eq(asgd_partition_layout_parse("hashed", &l), ASGD_EINVAL);
 }

@@ -40,6 +40,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "asgd/partition.h"
 #include "asgd/problem.h"
 #include "asgd/schedule.h"
 #include "asgd/work.h"
@@ -291,7 +292,25 @@ typedef struct asgd_engine_config {
 	                                  slow_delay.kind none: none */
 	asgd_work slow_delay;        /**< that worker's delay instead of net_delay */
 	double mpi_timeout_s;        /**< a worker silent this long is lost (0: 30 s) */
+	unsigned mpi_servers;        /**< S: ranks 0..S−1 are the parameter servers, each owning
+	                                  a part of x (asgd/mpi.h, "Sharded servers"); 0 or 1:
+	                                  rank 0 alone. S ≥ 2 needs sparse messages */
+	asgd_partition_layout mpi_partition; /**< how S ≥ 2 servers split x (asgd/partition.h) */
 } asgd_engine_config;
+
+/** What one MPI parameter server (a shard of x) did in a run: asgd_engine_result.mpi_shard. */
+typedef struct asgd_engine_shard {
+	uint64_t coords;         /**< coordinates of x it owns */
+	uint64_t applied;        /**< pieces of updates it applied (every update visits every
+	                              server, so this is the number of updates) */
+	uint64_t coords_written; /**< coordinates those pieces wrote */
+	uint64_t bytes_in;       /**< bytes of the pieces it received */
+	uint64_t bytes_out;      /**< bytes of its answers (and, for rank 0, of x_0 and STOPs) */
+	double tau_sum;          /**< Σ τ_s over its pieces, τ_s = its clock − the clock of its
+	                              values the worker read (asgd/mpi.h) … */
+	double tau_sumsq;        /**< … Σ τ_s² … */
+	uint64_t tau_max;        /**< … and the largest τ_s */
+} asgd_engine_shard;
 
 /** What one run measured. Free with asgd_engine_result_free(). */
 typedef struct asgd_engine_result {
@@ -317,6 +336,8 @@ typedef struct asgd_engine_result {
 	uint64_t mpi_bytes_to_workers; /**< MPI: bytes rank 0 sent the workers (PARAMS, STOP) */
 	uint64_t mpi_bytes_to_master;  /**< MPI: bytes rank 0 received from them (GRAD) */
 	int mpi_sparse;      /**< MPI: sparse messages were used (asgd/mpi.h) */
+	unsigned mpi_servers; /**< MPI: S, the servers (1: rank 0 alone) */
+	asgd_engine_shard *mpi_shard; /**< MPI with S ≥ 2: S entries, server s at [s]; else NULL */
 	double *x_final;     /**< the last iterate, dim values */
 } asgd_engine_result;
 

@@ -78,9 +78,10 @@ void asgd_mpi_finalize_or_exit(int status, double grace_s);
 int asgd_mpi_serve(const asgd_engine_config *cfg);
 
 /**
- * asgd_mpi_finish() - rank 0: tell every worker rank to return from asgd_mpi_serve().
+ * asgd_mpi_finish() - rank 0: tell every other rank (the other @servers − 1 servers, then the
+ * workers) to return from asgd_mpi_serve(). @servers: the run's S (0 or 1: rank 0 alone).
  * Return: ASGD_OK, or ASGD_ENOTFOUND without MPI.
  */
-int asgd_mpi_finish(void);
+int asgd_mpi_finish(unsigned servers);
 
 #endif /* ASGD_MPI_H */

@@ -47,10 +47,13 @@ typedef struct asgd_replicas {
 	uint64_t workers_left;		/* workers that left early, summed over replicas */
 	uint64_t workers_lost;		/* MPI worker ranks given up on (silent past the timeout),
 					   summed over replicas */
-	uint64_t mpi_bytes_to_workers;	/* MPI: bytes rank 0 sent the workers, summed over
+	uint64_t mpi_bytes_to_workers;	/* MPI: bytes the servers sent the workers, summed over
 					   replicas (every applied, discarded, … gradient's answer) */
-	uint64_t mpi_bytes_to_master;	/* MPI: bytes the workers sent rank 0, summed likewise */
+	uint64_t mpi_bytes_to_master;	/* MPI: bytes the workers sent the servers, likewise */
 	int mpi_sparse;			/* MPI: the messages were sparse (asgd/mpi.h) */
+	unsigned mpi_servers;		/* MPI: S, the parameter servers */
+	asgd_engine_shard *mpi_shard;	/* MPI, S ≥ 2: per server, summed over replicas
+					   (tau_max: the largest); else NULL */
 	uint64_t clock_compared;	/* ASGD_HOGWILD_CLOCK_BOTH: updates whose τ both clocks gave */
 	uint64_t clock_agreed;		/* … and of those, the ones where the two agree */
 	double *x_last;			/* the last replica's final iterate (dim values) */

@@ -155,19 +155,27 @@ struct asgd_problem *cli_preset(const char *cmd, const char *spec);
 struct cli_mpi {
 	int on;          /* MPI was started (the command line says --mode mpi) */
 	int rank, size;
+	unsigned servers;        /* --servers S: ranks 0..S−1 serve x (0: not given, one) */
+	const char *partition;   /* --partition LAYOUT, or NULL: cyclic */
+	struct cli_flag flags[3];
 };
+
+/* --servers and --partition, into @m (run and validate). */
+const struct cli_flag *cli_mpi_flags(struct cli_mpi *m);
 
 /* Start MPI when the command line says --mode mpi (exits 2 when MPI is not built or there is
  * no worker rank). Call first thing: MPI_Init may rewrite argv. Returns whether MPI is on. */
 int cli_mpi_start(const char *cmd, int *argc, char ***argv, struct cli_mpi *m);
 
-/* The workers are the ranks 1..N−1: set cfg->workers, or exit 2 when --workers (if
- * @workers_given) says otherwise. */
+/* The workers are the ranks S..N−1: set cfg->workers and the servers, or exit 2 when
+ * --workers (if @workers_given) says otherwise, or --servers leaves no worker rank, or either
+ * of --servers and --partition is given without --mode mpi. */
 void cli_mpi_workers(const char *cmd, struct cli_mpi *m, asgd_engine_config *cfg,
 		     int workers_given);
 
-/* On a worker rank: serve cfg's problem until rank 0 says FINISH, then exit. On rank 0, or
- * without MPI: return at once. */
+/* On a worker or server rank: serve cfg's problem until rank 0 says FINISH, then exit. On
+ * rank 0, or without MPI: return at once. Every rank first checks that S ≥ 2 servers have
+ * sparse messages to split (exit 2 otherwise): call it with cfg complete. */
 void cli_mpi_serve(const char *cmd, struct cli_mpi *m, const asgd_engine_config *cfg);
 
 /* On rank 0: release the worker ranks and finalize MPI (after the outputs are written); a

@@ -239,7 +239,8 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){
 		cli_problem_flags(&o->cp, CLI_PROBLEM_MODE | CLI_PROBLEM_MODEL_ALIAS | CLI_PROBLEM_HELDOUT), cli_engine_flags(&eng, (struct cli_engine_dst){
 		&o->cfg.workers, &o->cfg.work, &o->replicas, &o->cfg.seed, 4, "exp:100us", 1000, 1, 5 }),
-		own, cli_output_flags(&out, &o->out, &o->quiet, "out/run"), NULL }, argc, argv);
+		own, cli_mpi_flags(&o->mpi), cli_output_flags(&out, &o->out, &o->quiet, "out/run"),
+		NULL }, argc, argv);
 	o->workers_given = eng.workers_given;
 
 	cli_problem_create(CMD, &o->cp, o->cfg.momentum);
@@ -283,6 +284,34 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 }
 
 /* Each worker's updates/s (the extremes beyond 8 workers): a starved worker shows here. */
+static uint64_t shard_writes(const asgd_replicas *t)
+{
+	uint64_t n = 0;
+
+	for (unsigned s = 0; s < t->mpi_servers; s++)
+		n += t->mpi_shard[s].coords_written;
+	return n;
+}
+
+/* S ≥ 2 servers: each one's share of the writes and its own clock's staleness. */
+static void print_shards(const asgd_engine_config *cfg, const asgd_replicas *t)
+{
+	printf("servers     %u, %s partition; per server: coordinates, share of the writes, "
+	       "mean tau on its own clock (rank 0's is the run's tau)\n", t->mpi_servers,
+	       asgd_partition_layout_name(cfg->mpi_partition));
+	for (unsigned s = 0; s < t->mpi_servers; s++) {
+		const asgd_engine_shard *sh = &t->mpi_shard[s];
+
+		printf("  rank %-3u  %8llu coords  %5.1f%% of writes  mean tau %.3f  max %llu\n", s,
+		       (unsigned long long)sh->coords,
+		       sh->coords_written
+			       ? 100.0 * (double)sh->coords_written / (double)shard_writes(t)
+			       : 0.0,
+		       sh->applied ? sh->tau_sum / (double)sh->applied : 0,
+		       (unsigned long long)sh->tau_max);
+	}
+}
+
 static void print_worker_rates(const asgd_replicas *t)
 {
 	const asgd_staleness *s = &t->staleness;
@@ -403,10 +432,13 @@ static void print_summary(const struct run_opts *o, const asgd_run_result *r)
 		printf("faults      %llu worker rank(s) fell silent past the MPI timeout and were "
 		       "given up on (summed over replicas)\n", (unsigned long long)t->workers_lost);
 	if (o->mpi.on)
-		printf("messages    %s: %.0f bytes/update to the workers, %.0f to the master\n",
+		printf("messages    %s: %.0f bytes/update to the workers, %.0f to the server%s\n",
 		       t->mpi_sparse ? "sparse" : "dense",
 		       t->applied ? (double)t->mpi_bytes_to_workers / (double)t->applied : 0,
-		       t->applied ? (double)t->mpi_bytes_to_master / (double)t->applied : 0);
+		       t->applied ? (double)t->mpi_bytes_to_master / (double)t->applied : 0,
+		       t->mpi_servers > 1 ? "s" : "");
+	if (t->mpi_shard)
+		print_shards(&o->cfg, t);
 	printf("throughput  %.0f updates/s over %.2f s of engine time\n",
 	       t->wall_s > 0 ? t->applied / t->wall_s : 0, t->wall_s);
 	print_worker_rates(t);

@@ -117,7 +117,7 @@ static void parse_args(int argc, char **argv, struct validate_opts *o)
 		 VALIDATE_DATA_PATHS);
 	cli_flags_parse_all(&COMMAND, (const struct cli_flag *const[]){
 		cli_problem_flags(&o->cp, CLI_PROBLEM_MODE | CLI_PROBLEM_MODEL_ALIAS), engine, own,
-		ensemble, cli_output_flags(&out, &o->m.out, &o->m.quiet, "out/validate"), NULL },
+		ensemble, cli_mpi_flags(&o->mpi), cli_output_flags(&out, &o->m.out, &o->m.quiet, "out/validate"), NULL },
 		argc, argv);
 	o->workers_given = eng.workers_given;
 	cli_problem_create(CMD, &o->cp, 0);

@@ -3,7 +3,8 @@
  * mpi_driver.c — what `run` and `validate` do differently under `mpirun ... --mode mpi`.
  *
  * Every rank parses the same command line and builds the same problem; then rank 0 runs the
- * command as usual, its engine being the MPI master, and every other rank serves gradients until
+ * command as usual, its engine being the MPI master, and every other rank serves — the other
+ * parameter servers (ranks 1..S−1, --servers S) their part of x, the workers gradients — until
  * rank 0 says FINISH. Only rank 0 writes outputs. Worker ranks ignore SIGINT and SIGTERM (mpirun
  * forwards them to every rank): rank 0 decides, stops, writes its partial result and then
  * releases the workers, so nobody is killed mid-message. MPI_Finalize is bounded
@@ -56,23 +57,78 @@ int cli_mpi_start(const char *cmd, int *argc, char ***argv, struct cli_mpi *m)
 	return 1;
 }
 
+const struct cli_flag *cli_mpi_flags(struct cli_mpi *m)
+{
+	m->flags[0] = (struct cli_flag)CLI_UINT("servers", "S", &m->servers, 1, 1024,
+		"MPI: ranks 0..S-1 are parameter servers, each owning a part of x; S >= 2 needs "
+		"sparse messages (a sparse data problem, no momentum, no batch schedule), {min}..N-1");
+	m->flags[0].dflt = "1";
+	m->flags[1] = (struct cli_flag)CLI_TEXT("partition", "LAYOUT", &m->partition, "cyclic",
+		"MPI, S >= 2: how the servers split x: cyclic (coordinate j to server j mod S; "
+		"balances columns of unequal frequency) or blocks (contiguous)");
+	m->flags[2] = (struct cli_flag)CLI_END;
+	return m->flags;
+}
+
+/* --servers and --partition into cfg, checked against the ranks. */
+static void take_servers(const char *cmd, const struct cli_mpi *m, asgd_engine_config *cfg)
+{
+	cfg->mpi_servers = m->servers ? m->servers : 1;
+	cfg->mpi_partition = ASGD_PARTITION_CYCLIC;
+	if (m->partition && asgd_partition_layout_parse(m->partition, &cfg->mpi_partition))
+		cli_usage_error(cmd, "--partition '%s' is not allowed: cyclic or blocks",
+				m->partition);
+	if (!m->on && (m->servers > 1 || m->partition))
+		cli_usage_error(cmd, "--%s is for the parameter servers of --mode mpi",
+				m->servers > 1 ? "servers" : "partition");
+	if (m->on && cfg->mpi_servers >= (unsigned)m->size)
+		cli_usage_error(cmd, "--servers %u leaves no worker rank of mpirun -np %d: allowed "
+				"1..%d", cfg->mpi_servers, m->size, m->size - 1);
+}
+
 void cli_mpi_workers(const char *cmd, struct cli_mpi *m, asgd_engine_config *cfg,
 		     int workers_given)
 {
+	unsigned workers;
+
+	take_servers(cmd, m, cfg);
 	if (!m->on)
 		return;
-	if (workers_given && cfg->workers != (unsigned)m->size - 1)
-		cli_usage_error(cmd, "--workers %u does not match the %d worker ranks of mpirun -np "
-				"%d: with --mode mpi leave --workers out", cfg->workers, m->size - 1,
-				m->size);
-	cfg->workers = (unsigned)m->size - 1;
+	workers = (unsigned)m->size - cfg->mpi_servers;
+	if (workers_given && cfg->workers != workers)
+		cli_usage_error(cmd, "--workers %u does not match the %u worker ranks of mpirun -np "
+				"%d with %u server%s: with --mode mpi leave --workers out",
+				cfg->workers, workers, m->size, cfg->mpi_servers,
+				cfg->mpi_servers > 1 ? "s" : "");
+	cfg->workers = workers;
+}
+
+/* S ≥ 2 servers split sparse messages; a dense x they could split, but not yet (asgd/mpi.h). */
+static void check_servers(const char *cmd, const asgd_engine_config *cfg)
+{
+	size_t dim = asgd_problem_dim(cfg->problem);
+
+	if (cfg->mpi_servers < 2)
+		return;
+	if (!asgd_problem_is_sparse(cfg->problem) || cfg->momentum != 0 || cfg->schedule.size)
+		cli_usage_error(cmd, "--servers %u needs sparse messages: a sparse data problem "
+				"(e.g. --data rcv1:), no --momentum and no batch schedule (%s); "
+				"use --servers 1", cfg->mpi_servers,
+				!asgd_problem_is_sparse(cfg->problem) ? "this problem is dense"
+				: cfg->momentum != 0 ? "--momentum is set" : "a schedule is set");
+	if (cfg->mpi_servers > dim)
+		cli_usage_error(cmd, "--servers %u is more than the %zu coordinates of x: allowed "
+				"1..%zu", cfg->mpi_servers, dim, dim);
 }
 
 void cli_mpi_serve(const char *cmd, struct cli_mpi *m, const asgd_engine_config *cfg)
 {
 	int rc;
 
-	if (!m->on || m->rank == 0)
+	if (!m->on)
+		return;
+	check_servers(cmd, cfg);
+	if (m->rank == 0)
 		return;
 	rc = asgd_mpi_serve(cfg);
 	if (rc != ASGD_OK)
@@ -85,7 +141,7 @@ void cli_mpi_end(struct cli_mpi *m, int status)
 {
 	if (!m->on || m->rank != 0)
 		return;
-	asgd_mpi_finish();
+	asgd_mpi_finish(m->servers);
 	asgd_mpi_finalize_or_exit(status, CLI_MPI_FINALIZE_S);
 	m->on = 0;
 }

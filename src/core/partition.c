@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * partition.c — contiguous, balanced, line-aligned blocks of [0, d) (asgd/partition.h).
+ * partition.c — contiguous, balanced, line-aligned blocks of [0, d), or the cyclic comb
+ * j mod S (asgd/partition.h).
  *
  * Everything is counted in units (a cache line of doubles, or one coordinate when there are
  * fewer lines than owners): n = ⌈d/unit⌉ units, q = ⌊n/S⌋ each, and the r = n mod S left over
@@ -11,6 +12,7 @@
 #include "asgd/partition.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "asgd/error.h"
 
@@ -24,6 +26,7 @@ int asgd_partition_init(asgd_partition *p, size_t dim, unsigned shards, char *er
 					      "so that no shard is empty", shards, dim, dim);
 		return ASGD_EINVAL;
 	}
+	p->layout = ASGD_PARTITION_BLOCKS;
 	p->dim = dim;
 	p->shards = shards;
 	p->unit = lines >= shards ? ASGD_PARTITION_LINE : 1;
@@ -61,7 +64,81 @@ unsigned asgd_partition_owner(const asgd_partition *p, size_t j)
 	unsigned shorter = p->shards - p->longer;
 	size_t u = j / p->unit, split = (size_t)shorter * p->per;
 
+	if (p->layout == ASGD_PARTITION_CYCLIC)
+		return (unsigned)(j % p->shards);
 	if (u < split)
 		return (unsigned)(u / p->per);
 	return shorter + (unsigned)((u - split) / (p->per + 1));
+}
+
+int asgd_partition_init_layout(asgd_partition *p, size_t dim, unsigned shards,
+			       asgd_partition_layout layout, char *err, size_t errlen)
+{
+	asgd_partition q;
+	int rc;
+
+	if (layout != ASGD_PARTITION_BLOCKS && layout != ASGD_PARTITION_CYCLIC) {
+		if (err)
+			snprintf(err, errlen, "partition layout %d is not allowed: blocks or cyclic",
+				 (int)layout);
+		return ASGD_EINVAL;
+	}
+	rc = asgd_partition_init(&q, dim, shards, err, errlen);
+	if (rc != ASGD_OK)
+		return rc;
+	q.layout = layout;
+	*p = q;
+	return ASGD_OK;
+}
+
+const char *asgd_partition_layout_name(asgd_partition_layout layout)
+{
+	switch (layout) {
+	case ASGD_PARTITION_BLOCKS:
+		return "blocks";
+	case ASGD_PARTITION_CYCLIC:
+		return "cyclic";
+	}
+	return NULL;
+}
+
+int asgd_partition_layout_parse(const char *name, asgd_partition_layout *out)
+{
+	if (!strcmp(name, "blocks"))
+		*out = ASGD_PARTITION_BLOCKS;
+	else if (!strcmp(name, "cyclic"))
+		*out = ASGD_PARTITION_CYCLIC;
+	else
+		return ASGD_EINVAL;
+	return ASGD_OK;
+}
+
+size_t asgd_partition_size(const asgd_partition *p, unsigned s)
+{
+	size_t lo, hi;
+
+	if (p->layout == ASGD_PARTITION_CYCLIC)
+		return (p->dim - s + p->shards - 1) / p->shards;
+	asgd_partition_block(p, s, &lo, &hi);
+	return hi - lo;
+}
+
+size_t asgd_partition_local(const asgd_partition *p, size_t j)
+{
+	size_t lo, hi;
+
+	if (p->layout == ASGD_PARTITION_CYCLIC)
+		return j / p->shards;
+	asgd_partition_block(p, asgd_partition_owner(p, j), &lo, &hi);
+	return j - lo;
+}
+
+size_t asgd_partition_global(const asgd_partition *p, unsigned s, size_t i)
+{
+	size_t lo, hi;
+
+	if (p->layout == ASGD_PARTITION_CYCLIC)
+		return i * p->shards + s;
+	asgd_partition_block(p, s, &lo, &hi);
+	return lo + i;
 }

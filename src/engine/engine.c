@@ -1115,8 +1115,10 @@ void asgd_engine_result_free(asgd_engine_result *res)
 	free(res->worker);
 	free(res->tau_timestamp);
 	free(res->x_final);
+	free(res->mpi_shard);
 	res->tau = NULL;
 	res->worker = NULL;
 	res->tau_timestamp = NULL;
 	res->x_final = NULL;
+	res->mpi_shard = NULL;
 }

@@ -47,6 +47,30 @@ struct each {
 	void *final_arg;
 };
 
+/* The servers' tallies of one replica into the run's (MPI with S ≥ 2). */
+static int add_shards(asgd_replicas *t, const asgd_engine_result *res)
+{
+	if (!res->mpi_shard)
+		return ASGD_OK;
+	if (!t->mpi_shard && !(t->mpi_shard = calloc(res->mpi_servers, sizeof(*t->mpi_shard))))
+		return ASGD_ENOMEM;
+	t->mpi_servers = res->mpi_servers;
+	for (unsigned s = 0; s < res->mpi_servers; s++) {
+		asgd_engine_shard *a = &t->mpi_shard[s];
+		const asgd_engine_shard *b = &res->mpi_shard[s];
+
+		a->coords = b->coords;
+		a->applied += b->applied;
+		a->coords_written += b->coords_written;
+		a->bytes_in += b->bytes_in;
+		a->bytes_out += b->bytes_out;
+		a->tau_sum += b->tau_sum;
+		a->tau_sumsq += b->tau_sumsq;
+		a->tau_max = b->tau_max > a->tau_max ? b->tau_max : a->tau_max;
+	}
+	return ASGD_OK;
+}
+
 static int run_one(asgd_engine_config *cfg, asgd_replicas *t, uint64_t r, double *work_sum,
 		   double *cv_sum, uint64_t *work_runs, const struct each *each)
 {
@@ -77,6 +101,9 @@ static int run_one(asgd_engine_config *cfg, asgd_replicas *t, uint64_t r, double
 	t->mpi_bytes_to_workers += res.mpi_bytes_to_workers;
 	t->mpi_bytes_to_master += res.mpi_bytes_to_master;
 	t->mpi_sparse |= res.mpi_sparse;
+	t->mpi_servers = res.mpi_servers;
+	if (add_shards(t, &res) != ASGD_OK)
+		rc = ASGD_ENOMEM;
 	if (res.diverged)
 		t->diverged = 1;
 	else if (res.interrupted)
@@ -185,7 +212,9 @@ void asgd_replicas_free(asgd_replicas *r)
 	asgd_moments_free(&r->moments);
 	asgd_staleness_free(&r->staleness);
 	free(r->x_last);
+	free(r->mpi_shard);
 	r->x_last = NULL;
+	r->mpi_shard = NULL;
 }
 
 /* ---- outputs ---- */

@@ -183,6 +183,32 @@ static double per_update(uint64_t bytes, uint64_t applied)
 	return applied ? (double)bytes / (double)applied : 0;
 }
 
+/* S ≥ 2 servers: the layout, and per server its share and its own clock's staleness. */
+static void add_shards_json(cJSON *j, const asgd_engine_config *e, const asgd_replicas *t)
+{
+	cJSON *arr = cJSON_AddArrayToObject(j, "shards");
+
+	cJSON_AddStringToObject(j, "partition", asgd_partition_layout_name(e->mpi_partition));
+	for (unsigned s = 0; arr && s < t->mpi_servers; s++) {
+		const asgd_engine_shard *sh = &t->mpi_shard[s];
+		cJSON *o = cJSON_CreateObject();
+		double n = (double)sh->applied, mean = n > 0 ? sh->tau_sum / n : 0;
+
+		cJSON_AddNumberToObject(o, "rank", s);
+		cJSON_AddNumberToObject(o, "coords", (double)sh->coords);
+		cJSON_AddNumberToObject(o, "applied", n);
+		cJSON_AddNumberToObject(o, "coords_written", (double)sh->coords_written);
+		cJSON_AddNumberToObject(o, "bytes_in", (double)sh->bytes_in);
+		cJSON_AddNumberToObject(o, "bytes_out", (double)sh->bytes_out);
+		cJSON_AddNumberToObject(o, "tau_mean", mean);
+		cJSON_AddNumberToObject(o, "tau_sd",
+					n > 1 ? sqrt(fmax(0, (sh->tau_sumsq - n * mean * mean) / (n - 1)))
+					      : 0);
+		cJSON_AddNumberToObject(o, "tau_max", (double)sh->tau_max);
+		cJSON_AddItemToArray(arr, o);
+	}
+}
+
 /* How the MPI run was set up (ranks, delays) and what its messages cost. */
 static cJSON *mpi_json(const asgd_run_config *cfg, const asgd_replicas *t)
 {
@@ -206,6 +232,9 @@ static cJSON *mpi_json(const asgd_run_config *cfg, const asgd_replicas *t)
 				per_update(t->mpi_bytes_to_workers, t->applied));
 	cJSON_AddNumberToObject(j, "bytes_per_update_to_master",
 				per_update(t->mpi_bytes_to_master, t->applied));
+	cJSON_AddNumberToObject(j, "servers", t->mpi_servers ? t->mpi_servers : 1);
+	if (t->mpi_shard)
+		add_shards_json(j, e, t);
 	return j;
 }
 
