@@ -2,8 +2,9 @@
 /*
  * asgd/mpi.h — the parameter-server mode on MPI: the engine's semantics across processes.
  *
- * Launched as `mpirun -np N asgd run --mode mpi ...`: rank 0 is the master (the parameter
- * server), ranks 1..N−1 are the workers 0..N−2. Two-sided messages only:
+ * Launched as `mpirun -np N asgd run --mode mpi [--servers S] ...`: ranks 0..S−1 are the
+ * parameter servers (S = 1 by default: rank 0 alone, the master), ranks S..N−1 are the workers
+ * 0..N−S−1. Two-sided messages only:
  *
  *   master → worker   PARAMS (replica, version v, x_v)  |  VALUES (replica, v, x_v on a list)
  *                     |  STOP (replica over)  |  FINISH
@@ -24,13 +25,44 @@
  * those coordinates). A replica's first PARAMS is x_0 in full. Rank 0 counts the bytes each way
  * (asgd_engine_result.mpi_bytes_*).
  *
+ * Sharded servers (S ≥ 2, sparse messages only): server s owns the coordinates the partition
+ * gives it (asgd/partition.h; cyclic, j mod S, by default, because data columns are not equally
+ * busy — with contiguous blocks the first server takes most of the writes of Zipf-like columns).
+ * A worker sends every server its piece of each gradient (possibly empty: every update visits
+ * every server) and takes every server's answer before it computes again. How versions agree:
+ *   - rank 0 (server 0) is the coordinator: its clock is the run's version. Update k is the
+ *     k-th gradient rank 0 applied; v is rank 0's clock in the answer the worker last read; the
+ *     run's τ = k − v, recorded as with one server. Every update visits rank 0, so k counts
+ *     every update.
+ *   - every other server keeps its own clock (the pieces it applied) and reports its own
+ *     τ_s = clock − the clock of its values the worker read (mean, sd, max per server in
+ *     summary.json). Servers take pieces in their own arrival order, so a worker's read is
+ *     consistent per server, not across servers: its values from server s may include updates
+ *     that rank 0 has not applied yet, or miss some it has. With one worker every τ_s is 0 and
+ *     the run is bit for bit the threaded in-place master (the same updates reach every
+ *     coordinate in the same order).
+ *   - the ending: the other servers apply every piece they receive and cannot take one back,
+ *     so nothing may be discarded. Rank 0 parks (does not answer) a worker whose update brings
+ *     the applied plus the still-owed gradients to iters; when nobody owes and fewer than iters
+ *     are applied (a worker died owing), a parked worker is answered and goes on; at iters the
+ *     parked are stopped. Then END(K) tells every other server that K updates were applied;
+ *     each takes pieces until its clock reaches K and sends RESULT (its tally, x on its
+ *     coordinates, its rows of the trajectory), which rank 0 merges. So every server applies
+ *     the same K updates and x_final is the sum of all of them. The threaded modes, and S = 1,
+ *     discard the gradients in flight at the end instead; the last W − 1 updates' staleness
+ *     is all that differs. (A worker given up on that comes back after the end would be
+ *     applied by the other servers and discarded by rank 0: a limit, reported as servers
+ *     whose applied count exceeds rank 0's.)
+ *   - a trajectory row k holds each server's coordinates after its own k-th piece.
+ * Dense problems, momentum and batch schedules refuse S ≥ 2 (they use dense messages).
+ *
  * Why not one-sided reads (a passive-target window, MPI_Get without the master): it would give
  * Hogwild-like inconsistent reads, but MPI leaves a Get concurrent with a Put to the same bytes
  * undefined unless both go through MPI_Accumulate/MPI_Get_accumulate, which on one machine cost
  * more than the message they replace; and the paper's model, and validate, are about the
  * consistent-read parameter server. The threaded Hogwild mode measures inconsistent reads.
  *
- * Faults: a worker rank that dies is noticed by the master as silence: when a worker with a
+ * Faults: a worker rank that dies is noticed by rank 0 as silence: when a worker with a
  * gradient due has not been heard from for cfg.mpi_timeout_s, it is counted lost and no longer
  * waited for; when every worker is lost or has left, the run ends `starved`, flagged partial.
  * Open MPI's mpirun kills the whole job when one rank exits with an error unless it is started

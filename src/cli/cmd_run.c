@@ -217,8 +217,9 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 			 "the shared vector's storage: f64, or f32 (float, 4 bytes a coordinate; "
 			 "data models in hogwild, combining and master-inplace modes; gradients are "
 			 "still computed in double)"),
-		CLI_NOTE("mode", "mpi", "under 'mpirun -np N': rank 0 is the master, ranks 1..N-1 "
-			 "the workers (--workers is N-1); see also:"),
+		CLI_NOTE("mode", "mpi", "under 'mpirun -np N': ranks 0..S-1 are the parameter "
+			 "servers (--servers, 1 by default: rank 0, the master), ranks S..N-1 the "
+			 "workers (--workers is N-S); see also:"),
 		CLI_CALL("net-delay", "SPEC", take_net_delay, &o->cfg.net_delay, "none",
 			 "MPI: delay per gradient message, as --work"),
 		CLI_CALL("straggler", "W:SPEC", take_straggler, &o->cfg, NULL,
