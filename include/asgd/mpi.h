@@ -87,6 +87,19 @@ int asgd_mpi_available(void);
  */
 int asgd_mpi_init(int *argc, char ***argv, int *rank, int *size);
 
+/** The longest host name asgd_mpi_hosts() keeps, with its NUL. */
+#define ASGD_MPI_HOST_LEN 64
+
+/**
+ * asgd_mpi_hosts() - every rank's host name (MPI_Get_processor_name, cut to
+ * ASGD_MPI_HOST_LEN − 1 chars), gathered to rank 0: where each rank runs, so that a run can say
+ * whether its servers got a node each. Collective: every rank calls it once.
+ * @names: on rank 0, a new array of size × ASGD_MPI_HOST_LEN chars, rank r's name at
+ * r·ASGD_MPI_HOST_LEN (free() it); elsewhere NULL.
+ * Return: ASGD_OK; ASGD_ENOMEM; ASGD_EIO when the gather failed; ASGD_ENOTFOUND without MPI.
+ */
+int asgd_mpi_hosts(char **names);
+
 /** asgd_mpi_finalize() - MPI_Finalize; a no-op without MPI or before asgd_mpi_init(). */
 void asgd_mpi_finalize(void);
 

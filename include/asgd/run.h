@@ -43,6 +43,8 @@ typedef struct asgd_run_config {
 					   set's columns, scaled as it was) */
 	int mpi_ranks;			/* the MPI job's ranks when engine.mode is MPI (the summary's
 					   "mpi" object); 0 otherwise */
+	const char *mpi_hosts;		/* NULL, or mpi_ranks host names, rank r's at
+					   r·ASGD_MPI_HOST_LEN (asgd_mpi_hosts) */
 	/* NULL, or called after each replica with (@progress_arg, done, total) */
 	void (*progress)(void *arg, uint64_t done, uint64_t total);
 	void *progress_arg;

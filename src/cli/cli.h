@@ -157,8 +157,12 @@ struct cli_mpi {
 	int rank, size;
 	unsigned servers;        /* --servers S: ranks 0..S−1 serve x (0: not given, one) */
 	const char *partition;   /* --partition LAYOUT, or NULL: cyclic */
+	char *hosts;             /* rank 0: every rank's host name (asgd_mpi_hosts) */
 	struct cli_flag flags[3];
 };
+
+/* The distinct hosts among the ranks (rank 0; 0 elsewhere). */
+unsigned cli_mpi_nodes(const struct cli_mpi *m);
 
 /* --servers and --partition, into @m (run and validate). */
 const struct cli_flag *cli_mpi_flags(struct cli_mpi *m);

@@ -470,6 +470,7 @@ static int run_master(struct run_opts *o, int argc, char **argv)
 	asgd_run_config run = {
 		.engine = o->cfg, .replicas = o->replicas, .observe = &o->cp.obs, .label = o->preset,
 		.fault = o->fault_spec, .mpi_ranks = o->mpi.on ? o->mpi.size : 0,
+		.mpi_hosts = o->mpi.on ? o->mpi.hosts : NULL,
 		.test = o->cp.test_ds,
 	};
 	asgd_run_result r;

@@ -50,11 +50,55 @@ int cli_mpi_start(const char *cmd, int *argc, char ***argv, struct cli_mpi *m)
 		cli_usage_error(cmd, "--mode mpi needs a master and at least one worker rank: run it "
 				"as 'mpirun -np N asgd %s --mode mpi ...' with N >= 2", cmd);
 	}
+	if (asgd_mpi_hosts(&m->hosts) != ASGD_OK) {
+		fprintf(stderr, "asgd %s: rank %d: MPI could not gather the ranks' host names\n", cmd,
+			m->rank);
+		exit(CLI_EXIT_FAIL);
+	}
 	if (m->rank > 0) {
 		signal(SIGINT, SIG_IGN);
 		signal(SIGTERM, SIG_IGN);
 	}
 	return 1;
+}
+
+/* Rank @r's host name (rank 0 only). */
+static const char *host_of(const struct cli_mpi *m, int r)
+{
+	return m->hosts + (size_t)r * ASGD_MPI_HOST_LEN;
+}
+
+unsigned cli_mpi_nodes(const struct cli_mpi *m)
+{
+	unsigned nodes = 0;
+
+	for (int r = 0; m->hosts && r < m->size; r++) {
+		int seen = 0;
+
+		for (int q = 0; q < r && !seen; q++)
+			seen = !strcmp(host_of(m, q), host_of(m, r));
+		nodes += !seen;
+	}
+	return nodes;
+}
+
+/* Servers want a node (a network link) each when the job has the nodes for it: say so when
+ * two share one (rank 0, once). --map-by node deals ranks 0, 1, ... one per node. */
+static void check_placement(const char *cmd, const struct cli_mpi *m, unsigned servers)
+{
+	unsigned nodes = cli_mpi_nodes(m);
+
+	if (m->rank != 0 || servers < 2 || nodes < 2)
+		return;
+	for (unsigned s = 1; s < servers && s < nodes; s++)
+		for (unsigned q = 0; q < s; q++)
+			if (!strcmp(host_of(m, (int)s), host_of(m, (int)q))) {
+				fprintf(stderr, "asgd %s: warning: servers %u and %u share node %s while "
+						"the job has %u nodes: launch with 'mpirun --map-by node' "
+						"so that each server has a node to itself (see "
+						"docs/MPI.md)\n", cmd, q, s, host_of(m, (int)s), nodes);
+				return;
+			}
 }
 
 const struct cli_flag *cli_mpi_flags(struct cli_mpi *m)
@@ -101,6 +145,7 @@ void cli_mpi_workers(const char *cmd, struct cli_mpi *m, asgd_engine_config *cfg
 				cfg->workers, workers, m->size, cfg->mpi_servers,
 				cfg->mpi_servers > 1 ? "s" : "");
 	cfg->workers = workers;
+	check_placement(cmd, m, cfg->mpi_servers);
 }
 
 /* S ≥ 2 servers split sparse messages; a dense x they could split, but not yet (asgd/mpi.h). */
@@ -142,6 +187,8 @@ void cli_mpi_end(struct cli_mpi *m, int status)
 	if (!m->on || m->rank != 0)
 		return;
 	asgd_mpi_finish(m->servers);
+	free(m->hosts);
+	m->hosts = NULL;
 	asgd_mpi_finalize_or_exit(status, CLI_MPI_FINALIZE_S);
 	m->on = 0;
 }

@@ -31,6 +31,12 @@ void asgd_mpi_finalize(void)
 {
 }
 
+int asgd_mpi_hosts(char **names)
+{
+	*names = NULL;
+	return ASGD_ENOTFOUND;
+}
+
 void asgd_mpi_finalize_or_exit(int status, double grace_s)
 {
 	(void)status;
@@ -63,6 +69,7 @@ int asgd__mpi_master_run(const asgd_engine_config *cfg, asgd_engine_result *res)
 #include <math.h>
 #include <mpi.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
@@ -160,6 +167,23 @@ int asgd__mpi_poll(int n, MPI_Request *rq, int *index, MPI_Status *st, int (*giv
 			return 0;
 		nanosleep(&nap, NULL);
 	}
+}
+
+int asgd_mpi_hosts(char **names)
+{
+	char mine[ASGD_MPI_HOST_LEN] = { 0 }, full[MPI_MAX_PROCESSOR_NAME];
+	int rank, size, len = 0, rc;
+
+	*names = NULL;
+	MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+	MPI_Comm_size(MPI_COMM_WORLD, &size);
+	if (MPI_Get_processor_name(full, &len) == MPI_SUCCESS)
+		snprintf(mine, sizeof(mine), "%.*s", len, full);
+	if (rank == 0 && !(*names = calloc((size_t)size, ASGD_MPI_HOST_LEN)))
+		return ASGD_ENOMEM; /* the other ranks then wait in the gather: exit at once */
+	rc = MPI_Gather(mine, ASGD_MPI_HOST_LEN, MPI_CHAR, *names, ASGD_MPI_HOST_LEN, MPI_CHAR, 0,
+			MPI_COMM_WORLD);
+	return rc == MPI_SUCCESS ? ASGD_OK : ASGD_EIO;
 }
 
 int asgd__mpi_sparse(const asgd_engine_config *cfg)

@@ -14,6 +14,7 @@
 #include "asgd/datamodel.h"
 #include "asgd/dataset.h"
 #include "asgd/error.h"
+#include "asgd/mpi.h"
 #include "asgd/problem.h"
 #include "asgd/welford.h"
 #include "asgd/work.h"
@@ -183,6 +184,24 @@ static double per_update(uint64_t bytes, uint64_t applied)
 	return applied ? (double)bytes / (double)applied : 0;
 }
 
+/* Where the ranks ran: each one's host, and how many distinct ones. */
+static void add_hosts_json(cJSON *j, const asgd_run_config *cfg)
+{
+	cJSON *arr = cJSON_AddArrayToObject(j, "hosts");
+	int nodes = 0;
+
+	for (int r = 0; arr && r < cfg->mpi_ranks; r++) {
+		const char *h = cfg->mpi_hosts + (size_t)r * ASGD_MPI_HOST_LEN;
+		int seen = 0;
+
+		for (int q = 0; q < r && !seen; q++)
+			seen = !strcmp(h, cfg->mpi_hosts + (size_t)q * ASGD_MPI_HOST_LEN);
+		nodes += !seen;
+		cJSON_AddItemToArray(arr, cJSON_CreateString(h));
+	}
+	cJSON_AddNumberToObject(j, "nodes", nodes);
+}
+
 /* S ≥ 2 servers: the layout, and per server its share and its own clock's staleness. */
 static void add_shards_json(cJSON *j, const asgd_engine_config *e, const asgd_replicas *t)
 {
@@ -233,6 +252,8 @@ static cJSON *mpi_json(const asgd_run_config *cfg, const asgd_replicas *t)
 	cJSON_AddNumberToObject(j, "bytes_per_update_to_master",
 				per_update(t->mpi_bytes_to_master, t->applied));
 	cJSON_AddNumberToObject(j, "servers", t->mpi_servers ? t->mpi_servers : 1);
+	if (cfg->mpi_hosts)
+		add_hosts_json(j, cfg);
 	if (t->mpi_shard)
 		add_shards_json(j, e, t);
 	return j;
