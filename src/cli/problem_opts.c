@@ -467,6 +467,61 @@ void cli_problem_create(const char *cmd, struct cli_problem *cp, double momentum
 	pick_mode(cmd, cp, momentum);
 }
 
+/* The whole set's statistics that its part needs (asgd/datamodel.h), read from @ds. */
+static asgd_data_whole whole_of(const asgd_dataset *ds, const asgd_problem *p)
+{
+	return (asgd_data_whole){ .rows = ds->rows, .cols = ds->cols, .col_count = ds->col_count,
+				  .max_support = asgd_problem_max_support(p) };
+}
+
+/* The whole problem's minimizer kept in its part @p, when it has one (a stop, or none known,
+ * leave @p its own: the optimum is then omitted or the part's). */
+static void keep_whole_minimizer(const char *cmd, struct cli_problem *cp, asgd_problem *p)
+{
+	double *x;
+
+	if (asgd_problem_solve(cp->problem, cli_stop_flag()) != ASGD_OK)
+		return;
+	x = malloc(asgd_problem_dim(p) * sizeof(double));
+	if (!x || asgd_problem_minimizer(cp->problem, x) != ASGD_OK ||
+	    asgd_problem_keep_minimizer(p, x) != ASGD_OK)
+		cli_out_of_memory(cmd);
+	free(x);
+}
+
+void cli_problem_take_part(const char *cmd, struct cli_problem *cp, asgd_dataset *part,
+			   int whole_optimum)
+{
+	asgd_data_whole whole = whole_of(cp->ds, cp->problem);
+	asgd_problem *p = NULL;
+	asgd_data_model m;
+	char err[1024];
+	int rc;
+
+	asgd_problem_data_model(cp->problem, &m); /* the whole set's λ and positive class */
+	rc = asgd_problem_create_data_part(part, &m, &whole, &p, err, sizeof(err));
+	if (rc == ASGD_ENOMEM)
+		cli_out_of_memory(cmd);
+	if (rc != ASGD_OK)
+		cli_usage_error(cmd, "--data '%s': its part %s: %s", cp->data, part->source, err);
+	if (whole_optimum)
+		keep_whole_minimizer(cmd, cp, p);
+	cp->whole_rows = cp->ds->rows;
+	if (!cp->whole_source && !(cp->whole_source = strdup(cp->ds->source)))
+		cli_out_of_memory(cmd);
+	asgd_observable_free(&cp->obs);
+	asgd_problem_destroy(cp->problem);
+	asgd_dataset_destroy(cp->ds);
+	cp->ds = part;
+	cp->problem = p;
+	rc = asgd_observable_init(&cp->obs, cp->observe ? cp->observe : "loss", p, err,
+				  sizeof(err));
+	if (rc == ASGD_ENOMEM)
+		cli_out_of_memory(cmd);
+	if (rc != ASGD_OK)
+		cli_usage_error(cmd, "--observe: %s", err);
+}
+
 void cli_no_minimizer(const char *cmd, const struct cli_problem *cp, const char *why)
 {
 	if (cli_problem_is_data(cp))
@@ -483,6 +538,8 @@ void cli_problem_free(struct cli_problem *cp)
 	asgd_dataset_destroy(cp->ds);
 	asgd_dataset_destroy(cp->test_ds);
 	free(cp->x0);
+	free(cp->whole_source);
+	cp->whole_source = NULL;
 	cp->problem = NULL;
 	cp->ds = cp->test_ds = NULL;
 	cp->x0 = NULL;
