@@ -4,7 +4,8 @@
 # n), rank 0 only a fixed sample it scores the loss on (reported as such, with its size), the
 # accounting holds, one worker stays bit for bit the threaded in-place master (and with a sample
 # trains the same weights), three sharded workers reach the threaded run's objective after the
-# same number of updates, and the usage errors.
+# same number of updates, one file per worker (the sample gathered from the files, the whole
+# set's d agreed), and the usage errors.
 # usage: tests/mpi_data.sh PATH/TO/asgd PATH/TO/mpirun
 asgd=${1:?usage: mpi_data.sh PATH/TO/asgd PATH/TO/mpirun}
 mpirun=${2:?usage: mpi_data.sh PATH/TO/asgd PATH/TO/mpirun}
@@ -101,6 +102,74 @@ PY
 else
   fail "objective after K: exit $?"
 fi
+
+# ---- one file per worker: --data 'DIR/part{worker}.svm' -------------------------------------
+# 301 rows in LIBSVM text, and the same rows cut in three files of 101, 100 and 100 (in order:
+# the files in worker order are the set). Features up to 400 in the whole set, fewer in a part.
+$py - "$tmp" <<'PY'
+import random, sys
+random.seed(1)
+rows = []
+for i in range(301):
+    feats = sorted(random.sample(range(1, 400), random.randint(1, 6)))
+    y = 1 if random.random() < 0.5 else -1
+    rows.append(f"{y} " + " ".join(f"{j}:{random.random():.6f}" for j in feats))
+rows.append("1 400:0.5")                                 # the widest id, in the last file only
+rows = rows[:300] + [rows[-1]]
+open(f"{sys.argv[1]}/all.svm", "w").write("\n".join(rows) + "\n")
+open(f"{sys.argv[1]}/one0.svm", "w").write("\n".join(rows) + "\n")
+for r, (a, b) in enumerate([(0, 101), (101, 201), (201, 301)]):
+    open(f"{sys.argv[1]}/part{r}.svm", "w").write("\n".join(rows[a:b]) + "\n")
+PY
+f=(--loss hinge --eta 0.1 --iters 1500 --replicas 2 --work none --seed 6 --quiet)
+if mpi 4 "$asgd" run --mode mpi --data "$tmp/part{worker}.svm" "${f[@]}" --loss-sample 50 \
+     --out "$tmp/files"; then
+  $py - "$tmp/files/summary.json" <<'PY' && ok || fail "one file per worker: summary"
+import json, sys
+d = json.load(open(sys.argv[1]))
+a, m, data = d["accounting"], d["mpi"], d["data"]
+assert a["computed"] == a["applied"] + a["discarded"] and a["applied"] == 3000, a
+assert m["rows_per_worker"] == [101, 100, 100], m
+assert data["rows"] == 50 and data["sample_of"] == 301, data
+assert data["features"] == 400, data       # the widest file's d, agreed by every rank
+assert data["optimum_loss"] is None and "relative_gap" not in data, data
+PY
+else
+  fail "one file per worker: exit $?"
+fi
+# The sample rank 0 gathers from the files is the rows floor(k n/N) of their concatenation: the
+# loss at k = 0 from the same --init weights equals that of the whole file's sample (to the
+# digits moments.csv prints).
+"$asgd" run --data "$tmp/all.svm" "${f[@]}" --workers 1 --save-model "$tmp/w.model" \
+  --out "$tmp/w" >/dev/null
+for d in "$tmp/part{worker}.svm" "$tmp/all.svm"; do
+  n=$([ "$d" = "$tmp/all.svm" ] && echo whole || echo parts)
+  mpi 4 "$asgd" run --mode mpi --data "$d" "${f[@]}" --loss-sample 50 --init "$tmp/w.model" \
+    --out "$tmp/init-$n" || fail "--init on $n: exit $?"
+done
+[ "$(sed -n 2p "$tmp/init-parts/moments.csv")" = "$(sed -n 2p "$tmp/init-whole/moments.csv")" ] \
+  && [ -n "$(sed -n 2p "$tmp/init-parts/moments.csv")" ] \
+  && ok || fail "the sample gathered from the files is not the whole file's: $(sed -n 2p "$tmp/init-parts/moments.csv") vs $(sed -n 2p "$tmp/init-whole/moments.csv")"
+# one worker, one file: the worker's model is the whole set's, and the run the threads' bit for bit
+mpi 2 "$asgd" run --mode mpi --data "$tmp/one{worker}.svm" "${f[@]}" --out "$tmp/one-file" && \
+  "$asgd" run --data "$tmp/all.svm" "${f[@]}" --workers 1 --out "$tmp/one-file-thr" && \
+  cmp -s "$tmp/one-file/moments.csv" "$tmp/one-file-thr/moments.csv" \
+  && ok || fail "one worker, one file: MPI and one thread differ"
+# refusals: not under MPI, with what needs every row in one place, without --eta/--iters, and a
+# worker's file missing (every rank stops, none waits)
+expect_usage "names one file per MPI worker ({worker})" run --loss hinge \
+  --data "$tmp/part{worker}.svm" --eta 0.1 --iters 10
+mpi 4 "$asgd" run --mode mpi --loss hinge --data "$tmp/part{worker}.svm" --scale maxabs \
+  --eta 0.1 --iters 10 --quiet --out "$tmp/r1" 2>"$tmp/err"
+grep -q "takes no --test, --test-fraction or --scale" "$tmp/err" && ok || fail "files with --scale: $(head -3 "$tmp/err")"
+mpi 4 "$asgd" run --mode mpi --loss hinge --data "$tmp/part{worker}.svm" --iters 10 --quiet \
+  --out "$tmp/r2" 2>"$tmp/err"
+grep -q "needs --eta and --iters" "$tmp/err" && ok || fail "files without --eta: $(head -3 "$tmp/err")"
+mpi 5 "$asgd" run --mode mpi --loss hinge --data "$tmp/part{worker}.svm" --eta 0.1 --iters 10 \
+  --quiet --out "$tmp/r3" 2>"$tmp/err"
+rc=$?
+[ $rc -ne 124 ] && ok || fail "a worker's file missing: a hang"
+grep -q "worker 3's file .*part3.svm" "$tmp/err" && ok || fail "a worker's file missing: $(head -3 "$tmp/err")"
 
 # ---- usage --------------------------------------------------------------------------------------
 expect_usage "--loss-sample '10' is for --mode mpi on data" run --loss hinge --data rcv1:n=50 \

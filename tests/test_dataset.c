@@ -1184,3 +1184,25 @@ Test(dataset, sample_is_spread_evenly)
 	asgd_dataset_destroy(s);
 	asgd_dataset_destroy(ds);
 }
+
+Test(dataset, widen_adds_empty_columns)
+{
+	asgd_dataset *ds = NULL, *w = NULL;
+	char err[ERRLEN] = "";
+
+	cr_assert_eq(asgd_dataset_generate("rcv1:n=40,d=30,nnz=4,seed=3", &ds, err, ERRLEN), ASGD_OK);
+	cr_assert_eq(asgd_dataset_widen(ds, 45, &w, err, ERRLEN), ASGD_OK, "%s", err);
+	cr_assert_eq(w->cols, 45);
+	cr_assert_eq(w->rows, ds->rows);
+	cr_assert_eq(w->nnz, ds->nnz);
+	for (size_t i = 0; i < ds->rows; i++)
+		assert_same_row(ds, i, w, i);
+	for (size_t j = 0; j < 45; j++)
+		cr_assert_eq(w->col_count[j], j < 30 ? ds->col_count[j] : 0);
+	cr_assert_str_eq(w->source, ds->source);
+	asgd_dataset_destroy(w);
+	w = NULL;
+	cr_assert_eq(asgd_dataset_widen(ds, 29, &w, err, ERRLEN), ASGD_EINVAL);
+	cr_assert_null(w);
+	asgd_dataset_destroy(ds);
+}

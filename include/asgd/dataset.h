@@ -308,4 +308,13 @@ int asgd_dataset_spread_has(size_t n, size_t m, size_t i);
 int asgd_dataset_rows_spread(const asgd_dataset *in, size_t m, asgd_dataset **out, char *err,
 			     size_t errlen);
 
+/*
+ * asgd_dataset_widen - a copy of @in with d = @cols ≥ @in's cols: the same rows, the new columns
+ * stored in none of them. For a part read on its own (one file per MPI worker) whose last
+ * features only other parts store. Source as @in's. Returns ASGD_OK; ASGD_EINVAL with a sentence
+ * in @err for NULL arguments or @cols < @in's; ASGD_ENOMEM.
+ */
+int asgd_dataset_widen(const asgd_dataset *in, size_t cols, asgd_dataset **out, char *err,
+		       size_t errlen);
+
 #endif /* ASGD_DATASET_H */

@@ -161,6 +161,7 @@ struct cli_mpi {
 	size_t whole_rows;	/* n, the training set's rows */
 	size_t loss_rows;	/* the rows of the server's loss sample (n: all of them) */
 	uint64_t *rows_held;	/* rank 0: the training rows each rank holds, by rank (a server 0) */
+	const char *loss_sample; /* --loss-sample N, set before cli_problem_create; NULL: default */
 };
 
 /* Start MPI when the command line says --mode mpi (exits 2 when MPI is not built or there is
@@ -192,6 +193,17 @@ void cli_mpi_role(const struct cli_mpi *m, int *is_server, unsigned *worker, uns
 void cli_mpi_shard_data(const char *cmd, struct cli_mpi *m, struct cli_problem *cp,
 			const char *loss_sample);
 
+/*
+ * cli_problem's load_parts under MPI (@arg: the struct cli_mpi), for a --data SPEC naming one
+ * file per worker (CLI_DATA_WORKER): worker w reads only SPEC with w in place of "{worker}"; the
+ * ranks agree by reductions on n, d (the largest file's), the counts c_j, the widest row and the
+ * label range (cp->file_parts); the files in worker order are the set, whose rows ⌊k n/N⌋ (N as
+ * --loss-sample) the workers send rank 0 as its loss sample; the rows each rank holds are
+ * gathered as by cli_mpi_shard_data. A file that cannot be read ends every rank (exit 2).
+ */
+void cli_mpi_load_parts(const char *cmd, struct cli_problem *cp,
+			const struct asgd_dataset_options *o, void *arg);
+
 /* On a worker rank: serve cfg's problem until rank 0 says FINISH, then exit. On rank 0, or
  * without MPI: return at once. */
 void cli_mpi_serve(const char *cmd, struct cli_mpi *m, const asgd_engine_config *cfg);
@@ -203,6 +215,17 @@ void cli_mpi_serve(const char *cmd, struct cli_mpi *m, const asgd_engine_config 
 void cli_mpi_end(struct cli_mpi *m, int status);
 
 /* ---- the problem of a command: a preset, or a model on data (problem_opts.c) ---- */
+
+/* In --data, the worker index 0..W−1 of an MPI run's worker ranks: "part-{worker}.svm" names
+ * one file per worker, each read by its worker only (issue 18). */
+#define CLI_DATA_WORKER "{worker}"
+
+/* The whole set's statistics when each worker read only its own file, agreed by reductions. */
+struct cli_parts {
+	asgd_data_whole whole;	/* n, d, counts c_j (@col_count), widest row */
+	size_t *col_count;
+	double label_min, label_max; /* over every row of every file */
+};
 
 /* What the user asked for, and what was built from it. */
 struct cli_problem {
@@ -222,6 +245,13 @@ struct cli_problem {
 	double *x0;			/* --init's weights (the problem's dim); NULL: none */
 	struct asgd_dataset *ds;
 	struct asgd_problem *problem;
+	/* Set before cli_problem_create by a command that runs under MPI (run), NULL otherwise:
+	 * loads this rank's part of a --data SPEC that names one file per worker (CLI_DATA_WORKER)
+	 * into @ds, and the statistics all ranks agreed on into @file_parts (cli_mpi_load_parts). */
+	void (*load_parts)(const char *cmd, struct cli_problem *cp,
+			   const struct asgd_dataset_options *o, void *arg);
+	void *load_parts_arg;
+	struct cli_parts *file_parts;	/* after load_parts; NULL: @ds was loaded whole */
 	size_t whole_rows;		/* after cli_problem_take_part: the n of the set @ds is a part
 					   of; 0: @ds is the whole training set */
 	char *whole_source;		/* its source, likewise (NULL: @ds's) */

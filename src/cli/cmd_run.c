@@ -230,7 +230,9 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 			 "r of W keeps only the rows i = r mod W, and rank 0 only N rows spread evenly "
 			 "over the set (rows floor(k n/N)), on which it scores the loss, the optimum and "
 			 "the accuracy (every rank loads the whole set first, for its n, scaling and "
-			 "defaults; validate keeps it whole on every rank)"),
+			 "defaults; validate keeps it whole on every rank). --data 'DIR/p{worker}.svm' "
+			 "instead: worker w reads only its own file, the files in worker order being "
+			 "the set (needs --eta and --iters; no --scale, --test, optimum)"),
 		CLI_TEXT("save-model", "FILE", &o->save_model, NULL, "data models: write the last "
 			 "replica's final weights to FILE (atomically; text: a '# asgd model v1' header, "
 			 "then 'INDEX VALUE' per non-zero weight, INDEX from 1, %.17g), for --init FILE; "
@@ -248,7 +250,16 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 		own, cli_output_flags(&out, &o->out, &o->quiet, "out/run"), NULL }, argc, argv);
 	o->workers_given = eng.workers_given;
 
+	if (o->mpi.on) { /* --data may name one file per worker */
+		o->mpi.loss_sample = o->loss_sample;
+		o->cp.load_parts = cli_mpi_load_parts;
+		o->cp.load_parts_arg = &o->mpi;
+	}
 	cli_problem_create(CMD, &o->cp, o->cfg.momentum);
+	if (o->cp.file_parts && (!eta || !iters))
+		cli_usage_error(CMD, "--data '%s' (one file per worker) needs --eta and --iters: "
+				"their defaults (and --epochs) need the optimum and n of the whole set, "
+				"which no rank holds", o->cp.data);
 	if (cli_problem_is_data(&o->cp))
 		cli_engine_data_defaults(&eng);
 	o->problem = o->cp.problem;
@@ -489,8 +500,12 @@ static void print_summary(const struct run_opts *o, const asgd_run_result *r)
 	if (r->have_data)
 		print_data_scores(&r->data);
 	if (r->have_data && o->mpi.loss_rows < o->mpi.whole_rows)
-		printf("data      loss, optimum and accuracy are on the fixed sample of %zu of the "
-		       "%zu rows that rank 0 holds\n", o->mpi.loss_rows, o->mpi.whole_rows);
+		printf("data      loss, %s accuracy are on the fixed sample of %zu of the %zu rows "
+		       "that rank 0 holds\n", o->cp.file_parts ? "and" : "optimum and",
+		       o->mpi.loss_rows, o->mpi.whole_rows);
+	if (r->have_data && o->cp.file_parts)
+		printf("data      no optimum: each worker read only its own file, and no rank holds "
+		       "the whole set to solve for x*\n");
 	if (r->have_data && r->data.have_test)
 		print_test_scores(o, &r->data);
 	printf("outputs   %s/{summary.json,moments.csv,staleness.csv}\n", o->out);
@@ -515,6 +530,8 @@ static int run_master(struct run_opts *o, int argc, char **argv)
 	}
 	rc = asgd_run(&run, &r);
 	cli_progress_phase_end();
+	if (rc == ASGD_OK && o->cp.file_parts) /* the sample's own x* is no optimum of the set */
+		r.data.optimum_loss = NAN;
 	if (rc != ASGD_OK && !r.engine_failed)
 		cli_out_of_memory(CMD);
 	if (rc != ASGD_OK) {

@@ -349,24 +349,47 @@ static void read_init(const char *cmd, struct cli_problem *cp, asgd_loss loss)
 			"features, this run's are --scale %s\n", cmd, cp->init, info.scale, scale);
 }
 
-static void create_data_model(const char *cmd, struct cli_problem *cp)
+/* The whole set's model on this rank's part, when each MPI worker read only its own file: λ and
+ * the positive class from the statistics the ranks agreed on (cli_mpi_load_parts). */
+static void create_from_parts(const char *cmd, struct cli_problem *cp, asgd_data_model *m,
+			      const asgd_dataset_options *dopt)
 {
-	asgd_dataset_options dopt;
-	asgd_data_model m = { .positive = NAN };
 	char err[1024];
 	int rc;
 
-	if (!cp->data)
-		cli_usage_error(cmd, "--loss %s needs --data: a data set, a file or a generator",
-				cp->loss);
-	if (asgd_loss_parse(cp->loss, &m.loss) != ASGD_OK)
-		cli_usage_error(cmd, "--loss '%s' is unknown: allowed squares, logistic, hinge",
-				cp->loss);
-	data_options(cmd, cp, &dopt);
-	/* Reading or generating a large data set takes seconds: SIGINT stops it, and since nothing
-	 * was measured yet, nothing is written. */
-	dopt.stop = cli_stop_flag();
-	rc = asgd_dataset_load(cp->data, &dopt, &cp->ds, err, sizeof(err));
+	if (!cp->load_parts)
+		cli_usage_error(cmd, "--data '%s' names one file per MPI worker (" CLI_DATA_WORKER
+				"): allowed only with 'mpirun -np N asgd run --mode mpi'", cp->data);
+	if (cp->test || cp->test_fraction || (cp->scale && strcmp(cp->scale, "none") != 0))
+		cli_usage_error(cmd, "--data '%s' (one file per worker) takes no --test, "
+				"--test-fraction or --scale: they need every row in one place; split "
+				"and scale the files before", cp->data);
+	cp->load_parts(cmd, cp, dopt, cp->load_parts_arg);
+	m->lambda = model_lambda(cmd, cp, cp->file_parts->whole.rows);
+	if (m->loss != ASGD_LOSS_SQUARES && cp->file_parts->label_min == cp->file_parts->label_max)
+		cli_usage_error(cmd, "--loss %s needs at least two classes, and every row of the "
+				"files of --data '%s' has label %g", cp->loss, cp->data,
+				cp->file_parts->label_min);
+	if (m->loss != ASGD_LOSS_SQUARES && isnan(m->positive))
+		m->positive = cp->file_parts->label_max;
+	rc = asgd_problem_create_data_part(cp->ds, m, &cp->file_parts->whole, &cp->problem, err,
+					   sizeof(err));
+	if (rc == ASGD_ENOMEM)
+		cli_out_of_memory(cmd);
+	if (rc != ASGD_OK)
+		cli_usage_error(cmd, "--loss %s --data %s: %s", cp->loss, cp->data, err);
+	cp->whole_rows = cp->file_parts->whole.rows;
+	if (!(cp->whole_source = strdup(cp->data)))
+		cli_out_of_memory(cmd);
+}
+
+/* The whole set, loaded here, and its model. */
+static void create_from_whole(const char *cmd, struct cli_problem *cp, asgd_data_model *m,
+			      const asgd_dataset_options *dopt)
+{
+	char err[1024];
+	int rc = asgd_dataset_load(cp->data, dopt, &cp->ds, err, sizeof(err));
+
 	if (rc == ASGD_ENOMEM)
 		cli_out_of_memory(cmd);
 	if (rc == ASGD_EINTR) {
@@ -376,17 +399,38 @@ static void create_data_model(const char *cmd, struct cli_problem *cp)
 	}
 	if (rc != ASGD_OK)
 		data_error(cmd, cp->data, rc, err);
-	hold_out(cmd, cp, &dopt);
+	hold_out(cmd, cp, dopt);
 	scale_data(cmd, cp);
-	m.lambda = model_lambda(cmd, cp, cp->ds->rows);
-	if (cp->positive && asgd_parse_double(cp->positive, &m.positive) != ASGD_OK)
-		cli_usage_error(cmd, "--positive '%s' is not allowed: a label value, a number",
-				cp->positive);
-	rc = asgd_problem_create_data(cp->ds, &m, &cp->problem, err, sizeof(err));
+	m->lambda = model_lambda(cmd, cp, cp->ds->rows);
+	rc = asgd_problem_create_data(cp->ds, m, &cp->problem, err, sizeof(err));
 	if (rc == ASGD_ENOMEM)
 		cli_out_of_memory(cmd);
 	if (rc != ASGD_OK)
 		cli_usage_error(cmd, "--loss %s --data %s: %s", cp->loss, cp->data, err);
+}
+
+static void create_data_model(const char *cmd, struct cli_problem *cp)
+{
+	asgd_dataset_options dopt;
+	asgd_data_model m = { .positive = NAN };
+
+	if (!cp->data)
+		cli_usage_error(cmd, "--loss %s needs --data: a data set, a file or a generator",
+				cp->loss);
+	if (asgd_loss_parse(cp->loss, &m.loss) != ASGD_OK)
+		cli_usage_error(cmd, "--loss '%s' is unknown: allowed squares, logistic, hinge",
+				cp->loss);
+	if (cp->positive && asgd_parse_double(cp->positive, &m.positive) != ASGD_OK)
+		cli_usage_error(cmd, "--positive '%s' is not allowed: a label value, a number",
+				cp->positive);
+	data_options(cmd, cp, &dopt);
+	/* Reading or generating a large data set takes seconds: SIGINT stops it, and since nothing
+	 * was measured yet, nothing is written. */
+	dopt.stop = cli_stop_flag();
+	if (strstr(cp->data, CLI_DATA_WORKER))
+		create_from_parts(cmd, cp, &m, &dopt);
+	else
+		create_from_whole(cmd, cp, &m, &dopt);
 	read_init(cmd, cp, m.loss);
 	snprintf(cp->label, sizeof(cp->label), "%s on %s", asgd_loss_name(m.loss), cp->data);
 	snprintf(cp->named, sizeof(cp->named), "--loss %s --data '%s'", cp->loss, cp->data);
@@ -540,6 +584,10 @@ void cli_problem_free(struct cli_problem *cp)
 	free(cp->x0);
 	free(cp->whole_source);
 	cp->whole_source = NULL;
+	if (cp->file_parts)
+		free(cp->file_parts->col_count);
+	free(cp->file_parts);
+	cp->file_parts = NULL;
 	cp->problem = NULL;
 	cp->ds = cp->test_ds = NULL;
 	cp->x0 = NULL;

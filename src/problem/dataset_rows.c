@@ -20,8 +20,8 @@
 /* Which rows a part takes: row i is taken when keep(i, arg) says so. */
 typedef int (*row_pick)(size_t i, const void *arg);
 
-/* The rows @pick takes, in order, as a new set named @source with @in's d. */
-static int copy_picked(const asgd_dataset *in, row_pick pick, const void *arg,
+/* The rows @pick takes, in order, as a new set named @source with @cols columns (≥ @in's). */
+static int copy_picked(const asgd_dataset *in, row_pick pick, const void *arg, size_t cols,
 		       size_t rows_hint, const char *source, asgd_dataset **out)
 {
 	asgd__ds_builder b;
@@ -36,7 +36,7 @@ static int copy_picked(const asgd_dataset *in, row_pick pick, const void *arg,
 			rc = asgd__ds_end_row(&b, in->label[i]);
 	}
 	if (rc == ASGD_OK)
-		rc = asgd__ds_finish(&b, in->cols, source, out, NULL);
+		rc = asgd__ds_finish(&b, cols, source, out, NULL);
 	asgd__ds_builder_free(&b);
 	return rc;
 }
@@ -57,7 +57,7 @@ static int make_part(const asgd_dataset *in, row_pick pick, const void *arg, siz
 		     const char *what, asgd_dataset **out, char *err, size_t errlen)
 {
 	char *source = part_source(in, what);
-	int rc = source ? copy_picked(in, pick, arg, rows, source, out) : ASGD_ENOMEM;
+	int rc = source ? copy_picked(in, pick, arg, in->cols, rows, source, out) : ASGD_ENOMEM;
 
 	free(source);
 	if (rc == ASGD_ENOMEM)
@@ -139,4 +139,27 @@ int asgd_dataset_rows_spread(const asgd_dataset *in, size_t m, asgd_dataset **ou
 	}
 	snprintf(what, sizeof(what), "sample: %zu of %zu rows, spread evenly", m, in->rows);
 	return make_part(in, pick_spread, &a, m, what, out, err, errlen);
+}
+
+static int pick_all(size_t i, const void *arg)
+{
+	(void)i;
+	(void)arg;
+	return 1;
+}
+
+int asgd_dataset_widen(const asgd_dataset *in, size_t cols, asgd_dataset **out, char *err,
+		       size_t errlen)
+{
+	int rc;
+
+	if (!in || !out || cols < in->cols) {
+		snprintf(err, errlen, "cannot widen a set of %zu columns to %zu: allowed at least "
+			 "as many", in ? in->cols : 0, cols);
+		return ASGD_EINVAL;
+	}
+	rc = copy_picked(in, pick_all, NULL, cols, in->rows, in->source, out);
+	if (rc == ASGD_ENOMEM)
+		snprintf(err, errlen, "out of memory widening %s", in->source);
+	return rc;
 }
