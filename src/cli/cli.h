@@ -161,7 +161,7 @@ struct cli_mpi {
 	size_t whole_rows;	/* n, the training set's rows */
 	size_t loss_rows;	/* the rows of the server's loss sample (n: all of them) */
 	uint64_t *rows_held;	/* rank 0: the training rows each rank holds, by rank (a server 0) */
-	const char *loss_sample; /* --loss-sample N, set before cli_problem_create; NULL: default */
+	const char *loss_sample; /* --loss-sample N, set before cli_problem_create (NULL: 10^4) */
 };
 
 /* Start MPI when the command line says --mode mpi (exits 2 when MPI is not built or there is
@@ -185,13 +185,12 @@ void cli_mpi_role(const struct cli_mpi *m, int *is_server, unsigned *worker, uns
 /*
  * On data under MPI (run): cut this rank's part of the whole training set cp->ds, which every
  * rank loaded and prepared alike. Worker r of W keeps the rows i ≡ r (mod W) (all of them when
- * W = 1); a server keeps the N = min(--loss-sample @loss_sample, n) rows spread evenly over the
+ * W = 1); a server keeps the N = min(--loss-sample m->loss_sample, n) rows spread evenly over the
  * set (asgd_dataset_rows_spread; all of them, the same problem, when N = n) to score the loss
  * on, and is the only rank that keeps the held-out rows. Then gathers the rows each rank holds
  * to rank 0. A no-op without MPI or on a preset. Exits 2 when n < W or --loss-sample is bad.
  */
-void cli_mpi_shard_data(const char *cmd, struct cli_mpi *m, struct cli_problem *cp,
-			const char *loss_sample);
+void cli_mpi_shard_data(const char *cmd, struct cli_mpi *m, struct cli_problem *cp);
 
 /*
  * cli_problem's load_parts under MPI (@arg: the struct cli_mpi), for a --data SPEC naming one

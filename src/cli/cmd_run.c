@@ -295,7 +295,7 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 	if (o->loss_sample && (o->cfg.mode != ASGD_ENGINE_MPI || !o->cp.ds))
 		cli_usage_error(CMD, "--loss-sample '%s' is for --mode mpi on data (--loss LOSS "
 				"--data SPEC), where rank 0 holds a sample of the rows", o->loss_sample);
-	cli_mpi_shard_data(CMD, &o->mpi, &o->cp, o->loss_sample);
+	cli_mpi_shard_data(CMD, &o->mpi, &o->cp);
 	o->problem = o->cp.problem;
 	o->cfg.problem = o->problem;
 	if (o->mpi.rank == 0) { /* only rank 0 writes */

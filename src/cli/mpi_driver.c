@@ -14,6 +14,7 @@
  * --epochs); a worker keeps its shard of the rows, the server a fixed sample to score the loss
  * on, and the rest is freed before the run. docs/DESIGN.md, "MPI", says why in this order.
  */
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -140,8 +141,7 @@ static void take(const char *cmd, struct cli_problem *cp, int rc, asgd_dataset *
 	cli_problem_take_part(cmd, cp, part, whole_optimum);
 }
 
-void cli_mpi_shard_data(const char *cmd, struct cli_mpi *m, struct cli_problem *cp,
-			const char *loss_sample)
+void cli_mpi_shard_data(const char *cmd, struct cli_mpi *m, struct cli_problem *cp)
 {
 	asgd_dataset *part = NULL;
 	unsigned w, W;
@@ -157,7 +157,7 @@ void cli_mpi_shard_data(const char *cmd, struct cli_mpi *m, struct cli_problem *
 		cli_usage_error(cmd, "--data '%s' has %zu rows, fewer than the %u worker ranks: "
 				"allowed at most %zu workers (mpirun -np %zu), each needs a row",
 				cp->data, n, W, n, n + (size_t)(m->size - (int)W));
-	N = sample_size(cmd, loss_sample, n);
+	N = sample_size(cmd, m->loss_sample, n);
 	if (server && N < n) {
 		rc = asgd_dataset_rows_spread(cp->ds, N, &part, err, sizeof(err));
 		take(cmd, cp, rc, part, err, 1);
@@ -259,7 +259,8 @@ static void reduce_shape(const asgd_dataset *ds, struct cli_parts *p)
 static void reduce_counts(const char *cmd, const asgd_dataset *ds, struct cli_parts *p)
 {
 	size_t d = p->whole.cols;
-	uint64_t *mine = calloc(d ? d : 1, sizeof(uint64_t)), *all = malloc((d ? d : 1) * 8);
+	uint64_t *mine = calloc(d ? d : 1, sizeof(uint64_t));
+	uint64_t *all = malloc((d ? d : 1) * sizeof(uint64_t));
 
 	p->col_count = malloc((d ? d : 1) * sizeof(size_t));
 	if (!mine || !all || !p->col_count)
@@ -316,6 +317,11 @@ static asgd_dataset *gather_sample(const char *cmd, const struct cli_mpi *m,
 	for (int r = 0; r < m->rank; r++)
 		first += (size_t)rows[r];
 	text = sample_text(cmd, ds, first, p->whole.rows, N, &len);
+	if (len > INT_MAX)
+		fprintf(stderr, "asgd %s: worker rank %d's rows of the loss sample take %zu bytes, "
+			"more than one message carries: allowed a smaller --loss-sample\n", cmd,
+			m->rank, len);
+	agree(len > INT_MAX, CLI_EXIT_USAGE);
 	ilen = (int)len;
 	MPI_Gather(&ilen, 1, MPI_INT, lens, 1, MPI_INT, 0, MPI_COMM_WORLD);
 	for (int r = 0; m->rank == 0 && r < m->size; r++) {
