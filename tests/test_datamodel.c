@@ -747,3 +747,130 @@ Test(datamodel, engine_inplace_batches_are_merged_minibatch_sgd)
 	asgd_problem_destroy(p);
 	testdata_free(&ds);
 }
+
+/* ---- a part of a set with the whole set's statistics (MPI shards and samples) ---- */
+
+static asgd_data_whole whole_of(const asgd_dataset *ds, const asgd_problem *p)
+{
+	return (asgd_data_whole){ .rows = ds->rows, .cols = ds->cols,
+				  .col_count = ds->col_count,
+				  .max_support = asgd_problem_max_support(p) };
+}
+
+Test(datamodel, a_shard_has_the_whole_sets_components)
+{
+	asgd_dataset *ds = NULL, *part = NULL;
+	asgd_problem *whole, *p = NULL;
+	asgd_data_model m = { .loss = ASGD_LOSS_LOGISTIC, .lambda = 0.01, .positive = 1 };
+	char err[256] = "";
+	double x[300], g[300], gp[300];
+	const size_t W = 3;
+
+	cr_assert_eq(asgd_dataset_generate("rcv1:n=200,d=300,nnz=6,seed=7", &ds, err, sizeof(err)),
+		     ASGD_OK, "%s", err);
+	cr_assert_eq(asgd_problem_create_data(ds, &m, &whole, err, sizeof(err)), ASGD_OK, "%s", err);
+	asgd_data_whole w = whole_of(ds, whole);
+
+	random_x(x, 300, 3);
+	for (size_t r = 0; r < W; r++) {
+		cr_assert_eq(asgd_dataset_rows_mod(ds, r, W, &part, err, sizeof(err)), ASGD_OK);
+		cr_assert_eq(asgd_problem_create_data_part(part, &m, &w, &p, err, sizeof(err)),
+			     ASGD_OK, "%s", err);
+		cr_assert_eq(asgd_problem_dim(p), 300);
+		cr_assert_eq(asgd_problem_components(p), part->rows);
+		cr_assert_eq(asgd_problem_max_support(p), asgd_problem_max_support(whole),
+			     "every rank agrees on the widest row");
+		for (size_t k = 0; k < part->rows; k++) { /* bit for bit the whole set's f_i */
+			asgd_problem_grad_i(whole, r + k * W, x, g);
+			asgd_problem_grad_i(p, k, x, gp);
+			cr_assert_arr_eq(g, gp, sizeof(g), "shard %zu row %zu", r, k);
+			cr_assert_eq(asgd_problem_fi(whole, r + k * W, x), asgd_problem_fi(p, k, x));
+		}
+		asgd_problem_destroy(p);
+		asgd_dataset_destroy(part);
+	}
+	/* its own statistics would differ: the split regulariser's weights λ n_r / c_j(r) */
+	cr_assert_eq(asgd_dataset_rows_mod(ds, 1, W, &part, err, sizeof(err)), ASGD_OK);
+	cr_assert_eq(asgd_problem_create_data(part, &m, &p, err, sizeof(err)), ASGD_OK, "%s", err);
+	asgd_problem_grad_i(whole, 1, x, g);
+	asgd_problem_grad_i(p, 0, x, gp);
+	cr_assert(memcmp(g, gp, sizeof(g)) != 0, "the test would not notice the whole set's n");
+	asgd_problem_destroy(p);
+	asgd_dataset_destroy(part);
+	asgd_problem_destroy(whole);
+	asgd_dataset_destroy(ds);
+}
+
+Test(datamodel, a_sample_estimates_the_whole_objective)
+{
+	asgd_dataset *ds = NULL, *s = NULL;
+	asgd_problem *whole, *p = NULL;
+	asgd_data_model m = { .loss = ASGD_LOSS_HINGE, .lambda = 0.02, .positive = 1 };
+	char err[256] = "";
+	double x[300], xs[300], loss, acc, reg = 0;
+
+	cr_assert_eq(asgd_dataset_generate("rcv1:n=200,d=300,nnz=6,seed=7", &ds, err, sizeof(err)),
+		     ASGD_OK);
+	cr_assert_eq(asgd_problem_create_data(ds, &m, &whole, err, sizeof(err)), ASGD_OK, "%s", err);
+	asgd_data_whole w = whole_of(ds, whole);
+
+	random_x(x, 300, 5);
+	/* all rows as a "sample": the whole objective, exactly */
+	cr_assert_eq(asgd_dataset_rows_spread(ds, 200, &s, err, sizeof(err)), ASGD_OK);
+	cr_assert_eq(asgd_problem_create_data_part(s, &m, &w, &p, err, sizeof(err)), ASGD_OK);
+	cr_assert_eq(asgd_problem_f(p, x), asgd_problem_f(whole, x));
+	asgd_problem_destroy(p);
+	asgd_dataset_destroy(s);
+	/* 50 rows: their mean loss plus the whole set's regulariser (λ/2 on every stored feature,
+	 * including those no sampled row stores) */
+	cr_assert_eq(asgd_dataset_rows_spread(ds, 50, &s, err, sizeof(err)), ASGD_OK);
+	cr_assert_eq(asgd_problem_create_data_part(s, &m, &w, &p, err, sizeof(err)), ASGD_OK);
+	cr_assert_eq(asgd_problem_data_eval(p, s, x, &loss, &acc), ASGD_OK);
+	for (size_t j = 0; j < 300; j++)
+		reg += ds->col_count[j] ? x[j] * x[j] : 0;
+	cr_assert_float_eq(asgd_problem_f(p, x), loss + 0.5 * m.lambda * reg, 1e-12);
+	/* it keeps the whole set's minimizer when told to */
+	cr_assert_eq(asgd_problem_minimizer(whole, xs), ASGD_OK);
+	cr_assert_eq(asgd_problem_keep_minimizer(p, xs), ASGD_OK);
+	memset(x, 0, sizeof(x));
+	cr_assert_eq(asgd_problem_minimizer(p, x), ASGD_OK);
+	cr_assert_arr_eq(x, xs, sizeof(x));
+	asgd_problem_destroy(p);
+	asgd_dataset_destroy(s);
+	asgd_problem_destroy(whole);
+	asgd_dataset_destroy(ds);
+}
+
+Test(datamodel, part_refusals)
+{
+	asgd_dataset *ds = NULL, *part = NULL;
+	asgd_problem *whole, *p = NULL;
+	asgd_data_model m = { .loss = ASGD_LOSS_LOGISTIC, .lambda = 0.01, .positive = NAN };
+	char err[256] = "";
+
+	cr_assert_eq(asgd_dataset_generate("rcv1:n=60,d=50,nnz=4,seed=1", &ds, err, sizeof(err)),
+		     ASGD_OK);
+	cr_assert_eq(asgd_problem_create_data(ds, &m, &whole, err, sizeof(err)), ASGD_OK, "%s", err);
+	cr_assert_eq(asgd_dataset_rows_mod(ds, 0, 2, &part, err, sizeof(err)), ASGD_OK);
+	asgd_data_whole w = whole_of(ds, whole);
+
+	cr_assert_eq(asgd_problem_create_data_part(part, &m, &w, &p, err, sizeof(err)),
+		     ASGD_EINVAL, "a classifier's part needs the positive class given");
+	cr_assert_not_null(strstr(err, "positive"), "%s", err);
+	m.positive = 1;
+	w.cols = 49;
+	cr_assert_eq(asgd_problem_create_data_part(part, &m, &w, &p, err, sizeof(err)),
+		     ASGD_EINVAL, "other columns");
+	w = whole_of(part, whole); /* the part's own counts with more rows: fine */
+	w.rows = ds->rows;
+	cr_assert_eq(asgd_problem_create_data_part(part, &m, &w, &p, err, sizeof(err)), ASGD_OK,
+		     "%s", err);
+	asgd_problem_destroy(p);
+	w = whole_of(part, whole);
+	w.rows = part->rows - 1;
+	cr_assert_eq(asgd_problem_create_data_part(part, &m, &w, &p, err, sizeof(err)),
+		     ASGD_EINVAL, "a whole smaller than its part");
+	asgd_problem_destroy(whole);
+	asgd_dataset_destroy(part);
+	asgd_dataset_destroy(ds);
+}

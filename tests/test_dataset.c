@@ -1085,3 +1085,124 @@ Test(dataset, scaling_refusals)
 	asgd_dataset_destroy(sc);
 	asgd_dataset_destroy(ds);
 }
+
+/* ---- parts for the MPI mode: shards i ≡ r (mod W) and the evenly spread sample ---- */
+
+/* Row @i of @a and row @k of @b: the same entries and label. */
+static void assert_same_row(const asgd_dataset *a, size_t i, const asgd_dataset *b, size_t k)
+{
+	size_t la = a->row_ptr[i + 1] - a->row_ptr[i], lb = b->row_ptr[k + 1] - b->row_ptr[k];
+
+	cr_assert_eq(la, lb, "row %zu has %zu entries, its copy %zu has %zu", i, la, k, lb);
+	cr_assert_eq(a->label[i], b->label[k]);
+	for (size_t e = 0; e < la; e++) {
+		cr_assert_eq(a->col[a->row_ptr[i] + e], b->col[b->row_ptr[k] + e]);
+		cr_assert_eq(a->val[a->row_ptr[i] + e], b->val[b->row_ptr[k] + e]);
+	}
+}
+
+Test(dataset, shards_mod_w_hold_every_row_once)
+{
+	asgd_dataset *ds = NULL;
+	char err[ERRLEN] = "";
+	const size_t n = 301;
+
+	cr_assert_eq(asgd_dataset_generate("rcv1:n=301,d=400,nnz=12,seed=4", &ds, err, ERRLEN),
+		     ASGD_OK, "%s", err);
+	for (size_t W = 1; W <= 4; W++) {
+		size_t rows = 0, nnz = 0;
+
+		for (size_t r = 0; r < W; r++) {
+			asgd_dataset *part = NULL;
+
+			cr_assert_eq(asgd_dataset_rows_mod(ds, r, W, &part, err, ERRLEN), ASGD_OK,
+				     "%s", err);
+			cr_assert_eq(part->rows, asgd_dataset_rows_mod_count(n, r, W));
+			cr_assert(part->rows == n / W || part->rows == (n + W - 1) / W,
+				  "W=%zu r=%zu: %zu rows", W, r, part->rows);
+			cr_assert_eq(part->cols, ds->cols, "the dimension is the whole set's");
+			for (size_t k = 0; k < part->rows; k++)
+				assert_same_row(ds, r + k * W, part, k);
+			for (size_t j = 0; j < part->cols; j++)
+				cr_assert_leq(part->col_count[j], ds->col_count[j]);
+			cr_assert_not_null(strstr(part->source, "mod"), "%s", part->source);
+			rows += part->rows;
+			nnz += part->nnz;
+			asgd_dataset_destroy(part);
+		}
+		cr_assert_eq(rows, n, "W=%zu: the shards hold %zu rows", W, rows);
+		cr_assert_eq(nnz, ds->nnz, "W=%zu: the shards hold %zu entries", W, nnz);
+	}
+	asgd_dataset_destroy(ds);
+}
+
+Test(dataset, shard_refusals)
+{
+	asgd_dataset *ds = NULL, *part = NULL;
+	char err[ERRLEN] = "";
+
+	cr_assert_eq(asgd_dataset_generate("rcv1:n=5,d=20,nnz=3", &ds, err, ERRLEN), ASGD_OK);
+	cr_assert_eq(asgd_dataset_rows_mod(ds, 0, 0, &part, err, ERRLEN), ASGD_EINVAL);
+	cr_assert_eq(asgd_dataset_rows_mod(ds, 3, 3, &part, err, ERRLEN), ASGD_EINVAL);
+	cr_assert_eq(asgd_dataset_rows_mod(ds, 5, 7, &part, err, ERRLEN), ASGD_EINVAL,
+		     "a shard without rows");
+	cr_assert_not_null(strstr(err, "5 rows"), "%s", err);
+	cr_assert_eq(asgd_dataset_rows_mod(NULL, 0, 1, &part, err, ERRLEN), ASGD_EINVAL);
+	cr_assert_eq(asgd_dataset_rows_spread(ds, 0, &part, err, ERRLEN), ASGD_EINVAL);
+	cr_assert_eq(asgd_dataset_rows_spread(ds, 6, &part, err, ERRLEN), ASGD_EINVAL);
+	cr_assert_null(part, "nothing written on failure");
+	cr_assert_eq(asgd_dataset_rows_mod_count(5, 5, 7), 0);
+	cr_assert_eq(asgd_dataset_rows_mod_count(5, 0, 0), 0);
+	asgd_dataset_destroy(ds);
+}
+
+Test(dataset, sample_is_spread_evenly)
+{
+	asgd_dataset *ds = NULL, *s = NULL;
+	char err[ERRLEN] = "";
+
+	cr_assert_eq(asgd_dataset_generate("rcv1:n=1000,d=300,nnz=8,seed=2", &ds, err, ERRLEN),
+		     ASGD_OK, "%s", err);
+	for (size_t m = 1; m <= 1000; m += 333) {
+		size_t count = 0;
+
+		cr_assert_eq(asgd_dataset_rows_spread(ds, m, &s, err, ERRLEN), ASGD_OK, "%s", err);
+		cr_assert_eq(s->rows, m);
+		cr_assert_eq(s->cols, ds->cols);
+		for (size_t k = 0; k < m; k++) /* the rows floor(k n / m), in order */
+			assert_same_row(ds, k * 1000 / m, s, k);
+		for (size_t i = 0; i < 1000; i++)
+			count += asgd_dataset_spread_has(1000, m, i);
+		cr_assert_eq(count, m);
+		cr_assert(asgd_dataset_spread_has(1000, m, 0), "row 0 is always in");
+		asgd_dataset_destroy(s);
+	}
+	/* m = n: every row */
+	cr_assert_eq(asgd_dataset_rows_spread(ds, 1000, &s, err, ERRLEN), ASGD_OK);
+	cr_assert_eq(s->nnz, ds->nnz);
+	cr_assert_not_null(strstr(s->source, "sample: 1000 of 1000 rows"), "%s", s->source);
+	asgd_dataset_destroy(s);
+	asgd_dataset_destroy(ds);
+}
+
+Test(dataset, widen_adds_empty_columns)
+{
+	asgd_dataset *ds = NULL, *w = NULL;
+	char err[ERRLEN] = "";
+
+	cr_assert_eq(asgd_dataset_generate("rcv1:n=40,d=30,nnz=4,seed=3", &ds, err, ERRLEN), ASGD_OK);
+	cr_assert_eq(asgd_dataset_widen(ds, 45, &w, err, ERRLEN), ASGD_OK, "%s", err);
+	cr_assert_eq(w->cols, 45);
+	cr_assert_eq(w->rows, ds->rows);
+	cr_assert_eq(w->nnz, ds->nnz);
+	for (size_t i = 0; i < ds->rows; i++)
+		assert_same_row(ds, i, w, i);
+	for (size_t j = 0; j < 45; j++)
+		cr_assert_eq(w->col_count[j], j < 30 ? ds->col_count[j] : 0);
+	cr_assert_str_eq(w->source, ds->source);
+	asgd_dataset_destroy(w);
+	w = NULL;
+	cr_assert_eq(asgd_dataset_widen(ds, 29, &w, err, ERRLEN), ASGD_EINVAL);
+	cr_assert_null(w);
+	asgd_dataset_destroy(ds);
+}

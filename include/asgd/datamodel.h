@@ -64,6 +64,35 @@ int asgd_problem_create_data(const asgd_dataset *ds, const asgd_data_model *m,
 			     asgd_problem **out, char *err, size_t errlen);
 
 /*
+ * A data set's statistics that a part of it needs to be the same model (MPI, issue 18): the
+ * component f_i above weighs its regulariser by n / c_j, so a worker's shard of the rows, or the
+ * server's sample, defines the whole set's components only with the whole set's n and c_j. The
+ * widest row is the whole set's too, so that every rank agrees on the message sizes.
+ */
+typedef struct asgd_data_whole {
+	size_t rows;		 /**< n of the whole set */
+	size_t cols;		 /**< its d: the part's must be the same */
+	const size_t *col_count; /**< cols counts c_j over the whole set (read during creation) */
+	size_t max_support;	 /**< its widest row's stored entries */
+} asgd_data_whole;
+
+/*
+ * asgd_problem_create_data_part - the model @m on @part, some rows of a larger set of which
+ * @whole has the statistics (NULL: @part is the whole set, as asgd_problem_create_data). Its
+ * components are the whole set's f_i for the rows it holds (regulariser weights λ n / c_j with
+ * the whole set's n and c_j; the same stored features), its n is @part's rows (a gradient draws
+ * from them), its f the mean over them plus (λ/2) Σ x_j² over the features the whole set stores:
+ * an unbiased estimate of the whole objective for a sample of the rows. max_support is at least
+ * @whole's. The whole set's checks are the caller's: a part may have one class, or lack the
+ * positive one, but a classification loss needs @m->positive given (not NAN). The default η and
+ * iterations are the part's own. Returns as asgd_problem_create_data, and ASGD_EINVAL when
+ * @whole does not fit @part (other cols, fewer rows, a count below the part's).
+ */
+int asgd_problem_create_data_part(const asgd_dataset *part, const asgd_data_model *m,
+				  const asgd_data_whole *whole, asgd_problem **out, char *err,
+				  size_t errlen);
+
+/*
  * asgd_problem_data_model - the loss, λ and the label mapped to +1 (NAN for least squares) of a
  * data model into *@out, for the code that must treat a loss by its nature (the hinge loss has no curvature at its
  * optimum: asgd/advise.h). Returns ASGD_OK; ASGD_EINVAL for NULL; ASGD_ENOTFOUND for a problem

@@ -271,4 +271,50 @@ void asgd_scale_stats_free(asgd_scale_stats *st);
 int asgd_dataset_split(const asgd_dataset *in, double fraction, uint64_t seed,
 		       asgd_dataset **train, asgd_dataset **test, char *err, size_t errlen);
 
+/*
+ * Parts of a set for the MPI mode (issue 18, docs/DESIGN.md "MPI"): a worker rank keeps its
+ * shard of the rows, the parameter server a fixed sample to score the loss on. Both keep @in's
+ * row order and its d (cols), so a feature id means the same column in every part, and both are
+ * functions of n and their arguments only: every rank computes the same partition on its own.
+ */
+
+/** asgd_dataset_rows_mod_count - how many of the rows 0..n−1 have i ≡ r (mod W): ⌈(n − r)/W⌉
+ *  for r < min(n, W), else 0. */
+size_t asgd_dataset_rows_mod_count(size_t n, size_t r, size_t W);
+
+/*
+ * asgd_dataset_rows_mod - a new dataset of the rows i ≡ @r (mod @W) of @in, in order: W such
+ * parts, r = 0..W−1, hold every row exactly once, and each holds ⌊n/W⌋ or ⌈n/W⌉ of them.
+ * Labels, values and explicit zeros as in @in; cols = @in's cols (features only other parts
+ * store stay columns, with col_count 0 here); source "SOURCE (rows i = R mod W: M of N)".
+ * Returns ASGD_OK; ASGD_EINVAL with a sentence in @err for NULL arguments, W = 0, r ≥ W, or
+ * r ≥ n (a part without rows); ASGD_ENOMEM. *@out is written only on success.
+ */
+int asgd_dataset_rows_mod(const asgd_dataset *in, size_t r, size_t W, asgd_dataset **out,
+			  char *err, size_t errlen);
+
+/** asgd_dataset_spread_has - whether row @i of n is in the sample of @m rows of
+ *  asgd_dataset_rows_spread (0 for m = 0, m > n or i ≥ n). */
+int asgd_dataset_spread_has(size_t n, size_t m, size_t i);
+
+/*
+ * asgd_dataset_rows_spread - a new dataset of @m rows of @in spread evenly over it: the rows
+ * ⌊k n / m⌋, k = 0..m−1 (all rows when m = n), in order. A fixed stride, not a random draw, so
+ * that it needs no seed and a file sorted by label or by time is still sampled across its
+ * length. cols as @in; source "SOURCE (sample: M of N rows, spread evenly)".
+ * Returns ASGD_OK; ASGD_EINVAL with a sentence in @err for NULL arguments or m outside 1..n;
+ * ASGD_ENOMEM. *@out is written only on success.
+ */
+int asgd_dataset_rows_spread(const asgd_dataset *in, size_t m, asgd_dataset **out, char *err,
+			     size_t errlen);
+
+/*
+ * asgd_dataset_widen - a copy of @in with d = @cols ≥ @in's cols: the same rows, the new columns
+ * stored in none of them. For a part read on its own (one file per MPI worker) whose last
+ * features only other parts store. Source as @in's. Returns ASGD_OK; ASGD_EINVAL with a sentence
+ * in @err for NULL arguments or @cols < @in's; ASGD_ENOMEM.
+ */
+int asgd_dataset_widen(const asgd_dataset *in, size_t cols, asgd_dataset **out, char *err,
+		       size_t errlen);
+
 #endif /* ASGD_DATASET_H */

@@ -211,6 +211,16 @@ int asgd_problem_minimizer_stop(const asgd_problem *p, double *x, const atomic_i
 int asgd_problem_solve(asgd_problem *p, const atomic_int *stop);
 
 /*
+ * asgd_problem_keep_minimizer - keep a copy of @x (dim values) as @p's minimizer, the one every
+ * later asgd_problem_minimizer() returns, in place of @p's own. For a problem that stands for
+ * another: a sample of a data set's rows (asgd_problem_create_data_part) estimates the whole
+ * set's objective, whose minimizer is the whole set's, not the sample's own (which fits the
+ * sample's noise, and would make f − f* look larger than it is). Not thread-safe, as
+ * asgd_problem_solve. Returns ASGD_OK, ASGD_EINVAL (NULL) or ASGD_ENOMEM.
+ */
+int asgd_problem_keep_minimizer(asgd_problem *p, const double *x);
+
+/*
  * All local minimizers of f, where known: writes the first min(cap, count) of them into x, one
  * after the other (dim values each), ordered by increasing first coordinate, and their number into
  * *count. fig5-doublewell has two (−0.957504 and 0.957504); the convex presets have one, the global

@@ -152,6 +152,8 @@ struct asgd_problem *cli_preset(const char *cmd, const char *spec);
 
 /* ---- `--mode mpi`: the same command on every rank (mpi_driver.c) ---- */
 
+struct cli_problem;
+
 struct cli_mpi {
 	int on;          /* MPI was started (the command line says --mode mpi) */
 	int rank, size;
@@ -159,6 +161,11 @@ struct cli_mpi {
 	const char *partition;   /* --partition LAYOUT, or NULL: cyclic */
 	char *hosts;             /* rank 0: every rank's host name (asgd_mpi_hosts) */
 	struct cli_flag flags[3];
+	/* after cli_mpi_shard_data on data (0 / NULL otherwise): */
+	size_t whole_rows;	/* n, the training set's rows */
+	size_t loss_rows;	/* the rows of the server's loss sample (n: all of them) */
+	uint64_t *rows_held;	/* rank 0: the training rows each rank holds, by rank (a server 0) */
+	const char *loss_sample; /* --loss-sample N, set before cli_problem_create (NULL: 10^4) */
 };
 
 /* The distinct hosts among the ranks (rank 0; 0 elsewhere). */
@@ -177,6 +184,36 @@ int cli_mpi_start(const char *cmd, int *argc, char ***argv, struct cli_mpi *m);
 void cli_mpi_workers(const char *cmd, struct cli_mpi *m, asgd_engine_config *cfg,
 		     int workers_given);
 
+/* Which part this rank plays: a server (holding x and no data) or the worker @worker of
+ * @workers. With S servers (issue 18, --servers) ranks 0..S−1 serve and ranks S..N−1 are the
+ * workers rank − S; for now S = 1. */
+void cli_mpi_role(const struct cli_mpi *m, int *is_server, unsigned *worker, unsigned *workers);
+
+/* The loss sample's default size: the loss's sampling error is then about 1% of the spread of
+ * the per-row losses, and scoring a recorded row costs 10^4 rows whatever n. */
+#define CLI_MPI_LOSS_SAMPLE 10000
+
+/*
+ * On data under MPI (run): cut this rank's part of the whole training set cp->ds, which every
+ * rank loaded and prepared alike. Worker r of W keeps the rows i ≡ r (mod W) (all of them when
+ * W = 1); a server keeps the N = min(--loss-sample m->loss_sample, n) rows spread evenly over the
+ * set (asgd_dataset_rows_spread; all of them, the same problem, when N = n) to score the loss
+ * on, and is the only rank that keeps the held-out rows. Then gathers the rows each rank holds
+ * to rank 0. A no-op without MPI or on a preset. Exits 2 when n < W or --loss-sample is bad.
+ */
+void cli_mpi_shard_data(const char *cmd, struct cli_mpi *m, struct cli_problem *cp);
+
+/*
+ * cli_problem's load_parts under MPI (@arg: the struct cli_mpi), for a --data SPEC naming one
+ * file per worker (CLI_DATA_WORKER): worker w reads only SPEC with w in place of "{worker}"; the
+ * ranks agree by reductions on n, d (the largest file's), the counts c_j, the widest row and the
+ * label range (cp->file_parts); the files in worker order are the set, whose rows ⌊k n/N⌋ (N as
+ * --loss-sample) the workers send rank 0 as its loss sample; the rows each rank holds are
+ * gathered as by cli_mpi_shard_data. A file that cannot be read ends every rank (exit 2).
+ */
+void cli_mpi_load_parts(const char *cmd, struct cli_problem *cp,
+			const struct asgd_dataset_options *o, void *arg);
+
 /* On a worker or server rank: serve cfg's problem until rank 0 says FINISH, then exit. On
  * rank 0, or without MPI: return at once. Every rank first checks that S ≥ 2 servers have
  * sparse messages to split (exit 2 otherwise): call it with cfg complete. */
@@ -189,6 +226,17 @@ void cli_mpi_serve(const char *cmd, struct cli_mpi *m, const asgd_engine_config 
 void cli_mpi_end(struct cli_mpi *m, int status);
 
 /* ---- the problem of a command: a preset, or a model on data (problem_opts.c) ---- */
+
+/* In --data, the worker index 0..W−1 of an MPI run's worker ranks: "part-{worker}.svm" names
+ * one file per worker, each read by its worker only (issue 18). */
+#define CLI_DATA_WORKER "{worker}"
+
+/* The whole set's statistics when each worker read only its own file, agreed by reductions. */
+struct cli_parts {
+	asgd_data_whole whole;	/* n, d, counts c_j (@col_count), widest row */
+	size_t *col_count;
+	double label_min, label_max; /* over every row of every file */
+};
 
 /* What the user asked for, and what was built from it. */
 struct cli_problem {
@@ -208,6 +256,16 @@ struct cli_problem {
 	double *x0;			/* --init's weights (the problem's dim); NULL: none */
 	struct asgd_dataset *ds;
 	struct asgd_problem *problem;
+	/* Set before cli_problem_create by a command that runs under MPI (run), NULL otherwise:
+	 * loads this rank's part of a --data SPEC that names one file per worker (CLI_DATA_WORKER)
+	 * into @ds, and the statistics all ranks agreed on into @file_parts (cli_mpi_load_parts). */
+	void (*load_parts)(const char *cmd, struct cli_problem *cp,
+			   const struct asgd_dataset_options *o, void *arg);
+	void *load_parts_arg;
+	struct cli_parts *file_parts;	/* after load_parts; NULL: @ds was loaded whole */
+	size_t whole_rows;		/* after cli_problem_take_part: the n of the set @ds is a part
+					   of; 0: @ds is the whole training set */
+	char *whole_source;		/* its source, likewise (NULL: @ds's) */
 	asgd_observable obs;     /* valid after cli_problem_create */
 	asgd_engine_mode engine_mode;
 	char label[160];         /* "fig4", or "logistic on heart_scale" */
@@ -242,6 +300,20 @@ const struct cli_flag *cli_problem_flags(struct cli_problem *cp, unsigned parts)
 void cli_problem_create(const char *cmd, struct cli_problem *cp, double momentum);
 
 void cli_problem_free(struct cli_problem *cp);
+
+/*
+ * MPI (issue 18): replace the training set by @part, some of its rows (a worker's shard, the
+ * server's loss sample; owned from now on), and the problem by the same model on @part with the
+ * whole set's n, feature counts and widest row (asgd_problem_create_data_part), so that its
+ * components are the whole set's; the observable is rebuilt on it. Call after everything that
+ * needs the whole set (scaling, λ = 1/n, the data defaults, --epochs, --init) was computed.
+ * With @whole_optimum (a sample that stands for the whole set) the whole problem's minimizer is
+ * solved for (a copy when the defaults already did) and kept as the part's, so that its optimum
+ * is f on the part at the whole set's x*. Sets cp->whole_rows and cp->whole_source. Exits 2 (or
+ * 1 out of memory) on failure.
+ */
+void cli_problem_take_part(const char *cmd, struct cli_problem *cp, struct asgd_dataset *part,
+			   int whole_optimum);
 
 /*
  * The components per update: --batch @batch as given, or on data, when --eta is not given

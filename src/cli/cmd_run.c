@@ -36,6 +36,7 @@ static const char *const CMD = "run";
 struct run_opts {
 	const char *preset, *out, *fault_spec;
 	const char *save_model;		/* --save-model FILE: the last replica's final weights */
+	const char *loss_sample;	/* --loss-sample N: MPI on data, the server's sample */
 	int workers_given;
 	struct cli_mpi mpi;
 	struct cli_problem cp;
@@ -226,6 +227,13 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 			 "MPI: worker W's messages are delayed by SPEC instead"),
 		CLI_CALL("mpi-timeout", "DUR", take_mpi_timeout, &o->cfg.mpi_timeout_s, "30s",
 			 "MPI: a worker silent this long is lost"),
+		CLI_TEXT("loss-sample", "N", &o->loss_sample, "min(n, 10000)", "MPI on data: worker "
+			 "r of W keeps only the rows i = r mod W, and rank 0 only N rows spread evenly "
+			 "over the set (rows floor(k n/N)), on which it scores the loss, the optimum and "
+			 "the accuracy (every rank loads the whole set first, for its n, scaling and "
+			 "defaults; validate keeps it whole on every rank). --data 'DIR/p{worker}.svm' "
+			 "instead: worker w reads only its own file, the files in worker order being "
+			 "the set (needs --eta and --iters; no --scale, --test, optimum)"),
 		CLI_TEXT("save-model", "FILE", &o->save_model, NULL, "data models: write the last "
 			 "replica's final weights to FILE (atomically; text: a '# asgd model v1' header, "
 			 "then 'INDEX VALUE' per non-zero weight, INDEX from 1, %.17g), for --init FILE; "
@@ -244,7 +252,16 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 		NULL }, argc, argv);
 	o->workers_given = eng.workers_given;
 
+	if (o->mpi.on) { /* --data may name one file per worker */
+		o->mpi.loss_sample = o->loss_sample;
+		o->cp.load_parts = cli_mpi_load_parts;
+		o->cp.load_parts_arg = &o->mpi;
+	}
 	cli_problem_create(CMD, &o->cp, o->cfg.momentum);
+	if (o->cp.file_parts && (!eta || !iters))
+		cli_usage_error(CMD, "--data '%s' (one file per worker) needs --eta and --iters: "
+				"their defaults (and --epochs) need the optimum and n of the whole set, "
+				"which no rank holds", o->cp.data);
 	if (cli_problem_is_data(&o->cp))
 		cli_engine_data_defaults(&eng);
 	o->problem = o->cp.problem;
@@ -277,6 +294,12 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 	record_stride(o, every);
 	if (asgd_engine_check_config(&o->cfg, err, sizeof(err)) != ASGD_OK)
 		cli_usage_error(CMD, "%s", err);
+	if (o->loss_sample && (o->cfg.mode != ASGD_ENGINE_MPI || !o->cp.ds))
+		cli_usage_error(CMD, "--loss-sample '%s' is for --mode mpi on data (--loss LOSS "
+				"--data SPEC), where rank 0 holds a sample of the rows", o->loss_sample);
+	cli_mpi_shard_data(CMD, &o->mpi, &o->cp);
+	o->problem = o->cp.problem;
+	o->cfg.problem = o->problem;
 	if (o->mpi.rank == 0) { /* only rank 0 writes */
 		cli_prepare_out(CMD, o->out);
 		check_save_model(o);
@@ -295,7 +318,7 @@ static uint64_t shard_writes(const asgd_replicas *t)
 }
 
 /* S ≥ 2 servers: each one's share of the writes and its own clock's staleness. */
-static void print_shards(const asgd_engine_config *cfg, const asgd_replicas *t)
+static void print_servers(const asgd_engine_config *cfg, const asgd_replicas *t)
 {
 	printf("servers     %u, %s partition; per server: coordinates, share of the writes, "
 	       "mean tau on its own clock (rank 0's is the run's tau)\n", t->mpi_servers,
@@ -398,7 +421,8 @@ static int save_model(const struct run_opts *o, const asgd_run_result *r)
 	asgd_problem_data_model(o->problem, &m);
 	snprintf(info.loss, sizeof(info.loss), "%s", asgd_loss_name(m.loss));
 	snprintf(info.scale, sizeof(info.scale), "%s", o->cp.scale ? o->cp.scale : "none");
-	snprintf(info.source, sizeof(info.source), "%s", o->cp.ds->source);
+	snprintf(info.source, sizeof(info.source), "%s",
+		 o->cp.whole_source ? o->cp.whole_source : o->cp.ds->source);
 	info.lambda = m.lambda;
 	info.positive = m.positive;
 	if (asgd_modelfile_write(o->save_model, &info, r->replicas.x_last, err,
@@ -410,6 +434,56 @@ static int save_model(const struct run_opts *o, const asgd_run_result *r)
 		printf("model     %s (the last replica's final weights, loss %.6g)\n",
 		       o->save_model, r->data.final_loss);
 	return CLI_EXIT_OK;
+}
+
+/* MPI on data: the rows each worker holds (mpi.rows_per_worker), and, when rank 0 scored the
+ * loss on a sample, the n it is a sample of (data.sample_of). */
+static void add_shard_json(const struct run_opts *o, cJSON *summary)
+{
+	cJSON *mpi = cJSON_GetObjectItem(summary, "mpi"), *data = cJSON_GetObjectItem(summary, "data");
+	cJSON *rows;
+	unsigned w, W;
+	int server;
+
+	if (!o->mpi.rows_held || !mpi)
+		return;
+	rows = cJSON_AddArrayToObject(mpi, "rows_per_worker");
+	for (int r = 0; r < o->mpi.size; r++) {
+		cli_mpi_role(&(struct cli_mpi){ .rank = r, .size = o->mpi.size,
+					       .servers = o->mpi.servers }, &server, &w, &W);
+		if (!server)
+			cJSON_AddItemToArray(rows, cJSON_CreateNumber((double)o->mpi.rows_held[r]));
+	}
+	if (data && o->mpi.loss_rows < o->mpi.whole_rows)
+		cJSON_AddNumberToObject(data, "sample_of", (double)o->mpi.whole_rows);
+}
+
+/* The same on stdout. */
+static void print_shards(const struct run_opts *o)
+{
+	unsigned w, W, lo = 0, hi = 0;
+	int server, first = 1;
+
+	if (!o->mpi.rows_held)
+		return;
+	for (int r = 0; r < o->mpi.size; r++) {
+		unsigned h = (unsigned)o->mpi.rows_held[r];
+
+		cli_mpi_role(&(struct cli_mpi){ .rank = r, .size = o->mpi.size,
+					       .servers = o->mpi.servers }, &server, &w, &W);
+		if (server)
+			continue;
+		lo = first || h < lo ? h : lo;
+		hi = first || h > hi ? h : hi;
+		first = 0;
+	}
+	printf("shards      each of %u worker ranks holds %u to %u of the %zu rows; ", W, lo, hi,
+	       o->mpi.whole_rows);
+	if (o->mpi.loss_rows < o->mpi.whole_rows)
+		printf("rank 0 scores the loss on a fixed sample of %zu of them (--loss-sample)\n",
+		       o->mpi.loss_rows);
+	else
+		printf("rank 0 scores the loss on all of them\n");
 }
 
 static void print_summary(const struct run_opts *o, const asgd_run_result *r)
@@ -439,7 +513,8 @@ static void print_summary(const struct run_opts *o, const asgd_run_result *r)
 		       t->applied ? (double)t->mpi_bytes_to_master / (double)t->applied : 0,
 		       t->mpi_servers > 1 ? "s" : "");
 	if (t->mpi_shard)
-		print_shards(&o->cfg, t);
+		print_servers(&o->cfg, t);
+	print_shards(o);
 	printf("throughput  %.0f updates/s over %.2f s of engine time\n",
 	       t->wall_s > 0 ? t->applied / t->wall_s : 0, t->wall_s);
 	print_worker_rates(t);
@@ -459,6 +534,13 @@ static void print_summary(const struct run_opts *o, const asgd_run_result *r)
 	}
 	if (r->have_data)
 		print_data_scores(&r->data);
+	if (r->have_data && o->mpi.loss_rows < o->mpi.whole_rows)
+		printf("data      loss, %s accuracy are on the fixed sample of %zu of the %zu rows "
+		       "that rank 0 holds\n", o->cp.file_parts ? "and" : "optimum and",
+		       o->mpi.loss_rows, o->mpi.whole_rows);
+	if (r->have_data && o->cp.file_parts)
+		printf("data      no optimum: each worker read only its own file, and no rank holds "
+		       "the whole set to solve for x*\n");
 	if (r->have_data && r->data.have_test)
 		print_test_scores(o, &r->data);
 	printf("outputs   %s/{summary.json,moments.csv,staleness.csv}\n", o->out);
@@ -484,6 +566,8 @@ static int run_master(struct run_opts *o, int argc, char **argv)
 	}
 	rc = asgd_run(&run, &r);
 	cli_progress_phase_end();
+	if (rc == ASGD_OK && o->cp.file_parts) /* the sample's own x* is no optimum of the set */
+		r.data.optimum_loss = NAN;
 	if (rc != ASGD_OK && !r.engine_failed)
 		cli_out_of_memory(CMD);
 	if (rc != ASGD_OK) {
@@ -493,6 +577,8 @@ static int run_master(struct run_opts *o, int argc, char **argv)
 	summary = asgd_run_result_json(&run, &r, argc, argv);
 	if (summary && o->cp.have_defaults)
 		cJSON_AddItemToObject(summary, "data_defaults", cli_problem_defaults_json(&o->cp));
+	if (summary)
+		add_shard_json(o, summary);
 	/* rows at t = k: the engine has no SME clock of its own */
 	rc = cli_replicas_write(o->out, t, r.have_staleness ? &r.staleness : NULL, 1.0, summary);
 	cJSON_Delete(summary);

@@ -349,24 +349,47 @@ static void read_init(const char *cmd, struct cli_problem *cp, asgd_loss loss)
 			"features, this run's are --scale %s\n", cmd, cp->init, info.scale, scale);
 }
 
-static void create_data_model(const char *cmd, struct cli_problem *cp)
+/* The whole set's model on this rank's part, when each MPI worker read only its own file: λ and
+ * the positive class from the statistics the ranks agreed on (cli_mpi_load_parts). */
+static void create_from_parts(const char *cmd, struct cli_problem *cp, asgd_data_model *m,
+			      const asgd_dataset_options *dopt)
 {
-	asgd_dataset_options dopt;
-	asgd_data_model m = { .positive = NAN };
 	char err[1024];
 	int rc;
 
-	if (!cp->data)
-		cli_usage_error(cmd, "--loss %s needs --data: a data set, a file or a generator",
-				cp->loss);
-	if (asgd_loss_parse(cp->loss, &m.loss) != ASGD_OK)
-		cli_usage_error(cmd, "--loss '%s' is unknown: allowed squares, logistic, hinge",
-				cp->loss);
-	data_options(cmd, cp, &dopt);
-	/* Reading or generating a large data set takes seconds: SIGINT stops it, and since nothing
-	 * was measured yet, nothing is written. */
-	dopt.stop = cli_stop_flag();
-	rc = asgd_dataset_load(cp->data, &dopt, &cp->ds, err, sizeof(err));
+	if (!cp->load_parts)
+		cli_usage_error(cmd, "--data '%s' names one file per MPI worker (" CLI_DATA_WORKER
+				"): allowed only with 'mpirun -np N asgd run --mode mpi'", cp->data);
+	if (cp->test || cp->test_fraction || (cp->scale && strcmp(cp->scale, "none") != 0))
+		cli_usage_error(cmd, "--data '%s' (one file per worker) takes no --test, "
+				"--test-fraction or --scale: they need every row in one place; split "
+				"and scale the files before", cp->data);
+	cp->load_parts(cmd, cp, dopt, cp->load_parts_arg);
+	m->lambda = model_lambda(cmd, cp, cp->file_parts->whole.rows);
+	if (m->loss != ASGD_LOSS_SQUARES && cp->file_parts->label_min == cp->file_parts->label_max)
+		cli_usage_error(cmd, "--loss %s needs at least two classes, and every row of the "
+				"files of --data '%s' has label %g", cp->loss, cp->data,
+				cp->file_parts->label_min);
+	if (m->loss != ASGD_LOSS_SQUARES && isnan(m->positive))
+		m->positive = cp->file_parts->label_max;
+	rc = asgd_problem_create_data_part(cp->ds, m, &cp->file_parts->whole, &cp->problem, err,
+					   sizeof(err));
+	if (rc == ASGD_ENOMEM)
+		cli_out_of_memory(cmd);
+	if (rc != ASGD_OK)
+		cli_usage_error(cmd, "--loss %s --data %s: %s", cp->loss, cp->data, err);
+	cp->whole_rows = cp->file_parts->whole.rows;
+	if (!(cp->whole_source = strdup(cp->data)))
+		cli_out_of_memory(cmd);
+}
+
+/* The whole set, loaded here, and its model. */
+static void create_from_whole(const char *cmd, struct cli_problem *cp, asgd_data_model *m,
+			      const asgd_dataset_options *dopt)
+{
+	char err[1024];
+	int rc = asgd_dataset_load(cp->data, dopt, &cp->ds, err, sizeof(err));
+
 	if (rc == ASGD_ENOMEM)
 		cli_out_of_memory(cmd);
 	if (rc == ASGD_EINTR) {
@@ -376,17 +399,38 @@ static void create_data_model(const char *cmd, struct cli_problem *cp)
 	}
 	if (rc != ASGD_OK)
 		data_error(cmd, cp->data, rc, err);
-	hold_out(cmd, cp, &dopt);
+	hold_out(cmd, cp, dopt);
 	scale_data(cmd, cp);
-	m.lambda = model_lambda(cmd, cp, cp->ds->rows);
-	if (cp->positive && asgd_parse_double(cp->positive, &m.positive) != ASGD_OK)
-		cli_usage_error(cmd, "--positive '%s' is not allowed: a label value, a number",
-				cp->positive);
-	rc = asgd_problem_create_data(cp->ds, &m, &cp->problem, err, sizeof(err));
+	m->lambda = model_lambda(cmd, cp, cp->ds->rows);
+	rc = asgd_problem_create_data(cp->ds, m, &cp->problem, err, sizeof(err));
 	if (rc == ASGD_ENOMEM)
 		cli_out_of_memory(cmd);
 	if (rc != ASGD_OK)
 		cli_usage_error(cmd, "--loss %s --data %s: %s", cp->loss, cp->data, err);
+}
+
+static void create_data_model(const char *cmd, struct cli_problem *cp)
+{
+	asgd_dataset_options dopt;
+	asgd_data_model m = { .positive = NAN };
+
+	if (!cp->data)
+		cli_usage_error(cmd, "--loss %s needs --data: a data set, a file or a generator",
+				cp->loss);
+	if (asgd_loss_parse(cp->loss, &m.loss) != ASGD_OK)
+		cli_usage_error(cmd, "--loss '%s' is unknown: allowed squares, logistic, hinge",
+				cp->loss);
+	if (cp->positive && asgd_parse_double(cp->positive, &m.positive) != ASGD_OK)
+		cli_usage_error(cmd, "--positive '%s' is not allowed: a label value, a number",
+				cp->positive);
+	data_options(cmd, cp, &dopt);
+	/* Reading or generating a large data set takes seconds: SIGINT stops it, and since nothing
+	 * was measured yet, nothing is written. */
+	dopt.stop = cli_stop_flag();
+	if (strstr(cp->data, CLI_DATA_WORKER))
+		create_from_parts(cmd, cp, &m, &dopt);
+	else
+		create_from_whole(cmd, cp, &m, &dopt);
 	read_init(cmd, cp, m.loss);
 	snprintf(cp->label, sizeof(cp->label), "%s on %s", asgd_loss_name(m.loss), cp->data);
 	snprintf(cp->named, sizeof(cp->named), "--loss %s --data '%s'", cp->loss, cp->data);
@@ -467,6 +511,61 @@ void cli_problem_create(const char *cmd, struct cli_problem *cp, double momentum
 	pick_mode(cmd, cp, momentum);
 }
 
+/* The whole set's statistics that its part needs (asgd/datamodel.h), read from @ds. */
+static asgd_data_whole whole_of(const asgd_dataset *ds, const asgd_problem *p)
+{
+	return (asgd_data_whole){ .rows = ds->rows, .cols = ds->cols, .col_count = ds->col_count,
+				  .max_support = asgd_problem_max_support(p) };
+}
+
+/* The whole problem's minimizer kept in its part @p, when it has one (a stop, or none known,
+ * leave @p its own: the optimum is then omitted or the part's). */
+static void keep_whole_minimizer(const char *cmd, struct cli_problem *cp, asgd_problem *p)
+{
+	double *x;
+
+	if (asgd_problem_solve(cp->problem, cli_stop_flag()) != ASGD_OK)
+		return;
+	x = malloc(asgd_problem_dim(p) * sizeof(double));
+	if (!x || asgd_problem_minimizer(cp->problem, x) != ASGD_OK ||
+	    asgd_problem_keep_minimizer(p, x) != ASGD_OK)
+		cli_out_of_memory(cmd);
+	free(x);
+}
+
+void cli_problem_take_part(const char *cmd, struct cli_problem *cp, asgd_dataset *part,
+			   int whole_optimum)
+{
+	asgd_data_whole whole = whole_of(cp->ds, cp->problem);
+	asgd_problem *p = NULL;
+	asgd_data_model m;
+	char err[1024];
+	int rc;
+
+	asgd_problem_data_model(cp->problem, &m); /* the whole set's λ and positive class */
+	rc = asgd_problem_create_data_part(part, &m, &whole, &p, err, sizeof(err));
+	if (rc == ASGD_ENOMEM)
+		cli_out_of_memory(cmd);
+	if (rc != ASGD_OK)
+		cli_usage_error(cmd, "--data '%s': its part %s: %s", cp->data, part->source, err);
+	if (whole_optimum)
+		keep_whole_minimizer(cmd, cp, p);
+	cp->whole_rows = cp->ds->rows;
+	if (!cp->whole_source && !(cp->whole_source = strdup(cp->ds->source)))
+		cli_out_of_memory(cmd);
+	asgd_observable_free(&cp->obs);
+	asgd_problem_destroy(cp->problem);
+	asgd_dataset_destroy(cp->ds);
+	cp->ds = part;
+	cp->problem = p;
+	rc = asgd_observable_init(&cp->obs, cp->observe ? cp->observe : "loss", p, err,
+				  sizeof(err));
+	if (rc == ASGD_ENOMEM)
+		cli_out_of_memory(cmd);
+	if (rc != ASGD_OK)
+		cli_usage_error(cmd, "--observe: %s", err);
+}
+
 void cli_no_minimizer(const char *cmd, const struct cli_problem *cp, const char *why)
 {
 	if (cli_problem_is_data(cp))
@@ -483,6 +582,12 @@ void cli_problem_free(struct cli_problem *cp)
 	asgd_dataset_destroy(cp->ds);
 	asgd_dataset_destroy(cp->test_ds);
 	free(cp->x0);
+	free(cp->whole_source);
+	cp->whole_source = NULL;
+	if (cp->file_parts)
+		free(cp->file_parts->col_count);
+	free(cp->file_parts);
+	cp->file_parts = NULL;
 	cp->problem = NULL;
 	cp->ds = cp->test_ds = NULL;
 	cp->x0 = NULL;

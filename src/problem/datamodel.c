@@ -348,13 +348,19 @@ static bool is_classification(asgd_loss loss)
 	return loss != ASGD_LOSS_SQUARES;
 }
 
-/* The label mapped to +1: the one asked for, which some row must have, or the largest. */
-static int pick_positive(const asgd_dataset *ds, const asgd_data_model *m, double *positive,
-			 char *err, size_t errlen)
+/* The label mapped to +1: the one asked for, which some row must have, or the largest. A part
+ * of a set (@whole) may lack a class, or the positive one: the whole set was checked. */
+static int pick_positive(const asgd_dataset *ds, const asgd_data_model *m,
+			 const asgd_data_whole *whole, double *positive, char *err, size_t errlen)
 {
 	bool found = false;
 	double largest = -INFINITY;
 
+	if (whole && isnan(m->positive)) {
+		snprintf(err, errlen, "a part of a data set needs the whole set's positive class: "
+			 "its own largest label need not be it");
+		return ASGD_EINVAL;
+	}
 	for (size_t i = 0; i < ds->rows; i++) {
 		if (ds->label[i] != floor(ds->label[i])) {
 			snprintf(err, errlen, "%s needs class labels, and row %zu of %s has label %g "
@@ -365,12 +371,12 @@ static int pick_positive(const asgd_dataset *ds, const asgd_data_model *m, doubl
 		found |= ds->label[i] == m->positive;
 		largest = fmax(largest, ds->label[i]);
 	}
-	if (ds->classes < 2) {
+	if (!whole && ds->classes < 2) {
 		snprintf(err, errlen, "%s needs at least two classes, and %s has %zu label value",
 			 asgd_loss_name(m->loss), ds->source, ds->classes);
 		return ASGD_EINVAL;
 	}
-	if (!isnan(m->positive) && !found) {
+	if (!whole && !isnan(m->positive) && !found) {
 		snprintf(err, errlen, "positive class %g is not a label of %s", m->positive,
 			 ds->source);
 		return ASGD_EINVAL;
@@ -379,18 +385,22 @@ static int pick_positive(const asgd_dataset *ds, const asgd_data_model *m, doubl
 	return ASGD_OK;
 }
 
-/* Per-feature weights λ n / c_j, the default η and the largest support. */
-static void fill_model(asgd_problem *p, double *y, double *reg, uint64_t *stored)
+/* Per-feature weights λ n / c_j (n and c_j of the whole set), the default η and the largest
+ * support. */
+static void fill_model(asgd_problem *p, const asgd_data_whole *whole, double *y, double *reg,
+		       uint64_t *stored)
 {
 	struct datamodel *dm = &p->u.dm;
 	const asgd_dataset *ds = dm->ds;
+	const size_t *count = whole ? whole->col_count : ds->col_count;
+	double n = (double)(whole ? whole->rows : p->n);
 	double smooth = dm->loss == ASGD_LOSS_LOGISTIC ? 0.25 : 1, lmax = 0;
 
 	dm->unstored = 0;
 	for (size_t j = 0; j < p->dim; j++) {
-		reg[j] = ds->col_count[j] ? dm->lambda * (double)p->n / (double)ds->col_count[j] : 0;
-		dm->unstored += !ds->col_count[j];
-		stored[j >> 6] |= (uint64_t)(ds->col_count[j] != 0) << (j & 63);
+		reg[j] = count[j] ? dm->lambda * n / (double)count[j] : 0;
+		dm->unstored += !count[j];
+		stored[j >> 6] |= (uint64_t)(count[j] != 0) << (j & 63);
 	}
 	for (size_t i = 0; i < p->n; i++) {
 		const double *a = ds->val + row_start(dm, i);
@@ -404,6 +414,8 @@ static void fill_model(asgd_problem *p, double *y, double *reg, uint64_t *stored
 		if (i == 0 || row_len(dm, i) > p->max_support)
 			p->max_support = row_len(dm, i);
 	}
+	if (whole && whole->max_support > p->max_support)
+		p->max_support = whole->max_support;
 	p->eta = lmax > 1 ? 1 / lmax : 1;
 	p->mu = 0;
 	p->iters = 10 * (uint64_t)p->n < DEFAULT_ITERS_CAP ? 10 * (uint64_t)p->n
@@ -426,6 +438,32 @@ static void write_data_spec(asgd_problem *p)
 int asgd_problem_create_data(const asgd_dataset *ds, const asgd_data_model *m,
 			     asgd_problem **out, char *err, size_t errlen)
 {
+	return asgd_problem_create_data_part(ds, m, NULL, out, err, errlen);
+}
+
+/* A part's statistics of the whole: as many columns, counts no smaller, n no smaller. */
+static int check_whole(const asgd_dataset *ds, const asgd_data_whole *w, char *err,
+		       size_t errlen)
+{
+	if (!w->col_count || w->cols != ds->cols || w->rows < ds->rows) {
+		snprintf(err, errlen, "the whole set's statistics (%zu rows, %zu columns) do not "
+			 "fit a part of %zu rows and %zu columns", w->rows, w->cols, ds->rows,
+			 ds->cols);
+		return ASGD_EINVAL;
+	}
+	for (size_t j = 0; j < ds->cols; j++)
+		if (ds->col_count[j] > w->col_count[j]) {
+			snprintf(err, errlen, "the whole set stores feature %zu in %zu rows, fewer "
+				 "than the %zu of its part", j, w->col_count[j], ds->col_count[j]);
+			return ASGD_EINVAL;
+		}
+	return ASGD_OK;
+}
+
+int asgd_problem_create_data_part(const asgd_dataset *ds, const asgd_data_model *m,
+				  const asgd_data_whole *whole, asgd_problem **out, char *err,
+				  size_t errlen)
+{
 	struct layout l = { 0, true };
 	double positive = 0, *cur, *y, *reg;
 	uint64_t *stored;
@@ -446,8 +484,10 @@ int asgd_problem_create_data(const asgd_dataset *ds, const asgd_data_model *m,
 			 m->lambda);
 		return ASGD_EINVAL;
 	}
+	if (whole && (rc = check_whole(ds, whole, err, errlen)) != ASGD_OK)
+		return rc;
 	if (is_classification(m->loss) &&
-	    (rc = pick_positive(ds, m, &positive, err, errlen)) != ASGD_OK)
+	    (rc = pick_positive(ds, m, whole, &positive, err, errlen)) != ASGD_OK)
 		return rc;
 	asgd__problem_need(&l, ds->rows, 1);	/* y */
 	asgd__problem_need(&l, ds->cols, 1);	/* reg */
@@ -464,7 +504,7 @@ int asgd_problem_create_data(const asgd_dataset *ds, const asgd_data_model *m,
 	memset(stored, 0, (ds->cols + 63) / 64 * sizeof(*stored));
 	p->u.dm = (struct datamodel){ .ds = ds, .loss = m->loss, .lambda = m->lambda,
 				      .positive = positive, .y = y, .reg = reg, .stored = stored };
-	fill_model(p, y, reg, stored);
+	fill_model(p, whole, y, reg, stored);
 	write_data_spec(p);
 	*out = p;
 	return ASGD_OK;

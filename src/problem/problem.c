@@ -1137,6 +1137,21 @@ int asgd_problem_solve(asgd_problem *p, const atomic_int *stop)
 	return rc;
 }
 
+int asgd_problem_keep_minimizer(asgd_problem *p, const double *x)
+{
+	double *copy;
+
+	if (!p || !x)
+		return ASGD_EINVAL;
+	copy = malloc(p->dim * sizeof(*copy));
+	if (!copy)
+		return ASGD_ENOMEM;
+	memcpy(copy, x, p->dim * sizeof(*copy));
+	free(p->xstar);
+	p->xstar = copy;
+	return ASGD_OK;
+}
+
 int asgd_problem_local_minima(const asgd_problem *p, double *x, size_t cap, size_t *count)
 {
 	double *tmp;
