@@ -5,12 +5,20 @@
 # R replicas of K updates; the staleness fit (μ̂ against 1 − 1/M, TV, lag-1), throughput, and the
 # per-worker mean τ; then one MPI run with a straggler (worker 0's messages delayed 1 ms).
 # Writes results/mpi/compare.md and compare.csv atomically, with the command and machine.
-# usage: scripts/mpi-compare.sh [BUILD_DIR] [REPLICAS] [ITERS]   (defaults: build 200 1000)
+# PART servers: sharded parameter servers, S = 1, 2, 4, against the threaded in-place master, on
+# the RCV1-like hinge SVM with 3 workers, REPS interleaved repetitions of SITERS updates each (see
+# scripts/mpi-servers.py); writes results/mpi/servers.md and servers.csv.
+# usage: scripts/mpi-compare.sh [BUILD_DIR] [REPLICAS] [ITERS] [workers|servers|all] [REPS] [SITERS]
+#        (defaults: build 200 1000 all 5 300000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 R=${2:-200}
 K=${3:-1000}
+part=${4:-all}
+reps=${5:-5}
+siters=${6:-300000}
+case "$part" in workers|servers|all) ;; *) echo "mpi-compare: PART '$part': workers, servers or all" >&2; exit 2;; esac
 asgd="$build/asgd"
 py=/usr/bin/python3
 [ -x "$py" ] || py=python3
@@ -21,6 +29,24 @@ mkdir -p "$out"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 common=(--preset fig4 --work exp:100us --replicas "$R" --iters "$K" --seed 1 --quiet)
+machine="nproc $(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
+
+if [ "$part" != workers ]; then
+  # Interleaved: each repetition runs every configuration once, so that a burst of load on the
+  # shared machine hits all of them alike; the medians are compared.
+  svm=(--loss hinge --data rcv1: --iters "$siters" --replicas 1 --work none
+       --record-every $((siters / 10)) --quiet)
+  for rep in $(seq 1 "$reps"); do
+    echo "mpi-compare: servers, repetition $rep of $reps" >&2
+    "$asgd" run "${svm[@]}" --mode master-inplace --workers 3 --seed "$rep" --out "$tmp/sv-threads-$rep"
+    for S in 1 2 4; do
+      mpirun --oversubscribe -np $((S + 3)) "$asgd" run --mode mpi --servers "$S" "${svm[@]}" \
+        --seed "$rep" --out "$tmp/sv-mpi$S-$rep"
+    done
+  done
+  $py scripts/mpi-servers.py "$tmp" "$out" "$reps" "$siters" "$machine" "scripts/mpi-compare.sh $*"
+fi
+[ "$part" = servers ] && exit 0
 
 for M in 2 4 8; do
   echo "mpi-compare: M = $M threads" >&2
@@ -32,7 +58,6 @@ echo "mpi-compare: M = 4 ranks, worker 0 a straggler" >&2
 mpirun --oversubscribe -np 5 "$asgd" run --mode mpi "${common[@]}" --straggler 0:fixed:1ms \
   --out "$tmp/mpi-straggler"
 
-machine="nproc $(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
 $py - "$tmp" "$out" "$R" "$K" "$machine" "scripts/mpi-compare.sh $*" <<'PY'
 import json, os, sys
 tmp, out, R, K, machine, cmd = sys.argv[1:7]

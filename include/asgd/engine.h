@@ -298,6 +298,10 @@ typedef struct asgd_engine_config {
 	asgd_partition_layout mpi_partition; /**< how S ≥ 2 servers split x (asgd/partition.h) */
 } asgd_engine_config;
 
+/** MPI: rank 0 times its service of one update in this many (a thread-CPU clock read costs
+ * a system call, too much for every update). */
+#define ASGD_MPI_SERVICE_EVERY 16
+
 /** What one MPI parameter server (a shard of x) did in a run: asgd_engine_result.mpi_shard. */
 typedef struct asgd_engine_shard {
 	uint64_t coords;         /**< coordinates of x it owns */
@@ -337,6 +341,11 @@ typedef struct asgd_engine_result {
 	uint64_t mpi_bytes_to_master;  /**< MPI: bytes rank 0 received from them (GRAD) */
 	int mpi_sparse;      /**< MPI: sparse messages were used (asgd/mpi.h) */
 	unsigned mpi_servers; /**< MPI: S, the servers (1: rank 0 alone) */
+	double mpi_rank0_cpu_s; /**< MPI: CPU time rank 0's thread spent in the run (user + system;
+	                             its waits poll, so an upper bound on its work) */
+	double mpi_service_s;   /**< MPI: rank 0's thread CPU time from a gradient's arrival to its
+	                             answer sent (apply, record, answer), summed over … */
+	uint64_t mpi_service_n; /**< … this many sampled updates (every ASGD_MPI_SERVICE_EVERY-th) */
 	asgd_engine_shard *mpi_shard; /**< MPI with S ≥ 2: S entries, server s at [s]; else NULL */
 	double *x_final;     /**< the last iterate, dim values */
 } asgd_engine_result;

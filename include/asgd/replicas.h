@@ -52,6 +52,9 @@ typedef struct asgd_replicas {
 	uint64_t mpi_bytes_to_master;	/* MPI: bytes the workers sent the servers, likewise */
 	int mpi_sparse;			/* MPI: the messages were sparse (asgd/mpi.h) */
 	unsigned mpi_servers;		/* MPI: S, the parameter servers */
+	double mpi_rank0_cpu_s;		/* MPI: rank 0's CPU time in the runs, summed */
+	double mpi_service_s;		/* MPI: rank 0's sampled service times, summed … */
+	uint64_t mpi_service_n;		/* … over this many updates */
 	asgd_engine_shard *mpi_shard;	/* MPI, S ≥ 2: per server, summed over replicas
 					   (tau_max: the largest); else NULL */
 	uint64_t clock_compared;	/* ASGD_HOGWILD_CLOCK_BOTH: updates whose τ both clocks gave */

@@ -27,6 +27,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #include "asgd/error.h"
 #include "engine_internal.h"
@@ -292,6 +294,34 @@ static void answer(struct master *m, uint64_t k, unsigned w)
 		send_to(m, w, m->sparse ? KIND_VALUES : KIND_PARAMS, k);
 }
 
+static double thread_cpu_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* Take update *@k from @w and answer it; one in ASGD_MPI_SERVICE_EVERY is timed on the thread's
+ * CPU clock, which preemption by the other ranks does not advance. 0 when x is no longer
+ * finite (@w is stopped). */
+static int serve(struct master *m, uint64_t *k, unsigned w)
+{
+	int timed = *k % ASGD_MPI_SERVICE_EVERY == 0;
+	double t0 = timed ? thread_cpu_now() : 0;
+
+	if (!take(m, k, w)) {
+		send_to(m, w, KIND_STOP, *k);
+		return 0;
+	}
+	answer(m, *k, w);
+	if (timed) {
+		m->res->mpi_service_s += thread_cpu_now() - t0;
+		m->res->mpi_service_n++;
+	}
+	return 1;
+}
+
 static int stop_flag(const asgd_engine_config *cfg)
 {
 	return cfg->stop && atomic_load_explicit(cfg->stop, memory_order_relaxed);
@@ -311,11 +341,8 @@ static void master_loop(struct master *m)
 				continue; /* a worker died owing: a parked one takes its place */
 			break;
 		}
-		if (!take(m, &k, w)) {
-			send_to(m, w, KIND_STOP, k);
+		if (!serve(m, &k, w))
 			break;
-		}
-		answer(m, k, w);
 	}
 	m->res->applied = k;
 	if (!m->res->diverged && k < cfg->iters) {
@@ -543,10 +570,21 @@ static unsigned first_workers(const struct master *m)
 	return m->workers;
 }
 
+/* CPU seconds of the calling thread so far. */
+static double thread_cpu_s(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru) != 0)
+		return NAN;
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+}
+
 int asgd__mpi_master_run(const asgd_engine_config *cfg, asgd_engine_result *res)
 {
 	struct master m;
-	double t0;
+	double t0, cpu0 = thread_cpu_s();
 	int rc;
 
 	memset(res, 0, sizeof(*res));
@@ -564,6 +602,7 @@ int asgd__mpi_master_run(const asgd_engine_config *cfg, asgd_engine_result *res)
 			rc = end_servers(&m);
 	}
 	res->wall_s = MPI_Wtime() - t0;
+	res->mpi_rank0_cpu_s = thread_cpu_s() - cpu0;
 	for (unsigned w = 0; rc == ASGD_OK && w < m.workers; w++)
 		res->computed += m.peer[w].computed;
 	res->work_mean_ns = NAN; /* spent on other ranks; not measured here */

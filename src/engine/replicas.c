@@ -102,6 +102,9 @@ static int run_one(asgd_engine_config *cfg, asgd_replicas *t, uint64_t r, double
 	t->mpi_bytes_to_master += res.mpi_bytes_to_master;
 	t->mpi_sparse |= res.mpi_sparse;
 	t->mpi_servers = res.mpi_servers;
+	t->mpi_rank0_cpu_s += res.mpi_rank0_cpu_s;
+	t->mpi_service_s += res.mpi_service_s;
+	t->mpi_service_n += res.mpi_service_n;
 	if (add_shards(t, &res) != ASGD_OK)
 		rc = ASGD_ENOMEM;
 	if (res.diverged)

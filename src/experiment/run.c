@@ -252,6 +252,12 @@ static cJSON *mpi_json(const asgd_run_config *cfg, const asgd_replicas *t)
 	cJSON_AddNumberToObject(j, "bytes_per_update_to_master",
 				per_update(t->mpi_bytes_to_master, t->applied));
 	cJSON_AddNumberToObject(j, "servers", t->mpi_servers ? t->mpi_servers : 1);
+	cJSON_AddNumberToObject(j, "rank0_cpu_s", t->mpi_rank0_cpu_s);
+	cJSON_AddNumberToObject(j, "rank0_cpu_us_per_update",
+				t->applied ? 1e6 * t->mpi_rank0_cpu_s / (double)t->applied : 0);
+	cJSON_AddNumberToObject(j, "rank0_service_us",
+				t->mpi_service_n ? 1e6 * t->mpi_service_s / (double)t->mpi_service_n
+						 : 0);
 	if (cfg->mpi_hosts)
 		add_hosts_json(j, cfg);
 	if (t->mpi_shard)
