@@ -51,6 +51,9 @@ typedef struct asgd_replicas {
 					   replicas (every applied, discarded, … gradient's answer) */
 	uint64_t mpi_bytes_to_master;	/* MPI: bytes the workers sent rank 0, summed likewise */
 	int mpi_sparse;			/* MPI: the messages were sparse (asgd/mpi.h) */
+	uint64_t ssp_held, ssp_held_versions;	/* a staleness bound's held gradients and
+					   their waits, summed over replicas (asgd/engine.h) */
+	uint64_t ssp_reads_delayed, ssp_read_wait_versions; /* its delayed reads, likewise */
 	uint64_t clock_compared;	/* ASGD_HOGWILD_CLOCK_BOTH: updates whose τ both clocks gave */
 	uint64_t clock_agreed;		/* … and of those, the ones where the two agree */
 	double *x_last;			/* the last replica's final iterate (dim values) */

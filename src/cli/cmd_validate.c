@@ -96,6 +96,7 @@ static void parse_args(int argc, char **argv, struct validate_opts *o)
 			 "1; on data the smallest power of 2 that keeps at most 256 rows",
 			 "updates between the rows compared (rows k = 0, S, 2S, ...), for the real "
 			 "run and every model, 1..iters"),
+		CLI_MAX_STALENESS(&o->cfg.max_staleness),
 		CLI_UINT("mixture-max", "K", &o->mixture_max, 1, ASGD_GEOMIX_MAX,
 			 "largest mixture tried, 1..{max}; 1 disables the mixture"),
 		CLI_TEXT("noise", "HOW", &o->noise, "exact up to 65536 rows, else sampled:4096",
