@@ -259,8 +259,9 @@ typedef struct asgd_engine_fault {
  */
 int asgd_engine_fault_parse(const char *spec, asgd_engine_fault *out, char *err, size_t errlen);
 
-/** The largest staleness bound cfg.max_staleness may ask for (the histogram's limit). */
-#define ASGD_MAX_STALENESS ((uint64_t)1 << 24)
+/** The largest staleness bound cfg.max_staleness may ask for: its law's s + 1 levels fit the
+ * simulators' pmf tables (asgd/sim.h, 2^24 levels). */
+#define ASGD_MAX_STALENESS (((uint64_t)1 << 24) - 1)
 
 /** The most worker threads one run may start. */
 #define ASGD_MAX_WORKERS 1024

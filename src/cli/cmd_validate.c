@@ -253,6 +253,12 @@ static void print_fit(const struct validate_opts *o, const asgd_validate_result 
 	printf("           chi2 p = %s (%u df)   TV %.4f   lag-1 %.4f\n",
 	       cli_format_p(s->chi2_p, p, sizeof(p)), s->chi2_df, s->tv_distance, s->lag1_autocorr);
 	cli_print_between_runs(s, "           ");
+	if (r->have_truncated)
+		printf("bounded    tau <= %llu: truncated geometric mu_hat %.4f  95%% [%.4f, %.4f]  "
+		       "TV %.4f (the asgd-geometric replay's law; the SMEs keep mu_hat %.4f)\n",
+		       (unsigned long long)r->truncated.bound, r->truncated.mu_hat,
+		       r->truncated.mu_ci95[0], r->truncated.mu_ci95[1], r->truncated.tv_distance,
+		       s->mu_hat);
 	if (!r->have_mixture)
 		return;
 	printf("mixture    K = %zu by BIC:", r->mixture.count);
