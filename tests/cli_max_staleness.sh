@@ -75,6 +75,10 @@ if d["staleness"]["truncated"]["bound"] != 2: errs.append("staleness.truncated")
 if "truncated" not in d["models"]["asgd-geometric"]["staleness"]:
     errs.append(f"asgd-geometric draws {d['models']['asgd-geometric']['staleness']}")
 if r["staleness"]["max"] > 2: errs.append(f"real max tau {r['staleness']['max']}")
+mix = d["staleness"]["mixture"]
+if mix is not None and (mix["pmf_table_len"] > 3 or
+                        "conditioned" not in d["models"]["asgd-mixture-pmf"]["staleness"]):
+    errs.append(f"the mixture replay draws past the bound: table {mix['pmf_table_len']}")
 for e in errs: print("validate --max-staleness 2:", e, file=sys.stderr)
 sys.exit(1 if errs else 0)
 PY

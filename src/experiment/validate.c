@@ -92,6 +92,10 @@ static int fit_staleness(const asgd_validate_config *c, asgd_validate_result *r)
 		r->failed = ASGD_VALIDATE_FAIL_MIXTURE;
 		return rc;
 	}
+	/* under a bound s the replay draws the mixture conditioned on τ ≤ s (the simulator's
+	 * table need not sum to 1): the cells above s go, cell s keeps P(τ = s) alone */
+	if (c->engine.max_staleness && r->mixture_len > c->engine.max_staleness + 1)
+		r->mixture_len = (size_t)c->engine.max_staleness + 1;
 	r->have_mixture = 1;
 	r->mixture_tv = asgd_validate_mixture_tv(&r->mixture, &r->staleness);
 	return ASGD_OK;
@@ -142,6 +146,9 @@ static int run_models(const asgd_validate_config *c, asgd_validate_result *r)
 	if (r->have_truncated) /* the replay draws the bounded run's law; the SMEs keep μ̂ */
 		asgd__validate_models_truncate(&m[ASGD_VALIDATE_ASGD_GEOMETRIC], r->truncated_pmf,
 					       c->engine.max_staleness);
+	if (c->engine.max_staleness)
+		m[ASGD_VALIDATE_ASGD_MIXTURE].staleness = "iid from the fitted mixture, "
+							   "conditioned on tau <= s";
 	for (unsigned i = 0; i < ASGD_VALIDATE_NMODELS && !asgd__stop_raised(c->stop); i++) {
 		if (!m[i].enabled)
 			continue;
