@@ -23,11 +23,15 @@ produce run-fig4 run --preset fig4 --replicas 3 --iters 100 --work none --quiet
 produce run-work run --preset fig4 --replicas 2 --iters 100 --work fixed:1us --quiet
 produce run-hogwild run --preset fig4 --replicas 2 --iters 100 --work none --mode hogwild \
   --hogwild-clock both --quiet
+produce run-bounded run --preset fig4 --workers 4 --max-staleness 1 --replicas 2 --iters 100 \
+  --work none --quiet
 produce run-combining run --preset fig4 --mode combining --replicas 2 --iters 100 --work none --quiet
 produce run-quadratic run --preset quadratic:d=3,n=50 --replicas 2 --iters 100 --work none --quiet
 produce run-data run "${heart[@]}" --replicas 2 --iters 300 --test-fraction 0.2 --quiet \
   --save-model "$tmp/model.txt"
 produce validate validate --replicas 4 --paths 16 --iters 60 --work none --quiet
+produce validate-bounded validate --workers 4 --max-staleness 1 --replicas 4 --paths 16 \
+  --iters 60 --work none --quiet
 produce validate-data validate "${heart[@]}" --replicas 4 --paths 8 --iters 100 --quiet
 produce simulate simulate --paths 50 --iters 50
 produce simulate-exact simulate --exact --iters 50

@@ -710,3 +710,138 @@ Test(staleness, interval_over_runs_holds_under_correlation)
 	asgd_staleness_summary_free(&sum);
 	asgd_staleness_free(&s);
 }
+
+/* ---- the geometric law truncated at a staleness bound ---- */
+
+/* A summary of the histogram @counts (levels 0..len−1), as a bounded run's would be. */
+static void summary_of_counts(const uint64_t *counts, size_t len, asgd_staleness_summary *sum)
+{
+	asgd_staleness s;
+
+	cr_assert_eq(asgd_staleness_init(&s, 0), ASGD_OK);
+	for (size_t l = 0; l < len; l++)
+		cr_assert_eq(asgd_staleness_add_count(&s, l, counts[l]), ASGD_OK);
+	cr_assert_eq(asgd_staleness_summarize(&s, sum), ASGD_OK);
+	asgd_staleness_free(&s);
+}
+
+Test(truncated, pmf_sums_to_one_and_has_its_limits)
+{
+	static const double mus[] = { 0.1, 0.5, 0.999999, 1.0, 1.000001, 2.0, 30.0 };
+	static const uint64_t bounds[] = { 1, 2, 7, 100 };
+
+	for (size_t i = 0; i < sizeof(mus) / sizeof(*mus); i++)
+		for (size_t b = 0; b < sizeof(bounds) / sizeof(*bounds); b++) {
+			double total = 0, mean = 0, m2 = 0, s = (double)bounds[b];
+
+			for (uint64_t j = 0; j <= bounds[b]; j++) {
+				double p = asgd_truncated_geometric_pmf(mus[i], bounds[b], j);
+
+				total += p;
+				mean += (double)j * p;
+				m2 += (double)j * (double)j * p;
+			}
+			cr_assert_float_eq(total, 1.0, 1e-12, "mu %g, s %g", mus[i], s);
+			cr_assert_float_eq(asgd_truncated_geometric_mean(mus[i], bounds[b]), mean,
+					   1e-9 * (1 + s), "mu %g, s %g", mus[i], s);
+			cr_assert_float_eq(asgd_truncated_geometric_var(mus[i], bounds[b]),
+					   m2 - mean * mean, 1e-7 * (1 + s * s), "mu %g, s %g",
+					   mus[i], s);
+		}
+	/* μ = 1 is uniform; μ and 1/μ mirror each other; the ends put all mass at 0 or s */
+	cr_assert_float_eq(asgd_truncated_geometric_pmf(1.0, 4, 3), 0.2, 1e-15);
+	cr_assert_float_eq(asgd_truncated_geometric_pmf(3.0, 5, 1),
+			   asgd_truncated_geometric_pmf(1.0 / 3, 5, 4), 1e-15);
+	cr_assert_eq(asgd_truncated_geometric_pmf(0.0, 3, 0), 1.0);
+	cr_assert_eq(asgd_truncated_geometric_pmf(INFINITY, 3, 3), 1.0);
+	cr_assert_eq(asgd_truncated_geometric_pmf(0.5, 3, 4), 0.0);
+	cr_assert(isnan(asgd_truncated_geometric_pmf(-0.5, 3, 1)));
+	/* s = 1 by hand: P(1) = μ/(1 + μ) */
+	cr_assert_float_eq(asgd_truncated_geometric_pmf(0.25, 1, 1), 0.2, 1e-15);
+}
+
+/* s = 1: τ is Bernoulli with p = μ/(1 + μ), so μ̂ = n₁/n₀ and, with Var τ = p(1 − p),
+ * SE(μ̂) = μ̂/√(n p(1 − p)). s = 2: the likelihood equation (μ + 2μ²)/(1 + μ + μ²) = τ̄ is the
+ * quadratic (2 − τ̄)μ² + (1 − τ̄)μ − τ̄ = 0. Both closed forms, to the solver's last bits. */
+Test(truncated, mle_matches_the_closed_forms)
+{
+	asgd_staleness_summary sum;
+	asgd_staleness_truncated t;
+	uint64_t c1[] = { 300, 100 }, c2[] = { 500, 300, 200 };
+	double p = 0.25, tb, mu2;
+
+	summary_of_counts(c1, 2, &sum);
+	cr_assert_eq(asgd_staleness_fit_truncated(&sum, 1, &t), ASGD_OK);
+	cr_assert_float_eq(t.mu_hat, 1.0 / 3, 1e-12);
+	cr_assert_float_eq(t.mu_se, (1.0 / 3) / sqrt(400 * p * (1 - p)), 1e-9);
+	cr_assert_float_eq(t.tv_distance, 0, 1e-12, "the fit of s = 1 reproduces the histogram");
+	cr_assert_float_eq(t.mu_ci95[0], t.mu_hat - 1.96 * t.mu_se, 1e-12);
+	asgd_staleness_summary_free(&sum);
+
+	summary_of_counts(c2, 3, &sum);
+	tb = (300.0 + 400.0) / 1000;
+	mu2 = (-(1 - tb) + sqrt((1 - tb) * (1 - tb) + 4 * (2 - tb) * tb)) / (2 * (2 - tb));
+	cr_assert_eq(asgd_staleness_fit_truncated(&sum, 2, &t), ASGD_OK);
+	cr_assert_float_eq(t.mu_hat, mu2, 1e-12, "mu_hat %.15g, closed form %.15g", t.mu_hat, mu2);
+	asgd_staleness_summary_free(&sum);
+}
+
+/* Samples of known μ (fixed seed, n = 20000), below and above μ = 1: μ̂ within 4 Fisher SEs
+ * (the SE is the fit's own, μ̂/√(n Var τ); 4 SEs fail a correct fit with probability 6e-5),
+ * and the interval covers μ. A fit that ignored the truncation (τ̄/(1 + τ̄)) misses by far more. */
+Test(truncated, mle_recovers_a_known_mu)
+{
+	static const double mus[] = { 0.6, 1.5 };
+	static const uint64_t bounds[] = { 3, 5 };
+	asgd_rng rng;
+
+	asgd_rng_init(&rng, 2026, 3);
+	for (size_t i = 0; i < 2; i++) {
+		uint64_t counts[8] = { 0 }, s = bounds[i];
+		asgd_staleness_summary sum;
+		asgd_staleness_truncated t;
+
+		for (int n = 0; n < 20000; n++) {
+			double u = asgd_rng_uniform(&rng), c = 0;
+			uint64_t j = 0;
+
+			for (; j < s; j++) {
+				c += asgd_truncated_geometric_pmf(mus[i], s, j);
+				if (u < c)
+					break;
+			}
+			counts[j]++;
+		}
+		summary_of_counts(counts, s + 1, &sum);
+		cr_assert_eq(asgd_staleness_fit_truncated(&sum, s, &t), ASGD_OK);
+		cr_assert(fabs(t.mu_hat - mus[i]) < 4 * t.mu_se, "mu %g: mu_hat %.4f, SE %.4f",
+			  mus[i], t.mu_hat, t.mu_se);
+		cr_assert(t.mu_ci95[0] <= mus[i] && mus[i] <= t.mu_ci95[1]);
+		cr_assert(t.tv_distance < 0.02, "TV %.4f against its own law", t.tv_distance);
+		cr_assert(fabs(sum.mu_hat - mus[i]) > 8 * t.mu_se,
+			  "the untruncated fit %.4f should miss mu %g", sum.mu_hat, mus[i]);
+		asgd_staleness_summary_free(&sum);
+	}
+}
+
+Test(truncated, fit_refuses_samples_above_the_bound_and_has_its_ends)
+{
+	asgd_staleness_summary sum;
+	asgd_staleness_truncated t;
+	uint64_t above[] = { 5, 5, 1 }, zeros[] = { 9 }, top[] = { 0, 0, 7 };
+
+	summary_of_counts(above, 3, &sum);
+	cr_assert_eq(asgd_staleness_fit_truncated(&sum, 1, &t), ASGD_EINVAL);
+	cr_assert_eq(asgd_staleness_fit_truncated(&sum, 0, &t), ASGD_EINVAL);
+	asgd_staleness_summary_free(&sum);
+	summary_of_counts(zeros, 1, &sum);
+	cr_assert_eq(asgd_staleness_fit_truncated(&sum, 2, &t), ASGD_OK);
+	cr_assert_eq(t.mu_hat, 0);
+	cr_assert(isnan(t.mu_se));
+	asgd_staleness_summary_free(&sum);
+	summary_of_counts(top, 3, &sum);
+	cr_assert_eq(asgd_staleness_fit_truncated(&sum, 2, &t), ASGD_OK);
+	cr_assert(isinf(t.mu_hat));
+	cr_assert_float_eq(t.tv_distance, 0, 1e-15);
+	asgd_staleness_summary_free(&sum);
+}

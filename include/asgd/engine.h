@@ -112,6 +112,40 @@ typedef enum asgd_engine_mode {
  * and MPI (the master is another process; asgd/partition.h is what its servers will share).
  */
 
+/*
+ * Bounded staleness (cfg.max_staleness = s ≥ 1; 0, the default, is unbounded), in the spirit of
+ * Petuum's Stale Synchronous Parallel. Master and master-inplace modes only: Hogwild and
+ * combining have no master to hold an update back, and MPI is not yet supported.
+ *
+ * The master keeps, for every worker whose read is outstanding (it may read, or has read, and
+ * its gradient has not been applied yet), L_w: the version the master had published when it
+ * let that worker read. The worker then reads a version v_w ≥ L_w, so the master's L_w is a
+ * lower bound of the truth, and a bound on k − L_w bounds the recorded τ = k − v_w. Let k be
+ * the index of the next update (the number applied so far) and R the outstanding reads, sorted
+ * by L (oldest first: L_(1) ≤ L_(2) ≤ ...). The master keeps R schedulable:
+ *
+ *     k + i − 1 ≤ L_(i) + s   for i = 1..|R|,                                    (SSP)
+ *
+ * i.e. applying R's gradients oldest first, each would have τ ≤ s. Two rules keep (SSP):
+ *   - a gradient from u ∈ R is applied at index k only if R \ {u} is schedulable from k + 1
+ *     (k + i ≤ L_(i) + s for the others, i = 1..); otherwise it is held: not applied, not
+ *     discarded, its worker not let read again. After every update (and every departure) the
+ *     held gradients are tried again, in arrival order;
+ *   - a worker whose gradient was applied may read again (joins R with L = k, the new
+ *     version) only while |R| < s + 1: (SSP) for a newcomer at the end of the order says
+ *     exactly |R| ≤ s + 1. So at most s + 1 gradients are ever in flight — any more, read
+ *     before any of them is applied, would force the last one applied to τ ≥ s + 1 — and the
+ *     others wait for their turn to read, in the order their gradients were applied. Workers
+ *     start waiting too: the first s + 1 read x_0.
+ * Every applied gradient then has τ ≤ s (by (SSP), τ = k − v_u ≤ k − L_u ≤ s), and the run
+ * cannot deadlock: the oldest reader's gradient always passes the first rule (drop i = 1 from
+ * (SSP)), so whenever its gradient arrives, it is applied, and R only holds gradients that
+ * wait for an older one still being computed. A worker that leaves (ASGD_FAULT_LEAVE) leaves R
+ * at once (its read is no longer outstanding), the stop flag ends the run whatever is held, and
+ * gradients still held when the run ends count as discarded (res->ssp_held counts them).
+ * With s ≥ 1 the bound costs the master O(|R|) ≤ O(min(M, s + 1)) per gradient it checks.
+ */
+
 /** How a Hogwild worker adds its gradient to a coordinate (see ASGD_ENGINE_HOGWILD above). */
 typedef enum asgd_hogwild_write {
 	ASGD_HOGWILD_WRITE_RACY = 0, /**< load + store: a concurrent addition may be lost */
@@ -226,6 +260,10 @@ typedef struct asgd_engine_fault {
  */
 int asgd_engine_fault_parse(const char *spec, asgd_engine_fault *out, char *err, size_t errlen);
 
+/** The largest staleness bound cfg.max_staleness may ask for: its law's s + 1 levels fit the
+ * simulators' pmf tables (asgd/sim.h, 2^24 levels). */
+#define ASGD_MAX_STALENESS (((uint64_t)1 << 24) - 1)
+
 /** The most worker threads one run may start. */
 #define ASGD_MAX_WORKERS 1024
 
@@ -286,7 +324,12 @@ typedef struct asgd_engine_config {
 	const atomic_int *stop;      /**< NULL, or a flag that ends the run early when nonzero
 	                                  (async-signal-safe to set: a SIGINT handler may set it) */
 	asgd_engine_fault fault;     /**< an injected fault; zero: none */
-	/* ASGD_ENGINE_MPI only (asgd/mpi.h): */
+	uint64_t max_staleness;      /**< s: 0 unbounded (the default); 1..ASGD_MAX_STALENESS,
+	                                  every applied gradient has τ ≤ s (see "Bounded
+	                                  staleness" above; master and master-inplace modes) */
+	/* ASGD_ENGINE_MPI (asgd/mpi.h); slow_worker and slow_delay also in master and
+	 * master-inplace modes, where that worker spends slow_delay after its work, before it
+	 * sends each gradient (a straggler): */
 	asgd_work net_delay;         /**< injected delay per gradient message, on the worker side */
 	int slow_worker;             /**< a worker (0-based) with its own delay; −1 or 0 with
 	                                  slow_delay.kind none: none */
@@ -347,6 +390,15 @@ typedef struct asgd_engine_result {
 	                             answer sent (apply, record, answer), summed over … */
 	uint64_t mpi_service_n; /**< … this many sampled updates (every ASGD_MPI_SERVICE_EVERY-th) */
 	asgd_engine_shard *mpi_shard; /**< MPI with S ≥ 2: S entries, server s at [s]; else NULL */
+	/* max_staleness ≥ 1 (see "Bounded staleness" above); 0 otherwise: */
+	uint64_t ssp_held;   /**< gradients held back at least once (applied later, or
+	                          discarded when the run ended) */
+	uint64_t ssp_held_versions; /**< Σ over the held gradients later applied of the updates
+	                          applied while each waited (arrival to apply, in versions) */
+	uint64_t ssp_reads_delayed; /**< reads that had to wait for their turn (a worker not
+	                          let read at once when its gradient was applied, or at start) */
+	uint64_t ssp_read_wait_versions; /**< Σ over those reads of the updates applied while
+	                          each waited */
 	double *x_final;     /**< the last iterate, dim values */
 } asgd_engine_result;
 

@@ -57,6 +57,9 @@ typedef struct asgd_replicas {
 	uint64_t mpi_service_n;		/* … over this many updates */
 	asgd_engine_shard *mpi_shard;	/* MPI, S ≥ 2: per server, summed over replicas
 					   (tau_max: the largest); else NULL */
+	uint64_t ssp_held, ssp_held_versions;	/* a staleness bound's held gradients and
+					   their waits, summed over replicas (asgd/engine.h) */
+	uint64_t ssp_reads_delayed, ssp_read_wait_versions; /* its delayed reads, likewise */
 	uint64_t clock_compared;	/* ASGD_HOGWILD_CLOCK_BOTH: updates whose τ both clocks gave */
 	uint64_t clock_agreed;		/* … and of those, the ones where the two agree */
 	double *x_last;			/* the last replica's final iterate (dim values) */

@@ -217,4 +217,53 @@ int asgd_staleness_read_file(asgd_staleness *s, const char *path, char *err, siz
 int asgd_staleness_read_file_stop(asgd_staleness *s, const char *path, const atomic_int *stop,
 				  char *err, size_t errlen);
 
+/*
+ * The geometric law truncated at a staleness bound s (asgd/engine.h, "Bounded staleness"):
+ *
+ *     P(τ = j) = (1 − μ)μ^j / (1 − μ^{s+1}),   j = 0..s,
+ *
+ * Assumption 1 conditioned on τ ≤ s. Unlike the untruncated law it is defined for every μ > 0:
+ * μ = 1 is uniform on 0..s, μ > 1 piles the mass toward s (what a bound that binds hard gives).
+ * It is an exponential family in θ = log μ with τ sufficient, so the likelihood equation is
+ * E_μ[τ] = τ̄: the maximum-likelihood μ̂ is the μ whose truncated mean is the sample mean, found
+ * by bisection on θ (the mean grows strictly with θ, from 0 at μ = 0 to s as μ → ∞). The Fisher
+ * information of one sample is I(θ) = Var_θ(τ), so SE(μ̂) = μ̂/√(n·Var_μ̂(τ)) by the delta method;
+ * like mu_ci95 of the untruncated fit it assumes i.i.d. samples.
+ */
+typedef struct asgd_staleness_truncated {
+	uint64_t bound;      /* s */
+	double mu_hat;       /* the MLE: 0 when τ̄ = 0, INFINITY when τ̄ = s */
+	double mu_se;        /* its Fisher standard error (NAN at the two ends) */
+	double mu_ci95[2];   /* μ̂ ± 1.96·SE, the lower end clipped at 0 (NAN at the two ends) */
+	double tv_distance;  /* ½ Σ_{j=0..s} |p̂(j) − P_μ̂(τ = j)| */
+} asgd_staleness_truncated;
+
+/*
+ * asgd_truncated_geometric_pmf - P(τ = @j) of the geometric law truncated at @s, above.
+ * Returns it for μ in [0, ∞] (μ = 0: all mass at 0; μ = ∞: all at s) and j ≤ s, 0 for j > s,
+ * NAN for a negative or NaN μ.
+ */
+double asgd_truncated_geometric_pmf(double mu, uint64_t s, uint64_t j);
+
+/* asgd_truncated_geometric_mean - E τ under the truncated law (NAN for a bad μ). */
+double asgd_truncated_geometric_mean(double mu, uint64_t s);
+
+/* asgd_truncated_geometric_var - Var τ under the truncated law (NAN for a bad μ). */
+double asgd_truncated_geometric_var(double mu, uint64_t s);
+
+/*
+ * asgd_staleness_fit_truncated - fit the truncated law with bound @s to the samples of @sum.
+ * Returns 0; ASGD_EINVAL for NULL arguments, @s = 0, no samples, or a sample above @s (a run
+ * that kept its bound has none).
+ */
+int asgd_staleness_fit_truncated(const asgd_staleness_summary *sum, uint64_t s,
+				 asgd_staleness_truncated *out);
+
+/*
+ * asgd_staleness_truncated_json - the fit as an object: bound, mu_hat, mu_se, mu_ci95 [lo, hi],
+ * tv_distance, and pmf [P_μ̂(0), ..., P_μ̂(s)] (s + 1 values; for s above 4096 only the first
+ * 4097). An infinite μ̂ and NAN are written as null. NULL for NULL or when memory runs out.
+ */
+cJSON *asgd_staleness_truncated_json(const asgd_staleness_truncated *t);
+
 #endif /* ASGD_STALENESS_H */

@@ -110,6 +110,10 @@ typedef struct asgd_sweep_config {
 	uint64_t paths;			/* paths per M of each ensemble (MSGD, ASGD), ≥ 1 */
 	unsigned threads;		/* ensemble compute threads, 0 = all CPUs */
 	uint64_t seed;			/* seed of the engine and ensemble streams */
+	uint64_t max_staleness;		/* 0: unbounded; s ≥ 1: the engine keeps τ ≤ s
+					   (asgd/engine.h) and the discrete ASGD ensemble draws τ
+					   from the geometric law truncated at s fitted at each M
+					   (asgd/staleness.h); MSGD and the closed forms keep μ̂ */
 	const atomic_int *stop;		/* NULL, or a flag that ends the sweep when nonzero */
 	/* NULL, or called as the work goes (with @progress_arg) */
 	void (*progress)(void *arg, const asgd_sweep_progress *p);

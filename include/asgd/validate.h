@@ -172,6 +172,9 @@ typedef struct asgd_validate_result {
 					   replicas completed or the run diverged */
 	int have_staleness;
 	asgd_staleness_summary staleness; /* the pooled fit, when have_staleness */
+	int have_truncated;		/* a staleness bound (engine.max_staleness = s): */
+	asgd_staleness_truncated truncated; /* the truncated law's fit (asgd/staleness.h) … */
+	double *truncated_pmf;		/* … and its pmf over 0..s, the asgd-geometric replay's law */
 	int have_mixture;
 	asgd_geomix mixture;		/* the mixture K by BIC, when have_mixture */
 	asgd_geomix mixture_all[ASGD_GEOMIX_MAX]; /* every K tried */

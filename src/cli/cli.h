@@ -80,6 +80,10 @@ void cli_estimate(const char *cmd, const char *what, double seconds);
 /* The staleness table shared by `run` and `fit`. */
 void cli_print_staleness(const asgd_staleness_summary *sum);
 
+/* Under a staleness bound @bound (≥ 1): the truncated law's fit beside the measured pmf, and
+ * what the bound held back (@t's totals). */
+void cli_print_bounded(const asgd_staleness_summary *sum, uint64_t bound, const asgd_replicas *t);
+
 /*
  * cli_print_fidelity - the work as requested beside the realised mean and CV of the replicas @t,
  * and the machine's load during them (each line led by @indent); a warning on stderr ("asgd

@@ -199,6 +199,7 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 		  .allowed = "a number in (0, 1]", .dflt = "1: none" },
 		CLI_SWITCH("pin", &o->cfg.pin, "pin threads to CPUs round-robin: the master to the "
 			   "first, worker i to the (i+1)-th (in hogwild, worker i to the i-th)"),
+		CLI_MAX_STALENESS(&o->cfg.max_staleness),
 		CLI_UINT("shards", "S", &o->cfg.shards, 1, ASGD_MAX_SHARDS, "master mode: split "
 			 "each update's apply over the master and S-1 applier threads, each owning a "
 			 "block of coordinates (at most d), for a large d on many cores, where one "
@@ -525,6 +526,8 @@ static void print_summary(const struct run_opts *o, const asgd_run_result *r)
 		       (unsigned long long)t->clock_compared);
 	if (r->have_staleness)
 		cli_print_staleness(&r->staleness);
+	if (r->have_staleness && o->cfg.max_staleness)
+		cli_print_bounded(&r->staleness, o->cfg.max_staleness, t);
 	if (t->replicas_done >= 2) {
 		printf("moments over %llu replicas (of %s%s)\n", (unsigned long long)t->replicas_done,
 		       o->cp.obs.spec, o->cp.obs.kind == ASGD_OBSERVE_X && dim > 1 ? ", coordinate 0"

@@ -238,6 +238,7 @@ static void parse_args(int argc, char **argv, struct sweep_opts *o)
 			 "start's 1, and above the stationary level, about 0.012 at M = 16); with the "
 			 "loss observed (data models) of the loss E f(x_k) itself, not of its gap "
 			 "(default f*(1 + 1%), 1% above the optimum)"),
+		CLI_MAX_STALENESS(&o->cfg.max_staleness),
 		CLI_CALL("mode", "MODE", refuse_mode, NULL, NULL, "not taken: each M needs its own "
 			 "mpirun -np M+1; see scripts/mpi-compare.sh"),
 		CLI_END,
@@ -383,7 +384,10 @@ static void print_stationary_heading(const asgd_sweep_result *res)
 		printf("\nstationary E||x-x*||^2, average over k = %llu..%llu\n", K / 2, K);
 	printf("SE: the real run's across its replicas; an ensemble's the largest of one step\n");
 	printf("MSGD: mu' = mu_hat, eta' = eta(1-mu_hat) (Proposition 1); ASGD: discrete ASGD at "
-	       "mu_hat, eta\n(geometric staleness); sim: an ensemble of %llu paths%s\n",
+	       "mu_hat, eta\n(%s); sim: an ensemble of %llu paths%s\n",
+	       res->cfg.max_staleness ? "staleness: the geometric truncated at --max-staleness, "
+					"fitted at each M; exact and App. B: untruncated"
+				      : "geometric staleness",
 	       (unsigned long long)res->cfg.paths,
 	       res->quantity == ASGD_SWEEP_MSD ? "; exact: the discrete recursion's fixed point"
 					       : "");

@@ -96,6 +96,7 @@ static void parse_args(int argc, char **argv, struct validate_opts *o)
 			 "1; on data the smallest power of 2 that keeps at most 256 rows",
 			 "updates between the rows compared (rows k = 0, S, 2S, ...), for the real "
 			 "run and every model, 1..iters"),
+		CLI_MAX_STALENESS(&o->cfg.max_staleness),
 		CLI_UINT("mixture-max", "K", &o->mixture_max, 1, ASGD_GEOMIX_MAX,
 			 "largest mixture tried, 1..{max}; 1 disables the mixture"),
 		CLI_TEXT("noise", "HOW", &o->noise, "exact up to 65536 rows, else sampled:4096",
@@ -252,6 +253,12 @@ static void print_fit(const struct validate_opts *o, const asgd_validate_result 
 	printf("           chi2 p = %s (%u df)   TV %.4f   lag-1 %.4f\n",
 	       cli_format_p(s->chi2_p, p, sizeof(p)), s->chi2_df, s->tv_distance, s->lag1_autocorr);
 	cli_print_between_runs(s, "           ");
+	if (r->have_truncated)
+		printf("bounded    tau <= %llu: truncated geometric mu_hat %.4f  95%% [%.4f, %.4f]  "
+		       "TV %.4f (the asgd-geometric replay's law; the SMEs keep mu_hat %.4f)\n",
+		       (unsigned long long)r->truncated.bound, r->truncated.mu_hat,
+		       r->truncated.mu_ci95[0], r->truncated.mu_ci95[1], r->truncated.tv_distance,
+		       s->mu_hat);
 	if (!r->have_mixture)
 		return;
 	printf("mixture    K = %zu by BIC:", r->mixture.count);

@@ -201,6 +201,27 @@ void cli_print_staleness(const asgd_staleness_summary *s)
 		printf("  %-4zu %-8.4f %.4f\n", l, s->pmf[l], asgd_geometric_pmf(s->mu_hat, l));
 }
 
+void cli_print_bounded(const asgd_staleness_summary *s, uint64_t bound, const asgd_replicas *t)
+{
+	asgd_staleness_truncated tr;
+
+	printf("bounded    tau <= %llu: %llu gradients held (%.2f versions each on average), %llu "
+	       "reads delayed\n", (unsigned long long)bound, (unsigned long long)t->ssp_held,
+	       t->ssp_held ? (double)t->ssp_held_versions / (double)t->ssp_held : 0,
+	       (unsigned long long)t->ssp_reads_delayed);
+	if (asgd_staleness_fit_truncated(s, bound, &tr) != ASGD_OK) {
+		printf("  a tau above the bound was recorded: no truncated fit\n");
+		return;
+	}
+	printf("  truncated geometric: mu_hat %.4f  95%% [%.4f, %.4f]   TV distance %.4f\n",
+	       tr.mu_hat, tr.mu_ci95[0], tr.mu_ci95[1], tr.tv_distance);
+	printf("  l    pmf      truncated(mu_hat)\n");
+	for (uint64_t l = 0; l <= bound && l < 8; l++)
+		printf("  %-4llu %-8.4f %.4f\n", (unsigned long long)l,
+		       l < s->pmf_len ? s->pmf[l] : 0.0,
+		       asgd_truncated_geometric_pmf(tr.mu_hat, bound, l));
+}
+
 void cli_out_path(char *buf, size_t len, const char *dir, const char *name)
 {
 	if (asgd_report_path(buf, len, dir, name) != ASGD_OK)

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "asgd/engine.h"
 #include "asgd/work.h"
 
 /* What a flag's value is, and so what dst points to. */
@@ -142,6 +143,16 @@ const struct cli_flag *cli_engine_flags(struct cli_engine_flags *g, struct cli_e
 /* After parsing, on a model on data: no injected work (the gradient is the work) unless --work
  * was given, and the data default of --replicas unless it was given. */
 void cli_engine_data_defaults(struct cli_engine_flags *g);
+
+/* --max-staleness S into the uint64_t at @dst (asgd/engine.h, "Bounded staleness"); not given:
+ * 0, unbounded. The modes that cannot hold an update back are refused by
+ * asgd_engine_check_config(), in its words. */
+#define CLI_MAX_STALENESS(dst)                                                                  \
+	{ "max-staleness", "S", "bound the staleness: every applied gradient has tau <= S, "     \
+	  "{min}..{max} (stale synchronous parallel: a gradient that would leave an older read "  \
+	  "more than S versions behind waits, and at most S+1 workers compute at once); master "  \
+	  "and master-inplace modes", CLI_FLAG_U64, dst, .min = 1, .max = ASGD_MAX_STALENESS,      \
+	  .dflt = "unbounded" }
 
 /* ---- the ensemble group: --paths P, --threads T (the models' Monte Carlo) ---- */
 

@@ -109,9 +109,30 @@ struct worker {
 	asgd_rng rng;
 	uint64_t computed, discarded;
 	struct asgd__work_tally work;
+	atomic_int gone;  /* set before it leaves the run (a fault): its read is no longer out */
 	struct engine *eng;
 	pthread_t thread;
 } __attribute__((aligned(64)));
+
+/* Bounded staleness (asgd/engine.h, "Bounded staleness"): the master's private books. The
+ * outstanding reads R form a list in the order they were let read, which is also the order of
+ * their L (each L is the version count when let read, and that only grows). */
+enum ssp_state { SSP_WAITING, SSP_OUT, SSP_HELD, SSP_GONE };
+
+struct ssp {
+	uint64_t s;            /* the bound; 0: off */
+	unsigned n_out;        /* |R|: outstanding reads, held ones included */
+	int32_t head, tail;    /* R, oldest first; −1: empty */
+	int32_t *prev, *next;  /* R's links, by worker id */
+	uint64_t *L;           /* the version a worker was let read at (in R) */
+	uint64_t *since;       /* when its gradient was held, or it began to wait to read */
+	uint8_t *state;        /* enum ssp_state, by worker id */
+	uint32_t *held;        /* held gradients' workers, in arrival order */
+	unsigned n_held;
+	uint32_t *waiting;     /* workers waiting to read, a FIFO ring of capacity M */
+	unsigned wait_head, n_waiting;
+	unsigned left_seen;    /* departures (eng->left) already taken out of R */
+};
 
 struct engine {
 	const asgd_engine_config *cfg;
@@ -145,6 +166,7 @@ struct engine {
 	atomic_uint gen_sleepers; /* appliers asleep, or about to be, on gen */
 	atomic_uint blocks_done __attribute__((aligned(64))); /* blocks finished, mod 2^32 */
 	atomic_uint master_waits; /* the master sleeps, or is about to, on blocks_done */
+	struct ssp ssp;           /* bounded staleness: master-private */
 };
 
 /* ---- configuration ------------------------------------------------------------------- */
@@ -185,6 +207,37 @@ static int check_shards(const asgd_engine_config *cfg, char *err, size_t errlen)
 				      "dimension %zu, and %d)", cfg->shards,
 			 asgd_problem_name(cfg->problem),
 			 dim < ASGD_MAX_SHARDS ? dim : (size_t)ASGD_MAX_SHARDS, dim, ASGD_MAX_SHARDS);
+		return ASGD_EINVAL;
+	}
+	return ASGD_OK;
+}
+
+/* MPI's refusal of the bound, in one place: its master does not hold updates back yet. */
+static int check_max_staleness_mpi(const asgd_engine_config *cfg, char *err, size_t errlen)
+{
+	(void)cfg;
+	snprintf(err, errlen, "--max-staleness is not yet supported with --mode mpi");
+	return ASGD_EINVAL;
+}
+
+/* The bound needs a master that knows every read's version and can hold an update back. */
+static int check_max_staleness(const asgd_engine_config *cfg, char *err, size_t errlen)
+{
+	if (cfg->max_staleness == 0)
+		return ASGD_OK;
+	if (cfg->max_staleness > ASGD_MAX_STALENESS) {
+		snprintf(err, errlen, "max_staleness %llu is out of range: allowed 1..%llu (0: "
+				      "unbounded)", (unsigned long long)cfg->max_staleness,
+			 (unsigned long long)ASGD_MAX_STALENESS);
+		return ASGD_EINVAL;
+	}
+	if (cfg->mode == ASGD_ENGINE_MPI)
+		return check_max_staleness_mpi(cfg, err, errlen);
+	if (cfg->mode != ASGD_ENGINE_MASTER && cfg->mode != ASGD_ENGINE_MASTER_INPLACE) {
+		snprintf(err, errlen, "--max-staleness %llu is not supported in %s mode: it has no "
+				      "master to hold an update back (allowed in master and "
+				      "master-inplace modes)", (unsigned long long)cfg->max_staleness,
+			 asgd_engine_mode_name(cfg->mode));
 		return ASGD_EINVAL;
 	}
 	return ASGD_OK;
@@ -303,6 +356,8 @@ int asgd_engine_check_config(const asgd_engine_config *cfg, char *err, size_t er
 		return ASGD_EINVAL;
 	}
 	if (check_shards(cfg, err, errlen) != ASGD_OK)
+		return ASGD_EINVAL;
+	if (check_max_staleness(cfg, err, errlen) != ASGD_OK)
 		return ASGD_EINVAL;
 	return check_schedule(&cfg->schedule, err, errlen);
 }
@@ -502,6 +557,23 @@ static int wait_taken(struct worker *w)
 	}
 }
 
+/* cfg.slow_worker with a delay: that worker spends it after its work, before each send. */
+static int is_straggler(const asgd_engine_config *cfg, uint32_t id)
+{
+	return cfg->slow_delay.kind != ASGD_WORK_NONE && cfg->slow_worker >= 0 &&
+	       (uint32_t)cfg->slow_worker == id;
+}
+
+/* An injected fault: out of the run for good. gone is set before the count goes up, so that a
+ * master that sees the count (acquire) sees the flag; the wake matters under a staleness bound,
+ * where the master may wait for this very worker's gradient. */
+static void leave(struct worker *w)
+{
+	atomic_store_explicit(&w->gone, 1, memory_order_relaxed);
+	atomic_fetch_add(&w->eng->left, 1);
+	wake_master(w->eng);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -509,12 +581,18 @@ static void *worker_main(void *arg)
 
 	urcu_memb_register_thread();
 	asgd_work_thread_setup();
-	while (!atomic_load_explicit(&eng->done, memory_order_acquire)) {
+	/* Under a staleness bound a worker starts as if its gradient were out: it reads only when
+	 * the master lets it (ssp_admit). */
+	int go = !eng->cfg->max_staleness || wait_taken(w);
+
+	while (go && !atomic_load_explicit(&eng->done, memory_order_acquire)) {
 		compute_gradient(w);
 		asgd__work_tally_spend(&w->work, &eng->cfg->work, &w->rng);
+		if (is_straggler(eng->cfg, w->id))
+			asgd_work_do(&eng->cfg->slow_delay, &w->rng);
 		if (asgd__fault_strike(eng->cfg, w->id, w->computed) == ASGD_FAULT_LEAVE) {
 			w->discarded++; /* computed, never sent */
-			atomic_fetch_add(&eng->left, 1);
+			leave(w);
 			break;
 		}
 		if (!send_gradient(w) || !wait_taken(w))
@@ -565,8 +643,15 @@ static struct worker *taken_gradient(struct worker *w)
 	return w;
 }
 
-/* The next gradient in arrival order, or NULL when the stop flag was raised or every worker
- * left. */
+/* Under a staleness bound: a worker left since the master last took departures out of R. */
+static int departures_pending(const struct engine *eng)
+{
+	return eng->ssp.s &&
+	       atomic_load_explicit(&eng->left, memory_order_acquire) != eng->ssp.left_seen;
+}
+
+/* The next gradient in arrival order, or NULL when the stop flag was raised, every worker
+ * left, or (under a staleness bound) some worker left. */
 static struct worker *next_gradient(struct engine *eng)
 {
 	unsigned idle = 0;
@@ -580,7 +665,7 @@ static struct worker *next_gradient(struct engine *eng)
 		}
 		if (node)
 			return taken_gradient(caa_container_of(node, struct worker, node));
-		if (stop_requested(eng) || starved(eng))
+		if (stop_requested(eng) || starved(eng) || departures_pending(eng))
 			return NULL;
 		if (idle < eng->spin_rounds)
 			asgd__cpu_relax();
@@ -597,6 +682,194 @@ static void release_slot(struct worker *w)
 	if (atomic_exchange_explicit(&w->state, SLOT_FREE, memory_order_acq_rel) ==
 	    SLOT_SENT_SLEEPING)
 		asgd__futex_wake(&w->state, 1);
+}
+
+/* ---- bounded staleness (asgd/engine.h, "Bounded staleness") ---------------------------- */
+
+/* Worker @w joins R, the newest read: let read at version @L. */
+static void ssp_link(struct ssp *p, int32_t w, uint64_t L)
+{
+	p->L[w] = L;
+	p->state[w] = SSP_OUT;
+	p->prev[w] = p->tail;
+	p->next[w] = -1;
+	if (p->tail >= 0)
+		p->next[p->tail] = w;
+	else
+		p->head = w;
+	p->tail = w;
+	p->n_out++;
+}
+
+static void ssp_unlink(struct ssp *p, int32_t w)
+{
+	if (p->prev[w] >= 0)
+		p->next[p->prev[w]] = p->next[w];
+	else
+		p->head = p->next[w];
+	if (p->next[w] >= 0)
+		p->prev[p->next[w]] = p->prev[w];
+	else
+		p->tail = p->prev[w];
+	p->n_out--;
+}
+
+/* (SSP) for R without @skip from index @k: applied oldest first, the i-th at k + i − 1, every
+ * one would have τ ≤ s. */
+static int ssp_schedulable(const struct ssp *p, int32_t skip, uint64_t k)
+{
+	uint64_t at = k;
+
+	for (int32_t w = p->head; w >= 0; w = p->next[w]) {
+		if (w == skip)
+			continue;
+		if (at > p->L[w] + p->s)
+			return 0;
+		at++;
+	}
+	return 1;
+}
+
+/* Let waiting workers read, in turn, while fewer than s + 1 reads are out; @k is the version
+ * published now. The slot's release is the permission: the worker then reads ≥ @k. */
+static void ssp_admit(struct engine *eng, uint64_t k, asgd_engine_result *res)
+{
+	struct ssp *p = &eng->ssp;
+
+	while (p->n_waiting && (uint64_t)p->n_out < p->s + 1) {
+		uint32_t w = p->waiting[p->wait_head];
+
+		p->wait_head = (p->wait_head + 1) % eng->cfg->workers;
+		p->n_waiting--;
+		if (k > p->since[w]) {
+			res->ssp_reads_delayed++;
+			res->ssp_read_wait_versions += k - p->since[w];
+		}
+		ssp_link(p, (int32_t)w, k);
+		release_slot(&eng->workers[w]);
+	}
+}
+
+static void ssp_wait_turn(struct ssp *p, uint32_t w, uint64_t k, unsigned workers)
+{
+	p->waiting[(p->wait_head + p->n_waiting) % workers] = w;
+	p->n_waiting++;
+	p->state[w] = SSP_WAITING;
+	p->since[w] = k;
+}
+
+/* Worker @w's gradient became update k − 1, so the version is now @k: its read is no longer
+ * out, and it waits for its turn to read again (at once, unless s + 1 others are out). */
+static void ssp_applied(struct engine *eng, struct worker *w, uint64_t k, asgd_engine_result *res)
+{
+	ssp_unlink(&eng->ssp, (int32_t)w->id);
+	ssp_wait_turn(&eng->ssp, w->id, k, eng->cfg->workers);
+	ssp_admit(eng, k, res);
+}
+
+/* Workers that left hold no read: out of R, so that nothing waits for them, and their turns
+ * go to the waiting. */
+static void ssp_departures(struct engine *eng, uint64_t k, asgd_engine_result *res)
+{
+	struct ssp *p = &eng->ssp;
+	int32_t w = p->head;
+
+	p->left_seen = atomic_load_explicit(&eng->left, memory_order_acquire);
+	while (w >= 0) {
+		int32_t next = p->next[w];
+
+		if (p->state[w] == SSP_OUT &&
+		    atomic_load_explicit(&eng->workers[w].gone, memory_order_relaxed)) {
+			ssp_unlink(p, w);
+			p->state[w] = SSP_GONE;
+		}
+		w = next;
+	}
+	ssp_admit(eng, k, res);
+}
+
+/* The first held gradient, in arrival order, that may now be update @k; NULL if none. */
+static struct worker *ssp_unhold(struct engine *eng, uint64_t k, asgd_engine_result *res)
+{
+	struct ssp *p = &eng->ssp;
+
+	for (unsigned i = 0; i < p->n_held; i++) {
+		uint32_t w = p->held[i];
+
+		if (!ssp_schedulable(p, (int32_t)w, k + 1))
+			continue;
+		memmove(&p->held[i], &p->held[i + 1], (p->n_held - i - 1) * sizeof(*p->held));
+		p->n_held--;
+		p->state[w] = SSP_OUT;
+		res->ssp_held_versions += k - p->since[w];
+		return &eng->workers[w];
+	}
+	return NULL;
+}
+
+/* The next gradient that keeps every τ ≤ s as update @k: a held one that now may, else the
+ * next arrival that may; arrivals that may not are held. NULL: stopped or starved. */
+static struct worker *ssp_next(struct engine *eng, uint64_t k, asgd_engine_result *res)
+{
+	struct ssp *p = &eng->ssp;
+	int changed = 1; /* k moved (or R shrank) since the held ones were last tried */
+
+	for (;;) {
+		struct worker *w = changed ? ssp_unhold(eng, k, res) : NULL;
+
+		changed = 0;
+		if (w)
+			return w;
+		w = next_gradient(eng);
+		if (!w && !departures_pending(eng))
+			return NULL;
+		if (!w) {
+			ssp_departures(eng, k, res);
+			changed = 1;
+			continue;
+		}
+		if (ssp_schedulable(p, (int32_t)w->id, k + 1))
+			return w;
+		p->held[p->n_held++] = w->id;
+		p->state[w->id] = SSP_HELD;
+		p->since[w->id] = k;
+		res->ssp_held++;
+	}
+}
+
+/* The books of a bounded run: every worker waits for its turn to read x_0. */
+static int ssp_init(struct engine *eng)
+{
+	struct ssp *p = &eng->ssp;
+	unsigned m = eng->cfg->workers;
+
+	p->s = eng->cfg->max_staleness;
+	p->head = p->tail = -1;
+	if (!p->s)
+		return ASGD_OK;
+	p->prev = malloc(m * sizeof(*p->prev));
+	p->next = malloc(m * sizeof(*p->next));
+	p->L = malloc(m * sizeof(*p->L));
+	p->since = malloc(m * sizeof(*p->since));
+	p->state = malloc(m * sizeof(*p->state));
+	p->held = malloc(m * sizeof(*p->held));
+	p->waiting = malloc(m * sizeof(*p->waiting));
+	if (!p->prev || !p->next || !p->L || !p->since || !p->state || !p->held || !p->waiting)
+		return ASGD_ENOMEM;
+	for (unsigned w = 0; w < m; w++)
+		ssp_wait_turn(p, w, 0, m);
+	return ASGD_OK;
+}
+
+static void ssp_free(struct ssp *p)
+{
+	free(p->prev);
+	free(p->next);
+	free(p->L);
+	free(p->since);
+	free(p->state);
+	free(p->held);
+	free(p->waiting);
 }
 
 /* Coordinates [lo, hi) of x_{k+1} = x_k − η g, or with momentum v_{k+1} = β v_k − η g,
@@ -841,6 +1114,8 @@ static int master_loop(struct engine *eng, asgd_engine_result *res)
 {
 	uint64_t k = 0;
 
+	if (eng->ssp.s)
+		ssp_admit(eng, 0, res);
 	while (k < eng->cfg->iters) {
 		struct worker *w;
 		int finite;
@@ -851,7 +1126,7 @@ static int master_loop(struct engine *eng, asgd_engine_result *res)
 			res->interrupted = 1;
 			break;
 		}
-		w = next_gradient(eng);
+		w = eng->ssp.s ? ssp_next(eng, k, res) : next_gradient(eng);
 		if (!w) {
 			no_gradient(eng, res);
 			break;
@@ -869,7 +1144,10 @@ static int master_loop(struct engine *eng, asgd_engine_result *res)
 		}
 		res->evaluations += w->batch;
 		res->coords_written += asgd__live_is_set(eng->live) ? w->sg.nnz : eng->dim;
-		release_slot(w);
+		if (eng->ssp.s)
+			ssp_applied(eng, w, k + 1, res);
+		else
+			release_slot(w);
 		record_row(eng, ++k);
 		if (!finite) {
 			res->diverged = 1;
@@ -889,7 +1167,8 @@ static int worker_init(struct engine *eng, struct worker *w, uint32_t id)
 	memset(w, 0, sizeof(*w));
 	w->eng = eng;
 	w->id = id;
-	atomic_init(&w->state, SLOT_FREE);
+	atomic_init(&w->state, eng->ssp.s ? SLOT_SENT : SLOT_FREE); /* bounded: waits to read */
+	atomic_init(&w->gone, 0);
 	/* Streams split by (replica, worker): the same seed gives the same samples per worker. */
 	asgd_rng_init(&w->rng, eng->cfg->seed, (eng->cfg->replica << 11) | id);
 	if (asgd__live_is_set(eng->live))
@@ -1041,7 +1320,8 @@ static int engine_init(struct engine *eng, const asgd_engine_config *cfg, asgd_e
 		memcpy(cfg->trajectory, x0, eng->dim * sizeof(double));
 	if (cfg->momentum != 0 && velocity_init(eng) != ASGD_OK)
 		return ASGD_ENOMEM;
-	if (asgd__staleness_alloc(cfg, res) != ASGD_OK || appliers_init(eng) != ASGD_OK)
+	if (asgd__staleness_alloc(cfg, res) != ASGD_OK || appliers_init(eng) != ASGD_OK ||
+	    ssp_init(eng) != ASGD_OK)
 		return ASGD_ENOMEM;
 	for (i = 0; i < cfg->workers; i++)
 		if (worker_init(eng, &eng->workers[i], i) != ASGD_OK)
@@ -1059,6 +1339,7 @@ static void engine_free(struct engine *eng, const asgd_engine_config *cfg)
 	free(eng->workers);
 	free(eng->appliers);
 	free(eng->velocity);
+	ssp_free(&eng->ssp);
 	asgd__live_free(&eng->live);
 	if (snapshot_current(eng))
 		snapshots_free_all(eng);
@@ -1092,6 +1373,7 @@ int asgd_engine_run(const asgd_engine_config *cfg, asgd_engine_result *res)
 		rc = master_loop(&eng, res);
 	res->wall_s = (asgd_now_ns() - t0) * 1e-9;
 	stop_workers(&eng, started, res);
+	res->discarded += eng.ssp.n_held; /* held back, and the run ended first */
 	stop_appliers(&eng);
 	collect_worker_counts(&eng, started, res);
 	if (snapshot_current(&eng) && res->x_final)

@@ -107,6 +107,10 @@ static int run_one(asgd_engine_config *cfg, asgd_replicas *t, uint64_t r, double
 	t->mpi_service_n += res.mpi_service_n;
 	if (add_shards(t, &res) != ASGD_OK)
 		rc = ASGD_ENOMEM;
+	t->ssp_held += res.ssp_held;
+	t->ssp_held_versions += res.ssp_held_versions;
+	t->ssp_reads_delayed += res.ssp_reads_delayed;
+	t->ssp_read_wait_versions += res.ssp_read_wait_versions;
 	if (res.diverged)
 		t->diverged = 1;
 	else if (res.interrupted)
@@ -245,6 +249,10 @@ static void add_engine_settings(cJSON *j, const char *preset, const asgd_engine_
 	cJSON_AddStringToObject(j, "precision", asgd_precision_name(cfg->precision));
 	cJSON_AddBoolToObject(j, "pin", cfg->pin);
 	cJSON_AddNumberToObject(j, "shards", cfg->shards > 1 ? cfg->shards : 1);
+	if (cfg->max_staleness)
+		cJSON_AddNumberToObject(j, "max_staleness", (double)cfg->max_staleness);
+	else
+		cJSON_AddNullToObject(j, "max_staleness");
 	cJSON_AddNumberToObject(j, "momentum", cfg->momentum);
 	cJSON_AddNumberToObject(j, "batch", cfg->batch ? cfg->batch : 1);
 	cJSON_AddStringToObject(j, "work", work);
@@ -271,6 +279,37 @@ static void add_worker_throughput(cJSON *thr, const asgd_replicas *t)
 	}
 }
 
+/* Under a staleness bound, what it cost: held gradients and delayed reads; null without one. */
+static void add_held(cJSON *root, const asgd_engine_config *cfg, const asgd_replicas *t)
+{
+	cJSON *h;
+
+	if (!cfg->max_staleness) {
+		cJSON_AddNullToObject(root, "held");
+		return;
+	}
+	h = cJSON_AddObjectToObject(root, "held");
+	cJSON_AddNumberToObject(h, "gradients", (double)t->ssp_held);
+	cJSON_AddNumberToObject(h, "versions", (double)t->ssp_held_versions);
+	cJSON_AddNumberToObject(h, "reads_delayed", (double)t->ssp_reads_delayed);
+	cJSON_AddNumberToObject(h, "read_wait_versions", (double)t->ssp_read_wait_versions);
+}
+
+/* The staleness object, with the truncated law's fit beside the geometric's under a bound. */
+static cJSON *staleness_json(const asgd_engine_config *cfg, const asgd_staleness_summary *sum)
+{
+	cJSON *j = asgd_staleness_summary_json(sum);
+	asgd_staleness_truncated tr;
+
+	if (!j || !cfg->max_staleness)
+		return j;
+	if (asgd_staleness_fit_truncated(sum, cfg->max_staleness, &tr) == ASGD_OK)
+		cJSON_AddItemToObject(j, "truncated", asgd_staleness_truncated_json(&tr));
+	else /* a τ above the bound: the engine broke its contract, and the output says so */
+		cJSON_AddNullToObject(j, "truncated");
+	return j;
+}
+
 static void add_engine_measures(cJSON *root, const asgd_engine_config *cfg,
 				const asgd_replicas *t)
 {
@@ -292,6 +331,7 @@ static void add_engine_measures(cJSON *root, const asgd_engine_config *cfg,
 		cJSON_AddNumberToObject(c, "fraction",
 					(double)t->clock_agreed / (double)t->clock_compared);
 	}
+	add_held(root, cfg, t);
 	work = cJSON_AddObjectToObject(root, "work_realised");
 	if (!isnan(t->work_mean_ns)) {
 		cJSON_AddNumberToObject(work, "mean_ns", t->work_mean_ns);
@@ -323,7 +363,7 @@ cJSON *asgd_replicas_summary_json(const char *cmd, int argc, char **argv, const 
 	cJSON_AddNumberToObject(root, "workers_left", (double)t->workers_left);
 	cJSON_AddNumberToObject(root, "workers_lost", (double)t->workers_lost);
 	if (sum)
-		cJSON_AddItemToObject(root, "staleness", asgd_staleness_summary_json(sum));
+		cJSON_AddItemToObject(root, "staleness", staleness_json(cfg, sum));
 	else
 		cJSON_AddNullToObject(root, "staleness");
 	add_engine_measures(root, cfg, t);

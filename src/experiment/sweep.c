@@ -29,6 +29,8 @@ struct sweep_ctx {
 	const asgd_engine_config *engine;	/* the engine's settings at this M */
 	uint64_t real_stride, real_last;	/* the real run's rows: every stride-th update, the
 						   last at row real_last */
+	double *tau_pmf;			/* under a bound s: the truncated law fitted at this
+						   M, s + 1 values; NULL otherwise */
 };
 
 static void tell(const struct sweep_ctx *c, asgd_sweep_stage stage, uint64_t done,
@@ -220,6 +222,8 @@ struct ensemble_job {
 	double eta, mu;
 	asgd_sweep_stage stage, end;	/* its progress stages */
 	double *avg, *se;		/* its stationary quantity in the row */
+	const double *tau_pmf;		/* NULL, or τ's law (tau_len values) instead of geometric */
+	size_t tau_len;
 };
 
 /*
@@ -239,6 +243,8 @@ static int run_ensemble(struct sweep_ctx *c, const struct ensemble_job *j, int *
 	sc.problem = cfg->problem;
 	sc.eta = j->eta;
 	sc.mu = j->mu;
+	sc.tau_pmf = j->tau_pmf;
+	sc.tau_len = j->tau_len;
 	sc.iters = cfg->iters;
 	sc.paths = cfg->paths;
 	sc.threads = cfg->threads;
@@ -270,9 +276,10 @@ static int run_ensemble(struct sweep_ctx *c, const struct ensemble_job *j, int *
 static int run_models(struct sweep_ctx *c, asgd_sweep_row *row, int *interrupted)
 {
 	struct ensemble_job msgd = { ASGD_MODEL_MSGD, 0, 0, ASGD_SWEEP_MSGD, ASGD_SWEEP_MSGD_END,
-				     &row->msgd_ex2, &row->msgd_se };
+				     &row->msgd_ex2, &row->msgd_se, NULL, 0 };
 	struct ensemble_job asgd = { ASGD_MODEL_ASGD, c->cfg->eta, row->mu_hat, ASGD_SWEEP_ASGD,
-				     ASGD_SWEEP_ASGD_END, &row->asgd_ex2, &row->asgd_se };
+				     ASGD_SWEEP_ASGD_END, &row->asgd_ex2, &row->asgd_se,
+				     c->tau_pmf, c->tau_pmf ? c->cfg->max_staleness + 1 : 0 };
 	int rc;
 
 	asgd_theory_prop1(c->cfg->eta, row->mu_hat, &row->msgd_eta, &row->msgd_mu);
@@ -304,11 +311,29 @@ static asgd_engine_config engine_of(const struct sweep_ctx *c)
 	e.seed = c->cfg->seed;
 	e.record_staleness = 1;
 	e.stop = c->cfg->stop;
+	e.max_staleness = c->cfg->max_staleness;
 	/* as asgd run's default: a snapshot per update would copy every feature of sparse data */
 	e.mode = asgd_problem_is_sparse(e.problem) ? ASGD_ENGINE_MASTER_INPLACE : ASGD_ENGINE_MASTER;
 	/* a row of the loss is a pass over the data: keep the rows scoring can afford */
 	e.record_every = asgd_run_default_stride_observed(e.problem, c->cfg->observe, e.iters);
 	return e;
+}
+
+/* Under a bound s, c->tau_pmf: the truncated geometric fitted to @sum (none when a τ above s
+ * was recorded: the ensemble then keeps the geometric). ASGD_OK or ASGD_ENOMEM. */
+static int truncated_law(struct sweep_ctx *c, const asgd_staleness_summary *sum)
+{
+	uint64_t s = c->cfg->max_staleness;
+	asgd_staleness_truncated t;
+
+	if (!s || asgd_staleness_fit_truncated(sum, s, &t) != ASGD_OK)
+		return ASGD_OK;
+	c->tau_pmf = malloc((s + 1) * sizeof(double));
+	if (!c->tau_pmf)
+		return ASGD_ENOMEM;
+	for (uint64_t j = 0; j <= s; j++)
+		c->tau_pmf[j] = asgd_truncated_geometric_pmf(t.mu_hat, s, j);
+	return ASGD_OK;
 }
 
 /* After the replicas: the callback, the row, the models and the closed forms. */
@@ -324,8 +349,11 @@ static int after_replicas(struct sweep_ctx *c, asgd_sweep_m *m, const asgd_welfo
 	if (rc != ASGD_OK)
 		failed(c, ASGD_SWEEP_MSGD, rc);
 	/* without a single applied gradient there is no μ̂ to match */
-	else if (!m->replicas->interrupted && m->staleness)
+	else if (!m->replicas->interrupted && m->staleness &&
+		 (rc = truncated_law(c, m->staleness)) == ASGD_OK)
 		rc = run_models(c, row, &interrupted);
+	free(c->tau_pmf);
+	c->tau_pmf = NULL;
 	fill_closed_forms(c->res, row);
 	*done = rc == ASGD_OK && !m->replicas->interrupted && !interrupted;
 	return rc;

@@ -121,6 +121,10 @@ static void add_settings(cJSON *j, const asgd_sweep_result *res)
 	cJSON_AddNumberToObject(j, "msgd_paths", (double)cfg->paths);
 	cJSON_AddNumberToObject(j, "asgd_paths", (double)cfg->paths);
 	cJSON_AddNumberToObject(j, "seed", (double)cfg->seed);
+	if (cfg->max_staleness)
+		cJSON_AddNumberToObject(j, "max_staleness", (double)cfg->max_staleness);
+	else
+		cJSON_AddNullToObject(j, "max_staleness");
 	add_target(j, res);
 	cJSON_AddNumberToObject(j, "stationary_from_k", (double)(cfg->iters / 2));
 	q = cJSON_AddArrayToObject(j, "workers_requested");

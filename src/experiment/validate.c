@@ -45,6 +45,23 @@ static void report_real(const asgd_validate_config *c, asgd_validate_event e)
 }
 
 /* μ̂ and the mixture of the pooled staleness; a stop during the EM leaves the mixture out. */
+/* Under a bound s: the truncated geometric's fit and its pmf table over 0..s. A τ above s (the
+ * engine broke its bound) leaves the geometric replay as it is, and "truncated" null. */
+static int fit_truncated(const asgd_validate_config *c, asgd_validate_result *r)
+{
+	uint64_t s = c->engine.max_staleness;
+
+	if (asgd_staleness_fit_truncated(&r->staleness, s, &r->truncated) != ASGD_OK)
+		return ASGD_OK;
+	r->truncated_pmf = malloc((s + 1) * sizeof(double));
+	if (!r->truncated_pmf)
+		return ASGD_ENOMEM;
+	for (uint64_t j = 0; j <= s; j++)
+		r->truncated_pmf[j] = asgd_truncated_geometric_pmf(r->truncated.mu_hat, s, j);
+	r->have_truncated = 1;
+	return ASGD_OK;
+}
+
 static int fit_staleness(const asgd_validate_config *c, asgd_validate_result *r)
 {
 	const asgd_staleness *st = &r->real.staleness;
@@ -55,6 +72,10 @@ static int fit_staleness(const asgd_validate_config *c, asgd_validate_result *r)
 		return rc;
 	}
 	r->have_staleness = rc == ASGD_OK;	/* otherwise nothing was measured */
+	if (r->have_staleness && c->engine.max_staleness && fit_truncated(c, r) != ASGD_OK) {
+		r->failed = ASGD_VALIDATE_FAIL_STALENESS;
+		return ASGD_ENOMEM;
+	}
 	if (!r->have_staleness || c->mixture_max < 2)
 		return ASGD_OK;
 	/* EM over thousands of levels takes seconds: after a stop the mixture is omitted */
@@ -71,6 +92,10 @@ static int fit_staleness(const asgd_validate_config *c, asgd_validate_result *r)
 		r->failed = ASGD_VALIDATE_FAIL_MIXTURE;
 		return rc;
 	}
+	/* under a bound s the replay draws the mixture conditioned on τ ≤ s (the simulator's
+	 * table need not sum to 1): the cells above s go, cell s keeps P(τ = s) alone */
+	if (c->engine.max_staleness && r->mixture_len > c->engine.max_staleness + 1)
+		r->mixture_len = (size_t)c->engine.max_staleness + 1;
 	r->have_mixture = 1;
 	r->mixture_tv = asgd_validate_mixture_tv(&r->mixture, &r->staleness);
 	return ASGD_OK;
@@ -118,6 +143,12 @@ static int run_models(const asgd_validate_config *c, asgd_validate_result *r)
 	asgd__validate_models_init(m, s->mu_hat, s->pmf, s->pmf_len,
 				   r->have_mixture ? &r->mixture : NULL, r->mixture_pmf,
 				   r->mixture_len);
+	if (r->have_truncated) /* the replay draws the bounded run's law; the SMEs keep μ̂ */
+		asgd__validate_models_truncate(&m[ASGD_VALIDATE_ASGD_GEOMETRIC], r->truncated_pmf,
+					       c->engine.max_staleness);
+	if (c->engine.max_staleness)
+		m[ASGD_VALIDATE_ASGD_MIXTURE].staleness = "iid from the fitted mixture, "
+							   "conditioned on tau <= s";
 	for (unsigned i = 0; i < ASGD_VALIDATE_NMODELS && !asgd__stop_raised(c->stop); i++) {
 		if (!m[i].enabled)
 			continue;
@@ -157,6 +188,7 @@ void asgd_validate_result_free(asgd_validate_result *res)
 	if (res->have_staleness)
 		asgd_staleness_summary_free(&res->staleness);
 	free(res->mixture_pmf);
+	free(res->truncated_pmf);
 	asgd_replicas_free(&res->real);
 	memset(res, 0, sizeof(*res));
 }

@@ -16,6 +16,10 @@
  * the mixture @mix with its pmf table @mix_pmf (@mix_len values); @mix NULL leaves the two
  * mixture models disabled. The pointers are borrowed and must outlive the models.
  */
+/* Under a staleness bound @s, geometric replay @m draws τ from @pmf, the truncated law fitted
+ * (s + 1 values); its μ stays μ̂, the geometric of the same mean (docs/MODELS.md). */
+void asgd__validate_models_truncate(asgd_validate_model *m, const double *pmf, uint64_t s);
+
 void asgd__validate_models_init(asgd_validate_model *m, double mu_hat, const double *pmf,
 				size_t pmf_len, const asgd_geomix *mix, const double *mix_pmf,
 				size_t mix_len);

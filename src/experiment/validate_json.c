@@ -45,6 +45,10 @@ static cJSON *settings_json(const asgd_validate_config *c)
 	cJSON_AddNumberToObject(j, "dim", (double)asgd_problem_dim(e->problem));
 	observed_json(j, c);
 	cJSON_AddNumberToObject(j, "workers", e->workers);
+	if (e->max_staleness)
+		cJSON_AddNumberToObject(j, "max_staleness", (double)e->max_staleness);
+	else
+		cJSON_AddNullToObject(j, "max_staleness");
 	cJSON_AddStringToObject(j, "work", work);
 	cJSON_AddNumberToObject(j, "replicas", (double)c->replicas);
 	cJSON_AddNumberToObject(j, "iters", (double)e->iters);
@@ -92,6 +96,10 @@ static cJSON *staleness_json(const asgd_validate_config *c, const asgd_validate_
 				"serial correlation of tau; mu_ci95 assumes i.i.d. tau. The verdict "
 				"prints and reads mu_ci95_runs; every model runs with mu_hat itself, "
 				"which is the same under both");
+	if (r->have_truncated)
+		cJSON_AddItemToObject(j, "truncated", asgd_staleness_truncated_json(&r->truncated));
+	else
+		cJSON_AddNullToObject(j, "truncated");
 	if (!r->have_mixture) {
 		cJSON_AddNullToObject(j, "mixture");
 		return j;

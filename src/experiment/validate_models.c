@@ -56,6 +56,13 @@ void asgd__validate_models_init(asgd_validate_model *m, double mu_hat, const dou
 	};
 }
 
+void asgd__validate_models_truncate(asgd_validate_model *m, const double *pmf, uint64_t s)
+{
+	m->staleness = "iid truncated geometric(mu_hat, s)";
+	m->tau_pmf = pmf;
+	m->tau_len = (size_t)s + 1;
+}
+
 /* Each model its own streams, apart from the others' and the engine's, so SEs add in quadrature. */
 static uint64_t model_seed(const asgd_validate_config *c, unsigned index)
 {
