@@ -21,8 +21,8 @@ expect_usage "--max-staleness 2 is not supported in combining mode" run --mode c
   --max-staleness 2
 expect_usage "--max-staleness 2 is not supported in hogwild mode" validate --mode hogwild \
   --max-staleness 2
-"$asgd" run --help | grep -q -- "--max-staleness S" && ok || fail "run --help lacks --max-staleness"
-"$asgd" validate --help | grep -q -- "--max-staleness S" && ok ||
+"$asgd" run --help | grep -- "--max-staleness S" >/dev/null && ok || fail "run --help lacks --max-staleness"
+"$asgd" validate --help | grep -- "--max-staleness S" >/dev/null && ok ||
   fail "validate --help lacks --max-staleness"
 
 # ---- run: the bound holds, binds, and is reported ----------------------------------------

@@ -7,7 +7,8 @@
 # and the usage errors; the bytes each way (exact for dense messages; for sparse data a few per
 # non-zero, one sparse worker bit for bit one in-place thread, a dead rank under sparse messages);
 # sharded servers (--servers S: one worker bit for bit the thread, every server applying every
-# update, each server's clock, a dead rank, validate, SIGTERM, the usage errors).
+# update, each server's clock, a dead rank, validate, SIGTERM, the usage errors); bounded
+# staleness (--max-staleness: the bound, a straggler, a dead rank).
 # usage: tests/mpi.sh PATH/TO/asgd PATH/TO/mpirun
 asgd=${1:?usage: mpi.sh PATH/TO/asgd PATH/TO/mpirun}
 mpirun=${2:?usage: mpi.sh PATH/TO/asgd PATH/TO/mpirun}
@@ -263,6 +264,38 @@ grep -q "servers 2 needs sparse messages" "$tmp/err" && ok || fail "servers on a
 mpi 3 "$asgd" run --mode mpi --servers 3 --loss hinge --data rcv1:n=300,d=500,nnz=10 --quiet \
   --out "$tmp/sv-all" 2>"$tmp/err"
 grep -q "servers 3 leaves no worker rank of mpirun -np 3" "$tmp/err" && ok || fail "servers = ranks: $(head -2 "$tmp/err")"
+
+# ---- bounded staleness (--max-staleness s): rank 0 holds gradients and lets workers read in turn
+# Every applied gradient has tau <= s, the bound binds (mass at s), every computed gradient is
+# applied or discarded, and a straggler is waited for (its gradients are applied) rather than
+# outrun; a rank that dies leaves the bound after the timeout instead of blocking the run.
+check_bound() { # summary.json, s, iters in all, [straggler worker]
+  $py - "$@" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); s = int(sys.argv[2]); K = int(sys.argv[3])
+a, st = d["accounting"], d["staleness"]
+assert d["max_staleness"] == s, d["max_staleness"]
+assert a["computed"] == a["applied"] + a["discarded"] and a["applied"] == K, a
+assert st["max"] <= s and st["pmf"][s] > 0.1, (st["max"], st["pmf"])
+h = d["held"]
+assert h["gradients"] + h["reads_delayed"] > 0, h     # the bound held something back
+if len(sys.argv) > 4:   # the others' gradients waited for the straggler's
+    w = {x["worker"]: x for x in st["workers"]}[int(sys.argv[4])]
+    assert w["count"] > 0 and h["gradients"] > 0, (w, h)
+PY
+}
+mpi 7 "$asgd" run --mode mpi --max-staleness 2 --preset fig4 --iters 2000 --replicas 3 \
+  --work exp:50us --quiet --out "$tmp/ssp-dense" && check_bound "$tmp/ssp-dense/summary.json" 2 6000 \
+  && ok || fail "max-staleness 2, dense messages"
+mpi 5 "$asgd" run --mode mpi --max-staleness 3 --loss hinge --data rcv1:n=2000,d=5000,nnz=20 \
+  --iters 2000 --replicas 2 --work exp:20us --straggler 0:fixed:1ms --quiet --out "$tmp/ssp-slow" \
+  && check_bound "$tmp/ssp-slow/summary.json" 3 4000 0 && ok || fail "max-staleness 3, a straggler"
+mpi 5 "$asgd" run --mode mpi --max-staleness 2 --preset fig4 --iters 1500 --replicas 2 \
+  --work exp:50us --fault leave:1:5 --mpi-timeout 1s --quiet --out "$tmp/ssp-dead" \
+  && check_bound "$tmp/ssp-dead/summary.json" 2 3000 && ok || fail "max-staleness 2, a rank dies"
+mpi 4 "$asgd" run --mode mpi --servers 2 --max-staleness 2 --loss hinge \
+  --data rcv1:n=300,d=500,nnz=10 --quiet --out "$tmp/ssp-s2" 2>"$tmp/err"
+grep -q "max-staleness 2 needs one parameter server" "$tmp/err" && ok || fail "max-staleness with servers: $(head -2 "$tmp/err")"
 
 # ---- usage -------------------------------------------------------------------------------------
 expect_usage "--mode mpi needs a master and at least one worker rank" run --mode mpi

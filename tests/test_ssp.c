@@ -196,9 +196,12 @@ Test(ssp, modes_without_a_master_refuse_the_bound)
 	cr_assert(strstr(err, "hogwild"), "%s", err);
 	cfg.mode = ASGD_ENGINE_COMBINING;
 	cr_assert_eq(asgd_engine_check_config(&cfg, err, sizeof(err)), ASGD_EINVAL);
-	cfg.mode = ASGD_ENGINE_MPI;
+	cfg.mode = ASGD_ENGINE_MPI; /* one server holds updates back; two could not */
+	cfg.mpi_servers = 2;
 	cr_assert_eq(asgd_engine_check_config(&cfg, err, sizeof(err)), ASGD_EINVAL);
-	cr_assert(strstr(err, "not yet supported with --mode mpi"), "%s", err);
+	cr_assert(strstr(err, "needs one parameter server"), "%s", err);
+	cfg.mpi_servers = 1;
+	cr_assert_eq(asgd_engine_check_config(&cfg, err, sizeof(err)), ASGD_OK, "%s", err);
 	cfg.mode = ASGD_ENGINE_MASTER;
 	cfg.max_staleness = ASGD_MAX_STALENESS + 1;
 	cr_assert_eq(asgd_engine_check_config(&cfg, err, sizeof(err)), ASGD_EINVAL);

@@ -114,8 +114,9 @@ typedef enum asgd_engine_mode {
 
 /*
  * Bounded staleness (cfg.max_staleness = s ≥ 1; 0, the default, is unbounded), in the spirit of
- * Petuum's Stale Synchronous Parallel. Master and master-inplace modes only: Hogwild and
- * combining have no master to hold an update back, and MPI is not yet supported.
+ * Petuum's Stale Synchronous Parallel. Master, master-inplace and MPI (one server: rank 0
+ * keeps the same books, src/engine/ssp.c) modes: Hogwild and combining have no master to hold
+ * an update back, and MPI's S ≥ 2 servers apply each piece as it arrives.
  *
  * The master keeps, for every worker whose read is outstanding (it may read, or has read, and
  * its gradient has not been applied yet), L_w: the version the master had published when it

@@ -54,7 +54,15 @@
  *     applied by the other servers and discarded by rank 0: a limit, reported as servers
  *     whose applied count exceeds rank 0's.)
  *   - a trajectory row k holds each server's coordinates after its own k-th piece.
- * Dense problems, momentum and batch schedules refuse S ≥ 2 (they use dense messages).
+ * Dense problems, momentum and batch schedules refuse S ≥ 2 (they use dense messages), and so
+ * does --max-staleness.
+ *
+ * Bounded staleness (--max-staleness s, one server): rank 0 keeps the books of asgd/engine.h's
+ * "Bounded staleness" (src/engine/ssp.c). A worker reads exactly the version it is sent, so
+ * its L is its v. Letting a worker read is answering it — PARAMS the first time in a replica,
+ * then VALUES or PARAMS — so a worker waiting its turn simply gets no answer yet; a gradient
+ * that may not be applied yet is kept (its message copied) until it may. At most s + 1 workers
+ * compute at once, and the first s + 1 read x_0.
  *
  * Why not one-sided reads (a passive-target window, MPI_Get without the master): it would give
  * Hogwild-like inconsistent reads, but MPI leaves a Get concurrent with a Put to the same bytes

@@ -150,8 +150,9 @@ void cli_engine_data_defaults(struct cli_engine_flags *g);
 #define CLI_MAX_STALENESS(dst)                                                                  \
 	{ "max-staleness", "S", "bound the staleness: every applied gradient has tau <= S, "     \
 	  "{min}..{max} (stale synchronous parallel: a gradient that would leave an older read "  \
-	  "more than S versions behind waits, and at most S+1 workers compute at once); master "  \
-	  "and master-inplace modes", CLI_FLAG_U64, dst, .min = 1, .max = ASGD_MAX_STALENESS,      \
+	  "more than S versions behind waits, and at most S+1 workers compute at once); master, " \
+	  "master-inplace and mpi (one server) modes", CLI_FLAG_U64, dst, .min = 1,               \
+	  .max = ASGD_MAX_STALENESS,                                                               \
 	  .dflt = "unbounded" }
 
 /* ---- the ensemble group: --paths P, --threads T (the models' Monte Carlo) ---- */

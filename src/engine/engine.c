@@ -114,26 +114,6 @@ struct worker {
 	pthread_t thread;
 } __attribute__((aligned(64)));
 
-/* Bounded staleness (asgd/engine.h, "Bounded staleness"): the master's private books. The
- * outstanding reads R form a list in the order they were let read, which is also the order of
- * their L (each L is the version count when let read, and that only grows). */
-enum ssp_state { SSP_WAITING, SSP_OUT, SSP_HELD, SSP_GONE };
-
-struct ssp {
-	uint64_t s;            /* the bound; 0: off */
-	unsigned n_out;        /* |R|: outstanding reads, held ones included */
-	int32_t head, tail;    /* R, oldest first; −1: empty */
-	int32_t *prev, *next;  /* R's links, by worker id */
-	uint64_t *L;           /* the version a worker was let read at (in R) */
-	uint64_t *since;       /* when its gradient was held, or it began to wait to read */
-	uint8_t *state;        /* enum ssp_state, by worker id */
-	uint32_t *held;        /* held gradients' workers, in arrival order */
-	unsigned n_held;
-	uint32_t *waiting;     /* workers waiting to read, a FIFO ring of capacity M */
-	unsigned wait_head, n_waiting;
-	unsigned left_seen;    /* departures (eng->left) already taken out of R */
-};
-
 struct engine {
 	const asgd_engine_config *cfg;
 	const asgd_problem *problem;
@@ -166,7 +146,8 @@ struct engine {
 	atomic_uint gen_sleepers; /* appliers asleep, or about to be, on gen */
 	atomic_uint blocks_done __attribute__((aligned(64))); /* blocks finished, mod 2^32 */
 	atomic_uint master_waits; /* the master sleeps, or is about to, on blocks_done */
-	struct ssp ssp;           /* bounded staleness: master-private */
+	struct asgd__ssp ssp;     /* bounded staleness: master-private (ssp.c) */
+	unsigned ssp_left_seen;   /* departures (eng->left) already taken out of its reads */
 };
 
 /* ---- configuration ------------------------------------------------------------------- */
@@ -213,10 +194,16 @@ static int check_shards(const asgd_engine_config *cfg, char *err, size_t errlen)
 }
 
 /* MPI's refusal of the bound, in one place: its master does not hold updates back yet. */
+/* MPI: rank 0 holds gradients back; with S ≥ 2 servers the others apply each piece as it
+ * arrives, so no one could hold an update back on every server. */
 static int check_max_staleness_mpi(const asgd_engine_config *cfg, char *err, size_t errlen)
 {
-	(void)cfg;
-	snprintf(err, errlen, "--max-staleness is not yet supported with --mode mpi");
+	if (cfg->mpi_servers <= 1)
+		return ASGD_OK;
+	snprintf(err, errlen, "--max-staleness %llu needs one parameter server: with --servers %u "
+			      "the other servers apply each piece as it arrives, and no one could "
+			      "hold an update back on all of them", (unsigned long long)cfg->max_staleness,
+		 cfg->mpi_servers);
 	return ASGD_EINVAL;
 }
 
@@ -647,7 +634,7 @@ static struct worker *taken_gradient(struct worker *w)
 static int departures_pending(const struct engine *eng)
 {
 	return eng->ssp.s &&
-	       atomic_load_explicit(&eng->left, memory_order_acquire) != eng->ssp.left_seen;
+	       atomic_load_explicit(&eng->left, memory_order_acquire) != eng->ssp_left_seen;
 }
 
 /* The next gradient in arrival order, or NULL when the stop flag was raised, every worker
@@ -686,84 +673,21 @@ static void release_slot(struct worker *w)
 
 /* ---- bounded staleness (asgd/engine.h, "Bounded staleness") ---------------------------- */
 
-/* Worker @w joins R, the newest read: let read at version @L. */
-static void ssp_link(struct ssp *p, int32_t w, uint64_t L)
-{
-	p->L[w] = L;
-	p->state[w] = SSP_OUT;
-	p->prev[w] = p->tail;
-	p->next[w] = -1;
-	if (p->tail >= 0)
-		p->next[p->tail] = w;
-	else
-		p->head = w;
-	p->tail = w;
-	p->n_out++;
-}
-
-static void ssp_unlink(struct ssp *p, int32_t w)
-{
-	if (p->prev[w] >= 0)
-		p->next[p->prev[w]] = p->next[w];
-	else
-		p->head = p->next[w];
-	if (p->next[w] >= 0)
-		p->prev[p->next[w]] = p->prev[w];
-	else
-		p->tail = p->prev[w];
-	p->n_out--;
-}
-
-/* (SSP) for R without @skip from index @k: applied oldest first, the i-th at k + i − 1, every
- * one would have τ ≤ s. */
-static int ssp_schedulable(const struct ssp *p, int32_t skip, uint64_t k)
-{
-	uint64_t at = k;
-
-	for (int32_t w = p->head; w >= 0; w = p->next[w]) {
-		if (w == skip)
-			continue;
-		if (at > p->L[w] + p->s)
-			return 0;
-		at++;
-	}
-	return 1;
-}
-
 /* Let waiting workers read, in turn, while fewer than s + 1 reads are out; @k is the version
  * published now. The slot's release is the permission: the worker then reads ≥ @k. */
 static void ssp_admit(struct engine *eng, uint64_t k, asgd_engine_result *res)
 {
-	struct ssp *p = &eng->ssp;
+	int32_t w;
 
-	while (p->n_waiting && (uint64_t)p->n_out < p->s + 1) {
-		uint32_t w = p->waiting[p->wait_head];
-
-		p->wait_head = (p->wait_head + 1) % eng->cfg->workers;
-		p->n_waiting--;
-		if (k > p->since[w]) {
-			res->ssp_reads_delayed++;
-			res->ssp_read_wait_versions += k - p->since[w];
-		}
-		ssp_link(p, (int32_t)w, k);
+	while ((w = asgd__ssp_admit_one(&eng->ssp, k, res)) >= 0)
 		release_slot(&eng->workers[w]);
-	}
-}
-
-static void ssp_wait_turn(struct ssp *p, uint32_t w, uint64_t k, unsigned workers)
-{
-	p->waiting[(p->wait_head + p->n_waiting) % workers] = w;
-	p->n_waiting++;
-	p->state[w] = SSP_WAITING;
-	p->since[w] = k;
 }
 
 /* Worker @w's gradient became update k − 1, so the version is now @k: its read is no longer
  * out, and it waits for its turn to read again (at once, unless s + 1 others are out). */
 static void ssp_applied(struct engine *eng, struct worker *w, uint64_t k, asgd_engine_result *res)
 {
-	ssp_unlink(&eng->ssp, (int32_t)w->id);
-	ssp_wait_turn(&eng->ssp, w->id, k, eng->cfg->workers);
+	asgd__ssp_applied(&eng->ssp, w->id, k);
 	ssp_admit(eng, k, res);
 }
 
@@ -771,47 +695,25 @@ static void ssp_applied(struct engine *eng, struct worker *w, uint64_t k, asgd_e
  * go to the waiting. */
 static void ssp_departures(struct engine *eng, uint64_t k, asgd_engine_result *res)
 {
-	struct ssp *p = &eng->ssp;
-	int32_t w = p->head;
-
-	p->left_seen = atomic_load_explicit(&eng->left, memory_order_acquire);
-	while (w >= 0) {
-		int32_t next = p->next[w];
-
-		if (p->state[w] == SSP_OUT &&
-		    atomic_load_explicit(&eng->workers[w].gone, memory_order_relaxed)) {
-			ssp_unlink(p, w);
-			p->state[w] = SSP_GONE;
-		}
-		w = next;
-	}
+	eng->ssp_left_seen = atomic_load_explicit(&eng->left, memory_order_acquire);
+	for (unsigned w = 0; w < eng->cfg->workers; w++)
+		if (atomic_load_explicit(&eng->workers[w].gone, memory_order_relaxed))
+			asgd__ssp_gone(&eng->ssp, w);
 	ssp_admit(eng, k, res);
 }
 
 /* The first held gradient, in arrival order, that may now be update @k; NULL if none. */
 static struct worker *ssp_unhold(struct engine *eng, uint64_t k, asgd_engine_result *res)
 {
-	struct ssp *p = &eng->ssp;
+	int32_t w = asgd__ssp_unhold(&eng->ssp, k, res);
 
-	for (unsigned i = 0; i < p->n_held; i++) {
-		uint32_t w = p->held[i];
-
-		if (!ssp_schedulable(p, (int32_t)w, k + 1))
-			continue;
-		memmove(&p->held[i], &p->held[i + 1], (p->n_held - i - 1) * sizeof(*p->held));
-		p->n_held--;
-		p->state[w] = SSP_OUT;
-		res->ssp_held_versions += k - p->since[w];
-		return &eng->workers[w];
-	}
-	return NULL;
+	return w >= 0 ? &eng->workers[w] : NULL;
 }
 
 /* The next gradient that keeps every τ ≤ s as update @k: a held one that now may, else the
  * next arrival that may; arrivals that may not are held. NULL: stopped or starved. */
 static struct worker *ssp_next(struct engine *eng, uint64_t k, asgd_engine_result *res)
 {
-	struct ssp *p = &eng->ssp;
 	int changed = 1; /* k moved (or R shrank) since the held ones were last tried */
 
 	for (;;) {
@@ -828,48 +730,10 @@ static struct worker *ssp_next(struct engine *eng, uint64_t k, asgd_engine_resul
 			changed = 1;
 			continue;
 		}
-		if (ssp_schedulable(p, (int32_t)w->id, k + 1))
+		if (asgd__ssp_may_apply(&eng->ssp, w->id, k))
 			return w;
-		p->held[p->n_held++] = w->id;
-		p->state[w->id] = SSP_HELD;
-		p->since[w->id] = k;
-		res->ssp_held++;
+		asgd__ssp_hold(&eng->ssp, w->id, k, res);
 	}
-}
-
-/* The books of a bounded run: every worker waits for its turn to read x_0. */
-static int ssp_init(struct engine *eng)
-{
-	struct ssp *p = &eng->ssp;
-	unsigned m = eng->cfg->workers;
-
-	p->s = eng->cfg->max_staleness;
-	p->head = p->tail = -1;
-	if (!p->s)
-		return ASGD_OK;
-	p->prev = malloc(m * sizeof(*p->prev));
-	p->next = malloc(m * sizeof(*p->next));
-	p->L = malloc(m * sizeof(*p->L));
-	p->since = malloc(m * sizeof(*p->since));
-	p->state = malloc(m * sizeof(*p->state));
-	p->held = malloc(m * sizeof(*p->held));
-	p->waiting = malloc(m * sizeof(*p->waiting));
-	if (!p->prev || !p->next || !p->L || !p->since || !p->state || !p->held || !p->waiting)
-		return ASGD_ENOMEM;
-	for (unsigned w = 0; w < m; w++)
-		ssp_wait_turn(p, w, 0, m);
-	return ASGD_OK;
-}
-
-static void ssp_free(struct ssp *p)
-{
-	free(p->prev);
-	free(p->next);
-	free(p->L);
-	free(p->since);
-	free(p->state);
-	free(p->held);
-	free(p->waiting);
 }
 
 /* Coordinates [lo, hi) of x_{k+1} = x_k − η g, or with momentum v_{k+1} = β v_k − η g,
@@ -1321,7 +1185,7 @@ static int engine_init(struct engine *eng, const asgd_engine_config *cfg, asgd_e
 	if (cfg->momentum != 0 && velocity_init(eng) != ASGD_OK)
 		return ASGD_ENOMEM;
 	if (asgd__staleness_alloc(cfg, res) != ASGD_OK || appliers_init(eng) != ASGD_OK ||
-	    ssp_init(eng) != ASGD_OK)
+	    asgd__ssp_init(&eng->ssp, cfg->max_staleness, cfg->workers) != ASGD_OK)
 		return ASGD_ENOMEM;
 	for (i = 0; i < cfg->workers; i++)
 		if (worker_init(eng, &eng->workers[i], i) != ASGD_OK)
@@ -1339,7 +1203,7 @@ static void engine_free(struct engine *eng, const asgd_engine_config *cfg)
 	free(eng->workers);
 	free(eng->appliers);
 	free(eng->velocity);
-	ssp_free(&eng->ssp);
+	asgd__ssp_free(&eng->ssp);
 	asgd__live_free(&eng->live);
 	if (snapshot_current(eng))
 		snapshots_free_all(eng);

@@ -310,4 +310,49 @@ struct asgd__stamp_log {
 int asgd__tau_from_stamps(const struct asgd__stamp_log *logs, unsigned workers, uint64_t *tau,
 			  uint32_t *worker, uint64_t *entry);
 
+/* ---- bounded staleness: the master's books (ssp.c; asgd/engine.h, "Bounded staleness") ---- */
+
+enum asgd__ssp_state { ASGD__SSP_WAITING, ASGD__SSP_OUT, ASGD__SSP_HELD, ASGD__SSP_GONE };
+
+struct asgd__ssp {
+	uint64_t s;            /* the bound; 0: off */
+	unsigned workers;
+	unsigned n_out;        /* |R|: outstanding reads, held ones included */
+	int32_t head, tail;    /* R, oldest first; −1: empty */
+	int32_t *prev, *next;  /* R's links, by worker id */
+	uint64_t *L;           /* the version a worker was let read at (in R) */
+	uint64_t *since;       /* when its gradient was held, or it began to wait to read */
+	uint8_t *state;        /* enum asgd__ssp_state, by worker id */
+	uint32_t *held;        /* held gradients' workers, in arrival order */
+	unsigned n_held;
+	uint32_t *waiting;     /* workers waiting to read, a FIFO ring of capacity workers */
+	unsigned wait_head, n_waiting;
+};
+
+/* Books for bound @s (0: off, nothing allocated) over @workers, every one waiting its turn to
+ * read x_0. ASGD_OK or ASGD_ENOMEM (free with asgd__ssp_free either way). */
+int asgd__ssp_init(struct asgd__ssp *p, uint64_t s, unsigned workers);
+void asgd__ssp_free(struct asgd__ssp *p);
+
+/* The next waiting worker that may read now, at version @k (it joins R: the caller lets it
+ * read), counting a delayed read into @res; −1 when none may (none waits, or s + 1 are out). */
+int32_t asgd__ssp_admit_one(struct asgd__ssp *p, uint64_t k, asgd_engine_result *res);
+
+/* Worker @w's gradient was applied and the version is now @k: its read leaves R, and it waits
+ * its turn to read again (call asgd__ssp_admit_one). */
+void asgd__ssp_applied(struct asgd__ssp *p, uint32_t w, uint64_t k);
+
+/* Worker @w left the run: if its read was out it leaves R (returns 1; admit others). */
+int asgd__ssp_gone(struct asgd__ssp *p, uint32_t w);
+
+/* Whether worker @w's gradient may be update @k: R without it stays schedulable from k + 1. */
+int asgd__ssp_may_apply(const struct asgd__ssp *p, uint32_t w, uint64_t k);
+
+/* Hold worker @w's gradient, which arrived when @k updates were applied. */
+void asgd__ssp_hold(struct asgd__ssp *p, uint32_t w, uint64_t k, asgd_engine_result *res);
+
+/* The first held gradient, in arrival order, that may now be update @k (no longer held); −1
+ * if none. */
+int32_t asgd__ssp_unhold(struct asgd__ssp *p, uint64_t k, asgd_engine_result *res);
+
 #endif /* ASGD_ENGINE_INTERNAL_H */

@@ -39,9 +39,12 @@ struct peer {
 	MPI_Request send;   /* that send, until complete */
 	int owes;           /* it has parameters and owes us a gradient */
 	int lost;           /* silent past the timeout while owing */
-	int parked;         /* S ≥ 2: its gradient is applied, its answer held back */
-	uint32_t *want;     /* S ≥ 2: what a parked worker wants next … */
+	int parked;         /* its gradient is applied, its answer held back (S ≥ 2: not needed
+	                       yet; a staleness bound: waiting its turn to read) */
+	int started;        /* it has read this replica (it has x_0) */
+	uint32_t *want;     /* sparse messages: what a parked worker wants next … */
 	size_t want_len;    /* … and how many */
+	double *held_msg;   /* a staleness bound: its gradient, held back (in_bytes) */
 	double heard;       /* MPI_Wtime of the last message from it */
 	uint64_t computed;  /* gradients it says it computed this replica */
 };
@@ -62,6 +65,7 @@ struct master {
 	MPI_Request recv;
 	int recv_posted;
 	int draining;       /* the stop flag no longer cuts a wait short: owed gradients come in */
+	struct asgd__ssp ssp; /* --max-staleness (S = 1): who may read, what is held (ssp.c) */
 };
 
 static int worker_rank(const struct master *m, unsigned w)
@@ -109,6 +113,7 @@ static int send_to(struct master *m, unsigned w, double kind, uint64_t version)
 		count = fill_values(m, p->msg, need, len);
 	}
 	p->parked = 0;
+	p->started |= kind == KIND_PARAMS;
 	m->res->mpi_bytes_to_workers += (uint64_t)count * sizeof(double);
 	p->owes = kind == KIND_PARAMS || kind == KIND_VALUES;
 	p->heard = MPI_Wtime();
@@ -118,13 +123,18 @@ static int send_to(struct master *m, unsigned w, double kind, uint64_t version)
 		       : ASGD_EIO;
 }
 
-/* S ≥ 2: hold back worker @w's answer, keeping what its gradient (m->in) wants next. */
+/* Hold back worker @w's answer, keeping what its gradient (m->in) wants next (sparse
+ * messages; a dense answer is all of x). */
 static void park(struct master *m, unsigned w)
 {
 	struct peer *p = &m->peer[w];
-	const uint32_t *need = grad_need(m, &p->want_len);
 
-	memcpy(p->want, need, p->want_len * sizeof(uint32_t));
+	p->want_len = 0;
+	if (m->sparse) {
+		const uint32_t *need = grad_need(m, &p->want_len);
+
+		memcpy(p->want, need, p->want_len * sizeof(uint32_t));
+	}
 	p->parked = 1;
 }
 
@@ -281,13 +291,87 @@ static int unpark_one(struct master *m, uint64_t k)
 	return 0;
 }
 
-/* What update @k's sender @w hears: go on, stop, or (S ≥ 2) nothing yet. */
+static int stop_flag(const asgd_engine_config *cfg)
+{
+	return cfg->stop && atomic_load_explicit(cfg->stop, memory_order_relaxed);
+}
+
+/* ---- bounded staleness (--max-staleness, S = 1): the rules of asgd/engine.h over messages --
+ * A worker reads exactly the version it is sent, so L_w = v_w and τ = k − v ≤ s. Letting a
+ * worker read is answering it: PARAMS the first time in a replica, then VALUES (sparse) or
+ * PARAMS (dense). A held gradient's message is kept until it may be applied. */
+
+/* Let waiting workers read, in turn, while fewer than s + 1 reads are out. */
+static void ssp_admit(struct master *m, uint64_t k)
+{
+	int32_t w;
+
+	while ((w = asgd__ssp_admit_one(&m->ssp, k, m->res)) >= 0)
+		send_to(m, (unsigned)w, m->peer[w].started && m->sparse ? KIND_VALUES : KIND_PARAMS,
+			k);
+}
+
+/* @w's gradient became update k − 1: it waits its turn to read again; others may read now. */
+static void ssp_answer(struct master *m, uint64_t k, unsigned w)
+{
+	asgd__ssp_applied(&m->ssp, w, k);
+	park(m, w);
+	ssp_admit(m, k);
+}
+
+/* Workers given up on hold no read: out of R, and their turns go to the waiting. Returns
+ * whether any read left R. */
+static int ssp_departures(struct master *m, uint64_t k)
+{
+	int changed = 0;
+
+	for (unsigned w = 0; w < m->workers; w++)
+		if (m->peer[w].lost)
+			changed |= asgd__ssp_gone(&m->ssp, w);
+	ssp_admit(m, k);
+	return changed;
+}
+
+/* The next gradient that keeps every τ ≤ s as update @k, its sender in *@w: a held one that
+ * now may, else the next arrival that may; arrivals that may not are held. 0: stopped, or
+ * nobody left to wait for. */
+static int ssp_next(struct master *m, uint64_t k, unsigned *w)
+{
+	for (;;) {
+		int32_t u = asgd__ssp_unhold(&m->ssp, k, m->res);
+
+		if (u >= 0) {
+			memcpy(m->in, m->peer[u].held_msg, m->in_bytes);
+			*w = (unsigned)u;
+			return 1;
+		}
+		if (!next_gradient(m, w)) {
+			if (stop_flag(m->cfg) || !ssp_departures(m, k))
+				return 0;
+			continue;
+		}
+		if (m->ssp.state[*w] == ASGD__SSP_GONE) { /* given up on, then back: let go */
+			m->res->discarded++;
+			send_to(m, *w, KIND_STOP, k);
+			continue;
+		}
+		if (asgd__ssp_may_apply(&m->ssp, *w, k))
+			return 1;
+		memcpy(m->peer[*w].held_msg, m->in, m->in_bytes);
+		asgd__ssp_hold(&m->ssp, *w, k, m->res);
+	}
+}
+
+/* What update @k's sender @w hears: go on, stop, or (S ≥ 2, or a staleness bound) nothing
+ * yet. */
 static void answer(struct master *m, uint64_t k, unsigned w)
 {
 	const asgd_engine_config *cfg = m->cfg;
 
 	if (k >= cfg->iters)
 		send_to(m, w, KIND_STOP, k);
+	else if (m->ssp.s)
+		ssp_answer(m, k, w);
 	else if (m->servers > 1 && k + owing(m) >= cfg->iters)
 		park(m, w);
 	else
@@ -322,10 +406,6 @@ static int serve(struct master *m, uint64_t *k, unsigned w)
 	return 1;
 }
 
-static int stop_flag(const asgd_engine_config *cfg)
-{
-	return cfg->stop && atomic_load_explicit(cfg->stop, memory_order_relaxed);
-}
 
 static void master_loop(struct master *m)
 {
@@ -336,7 +416,7 @@ static void master_loop(struct master *m)
 	/* The flag is checked per update, not only between naps: gradients that keep arriving
 	 * would otherwise keep a busy master from ever seeing it. */
 	while (k < cfg->iters && !stop_flag(cfg)) {
-		if (!next_gradient(m, &w)) {
+		if (!(m->ssp.s ? ssp_next(m, k, &w) : next_gradient(m, &w))) {
 			if (m->servers > 1 && !stop_flag(cfg) && unpark_one(m, k))
 				continue; /* a worker died owing: a parked one takes its place */
 			break;
@@ -384,8 +464,13 @@ static void drain(struct master *m)
 		send_to(m, w, KIND_STOP, 0);
 	}
 	m->res->applied = k;
+	for (unsigned i = 0; i < m->ssp.n_held; i++) { /* held back, and the run ended first */
+		m->res->discarded++;
+		send_to(m, m->ssp.held[i], KIND_STOP, 0);
+	}
+	m->ssp.n_held = 0;
 	for (unsigned i = 0; i < m->workers; i++)
-		if (m->peer[i].parked)
+		if (m->peer[i].parked && m->peer[i].started)
 			send_to(m, i, KIND_STOP, 0);
 	if (m->recv_posted) {
 		MPI_Cancel(&m->recv);
@@ -527,9 +612,15 @@ static int master_init(struct master *m, const asgd_engine_config *cfg, asgd_eng
 		m->peer[w].send = MPI_REQUEST_NULL;
 		if (!(m->peer[w].msg = malloc((HDR + m->dim) * sizeof(double))))
 			return ASGD_ENOMEM;
-		if (m->servers > 1 && !(m->peer[w].want = malloc(m->max_need * sizeof(uint32_t))))
+		if (m->sparse && (m->servers > 1 || cfg->max_staleness) &&
+		    !(m->peer[w].want = malloc(m->max_need * sizeof(uint32_t))))
+			return ASGD_ENOMEM;
+		if (cfg->max_staleness && !(m->peer[w].held_msg = malloc(m->in_bytes)))
 			return ASGD_ENOMEM;
 	}
+	if (asgd__ssp_init(&m->ssp, m->servers > 1 ? 0 : cfg->max_staleness, m->workers) !=
+	    ASGD_OK)
+		return ASGD_ENOMEM;
 	if (asgd__staleness_alloc(cfg, res) != ASGD_OK)
 		return ASGD_ENOMEM;
 	memcpy(m->x, x0, m->dim * sizeof(double));
@@ -546,11 +637,13 @@ static void master_free(struct master *m)
 		for (unsigned w = 0; w < m->workers; w++) {
 			free(m->peer[w].msg);
 			free(m->peer[w].want);
+			free(m->peer[w].held_msg);
 		}
 	free(m->peer);
 	free(m->x);
 	free(m->in);
 	free(m->velocity);
+	asgd__ssp_free(&m->ssp);
 }
 
 /* Rank 0's own part of the byte counts, per server: the totals so far, before the others'. */
@@ -592,7 +685,9 @@ int asgd__mpi_master_run(const asgd_engine_config *cfg, asgd_engine_result *res)
 	t0 = MPI_Wtime();
 	if (rc == ASGD_OK && m.servers > 1)
 		rc = start_servers(&m);
-	for (unsigned w = 0; rc == ASGD_OK && w < first_workers(&m); w++)
+	if (rc == ASGD_OK && m.ssp.s)
+		ssp_admit(&m, 0); /* the first s + 1 read x_0; the others wait their turn */
+	for (unsigned w = 0; rc == ASGD_OK && !m.ssp.s && w < first_workers(&m); w++)
 		rc = send_to(&m, w, KIND_PARAMS, 0);
 	if (rc == ASGD_OK) {
 		master_loop(&m);

@@ -313,13 +313,15 @@ static int take_answers(struct mpi_worker *w)
 	return stop;
 }
 
-/* x_0, all of it, from the replica's first PARAMS; every server's clock is 0 there. */
+/* x, all of it, from the replica's first PARAMS: x_0, or under a staleness bound x_v for a
+ * worker let read only later (one server then, whose clock the PARAMS gives); the other
+ * servers' clocks are 0 there. */
 static void take_x0(struct mpi_worker *w)
 {
 	for (size_t j = 0; j < w->dim; j++)
 		atomic_store_explicit(&w->x.d[j], w->in[HDR + j], memory_order_relaxed);
 	for (unsigned s = 0; s < w->servers; s++)
-		w->piece[s].clock = 0;
+		w->piece[s].clock = s == 0 ? w->in[P_VERSION] : 0;
 }
 
 /* A replica with sparse messages, from its first PARAMS (in w->in) to rank 0's STOP. */
