@@ -40,8 +40,9 @@ if [ "$part" != workers ]; then
     echo "mpi-compare: servers, repetition $rep of $reps" >&2
     "$asgd" run "${svm[@]}" --mode master-inplace --workers 3 --seed "$rep" --out "$tmp/sv-threads-$rep"
     for S in 1 2 4; do
+      # --loss-sample above n: rank 0 scores every row, as the threads do
       mpirun --oversubscribe -np $((S + 3)) "$asgd" run --mode mpi --servers "$S" "${svm[@]}" \
-        --seed "$rep" --out "$tmp/sv-mpi$S-$rep"
+        --loss-sample 1000000000 --seed "$rep" --out "$tmp/sv-mpi$S-$rep"
     done
   done
   $py scripts/mpi-servers.py "$tmp" "$out" "$reps" "$siters" "$machine" "scripts/mpi-compare.sh $*"

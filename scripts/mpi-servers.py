@@ -73,7 +73,9 @@ def main():
              f"- hinge SVM on `rcv1:` (d = {d0['dim']}, {nnz_batch:.1f} non-zeros per "
              f"mini-batch), 3 workers, {iters} updates, `--work none`; threads: master-inplace; "
              "MPI: `mpirun --oversubscribe -np S+3`, ranks 0..S-1 the servers (cyclic "
-             f"partition); {reps} interleaved repetitions (seed = repetition), medians", "",
+             "partition), worker r drawing from its shard of the rows (i = r mod 3), the loss "
+             f"scored on every row as the threads do; {reps} interleaved repetitions (seed = "
+             "repetition), medians; final loss: the replica's loss at the last update", "",
              "| engine | S | updates/s | ratio to threads | bytes/update to servers | to workers |"
              " largest server's share of writes | rank 0 service µs/update | rank 0 CPU µs/update"
              " | final loss | vs threads |",

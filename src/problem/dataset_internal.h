@@ -71,6 +71,14 @@ int asgd__ds_finish(asgd__ds_builder *b, size_t cols, const char *source, asgd_d
 /* ASGD_EINTR with "interrupted" in @err. */
 int asgd__ds_interrupted(char *err, size_t errlen);
 
+/* Which rows a copy takes: row i is taken when pick(i, arg) says so. */
+typedef int (*asgd__ds_row_pick)(size_t i, const void *arg);
+
+/* The rows of @in that @pick takes, in order, as a new set named @source with @cols columns
+ * (≥ @in's); @rows_hint: how many, if known (0: not). ASGD_OK or ASGD_ENOMEM (dataset_rows.c). */
+int asgd__ds_copy_picked(const asgd_dataset *in, asgd__ds_row_pick pick, const void *arg,
+			 size_t cols, size_t rows_hint, const char *source, asgd_dataset **out);
+
 /*
  * asgd_dataset_generate with d raised to at least @min_features and the stop flag @stop
  * (asgd_dataset_load's options).

@@ -17,12 +17,8 @@
 #include "asgd/error.h"
 #include "dataset_internal.h"
 
-/* Which rows a part takes: row i is taken when keep(i, arg) says so. */
-typedef int (*row_pick)(size_t i, const void *arg);
-
-/* The rows @pick takes, in order, as a new set named @source with @cols columns (≥ @in's). */
-static int copy_picked(const asgd_dataset *in, row_pick pick, const void *arg, size_t cols,
-		       size_t rows_hint, const char *source, asgd_dataset **out)
+int asgd__ds_copy_picked(const asgd_dataset *in, asgd__ds_row_pick pick, const void *arg,
+			 size_t cols, size_t rows_hint, const char *source, asgd_dataset **out)
 {
 	asgd__ds_builder b;
 	int rc = asgd__ds_builder_init(&b, rows_hint, 0);
@@ -53,11 +49,11 @@ static char *part_source(const asgd_dataset *in, const char *what)
 }
 
 /* Build the part @pick takes, named "SOURCE (@what)". */
-static int make_part(const asgd_dataset *in, row_pick pick, const void *arg, size_t rows,
+static int make_part(const asgd_dataset *in, asgd__ds_row_pick pick, const void *arg, size_t rows,
 		     const char *what, asgd_dataset **out, char *err, size_t errlen)
 {
 	char *source = part_source(in, what);
-	int rc = source ? copy_picked(in, pick, arg, in->cols, rows, source, out) : ASGD_ENOMEM;
+	int rc = source ? asgd__ds_copy_picked(in, pick, arg, in->cols, rows, source, out) : ASGD_ENOMEM;
 
 	free(source);
 	if (rc == ASGD_ENOMEM)
@@ -158,7 +154,7 @@ int asgd_dataset_widen(const asgd_dataset *in, size_t cols, asgd_dataset **out, 
 			 "as many", in ? in->cols : 0, cols);
 		return ASGD_EINVAL;
 	}
-	rc = copy_picked(in, pick_all, NULL, cols, in->rows, in->source, out);
+	rc = asgd__ds_copy_picked(in, pick_all, NULL, cols, in->rows, in->source, out);
 	if (rc == ASGD_ENOMEM)
 		snprintf(err, errlen, "out of memory widening %s", in->source);
 	return rc;

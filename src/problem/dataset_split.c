@@ -39,28 +39,27 @@ static int pick_held_out(size_t n, size_t m, uint64_t seed, unsigned char *held)
 	return ASGD_OK;
 }
 
+struct held_pick {
+	const unsigned char *held;
+	int want;
+};
+
+static int pick_held(size_t i, const void *arg)
+{
+	const struct held_pick *h = arg;
+
+	return h->held[i] == h->want;
+}
+
 /* The rows of @in whose held[i] equals @want, in order, as a new set named @source. */
 static int copy_rows(const asgd_dataset *in, const unsigned char *held, int want,
 		     const char *source, asgd_dataset **out)
 {
-	asgd__ds_builder b;
-	int rc = asgd__ds_builder_init(&b, 0, 0);
+	struct held_pick h = { held, want };
 
-	for (size_t i = 0; rc == ASGD_OK && i < in->rows; i++) {
-		if (held[i] != want)
-			continue;
-		for (size_t e = in->row_ptr[i]; rc == ASGD_OK && e < in->row_ptr[i + 1]; e++)
-			rc = asgd__ds_push(&b, in->col[e], in->val[e]);
-		if (rc == ASGD_OK)
-			rc = asgd__ds_end_row(&b, in->label[i]);
-	}
-	if (rc == ASGD_OK)
-		rc = asgd__ds_finish(&b, in->cols, source, out, NULL);
-	asgd__ds_builder_free(&b);
-	return rc;
+	return asgd__ds_copy_picked(in, pick_held, &h, in->cols, 0, source, out);
 }
 
-/* Both parts, or neither. */
 static int build_parts(const asgd_dataset *in, const unsigned char *held, size_t m,
 		       uint64_t seed, asgd_dataset **train, asgd_dataset **test)
 {

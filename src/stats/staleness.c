@@ -20,6 +20,7 @@
 #include <gsl/gsl_cdf.h>
 
 #include "asgd/error.h"
+#include "json_internal.h"
 #include "asgd/parse.h"
 #include "asgd/report.h"
 #include "asgd/staleness.h"
@@ -372,7 +373,7 @@ void asgd_staleness_summary_free(asgd_staleness_summary *sum)
 }
 
 /* JSON has no NaN: a quantity that does not exist is null. */
-static bool add_num(cJSON *obj, const char *name, double v)
+bool asgd__json_num(cJSON *obj, const char *name, double v)
 {
 	cJSON *item = isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
 
@@ -385,7 +386,7 @@ static bool add_num(cJSON *obj, const char *name, double v)
 	return true;
 }
 
-static bool add_array(cJSON *obj, const char *name, cJSON *arr)
+bool asgd__json_item(cJSON *obj, const char *name, cJSON *arr)
 {
 	if (!arr)
 		return false;
@@ -406,23 +407,23 @@ cJSON *asgd_staleness_summary_json(const asgd_staleness_summary *sum)
 	o = cJSON_CreateObject();
 	if (!o)
 		return NULL;
-	ok = add_num(o, "count", (double)sum->count) && add_num(o, "mean", sum->mean) &&
-	     add_num(o, "var", sum->var) && add_num(o, "mu_hat", sum->mu_hat) &&
-	     add_array(o, "mu_ci95", cJSON_CreateDoubleArray(sum->mu_ci95, 2)) &&
-	     add_num(o, "mu_queueing", sum->mu_queueing) &&
-	     add_num(o, "chi2_stat", sum->chi2_stat) && add_num(o, "chi2_df", sum->chi2_df) &&
-	     add_num(o, "chi2_p", sum->chi2_p) && add_num(o, "tv_distance", sum->tv_distance) &&
-	     add_num(o, "lag1_autocorr", sum->lag1_autocorr) &&
-	     add_array(o, "mu_ci95_runs", cJSON_CreateDoubleArray(sum->mu_ci95_runs, 2)) &&
-	     add_num(o, "runs", (double)sum->runs) &&
-	     add_num(o, "lag1_runs_mean", sum->lag1_runs_mean) &&
-	     add_array(o, "lag1_ci95_runs", cJSON_CreateDoubleArray(sum->lag1_ci95_runs, 2)) &&
-	     add_num(o, "lag1_iid_half95", sum->lag1_iid_half) &&
-	     add_num(o, "max", (double)sum->max) &&
-	     add_array(o, "pmf", cJSON_CreateDoubleArray(sum->pmf, (int)sum->pmf_len));
+	ok = asgd__json_num(o, "count", (double)sum->count) && asgd__json_num(o, "mean", sum->mean) &&
+	     asgd__json_num(o, "var", sum->var) && asgd__json_num(o, "mu_hat", sum->mu_hat) &&
+	     asgd__json_item(o, "mu_ci95", cJSON_CreateDoubleArray(sum->mu_ci95, 2)) &&
+	     asgd__json_num(o, "mu_queueing", sum->mu_queueing) &&
+	     asgd__json_num(o, "chi2_stat", sum->chi2_stat) && asgd__json_num(o, "chi2_df", sum->chi2_df) &&
+	     asgd__json_num(o, "chi2_p", sum->chi2_p) && asgd__json_num(o, "tv_distance", sum->tv_distance) &&
+	     asgd__json_num(o, "lag1_autocorr", sum->lag1_autocorr) &&
+	     asgd__json_item(o, "mu_ci95_runs", cJSON_CreateDoubleArray(sum->mu_ci95_runs, 2)) &&
+	     asgd__json_num(o, "runs", (double)sum->runs) &&
+	     asgd__json_num(o, "lag1_runs_mean", sum->lag1_runs_mean) &&
+	     asgd__json_item(o, "lag1_ci95_runs", cJSON_CreateDoubleArray(sum->lag1_ci95_runs, 2)) &&
+	     asgd__json_num(o, "lag1_iid_half95", sum->lag1_iid_half) &&
+	     asgd__json_num(o, "max", (double)sum->max) &&
+	     asgd__json_item(o, "pmf", cJSON_CreateDoubleArray(sum->pmf, (int)sum->pmf_len));
 	if (ok && sum->workers) {
 		a = cJSON_CreateArray();
-		ok = add_array(o, "workers", a);
+		ok = asgd__json_item(o, "workers", a);
 		for (unsigned w = 0; ok && w < sum->workers; w++) {
 			cJSON *wo = cJSON_CreateObject();
 
@@ -431,9 +432,9 @@ cJSON *asgd_staleness_summary_json(const asgd_staleness_summary *sum)
 				cJSON_Delete(wo);
 				break;
 			}
-			ok = add_num(wo, "worker", w) &&
-			     add_num(wo, "count", (double)sum->worker_count[w]) &&
-			     add_num(wo, "mean", sum->worker_mean[w]);
+			ok = asgd__json_num(wo, "worker", w) &&
+			     asgd__json_num(wo, "count", (double)sum->worker_count[w]) &&
+			     asgd__json_num(wo, "mean", sum->worker_mean[w]);
 		}
 	}
 	if (!ok) {

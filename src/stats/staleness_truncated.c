@@ -14,6 +14,7 @@
 #include <stdbool.h>
 
 #include "asgd/error.h"
+#include "json_internal.h"
 
 /* Below this |(s + 1)θ| the closed forms of the mean and variance cancel: there the law is
  * uniform to first order in θ. */
@@ -133,20 +134,6 @@ int asgd_staleness_fit_truncated(const asgd_staleness_summary *sum, uint64_t s,
 	return ASGD_OK;
 }
 
-/* JSON has no NaN nor infinity: a value that is neither finite nor defined is null. */
-static bool add_num(cJSON *obj, const char *name, double v)
-{
-	cJSON *item = isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
-
-	if (!item)
-		return false;
-	if (!cJSON_AddItemToObject(obj, name, item)) {
-		cJSON_Delete(item);
-		return false;
-	}
-	return true;
-}
-
 static cJSON *pmf_array(const asgd_staleness_truncated *t)
 {
 	uint64_t len = t->bound + 1 < JSON_PMF_MAX ? t->bound + 1 : JSON_PMF_MAX;
@@ -162,18 +149,6 @@ static cJSON *pmf_array(const asgd_staleness_truncated *t)
 		}
 	}
 	return a;
-}
-
-/* @item under @name, or false (and @item freed) when either is missing. */
-static bool add_item(cJSON *obj, const char *name, cJSON *item)
-{
-	if (!item)
-		return false;
-	if (!cJSON_AddItemToObject(obj, name, item)) {
-		cJSON_Delete(item);
-		return false;
-	}
-	return true;
 }
 
 static cJSON *interval(const double ci[2])
@@ -198,9 +173,9 @@ cJSON *asgd_staleness_truncated_json(const asgd_staleness_truncated *t)
 
 	if (!t || !(o = cJSON_CreateObject()))
 		return NULL;
-	if (!add_num(o, "bound", (double)t->bound) || !add_num(o, "mu_hat", t->mu_hat) ||
-	    !add_num(o, "mu_se", t->mu_se) || !add_item(o, "mu_ci95", interval(t->mu_ci95)) ||
-	    !add_num(o, "tv_distance", t->tv_distance) || !add_item(o, "pmf", pmf_array(t))) {
+	if (!asgd__json_num(o, "bound", (double)t->bound) || !asgd__json_num(o, "mu_hat", t->mu_hat) ||
+	    !asgd__json_num(o, "mu_se", t->mu_se) || !asgd__json_item(o, "mu_ci95", interval(t->mu_ci95)) ||
+	    !asgd__json_num(o, "tv_distance", t->tv_distance) || !asgd__json_item(o, "pmf", pmf_array(t))) {
 		cJSON_Delete(o);
 		return NULL;
 	}
