@@ -120,11 +120,12 @@ MUTANTS = [
      "\t\tif (res->tau) {\n\t\t\tres->tau[k] = k - w->version;\n\t\t\tres->worker[k] = w->id;\n\t\t}\n"
      "\t\tres->evaluations += w->batch;\n"
      "\t\tres->coords_written += asgd__live_is_set(eng->live) ? w->sg.nnz : eng->dim;\n"
-     "\t\trelease_slot(w);\n",
-     "\t\trelease_slot(w);\n"
+     "\t\tif (eng->ssp.s)\n\t\t\tssp_applied(eng, w, k + 1, res);\n\t\telse\n\t\t\trelease_slot(w);\n",
+     "\t\tif (!eng->ssp.s)\n\t\t\trelease_slot(w);\n"
      "\t\tif (res->tau) {\n\t\t\tres->tau[k] = k - w->version;\n\t\t\tres->worker[k] = w->id;\n\t\t}\n"
      "\t\tres->evaluations += w->batch;\n"
-     "\t\tres->coords_written += asgd__live_is_set(eng->live) ? w->sg.nnz : eng->dim;\n",
+     "\t\tres->coords_written += asgd__live_is_set(eng->live) ? w->sg.nnz : eng->dim;\n"
+     "\t\tif (eng->ssp.s)\n\t\t\tssp_applied(eng, w, k + 1, res);\n",
      [T_TSAN_ENGINE]),
     ("9", "snapshot publication relaxed instead of release", "src/engine/engine.c",
      "atomic_store_explicit(&eng->current, s, memory_order_release);",
@@ -135,8 +136,9 @@ MUTANTS = [
      "unsigned s = atomic_load_explicit(&w->state, memory_order_relaxed);",
      [T_TSAN_ENGINE]),
     ("11", "the master looks at the stop flag only when its queue is empty", "src/engine/engine.c",
-     "\t\tif (stop_requested(eng)) {\n\t\t\tres->interrupted = 1;\n\t\t\tbreak;\n\t\t}\n\t\tw = next_gradient(eng);",
-     "\t\tw = next_gradient(eng);",
+     "\t\tif (stop_requested(eng)) {\n\t\t\tres->interrupted = 1;\n\t\t\tbreak;\n\t\t}\n"
+     "\t\tw = eng->ssp.s ? ssp_next(eng, k, res) : next_gradient(eng);",
+     "\t\tw = eng->ssp.s ? ssp_next(eng, k, res) : next_gradient(eng);",
      [T_STOP]),
     ("12", "worker buffers zeroed only after the first allocations", "src/engine/engine.c",
      "\tif (!eng->workers)\n\t\treturn ASGD_ENOMEM;\n"
