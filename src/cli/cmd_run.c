@@ -308,7 +308,7 @@ static void parse_args(int argc, char **argv, struct run_opts *o)
 	o->cfg.stop = cli_stop_flag();
 }
 
-/* Each worker's updates/s (the extremes beyond 8 workers): a starved worker shows here. */
+/* The coordinates the S ≥ 2 servers wrote, together. */
 static uint64_t shard_writes(const asgd_replicas *t)
 {
 	uint64_t n = 0;
@@ -337,6 +337,7 @@ static void print_servers(const asgd_engine_config *cfg, const asgd_replicas *t)
 	}
 }
 
+/* Each worker's updates/s (the extremes beyond 8 workers): a starved worker shows here. */
 static void print_worker_rates(const asgd_replicas *t)
 {
 	const asgd_staleness *s = &t->staleness;

@@ -259,14 +259,17 @@ void cli_mpi_shard_data(const char *cmd, struct cli_mpi *m, struct cli_problem *
 				"allowed at most %zu workers (mpirun -np %zu), each needs a row",
 				cp->data, n, W, n, n + (size_t)(m->size - (int)W));
 	N = sample_size(cmd, m->loss_sample, n);
-	if (server && N < n) {
+	if (server && m->rank > 0) { /* servers 1..S−1 score nothing: a row keeps the set's shape */
+		rc = asgd_dataset_rows_spread(cp->ds, 1, &part, err, sizeof(err));
+		take(cmd, cp, rc, part, err, 1);
+	} else if (server && N < n) {
 		rc = asgd_dataset_rows_spread(cp->ds, N, &part, err, sizeof(err));
 		take(cmd, cp, rc, part, err, 1);
 	} else if (!server && W > 1) {
 		rc = asgd_dataset_rows_mod(cp->ds, w, W, &part, err, sizeof(err));
 		take(cmd, cp, rc, part, err, 0);
 	}
-	if (!server) { /* the held-out rows are scored on the server only */
+	if (!server || m->rank > 0) { /* the held-out rows are scored on rank 0 only */
 		asgd_dataset_destroy(cp->test_ds);
 		cp->test_ds = NULL;
 	}
