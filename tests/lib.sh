@@ -71,6 +71,19 @@ wait_for_progress() {
 # json_get FILE "['key'][0]": one value of a JSON file, as Python prints it.
 json_get() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval('d'+sys.argv[2]))" "$@"; }
 
+# The MPI tests' environment (tests/mpi.sh, tests/mpi_data.sh), with $mpirun set: CI runs as
+# root, which Open MPI refuses without these; a rank that dies must not take the others down
+# with it (mpirun's default), or there would be nothing to notice. After a rank died, Open MPI
+# 4.1's MPI_Finalize can wait for it for ever (its closing fence); asgd then exits without
+# finishing MPI_Finalize (asgd_mpi_finalize_or_exit), which mpirun must accept as normal.
+# mpi N ARGS...: mpirun -np N ARGS, oversubscribed, at most 120 s.
+mpi_setup() {
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+  export OMPI_MCA_orte_abort_on_non_zero_status=0 OMPI_MCA_rmaps_base_oversubscribe=1
+  export OMPI_MCA_orte_allowed_exit_without_sync=1
+  mpi() { timeout 120 "$mpirun" --oversubscribe -np "$@"; }
+}
+
 finish() {
   echo "$1: $passed passed, $failed failed"
   [ "$failed" -eq 0 ]

@@ -15,14 +15,7 @@ mpirun=${2:?usage: mpi.sh PATH/TO/asgd PATH/TO/mpirun}
 . "$(dirname "$0")/lib.sh"
 py=${PYTHON:-/usr/bin/python3}
 [ -x "$py" ] || py=python3
-# CI runs as root, which Open MPI refuses without these; a rank that dies must not take the
-# others down with it (mpirun's default), or there would be nothing to notice. After a rank died,
-# Open MPI 4.1's MPI_Finalize can wait for it for ever (its closing fence); asgd then exits
-# without finishing MPI_Finalize (asgd_mpi_finalize_or_exit), which mpirun must accept as normal.
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_orte_abort_on_non_zero_status=0 OMPI_MCA_rmaps_base_oversubscribe=1
-export OMPI_MCA_orte_allowed_exit_without_sync=1
-mpi() { timeout 120 "$mpirun" --oversubscribe -np "$@"; }
+mpi_setup # Open MPI as root, ranks that may die, oversubscribed (tests/lib.sh)
 
 # ---- 4 ranks: accounting, rank 0's outputs, the run's shape -----------------------------------
 if mpi 4 "$asgd" run --mode mpi --preset fig4 --replicas 20 --iters 500 --work exp:50us \

@@ -12,11 +12,7 @@ mpirun=${2:?usage: mpi_data.sh PATH/TO/asgd PATH/TO/mpirun}
 . "$(dirname "$0")/lib.sh"
 py=${PYTHON:-/usr/bin/python3}
 [ -x "$py" ] || py=python3
-# As tests/mpi.sh: root in CI, a rank's exit status must not end the job, oversubscribed cores.
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_orte_abort_on_non_zero_status=0 OMPI_MCA_rmaps_base_oversubscribe=1
-export OMPI_MCA_orte_allowed_exit_without_sync=1
-mpi() { timeout 120 "$mpirun" --oversubscribe -np "$@"; }
+mpi_setup # Open MPI as root, ranks that may die, oversubscribed (tests/lib.sh)
 
 # ---- 3 workers on 301 rows: shards of 101, 100, 100; a sample of 50 on rank 0 -----------------
 data=rcv1:n=301,d=500,nnz=10,seed=3

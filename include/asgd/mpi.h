@@ -108,6 +108,12 @@ int asgd_mpi_init(int *argc, char ***argv, int *rank, int *size);
  */
 int asgd_mpi_hosts(char **names);
 
+/**
+ * asgd_mpi_nodes() - the distinct names among @ranks host names laid out as asgd_mpi_hosts()
+ * gives them (rank r's at r·ASGD_MPI_HOST_LEN): the nodes the job ran on. Pure; any build.
+ */
+unsigned asgd_mpi_nodes(const char *names, int ranks);
+
 /** asgd_mpi_finalize() - MPI_Finalize; a no-op without MPI or before asgd_mpi_init(). */
 void asgd_mpi_finalize(void);
 

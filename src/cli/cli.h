@@ -172,9 +172,6 @@ struct cli_mpi {
 	const char *loss_sample; /* --loss-sample N, set before cli_problem_create (NULL: 10^4) */
 };
 
-/* The distinct hosts among the ranks (rank 0; 0 elsewhere). */
-unsigned cli_mpi_nodes(const struct cli_mpi *m);
-
 /* --servers and --partition, into @m (run and validate). */
 const struct cli_flag *cli_mpi_flags(struct cli_mpi *m);
 

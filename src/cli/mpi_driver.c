@@ -80,25 +80,11 @@ static const char *host_of(const struct cli_mpi *m, int r)
 	return m->hosts + (size_t)r * ASGD_MPI_HOST_LEN;
 }
 
-unsigned cli_mpi_nodes(const struct cli_mpi *m)
-{
-	unsigned nodes = 0;
-
-	for (int r = 0; m->hosts && r < m->size; r++) {
-		int seen = 0;
-
-		for (int q = 0; q < r && !seen; q++)
-			seen = !strcmp(host_of(m, q), host_of(m, r));
-		nodes += !seen;
-	}
-	return nodes;
-}
-
 /* Servers want a node (a network link) each when the job has the nodes for it: say so when
  * two share one (rank 0, once). --map-by node deals ranks 0, 1, ... one per node. */
 static void check_placement(const char *cmd, const struct cli_mpi *m, unsigned servers)
 {
-	unsigned nodes = cli_mpi_nodes(m);
+	unsigned nodes = asgd_mpi_nodes(m->hosts, m->size);
 
 	if (m->rank != 0 || servers < 2 || nodes < 2)
 		return;

@@ -9,7 +9,24 @@
  */
 #include "asgd/mpi.h"
 
+#include <string.h>
+
 #include "asgd/error.h"
+
+unsigned asgd_mpi_nodes(const char *names, int ranks)
+{
+	unsigned nodes = 0;
+
+	for (int r = 0; names && r < ranks; r++) {
+		const char *h = names + (size_t)r * ASGD_MPI_HOST_LEN;
+		int seen = 0;
+
+		for (int q = 0; q < r && !seen; q++)
+			seen = !strcmp(h, names + (size_t)q * ASGD_MPI_HOST_LEN);
+		nodes += !seen;
+	}
+	return nodes;
+}
 
 #ifndef ASGD_HAVE_MPI
 
@@ -184,6 +201,18 @@ int asgd_mpi_hosts(char **names)
 	rc = MPI_Gather(mine, ASGD_MPI_HOST_LEN, MPI_CHAR, *names, ASGD_MPI_HOST_LEN, MPI_CHAR, 0,
 			MPI_COMM_WORLD);
 	return rc == MPI_SUCCESS ? ASGD_OK : ASGD_EIO;
+}
+
+int asgd__mpi_recv_root(double *buf, int count, int tag)
+{
+	MPI_Request rq;
+	MPI_Status st;
+	int i;
+
+	if (MPI_Irecv(buf, count, MPI_DOUBLE, 0, tag, MPI_COMM_WORLD, &rq) != MPI_SUCCESS ||
+	    asgd__mpi_poll(1, &rq, &i, &st, NULL, NULL) != 1)
+		return ASGD_EIO;
+	return ASGD_OK;
 }
 
 int asgd__mpi_sparse(const asgd_engine_config *cfg)

@@ -60,6 +60,10 @@ int asgd__mpi_partition(const asgd_engine_config *cfg, asgd_partition *p);
 int asgd__mpi_poll(int n, MPI_Request *rq, int *index, MPI_Status *st, int (*give_up)(void *),
 		   void *arg);
 
+/* The next message with @tag from rank 0 into @buf (at most @count doubles), waiting by
+ * polling. ASGD_OK, or ASGD_EIO. */
+int asgd__mpi_recv_root(double *buf, int count, int tag);
+
 /* The sides, each a rank's whole life (asgd_mpi_serve dispatches by rank). */
 int asgd__mpi_worker_serve(const asgd_engine_config *cfg, int rank);
 int asgd__mpi_server_serve(const asgd_engine_config *cfg, int rank);

@@ -62,6 +62,7 @@ struct master {
 	size_t in_bytes;    /* the size of in */
 	size_t max_need;    /* the most coordinates a gradient can want */
 	struct peer *peer;
+	unsigned n_owing;   /* peers that owe a gradient and are not lost: kept by peer_set */
 	MPI_Request recv;
 	int recv_posted;
 	int draining;       /* the stop flag no longer cuts a wait short: owed gradients come in */
@@ -90,6 +91,15 @@ static int fill_values(const struct master *m, double *msg, const uint32_t *want
 	return (int)(HDR + len);
 }
 
+/* @p's owes and lost flags, and the count of owing peers with them. */
+static void peer_set(struct master *m, struct peer *p, int owes, int lost)
+{
+	m->n_owing -= p->owes && !p->lost;
+	p->owes = owes;
+	p->lost = lost;
+	m->n_owing += owes && !lost;
+}
+
 /* KIND_PARAMS: all of x; KIND_VALUES: x where the gradient just taken (m->in) asked, or for a
  * parked worker, where it had asked. */
 static int send_to(struct master *m, unsigned w, double kind, uint64_t version)
@@ -115,7 +125,7 @@ static int send_to(struct master *m, unsigned w, double kind, uint64_t version)
 	p->parked = 0;
 	p->started |= kind == KIND_PARAMS;
 	m->res->mpi_bytes_to_workers += (uint64_t)count * sizeof(double);
-	p->owes = kind == KIND_PARAMS || kind == KIND_VALUES;
+	peer_set(m, p, kind == KIND_PARAMS || kind == KIND_VALUES, p->lost);
 	p->heard = MPI_Wtime();
 	return MPI_Isend(p->msg, count, MPI_DOUBLE, worker_rank(m, w), TAG_PARAMS, MPI_COMM_WORLD,
 			 &p->send) == MPI_SUCCESS
@@ -138,14 +148,11 @@ static void park(struct master *m, unsigned w)
 	p->parked = 1;
 }
 
-/* Workers that owe a gradient and have not been given up on. */
+/* Workers that owe a gradient and have not been given up on: asked once per update, so
+ * counted as the flags change rather than over the workers each time. */
 static unsigned owing(const struct master *m)
 {
-	unsigned c = 0;
-
-	for (unsigned w = 0; w < m->workers; w++)
-		c += m->peer[w].owes && !m->peer[w].lost;
-	return c;
+	return m->n_owing;
 }
 
 /* Between naps: the stop flag, and workers silent past the timeout. */
@@ -161,7 +168,7 @@ static int master_give_up(void *arg)
 		struct peer *p = &m->peer[w];
 
 		if (p->owes && !p->lost && now - p->heard > m->timeout) {
-			p->lost = 1;
+			peer_set(m, p, p->owes, 1);
 			m->res->workers_lost++;
 		}
 	}
@@ -198,11 +205,9 @@ static int next_gradient(struct master *m, unsigned *w)
 	m->recv_posted = 0;
 	m->res->mpi_bytes_to_master += received_bytes(m, &st);
 	*w = (unsigned)st.MPI_SOURCE - m->servers;
-	if (m->peer[*w].lost) { /* late, not dead after all */
-		m->peer[*w].lost = 0;
+	if (m->peer[*w].lost) /* late, not dead after all */
 		m->res->workers_lost--;
-	}
-	m->peer[*w].owes = 0;
+	peer_set(m, &m->peer[*w], 0, 0);
 	m->peer[*w].heard = MPI_Wtime();
 	m->peer[*w].computed = (uint64_t)m->in[G_COMPUTED];
 	return 1;

@@ -35,7 +35,7 @@ struct shard {
 	asgd_partition part;
 	size_t n;            /* coordinates owned */
 	size_t max_need;
-	unsigned workers;
+	unsigned workers, servers;
 	double *x;           /* the owned coordinates, in local order (asgd_partition_local) */
 	double *in;          /* a piece */
 	double *ctrl;        /* CHDR + n: START, END, FINISH */
@@ -60,7 +60,8 @@ static int shard_init(struct shard *sh, const asgd_engine_config *cfg, int rank)
 		return ASGD_EINVAL;
 	sh->n = asgd_partition_size(&sh->part, sh->id);
 	sh->max_need = asgd__mpi_grad_bytes(cfg) / sizeof(uint32_t);
-	sh->workers = (unsigned)size - asgd__mpi_servers(cfg);
+	sh->servers = asgd__mpi_servers(cfg);
+	sh->workers = (unsigned)size - sh->servers;
 	sh->timeout = cfg->mpi_timeout_s > 0 ? cfg->mpi_timeout_s : ASGD_MPI_DEFAULT_TIMEOUT_S;
 	sh->x = malloc(sh->n * sizeof(double));
 	sh->in = malloc(asgd__mpi_grad_bytes(cfg));
@@ -149,7 +150,7 @@ static int take_piece(struct shard *sh, unsigned w, int bytes)
 		a->msg[HDR + e] = sh->x[asgd_partition_local(&sh->part, want[e])];
 	sh->tally.bytes_out += (HDR + need) * sizeof(double);
 	sh->heard = MPI_Wtime();
-	return MPI_Isend(a->msg, (int)(HDR + need), MPI_DOUBLE, (int)(asgd__mpi_servers(sh->cfg) + w),
+	return MPI_Isend(a->msg, (int)(HDR + need), MPI_DOUBLE, (int)(sh->servers + w),
 			 TAG_PARAMS, MPI_COMM_WORLD, &a->send) == MPI_SUCCESS
 		       ? ASGD_OK
 		       : ASGD_EIO;
@@ -195,7 +196,7 @@ static int serve_replica(struct shard *sh)
 			int bytes = 0;
 
 			MPI_Get_count(&st, MPI_BYTE, &bytes);
-			rc = take_piece(sh, (unsigned)st.MPI_SOURCE - asgd__mpi_servers(sh->cfg),
+			rc = take_piece(sh, (unsigned)st.MPI_SOURCE - sh->servers,
 					bytes);
 			if (rc == ASGD_OK && sh->clock < sh->target)
 				rc = post_piece(sh);
@@ -246,17 +247,8 @@ int asgd__mpi_server_serve(const asgd_engine_config *cfg, int rank)
 	int rc = shard_init(&sh, cfg, rank);
 
 	while (rc == ASGD_OK) {
-		MPI_Request rq;
-		MPI_Status st;
-		int i;
-
-		if (MPI_Irecv(sh.ctrl, (int)(CHDR + sh.n), MPI_DOUBLE, 0, TAG_CTRL, MPI_COMM_WORLD,
-			      &rq) != MPI_SUCCESS ||
-		    asgd__mpi_poll(1, &rq, &i, &st, NULL, NULL) != 1) {
-			rc = ASGD_EIO;
-			break;
-		}
-		if (sh.ctrl[C_KIND] == KIND_FINISH)
+		rc = asgd__mpi_recv_root(sh.ctrl, (int)(CHDR + sh.n), TAG_CTRL);
+		if (rc != ASGD_OK || sh.ctrl[C_KIND] == KIND_FINISH)
 			break;
 		if (sh.ctrl[C_KIND] != KIND_START)
 			continue;

@@ -31,6 +31,7 @@ struct piece {
 	double *out;     /* the GRAD piece (asgd__mpi_grad_bytes) */
 	double *in;      /* HDR + its wanted values: the answer */
 	size_t nnz, need;
+	size_t fill_nnz, fill_need; /* cursors while it is filled */
 	double clock;    /* the server's clock with the values last taken from it */
 };
 
@@ -58,6 +59,7 @@ struct mpi_worker {
 	uint32_t *need;          /* the union of their supports: what the next answers bring */
 	size_t need_len;
 	uint8_t *mark;           /* dim flags, all 0 between uses: building that union */
+	uint32_t *owner;         /* the server of each gradient entry, then of each wanted one */
 };
 
 static int worker_init_sparse(struct mpi_worker *w)
@@ -75,7 +77,8 @@ static int worker_init_sparse(struct mpi_worker *w)
 	w->rows = malloc((b ? b : 1) * sizeof(size_t));
 	w->need = malloc(max_need * sizeof(uint32_t));
 	w->mark = calloc(w->dim, 1);
-	if (!w->piece || !w->rq || !w->rows || !w->need || !w->mark)
+	w->owner = malloc(2 * max_need * sizeof(uint32_t));
+	if (!w->piece || !w->rq || !w->rows || !w->need || !w->mark || !w->owner)
 		return ASGD_ENOMEM;
 	for (unsigned s = 0; s < w->servers; s++) {
 		w->piece[s].out = malloc(asgd__mpi_grad_bytes(w->cfg));
@@ -127,6 +130,7 @@ static void worker_free(struct mpi_worker *w)
 	free(w->rows);
 	free(w->need);
 	free(w->mark);
+	free(w->owner);
 }
 
 /* A new replica starts a fresh stream, the one master mode's thread @id would use. */
@@ -232,17 +236,19 @@ static size_t piece_bytes(const struct piece *pc)
 }
 
 /* Deal the gradient (w->sg) and the wanted coordinates (w->need) to the servers' pieces, each
- * in the order of the whole: first count, so that each section's place is known, then fill. */
+ * in the order of the whole: first each entry's owner and the pieces' sizes, so that each
+ * section's place is known, then the entries. */
 static void deal_pieces(struct mpi_worker *w, unsigned batch)
 {
 	const struct asgd__sparse_grad *sg = &w->sg;
+	uint32_t *own = w->owner, *own_need = w->owner + sg->nnz;
 
 	for (unsigned s = 0; s < w->servers; s++)
-		w->piece[s].nnz = w->piece[s].need = 0;
+		w->piece[s].nnz = w->piece[s].need = w->piece[s].fill_nnz = w->piece[s].fill_need = 0;
 	for (size_t e = 0; e < sg->nnz; e++)
-		w->piece[asgd_partition_owner(&w->part, sg->idx[e])].nnz++;
+		w->piece[own[e] = asgd_partition_owner(&w->part, sg->idx[e])].nnz++;
 	for (size_t e = 0; e < w->need_len; e++)
-		w->piece[asgd_partition_owner(&w->part, w->need[e])].need++;
+		w->piece[own_need[e] = asgd_partition_owner(&w->part, w->need[e])].need++;
 	for (unsigned s = 0; s < w->servers; s++) {
 		double *hdr = w->piece[s].out;
 
@@ -251,21 +257,17 @@ static void deal_pieces(struct mpi_worker *w, unsigned batch)
 		hdr[G_COMPUTED] = (double)w->computed;
 		hdr[G_NNZ] = (double)w->piece[s].nnz;
 		hdr[G_NEED] = (double)w->piece[s].need;
-		w->piece[s].nnz = w->piece[s].need = 0; /* refilled below, as cursors */
 	}
 	for (size_t e = 0; e < sg->nnz; e++) {
-		struct piece *pc = &w->piece[asgd_partition_owner(&w->part, sg->idx[e])];
-		size_t total = (size_t)pc->out[G_NNZ];
+		struct piece *pc = &w->piece[own[e]];
 
-		pc->out[SHDR + pc->nnz] = sg->val[e];
-		((uint32_t *)(pc->out + SHDR + total))[pc->nnz++] = sg->idx[e];
+		piece_values(pc)[pc->fill_nnz] = sg->val[e];
+		piece_indices(pc)[pc->fill_nnz++] = sg->idx[e];
 	}
-	for (unsigned s = 0; s < w->servers; s++)
-		w->piece[s].nnz = (size_t)w->piece[s].out[G_NNZ];
 	for (size_t e = 0; e < w->need_len; e++) {
-		struct piece *pc = &w->piece[asgd_partition_owner(&w->part, w->need[e])];
+		struct piece *pc = &w->piece[own_need[e]];
 
-		piece_wanted(pc)[pc->need++] = w->need[e];
+		piece_wanted(pc)[pc->fill_need++] = w->need[e];
 	}
 }
 
@@ -356,17 +358,8 @@ int asgd__mpi_worker_serve(const asgd_engine_config *cfg, int rank)
 
 	asgd_work_thread_setup();
 	while (rc == ASGD_OK) {
-		MPI_Request rq;
-		MPI_Status st;
-		int i;
-
-		if (MPI_Irecv(w.in, (int)(HDR + w.dim), MPI_DOUBLE, 0, TAG_PARAMS, MPI_COMM_WORLD,
-			      &rq) != MPI_SUCCESS ||
-		    asgd__mpi_poll(1, &rq, &i, &st, NULL, NULL) != 1) {
-			rc = ASGD_EIO;
-			break;
-		}
-		if (w.in[P_KIND] == KIND_FINISH)
+		rc = asgd__mpi_recv_root(w.in, (int)(HDR + w.dim), TAG_PARAMS);
+		if (rc != ASGD_OK || w.in[P_KIND] == KIND_FINISH)
 			break;
 		if (w.in[P_KIND] != KIND_PARAMS)
 			continue; /* dense messages: STOP, the replica is over */

@@ -188,18 +188,11 @@ static double per_update(uint64_t bytes, uint64_t applied)
 static void add_hosts_json(cJSON *j, const asgd_run_config *cfg)
 {
 	cJSON *arr = cJSON_AddArrayToObject(j, "hosts");
-	int nodes = 0;
 
-	for (int r = 0; arr && r < cfg->mpi_ranks; r++) {
-		const char *h = cfg->mpi_hosts + (size_t)r * ASGD_MPI_HOST_LEN;
-		int seen = 0;
-
-		for (int q = 0; q < r && !seen; q++)
-			seen = !strcmp(h, cfg->mpi_hosts + (size_t)q * ASGD_MPI_HOST_LEN);
-		nodes += !seen;
-		cJSON_AddItemToArray(arr, cJSON_CreateString(h));
-	}
-	cJSON_AddNumberToObject(j, "nodes", nodes);
+	for (int r = 0; arr && r < cfg->mpi_ranks; r++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(cfg->mpi_hosts +
+							    (size_t)r * ASGD_MPI_HOST_LEN));
+	cJSON_AddNumberToObject(j, "nodes", asgd_mpi_nodes(cfg->mpi_hosts, cfg->mpi_ranks));
 }
 
 /* S ≥ 2 servers: the layout, and per server its share and its own clock's staleness. */
